@@ -1,0 +1,294 @@
+/*
+ * petite.h — the public C API of petite, a small C11 runtime for ExecuTorch `.pte` programs.
+ *
+ * ---------------------------------------------------------------------------------------------
+ * Worked example (error handling shortened; every call returns a petite_status):
+ *
+ *   petite_program *prog = NULL;
+ *   petite_method  *m    = NULL;
+ *   if (petite_program_open_file("model.pte", &prog) != PETITE_OK) {
+ *       fprintf(stderr, "%s\n", petite_last_error());        // this thread's last failure
+ *       return 1;
+ *   }
+ *   if (petite_method_load(prog, "forward", &m) != PETITE_OK)
+ *       fprintf(stderr, "%s\n", petite_program_errmsg(prog)); // names method, operator, field
+ *
+ *   petite_io_info in;                                       // what input 0 wants
+ *   petite_method_io_info(m, PETITE_INPUT, 0, &in);           // dtype, rank, sizes, bounds ...
+ *   float x[1 * 3 * 224 * 224] = {0};
+ *   int64_t shape[4] = {1, 3, 224, 224};
+ *   petite_method_set_input(m, 0, PETITE_FLOAT32, 4, shape, x, sizeof x, PETITE_COPY);
+ *   petite_method_run(m);
+ *
+ *   const void *y; size_t ny; petite_io_info out;
+ *   petite_method_io_info(m, PETITE_OUTPUT, 0, &out);         // current (run-time) sizes
+ *   petite_method_output_data(m, 0, &y, &ny);                 // valid until the next run
+ *   petite_method_free(m);
+ *   petite_program_close(prog);
+ * ---------------------------------------------------------------------------------------------
+ *
+ * Handles, ownership, lifetimes, threads
+ *  - petite_program: an opened, verified `.pte` file (memory-mapped, or the caller's buffer).
+ *    Immutable once open: one program may be shared by any number of threads, and several method
+ *    instances of it may load and run at the same time. Close it after every method made from it
+ *    has been freed.
+ *  - petite_method: one loaded entry point (e.g. "forward") with its own planned memory, values
+ *    and inputs. A method instance is single-threaded: do not call two functions on the same
+ *    instance at once. Load one instance per thread to run in parallel.
+ *  - Pointers returned by getters (names, output data, sizes) are owned by the handle and stay
+ *    valid as stated per function; never free them.
+ *  - Every function that takes a handle accepts NULL and answers PETITE_ERR_INVALID_ARGUMENT;
+ *    petite_*_free / _close accept NULL and do nothing.
+ *  - Errors: every call returns a status code. The message of the last failure is kept on the
+ *    handle involved (petite_program_errmsg, petite_method_errmsg) and also in a thread-local
+ *    buffer (petite_last_error), which is the only channel when no handle exists yet (open).
+ *  - The one piece of global mutable state is the custom kernel registry
+ *    (petite_register_kernel): register kernels before loading the methods that use them.
+ *    Registration is serialized internally; methods already loaded keep the kernel they resolved.
+ *  - The library never prints, never aborts and never exits.
+ */
+#ifndef PETITE_PETITE_H
+#define PETITE_PETITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(PETITE_SHARED)
+#  ifdef PETITE_BUILDING
+#    define PETITE_API __declspec(dllexport)
+#  else
+#    define PETITE_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define PETITE_API __attribute__((visibility("default")))
+#else
+#  define PETITE_API
+#endif
+
+#define PETITE_VERSION_MAJOR 0
+#define PETITE_VERSION_MINOR 1
+#define PETITE_VERSION_PATCH 0
+#define PETITE_VERSION_STRING "0.1.0"
+
+/* Tensor rank limit, the same as the official runtime's kTensorDimensionLimit. */
+#define PETITE_MAX_RANK 16
+
+/* ---- status codes: the official runtime's ranges (system, logical, resource, delegate). ----
+ * Values only ever get added. */
+typedef enum petite_status {
+    PETITE_OK = 0x00,
+    PETITE_ERR_INTERNAL = 0x01,
+    PETITE_ERR_INVALID_STATE = 0x02,
+    PETITE_ERR_END_OF_METHOD = 0x03,
+    PETITE_ERR_NOT_SUPPORTED = 0x10,
+    PETITE_ERR_NOT_IMPLEMENTED = 0x11,
+    PETITE_ERR_INVALID_ARGUMENT = 0x12,
+    PETITE_ERR_INVALID_TYPE = 0x13,
+    PETITE_ERR_OPERATOR_MISSING = 0x14,
+    PETITE_ERR_NOT_FOUND = 0x20,
+    PETITE_ERR_MEMORY_ALLOCATION_FAILED = 0x21,
+    PETITE_ERR_ACCESS_FAILED = 0x22,
+    PETITE_ERR_INVALID_PROGRAM = 0x23,
+    PETITE_ERR_INVALID_EXTERNAL_DATA = 0x24,
+    PETITE_ERR_OUT_OF_RESOURCES = 0x25,
+    PETITE_ERR_DELEGATE_INVALID_COMPATIBILITY = 0x30,
+    PETITE_ERR_DELEGATE_MEMORY_ALLOCATION_FAILED = 0x31,
+    PETITE_ERR_DELEGATE_INVALID_HANDLE = 0x32
+} petite_status;
+
+/* ---- dtypes: the `.pte` ScalarType numbering (schema/scalar_type.fbs). ---- */
+typedef enum petite_dtype {
+    PETITE_UINT8 = 0,   /* BYTE */
+    PETITE_INT8 = 1,    /* CHAR */
+    PETITE_INT16 = 2,   /* SHORT */
+    PETITE_INT32 = 3,   /* INT */
+    PETITE_INT64 = 4,   /* LONG */
+    PETITE_FLOAT16 = 5, /* HALF */
+    PETITE_FLOAT32 = 6, /* FLOAT */
+    PETITE_FLOAT64 = 7, /* DOUBLE */
+    PETITE_BOOL = 11,
+    PETITE_QINT8 = 12,
+    PETITE_QUINT8 = 13,
+    PETITE_QINT32 = 14,
+    PETITE_BFLOAT16 = 15,
+    PETITE_UINT16 = 27,
+    PETITE_UINT32 = 28,
+    PETITE_UINT64 = 29
+} petite_dtype;
+
+/* ---- value kinds: the `.pte` EValue union (KernelTypes). ---- */
+typedef enum petite_kind {
+    PETITE_KIND_NONE = 1,
+    PETITE_KIND_INT = 2,
+    PETITE_KIND_BOOL = 3,
+    PETITE_KIND_DOUBLE = 4,
+    PETITE_KIND_TENSOR = 5,
+    PETITE_KIND_STRING = 6,
+    PETITE_KIND_INT_LIST = 7,
+    PETITE_KIND_DOUBLE_LIST = 8,
+    PETITE_KIND_BOOL_LIST = 9,
+    PETITE_KIND_TENSOR_LIST = 10,
+    PETITE_KIND_OPTIONAL_TENSOR_LIST = 11
+} petite_kind;
+
+typedef enum petite_dynamism {
+    PETITE_STATIC = 0,        /* sizes are fixed */
+    PETITE_DYNAMIC_BOUND = 1, /* any sizes of the same rank with numel <= numel(max_sizes) */
+    PETITE_DYNAMIC_UNBOUND = 2
+} petite_dynamism;
+
+typedef enum petite_io { PETITE_INPUT = 0, PETITE_OUTPUT = 1 } petite_io;
+
+/* set_input flags */
+#define PETITE_COPY 0u      /* copy the caller's data now; the caller may reuse its memory */
+#define PETITE_ZERO_COPY 1u /* keep the caller's pointer for an input without planned memory;
+                               it must stay valid and unchanged until the input is set again or
+                               the method is freed. Planned inputs are always copied. */
+
+/* What one method input or output is. Filled by petite_method_io_info; a plain struct of
+ * scalars and fixed arrays so that FFI layers can mirror it. */
+typedef struct petite_io_info {
+    int32_t kind;      /* petite_kind */
+    int32_t dtype;     /* petite_dtype (tensors only) */
+    int32_t rank;      /* number of dims (tensors only) */
+    int32_t dynamism;  /* petite_dynamism (tensors only) */
+    int64_t sizes[PETITE_MAX_RANK];     /* current sizes: after set_input / run for dynamic ones */
+    int64_t max_sizes[PETITE_MAX_RANK]; /* upper bound (== sizes for static tensors) */
+    uint8_t dim_order[PETITE_MAX_RANK]; /* memory order, outermost first; identity = contiguous */
+    int64_t nbytes;    /* current byte size of the data (tensors only) */
+    int32_t memory_planned; /* 1 if the tensor lives in the method's planned memory */
+    int32_t reserved;
+} petite_io_info;
+
+typedef struct petite_program petite_program;
+typedef struct petite_method petite_method;
+
+/* ---- library ---- */
+PETITE_API const char *petite_version(void);
+PETITE_API const char *petite_status_name(petite_status s);  /* "InvalidProgram", ... */
+PETITE_API const char *petite_dtype_name(int32_t dtype);      /* "float32", ... or "unknown" */
+PETITE_API size_t petite_dtype_size(int32_t dtype);           /* 0 if unknown */
+/* This thread's last failure message ("" if none). Valid until the next failing call on this
+ * thread. */
+PETITE_API const char *petite_last_error(void);
+
+/* ---- program ---- */
+/* Open and verify a `.pte` file; it is memory-mapped (read only) and constants are used in
+ * place. On failure *out is NULL and petite_last_error() says why. */
+PETITE_API petite_status petite_program_open_file(const char *path, petite_program **out);
+
+/* Open from memory. With PETITE_COPY the bytes are copied (the caller may free them at once);
+ * with PETITE_ZERO_COPY the caller's bytes are used in place and must outlive the program (and
+ * be 16-byte aligned, else they are copied anyway). */
+PETITE_API petite_status petite_program_open_buffer(const void *data, size_t size,
+                                                    uint32_t flags, petite_program **out);
+
+/* Attach an external weights file (`.ptd`, FlatTensor "FT01") whose named tensors serve tensors
+ * stored EXTERNAL and delegate weights looked up by key. Call before loading methods. */
+PETITE_API petite_status petite_program_attach_data_file(petite_program *p, const char *path);
+
+PETITE_API void petite_program_close(petite_program *p);
+PETITE_API const char *petite_program_errmsg(const petite_program *p);
+
+PETITE_API petite_status petite_program_method_count(const petite_program *p, size_t *count);
+/* Name of method i; valid while the program is open. */
+PETITE_API petite_status petite_program_method_name(const petite_program *p, size_t i,
+                                                    const char **name);
+
+/* ---- method ---- */
+/* Load method `name`: parses its plan, resolves every operator and delegate, allocates its
+ * planned memory. Fails with a message naming the missing operator or backend; the program
+ * stays usable for its other methods. */
+PETITE_API petite_status petite_method_load(petite_program *p, const char *name,
+                                            petite_method **out);
+PETITE_API void petite_method_free(petite_method *m);
+PETITE_API const char *petite_method_errmsg(const petite_method *m);
+
+PETITE_API petite_status petite_method_io_count(const petite_method *m, int32_t io,
+                                                size_t *count);
+/* Describes input or output i (io = PETITE_INPUT / PETITE_OUTPUT) as it is now. */
+PETITE_API petite_status petite_method_io_info(const petite_method *m, int32_t io, size_t i,
+                                               petite_io_info *info);
+
+/* Set tensor input i. dtype must be the input's dtype; rank/sizes must fit (equal for static
+ * inputs, within max_sizes' element count for bounded ones); nbytes must equal the data size. */
+PETITE_API petite_status petite_method_set_input(petite_method *m, size_t i, int32_t dtype,
+                                                 int32_t rank, const int64_t *sizes,
+                                                 const void *data, size_t nbytes,
+                                                 uint32_t flags);
+/* Set a scalar input. The program was specialized to the traced value (as in the official
+ * runtime): another value is refused with PETITE_ERR_INVALID_ARGUMENT. */
+PETITE_API petite_status petite_method_set_input_int(petite_method *m, size_t i, int64_t v);
+PETITE_API petite_status petite_method_set_input_double(petite_method *m, size_t i, double v);
+PETITE_API petite_status petite_method_set_input_bool(petite_method *m, size_t i, int32_t v);
+
+/* Run the method once. Every input must have been set (methods without inputs need none). */
+PETITE_API petite_status petite_method_run(petite_method *m);
+
+/* Tensor output i: pointer to its data and its byte size. Owned by the method; valid until the
+ * next run, set_input or free. */
+PETITE_API petite_status petite_method_output_data(const petite_method *m, size_t i,
+                                                   const void **data, size_t *nbytes);
+PETITE_API petite_status petite_method_output_int(const petite_method *m, size_t i, int64_t *v);
+PETITE_API petite_status petite_method_output_double(const petite_method *m, size_t i,
+                                                     double *v);
+PETITE_API petite_status petite_method_output_bool(const petite_method *m, size_t i,
+                                                   int32_t *v);
+/* String output (not NUL-terminated in general: use len). Valid while the program is open. */
+PETITE_API petite_status petite_method_output_string(const petite_method *m, size_t i,
+                                                     const char **s, size_t *len);
+
+/* ---- custom kernels ----
+ * A kernel receives the instruction's arguments as the official runtime passes them: one value
+ * per schema argument in schema order (out arguments last), then the return value(s) — for
+ * `.out` operators the out tensor appears twice at the end. Values are read through the
+ * accessors below; a kernel reports failure with petite_kernel_fail and returns its status. */
+typedef struct petite_value petite_value;
+typedef struct petite_tensor petite_tensor;
+typedef struct petite_kernel_ctx petite_kernel_ctx;
+typedef petite_status (*petite_kernel_fn)(petite_kernel_ctx *ctx, petite_value **args,
+                                          size_t nargs);
+
+/* Register `fn` for operator `name` with its overload, e.g. "etnp::lstm.out" (the operator's
+ * name, a dot, its overload; just the name for an empty overload). A later registration of the
+ * same name replaces the earlier one (for methods loaded afterwards); registered kernels take
+ * precedence over built-in ones. */
+PETITE_API petite_status petite_register_kernel(const char *name, petite_kernel_fn fn);
+
+PETITE_API int32_t petite_value_kind(const petite_value *v); /* petite_kind */
+PETITE_API petite_status petite_value_int(const petite_value *v, int64_t *out);
+PETITE_API petite_status petite_value_double(const petite_value *v, double *out); /* Int too */
+PETITE_API petite_status petite_value_bool(const petite_value *v, int32_t *out);
+/* The tensor held by v, or NULL (None, or not a tensor). */
+PETITE_API petite_tensor *petite_value_tensor(petite_value *v);
+/* List length and elements (IntList, DoubleList, BoolList, TensorList, OptionalTensorList). */
+PETITE_API petite_status petite_value_list_len(const petite_value *v, size_t *len);
+PETITE_API petite_status petite_value_int_list_get(const petite_value *v, size_t j, int64_t *out);
+
+PETITE_API void *petite_tensor_data(const petite_tensor *t);
+PETITE_API int32_t petite_tensor_dtype(const petite_tensor *t);
+PETITE_API int32_t petite_tensor_rank(const petite_tensor *t);
+PETITE_API int64_t petite_tensor_size(const petite_tensor *t, int32_t dim);
+PETITE_API int64_t petite_tensor_numel(const petite_tensor *t);
+/* 1 if the tensor is laid out contiguously in its logical (dim 0 outermost) order. */
+PETITE_API int32_t petite_tensor_is_contiguous(const petite_tensor *t);
+/* Resize an output tensor: same rank; equal sizes for static tensors, element count within the
+ * bound for dynamic ones. */
+PETITE_API petite_status petite_tensor_resize(petite_kernel_ctx *ctx, petite_tensor *t,
+                                              int32_t rank, const int64_t *sizes);
+/* Record why the kernel failed (printf format); returns `status` for `return petite_kernel_fail(...)`. */
+PETITE_API petite_status petite_kernel_fail(petite_kernel_ctx *ctx, petite_status status,
+                                            const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PETITE_PETITE_H */

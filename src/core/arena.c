@@ -1,0 +1,72 @@
+#include "core/arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PT_ARENA_ALIGN 64
+#define PT_ARENA_CHUNK (64u * 1024u)
+
+struct pt_arena_block {
+    pt_arena_block *next;
+    size_t used, cap;
+    unsigned char *mem; /* aligned start of the usable area */
+};
+
+void *pt_aligned_alloc(size_t size) {
+    if (size == 0) size = 1;
+    if (size > SIZE_MAX - PT_ARENA_ALIGN) return NULL;
+    size = (size + PT_ARENA_ALIGN - 1) & ~(size_t)(PT_ARENA_ALIGN - 1);
+    return aligned_alloc(PT_ARENA_ALIGN, size);
+}
+
+void pt_aligned_free(void *p) { free(p); }
+
+void *pt_arena_alloc(pt_arena *a, size_t size) {
+    if (size > SIZE_MAX / 2) return NULL;
+    size_t need = (size + PT_ARENA_ALIGN - 1) & ~(size_t)(PT_ARENA_ALIGN - 1);
+    if (need == 0) need = PT_ARENA_ALIGN;
+    pt_arena_block *b = a->head;
+    if (!b || b->cap - b->used < need) {
+        size_t cap = need > PT_ARENA_CHUNK ? need : PT_ARENA_CHUNK;
+        b = malloc(sizeof *b);
+        if (!b) return NULL;
+        b->mem = pt_aligned_alloc(cap);
+        if (!b->mem) {
+            free(b);
+            return NULL;
+        }
+        b->used = 0;
+        b->cap = cap;
+        /* keep the partly used block in front when the new one is a one-off large block */
+        if (a->head && need > PT_ARENA_CHUNK) {
+            b->next = a->head->next;
+            a->head->next = b;
+        } else {
+            b->next = a->head;
+            a->head = b;
+        }
+    }
+    void *p = b->mem + b->used;
+    b->used += need;
+    a->total += need;
+    memset(p, 0, need);
+    return p;
+}
+
+void *pt_arena_calloc(pt_arena *a, size_t n, size_t size) {
+    if (size != 0 && n > SIZE_MAX / size) return NULL;
+    return pt_arena_alloc(a, n * size);
+}
+
+void pt_arena_free(pt_arena *a) {
+    pt_arena_block *b = a->head;
+    while (b) {
+        pt_arena_block *next = b->next;
+        pt_aligned_free(b->mem);
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+    a->total = 0;
+}

@@ -1,0 +1,37 @@
+/* kernels.c — the table of built-in kernels, by official operator name and overload. */
+#include "kernels/kernels.h"
+#include "runtime/registry.h"
+
+const pt_kernel_def pt_builtin_kernels[] = {
+    {"aten::add.out", pk_add_out},
+    {"aten::add.Scalar_out", pk_add_scalar_out},
+    {"aten::sub.out", pk_sub_out},
+    {"aten::sub.Scalar_out", pk_sub_scalar_out},
+    {"aten::rsub.Scalar_out", pk_rsub_scalar_out},
+    {"aten::mul.out", pk_mul_out},
+    {"aten::mul.Scalar_out", pk_mul_scalar_out},
+    {"aten::div.out", pk_div_out},
+    {"aten::div.out_mode", pk_div_out_mode},
+    {"aten::div.Scalar_out", pk_div_scalar_out},
+    {"aten::div.Scalar_mode_out", pk_div_scalar_mode_out},
+    {"dim_order_ops::_to_dim_order_copy.out", pk_to_dim_order_copy_out},
+    {"dim_order_ops::_clone_dim_order.out", pk_clone_dim_order_out},
+    {"aten::clone.out", pk_clone_out},
+    {"aten::_to_copy.out", pk_to_copy_out},
+    {"aten::_softmax.out", pk_softmax_out},
+    {"aten::_log_softmax.out", pk_log_softmax_out},
+    {"aten::sym_size.int", pk_sym_size_int},
+    {"aten::sym_numel", pk_sym_numel},
+    {"executorch_prim::add.Scalar", pk_prim_add},
+    {"executorch_prim::sub.Scalar", pk_prim_sub},
+    {"executorch_prim::mul.Scalar", pk_prim_mul},
+    {"executorch_prim::floordiv.Scalar", pk_prim_floordiv},
+    {"executorch_prim::truediv.Scalar", pk_prim_truediv},
+    {"executorch_prim::eq.Scalar", pk_prim_eq},
+    {"executorch_prim::gt.Scalar", pk_prim_gt},
+    {"executorch_prim::lt.Scalar", pk_prim_lt},
+    {"executorch_prim::ge.Scalar", pk_prim_ge},
+    {"executorch_prim::le.Scalar", pk_prim_le},
+    {"executorch_prim::et_view.default", pk_et_view},
+    {NULL, NULL},
+};

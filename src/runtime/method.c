@@ -1,0 +1,754 @@
+/* method.c — turn one ExecutionPlan into a runnable method, and run it.
+ *
+ * Load validates everything (indices, sizes, offsets, kinds, kernels, backends) so that the run
+ * loop can execute blindly: it touches only resolved pointers and never allocates. */
+#include "runtime/method.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dtype.h"
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+/* Planned address for memory_id (1-based) and offset, with nbytes available. */
+static petite_status planned_ptr(petite_method *m, uint32_t memory_id, uint64_t offset,
+                                 uint64_t nbytes, void **out, pt_err *e) {
+    if (memory_id == 0 || memory_id > m->nplanned)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "allocation_info.memory_id %u: the plan has %u planned buffers (ids 1..%u)",
+                       memory_id, m->nplanned, m->nplanned);
+    uint64_t size = m->planned_sizes[memory_id - 1];
+    if (offset > size || nbytes > size - offset)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "allocation_info: %llu bytes at offset %llu overrun planned buffer %u of %llu bytes",
+                       (unsigned long long)nbytes, (unsigned long long)offset, memory_id,
+                       (unsigned long long)size);
+    *out = m->planned[memory_id - 1] ? m->planned[memory_id - 1] + offset : NULL;
+    return PETITE_OK;
+}
+
+static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_err *e) {
+    *out = NULL;
+    if (nbytes == 0 || m->inspect) return PETITE_OK;
+    void *buf = pt_aligned_alloc(nbytes);
+    void **grown = realloc(m->owned, (m->nowned + 1) * sizeof *grown);
+    if (!buf || !grown) {
+        pt_aligned_free(buf);
+        if (grown) m->owned = grown;
+        return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED,
+                       "no memory for a %zu-byte unplanned tensor", nbytes);
+    }
+    memset(buf, 0, nbytes);
+    m->owned = grown;
+    m->owned[m->nowned++] = buf;
+    m->unplanned_bytes += nbytes;
+    *out = buf;
+    return PETITE_OK;
+}
+
+/* ---- values -------------------------------------------------------------------------------- */
+
+static petite_status parse_tensor(petite_method *m, const fb_table *tt, pt_tensor *t, pt_err *e) {
+    const fb_buf *b = &m->prog->fb;
+    petite_status s;
+    int8_t stype, dyn;
+    int32_t storage_offset;
+    uint32_t dbi;
+    fb_vec sizes, dimo;
+    fb_table alloc, extra;
+    if ((s = fb_i8(b, tt, TENSOR_SCALAR_TYPE, 0, &stype, e, "Tensor.scalar_type")) ||
+        (s = fb_i32(b, tt, TENSOR_STORAGE_OFFSET, 0, &storage_offset, e, "Tensor.storage_offset")) ||
+        (s = fb_vec_field(b, tt, TENSOR_SIZES, 4, &sizes, e, "Tensor.sizes")) ||
+        (s = fb_vec_field(b, tt, TENSOR_DIM_ORDER, 1, &dimo, e, "Tensor.dim_order")) ||
+        (s = fb_u32(b, tt, TENSOR_DATA_BUFFER_IDX, 0, &dbi, e, "Tensor.data_buffer_idx")) ||
+        (s = fb_table_field(b, tt, TENSOR_ALLOCATION_INFO, &alloc, e, "Tensor.allocation_info")) ||
+        (s = fb_i8(b, tt, TENSOR_SHAPE_DYNAMISM, 0, &dyn, e, "Tensor.shape_dynamism")) ||
+        (s = fb_table_field(b, tt, TENSOR_EXTRA_INFO, &extra, e, "Tensor.extra_tensor_info")))
+        return s;
+
+    if (!pt_dtype_valid(stype))
+        return pt_fail(e, PETITE_ERR_NOT_SUPPORTED, "Tensor.scalar_type %d is not supported",
+                       (int)stype);
+    if (storage_offset != 0)
+        return pt_fail(e, PETITE_ERR_NOT_SUPPORTED, "Tensor.storage_offset %d (only 0 is supported)",
+                       (int)storage_offset);
+    if (sizes.len > PETITE_MAX_RANK)
+        return pt_fail(e, PETITE_ERR_NOT_SUPPORTED, "Tensor.sizes: rank %u exceeds the limit %d",
+                       sizes.len, PETITE_MAX_RANK);
+    if (dimo.len != sizes.len && !(dimo.len == 0 && dimo.pos == 0))
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "Tensor.dim_order has %u entries for rank %u",
+                       dimo.len, sizes.len);
+    if (dyn < 0 || dyn > PETITE_DYNAMIC_UNBOUND)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "Tensor.shape_dynamism %d is unknown", (int)dyn);
+    if (dyn == PETITE_DYNAMIC_UNBOUND)
+        return pt_fail(e, PETITE_ERR_NOT_SUPPORTED,
+                       "Tensor.shape_dynamism DYNAMIC_UNBOUND (fully dynamic shapes) is not supported");
+
+    t->dtype = stype;
+    t->rank = (int32_t)sizes.len;
+    t->dynamism = (uint8_t)dyn;
+    uint32_t seen = 0;
+    t->contiguous = 1;
+    for (uint32_t d = 0; d < sizes.len; d++) {
+        int32_t sz = fb_vec_i32(b, &sizes, d);
+        if (sz < 0)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "Tensor.sizes[%u] = %d is negative", d, sz);
+        t->sizes[d] = t->max_sizes[d] = sz;
+        uint8_t o = dimo.len ? fb_vec_u8(b, &dimo, d) : (uint8_t)d;
+        if (o >= sizes.len || (seen & (1u << o)))
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                           "Tensor.dim_order is not a permutation of 0..%u", sizes.len - 1);
+        seen |= 1u << o;
+        t->dim_order[d] = o;
+        if (o != d) t->contiguous = 0;
+    }
+    if (!pt_tensor_update_layout(t) ||
+        t->numel > (int64_t)(INT64_MAX / 16))
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "Tensor.sizes: element count overflows");
+    t->max_numel = t->numel;
+    uint64_t nbytes = (uint64_t)t->numel * petite_dtype_size(t->dtype);
+
+    /* where the data lives (FORMAT-NOTES 3.2) */
+    uint8_t location = PTE_TENSOR_SEGMENT;
+    const char *fqn = NULL;
+    uint32_t fqn_len = 0;
+    uint64_t mut_table = 0;
+    if (extra.pos) {
+        if ((s = fb_u8(b, &extra, EXTRA_LOCATION, 0, &location, e, "ExtraTensorInfo.location")) ||
+            (s = fb_string_field(b, &extra, EXTRA_FQN, &fqn, &fqn_len, e,
+                                 "ExtraTensorInfo.fully_qualified_name")) ||
+            (s = fb_u64(b, &extra, EXTRA_MUTABLE_DATA_SEGMENTS_IDX, 0, &mut_table, e,
+                        "ExtraTensorInfo.mutable_data_segments_idx")))
+            return s;
+    }
+    const uint8_t *cdata = NULL;
+    if (location == PTE_TENSOR_EXTERNAL) {
+        if (!fqn || fqn_len == 0)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                           "EXTERNAL tensor without a fully_qualified_name");
+        uint64_t have;
+        s = pt_program_named(m->prog, fqn, fqn_len, &cdata, &have, e);
+        if (s != PETITE_OK) {
+            if (s == PETITE_ERR_NOT_FOUND) e->status = PETITE_ERR_INVALID_EXTERNAL_DATA;
+            return pt_prefix(e, "external tensor '%s' (attach its .ptd file)", fqn);
+        }
+        if (have < nbytes)
+            return pt_fail(e, PETITE_ERR_INVALID_EXTERNAL_DATA,
+                           "external tensor '%s' has %llu bytes, needs %llu", fqn,
+                           (unsigned long long)have, (unsigned long long)nbytes);
+    } else if (location != PTE_TENSOR_SEGMENT) {
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "ExtraTensorInfo.location %u is unknown",
+                       (unsigned)location);
+    }
+
+    if (alloc.pos) {
+        uint32_t mem_id, lo, hi;
+        if ((s = fb_u32(b, &alloc, ALLOC_MEMORY_ID, 0, &mem_id, e, "AllocationDetails.memory_id")) ||
+            (s = fb_u32(b, &alloc, ALLOC_OFFSET_LOW, 0, &lo, e, "AllocationDetails.memory_offset_low")) ||
+            (s = fb_u32(b, &alloc, ALLOC_OFFSET_HIGH, 0, &hi, e, "AllocationDetails.memory_offset_high")))
+            return s;
+        uint64_t off = ((uint64_t)hi << 32) | lo;
+        if ((s = planned_ptr(m, mem_id, off, nbytes, &t->data, e))) return s;
+        t->storage = PT_STORE_PLANNED;
+        /* initial state: from the external file, or the mutable segment */
+        const uint8_t *init = cdata;
+        if (!init && dbi > 0 && (s = pt_program_mutable(m->prog, mut_table, dbi, nbytes, &init, e)))
+            return s;
+        if (init && t->data && nbytes) memcpy(t->data, init, (size_t)nbytes);
+        return PETITE_OK;
+    }
+    if (cdata || dbi > 0) {
+        if (!cdata && (s = pt_program_constant(m->prog, dbi, nbytes, &cdata, e))) return s;
+        t->data = (void *)cdata; /* never written: kernels only write out arguments */
+        t->storage = PT_STORE_CONSTANT;
+        m->constant_bytes += nbytes;
+        return PETITE_OK;
+    }
+    /* unplanned: the method owns a buffer of the bound size (inputs may replace it zero-copy) */
+    t->storage = PT_STORE_UNPLANNED;
+    if ((s = own_buffer(m, (size_t)nbytes, &t->own_buf, e))) return s;
+    t->data = t->own_buf;
+    if (!t->data) t->storage = nbytes ? PT_STORE_UNPLANNED : PT_STORE_NONE;
+    return PETITE_OK;
+}
+
+/* A list of value indices; every index must name an existing value. */
+static petite_status parse_index_list(petite_method *m, const fb_table *vt, uint32_t vi,
+                                      size_t elem, bool allow_none, pt_value *v, pt_err *e) {
+    const fb_buf *b = &m->prog->fb;
+    fb_vec items;
+    petite_status s = fb_vec_field(b, vt, 0, elem, &items, e, "List.items");
+    if (s) return s;
+    int32_t *idx = pt_arena_calloc(&m->arena, items.len ? items.len : 1, sizeof *idx);
+    if (!idx) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a list");
+    for (uint32_t j = 0; j < items.len; j++) {
+        int64_t x = elem == 8 ? fb_vec_i64(b, &items, j) : fb_vec_i32(b, &items, j);
+        if (x == -1 && allow_none) {
+            idx[j] = -1;
+            continue;
+        }
+        if (x < 0 || x >= (int64_t)m->nvalues)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                           "list item %u refers to value %lld (the plan has %u values)", j,
+                           (long long)x, m->nvalues);
+        if (x == vi)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "list item %u refers to the list itself", j);
+        idx[j] = (int32_t)x;
+    }
+    v->u.list.idx = idx;
+    v->u.list.n = items.len;
+    v->u.list.base = m->values;
+    return PETITE_OK;
+}
+
+static petite_status parse_value(petite_method *m, uint32_t vi, const fb_table *ev, pt_err *e) {
+    const fb_buf *b = &m->prog->fb;
+    pt_value *v = &m->values[vi];
+    uint8_t type;
+    fb_table vt;
+    petite_status s = fb_union_field(b, ev, EVALUE_VAL_TYPE, &type, &vt, e, "EValue.val");
+    if (s) return s;
+    switch (type) {
+    case KT_NONE:
+    case KT_NULL:
+        v->kind = PETITE_KIND_NONE;
+        return PETITE_OK;
+    case KT_INT:
+        v->kind = PETITE_KIND_INT;
+        return fb_i64(b, &vt, 0, 0, &v->u.i, e, "Int.int_val");
+    case KT_BOOL: {
+        uint8_t x;
+        v->kind = PETITE_KIND_BOOL;
+        s = fb_u8(b, &vt, 0, 0, &x, e, "Bool.bool_val");
+        v->u.b = x != 0;
+        return s;
+    }
+    case KT_DOUBLE:
+        v->kind = PETITE_KIND_DOUBLE;
+        return fb_f64(b, &vt, 0, 0, &v->u.d, e, "Double.double_val");
+    case KT_STRING: {
+        const char *str;
+        uint32_t len;
+        v->kind = PETITE_KIND_STRING;
+        if ((s = fb_string_field(b, &vt, 0, &str, &len, e, "String.string_val"))) return s;
+        v->u.s.p = str ? str : "";
+        v->u.s.n = len;
+        return PETITE_OK;
+    }
+    case KT_TENSOR: {
+        v->kind = PETITE_KIND_TENSOR;
+        v->u.t = pt_arena_alloc(&m->arena, sizeof *v->u.t);
+        if (!v->u.t) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a tensor");
+        return parse_tensor(m, &vt, v->u.t, e);
+    }
+    case KT_INT_LIST:
+        v->kind = PETITE_KIND_INT_LIST;
+        return parse_index_list(m, &vt, vi, 8, false, v, e);
+    case KT_TENSOR_LIST:
+        v->kind = PETITE_KIND_TENSOR_LIST;
+        return parse_index_list(m, &vt, vi, 4, false, v, e);
+    case KT_OPTIONAL_TENSOR_LIST:
+        v->kind = PETITE_KIND_OPTIONAL_TENSOR_LIST;
+        return parse_index_list(m, &vt, vi, 4, true, v, e);
+    case KT_DOUBLE_LIST: {
+        fb_vec items;
+        v->kind = PETITE_KIND_DOUBLE_LIST;
+        if ((s = fb_vec_field(b, &vt, 0, 8, &items, e, "DoubleList.items"))) return s;
+        double *d = pt_arena_calloc(&m->arena, items.len ? items.len : 1, sizeof *d);
+        if (!d) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a list");
+        for (uint32_t j = 0; j < items.len; j++) d[j] = fb_vec_f64(b, &items, j);
+        v->u.dl.v = d;
+        v->u.dl.n = items.len;
+        return PETITE_OK;
+    }
+    case KT_BOOL_LIST: {
+        fb_vec items;
+        v->kind = PETITE_KIND_BOOL_LIST;
+        if ((s = fb_vec_field(b, &vt, 0, 1, &items, e, "BoolList.items"))) return s;
+        v->u.bl.v = b->p + items.pos;
+        v->u.bl.n = items.len;
+        return PETITE_OK;
+    }
+    default:
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "EValue type %u is unknown", (unsigned)type);
+    }
+}
+
+/* Kinds that list items must have (checked once every value exists). */
+static petite_status check_lists(petite_method *m, pt_err *e) {
+    for (uint32_t vi = 0; vi < m->nvalues; vi++) {
+        pt_value *v = &m->values[vi];
+        int32_t want;
+        if (v->kind == PETITE_KIND_INT_LIST) want = PETITE_KIND_INT;
+        else if (v->kind == PETITE_KIND_TENSOR_LIST || v->kind == PETITE_KIND_OPTIONAL_TENSOR_LIST)
+            want = PETITE_KIND_TENSOR;
+        else continue;
+        for (uint32_t j = 0; j < v->u.list.n; j++) {
+            int32_t x = v->u.list.idx[j];
+            if (x < 0) continue;
+            int32_t k = m->values[x].kind;
+            if (k != want && !(v->kind == PETITE_KIND_OPTIONAL_TENSOR_LIST && k == PETITE_KIND_NONE))
+                return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                               "value %u: list item %u is value %d of kind %d, expected kind %d",
+                               vi, j, x, k, want);
+        }
+    }
+    return PETITE_OK;
+}
+
+/* ---- plan pieces --------------------------------------------------------------------------- */
+
+static petite_status parse_index_vec(petite_method *m, const fb_table *plan, unsigned id,
+                                     const char *what, int32_t **out, uint32_t *n, pt_err *e) {
+    fb_vec v;
+    petite_status s = fb_vec_field(&m->prog->fb, plan, id, 4, &v, e, what);
+    if (s) return s;
+    if (!v.pos) return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "%s is missing", what);
+    *out = pt_arena_calloc(&m->arena, v.len ? v.len : 1, sizeof **out);
+    if (!*out) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    for (uint32_t i = 0; i < v.len; i++) {
+        int32_t x = fb_vec_i32(&m->prog->fb, &v, i);
+        if (x < 0 || (uint32_t)x >= m->nvalues)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "%s[%u] = %d: the plan has %u values",
+                           what, i, x, m->nvalues);
+        (*out)[i] = x;
+    }
+    *n = v.len;
+    return PETITE_OK;
+}
+
+static petite_status parse_buffers(petite_method *m, const fb_table *plan,
+                                   const pt_load_options *o, pt_err *e) {
+    fb_vec v;
+    petite_status s = fb_vec_field(&m->prog->fb, plan, PLAN_NON_CONST_BUFFER_SIZES, 8, &v, e,
+                                   "ExecutionPlan.non_const_buffer_sizes");
+    if (s) return s;
+    /* entry 0 is reserved; buffer i serves memory_id i */
+    m->nplanned = v.len > 1 ? v.len - 1 : 0;
+    m->planned = pt_arena_calloc(&m->arena, m->nplanned + 1, sizeof *m->planned);
+    m->planned_sizes = pt_arena_calloc(&m->arena, m->nplanned + 1, sizeof *m->planned_sizes);
+    if (!m->planned || !m->planned_sizes)
+        return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < m->nplanned; i++) {
+        int64_t size = fb_vec_i64(&m->prog->fb, &v, i + 1);
+        if (size < 0)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "non_const_buffer_sizes[%u] = %lld",
+                           i + 1, (long long)size);
+        m->planned_sizes[i] = (uint64_t)size;
+        total += (uint64_t)size;
+        if (o->max_planned_bytes && total > o->max_planned_bytes)
+            return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES,
+                           "planned memory of %llu+ bytes exceeds the limit of %llu",
+                           (unsigned long long)total, (unsigned long long)o->max_planned_bytes);
+        if (!m->inspect && size > 0) {
+            if ((uint64_t)size > SIZE_MAX ||
+                !(m->planned[i] = pt_aligned_alloc((size_t)size)))
+                return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED,
+                               "no memory for planned buffer %u (%lld bytes)", i + 1,
+                               (long long)size);
+        }
+    }
+    return PETITE_OK;
+}
+
+static petite_status parse_operators(petite_method *m, const fb_table *plan, pt_err *e) {
+    const fb_buf *b = &m->prog->fb;
+    fb_vec v;
+    petite_status s = fb_vec_field(b, plan, PLAN_OPERATORS, 4, &v, e, "ExecutionPlan.operators");
+    if (s) return s;
+    m->nops = v.len;
+    m->ops = pt_arena_calloc(&m->arena, v.len ? v.len : 1, sizeof *m->ops);
+    if (!m->ops) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    char missing[320] = "";
+    size_t nmissing = 0, mlen = 0;
+    for (uint32_t i = 0; i < v.len; i++) {
+        fb_table op;
+        const char *name, *ovl;
+        uint32_t nlen, olen;
+        if ((s = fb_vec_table(b, &v, i, &op, e, "ExecutionPlan.operators")) ||
+            (s = fb_string_field(b, &op, OPERATOR_NAME, &name, &nlen, e, "Operator.name")) ||
+            (s = fb_string_field(b, &op, OPERATOR_OVERLOAD, &ovl, &olen, e, "Operator.overload")))
+            return pt_prefix(e, "operators[%u]", i);
+        if (!name || nlen == 0)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "operators[%u] has no name", i);
+        if ((size_t)nlen + 1 + olen >= sizeof m->ops[i].name)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "operators[%u]: name too long (%u bytes)",
+                           i, nlen + olen + 1);
+        if (ovl && olen)
+            snprintf(m->ops[i].name, sizeof m->ops[i].name, "%s.%s", name, ovl);
+        else
+            snprintf(m->ops[i].name, sizeof m->ops[i].name, "%s", name);
+        if (m->inspect) continue;
+        m->ops[i].fn = pt_kernel_lookup(m->ops[i].name);
+        if (!m->ops[i].fn) {
+            if (nmissing++ < 4)
+                mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s",
+                                         mlen ? ", " : "", m->ops[i].name);
+            if (mlen >= sizeof missing) mlen = sizeof missing - 1;
+        }
+    }
+    if (nmissing)
+        return pt_fail(e, PETITE_ERR_OPERATOR_MISSING,
+                       "%zu operator%s without a kernel: %s%s (register custom operators with "
+                       "petite_register_kernel before loading)",
+                       nmissing, nmissing > 1 ? "s" : "", missing, nmissing > 4 ? ", ..." : "");
+    return PETITE_OK;
+}
+
+static petite_status parse_delegates(petite_method *m, const fb_table *plan, pt_err *e) {
+    const fb_buf *b = &m->prog->fb;
+    fb_vec v;
+    petite_status s = fb_vec_field(b, plan, PLAN_DELEGATES, 4, &v, e, "ExecutionPlan.delegates");
+    if (s) return s;
+    m->ndelegates = v.len;
+    m->delegates = pt_arena_calloc(&m->arena, v.len ? v.len : 1, sizeof *m->delegates);
+    if (!m->delegates) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    for (uint32_t i = 0; i < v.len; i++) {
+        pt_delegate *d = &m->delegates[i];
+        fb_table del, ref;
+        fb_vec specs;
+        uint32_t idlen;
+        if ((s = fb_vec_table(b, &v, i, &del, e, "ExecutionPlan.delegates")) ||
+            (s = fb_string_field(b, &del, DELEGATE_ID, &d->id, &idlen, e, "BackendDelegate.id")) ||
+            (s = fb_table_field(b, &del, DELEGATE_PROCESSED, &ref, e, "BackendDelegate.processed")) ||
+            (s = fb_vec_field(b, &del, DELEGATE_COMPILE_SPECS, 4, &specs, e,
+                              "BackendDelegate.compile_specs")) ||
+            (s = fb_u8(b, &ref, DREF_LOCATION, 0, &d->location, e,
+                       "BackendDelegateDataReference.location")) ||
+            (s = fb_u32(b, &ref, DREF_INDEX, 0, &d->data_index, e,
+                        "BackendDelegateDataReference.index")))
+            return pt_prefix(e, "delegates[%u]", i);
+        if (!d->id) return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "delegates[%u] has no id", i);
+        if (!ref.pos)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "delegates[%u] (%s) has no processed data",
+                           i, d->id);
+        const uint8_t *blob;
+        if ((s = pt_program_delegate_blob(m->prog, d->location, d->data_index, &blob,
+                                          &d->blob_size, e)))
+            return pt_prefix(e, "delegates[%u] (%s)", i, d->id);
+        d->nspecs = specs.len;
+        if (m->inspect) continue;
+        d->backend = pt_backend_lookup(d->id);
+        if (!d->backend)
+            return pt_fail(e, PETITE_ERR_NOT_SUPPORTED,
+                           "delegates[%u] needs backend '%s', which this build of petite does not "
+                           "have (backends available: %s)",
+                           i, d->id, pt_backend_names());
+        pt_compile_spec *cs = pt_arena_calloc(&m->arena, specs.len ? specs.len : 1, sizeof *cs);
+        if (!cs) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+        for (uint32_t j = 0; j < specs.len; j++) {
+            fb_table spec;
+            fb_vec val;
+            uint32_t klen;
+            if ((s = fb_vec_table(b, &specs, j, &spec, e, "BackendDelegate.compile_specs")) ||
+                (s = fb_string_field(b, &spec, CSPEC_KEY, &cs[j].key, &klen, e, "CompileSpec.key")) ||
+                (s = fb_vec_field(b, &spec, CSPEC_VALUE, 1, &val, e, "CompileSpec.value")))
+                return pt_prefix(e, "delegates[%u] (%s)", i, d->id);
+            if (!cs[j].key) cs[j].key = "";
+            cs[j].value = b->p + val.pos;
+            cs[j].size = val.len;
+        }
+        pt_backend_init in = {m->prog, m->name, i, blob, d->blob_size, cs, specs.len};
+        if ((s = d->backend->init(&in, &d->handle, e)))
+            return pt_prefix(e, "delegates[%u] (%s) init", i, d->id);
+    }
+    return PETITE_OK;
+}
+
+static petite_status parse_args(petite_method *m, const fb_table *call, pt_instr *ins, pt_err *e) {
+    fb_vec args;
+    petite_status s = fb_vec_field(&m->prog->fb, call, KCALL_ARGS, 4, &args, e, "args");
+    if (s) return s;
+    ins->nargs = args.len;
+    ins->args = pt_arena_calloc(&m->arena, args.len ? args.len : 1, sizeof *ins->args);
+    if (!ins->args) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    for (uint32_t j = 0; j < args.len; j++) {
+        int32_t x = fb_vec_i32(&m->prog->fb, &args, j);
+        if (x < 0 || (uint32_t)x >= m->nvalues)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "args[%u] = %d: the plan has %u values", j,
+                           x, m->nvalues);
+        ins->args[j] = &m->values[x];
+    }
+    return PETITE_OK;
+}
+
+static petite_status check_value_index(const petite_method *m, int32_t x, const char *what,
+                                       pt_err *e) {
+    if (x < 0 || (uint32_t)x >= m->nvalues)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "%s = %d: the plan has %u values", what, x,
+                       m->nvalues);
+    return PETITE_OK;
+}
+
+static petite_status parse_instruction(petite_method *m, const fb_table *it, uint32_t ninstr,
+                                       pt_instr *ins, pt_err *e) {
+    const fb_buf *b = &m->prog->fb;
+    uint8_t type;
+    fb_table call;
+    petite_status s = fb_union_field(b, it, INSTR_ARGS_TYPE, &type, &call, e, "Instruction.instr_args");
+    if (s) return s;
+    ins->kind = type;
+    switch (type) {
+    case INSTR_KERNEL_CALL:
+    case INSTR_DELEGATE_CALL: {
+        int32_t idx;
+        bool kernel = type == INSTR_KERNEL_CALL;
+        if ((s = fb_i32(b, &call, KCALL_OP_INDEX, 0, &idx, e,
+                        kernel ? "KernelCall.op_index" : "DelegateCall.delegate_index")))
+            return s;
+        uint32_t lim = kernel ? m->nops : m->ndelegates;
+        if (idx < 0 || (uint32_t)idx >= lim)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "%s %d: the plan has %u",
+                           kernel ? "KernelCall.op_index" : "DelegateCall.delegate_index", idx, lim);
+        ins->index = (uint32_t)idx;
+        return parse_args(m, &call, ins, e);
+    }
+    case INSTR_MOVE_CALL:
+        if ((s = fb_i32(b, &call, MOVE_FROM, 0, &ins->a, e, "MoveCall.move_from")) ||
+            (s = fb_i32(b, &call, MOVE_TO, 0, &ins->b, e, "MoveCall.move_to")) ||
+            (s = check_value_index(m, ins->a, "MoveCall.move_from", e)) ||
+            (s = check_value_index(m, ins->b, "MoveCall.move_to", e)))
+            return s;
+        return PETITE_OK;
+    case INSTR_JUMP_FALSE_CALL:
+        if ((s = fb_i32(b, &call, JF_COND_VALUE_INDEX, 0, &ins->a, e, "JumpFalseCall.cond_value_index")) ||
+            (s = fb_i32(b, &call, JF_DESTINATION, 0, &ins->b, e, "JumpFalseCall.destination_instruction")) ||
+            (s = check_value_index(m, ins->a, "JumpFalseCall.cond_value_index", e)))
+            return s;
+        if (ins->b < 0 || (uint32_t)ins->b > ninstr)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                           "JumpFalseCall.destination_instruction %d: the chain has %u instructions",
+                           ins->b, ninstr);
+        return PETITE_OK;
+    case INSTR_FREE_CALL:
+        if ((s = fb_i32(b, &call, FREE_VALUE_INDEX, 0, &ins->a, e, "FreeCall.value_index")) ||
+            (s = check_value_index(m, ins->a, "FreeCall.value_index", e)))
+            return s;
+        if (m->values[ins->a].kind != PETITE_KIND_TENSOR)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "FreeCall.value_index %d is not a tensor",
+                           ins->a);
+        return PETITE_OK;
+    default:
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "instruction type %u is unknown",
+                       (unsigned)type);
+    }
+}
+
+static petite_status parse_chains(petite_method *m, const fb_table *plan, pt_err *e) {
+    const fb_buf *b = &m->prog->fb;
+    fb_vec v;
+    petite_status s = fb_vec_field(b, plan, PLAN_CHAINS, 4, &v, e, "ExecutionPlan.chains");
+    if (s) return s;
+    m->nchains = v.len;
+    m->chains = pt_arena_calloc(&m->arena, v.len ? v.len : 1, sizeof *m->chains);
+    if (!m->chains) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    for (uint32_t c = 0; c < v.len; c++) {
+        fb_table chain;
+        fb_vec instrs;
+        if ((s = fb_vec_table(b, &v, c, &chain, e, "ExecutionPlan.chains")) ||
+            (s = fb_vec_field(b, &chain, CHAIN_INSTRUCTIONS, 4, &instrs, e, "Chain.instructions")))
+            return pt_prefix(e, "chains[%u]", c);
+        m->chains[c].n = instrs.len;
+        m->chains[c].instrs = pt_arena_calloc(&m->arena, instrs.len ? instrs.len : 1,
+                                              sizeof *m->chains[c].instrs);
+        if (!m->chains[c].instrs) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+        for (uint32_t i = 0; i < instrs.len; i++) {
+            fb_table it;
+            pt_instr *ins = &m->chains[c].instrs[i];
+            if ((s = fb_vec_table(b, &instrs, i, &it, e, "Chain.instructions")) ||
+                (s = parse_instruction(m, &it, instrs.len, ins, e))) {
+                if (ins->kind == INSTR_KERNEL_CALL && ins->index < m->nops)
+                    return pt_prefix(e, "instruction %u (%s)", i, m->ops[ins->index].name);
+                return pt_prefix(e, "instruction %u", i);
+            }
+        }
+    }
+    return PETITE_OK;
+}
+
+/* ---- load / free --------------------------------------------------------------------------- */
+
+void petite_method_free(petite_method *m) {
+    if (!m) return;
+    for (uint32_t i = 0; i < m->ndelegates; i++)
+        if (m->delegates[i].backend && m->delegates[i].handle)
+            m->delegates[i].backend->destroy(m->delegates[i].handle);
+    for (uint32_t i = 0; i < m->nplanned; i++) pt_aligned_free(m->planned[i]);
+    for (uint32_t i = 0; i < m->nowned; i++) pt_aligned_free(m->owned[i]);
+    free(m->owned);
+    pt_arena_free(&m->arena);
+    free(m);
+}
+
+petite_status pt_method_build(petite_program *p, uint32_t plan_index, const pt_load_options *o,
+                              petite_method **out, pt_err *e) {
+    *out = NULL;
+    petite_method *m = calloc(1, sizeof *m);
+    if (!m) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a method");
+    m->prog = p;
+    m->plan_index = plan_index;
+    m->name = p->plan_names[plan_index];
+    m->inspect = o->inspect;
+    const fb_buf *b = &p->fb;
+    fb_table plan;
+    fb_vec values;
+    petite_status s;
+    if ((s = pt_program_plan(p, plan_index, &plan, e)) ||
+        (s = parse_buffers(m, &plan, o, e)) ||
+        (s = fb_vec_field(b, &plan, PLAN_VALUES, 4, &values, e, "ExecutionPlan.values")))
+        goto fail;
+    m->nvalues = values.len;
+    m->values = pt_arena_calloc(&m->arena, values.len ? values.len : 1, sizeof *m->values);
+    if (!m->values) {
+        s = pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %u values", values.len);
+        goto fail;
+    }
+    for (uint32_t i = 0; i < values.len; i++) {
+        fb_table ev;
+        if ((s = fb_vec_table(b, &values, i, &ev, e, "ExecutionPlan.values")) ||
+            (s = parse_value(m, i, &ev, e))) {
+            pt_prefix(e, "values[%u]", i);
+            goto fail;
+        }
+    }
+    if ((s = check_lists(m, e)) ||
+        (s = parse_index_vec(m, &plan, PLAN_INPUTS, "ExecutionPlan.inputs", &m->inputs,
+                             &m->ninputs, e)) ||
+        (s = parse_index_vec(m, &plan, PLAN_OUTPUTS, "ExecutionPlan.outputs", &m->outputs,
+                             &m->noutputs, e)) ||
+        (s = parse_operators(m, &plan, e)) ||
+        (s = parse_delegates(m, &plan, e)) ||
+        (s = parse_chains(m, &plan, e)))
+        goto fail;
+    m->input_set = pt_arena_calloc(&m->arena, m->ninputs ? m->ninputs : 1, 1);
+    if (!m->input_set) {
+        s = pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+        goto fail;
+    }
+    /* inputs that are not tensors, or have no inputs to set, count as set */
+    for (uint32_t i = 0; i < m->ninputs; i++) {
+        int32_t k = m->values[m->inputs[i]].kind;
+        m->input_set[i] = k == PETITE_KIND_NONE;
+    }
+    *out = m;
+    return PETITE_OK;
+fail:
+    pt_prefix(e, "method '%s'", m->name);
+    petite_method_free(m);
+    return s;
+}
+
+petite_status petite_method_load(petite_program *p, const char *name, petite_method **out) {
+    if (!out) return PETITE_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!p || !name) return PETITE_ERR_INVALID_ARGUMENT;
+    pt_err_clear(&p->err);
+    int64_t idx = pt_program_find_plan(p, name);
+    petite_status s;
+    if (idx < 0) {
+        char names[256] = "";
+        size_t n = 0;
+        for (uint32_t i = 0; i < p->nplans && n < sizeof names; i++)
+            n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+                                  p->plan_names[i]);
+        s = pt_fail(&p->err, PETITE_ERR_NOT_FOUND, "no method named '%s' (the program has: %s)",
+                    name, names);
+    } else {
+        pt_load_options o = {0, 0};
+        s = pt_method_build(p, (uint32_t)idx, &o, out, &p->err);
+    }
+    if (s != PETITE_OK) pt_set_last_error(&p->err);
+    return s;
+}
+
+const char *petite_method_errmsg(const petite_method *m) {
+    return m ? m->err.msg : "NULL method handle";
+}
+
+/* ---- run ----------------------------------------------------------------------------------- */
+
+static petite_status run_fail(petite_method *m, petite_status s) {
+    pt_set_last_error(&m->err);
+    return s;
+}
+
+petite_status petite_method_run(petite_method *m) {
+    if (!m) return PETITE_ERR_INVALID_ARGUMENT;
+    pt_err *e = &m->err;
+    pt_err_clear(e);
+    if (m->inspect)
+        return run_fail(m, pt_fail(e, PETITE_ERR_INVALID_STATE, "method '%s' was loaded for inspection only", m->name));
+    for (uint32_t i = 0; i < m->ninputs; i++)
+        if (!m->input_set[i])
+            return run_fail(m, pt_fail(e, PETITE_ERR_INVALID_STATE,
+                                       "method '%s': input %u was not set", m->name, i));
+    petite_kernel_ctx ctx = {e};
+    uint64_t executed = 0;
+    for (uint32_t c = 0; c < m->nchains; c++) {
+        const pt_chain *ch = &m->chains[c];
+        uint32_t pc = 0;
+        while (pc < ch->n) {
+            const pt_instr *ins = &ch->instrs[pc];
+            if (++executed > PT_MAX_INSTRUCTIONS_EXECUTED)
+                return run_fail(m, pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                                           "method '%s': more than %d instructions executed (a loop that never ends?)",
+                                           m->name, PT_MAX_INSTRUCTIONS_EXECUTED));
+            petite_status s = PETITE_OK;
+            uint32_t next = pc + 1;
+            switch (ins->kind) {
+            case INSTR_KERNEL_CALL:
+                s = m->ops[ins->index].fn(&ctx, ins->args, ins->nargs);
+                if (s != PETITE_OK) {
+                    if (e->msg[0] == '\0') pt_fail(e, s, "kernel failed");
+                    e->status = s;
+                    pt_prefix(e, "method '%s': instruction %u (%s)", m->name, pc,
+                              m->ops[ins->index].name);
+                }
+                break;
+            case INSTR_DELEGATE_CALL: {
+                pt_delegate *d = &m->delegates[ins->index];
+                s = d->backend->execute(d->handle, ins->args, ins->nargs, e);
+                if (s != PETITE_OK)
+                    pt_prefix(e, "method '%s': instruction %u (delegate %u, %s)", m->name, pc,
+                              ins->index, d->id);
+                break;
+            }
+            case INSTR_MOVE_CALL:
+                m->values[ins->b] = m->values[ins->a];
+                break;
+            case INSTR_JUMP_FALSE_CALL: {
+                const pt_value *cv = &m->values[ins->a];
+                bool cond;
+                if (cv->kind == PETITE_KIND_BOOL) {
+                    cond = cv->u.b;
+                } else if (cv->kind == PETITE_KIND_TENSOR && cv->u.t->dtype == PETITE_BOOL &&
+                           (cv->u.t->data || cv->u.t->numel == 0)) {
+                    cond = true;
+                    const uint8_t *d = cv->u.t->data;
+                    for (int64_t k = 0; k < cv->u.t->numel; k++) cond = cond && d[k];
+                } else {
+                    s = pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                                "method '%s': instruction %u (JumpFalseCall): condition value %d is "
+                                "neither a Bool nor a bool tensor", m->name, pc, ins->a);
+                    break;
+                }
+                if (!cond) next = (uint32_t)ins->b;
+                break;
+            }
+            case INSTR_FREE_CALL:
+                /* petite owns every tensor's memory for the method's lifetime (unbounded
+                 * tensors, the ones FreeCall exists for, are refused at load): nothing to do */
+                break;
+            default:
+                break;
+            }
+            if (s != PETITE_OK) return run_fail(m, s);
+            pc = next;
+        }
+    }
+    return PETITE_OK;
+}

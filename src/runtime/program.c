@@ -1,0 +1,405 @@
+/* program.c — open a `.pte` (mmap or buffer), verify its Program table, and serve its data. */
+#define _POSIX_C_SOURCE 200809L
+#include "runtime/program.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "format/ptd.h"
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#else
+#include <stdio.h>
+#endif
+
+#define PT_BUFFER_ALIGN 16u
+
+static petite_status fail_open(pt_err *e, petite_program *p) {
+    pt_set_last_error(e);
+    petite_program_close(p);
+    return e->status;
+}
+
+/* Verify the Program table: every top-level vector, the segment table against the file, the
+ * constant-segment choice, and the plan names. Plans themselves are verified when loaded. */
+static petite_status verify_program(petite_program *p, pt_err *e) {
+    const fb_buf *b = &p->fb;
+    petite_status s;
+    if ((s = fb_root(b, &p->root, e, "Program")) != PETITE_OK) return s;
+    if ((s = fb_u32(b, &p->root, PRG_VERSION, 0, &p->version, e, "Program.version")) ||
+        (s = fb_vec_field(b, &p->root, PRG_EXECUTION_PLAN, 4, &p->plans, e,
+                          "Program.execution_plan")) ||
+        (s = fb_vec_field(b, &p->root, PRG_CONSTANT_BUFFER, 4, &p->constant_buffer, e,
+                          "Program.constant_buffer")) ||
+        (s = fb_vec_field(b, &p->root, PRG_BACKEND_DELEGATE_DATA, 4, &p->delegate_data, e,
+                          "Program.backend_delegate_data")) ||
+        (s = fb_vec_field(b, &p->root, PRG_SEGMENTS, 4, &p->segments, e, "Program.segments")) ||
+        (s = fb_vec_field(b, &p->root, PRG_MUTABLE_DATA_SEGMENTS, 4, &p->mutable_segs, e,
+                          "Program.mutable_data_segments")) ||
+        (s = fb_vec_field(b, &p->root, PRG_NAMED_DATA, 4, &p->named_data, e,
+                          "Program.named_data")))
+        return s;
+
+    fb_table cs;
+    if ((s = fb_table_field(b, &p->root, PRG_CONSTANT_SEGMENT, &cs, e,
+                            "Program.constant_segment")))
+        return s;
+    if (cs.pos) {
+        if ((s = fb_u32(b, &cs, SUBSEG_SEGMENT_INDEX, 0, &p->const_segment, e,
+                        "Program.constant_segment.segment_index")) ||
+            (s = fb_vec_field(b, &cs, SUBSEG_OFFSETS, 8, &p->const_offsets, e,
+                              "Program.constant_segment.offsets")))
+            return s;
+    }
+    if (p->const_offsets.len > 0 && p->constant_buffer.len > 0)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "Program has both constant_segment.offsets and the legacy constant_buffer");
+    if (p->const_offsets.len > 1 && p->const_segment >= p->segments.len)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "Program.constant_segment.segment_index %u: only %u segments",
+                       p->const_segment, p->segments.len);
+
+    /* every segment must lie inside the file */
+    for (uint32_t i = 0; i < p->segments.len; i++) {
+        const uint8_t *ptr;
+        uint64_t size;
+        if ((s = pt_program_segment(p, i, &ptr, &size, e))) return s;
+    }
+
+    if (p->plans.len == 0)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "Program.execution_plan is empty");
+    p->nplans = p->plans.len;
+    p->plan_names = calloc(p->nplans, sizeof *p->plan_names);
+    if (!p->plan_names)
+        return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %u plan names",
+                       p->nplans);
+    for (uint32_t i = 0; i < p->nplans; i++) {
+        fb_table plan;
+        uint32_t len;
+        if ((s = pt_program_plan(p, i, &plan, e)) ||
+            (s = fb_string_field(b, &plan, PLAN_NAME, &p->plan_names[i], &len, e,
+                                 "ExecutionPlan.name")))
+            return pt_prefix(e, "execution_plan[%u]", i);
+        if (!p->plan_names[i])
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "execution_plan[%u] has no name", i);
+    }
+    return PETITE_OK;
+}
+
+static petite_status finish_open(petite_program *p, petite_program **out, pt_err *e) {
+    petite_status s = pte_parse_header(p->data, p->size, &p->hdr, e);
+    if (s != PETITE_OK) return fail_open(e, p);
+    p->fb.p = p->data;
+    p->fb.n = (size_t)p->hdr.program_size;
+    if ((s = verify_program(p, e)) != PETITE_OK) return fail_open(e, p);
+    *out = p;
+    return PETITE_OK;
+}
+
+petite_status petite_program_open_buffer(const void *data, size_t size, uint32_t flags,
+                                         petite_program **out) {
+    pt_err e;
+    pt_err_clear(&e);
+    if (!out || (!data && size)) {
+        pt_fail(&e, PETITE_ERR_INVALID_ARGUMENT, "petite_program_open_buffer: NULL %s",
+                out ? "data" : "out");
+        pt_set_last_error(&e);
+        return e.status;
+    }
+    *out = NULL;
+    petite_program *p = calloc(1, sizeof *p);
+    if (!p) {
+        pt_fail(&e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a program");
+        pt_set_last_error(&e);
+        return e.status;
+    }
+    if ((flags & PETITE_ZERO_COPY) && ((uintptr_t)data % PT_BUFFER_ALIGN) == 0) {
+        p->data = data;
+    } else if (size) {
+        p->owned = pt_aligned_alloc(size);
+        if (!p->owned) {
+            pt_fail(&e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory to copy a %zu-byte program",
+                    size);
+            return fail_open(&e, p);
+        }
+        memcpy(p->owned, data, size);
+        p->data = p->owned;
+    } else {
+        p->data = (const uint8_t *)"";
+    }
+    p->size = size;
+    return finish_open(p, out, &e);
+}
+
+petite_status petite_program_open_file(const char *path, petite_program **out) {
+    pt_err e;
+    pt_err_clear(&e);
+    if (!out || !path) {
+        pt_fail(&e, PETITE_ERR_INVALID_ARGUMENT, "petite_program_open_file: NULL %s",
+                out ? "path" : "out");
+        pt_set_last_error(&e);
+        return e.status;
+    }
+    *out = NULL;
+    petite_program *p = calloc(1, sizeof *p);
+    if (!p) {
+        pt_fail(&e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a program");
+        pt_set_last_error(&e);
+        return e.status;
+    }
+#ifndef _WIN32
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot open '%s': %s", path, strerror(errno));
+        return fail_open(&e, p);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "'%s' is not a regular file", path);
+        close(fd);
+        return fail_open(&e, p);
+    }
+    p->size = (size_t)st.st_size;
+    if (p->size > 0) {
+        void *m = mmap(NULL, p->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot map '%s': %s", path, strerror(errno));
+            close(fd);
+            return fail_open(&e, p);
+        }
+        p->map = m;
+        p->map_size = p->size;
+        p->data = m;
+    } else {
+        p->data = (const uint8_t *)"";
+    }
+    close(fd);
+#else
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot open '%s'", path);
+        return fail_open(&e, p);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p->owned = pt_aligned_alloc(n > 0 ? (size_t)n : 1);
+    if (!p->owned || (n > 0 && fread(p->owned, 1, (size_t)n, f) != (size_t)n)) {
+        fclose(f);
+        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot read '%s'", path);
+        return fail_open(&e, p);
+    }
+    fclose(f);
+    p->data = p->owned;
+    p->size = (size_t)n;
+#endif
+    petite_status s = finish_open(p, out, &e);
+    if (s != PETITE_OK) {
+        /* say which file */
+        pt_prefix(&e, "'%s'", path);
+        pt_set_last_error(&e);
+    }
+    return s;
+}
+
+void petite_program_close(petite_program *p) {
+    if (!p) return;
+#ifndef _WIN32
+    if (p->map) munmap(p->map, p->map_size);
+#endif
+    pt_aligned_free(p->owned);
+    for (size_t i = 0; i < p->nptd; i++) pt_ptd_close(p->ptd[i]);
+    free(p->ptd);
+    free(p->plan_names);
+    free(p);
+}
+
+const char *petite_program_errmsg(const petite_program *p) {
+    return p ? p->err.msg : "NULL program handle";
+}
+
+petite_status petite_program_attach_data_file(petite_program *p, const char *path) {
+    if (!p) return PETITE_ERR_INVALID_ARGUMENT;
+    pt_err_clear(&p->err);
+    pt_ptd *d = NULL;
+    petite_status s = pt_ptd_open(path, &d, &p->err);
+    if (s == PETITE_OK) {
+        pt_ptd **grown = realloc(p->ptd, (p->nptd + 1) * sizeof *grown);
+        if (!grown) {
+            pt_ptd_close(d);
+            s = pt_fail(&p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+        } else {
+            p->ptd = grown;
+            p->ptd[p->nptd++] = d;
+        }
+    }
+    if (s != PETITE_OK) pt_set_last_error(&p->err);
+    return s;
+}
+
+petite_status petite_program_method_count(const petite_program *p, size_t *count) {
+    if (!p || !count) return PETITE_ERR_INVALID_ARGUMENT;
+    *count = p->nplans;
+    return PETITE_OK;
+}
+
+petite_status petite_program_method_name(const petite_program *p, size_t i, const char **name) {
+    if (!p || !name) return PETITE_ERR_INVALID_ARGUMENT;
+    if (i >= p->nplans) return PETITE_ERR_NOT_FOUND;
+    *name = p->plan_names[i];
+    return PETITE_OK;
+}
+
+int64_t pt_program_find_plan(const petite_program *p, const char *name) {
+    for (uint32_t i = 0; i < p->nplans; i++)
+        if (strcmp(p->plan_names[i], name) == 0) return i;
+    return -1;
+}
+
+petite_status pt_program_plan(const petite_program *p, uint32_t i, fb_table *t, pt_err *e) {
+    return fb_vec_table(&p->fb, &p->plans, i, t, e, "Program.execution_plan");
+}
+
+petite_status pt_program_segment(const petite_program *p, uint64_t index, const uint8_t **ptr,
+                                 uint64_t *size, pt_err *e) {
+    if (index >= p->segments.len)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "segment %llu does not exist (%u segments)",
+                       (unsigned long long)index, p->segments.len);
+    fb_table seg;
+    uint64_t off, sz;
+    petite_status s;
+    if ((s = fb_vec_table(&p->fb, &p->segments, (uint32_t)index, &seg, e, "Program.segments")) ||
+        (s = fb_u64(&p->fb, &seg, SEGMENT_OFFSET, 0, &off, e, "DataSegment.offset")) ||
+        (s = fb_u64(&p->fb, &seg, SEGMENT_SIZE, 0, &sz, e, "DataSegment.size")))
+        return s;
+    uint64_t base = p->hdr.segment_base;
+    if (sz > 0 && (!p->hdr.present || base == 0))
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "segment %llu has data but the file has no segment base (extended header)",
+                       (unsigned long long)index);
+    if (base > p->size || off > p->size - base || sz > p->size - base - off)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "segment %llu [%llu, +%llu) lies outside the %zu-byte file",
+                       (unsigned long long)index, (unsigned long long)(base + off),
+                       (unsigned long long)sz, p->size);
+    *ptr = p->data + base + off;
+    *size = sz;
+    return PETITE_OK;
+}
+
+petite_status pt_program_constant(const petite_program *p, uint32_t idx, uint64_t nbytes,
+                                  const uint8_t **ptr, pt_err *e) {
+    petite_status s;
+    if (p->const_offsets.len > 0) {
+        if (idx >= p->const_offsets.len)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                           "data_buffer_idx %u: the constant segment has %u entries", idx,
+                           p->const_offsets.len);
+        const uint8_t *seg;
+        uint64_t segsize;
+        if ((s = pt_program_segment(p, p->const_segment, &seg, &segsize, e))) return s;
+        uint64_t off = fb_vec_u64(&p->fb, &p->const_offsets, idx);
+        if (off > segsize || nbytes > segsize - off)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                           "constant %u: %llu bytes at offset %llu overrun the %llu-byte constant segment",
+                           idx, (unsigned long long)nbytes, (unsigned long long)off,
+                           (unsigned long long)segsize);
+        *ptr = seg + off;
+        return PETITE_OK;
+    }
+    if (idx >= p->constant_buffer.len)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "data_buffer_idx %u: the program has %u constant buffers", idx,
+                       p->constant_buffer.len);
+    fb_table buf;
+    fb_vec storage;
+    if ((s = fb_vec_table(&p->fb, &p->constant_buffer, idx, &buf, e, "Program.constant_buffer")) ||
+        (s = fb_vec_field(&p->fb, &buf, BUFFER_STORAGE, 1, &storage, e, "Buffer.storage")))
+        return s;
+    if (nbytes > storage.len)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "constant_buffer[%u] has %u bytes, the tensor needs %llu", idx, storage.len,
+                       (unsigned long long)nbytes);
+    *ptr = p->fb.p + storage.pos;
+    return PETITE_OK;
+}
+
+petite_status pt_program_mutable(const petite_program *p, uint64_t table, uint32_t idx,
+                                 uint64_t nbytes, const uint8_t **ptr, pt_err *e) {
+    if (table >= p->mutable_segs.len)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "mutable_data_segments[%llu] does not exist (%u entries)",
+                       (unsigned long long)table, p->mutable_segs.len);
+    fb_table sub;
+    fb_vec offs;
+    uint32_t segi;
+    petite_status s;
+    if ((s = fb_vec_table(&p->fb, &p->mutable_segs, (uint32_t)table, &sub, e,
+                          "Program.mutable_data_segments")) ||
+        (s = fb_u32(&p->fb, &sub, SUBSEG_SEGMENT_INDEX, 0, &segi, e,
+                    "SubsegmentOffsets.segment_index")) ||
+        (s = fb_vec_field(&p->fb, &sub, SUBSEG_OFFSETS, 8, &offs, e, "SubsegmentOffsets.offsets")))
+        return s;
+    if (idx >= offs.len)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "mutable data index %u: the table has %u entries", idx, offs.len);
+    const uint8_t *seg;
+    uint64_t segsize;
+    if ((s = pt_program_segment(p, segi, &seg, &segsize, e))) return s;
+    uint64_t off = fb_vec_u64(&p->fb, &offs, idx);
+    if (off > segsize || nbytes > segsize - off)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                       "mutable data %u: %llu bytes at %llu overrun the %llu-byte segment", idx,
+                       (unsigned long long)nbytes, (unsigned long long)off,
+                       (unsigned long long)segsize);
+    *ptr = seg + off;
+    return PETITE_OK;
+}
+
+petite_status pt_program_named(const petite_program *p, const char *key, size_t keylen,
+                               const uint8_t **ptr, uint64_t *size, pt_err *e) {
+    petite_status s;
+    for (uint32_t i = 0; i < p->named_data.len; i++) {
+        fb_table nd;
+        const char *k;
+        uint32_t klen, segi;
+        if ((s = fb_vec_table(&p->fb, &p->named_data, i, &nd, e, "Program.named_data")) ||
+            (s = fb_string_field(&p->fb, &nd, NAMED_KEY, &k, &klen, e, "NamedData.key")))
+            return s;
+        if (!k || klen != keylen || memcmp(k, key, keylen) != 0) continue;
+        if ((s = fb_u32(&p->fb, &nd, NAMED_SEGMENT_INDEX, 0, &segi, e, "NamedData.segment_index")))
+            return s;
+        return pt_program_segment(p, segi, ptr, size, e);
+    }
+    for (size_t i = 0; i < p->nptd; i++) {
+        s = pt_ptd_get(p->ptd[i], key, keylen, ptr, size, e);
+        if (s != PETITE_ERR_NOT_FOUND) return s;
+    }
+    return pt_fail(e, PETITE_ERR_NOT_FOUND,
+                   "named data '%.*s' is neither in the program nor in an attached .ptd file",
+                   (int)(keylen > 200 ? 200 : keylen), key);
+}
+
+petite_status pt_program_delegate_blob(const petite_program *p, uint8_t location, uint32_t index,
+                                       const uint8_t **ptr, uint64_t *size, pt_err *e) {
+    if (location == PTE_LOCATION_SEGMENT) return pt_program_segment(p, index, ptr, size, e);
+    if (location != PTE_LOCATION_INLINE)
+        return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "unknown delegate data location %u",
+                       (unsigned)location);
+    fb_table d;
+    fb_vec v;
+    petite_status s;
+    if ((s = fb_vec_table(&p->fb, &p->delegate_data, index, &d, e,
+                          "Program.backend_delegate_data")) ||
+        (s = fb_vec_field(&p->fb, &d, 0, 1, &v, e, "BackendDelegateInlineData.data")))
+        return s;
+    *ptr = p->fb.p + v.pos;
+    *size = v.len;
+    return PETITE_OK;
+}

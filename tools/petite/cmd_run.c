@@ -1,0 +1,206 @@
+/* petite run — run one method on .npy inputs (or deterministic fill) and print the outputs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/dtype.h"
+#include "npy.h"
+#include "runtime/method.h"
+
+#define MAX_INPUTS 64
+
+/* Deterministic fill: a fixed LCG; floats in [-1, 1), integers in [0, 10), bools alternate. */
+static void fill(void *data, int32_t dtype, int64_t n, uint32_t seed) {
+    uint32_t x = seed * 2654435761u + 12345u;
+    for (int64_t i = 0; i < n; i++) {
+        x = x * 1664525u + 1013904223u;
+        double u = (double)(x >> 8) / 16777216.0;
+        if (pt_dtype_is_float(dtype)) pt_store_f64(data, dtype, i, 2.0 * u - 1.0);
+        else if (dtype == PETITE_BOOL) pt_store_i64(data, dtype, i, i & 1);
+        else pt_store_i64(data, dtype, i, (int64_t)(u * 10));
+    }
+}
+
+static void print_tensor(size_t i, const petite_io_info *info, const void *data) {
+    char shape[200];
+    int64_t numel = 1;
+    for (int32_t d = 0; d < info->rank; d++) numel *= info->sizes[d];
+    printf("output %zu: %s %s", i, petite_dtype_name(info->dtype),
+           pt_shape_str(info->sizes, info->rank, shape, sizeof shape));
+    printf(" =");
+    int64_t show = numel < 8 ? numel : 8;
+    for (int64_t k = 0; k < show; k++) {
+        if (pt_dtype_is_float(info->dtype)) printf(" %.6g", pt_load_f64(data, info->dtype, k));
+        else printf(" %lld", (long long)pt_load_i64(data, info->dtype, k));
+    }
+    if (numel > show) printf(" ... (%lld values)", (long long)numel);
+    if (numel > 1 && pt_dtype_is_arith(info->dtype)) {
+        int64_t best = 0;
+        for (int64_t k = 1; k < numel; k++)
+            if (pt_load_f64(data, info->dtype, k) > pt_load_f64(data, info->dtype, best)) best = k;
+        printf("  [argmax %lld]", (long long)best);
+    }
+    printf("\n");
+}
+
+static int set_scalar(petite_method *m, size_t i, const char *spec, const pt_value *traced) {
+    petite_status s;
+    if (!spec) { /* the traced value */
+        switch (traced->kind) {
+        case PETITE_KIND_INT: s = petite_method_set_input_int(m, i, traced->u.i); break;
+        case PETITE_KIND_DOUBLE: s = petite_method_set_input_double(m, i, traced->u.d); break;
+        case PETITE_KIND_BOOL: s = petite_method_set_input_bool(m, i, traced->u.b); break;
+        default: return 0;
+        }
+    } else if (strncmp(spec, "int:", 4) == 0) {
+        s = petite_method_set_input_int(m, i, strtoll(spec + 4, NULL, 10));
+    } else if (strncmp(spec, "double:", 7) == 0) {
+        s = petite_method_set_input_double(m, i, strtod(spec + 7, NULL));
+    } else if (strncmp(spec, "bool:", 5) == 0) {
+        s = petite_method_set_input_bool(m, i, atoi(spec + 5));
+    } else {
+        fprintf(stderr, "petite run: input %zu is a scalar: give int:N, double:X or bool:B\n", i);
+        return -1;
+    }
+    if (s != PETITE_OK) {
+        fprintf(stderr, "petite run: %s\n", petite_method_errmsg(m));
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_run(int argc, char **argv) {
+    const char *path = NULL, *method = NULL, *outdir = NULL, *inputs[MAX_INPUTS], *datafiles[8];
+    int ninputs = 0, ndata = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if (strcmp(a, "--method") == 0 && more) method = argv[++i];
+        else if (strcmp(a, "--input") == 0 && more) {
+            /* --input takes every following non-option word */
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 && ninputs < MAX_INPUTS)
+                inputs[ninputs++] = argv[++i];
+        } else if (strcmp(a, "--output-dir") == 0 && more) outdir = argv[++i];
+        else if (strcmp(a, "--data") == 0 && more && ndata < 8) datafiles[ndata++] = argv[++i];
+        else if (!path && a[0] != '-') path = a;
+        else {
+            fprintf(stderr, "petite run: unexpected argument '%s'\n", a);
+            return 2;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "usage: petite run FILE.pte [--method NAME] [--input FILE.npy ...] "
+                        "[--data FILE.ptd] [--output-dir DIR]\n");
+        return 2;
+    }
+    petite_program *p = NULL;
+    petite_method *m = NULL;
+    int rc = 1;
+    if (petite_program_open_file(path, &p) != PETITE_OK) {
+        fprintf(stderr, "petite run: %s\n", petite_last_error());
+        return 1;
+    }
+    for (int i = 0; i < ndata; i++)
+        if (petite_program_attach_data_file(p, datafiles[i]) != PETITE_OK) {
+            fprintf(stderr, "petite run: %s\n", petite_program_errmsg(p));
+            goto done;
+        }
+    if (!method) method = pt_program_find_plan(p, "forward") >= 0 ? "forward" : p->plan_names[0];
+    if (petite_method_load(p, method, &m) != PETITE_OK) {
+        fprintf(stderr, "petite run: %s\n", petite_program_errmsg(p));
+        goto done;
+    }
+    size_t nin, nout;
+    petite_method_io_count(m, PETITE_INPUT, &nin);
+    petite_method_io_count(m, PETITE_OUTPUT, &nout);
+    if (ninputs && (size_t)ninputs != nin) {
+        fprintf(stderr, "petite run: method '%s' takes %zu inputs, %d given\n", method, nin, ninputs);
+        goto done;
+    }
+    int filled = 0;
+    void *fills[MAX_INPUTS] = {0};
+    for (size_t i = 0; i < nin && i < MAX_INPUTS; i++) {
+        petite_io_info info;
+        petite_method_io_info(m, PETITE_INPUT, i, &info);
+        if (info.kind != PETITE_KIND_TENSOR) {
+            if (set_scalar(m, i, ninputs ? inputs[i] : NULL, &m->values[m->inputs[i]])) goto done;
+            continue;
+        }
+        petite_status s;
+        if (ninputs) {
+            npy_array a;
+            char err[256];
+            if (npy_read(inputs[i], &a, err, sizeof err)) {
+                fprintf(stderr, "petite run: %s\n", err);
+                goto done;
+            }
+            s = petite_method_set_input(m, i, a.dtype, a.rank, a.shape, a.data, a.nbytes, PETITE_COPY);
+            npy_free(&a);
+        } else {
+            size_t nbytes = (size_t)info.nbytes;
+            fills[i] = calloc(1, nbytes ? nbytes : 1);
+            if (!fills[i]) goto done;
+            fill(fills[i], info.dtype, (int64_t)(nbytes / petite_dtype_size(info.dtype)), (uint32_t)i);
+            s = petite_method_set_input(m, i, info.dtype, info.rank, info.sizes, fills[i], nbytes,
+                                        PETITE_COPY);
+            free(fills[i]);
+            filled = 1;
+        }
+        if (s != PETITE_OK) {
+            fprintf(stderr, "petite run: %s\n", petite_method_errmsg(m));
+            goto done;
+        }
+    }
+    if (filled)
+        printf("note: no --input given: tensor inputs filled deterministically (LCG, floats in "
+               "[-1, 1), integers in [0, 10))\n");
+    if (petite_method_run(m) != PETITE_OK) {
+        fprintf(stderr, "petite run: %s\n", petite_method_errmsg(m));
+        goto done;
+    }
+    printf("method '%s': %zu output%s\n", method, nout, nout == 1 ? "" : "s");
+    for (size_t i = 0; i < nout; i++) {
+        petite_io_info info;
+        petite_method_io_info(m, PETITE_OUTPUT, i, &info);
+        if (info.kind == PETITE_KIND_TENSOR) {
+            const void *data;
+            size_t nbytes;
+            petite_method_output_data(m, i, &data, &nbytes);
+            print_tensor(i, &info, data);
+            if (outdir) {
+                char file[1024], err[256];
+                snprintf(file, sizeof file, "%s/output_%zu.npy", outdir, i);
+                if (npy_write(file, info.dtype, info.rank, info.sizes, data, nbytes, err, sizeof err)) {
+                    fprintf(stderr, "petite run: %s\n", err);
+                    goto done;
+                }
+            }
+        } else if (info.kind == PETITE_KIND_INT) {
+            int64_t v;
+            petite_method_output_int(m, i, &v);
+            printf("output %zu: int %lld\n", i, (long long)v);
+        } else if (info.kind == PETITE_KIND_DOUBLE) {
+            double v;
+            petite_method_output_double(m, i, &v);
+            printf("output %zu: double %.17g\n", i, v);
+        } else if (info.kind == PETITE_KIND_BOOL) {
+            int32_t v;
+            petite_method_output_bool(m, i, &v);
+            printf("output %zu: bool %s\n", i, v ? "true" : "false");
+        } else if (info.kind == PETITE_KIND_STRING) {
+            const char *str;
+            size_t len;
+            petite_method_output_string(m, i, &str, &len);
+            printf("output %zu: string \"%.*s\"\n", i, (int)len, str);
+        } else {
+            printf("output %zu: %s\n", i, info.kind == PETITE_KIND_NONE ? "None" : "(list)");
+        }
+    }
+    if (outdir) printf("outputs saved to %s/output_N.npy\n", outdir);
+    rc = 0;
+done:
+    petite_method_free(m);
+    petite_program_close(p);
+    return rc;
+}

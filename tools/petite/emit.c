@@ -1,0 +1,124 @@
+#include "emit.h"
+
+#include <string.h>
+
+void emit_init(emit *e, FILE *f, int json) {
+    memset(e, 0, sizeof *e);
+    e->f = f;
+    e->json = json;
+    e->first[0] = 1;
+}
+
+static void json_string(FILE *f, const char *s, size_t n) {
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c == '\n') fputs("\\n", f);
+        else if (c < 0x20 || c >= 0x7f) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* Start an entry (key may be NULL in arrays). */
+static void key_prefix(emit *e, const char *key) {
+    if (e->json) {
+        if (!e->first[e->depth]) fputc(',', e->f);
+        e->first[e->depth] = 0;
+        if (key) {
+            json_string(e->f, key, strlen(key));
+            fputc(':', e->f);
+        }
+        return;
+    }
+    int indent = 2 * (e->depth - 1);
+    if (indent < 0) indent = 0;
+    if (e->dash) {
+        fprintf(e->f, "%*s- ", indent - 2 > 0 ? indent - 2 : 0, "");
+        e->dash = 0;
+    } else if (!key && e->is_array[e->depth]) {
+        fprintf(e->f, "%*s- ", indent, "");
+    } else {
+        fprintf(e->f, "%*s", indent, "");
+    }
+    if (key) fprintf(e->f, "%s: ", key);
+}
+
+static void open_container(emit *e, const char *key, int array) {
+    if (e->depth == 0 && !key && !array) { /* the root object */
+        if (e->json) fputc('{', e->f);
+        e->depth = 1;
+        e->first[1] = 1;
+        e->is_array[1] = 0;
+        return;
+    }
+    int in_array = e->is_array[e->depth];
+    if (e->json) {
+        key_prefix(e, key);
+        fputc(array ? '[' : '{', e->f);
+    } else if (in_array && !array) {
+        /* an object element of an array: its first field gets the dash */
+        e->dash = 1;
+    } else {
+        key_prefix(e, NULL);
+        if (key) fprintf(e->f, "%s:", key);
+        fputc('\n', e->f);
+    }
+    if (e->depth + 1 < EMIT_MAX_DEPTH) e->depth++;
+    e->first[e->depth] = 1;
+    e->is_array[e->depth] = array;
+}
+
+void emit_obj(emit *e, const char *key) { open_container(e, key, 0); }
+void emit_arr(emit *e, const char *key) { open_container(e, key, 1); }
+
+void emit_end(emit *e) {
+    if (e->json) fputc(e->is_array[e->depth] ? ']' : '}', e->f);
+    else if (e->is_array[e->depth] && e->first[e->depth]) {
+        /* an empty array in text mode shows nothing below its key */
+    }
+    e->dash = 0;
+    if (e->depth > 0) e->depth--;
+    if (e->depth == 0 && e->json) fputc('\n', e->f);
+}
+
+static void scalar_done(emit *e) {
+    if (!e->json) fputc('\n', e->f);
+    e->first[e->depth] = 0;
+}
+
+void emit_strn(emit *e, const char *key, const char *v, size_t n) {
+    key_prefix(e, key);
+    if (e->json) json_string(e->f, v, n);
+    else fprintf(e->f, "%.*s", (int)n, v);
+    scalar_done(e);
+}
+
+void emit_str(emit *e, const char *key, const char *v) { emit_strn(e, key, v, strlen(v)); }
+
+void emit_int(emit *e, const char *key, long long v) {
+    key_prefix(e, key);
+    fprintf(e->f, "%lld", v);
+    scalar_done(e);
+}
+
+void emit_num(emit *e, const char *key, double v) {
+    key_prefix(e, key);
+    fprintf(e->f, "%.17g", v);
+    scalar_done(e);
+}
+
+void emit_bool(emit *e, const char *key, int v) {
+    key_prefix(e, key);
+    fputs(v ? "true" : "false", e->f);
+    scalar_done(e);
+}
+
+void emit_ints(emit *e, const char *key, const int64_t *v, int n) {
+    key_prefix(e, key);
+    fputc('[', e->f);
+    for (int i = 0; i < n; i++) fprintf(e->f, i ? ", %lld" : "%lld", (long long)v[i]);
+    fputc(']', e->f);
+    scalar_done(e);
+}

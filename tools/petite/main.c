@@ -1,0 +1,47 @@
+/* petite — inspect and run ExecuTorch .pte programs.
+ *
+ *   petite info model.pte [--json]
+ *   petite run  model.pte [--method NAME] [--input FILE|int:N|double:X|bool:B ...]
+ *                         [--data FILE.ptd] [--output-dir DIR]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "petite/petite.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "petite %s — run ExecuTorch .pte programs\n\n"
+            "usage:\n"
+            "  petite info FILE.pte [--json]\n"
+            "      methods, inputs/outputs, operators, delegates, memory plan, format details\n"
+            "  petite run FILE.pte [--method NAME] [--input FILE.npy|int:N|double:X|bool:0|1 ...]\n"
+            "                      [--data FILE.ptd] [--output-dir DIR]\n"
+            "      run a method (default: forward, else the first) on .npy inputs; without\n"
+            "      --input, tensors are filled deterministically; outputs are printed and, with\n"
+            "      --output-dir, saved as output_N.npy\n"
+            "  petite version\n",
+            petite_version());
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("petite %s\n", petite_version());
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "petite: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}
