@@ -33,6 +33,11 @@ static petite_status planned_ptr(petite_method *m, uint32_t memory_id, uint64_t 
 static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_err *e) {
     *out = NULL;
     if (nbytes == 0 || m->inspect) return PETITE_OK;
+    if (m->memory_limit && (nbytes > m->memory_limit ||
+                            m->planned_total + m->unplanned_bytes > m->memory_limit - nbytes))
+        return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES,
+                       "a %zu-byte unplanned tensor exceeds the memory limit of %llu bytes", nbytes,
+                       (unsigned long long)m->memory_limit);
     void *buf = pt_aligned_alloc(nbytes);
     void **grown = realloc(m->owned, (m->nowned + 1) * sizeof *grown);
     if (!buf || !grown) {
@@ -151,6 +156,10 @@ static petite_status parse_tensor(petite_method *m, const fb_table *tt, pt_tenso
             (s = fb_u32(b, &alloc, ALLOC_OFFSET_HIGH, 0, &hi, e, "AllocationDetails.memory_offset_high")))
             return s;
         uint64_t off = ((uint64_t)hi << 32) | lo;
+        if (off % petite_dtype_size(t->dtype) != 0)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                           "allocation_info offset %llu is not aligned for %s",
+                           (unsigned long long)off, petite_dtype_name(t->dtype));
         if ((s = planned_ptr(m, mem_id, off, nbytes, &t->data, e))) return s;
         t->storage = PT_STORE_PLANNED;
         /* initial state: from the external file, or the mutable segment */
@@ -162,6 +171,11 @@ static petite_status parse_tensor(petite_method *m, const fb_table *tt, pt_tenso
     }
     if (cdata || dbi > 0) {
         if (!cdata && (s = pt_program_constant(m->prog, dbi, nbytes, &cdata, e))) return s;
+        /* writers align constants to 16; a misaligned one means a damaged file */
+        if ((uintptr_t)cdata % petite_dtype_size(t->dtype) != 0)
+            return pt_fail(e, PETITE_ERR_INVALID_PROGRAM,
+                           "constant data at file offset %lld is not aligned for %s",
+                           (long long)(cdata - m->prog->data), petite_dtype_name(t->dtype));
         t->data = (void *)cdata; /* never written: kernels only write out arguments */
         t->storage = PT_STORE_CONSTANT;
         m->constant_bytes += nbytes;
@@ -340,10 +354,10 @@ static petite_status parse_buffers(petite_method *m, const fb_table *plan,
                            i + 1, (long long)size);
         m->planned_sizes[i] = (uint64_t)size;
         total += (uint64_t)size;
-        if (o->max_planned_bytes && total > o->max_planned_bytes)
+        if (o->max_memory_bytes && total > o->max_memory_bytes)
             return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES,
                            "planned memory of %llu+ bytes exceeds the limit of %llu",
-                           (unsigned long long)total, (unsigned long long)o->max_planned_bytes);
+                           (unsigned long long)total, (unsigned long long)o->max_memory_bytes);
         if (!m->inspect && size > 0) {
             if ((uint64_t)size > SIZE_MAX ||
                 !(m->planned[i] = pt_aligned_alloc((size_t)size)))
@@ -352,6 +366,7 @@ static petite_status parse_buffers(petite_method *m, const fb_table *plan,
                                (long long)size);
         }
     }
+    m->planned_total = total;
     return PETITE_OK;
 }
 
@@ -593,6 +608,7 @@ petite_status pt_method_build(petite_program *p, uint32_t plan_index, const pt_l
     m->plan_index = plan_index;
     m->name = p->plan_names[plan_index];
     m->inspect = o->inspect;
+    m->memory_limit = o->max_memory_bytes;
     const fb_buf *b = &p->fb;
     fb_table plan;
     fb_vec values;

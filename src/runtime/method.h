@@ -39,7 +39,7 @@ typedef struct pt_delegate {
 
 typedef struct pt_load_options {
     int inspect;               /* parse and validate only: no kernels, backends or memory */
-    uint64_t max_planned_bytes;/* refuse plans larger than this (0: no limit) */
+    uint64_t max_memory_bytes; /* refuse methods needing more planned + unplanned memory (0: no limit) */
 } pt_load_options;
 
 struct petite_method {
@@ -66,6 +66,8 @@ struct petite_method {
 
     uint64_t constant_bytes; /* bytes of constant tensors it refers to */
     uint64_t unplanned_bytes;
+    uint64_t memory_limit;   /* pt_load_options.max_memory_bytes */
+    uint64_t planned_total;
     pt_err err;
 };
 

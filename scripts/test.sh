@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up, build and run every test:
+#   1. release build (gcc, -Wall -Wextra -Werror): unit tests, conformance, bad-input sweep
+#   2. the same suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. the libFuzzer target on open+load+run, seeded with the corpus, for FUZZ_SECONDS (60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+export PETITE_CONFORMANCE_DIR="${PETITE_CONFORMANCE_DIR:-$PWD/../shared/conformance}"
+
+echo "== release build (gcc) =="
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure)
+
+echo "== ASan + UBSan build (clang) =="
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPETITE_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 ctest --output-on-failure)
+
+if [ "$(uname -m)" = x86_64 ]; then
+  echo "== libFuzzer: open + load + run, ${FUZZ_SECONDS:-60} s =="
+  CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPETITE_FUZZ=ON \
+    -DPETITE_SANITIZE=ON -DPETITE_TESTS=OFF >/dev/null
+  cmake --build build-fuzz -j"$jobs" --target fuzz_pte
+  corpus=build-fuzz/corpus
+  mkdir -p "$corpus"
+  cp "$PETITE_CONFORMANCE_DIR"/files/*.pte "$corpus"/
+  ./build-fuzz/fuzz_pte "$corpus" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 \
+    -max_len=65536 -print_final_stats=1 2>build-fuzz/fuzz.log \
+    || { tail -50 build-fuzz/fuzz.log; echo "fuzz: FAILED"; exit 1; }
+  grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz.log | tail -2
+fi
+echo "all tests passed"
