@@ -147,7 +147,8 @@ typedef enum petite_io { PETITE_INPUT = 0, PETITE_OUTPUT = 1 } petite_io;
 #define PETITE_COPY 0u      /* copy the caller's data now; the caller may reuse its memory */
 #define PETITE_ZERO_COPY 1u /* keep the caller's pointer for an input without planned memory;
                                it must stay valid and unchanged until the input is set again or
-                               the method is freed. Planned inputs are always copied. */
+                               the method is freed. Planned inputs, and data not aligned to its
+                               element size, are copied instead. */
 
 /* What one method input or output is. Filled by petite_method_io_info; a plain struct of
  * scalars and fixed arrays so that FFI layers can mirror it. */

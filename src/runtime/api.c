@@ -116,7 +116,9 @@ petite_status petite_method_set_input(petite_method *m, size_t i, int32_t dtype,
         return api_fail(m, PETITE_ERR_INVALID_ARGUMENT, "input %zu: NULL data", i);
     if (t->storage == PT_STORE_CONSTANT)
         return api_fail(m, PETITE_ERR_INVALID_STATE, "input %zu is a constant of the program", i);
-    if ((flags & PETITE_ZERO_COPY) && t->storage == PT_STORE_UNPLANNED) {
+    /* zero-copy needs an unplanned input and element-aligned caller memory; else copy */
+    if ((flags & PETITE_ZERO_COPY) && t->storage == PT_STORE_UNPLANNED &&
+        (uintptr_t)data % petite_dtype_size(t->dtype) == 0) {
         t->data = (void *)data;
         t->zero_copy = 1;
     } else {
