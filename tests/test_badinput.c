@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "runtime/method.h"
+#include "exercise.h"
+#include "petite/petite.h"
 
 #ifndef PETITE_DEFAULT_CONFORMANCE_DIR
 #define PETITE_DEFAULT_CONFORMANCE_DIR "../shared/conformance"
@@ -23,49 +24,9 @@ static const char *files[] = {
     "xnnpack_linear_unplanned.pte",
 };
 
-static long opened, loaded, ran, failed_with_message, failed_silently;
+static exercise_stats st;
 
-static void note_failure(const char *msg) {
-    if (msg && msg[0]) failed_with_message++;
-    else failed_silently++;
-}
-
-/* open, inspect and load every method, fill inputs, run */
-static void exercise(const uint8_t *data, size_t size) {
-    petite_program *p = NULL;
-    if (petite_program_open_buffer(data, size, PETITE_COPY, &p) != PETITE_OK) {
-        note_failure(petite_last_error());
-        return;
-    }
-    opened++;
-    for (uint32_t i = 0; i < p->nplans && i < 8; i++) {
-        pt_err e;
-        pt_err_clear(&e);
-        petite_method *m = NULL;
-        pt_load_options inspect = {1, 0};
-        if (pt_method_build(p, i, &inspect, &m, &e) == PETITE_OK) petite_method_free(m);
-        else note_failure(e.msg);
-        pt_load_options run = {0, 64u << 20};
-        m = NULL;
-        if (pt_method_build(p, i, &run, &m, &e) != PETITE_OK) {
-            note_failure(e.msg);
-            continue;
-        }
-        loaded++;
-        for (uint32_t k = 0; k < m->ninputs; k++) {
-            petite_io_info info;
-            if (petite_method_io_info(m, PETITE_INPUT, k, &info) || info.kind != PETITE_KIND_TENSOR) continue;
-            size_t nb = (size_t)info.nbytes;
-            void *buf = calloc(1, nb ? nb : 1);
-            if (buf) petite_method_set_input(m, k, info.dtype, info.rank, info.sizes, buf, nb, PETITE_COPY);
-            free(buf);
-        }
-        if (petite_method_run(m) == PETITE_OK) ran++;
-        else note_failure(petite_method_errmsg(m));
-        petite_method_free(m);
-    }
-    petite_program_close(p);
-}
+static void exercise(const uint8_t *data, size_t size) { exercise_bytes(data, size, 64u << 20, &st); }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t next(void) {
@@ -113,8 +74,8 @@ int main(int argc, char **argv) {
         free(buf);
     }
     printf("bad input: %ld cases; %ld opened, %ld methods loaded, %ld runs completed; "
-           "%ld clean failures\n", cases, opened, loaded, ran, failed_with_message);
-    CHECK(failed_silently == 0, "%ld failures without a message", failed_silently);
+           "%ld clean failures\n", cases, st.opened, st.loaded, st.ran, st.failed_with_message);
+    CHECK(st.failed_silently == 0, "%ld failures without a message", st.failed_silently);
     CHECK(cases > 10000, "%ld cases", cases);
     return check_done("bad input");
 }

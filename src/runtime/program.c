@@ -102,23 +102,30 @@ static petite_status finish_open(petite_program *p, petite_program **out, pt_err
     return PETITE_OK;
 }
 
-petite_status petite_program_open_buffer(const void *data, size_t size, uint32_t flags,
-                                         petite_program **out) {
-    pt_err e;
-    pt_err_clear(&e);
-    if (!out || (!data && size)) {
-        pt_fail(&e, PETITE_ERR_INVALID_ARGUMENT, "petite_program_open_buffer: NULL %s",
-                out ? "data" : "out");
-        pt_set_last_error(&e);
-        return e.status;
+/* Common start of the open functions: check arguments, allocate the handle. NULL on failure
+ * (the thread's last error says why). */
+static petite_program *begin_open(const char *fn, const char *what_null, bool bad,
+                                  petite_program **out, pt_err *e) {
+    pt_err_clear(e);
+    if (!out || bad) {
+        pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "%s: NULL %s", fn, out ? what_null : "out");
+        pt_set_last_error(e);
+        return NULL;
     }
     *out = NULL;
     petite_program *p = calloc(1, sizeof *p);
     if (!p) {
-        pt_fail(&e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a program");
-        pt_set_last_error(&e);
-        return e.status;
+        pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a program");
+        pt_set_last_error(e);
     }
+    return p;
+}
+
+petite_status petite_program_open_buffer(const void *data, size_t size, uint32_t flags,
+                                         petite_program **out) {
+    pt_err e;
+    petite_program *p = begin_open("petite_program_open_buffer", "data", !data && size, out, &e);
+    if (!p) return e.status;
     if ((flags & PETITE_ZERO_COPY) && ((uintptr_t)data % PT_BUFFER_ALIGN) == 0) {
         p->data = data;
     } else if (size) {
@@ -139,20 +146,8 @@ petite_status petite_program_open_buffer(const void *data, size_t size, uint32_t
 
 petite_status petite_program_open_file(const char *path, petite_program **out) {
     pt_err e;
-    pt_err_clear(&e);
-    if (!out || !path) {
-        pt_fail(&e, PETITE_ERR_INVALID_ARGUMENT, "petite_program_open_file: NULL %s",
-                out ? "path" : "out");
-        pt_set_last_error(&e);
-        return e.status;
-    }
-    *out = NULL;
-    petite_program *p = calloc(1, sizeof *p);
-    if (!p) {
-        pt_fail(&e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a program");
-        pt_set_last_error(&e);
-        return e.status;
-    }
+    petite_program *p = begin_open("petite_program_open_file", "path", !path, out, &e);
+    if (!p) return e.status;
 #ifndef _WIN32
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
