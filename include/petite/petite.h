@@ -259,6 +259,8 @@ typedef petite_status (*petite_kernel_fn)(petite_kernel_ctx *ctx, petite_value *
  * same name replaces the earlier one (for methods loaded afterwards); registered kernels take
  * precedence over built-in ones. */
 PETITE_API petite_status petite_register_kernel(const char *name, petite_kernel_fn fn);
+/* 1 if a kernel (registered or built in) exists for `name` ("aten::add.out"), else 0. */
+PETITE_API int32_t petite_has_kernel(const char *name);
 
 PETITE_API int32_t petite_value_kind(const petite_value *v); /* petite_kind */
 PETITE_API petite_status petite_value_int(const petite_value *v, int64_t *out);

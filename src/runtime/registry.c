@@ -62,6 +62,8 @@ petite_kernel_fn pt_kernel_lookup(const char *name) {
     return fn;
 }
 
+int32_t petite_has_kernel(const char *name) { return name && pt_kernel_lookup(name) != NULL; }
+
 /* Delegate backends in this build. None yet: XNNPACK arrives as src/backends/xnnpack. */
 static const pt_backend *const g_backends[] = {NULL};
 

@@ -1,0 +1,1 @@
+"""petite: Python side of the petite runtime (ctypes binding) and the petite-export exporter."""

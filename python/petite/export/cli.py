@@ -1,0 +1,235 @@
+"""petite-export: export a PyTorch model to an ExecuTorch .pte with PyTorch alone.
+
+  petite-export MODEL --model-name NAME --input-shapes 1,3,224,224 ["1,100" ...]
+                [--input-dtypes float32 int64 ...] [--backends portable ...]
+                [--target-platform ios|android|embedded|desktop|any] [--output-dir DIR]
+                [--model-class module:Class | --arch torchvision:NAME] [--quantize]
+                [--create-summary] [--no-validate] [--verbose]
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import torch
+
+from . import capture as cap
+from . import load as ld
+from . import lower as lw
+from . import plan as pl
+from . import serialize as ser
+
+DTYPES = {"float32": torch.float32, "float": torch.float32, "float16": torch.float16,
+          "float64": torch.float64, "int64": torch.int64, "long": torch.int64, "int32": torch.int32,
+          "int": torch.int32, "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool}
+
+BACKENDS = {
+    "portable": "petite's portable kernels (every CPU)",
+    "xnnpack": "XNNPACK-delegated subgraphs (needs petite's XNNPACK backend: not in this version)",
+    "coreml": "Apple Core ML (needs coremltools and an Apple toolchain)",
+    "mps": "Apple Metal Performance Shaders (needs macOS and the MPS backend compiler)",
+    "vulkan": "Vulkan GPU (needs the ExecuTorch Vulkan backend's shader compiler)",
+    "qnn": "Qualcomm QNN (needs the Qualcomm AI Engine Direct SDK)",
+    "arm": "Arm Ethos-U (needs the Arm Vela compiler and TOSA tooling)",
+}
+AVAILABLE = ["portable"]
+PLATFORM_DEFAULTS = {"ios": ["portable"], "android": ["portable"], "embedded": ["portable"],
+                     "desktop": ["portable"], "any": ["portable"]}
+DTYPE_NAMES = {v: k for k, v in DTYPES.items() if k in ("float32", "float16", "float64", "int64",
+                                                         "int32", "int8", "uint8", "bool")}
+
+
+class ExportError(Exception):
+    pass
+
+
+def parse_shapes(items):
+    shapes = []
+    for item in items:
+        for part in item.split(";"):
+            part = part.strip().strip("[]()")
+            if not part:
+                continue
+            try:
+                dims = [int(x) for x in part.split(",") if x.strip()]
+            except ValueError:
+                raise ExportError("bad input shape %r: want comma-separated integers like 1,3,224,224" % part)
+            if not dims or any(d <= 0 for d in dims):
+                raise ExportError("bad input shape %r: sizes must be positive" % part)
+            shapes.append(dims)
+    if not shapes:
+        raise ExportError("--input-shapes is required (e.g. 1,3,224,224)")
+    return shapes
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def export_portable(model, shapes, dtypes, out_path, args):
+    """Capture, lower, plan, write, validate. Returns the sidecar record."""
+    t0 = time.time()
+    example = [x for x in _example(shapes, dtypes, 0)]
+    try:
+        with torch.no_grad():
+            model(*example)
+    except Exception as e:
+        raise ExportError("the model does not run on inputs of shapes %s: %s" % (shapes, e))
+    t = time.time()
+    gm = cap.capture(model, example)
+    n_nodes = sum(1 for n in gm.graph.nodes if n.op == "call_function")
+    log("  capture   %6.2fs  %d ATen nodes" % (time.time() - t, n_nodes))
+    if args.verbose:
+        log(str(gm.graph))
+    t = time.time()
+    try:
+        from .. import runtime
+        check = runtime.has_kernel
+        runtime.lib()
+    except Exception:
+        check = None  # no runtime library: cannot check kernels (validation will fail)
+    prog = lw.lower(gm, check)
+    log("  lower     %6.2fs  %d instructions, %d operators, %d values"
+        % (time.time() - t, len(prog.instrs), len(prog.operators()), len(prog.values)))
+    if args.verbose:
+        for i, ins in enumerate(prog.instrs):
+            log("    %4d %s %s" % (i, ins.name, ins.args))
+    t = time.time()
+    arena, naive = pl.plan_memory(prog)
+    log("  plan      %6.2fs  arena %d bytes (sum of all activations %d bytes, %.1fx)"
+        % (time.time() - t, arena, naive, naive / arena if arena else 1))
+    t = time.time()
+    data = ser.serialize(prog, "forward", arena)
+    d = os.path.dirname(os.path.abspath(out_path))
+    fd, tmp = tempfile.mkstemp(prefix=".petite-export-", suffix=".pte", dir=d)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    rec = {
+        "file": os.path.basename(out_path), "file_size": len(data),
+        "inputs": [{"name": "input_%d" % i, "dtype": DTYPE_NAMES.get(dt, str(dt)), "shape": s}
+                   for i, (s, dt) in enumerate(zip(shapes, dtypes))],
+        "outputs": [{"name": "output_%d" % i, "dtype": _dtname(prog.values[o].dtype), "shape": prog.values[o].shape}
+                    for i, o in enumerate(prog.outputs)],
+        "operators": ["%s.%s" % k for k in prog.operators()], "op_count": len(prog.instrs),
+        "arena_bytes": arena, "activations_sum_bytes": naive, "aten_nodes": n_nodes,
+    }
+    log("  write     %6.2fs  %s (%d bytes)" % (time.time() - t, out_path, len(data)))
+    try:
+        if not args.no_validate:
+            t = time.time()
+            from . import validate as va
+            res = va.compare(tmp, model, _example(shapes, dtypes, 1))
+            tol = 1e-4 * max(1.0, res["output_scale"])
+            res["tolerance"] = tol
+            res["passed"] = res["max_abs_error"] <= tol and res["top1_equal"]
+            rec["validation"] = res
+            log("  validate  %6.2fs  max abs error %.3g (tolerance %.3g), max rel error %.3g, top-1 %s"
+                % (time.time() - t, res["max_abs_error"], tol, res["max_rel_error"],
+                   "equal" if res["top1_equal"] else "DIFFERS"))
+            if not res["passed"]:
+                raise ExportError("validation failed: petite's outputs differ from eager PyTorch "
+                                  "(max abs error %.3g > %.3g)" % (res["max_abs_error"], tol))
+        else:
+            rec["validation"] = None
+        os.replace(tmp, out_path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    rec["export_time_s"] = round(time.time() - t0, 3)
+    return rec
+
+
+def _dtname(et):
+    return {6: "float32", 4: "int64", 3: "int32", 11: "bool", 0: "uint8", 1: "int8", 5: "float16", 7: "float64"}.get(et, str(et))
+
+
+def _example(shapes, dtypes, seed):
+    from .validate import random_inputs
+    return random_inputs(shapes, dtypes, seed)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="petite-export", description=__doc__.split("\n")[1])
+    ap.add_argument("model", help=".pt / .pth / .torchscript file")
+    ap.add_argument("--model-name", required=True)
+    ap.add_argument("--input-shapes", nargs="+", required=True, help='"1,3,224,224" ["1,100" ...] or "1,3,224,224;1,100"')
+    ap.add_argument("--input-dtypes", nargs="+", default=None)
+    ap.add_argument("--backends", nargs="+", default=None)
+    ap.add_argument("--target-platform", choices=sorted(PLATFORM_DEFAULTS), default=None)
+    ap.add_argument("--output-dir", default="./exported_models")
+    ap.add_argument("--model-class", default=None, help="module:Class for a .pth state dict")
+    ap.add_argument("--model-args", default=None, help="JSON keyword arguments for --model-class")
+    ap.add_argument("--arch", default=None, help="torchvision:NAME for a .pth state dict")
+    ap.add_argument("--quantize", action="store_true")
+    ap.add_argument("--create-summary", action="store_true")
+    ap.add_argument("--no-validate", action="store_true")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    torch.manual_seed(0)
+    try:
+        shapes = parse_shapes(args.input_shapes)
+        names = args.input_dtypes or ["float32"] * len(shapes)
+        if len(names) != len(shapes):
+            raise ExportError("%d input dtypes for %d input shapes" % (len(names), len(shapes)))
+        bad = [n for n in names if n not in DTYPES]
+        if bad:
+            raise ExportError("unknown input dtype %s (known: %s)" % (bad[0], ", ".join(sorted(DTYPES))))
+        dtypes = [DTYPES[n] for n in names]
+        backends = args.backends or PLATFORM_DEFAULTS[args.target_platform or "any"]
+        unknown = [b for b in backends if b not in BACKENDS]
+        if unknown:
+            raise ExportError("unknown backend %s (known: %s)" % (unknown[0], ", ".join(BACKENDS)))
+        t = time.time()
+        model_args = json.loads(args.model_args) if args.model_args else None
+        model, kind = ld.load_model(args.model, args.model_class, args.arch, model_args)
+        model.eval()
+        log("petite-export %s: %s (%s)" % (args.model_name, args.model, kind))
+        log("  load      %6.2fs" % (time.time() - t))
+    except (ExportError, ld.LoadError, json.JSONDecodeError) as e:
+        print("petite-export: error: %s" % e, file=sys.stderr)
+        return 2
+    os.makedirs(args.output_dir, exist_ok=True)
+    results = []
+    for backend in backends:
+        stem = args.model_name + ("_" + args.target_platform if args.target_platform else "") + "_" + backend
+        stem += "_quantized" if args.quantize else ""
+        out = os.path.join(args.output_dir, stem + ".pte")
+        rec = {"model_name": args.model_name, "backend": backend, "quantized": bool(args.quantize),
+               "target_platform": args.target_platform, "file": os.path.basename(out)}
+        log("[%s] -> %s" % (backend, out))
+        try:
+            if backend not in AVAILABLE:
+                raise ExportError("backend %s: %s" % (backend, BACKENDS[backend]))
+            if args.quantize:
+                raise ExportError("--quantize needs int8 XNNPACK subgraphs, which this version cannot write yet")
+            rec.update(export_portable(model, shapes, dtypes, out, args))
+            rec["success"] = True
+            with open(os.path.join(args.output_dir, stem + ".json"), "w") as f:
+                json.dump(rec, f, indent=2)
+        except (ExportError, cap.CaptureError, lw.LowerError) as e:
+            rec["success"], rec["error"] = False, str(e)
+            log("  FAILED: %s" % e)
+        except Exception as e:  # a bug or an unexpected model: still one clear line
+            rec["success"], rec["error"] = False, "%s: %s" % (type(e).__name__, e)
+            log("  FAILED: %s: %s" % (type(e).__name__, e))
+        results.append(rec)
+    ok = [r for r in results if r["success"]]
+    if args.create_summary:
+        summary = {
+            "export_summary": {
+                "model_name": args.model_name, "total_exports": len(results),
+                "successful_exports": len(ok), "failed_exports": len(results) - len(ok),
+                "total_size_mb": round(sum(r.get("file_size", 0) for r in ok) / 1e6, 4),
+            },
+            "results": results, "available_backends": AVAILABLE, "backend_info": BACKENDS,
+        }
+        with open(os.path.join(args.output_dir, "export_summary.json"), "w") as f:
+            json.dump(summary, f, indent=2)
+    log("%d of %d exports succeeded" % (len(ok), len(results)))
+    return 0 if len(ok) == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""Lower a captured ATen graph to the ExecuTorch edge program: out-variant operators with the
+official names, overloads and argument order, values in the official order (constants, user
+inputs, then each instruction's scalar/list arguments and outputs).
+
+The IR is deliberately plain: Value (one EValue) and Instr (one KernelCall)."""
+import operator
+
+import torch
+
+aten = torch.ops.aten
+
+DTYPE = {  # torch dtype -> ExecuTorch ScalarType
+    torch.uint8: 0, torch.int8: 1, torch.int16: 2, torch.int32: 3, torch.int64: 4,
+    torch.float16: 5, torch.float32: 6, torch.float64: 7, torch.bool: 11, torch.bfloat16: 15,
+}
+MEMORY_FORMAT = {torch.contiguous_format: 0, torch.preserve_format: 1, torch.channels_last: 2}
+
+
+class LowerError(Exception):
+    pass
+
+
+class Value:
+    """One EValue. kind: tensor | int | double | bool | none | string | int_list | double_list |
+    bool_list | tensor_list | optional_tensor_list."""
+
+    def __init__(self, kind, **kw):
+        self.kind = kind
+        self.dtype = kw.get("dtype")        # tensors: ScalarType
+        self.shape = kw.get("shape")        # tensors: list of ints
+        self.data = kw.get("data")          # constant tensors: bytes
+        self.value = kw.get("value")        # scalars; lists: items (value indices / literals)
+        self.role = kw.get("role", "temp")  # tensors: const | input | temp
+        self.offset = None                  # planned tensors: byte offset in buffer 1
+        self.index = None
+
+    def nbytes(self):
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n * ELEM_SIZE[self.dtype]
+
+
+ELEM_SIZE = {0: 1, 1: 1, 2: 2, 3: 4, 4: 8, 5: 2, 6: 4, 7: 8, 11: 1, 15: 2}
+
+
+class Instr:
+    def __init__(self, op, overload, args):
+        self.op, self.overload, self.args = op, overload, args  # args: value indices
+
+    @property
+    def name(self):
+        return self.op + ("." + self.overload if self.overload else "")
+
+
+class EdgeProgram:
+    def __init__(self):
+        self.values, self.instrs = [], []
+        self.inputs, self.outputs = [], []
+
+    def add(self, v):
+        v.index = len(self.values)
+        self.values.append(v)
+        return v.index
+
+    def operators(self):
+        seen = []
+        for ins in self.instrs:
+            if (ins.op, ins.overload) not in seen:
+                seen.append((ins.op, ins.overload))
+        return seen
+
+
+# view-like ops -> their _copy out-variants: (target name, overload, how to build positional args)
+VIEW_COPY = {
+    aten.view.default: ("aten::view_copy", "out", lambda a: [a[0], a[1]]),
+    aten._reshape_alias.default: ("aten::view_copy", "out", lambda a: [a[0], a[1]]),
+    aten._unsafe_view.default: ("aten::view_copy", "out", lambda a: [a[0], a[1]]),
+    aten.reshape.default: ("aten::view_copy", "out", lambda a: [a[0], a[1]]),
+    aten.t.default: ("aten::t_copy", "out", lambda a: [a[0]]),
+    aten.permute.default: ("aten::permute_copy", "out", lambda a: [a[0], a[1]]),
+    aten.transpose.int: ("aten::transpose_copy", "int_out", lambda a: [a[0], a[1], a[2]]),
+    aten.expand.default: ("aten::expand_copy", "out", lambda a: [a[0], a[1], a[2] if len(a) > 2 else False]),
+    aten.unsqueeze.default: ("aten::unsqueeze_copy", "out", lambda a: [a[0], a[1]]),
+    aten.squeeze.dim: ("aten::squeeze_copy", "dim_out", lambda a: [a[0], a[1]]),
+    aten.select.int: ("aten::select_copy", "int_out", lambda a: [a[0], a[1], a[2]]),
+    aten.slice.Tensor: ("aten::slice_copy", "Tensor_out",
+                        lambda a: [a[0], a[1] if len(a) > 1 else 0, a[2] if len(a) > 2 else None,
+                                   a[3] if len(a) > 3 else None, a[4] if len(a) > 4 else 1]),
+    aten.split.Tensor: ("aten::split_copy", "Tensor_out", lambda a: [a[0], a[1], a[2] if len(a) > 2 else 0]),
+    aten.split_with_sizes.default: ("aten::split_with_sizes_copy", "out", lambda a: [a[0], a[1], a[2] if len(a) > 2 else 0]),
+    aten.unbind.int: ("aten::unbind_copy", "int_out", lambda a: [a[0], a[1] if len(a) > 1 else 0]),
+    aten.alias.default: ("aten::alias_copy", "out", lambda a: [a[0]]),
+    aten.lift_fresh_copy.default: ("aten::clone", "out", lambda a: [a[0], None]),
+}
+if "dims" in aten.squeeze.overloads():  # newer torch
+    VIEW_COPY[aten.squeeze.dims] = ("aten::squeeze_copy", "dims_out", lambda a: [a[0], a[1]])
+
+# overloads whose out-variant name is not "<overload>_out" / "out"
+OUT_OVERLOAD = {
+    "div.Tensor_mode": "out_mode", "div.Scalar_mode": "Scalar_mode_out", "mean.dim": "out",
+    "sum.dim_IntList": "IntList_out", "upsample_nearest2d.vec": "vec_out",
+    "upsample_bilinear2d.vec": "vec_out", "var.correction": "correction_out",
+    "max.dim": "dim_max", "min.dim": "dim_min", "amax.default": "out", "argmax.default": "out",
+}
+
+IDENTITY = {aten.detach.default, aten.clone.default, aten.lift_fresh.default}
+
+
+def _out_overload(op):
+    """The ATen out-variant OpOverload for a functional op."""
+    packet, name = op.overloadpacket, op._overloadname
+    key = "%s.%s" % (packet.__name__, name)
+    cands = [OUT_OVERLOAD[key]] if key in OUT_OVERLOAD else []
+    cands += ["out"] if name == "default" else [name + "_out", "out"]
+    for c in cands:
+        if c in packet.overloads():
+            return getattr(packet, c), c
+    return None, None
+
+
+def _schema_name(op):
+    return op._schema.name  # "aten::convolution"
+
+
+class Lowerer:
+    def __init__(self, gm, check_kernel=None):
+        self.gm, self.p = gm, EdgeProgram()
+        self.env = {}  # fx node -> value index (or list of indices for multi-output)
+        self.check_kernel = check_kernel
+
+    # ---- values ----
+    def tensor_value(self, meta, role, data=None):
+        shape = [int(s) for s in meta.shape]
+        if meta.dtype not in DTYPE:
+            raise LowerError("dtype %s is not supported" % meta.dtype)
+        return self.p.add(Value("tensor", dtype=DTYPE[meta.dtype], shape=shape, role=role, data=data))
+
+    def scalar(self, x, typ=""):
+        """A Python argument as a fresh EValue (the official emitter never shares them)."""
+        p = self.p
+        if x is None:
+            return p.add(Value("none"))
+        if isinstance(x, torch.fx.Node):
+            v = self.env[x]
+            if isinstance(v, list):
+                raise LowerError("a multi-output value used as one tensor")
+            return v
+        if isinstance(x, bool):
+            return p.add(Value("bool", value=x))
+        if isinstance(x, int):
+            return p.add(Value("int", value=x))
+        if isinstance(x, float):
+            return p.add(Value("double", value=x))
+        if isinstance(x, torch.dtype):
+            return p.add(Value("int", value=DTYPE[x]))
+        if isinstance(x, torch.memory_format):
+            return p.add(Value("int", value=MEMORY_FORMAT[x]))
+        if isinstance(x, (torch.device, torch.layout)):
+            return p.add(Value("none"))
+        if isinstance(x, str):
+            return p.add(Value("string", value=x))
+        if isinstance(x, (list, tuple)):
+            if all(isinstance(e, torch.fx.Node) or e is None for e in x) and len(x) and \
+                    any(isinstance(e, torch.fx.Node) for e in x):
+                items = [self.env[e] if e is not None else -1 for e in x]
+                kind = "optional_tensor_list" if ("Optional" in typ or -1 in items) else "tensor_list"
+                return p.add(Value(kind, value=items))
+            if all(isinstance(e, bool) for e in x) and len(x):
+                return p.add(Value("bool_list", value=list(x)))
+            if all(isinstance(e, int) and not isinstance(e, bool) for e in x):
+                items = [p.add(Value("int", value=int(e))) for e in x]
+                return p.add(Value("int_list", value=items))
+            if all(isinstance(e, (int, float)) for e in x):
+                return p.add(Value("double_list", value=[float(e) for e in x]))
+        raise LowerError("argument %r of type %s cannot be lowered" % (x, type(x).__name__))
+
+    # ---- instructions ----
+    def emit(self, name, overload, in_args, node, n_outputs=None):
+        """in_args: Python-level arguments in schema order (without out args)."""
+        full = name + ("." + overload if overload else "")
+        if self.check_kernel and not self.check_kernel(full):
+            raise LowerError("operator %s (from %s) has no kernel in the petite runtime" % (full, node.format_node()))
+        args = [self.scalar(a) for a in in_args]
+        meta = node.meta.get("tensor_meta")
+        if meta is None:
+            raise LowerError("no shape information for %s" % node.format_node())
+        if not hasattr(meta, "shape"):  # several outputs (TensorMetadata is itself a tuple)
+            outs = [self.tensor_value(m, "temp") for m in meta]
+            args += outs
+            args.append(self.p.add(Value("tensor_list", value=list(outs))))
+            self.env[node] = outs
+        else:
+            out = self.tensor_value(meta, "temp")
+            args += [out, out]
+            self.env[node] = out
+        self.p.instrs.append(Instr(name, overload, args))
+
+    def lower_call(self, node):
+        op = node.target
+        a = list(node.args)
+        if op in IDENTITY:
+            self.env[node] = self.env[a[0]]
+            return
+        if op in VIEW_COPY:
+            name, ovl, f = VIEW_COPY[op]
+            return self.emit(name, ovl, f(a), node)
+        if op == aten.native_batch_norm.default:
+            x, w, b, rm, rv, training, momentum, eps = a
+            if training:
+                raise LowerError("batch norm in training mode: call model.eval() before exporting")
+            return self.emit("aten::_native_batch_norm_legit_no_training", "out", [x, w, b, rm, rv, momentum, eps], node)
+        if op == aten.squeeze.default:
+            shape = a[0].meta["tensor_meta"].shape
+            return self.emit("aten::squeeze_copy", "dims_out", [a[0], [d for d, s in enumerate(shape) if s == 1]], node)
+        if op == aten.upsample_nearest2d.default:
+            return self.emit("aten::upsample_nearest2d", "vec_out", [a[0], list(a[1]), None], node)
+        if op == aten.upsample_bilinear2d.default:
+            return self.emit("aten::upsample_bilinear2d", "vec_out", [a[0], list(a[1]), a[2], None], node)
+        if op == aten._to_copy.default:
+            return self.emit("dim_order_ops::_to_dim_order_copy", "out", [a[0], False, None], node)
+        # a Python number where the Tensor overload wants a tensor: use the Scalar overload
+        if op._overloadname == "Tensor" and len(a) > 1 and isinstance(a[1], (int, float, bool)) \
+                and "Scalar" in op.overloadpacket.overloads():
+            op = op.overloadpacket.Scalar
+        out_op, ovl = _out_overload(op)
+        if out_op is None:
+            raise LowerError("operator %s has no out-variant to lower to (%s)" % (op, node.format_node()))
+        # positional + keyword arguments in schema order, defaults materialized
+        schema_args = [x for x in op._schema.arguments]
+        vals = []
+        for i, sa in enumerate(schema_args):
+            if i < len(a):
+                vals.append(a[i])
+            elif sa.name in node.kwargs:
+                vals.append(node.kwargs[sa.name])
+            elif sa.has_default_value():
+                vals.append(sa.default_value)
+            else:
+                raise LowerError("%s: missing argument %s" % (op, sa.name))
+        # the out variant may drop arguments the functional form has (none in practice)
+        out_names = [x.name for x in out_op._schema.arguments if not x.kwarg_only or x.alias_info is None]
+        named = dict(zip([x.name for x in schema_args], vals))
+        ordered = [named[n] for n in out_names if n in named]
+        return self.emit(_schema_name(out_op), ovl, ordered, node)
+
+    def run(self):
+        gm = self.gm
+        nodes = list(gm.graph.nodes)
+        # constants first, in the order they are used, then user inputs
+        for node in nodes:
+            if node.op == "get_attr":
+                t = getattr(gm, node.target)
+                t = t.detach().contiguous()
+                if t.dtype not in DTYPE:
+                    raise LowerError("constant %s has dtype %s" % (node.target, t.dtype))
+                self.env[node] = self.p.add(Value(
+                    "tensor", dtype=DTYPE[t.dtype], shape=list(t.shape), role="const",
+                    data=t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.view(torch.int16).numpy().tobytes()))
+        for node in nodes:
+            if node.op == "placeholder":
+                meta = node.meta.get("tensor_meta")
+                if meta is None:
+                    raise LowerError("input %s is not a tensor" % node.name)
+                self.env[node] = self.tensor_value(meta, "input")
+                self.p.inputs.append(self.env[node])
+        for node in nodes:
+            if node.op == "call_function":
+                if node.target is operator.getitem:
+                    src = self.env[node.args[0]]
+                    if not isinstance(src, list):
+                        raise LowerError("getitem on a single value")
+                    self.env[node] = src[node.args[1]]
+                    continue
+                if not isinstance(node.target, torch._ops.OpOverload):
+                    raise LowerError("call to %s is not an ATen operator" % node.target)
+                try:
+                    self.lower_call(node)
+                except LowerError:
+                    raise
+                except Exception as e:
+                    raise LowerError("could not lower %s: %s" % (node.format_node(), e))
+            elif node.op == "output":
+                outs = node.args[0]
+                outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+                for o in outs:
+                    if not isinstance(o, torch.fx.Node):
+                        raise LowerError("output %r is not a tensor" % (o,))
+                    v = self.env[o]
+                    self.p.outputs.append(v)
+        return self.p
+
+
+def lower(gm, check_kernel=None):
+    return Lowerer(gm, check_kernel).run()

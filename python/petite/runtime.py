@@ -1,0 +1,201 @@
+"""ctypes binding of libpetite (include/petite/petite.h), numpy in and out.
+
+    from petite.runtime import Program
+    prog = Program("model.pte")
+    m = prog.load_method("forward")
+    outputs = m.run(np.zeros((1, 3, 224, 224), np.float32))
+
+The library is found through $PETITE_LIB, else build/libpetite.so in this repository.
+"""
+import ctypes
+import os
+
+import numpy as np
+
+MAX_RANK = 16
+KIND_NONE, KIND_INT, KIND_BOOL, KIND_DOUBLE, KIND_TENSOR, KIND_STRING = 1, 2, 3, 4, 5, 6
+
+DTYPES = {  # petite_dtype -> numpy
+    0: np.uint8, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.int64, 5: np.float16,
+    6: np.float32, 7: np.float64, 11: np.bool_, 27: np.uint16, 28: np.uint32, 29: np.uint64,
+}
+NP_TO_DTYPE = {np.dtype(v): k for k, v in DTYPES.items()}
+
+
+class IoInfo(ctypes.Structure):
+    _fields_ = [
+        ("kind", ctypes.c_int32), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
+        ("dynamism", ctypes.c_int32), ("sizes", ctypes.c_int64 * MAX_RANK),
+        ("max_sizes", ctypes.c_int64 * MAX_RANK), ("dim_order", ctypes.c_uint8 * MAX_RANK),
+        ("nbytes", ctypes.c_int64), ("memory_planned", ctypes.c_int32), ("reserved", ctypes.c_int32),
+    ]
+
+
+class PetiteError(RuntimeError):
+    pass
+
+
+def _find_library():
+    env = os.environ.get("PETITE_LIB")
+    if env:
+        return env
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for cand in ("build/libpetite.so", "build-release/libpetite.so"):
+        p = os.path.join(root, cand)
+        if os.path.exists(p):
+            return p
+    raise PetiteError("libpetite.so not found: build it (cmake --build build) or set PETITE_LIB")
+
+
+_lib = None
+
+
+def lib():
+    global _lib
+    if _lib is None:
+        L = ctypes.CDLL(_find_library())
+        P, S, I32, I64 = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int32, ctypes.c_int64
+        sigs = {
+            "petite_last_error": ([], ctypes.c_char_p),
+            "petite_program_open_file": ([ctypes.c_char_p, ctypes.POINTER(P)], I32),
+            "petite_program_open_buffer": ([ctypes.c_char_p, S, ctypes.c_uint32, ctypes.POINTER(P)], I32),
+            "petite_program_close": ([P], None),
+            "petite_program_errmsg": ([P], ctypes.c_char_p),
+            "petite_program_method_count": ([P, ctypes.POINTER(S)], I32),
+            "petite_program_method_name": ([P, S, ctypes.POINTER(ctypes.c_char_p)], I32),
+            "petite_program_attach_data_file": ([P, ctypes.c_char_p], I32),
+            "petite_method_load": ([P, ctypes.c_char_p, ctypes.POINTER(P)], I32),
+            "petite_method_free": ([P], None),
+            "petite_method_errmsg": ([P], ctypes.c_char_p),
+            "petite_method_io_count": ([P, I32, ctypes.POINTER(S)], I32),
+            "petite_method_io_info": ([P, I32, S, ctypes.POINTER(IoInfo)], I32),
+            "petite_method_set_input": ([P, S, I32, I32, ctypes.POINTER(I64), P, S, ctypes.c_uint32], I32),
+            "petite_method_set_input_int": ([P, S, I64], I32),
+            "petite_method_set_input_double": ([P, S, ctypes.c_double], I32),
+            "petite_method_set_input_bool": ([P, S, I32], I32),
+            "petite_method_run": ([P], I32),
+            "petite_method_output_data": ([P, S, ctypes.POINTER(P), ctypes.POINTER(S)], I32),
+            "petite_method_output_int": ([P, S, ctypes.POINTER(I64)], I32),
+            "petite_method_output_double": ([P, S, ctypes.POINTER(ctypes.c_double)], I32),
+            "petite_method_output_bool": ([P, S, ctypes.POINTER(I32)], I32),
+            "petite_has_kernel": ([ctypes.c_char_p], I32),
+        }
+        for name, (args, res) in sigs.items():
+            f = getattr(L, name)
+            f.argtypes, f.restype = args, res
+        _lib = L
+    return _lib
+
+
+def has_kernel(name):
+    return bool(lib().petite_has_kernel(name.encode()))
+
+
+class Method:
+    def __init__(self, program, handle, name):
+        self._program, self._h, self.name = program, handle, name
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            lib().petite_method_free(self._h)
+            self._h = None
+
+    def _err(self):
+        return PetiteError(lib().petite_method_errmsg(self._h).decode(errors="replace"))
+
+    def _count(self, io):
+        n = ctypes.c_size_t()
+        lib().petite_method_io_count(self._h, io, ctypes.byref(n))
+        return n.value
+
+    def info(self, io, i):
+        inf = IoInfo()
+        if lib().petite_method_io_info(self._h, io, i, ctypes.byref(inf)):
+            raise self._err()
+        return inf
+
+    def input_infos(self):
+        return [self.info(0, i) for i in range(self._count(0))]
+
+    def run(self, *inputs):
+        L = lib()
+        keep = []
+        for i, x in enumerate(inputs):
+            if isinstance(x, bool):
+                st = L.petite_method_set_input_bool(self._h, i, int(x))
+            elif isinstance(x, int):
+                st = L.petite_method_set_input_int(self._h, i, x)
+            elif isinstance(x, float):
+                st = L.petite_method_set_input_double(self._h, i, x)
+            else:
+                a = np.ascontiguousarray(x)
+                keep.append(a)
+                if a.dtype not in NP_TO_DTYPE:
+                    raise PetiteError("input %d: dtype %s is not supported" % (i, a.dtype))
+                shape = (ctypes.c_int64 * max(1, a.ndim))(*a.shape)
+                st = L.petite_method_set_input(self._h, i, NP_TO_DTYPE[a.dtype], a.ndim, shape,
+                                               a.ctypes.data, a.nbytes, 0)
+            if st:
+                raise self._err()
+        if L.petite_method_run(self._h):
+            raise self._err()
+        outs = []
+        for i in range(self._count(1)):
+            inf = self.info(1, i)
+            if inf.kind == KIND_TENSOR:
+                ptr, nb = ctypes.c_void_p(), ctypes.c_size_t()
+                if L.petite_method_output_data(self._h, i, ctypes.byref(ptr), ctypes.byref(nb)):
+                    raise self._err()
+                shape = tuple(inf.sizes[d] for d in range(inf.rank))
+                dt = np.dtype(DTYPES[inf.dtype])
+                buf = (ctypes.c_uint8 * nb.value).from_address(ptr.value) if nb.value else b""
+                outs.append(np.frombuffer(bytes(buf), dtype=dt).reshape(shape).copy())
+            elif inf.kind == KIND_INT:
+                v = ctypes.c_int64()
+                L.petite_method_output_int(self._h, i, ctypes.byref(v))
+                outs.append(v.value)
+            elif inf.kind == KIND_DOUBLE:
+                v = ctypes.c_double()
+                L.petite_method_output_double(self._h, i, ctypes.byref(v))
+                outs.append(v.value)
+            elif inf.kind == KIND_BOOL:
+                v = ctypes.c_int32()
+                L.petite_method_output_bool(self._h, i, ctypes.byref(v))
+                outs.append(bool(v.value))
+            else:
+                outs.append(None)
+        return outs
+
+
+class Program:
+    def __init__(self, path_or_bytes):
+        L = lib()
+        h = ctypes.c_void_p()
+        if isinstance(path_or_bytes, (bytes, bytearray)):
+            st = L.petite_program_open_buffer(bytes(path_or_bytes), len(path_or_bytes), 0, ctypes.byref(h))
+        else:
+            st = L.petite_program_open_file(os.fsencode(path_or_bytes), ctypes.byref(h))
+        if st:
+            raise PetiteError(L.petite_last_error().decode(errors="replace"))
+        self._h = h
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            lib().petite_program_close(self._h)
+            self._h = None
+
+    def methods(self):
+        n = ctypes.c_size_t()
+        lib().petite_program_method_count(self._h, ctypes.byref(n))
+        names = []
+        for i in range(n.value):
+            s = ctypes.c_char_p()
+            lib().petite_program_method_name(self._h, i, ctypes.byref(s))
+            names.append(s.value.decode())
+        return names
+
+    def load_method(self, name="forward"):
+        m = ctypes.c_void_p()
+        if lib().petite_method_load(self._h, name.encode(), ctypes.byref(m)):
+            raise PetiteError(lib().petite_program_errmsg(self._h).decode(errors="replace"))
+        return Method(self, m, name)
