@@ -23,4 +23,30 @@ PK_DECL(pk_prim_mul); PK_DECL(pk_prim_floordiv); PK_DECL(pk_prim_truediv); PK_DE
 PK_DECL(pk_prim_gt); PK_DECL(pk_prim_lt); PK_DECL(pk_prim_ge); PK_DECL(pk_prim_le);
 PK_DECL(pk_et_view);
 
+/* linear.c, conv.c, norm.c */
+PK_DECL(pk_addmm_out); PK_DECL(pk_mm_out); PK_DECL(pk_bmm_out); PK_DECL(pk_convolution_out);
+PK_DECL(pk_batch_norm_no_training_out); PK_DECL(pk_native_layer_norm_out);
+/* unary.c */
+PK_DECL(pk_relu_out); PK_DECL(pk_sigmoid_out); PK_DECL(pk_tanh_out); PK_DECL(pk_exp_out);
+PK_DECL(pk_log_out); PK_DECL(pk_sqrt_out); PK_DECL(pk_rsqrt_out); PK_DECL(pk_neg_out);
+PK_DECL(pk_abs_out); PK_DECL(pk_sin_out); PK_DECL(pk_cos_out); PK_DECL(pk_erf_out);
+PK_DECL(pk_reciprocal_out); PK_DECL(pk_floor_out); PK_DECL(pk_ceil_out); PK_DECL(pk_round_out);
+PK_DECL(pk_hardtanh_out); PK_DECL(pk_clamp_out); PK_DECL(pk_gelu_out); PK_DECL(pk_leaky_relu_out);
+PK_DECL(pk_elu_out);
+/* pool.c, reduce.c */
+PK_DECL(pk_max_pool2d_with_indices_out); PK_DECL(pk_avg_pool2d_out); PK_DECL(pk_adaptive_avg_pool2d_out);
+PK_DECL(pk_mean_out); PK_DECL(pk_sum_out); PK_DECL(pk_amax_out); PK_DECL(pk_amin_out); PK_DECL(pk_argmax_out);
+/* shape.c */
+PK_DECL(pk_view_copy_out); PK_DECL(pk_permute_copy_out); PK_DECL(pk_t_copy_out);
+PK_DECL(pk_transpose_copy_out); PK_DECL(pk_expand_copy_out); PK_DECL(pk_unsqueeze_copy_out);
+PK_DECL(pk_squeeze_copy_dim_out); PK_DECL(pk_squeeze_copy_dims_out); PK_DECL(pk_select_copy_out);
+PK_DECL(pk_slice_copy_out); PK_DECL(pk_split_copy_out); PK_DECL(pk_split_with_sizes_copy_out);
+PK_DECL(pk_unbind_copy_out); PK_DECL(pk_alias_copy_out); PK_DECL(pk_cat_out); PK_DECL(pk_constant_pad_nd_out);
+/* index.c */
+PK_DECL(pk_embedding_out); PK_DECL(pk_where_out); PK_DECL(pk_pow_tensor_scalar_out);
+PK_DECL(pk_upsample_nearest2d_out); PK_DECL(pk_upsample_bilinear2d_out);
+PK_DECL(pk_eq_scalar_out); PK_DECL(pk_ne_scalar_out); PK_DECL(pk_lt_scalar_out); PK_DECL(pk_le_scalar_out);
+PK_DECL(pk_gt_scalar_out); PK_DECL(pk_ge_scalar_out); PK_DECL(pk_eq_tensor_out); PK_DECL(pk_ne_tensor_out);
+PK_DECL(pk_lt_tensor_out); PK_DECL(pk_le_tensor_out); PK_DECL(pk_gt_tensor_out); PK_DECL(pk_ge_tensor_out);
+
 #endif

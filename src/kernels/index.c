@@ -1,0 +1,256 @@
+/* index.c — embedding.out, where.self_out, comparisons (eq/ne/lt/le/gt/ge, Scalar and Tensor),
+ * upsample_nearest2d.vec_out, upsample_bilinear2d.vec_out, pow.Tensor_Scalar_out. */
+#include <math.h>
+#include <string.h>
+
+#include "kernels/kernel.h"
+#include "kernels/kernels.h"
+
+/* embedding.out(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False,
+ *               bool sparse=False, *, Tensor(a!) out) */
+petite_status pk_embedding_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *w, *idx, *out;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 7)) || (s = pk_tensor(c, args, 0, "weight", &w)) ||
+        (s = pk_tensor(c, args, 1, "indices", &idx)) || (s = pk_out(c, args, 5, &out)))
+        return s;
+    if (w->rank != 2 || !w->contiguous || w->dtype != out->dtype || !idx->contiguous ||
+        (idx->dtype != PETITE_INT64 && idx->dtype != PETITE_INT32))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "embedding: contiguous 2-D weight, int64/int32 indices");
+    if (idx->rank + 1 > PETITE_MAX_RANK) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "indices rank too large");
+    int64_t osz[PETITE_MAX_RANK];
+    memcpy(osz, idx->sizes, (size_t)idx->rank * sizeof *osz);
+    osz[idx->rank] = w->sizes[1];
+    if ((s = pt_tensor_resize(out, idx->rank + 1, osz, c->err))) return pt_prefix(c->err, "out");
+    size_t row = (size_t)w->sizes[1] * petite_dtype_size(w->dtype);
+    for (int64_t i = 0; i < idx->numel; i++) {
+        int64_t k = pt_load_i64(idx->data, idx->dtype, i);
+        if (k < 0 || k >= w->sizes[0])
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index %lld out of range for %lld embeddings",
+                           (long long)k, (long long)w->sizes[0]);
+        memcpy((uint8_t *)out->data + (size_t)i * row, (const uint8_t *)w->data + (size_t)k * row, row);
+    }
+    return PETITE_OK;
+}
+
+typedef enum { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE } cmp;
+
+static bool compare(cmp op, double a, double b) {
+    switch (op) {
+    case C_EQ: return a == b;
+    case C_NE: return a != b;
+    case C_LT: return a < b;
+    case C_LE: return a <= b;
+    case C_GT: return a > b;
+    case C_GE: return a >= b;
+    }
+    return false;
+}
+
+static petite_status compare_kernel(petite_kernel_ctx *c, petite_value **args, size_t nargs, cmp op, bool scalar) {
+    pt_tensor *a, *b = NULL, *out;
+    pk_scalar sb;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &a)) ||
+        (scalar ? (s = pk_scalar_arg(c, args, 1, "other", &sb)) : (s = pk_tensor(c, args, 1, "other", &b))) ||
+        (s = pk_out(c, args, 2, &out)))
+        return s;
+    if (!pt_dtype_is_arith(a->dtype) || (b && !pt_dtype_is_arith(b->dtype)) || !pt_dtype_is_arith(out->dtype))
+        return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "unsupported dtypes");
+    int64_t osz[PETITE_MAX_RANK];
+    int32_t orank = a->rank;
+    if (b) {
+        if ((s = pk_broadcast(c, a, b, osz, &orank))) return s;
+    } else {
+        memcpy(osz, a->sizes, sizeof osz);
+    }
+    if ((s = pt_tensor_resize(out, orank, osz, c->err))) return pt_prefix(c->err, "out");
+    pk_iter it;
+    pk_iter_init(&it, orank, osz);
+    pk_iter_strides(a, orank, osz, it.strides[0]);
+    if (b) pk_iter_strides(b, orank, osz, it.strides[1]);
+    else memset(it.strides[1], 0, sizeof it.strides[1]);
+    memcpy(it.strides[2], out->strides, (size_t)orank * sizeof(int64_t));
+    bool ints = pt_dtype_is_integral(a->dtype) && (b ? pt_dtype_is_integral(b->dtype) : sb.kind != PETITE_KIND_DOUBLE);
+    for (int64_t k = 0; k < out->numel; k++, pk_iter_next(&it, 3)) {
+        bool r;
+        if (ints) {
+            int64_t x = pt_load_i64(a->data, a->dtype, it.off[0]);
+            int64_t y = b ? pt_load_i64(b->data, b->dtype, it.off[1]) : sb.i;
+            r = op == C_EQ ? x == y : op == C_NE ? x != y : op == C_LT ? x < y : op == C_LE ? x <= y : op == C_GT ? x > y : x >= y;
+        } else {
+            double x = pt_load_f64(a->data, a->dtype, it.off[0]);
+            double y = b ? pt_load_f64(b->data, b->dtype, it.off[1]) : sb.d;
+            r = compare(op, x, y);
+        }
+        pt_store_i64(out->data, out->dtype, it.off[2], r);
+    }
+    return PETITE_OK;
+}
+
+#define CMP(name, op, scalar) \
+    petite_status name(petite_kernel_ctx *c, petite_value **a, size_t n) { return compare_kernel(c, a, n, op, scalar); }
+CMP(pk_eq_scalar_out, C_EQ, true)
+CMP(pk_ne_scalar_out, C_NE, true)
+CMP(pk_lt_scalar_out, C_LT, true)
+CMP(pk_le_scalar_out, C_LE, true)
+CMP(pk_gt_scalar_out, C_GT, true)
+CMP(pk_ge_scalar_out, C_GE, true)
+CMP(pk_eq_tensor_out, C_EQ, false)
+CMP(pk_ne_tensor_out, C_NE, false)
+CMP(pk_lt_tensor_out, C_LT, false)
+CMP(pk_le_tensor_out, C_LE, false)
+CMP(pk_gt_tensor_out, C_GT, false)
+CMP(pk_ge_tensor_out, C_GE, false)
+
+/* where.self_out(Tensor condition, Tensor self, Tensor other, *, Tensor(a!) out) */
+petite_status pk_where_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *cond, *a, *b, *out;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_tensor(c, args, 0, "condition", &cond)) ||
+        (s = pk_tensor(c, args, 1, "self", &a)) || (s = pk_tensor(c, args, 2, "other", &b)) ||
+        (s = pk_out(c, args, 3, &out)))
+        return s;
+    if (!pt_dtype_is_arith(cond->dtype) || !pt_dtype_is_arith(a->dtype) || !pt_dtype_is_arith(b->dtype) ||
+        !pt_dtype_is_arith(out->dtype))
+        return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "unsupported dtypes");
+    int64_t s1[PETITE_MAX_RANK], osz[PETITE_MAX_RANK];
+    int32_t r1, orank;
+    if ((s = pk_broadcast(c, a, b, s1, &r1))) return s;
+    pt_tensor tmp = *a;
+    tmp.rank = r1;
+    memcpy(tmp.sizes, s1, sizeof s1);
+    if ((s = pk_broadcast(c, cond, &tmp, osz, &orank))) return s;
+    if ((s = pt_tensor_resize(out, orank, osz, c->err))) return pt_prefix(c->err, "out");
+    int64_t sc[PETITE_MAX_RANK], sa[PETITE_MAX_RANK], sb[PETITE_MAX_RANK];
+    pk_iter_strides(cond, orank, osz, sc);
+    pk_iter_strides(a, orank, osz, sa);
+    pk_iter_strides(b, orank, osz, sb);
+    pk_iter it;
+    pk_iter_init(&it, orank, osz);
+    memcpy(it.strides[0], sc, sizeof sc);
+    memcpy(it.strides[1], sa, sizeof sa);
+    memcpy(it.strides[2], sb, sizeof sb);
+    bool as_float = pt_dtype_is_float(out->dtype);
+    for (int64_t k = 0; k < out->numel; k++, pk_iter_next(&it, 3)) {
+        bool take_a = pt_load_i64(cond->data, cond->dtype, it.off[0]) != 0;
+        /* out is contiguous in logical order here: index k */
+        if (as_float)
+            pt_store_f64(out->data, out->dtype, k, take_a ? pt_load_f64(a->data, a->dtype, it.off[1]) : pt_load_f64(b->data, b->dtype, it.off[2]));
+        else
+            pt_store_i64(out->data, out->dtype, k, take_a ? pt_load_i64(a->data, a->dtype, it.off[1]) : pt_load_i64(b->data, b->dtype, it.off[2]));
+    }
+    if (!out->contiguous) return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "where: out must be contiguous");
+    return PETITE_OK;
+}
+
+/* pow.Tensor_Scalar_out(Tensor self, Scalar exponent, *, Tensor(a!) out) */
+petite_status pk_pow_tensor_scalar_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *a, *out;
+    pk_scalar e;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &a)) ||
+        (s = pk_scalar_arg(c, args, 1, "exponent", &e)) || (s = pk_out(c, args, 2, &out)))
+        return s;
+    if (!pt_dtype_is_float(a->dtype) || a->dtype != out->dtype || !a->contiguous || !out->contiguous)
+        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "pow: contiguous float tensors of one dtype");
+    if ((s = pt_tensor_resize(out, a->rank, a->sizes, c->err))) return pt_prefix(c->err, "out");
+    for (int64_t i = 0; i < a->numel; i++) {
+        double x = pt_load_f64(a->data, a->dtype, i);
+        pt_store_f64(out->data, out->dtype, i, e.d == 2.0 ? (double)((float)x * (float)x) : (double)powf((float)x, (float)e.d));
+    }
+    return PETITE_OK;
+}
+
+/* output size and scale of one upsampled dim: from output_size, else scale_factors */
+static petite_status upsample_dims(petite_kernel_ctx *c, petite_value **args, const pt_tensor *x, int64_t *oh,
+                                   int64_t *ow, double *sh, double *sw) {
+    int64_t os[PETITE_MAX_RANK];
+    int32_t n;
+    bool present;
+    petite_status s = pk_opt_int_list(c, args, 1, "output_size", os, &n, &present);
+    if (s) return s;
+    int64_t H = x->sizes[2], W = x->sizes[3];
+    const pt_value *sf = args[2];
+    if (present && n == 2) {
+        *oh = os[0], *ow = os[1];
+        *sh = (double)H / (double)*oh, *sw = (double)W / (double)*ow;
+    } else if (sf->kind == PETITE_KIND_DOUBLE_LIST && sf->u.dl.n == 2) {
+        *oh = (int64_t)floor((double)H * sf->u.dl.v[0]), *ow = (int64_t)floor((double)W * sf->u.dl.v[1]);
+        *sh = 1.0 / sf->u.dl.v[0], *sw = 1.0 / sf->u.dl.v[1];
+    } else {
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "upsample needs output_size or scale_factors");
+    }
+    if (*oh < 1 || *ow < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "empty upsample output");
+    return PETITE_OK;
+}
+
+/* upsample_nearest2d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) */
+petite_status pk_upsample_nearest2d_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *out;
+    int64_t OH, OW;
+    double sh, sw;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_tensor(c, args, 0, "input", &x)) || (s = pk_out(c, args, 3, &out)))
+        return s;
+    if (x->rank != 4 || x->dtype != PETITE_FLOAT32 || !x->contiguous || out->dtype != PETITE_FLOAT32 || !out->contiguous)
+        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "upsample: contiguous float32 NCHW");
+    if ((s = upsample_dims(c, args, x, &OH, &OW, &sh, &sw))) return s;
+    int64_t osz[4] = {x->sizes[0], x->sizes[1], OH, OW}, H = x->sizes[2], W = x->sizes[3];
+    if ((s = pt_tensor_resize(out, 4, osz, c->err))) return pt_prefix(c->err, "out");
+    const float *xd = x->data;
+    float *y = out->data;
+    for (int64_t p = 0; p < x->sizes[0] * x->sizes[1]; p++)
+        for (int64_t oh = 0; oh < OH; oh++) {
+            int64_t ih = (int64_t)floor((double)oh * sh);
+            if (ih > H - 1) ih = H - 1;
+            for (int64_t ow = 0; ow < OW; ow++) {
+                int64_t iw = (int64_t)floor((double)ow * sw);
+                if (iw > W - 1) iw = W - 1;
+                y[(p * OH + oh) * OW + ow] = xd[(p * H + ih) * W + iw];
+            }
+        }
+    return PETITE_OK;
+}
+
+/* upsample_bilinear2d.vec_out(Tensor input, SymInt[]? output_size, bool align_corners,
+ *                             float[]? scale_factors, *, Tensor(a!) out) */
+petite_status pk_upsample_bilinear2d_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *out;
+    int64_t OH, OW;
+    double sh, sw;
+    bool align;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 6)) || (s = pk_tensor(c, args, 0, "input", &x)) ||
+        (s = pk_bool_arg(c, args, 2, "align_corners", &align)) || (s = pk_out(c, args, 4, &out)))
+        return s;
+    if (x->rank != 4 || x->dtype != PETITE_FLOAT32 || !x->contiguous || out->dtype != PETITE_FLOAT32 || !out->contiguous)
+        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "upsample: contiguous float32 NCHW");
+    /* scale_factors sit at index 3 here */
+    petite_value *shifted[5] = {args[0], args[1], args[3], args[3], args[4]};
+    if ((s = upsample_dims(c, shifted, x, &OH, &OW, &sh, &sw))) return s;
+    int64_t osz[4] = {x->sizes[0], x->sizes[1], OH, OW}, H = x->sizes[2], W = x->sizes[3];
+    if ((s = pt_tensor_resize(out, 4, osz, c->err))) return pt_prefix(c->err, "out");
+    if (align) {
+        sh = OH > 1 ? (double)(H - 1) / (double)(OH - 1) : 0;
+        sw = OW > 1 ? (double)(W - 1) / (double)(OW - 1) : 0;
+    }
+    const float *xd = x->data;
+    float *y = out->data;
+    for (int64_t p = 0; p < x->sizes[0] * x->sizes[1]; p++)
+        for (int64_t oh = 0; oh < OH; oh++) {
+            double fy = align ? (double)oh * sh : ((double)oh + 0.5) * sh - 0.5;
+            if (fy < 0) fy = 0;
+            int64_t y0 = (int64_t)fy, y1 = y0 + 1 < H ? y0 + 1 : H - 1;
+            float ly = (float)(fy - (double)y0);
+            for (int64_t ow = 0; ow < OW; ow++) {
+                double fx = align ? (double)ow * sw : ((double)ow + 0.5) * sw - 0.5;
+                if (fx < 0) fx = 0;
+                int64_t x0 = (int64_t)fx, x1 = x0 + 1 < W ? x0 + 1 : W - 1;
+                float lx = (float)(fx - (double)x0);
+                const float *r0 = xd + (p * H + y0) * W, *r1 = xd + (p * H + y1) * W;
+                y[(p * OH + oh) * OW + ow] = (1 - ly) * ((1 - lx) * r0[x0] + lx * r0[x1]) + ly * ((1 - lx) * r1[x0] + lx * r1[x1]);
+            }
+        }
+    return PETITE_OK;
+}
