@@ -121,7 +121,7 @@ def export_portable(model, shapes, dtypes, out_path, args):
             t = time.time()
             from . import validate as va
             res = va.compare(tmp, model, _example(shapes, dtypes, 1))
-            tol = 1e-4 * max(1.0, res["output_scale"])
+            tol = 1e-4 * res["output_scale"] if res["output_scale"] > 0 else 1e-6  # 1e-4 x output scale
             res["tolerance"] = tol
             res["passed"] = res["max_abs_error"] <= tol and res["top1_equal"]
             rec["validation"] = res

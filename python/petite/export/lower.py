@@ -88,6 +88,7 @@ VIEW_COPY = {
                         lambda a: [a[0], a[1] if len(a) > 1 else 0, a[2] if len(a) > 2 else None,
                                    a[3] if len(a) > 3 else None, a[4] if len(a) > 4 else 1]),
     aten.split.Tensor: ("aten::split_copy", "Tensor_out", lambda a: [a[0], a[1], a[2] if len(a) > 2 else 0]),
+    aten.unsafe_split.Tensor: ("aten::split_copy", "Tensor_out", lambda a: [a[0], a[1], a[2] if len(a) > 2 else 0]),
     aten.split_with_sizes.default: ("aten::split_with_sizes_copy", "out", lambda a: [a[0], a[1], a[2] if len(a) > 2 else 0]),
     aten.unbind.int: ("aten::unbind_copy", "int_out", lambda a: [a[0], a[1] if len(a) > 1 else 0]),
     aten.alias.default: ("aten::alias_copy", "out", lambda a: [a[0]]),
@@ -95,6 +96,9 @@ VIEW_COPY = {
 }
 if "dims" in aten.squeeze.overloads():  # newer torch
     VIEW_COPY[aten.squeeze.dims] = ("aten::squeeze_copy", "dims_out", lambda a: [a[0], a[1]])
+
+# ops whose out argument is a Tensor[] and that return nothing
+LIST_OUT = {"aten::split_copy", "aten::split_with_sizes_copy", "aten::unbind_copy"}
 
 # overloads whose out-variant name is not "<overload>_out" / "out"
 OUT_OVERLOAD = {
@@ -142,7 +146,7 @@ class Lowerer:
         if x is None:
             return p.add(Value("none"))
         if isinstance(x, torch.fx.Node):
-            v = self.env[x]
+            v = self.value_of(x)
             if isinstance(v, list):
                 raise LowerError("a multi-output value used as one tensor")
             return v
@@ -163,7 +167,7 @@ class Lowerer:
         if isinstance(x, (list, tuple)):
             if all(isinstance(e, torch.fx.Node) or e is None for e in x) and len(x) and \
                     any(isinstance(e, torch.fx.Node) for e in x):
-                items = [self.env[e] if e is not None else -1 for e in x]
+                items = [self.value_of(e) if e is not None else -1 for e in x]
                 kind = "optional_tensor_list" if ("Optional" in typ or -1 in items) else "tensor_list"
                 return p.add(Value(kind, value=items))
             if all(isinstance(e, bool) for e in x) and len(x):
@@ -174,6 +178,39 @@ class Lowerer:
             if all(isinstance(e, (int, float)) for e in x):
                 return p.add(Value("double_list", value=[float(e) for e in x]))
         raise LowerError("argument %r of type %s cannot be lowered" % (x, type(x).__name__))
+
+    def value_of(self, node):
+        if node not in self.env and node in self.consts:
+            self.env[node] = self.const_value(self.consts[node], node.name)
+        return self.env[node]
+
+    def const_value(self, t, name):
+        t = t.detach().contiguous()
+        if t.dtype not in DTYPE:
+            raise LowerError("constant %s has dtype %s" % (name, t.dtype))
+        data = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
+        return self.p.add(Value("tensor", dtype=DTYPE[t.dtype], shape=list(t.shape), role="const", data=data))
+
+    def try_fold(self, node):
+        """Evaluate a node whose tensor inputs are all constants; True if folded."""
+        deps = node.all_input_nodes
+        if any(d not in self.consts for d in deps):
+            return False
+        if node.target is not operator.getitem and not isinstance(node.target, torch._ops.OpOverload):
+            return False
+        if isinstance(node.target, torch._ops.OpOverload) and node.target._schema.is_mutable:
+            return False
+        if "rand" in str(node.target) or "empty" in str(node.target):
+            return False
+        env = {d: self.consts[d] for d in deps}
+        args = torch.fx.node.map_arg(node.args, lambda n: env[n])
+        kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: env[n])
+        with torch.no_grad():
+            r = node.target(*args, **kwargs)
+        if not (isinstance(r, torch.Tensor) or (isinstance(r, (list, tuple)) and all(isinstance(t, torch.Tensor) for t in r))):
+            return False
+        self.consts[node] = r
+        return True
 
     # ---- instructions ----
     def emit(self, name, overload, in_args, node, n_outputs=None):
@@ -187,8 +224,9 @@ class Lowerer:
             raise LowerError("no shape information for %s" % node.format_node())
         if not hasattr(meta, "shape"):  # several outputs (TensorMetadata is itself a tuple)
             outs = [self.tensor_value(m, "temp") for m in meta]
-            args += outs
-            args.append(self.p.add(Value("tensor_list", value=list(outs))))
+            lst = self.p.add(Value("tensor_list", value=list(outs)))
+            # split-like: one Tensor[] out argument, no return; else each out, then the returned list
+            args += [lst] if name in LIST_OUT else outs + [lst]
             self.env[node] = outs
         else:
             out = self.tensor_value(meta, "temp")
@@ -200,7 +238,7 @@ class Lowerer:
         op = node.target
         a = list(node.args)
         if op in IDENTITY:
-            self.env[node] = self.env[a[0]]
+            self.env[node] = self.value_of(a[0])
             return
         if op in VIEW_COPY:
             name, ovl, f = VIEW_COPY[op]
@@ -248,15 +286,10 @@ class Lowerer:
         gm = self.gm
         nodes = list(gm.graph.nodes)
         # constants first, in the order they are used, then user inputs
+        self.consts = {}
         for node in nodes:
             if node.op == "get_attr":
-                t = getattr(gm, node.target)
-                t = t.detach().contiguous()
-                if t.dtype not in DTYPE:
-                    raise LowerError("constant %s has dtype %s" % (node.target, t.dtype))
-                self.env[node] = self.p.add(Value(
-                    "tensor", dtype=DTYPE[t.dtype], shape=list(t.shape), role="const",
-                    data=t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.view(torch.int16).numpy().tobytes()))
+                self.consts[node] = getattr(gm, node.target)
         for node in nodes:
             if node.op == "placeholder":
                 meta = node.meta.get("tensor_meta")
@@ -266,8 +299,10 @@ class Lowerer:
                 self.p.inputs.append(self.env[node])
         for node in nodes:
             if node.op == "call_function":
+                if self.try_fold(node):
+                    continue
                 if node.target is operator.getitem:
-                    src = self.env[node.args[0]]
+                    src = self.value_of(node.args[0])
                     if not isinstance(src, list):
                         raise LowerError("getitem on a single value")
                     self.env[node] = src[node.args[1]]
@@ -286,8 +321,7 @@ class Lowerer:
                 for o in outs:
                     if not isinstance(o, torch.fx.Node):
                         raise LowerError("output %r is not a tensor" % (o,))
-                    v = self.env[o]
-                    self.p.outputs.append(v)
+                    self.p.outputs.append(self.value_of(o))
         return self.p
 
 
