@@ -129,8 +129,9 @@ def export_portable(model, shapes, dtypes, out_path, args):
                 % (time.time() - t, res["max_abs_error"], tol, res["max_rel_error"],
                    "equal" if res["top1_equal"] else "DIFFERS"))
             if not res["passed"]:
-                raise ExportError("validation failed: petite's outputs differ from eager PyTorch "
-                                  "(max abs error %.3g > %.3g)" % (res["max_abs_error"], tol))
+                why = ("max abs error %.3g > %.3g" % (res["max_abs_error"], tol)
+                       if res["max_abs_error"] > tol else "top-1 class differs")
+                raise ExportError("validation failed: petite's outputs differ from eager PyTorch (%s)" % why)
         else:
             rec["validation"] = None
         os.replace(tmp, out_path)

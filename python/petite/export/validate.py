@@ -40,6 +40,6 @@ def compare(pte_path, model, inputs):
         s = float(np.abs(r).max())
         scale = max(scale, s)
         worst_rel = max(worst_rel, float(a.max() / s) if s else 0.0)
-        if r.ndim >= 1 and r.dtype.kind == "f" and r.shape[-1] > 1:
+        if r.ndim == 2 and r.dtype.kind == "f" and r.shape[-1] > 1:  # classifier logits [N, C]
             top1 = top1 and bool((g_.reshape(-1, r.shape[-1]).argmax(-1) == r.reshape(-1, r.shape[-1]).argmax(-1)).all())
     return {"max_abs_error": worst_abs, "max_rel_error": worst_rel, "output_scale": scale, "top1_equal": top1}

@@ -1,0 +1,179 @@
+"""Build the petite model zoo with fixed seeds, export every model with petite-export (portable
+backend), check each in petite against eager PyTorch, and report.
+
+    /usr/bin/python3 zoo/build_zoo.py [--out DIR] [--only digits_cnn,kws_dscnn,...] [--report FILE]
+
+Besides the export-time validation (fresh random inputs, max error <= 1e-4 x output scale, equal
+top-1), two models are judged on real data:
+- digits_cnn is trained here on sklearn's 8x8 digits; its held-out accuracy is reported, and
+  petite's predictions on the whole held-out set must equal eager PyTorch's;
+- kws_dscnn loads the trained DS-CNN weights from shared/conformance and must pick the right
+  keyword for all ten MFCC inputs of the conformance case.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "python")]
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+
+from petite import runtime  # noqa: E402
+from petite.export import cli  # noqa: E402
+from zoo import models  # noqa: E402
+
+SHARED = os.environ.get("PETITE_CONFORMANCE_DIR", os.path.join(ROOT, "..", "shared", "conformance"))
+KWS_PTH = os.path.join(SHARED, "files", "cortex_m_int8_keyword_spotting.model.pth")
+
+
+def digits_data():
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    x = torch.tensor(d.data, dtype=torch.float32).reshape(-1, 1, 8, 8) / 16.0
+    y = torch.tensor(d.target)
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+    n_test = len(y) // 5
+    return x[perm[n_test:]], y[perm[n_test:]], x[perm[:n_test]], y[perm[:n_test]]
+
+
+def train_digits():
+    torch.manual_seed(0)
+    xtr, ytr, xte, yte = digits_data()
+    m = models.DigitsCNN()
+    opt = torch.optim.Adam(m.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(15):
+        m.train()
+        perm = torch.randperm(len(ytr), generator=g)
+        for i in range(0, len(ytr), 64):
+            idx = perm[i:i + 64]
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(m(xtr[idx]), ytr[idx]).backward()
+            opt.step()
+    return m.eval()
+
+
+def kws_inputs():
+    with open(os.path.join(SHARED, "manifest.json")) as f:
+        case = [c for c in json.load(f)["cases"] if "keyword_spotting" in c["file"]][0]
+    return [(np.array(r["inputs"][0]["data"], np.float32).reshape(r["inputs"][0]["shape"]), r["expect_argmax"])
+            for r in case["runs"]]
+
+
+def zoo():
+    """name -> (build(), save kind, input shapes, input dtypes, extra export args)"""
+    tv = torchvision.models
+    return {
+        "digits_cnn": (train_digits, "module", ["1,1,8,8"], ["float32"], []),
+        "kws_dscnn": (None, "kws", ["1,1,49,10"], ["float32"], []),
+        "mobilenet_v2": (lambda: tv.mobilenet_v2(), "module", ["1,3,224,224"], ["float32"], []),
+        "mobilenet_v3_small": (lambda: tv.mobilenet_v3_small(), "module", ["1,3,224,224"], ["float32"], []),
+        "resnet18": (lambda: tv.resnet18(), "state_dict", ["1,3,224,224"], ["float32"], ["--arch", "torchvision:resnet18"]),
+        "efficientnet_b0": (lambda: tv.efficientnet_b0(), "module", ["1,3,224,224"], ["float32"], []),
+        "text_transformer": (lambda: models.TextTransformer(), "module", ["1,128"], ["int64"], []),
+        "lstm_text": (lambda: models.LSTMText(), "module", ["1,32"], ["int64"], []),
+        "tiny_yolo": (lambda: models.TinyYOLO(), "module", ["1,3,256,256"], ["float32"], []),
+        "ssdlite_heads": (lambda: models.SSDLiteHeads(), "module", ["1,3,320,320"], ["float32"], []),
+    }
+
+
+def build_one(name, spec, out):
+    build, kind, shapes, dtypes, extra = spec
+    torch.manual_seed(0)
+    if kind == "kws":
+        path = KWS_PTH
+        extra = ["--model-class", "zoo.models:DSCNNKWS"]
+    else:
+        m = build().eval()
+        path = os.path.join(out, name + (".pth" if kind == "state_dict" else ".pt"))
+        torch.save(m.state_dict() if kind == "state_dict" else m, path)
+    t = time.time()
+    rc = cli.main([path, "--model-name", name, "--input-shapes", *shapes, "--input-dtypes", *dtypes,
+                   "--output-dir", out, *extra])
+    rec = {"model": name, "export_ok": rc == 0, "wall_s": round(time.time() - t, 2)}
+    side = os.path.join(out, name + "_portable.json")
+    if rc == 0 and os.path.exists(side):
+        with open(side) as f:
+            rec.update(json.load(f))
+    return rec
+
+
+def check_digits(out, rec):
+    xtr, ytr, xte, yte = digits_data()
+    m = torch.load(os.path.join(out, "digits_cnn.pt"))
+    with torch.no_grad():
+        eager = m(xte).argmax(1)
+    meth = runtime.Program(os.path.join(out, "digits_cnn_portable.pte")).load_method()
+    got = torch.tensor([int(meth.run(xte[i:i + 1].numpy())[0].argmax()) for i in range(len(yte))])
+    rec["heldout_samples"] = len(yte)
+    rec["heldout_accuracy_eager"] = float((eager == yte).float().mean())
+    rec["heldout_accuracy_petite"] = float((got == yte).float().mean())
+    rec["petite_equals_eager_predictions"] = bool((got == eager).all())
+    return rec["petite_equals_eager_predictions"] and rec["heldout_accuracy_eager"] > 0.9
+
+
+def check_kws(out, rec):
+    meth = runtime.Program(os.path.join(out, "kws_dscnn_portable.pte")).load_method()
+    picks = []
+    for x, want in kws_inputs():
+        got = int(meth.run(x)[0].argmax())
+        picks.append({"expected": models.KWS_LABELS[want], "petite": models.KWS_LABELS[got]})
+    rec["keywords"] = picks
+    rec["keywords_right"] = sum(p["expected"] == p["petite"] for p in picks)
+    return rec["keywords_right"] == len(picks)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "zoo"))
+    ap.add_argument("--only", default=None)
+    ap.add_argument("--report", default=None)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    specs = zoo()
+    names = args.only.split(",") if args.only else list(specs)
+    results, failed = [], []
+    for name in names:
+        print("== %s" % name, flush=True)
+        rec = build_one(name, specs[name], args.out)
+        ok = rec["export_ok"]
+        if ok and name == "digits_cnn":
+            ok = check_digits(args.out, rec)
+        if ok and name == "kws_dscnn":
+            ok = check_kws(args.out, rec)
+        rec["ok"] = ok
+        if not ok:
+            failed.append(name)
+        results.append(rec)
+    print("\n%-20s %6s %11s %11s %11s %8s %10s %10s %s" % ("model", "ops", "file bytes", "arena", "naive sum",
+                                                          "export s", "max abs", "max rel", "top-1"))
+    for r in results:
+        v = r.get("validation") or {}
+        print("%-20s %6s %11s %11s %11s %8s %10.3g %10.3g %s" % (
+            r["model"], r.get("op_count", "-"), r.get("file_size", "-"), r.get("arena_bytes", "-"),
+            r.get("activations_sum_bytes", "-"), r.get("export_time_s", "-"), v.get("max_abs_error", float("nan")),
+            v.get("max_rel_error", float("nan")), "equal" if v.get("top1_equal") else "-"))
+    for r in results:
+        if "heldout_accuracy_eager" in r:
+            print("digits_cnn: held-out accuracy %.4f eager, %.4f petite on %d samples; predictions equal: %s" % (
+                r["heldout_accuracy_eager"], r["heldout_accuracy_petite"], r["heldout_samples"],
+                r["petite_equals_eager_predictions"]))
+        if "keywords" in r:
+            print("kws_dscnn: %d/%d keywords right: %s" % (r["keywords_right"], len(r["keywords"]),
+                                                         ", ".join(p["petite"] for p in r["keywords"])))
+    report = args.report or os.path.join(args.out, "zoo_report.json")
+    with open(report, "w") as f:
+        json.dump(results, f, indent=2)
+    print("zoo: %d passed, %d failed" % (len(results) - len(failed), len(failed)))
+    if failed:
+        print("failed: %s" % ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
