@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what petite needs on Debian 12 (idempotent; installs only what is missing).
-#   build: gcc, make, cmake; fuzzing and sanitizers: clang + its runtime (libFuzzer).
+#   build: gcc, make, cmake; fuzzing and sanitizers: clang + its runtime (libFuzzer);
+#   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers.
 set -euo pipefail
 need=()
 command -v gcc   >/dev/null 2>&1 || need+=(build-essential)
@@ -8,6 +9,11 @@ command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
   || [ "$(uname -m)" != x86_64 ] || need+=(libclang-rt-dev)
+# the exporter and its tests: Debian's PyTorch, used through /usr/bin/python3
+/usr/bin/python3 -c "import torch, torchvision" >/dev/null 2>&1 || need+=(python3-torch python3-torchvision)
+/usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)
+/usr/bin/python3 -c "import sklearn" >/dev/null 2>&1 || need+=(python3-sklearn)
+/usr/bin/python3 -c "import flatbuffers" >/dev/null 2>&1 || need+=(python3-flatbuffers)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -15,4 +21,4 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-echo "setup: ok ($(gcc --version | head -1); $(cmake --version | head -1))"
+echo "setup: ok ($(gcc --version | head -1); $(cmake --version | head -1); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'))"

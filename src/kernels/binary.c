@@ -301,6 +301,8 @@ petite_status pk_rsub_scalar_out(petite_kernel_ctx *c, petite_value **a, size_t 
 petite_status pk_mul_scalar_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return tensor_scalar(c, a, n, OP_MUL, false); }
 petite_status pk_div_scalar_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return tensor_scalar(c, a, n, OP_DIV, false); }
 
+petite_status pk_floor_divide_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return tensor_tensor(c, a, n, OP_DIV_FLOOR, false); }
+
 petite_status pk_div_out_mode(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
     pt_tensor *a, *b, *out;
     binop op = OP_DIV;

@@ -48,5 +48,10 @@ PK_DECL(pk_upsample_nearest2d_out); PK_DECL(pk_upsample_bilinear2d_out);
 PK_DECL(pk_eq_scalar_out); PK_DECL(pk_ne_scalar_out); PK_DECL(pk_lt_scalar_out); PK_DECL(pk_le_scalar_out);
 PK_DECL(pk_gt_scalar_out); PK_DECL(pk_ge_scalar_out); PK_DECL(pk_eq_tensor_out); PK_DECL(pk_ne_tensor_out);
 PK_DECL(pk_lt_tensor_out); PK_DECL(pk_le_tensor_out); PK_DECL(pk_gt_tensor_out); PK_DECL(pk_ge_tensor_out);
+/* logic.c and more */
+PK_DECL(pk_bitwise_and_out); PK_DECL(pk_bitwise_or_out); PK_DECL(pk_bitwise_xor_out);
+PK_DECL(pk_bitwise_and_scalar_out); PK_DECL(pk_bitwise_or_scalar_out); PK_DECL(pk_bitwise_xor_scalar_out);
+PK_DECL(pk_logical_not_out); PK_DECL(pk_bitwise_not_out); PK_DECL(pk_floor_divide_out);
+PK_DECL(pk_log1p_out); PK_DECL(pk_expm1_out);
 
 #endif

@@ -1,5 +1,6 @@
 /* unary.c — element-wise activations and math: relu, hardtanh, clamp, sigmoid, tanh, gelu, exp,
- * log, sqrt, rsqrt, neg, abs, sin, cos, erf, reciprocal, floor, ceil, round, leaky_relu, elu. */
+ * log, log1p, expm1, sqrt, rsqrt, neg, abs, sin, cos, erf, reciprocal, floor, ceil, round, leaky_relu,
+ * elu. */
 #include <math.h>
 #include <string.h>
 
@@ -8,7 +9,7 @@
 
 typedef enum { U_RELU, U_SIGMOID, U_TANH, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_NEG, U_ABS, U_SIN, U_COS,
                U_ERF, U_RECIPROCAL, U_FLOOR, U_CEIL, U_ROUND, U_GELU, U_GELU_TANH, U_CLAMP,
-               U_LEAKY, U_ELU } unop;
+               U_LEAKY, U_ELU, U_LOG1P, U_EXPM1 } unop;
 
 typedef struct uparams { double lo, hi, slope, alpha, scale, input_scale; } uparams;
 
@@ -41,6 +42,8 @@ static inline float apply(unop op, float x, const uparams *p) {
         return y > (float)p->hi ? (float)p->hi : y;
     }
     case U_LEAKY: return x > 0 ? x : x * (float)p->slope;
+    case U_LOG1P: return log1pf(x);
+    case U_EXPM1: return expm1f(x);
     case U_ELU: return x > 0 ? x * (float)p->scale : (float)(p->alpha * p->scale) * (expf(x * (float)p->input_scale) - 1.0f);
     }
     return x;
@@ -124,6 +127,8 @@ SIMPLE(pk_reciprocal_out, U_RECIPROCAL)
 SIMPLE(pk_floor_out, U_FLOOR)
 SIMPLE(pk_ceil_out, U_CEIL)
 SIMPLE(pk_round_out, U_ROUND)
+SIMPLE(pk_log1p_out, U_LOG1P)
+SIMPLE(pk_expm1_out, U_EXPM1)
 
 /* hardtanh.out(Tensor self, Scalar min_val=-1, Scalar max_val=1, *, Tensor(a!) out) */
 petite_status pk_hardtanh_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {

@@ -23,7 +23,7 @@ DECOMPOSE = [
     aten.native_dropout, aten.dropout, aten.feature_dropout, aten.alpha_dropout,
     aten.flatten, aten.unflatten, aten.adaptive_avg_pool1d,
     aten.log_sigmoid_forward, aten.softplus, aten.elu, aten.leaky_relu, aten.glu,
-    aten.std, aten.var, aten.var_mean, aten.rsub, aten.addmv, aten.baddbmm,
+    aten.std, aten.var, aten.var_mean, aten.addmv, aten.baddbmm,
     aten.native_group_norm, aten.hardshrink, aten.softshrink, aten.logit,
     aten._log_softmax_backward_data, aten.stack, aten.narrow, aten.repeat,
     aten.masked_fill, aten.norm, aten.frobenius_norm, aten.linalg_vector_norm,

@@ -150,6 +150,8 @@ class Lowerer:
             if isinstance(v, list):
                 raise LowerError("a multi-output value used as one tensor")
             return v
+        if isinstance(x, torch.Tensor):
+            return self.const_value(x, "number")
         if isinstance(x, bool):
             return p.add(Value("bool", value=x))
         if isinstance(x, int):
@@ -211,6 +213,18 @@ class Lowerer:
             return False
         self.consts[node] = r
         return True
+
+    def number_tensor(self, x, peers):
+        """A Python number passed as a Tensor argument, as a 0-dim constant (a torch "wrapped
+        number": it takes the dtype of a tensor operand of its own category)."""
+        dt = torch.float32 if isinstance(x, float) else (torch.bool if isinstance(x, bool) else torch.int64)
+        for p in peers:
+            if isinstance(p, torch.fx.Node) and hasattr(p.meta.get("tensor_meta"), "dtype"):
+                pd = p.meta["tensor_meta"].dtype
+                if pd.is_floating_point == dt.is_floating_point and (pd == torch.bool) == (dt == torch.bool):
+                    dt = pd
+                break
+        return torch.tensor(x, dtype=dt)
 
     # ---- instructions ----
     def emit(self, name, overload, in_args, node, n_outputs=None):
@@ -278,6 +292,9 @@ class Lowerer:
                 raise LowerError("%s: missing argument %s" % (op, sa.name))
         # the out variant may drop arguments the functional form has (none in practice)
         out_names = [x.name for x in out_op._schema.arguments if not x.kwarg_only or x.alias_info is None]
+        for i, sa in enumerate(schema_args):
+            if str(sa.type) == "Tensor" and isinstance(vals[i], (int, float, bool)):
+                vals[i] = self.number_tensor(vals[i], vals)
         named = dict(zip([x.name for x in schema_args], vals))
         ordered = [named[n] for n in out_names if n in named]
         return self.emit(_schema_name(out_op), ovl, ordered, node)

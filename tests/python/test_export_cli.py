@@ -1,0 +1,102 @@
+"""petite-export end to end: model file kinds, output names, sidecar and summary JSON, and one
+clear message (non-zero exit, nothing half-written) for each kind of bad input."""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path[:0] = [HERE, os.path.join(ROOT, "python")]
+
+import torch  # noqa: E402
+
+import export_models  # noqa: E402
+
+EXPORT = os.path.join(ROOT, "tools", "petite-export")
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL", what)
+
+
+def run(*args):
+    env = dict(os.environ, PYTHONPATH=HERE)
+    p = subprocess.run([EXPORT, *args], capture_output=True, text=True, env=env)
+    return p.returncode, p.stdout + p.stderr
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="petite-export-test-")
+    out = os.path.join(d, "out")
+    torch.manual_seed(0)
+    tiny = export_models.Tiny().eval()
+    torch.save(tiny, os.path.join(d, "tiny.pt"))
+    torch.save(tiny.state_dict(), os.path.join(d, "tiny_state.pth"))
+    torch.jit.trace(tiny, torch.randn(1, 4)).save(os.path.join(d, "tiny.torchscript"))
+    torch.save(export_models.TwoInputs(), os.path.join(d, "two.pt"))
+    torch.save(export_models.NeedsCumsum(), os.path.join(d, "cumsum.pt"))
+
+    # a whole pickled module, default backend, summary
+    rc, log = run(os.path.join(d, "tiny.pt"), "--model-name", "tiny", "--input-shapes", "1,4",
+                  "--output-dir", out, "--create-summary")
+    check(rc == 0, "tiny.pt exports: " + log)
+    check(os.path.exists(os.path.join(out, "tiny_portable.pte")), "tiny_portable.pte written")
+    side = json.load(open(os.path.join(out, "tiny_portable.json")))
+    check(side["validation"]["passed"] and side["inputs"][0]["shape"] == [1, 4], "sidecar: %s" % side)
+    summ = json.load(open(os.path.join(out, "export_summary.json")))
+    check(summ["export_summary"]["successful_exports"] == 1 and "backend_info" in summ and
+          "available_backends" in summ and summ["results"][0]["success"], "summary fields")
+    for stage in ("load", "capture", "lower", "plan", "write", "validate"):
+        check(("  " + stage) in log, "progress line for " + stage)
+
+    # a state dict with its class; TorchScript; a platform name; two inputs with dtypes
+    rc, log = run(os.path.join(d, "tiny_state.pth"), "--model-class", "export_models:Tiny", "--model-name", "tinysd",
+                  "--input-shapes", "1,4", "--output-dir", out, "--target-platform", "android")
+    check(rc == 0 and os.path.exists(os.path.join(out, "tinysd_android_portable.pte")), "state dict + platform: " + log)
+    rc, log = run(os.path.join(d, "tiny.torchscript"), "--model-name", "tinyts", "--input-shapes", "1,4", "--output-dir", out)
+    check((rc == 0 and os.path.exists(os.path.join(out, "tinyts_portable.pte"))) or "make_fx" in log,
+          "TorchScript exports or says make_fx failed: " + log)
+    rc, log = run(os.path.join(d, "two.pt"), "--model-name", "two", "--input-shapes", "2,3;2", "--input-dtypes",
+                  "float32", "int64", "--output-dir", out)
+    check(rc == 0, "two inputs, ';' form and dtypes: " + log)
+
+    # one clear message each, non-zero exit, nothing half-written
+    before = set(os.listdir(out))
+    cases = [
+        (["/nonexistent/model.pt", "--model-name", "x", "--input-shapes", "1,4"], "does not exist"),
+        ([os.path.join(d, "tiny_state.pth"), "--model-name", "x", "--input-shapes", "1,4"], "state dict without its architecture"),
+        ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,a"], "bad input shape"),
+        ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,5"], "does not run on inputs of shapes"),
+        ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--input-dtypes", "float32", "int64"], "input dtypes"),
+        ([os.path.join(d, "cumsum.pt"), "--model-name", "x", "--input-shapes", "4"], "cumsum"),
+        ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "coreml"], "coremltools"),
+        ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "qnn"], "Qualcomm"),
+        ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "nope"], "unknown backend"),
+    ]
+    for args, words in cases:
+        rc, log = run(*args, "--output-dir", out)
+        check(rc != 0 and words in log, "%s -> %r: rc %d, %s" % (args[0], words, rc, log.strip()[-300:]))
+    check(set(os.listdir(out)) == before and not glob.glob(os.path.join(out, ".petite-export-*")),
+          "failed exports leave nothing behind: %s" % (set(os.listdir(out)) - before))
+
+    # a failed backend is recorded as failed in the summary, beside a successful one
+    rc, log = run(os.path.join(d, "tiny.pt"), "--model-name", "mixed", "--input-shapes", "1,4", "--backends",
+                  "portable", "vulkan", "--output-dir", out, "--create-summary")
+    summ = json.load(open(os.path.join(out, "export_summary.json")))
+    check(rc != 0 and summ["export_summary"]["successful_exports"] == 1 and summ["export_summary"]["failed_exports"] == 1
+          and "Vulkan" in summ["results"][1]["error"], "mixed summary: %s" % summ["export_summary"])
+    print("export cli: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Every portable kernel against PyTorch: one small module per operator configuration, exported
+with petite-export's pipeline (capture, lower, plan, serialize), run in petite, compared with
+eager PyTorch (max abs error <= 1e-5 x max(1, output scale), exact for integer outputs).
+
+    /usr/bin/python3 tests/python/test_ops.py [-k FILTER]
+"""
+import os
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from petite import runtime  # noqa: E402
+from petite.export import capture, lower, plan, serialize  # noqa: E402
+
+
+class Fn(nn.Module):
+    def __init__(self, f, *mods):
+        super().__init__()
+        self.f, self.mods = f, nn.ModuleList(mods)
+
+    def forward(self, *x):
+        return self.f(self.mods, *x) if len(self.mods) else self.f(*x)
+
+
+def run_case(name, model, inputs):
+    model.eval()
+    gm = capture.capture(model, inputs)
+    p = lower.lower(gm, runtime.has_kernel)
+    arena, _ = plan.plan_memory(p)
+    data = serialize.serialize(p, "forward", arena)
+    got = runtime.Program(data).load_method().run(*[x.numpy() for x in inputs])
+    with torch.no_grad():
+        ref = model(*inputs)
+    refs = [ref] if isinstance(ref, torch.Tensor) else list(ref)
+    assert len(got) == len(refs), "%d outputs, eager %d" % (len(got), len(refs))
+    for g, r in zip(got, refs):
+        r = r.numpy()
+        assert g.shape == r.shape, "shape %s vs eager %s" % (g.shape, r.shape)
+        assert g.dtype == r.dtype, "dtype %s vs eager %s" % (g.dtype, r.dtype)
+        if r.dtype.kind in "biu":
+            assert (g == r).all(), "integer outputs differ"
+        else:
+            err = float(np.abs(g.astype(np.float64) - r).max()) if r.size else 0.0
+            tol = 1e-5 * max(1.0, float(np.abs(r).max()) if r.size else 1.0)
+            assert err <= tol, "max abs error %.3g > %.3g" % (err, tol)
+
+
+def cases():
+    g = torch.Generator().manual_seed(0)
+    r = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    c = []
+    add = lambda name, m, *x: c.append((name, m, list(x)))  # noqa: E731
+    # convolution: groups, stride, padding, dilation, depthwise, 1x1, 1-D, transposed, no bias
+    add("conv2d_3x3", nn.Conv2d(3, 8, 3, padding=1), r(1, 3, 9, 9))
+    add("conv2d_stride2_pad", nn.Conv2d(4, 6, 3, stride=2, padding=2), r(2, 4, 11, 10))
+    add("conv2d_dilation", nn.Conv2d(2, 4, 3, dilation=2, padding=1), r(1, 2, 12, 12))
+    add("conv2d_groups", nn.Conv2d(8, 12, 3, groups=4, padding=1, bias=False), r(1, 8, 7, 7))
+    add("conv2d_depthwise", nn.Conv2d(6, 6, 5, groups=6, stride=2, padding=2), r(1, 6, 13, 13))
+    add("conv2d_1x1", nn.Conv2d(16, 8, 1), r(1, 16, 5, 6))
+    add("conv2d_rect", nn.Conv2d(1, 4, (10, 4), stride=(2, 2), padding=(5, 1), bias=False), r(1, 1, 49, 10))
+    add("conv1d", nn.Conv1d(4, 5, 3, padding=1, stride=2), r(2, 4, 17))
+    add("conv_transpose2d", nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1), r(1, 4, 5, 5))
+    # linear algebra
+    add("linear", nn.Linear(7, 5), r(3, 7))
+    add("linear_3d", nn.Linear(6, 4), r(2, 3, 6))
+    add("matmul_mm", Fn(lambda a, b: a @ b), r(4, 5), r(5, 3))
+    add("bmm", Fn(torch.bmm), r(2, 3, 4), r(2, 4, 5))
+    add("addmm_beta_alpha", Fn(lambda x, a, b: torch.addmm(x, a, b, beta=0.5, alpha=2.0)), r(3), r(2, 4), r(4, 3))
+    # normalization
+    bn = nn.BatchNorm2d(5)
+    bn.running_mean.uniform_(-1, 1, generator=g)
+    bn.running_var.uniform_(0.5, 2, generator=g)
+    add("batch_norm", bn, r(2, 5, 3, 3))
+    add("batch_norm_1d", nn.BatchNorm1d(4).eval(), r(3, 4))
+    add("layer_norm", nn.LayerNorm(8), r(2, 3, 8))
+    add("layer_norm_2d", nn.LayerNorm([3, 4], elementwise_affine=False), r(2, 3, 4))
+    # activations
+    for act in ["relu", "relu6", "hardtanh", "hardswish", "hardsigmoid", "sigmoid", "silu", "gelu", "tanh",
+                "leaky_relu", "elu", "softplus"]:
+        add("act_" + act, Fn(getattr(F, act)), r(2, 3, 5) * 4)
+    add("gelu_tanh", Fn(lambda x: F.gelu(x, approximate="tanh")), r(4, 5))
+    add("clamp", Fn(lambda x: torch.clamp(x, -0.5, 0.7)), r(10))
+    add("clamp_min", Fn(lambda x: torch.clamp(x, min=0.1)), r(10))
+    for op in ["exp", "log", "sqrt", "rsqrt", "neg", "abs", "sin", "cos", "erf", "reciprocal", "floor", "ceil", "round"]:
+        x = r(3, 4).abs() + 0.1 if op in ("log", "sqrt", "rsqrt", "reciprocal") else r(3, 4) * 3
+        add("unary_" + op, Fn(getattr(torch, op)), x)
+    add("pow2", Fn(lambda x: x ** 2), r(5))
+    add("pow3", Fn(lambda x: x ** 3.0), r(5))
+    # pooling
+    add("max_pool2d", Fn(lambda x: F.max_pool2d(x, 2)), r(1, 3, 8, 8))
+    add("max_pool2d_3s2p1", Fn(lambda x: F.max_pool2d(x, 3, 2, 1)), r(2, 2, 9, 7))
+    add("max_pool2d_ceil", Fn(lambda x: F.max_pool2d(x, 3, 2, ceil_mode=True)), r(1, 2, 8, 8))
+    add("avg_pool2d", Fn(lambda x: F.avg_pool2d(x, 2)), r(1, 3, 8, 8))
+    add("avg_pool2d_pad", Fn(lambda x: F.avg_pool2d(x, 3, 2, 1)), r(1, 2, 7, 7))
+    add("avg_pool2d_nopadcount", Fn(lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)), r(1, 2, 7, 7))
+    add("avg_pool2d_rect", Fn(lambda x: F.avg_pool2d(x, (24, 5))), r(1, 4, 25, 5))
+    add("adaptive_avg_pool2d_1", nn.AdaptiveAvgPool2d(1), r(2, 4, 7, 7))
+    add("adaptive_avg_pool2d_3", nn.AdaptiveAvgPool2d((3, 2)), r(1, 2, 7, 5))
+    # reductions
+    add("mean_dims", Fn(lambda x: x.mean(dim=(2, 3))), r(2, 3, 4, 5))
+    add("mean_keepdim", Fn(lambda x: x.mean(dim=-1, keepdim=True)), r(2, 3, 4))
+    add("sum_dim", Fn(lambda x: x.sum(dim=1)), r(2, 3, 4))
+    add("amax", Fn(lambda x: torch.amax(x, dim=1)), r(3, 5))
+    add("argmax", Fn(lambda x: torch.argmax(x, dim=1)), r(3, 5))
+    add("softmax_dim1", Fn(lambda x: torch.softmax(x, 1)), r(2, 5, 3))
+    add("log_softmax", Fn(lambda x: torch.log_softmax(x, -1)), r(2, 7))
+    # shapes
+    add("view", Fn(lambda x: x.view(4, -1) * 1), r(2, 3, 4))
+    add("permute", Fn(lambda x: x.permute(2, 0, 1) * 1), r(2, 3, 4))
+    add("transpose", Fn(lambda x: x.transpose(1, 2) + 0), r(2, 3, 4))
+    add("expand", Fn(lambda x: x.expand(3, 4, 5) + 0), r(4, 1))
+    add("squeeze_unsqueeze", Fn(lambda x: x.squeeze(1).unsqueeze(0) * 2), r(3, 1, 4))
+    add("select", Fn(lambda x: x[:, 1] * 2), r(3, 4, 5))
+    add("slice_step", Fn(lambda x: x[:, 1:7:2] * 2), r(3, 8))
+    add("slice_negative", Fn(lambda x: x[..., -3:] * 2), r(2, 6))
+    add("cat", Fn(lambda a, b: torch.cat([a, b * 2], 1)), r(2, 3, 4), r(2, 5, 4))
+    add("stack", Fn(lambda a, b: torch.stack([a, b], 0)), r(3, 4), r(3, 4))
+    add("split", Fn(lambda x: [t * 1 for t in torch.split(x, 2, dim=1)]), r(2, 5))
+    add("chunk", Fn(lambda x: [t * 1 for t in torch.chunk(x, 3, dim=0)]), r(6, 2))
+    add("unbind", Fn(lambda x: [t * 1 for t in torch.unbind(x, 1)]), r(2, 3))
+    add("flatten", Fn(lambda x: torch.flatten(x, 1) * 1), r(2, 3, 2, 2))
+    add("constant_pad", Fn(lambda x: F.pad(x, (1, 2, 0, 1), value=0.5)), r(1, 2, 3, 3))
+    # indexing, comparisons, where
+    emb = nn.Embedding(10, 4)
+    add("embedding", emb, torch.randint(0, 10, (2, 5), generator=g))
+    add("where", Fn(lambda x, y: torch.where(x > 0, x, y)), r(3, 4), r(3, 4))
+    add("compare_scalar", Fn(lambda x: (x >= 0.2).to(torch.float32) + (x < -0.3).to(torch.float32)), r(4, 4))
+    add("compare_tensor", Fn(lambda x, y: (x == y) | (x > y)), r(3, 3), r(3, 3))
+    add("masked_fill", Fn(lambda x: x.masked_fill(x < 0, -1.0)), r(3, 4))
+    # upsampling
+    add("upsample_nearest", Fn(lambda x: F.interpolate(x, scale_factor=2.0, mode="nearest")), r(1, 2, 3, 4))
+    add("upsample_nearest_size", Fn(lambda x: F.interpolate(x, size=(5, 7), mode="nearest")), r(1, 2, 3, 4))
+    add("upsample_bilinear", Fn(lambda x: F.interpolate(x, scale_factor=2.0, mode="bilinear")), r(1, 2, 3, 4))
+    add("upsample_bilinear_ac", Fn(lambda x: F.interpolate(x, size=(6, 9), mode="bilinear", align_corners=True)), r(1, 2, 3, 4))
+    # element-wise arithmetic with broadcasting and promotion
+    add("add_broadcast", Fn(lambda a, b: a + b), r(2, 1, 4), r(3, 1))
+    add("sub_alpha", Fn(lambda a, b: torch.sub(a, b, alpha=2)), r(3, 4), r(4))
+    add("div_scalar", Fn(lambda a: a / 3.0 - 1), r(5))
+    add("rsub", Fn(lambda a: 1 - a), r(5))
+    add("int_mix", Fn(lambda a, b: a * b + 1), torch.randint(-5, 5, (4,), generator=g), r(4))
+    add("int64_ops", Fn(lambda a, b: (a + b * 3) // 2), torch.randint(-9, 9, (6,), generator=g), torch.randint(1, 9, (6,), generator=g))
+    add("to_dtype", Fn(lambda x: (x * 3).to(torch.int64)), r(6))
+    return c
+
+
+def main():
+    filt = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else None
+    passed = failed = 0
+    for name, model, inputs in cases():
+        if filt and filt not in name:
+            continue
+        try:
+            run_case(name, model, inputs)
+            passed += 1
+        except Exception as e:
+            failed += 1
+            print("FAIL %s: %s: %s" % (name, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+    print("ops: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
