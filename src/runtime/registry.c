@@ -64,8 +64,9 @@ petite_kernel_fn pt_kernel_lookup(const char *name) {
 
 int32_t petite_has_kernel(const char *name) { return name && pt_kernel_lookup(name) != NULL; }
 
-/* Delegate backends in this build. None yet: XNNPACK arrives as src/backends/xnnpack. */
-static const pt_backend *const g_backends[] = {NULL};
+/* Delegate backends in this build. */
+#include "backends/xnnpack/xnn.h"
+static const pt_backend *const g_backends[] = {&pt_xnnpack_backend, NULL};
 
 const pt_backend *pt_backend_lookup(const char *id) {
     for (size_t i = 0; g_backends[i]; i++)
