@@ -467,7 +467,9 @@ static petite_status parse_delegates(petite_method *m, const fb_table *plan, pt_
             cs[j].value = b->p + val.pos;
             cs[j].size = val.len;
         }
-        pt_backend_init in = {m->prog, m->name, i, blob, d->blob_size, cs, specs.len};
+        uint64_t used = m->planned_total + m->unplanned_bytes;
+        pt_backend_init in = {m->prog, m->name, i, blob, d->blob_size, cs, specs.len,
+                              m->memory_limit ? (m->memory_limit > used ? m->memory_limit - used : 1) : 0};
         if ((s = d->backend->init(&in, &d->handle, e)))
             return pt_prefix(e, "delegates[%u] (%s) init", i, d->id);
     }

@@ -33,6 +33,7 @@ typedef struct pt_backend_init {
     uint64_t size;
     const pt_compile_spec *specs;
     size_t nspecs;
+    uint64_t memory_limit;                /* bytes the backend may allocate (0: no limit) */
 } pt_backend_init;
 
 /* A delegate backend: init once per method load, execute per DelegateCall, destroy at free.

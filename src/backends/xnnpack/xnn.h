@@ -78,6 +78,8 @@ typedef struct xnn_graph {
     uint32_t *output_ids, noutputs;
     uint32_t num_externs;
     uint32_t *extern_value;         /* external id -> value id */
+    uint64_t memory_limit;          /* cap on internal buffer bytes (0: none) */
+    uint64_t memory_used;
 } xnn_graph;
 
 petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e);

@@ -86,10 +86,17 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_e
             return s;
         }
     /* internal buffers at their serialized sizes (grown only if a dynamic shape needs more) */
+    uint64_t total = 0;
     for (uint32_t i = 0; i < g->nvalues; i++) {
         xnn_value *v = &g->values[i];
         if (v->constant || v->external_id != XNN_INVALID_ID) continue;
         size_t need = (size_t)numel_of(v->dims, v->ndims) * elem_size(v->dtype);
+        total += need;
+        if (in->memory_limit && total > in->memory_limit) {
+            xnn_free(g);
+            return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "XNNPACK values need more than the %llu-byte memory limit",
+                           (unsigned long long)in->memory_limit);
+        }
         v->cap = need ? need : 1;
         v->buf = malloc(v->cap);
         if (!v->buf) {
@@ -98,6 +105,8 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_e
         }
         v->data = v->buf;
     }
+    g->memory_limit = in->memory_limit;
+    g->memory_used = total;
     *handle = g;
     return PETITE_OK;
 }
@@ -141,8 +150,11 @@ static petite_status shape_value(xnn_graph *g, uint32_t vid, const uint32_t *d, 
         return PETITE_OK;
     }
     if (need > v->cap) {
+        if (g->memory_limit && g->memory_used + (need - v->cap) > g->memory_limit)
+            return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "value %u: %zu bytes exceed the memory limit", vid, need);
         void *grown = realloc(v->buf, need);
         if (!grown) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for value %u", vid);
+        g->memory_used += need - v->cap;
         v->buf = grown;
         v->cap = need;
     }
