@@ -1,5 +1,6 @@
-"""Build the petite model zoo with fixed seeds, export every model with petite-export (portable
-backend), check each in petite against eager PyTorch, and report.
+"""Build the petite model zoo with fixed seeds, export every model with petite-export through both
+backends (portable and xnnpack), check each in petite against eager PyTorch and the two files
+against each other, and report.
 
     /usr/bin/python3 zoo/build_zoo.py [--out DIR] [--only digits_cnn,kws_dscnn,...] [--report FILE]
 
@@ -94,12 +95,20 @@ def build_one(name, spec, out):
         torch.save(m.state_dict() if kind == "state_dict" else m, path)
     t = time.time()
     rc = cli.main([path, "--model-name", name, "--input-shapes", *shapes, "--input-dtypes", *dtypes,
-                   "--output-dir", out, *extra])
+                   "--output-dir", out, "--backends", "portable", "xnnpack", *extra])
     rec = {"model": name, "export_ok": rc == 0, "wall_s": round(time.time() - t, 2)}
-    side = os.path.join(out, name + "_portable.json")
-    if rc == 0 and os.path.exists(side):
-        with open(side) as f:
-            rec.update(json.load(f))
+    for backend in ("portable", "xnnpack"):
+        side = os.path.join(out, "%s_%s.json" % (name, backend))
+        if os.path.exists(side):
+            with open(side) as f:
+                rec[backend] = json.load(f)
+    if rc == 0:  # the two files on the same fresh inputs
+        from petite.export.validate import random_inputs
+        xs = [x.numpy() for x in random_inputs([[int(v) for v in s.split(",")] for s in shapes],
+                                                 [cli.DTYPES[d] for d in dtypes], 7)]
+        outs = [runtime.Program(os.path.join(out, "%s_%s.pte" % (name, b))).load_method().run(*xs)
+                for b in ("portable", "xnnpack")]
+        rec["xnnpack_vs_portable_max_abs"] = max(float(np.abs(a - b).max()) for a, b in zip(*outs))
     return rec
 
 
@@ -108,24 +117,30 @@ def check_digits(out, rec):
     m = torch.load(os.path.join(out, "digits_cnn.pt"))
     with torch.no_grad():
         eager = m(xte).argmax(1)
-    meth = runtime.Program(os.path.join(out, "digits_cnn_portable.pte")).load_method()
-    got = torch.tensor([int(meth.run(xte[i:i + 1].numpy())[0].argmax()) for i in range(len(yte))])
     rec["heldout_samples"] = len(yte)
     rec["heldout_accuracy_eager"] = float((eager == yte).float().mean())
-    rec["heldout_accuracy_petite"] = float((got == yte).float().mean())
-    rec["petite_equals_eager_predictions"] = bool((got == eager).all())
-    return rec["petite_equals_eager_predictions"] and rec["heldout_accuracy_eager"] > 0.9
+    ok = rec["heldout_accuracy_eager"] > 0.9
+    for backend in ("portable", "xnnpack"):
+        meth = runtime.Program(os.path.join(out, "digits_cnn_%s.pte" % backend)).load_method()
+        got = torch.tensor([int(meth.run(xte[i:i + 1].numpy())[0].argmax()) for i in range(len(yte))])
+        rec["heldout_accuracy_petite_" + backend] = float((got == yte).float().mean())
+        rec["predictions_equal_eager_" + backend] = bool((got == eager).all())
+        ok = ok and rec["predictions_equal_eager_" + backend]
+    return ok
 
 
 def check_kws(out, rec):
-    meth = runtime.Program(os.path.join(out, "kws_dscnn_portable.pte")).load_method()
-    picks = []
-    for x, want in kws_inputs():
-        got = int(meth.run(x)[0].argmax())
-        picks.append({"expected": models.KWS_LABELS[want], "petite": models.KWS_LABELS[got]})
-    rec["keywords"] = picks
-    rec["keywords_right"] = sum(p["expected"] == p["petite"] for p in picks)
-    return rec["keywords_right"] == len(picks)
+    ok = True
+    for backend in ("portable", "xnnpack"):
+        meth = runtime.Program(os.path.join(out, "kws_dscnn_%s.pte" % backend)).load_method()
+        picks = []
+        for x, want in kws_inputs():
+            got = int(meth.run(x)[0].argmax())
+            picks.append({"expected": models.KWS_LABELS[want], "petite": models.KWS_LABELS[got]})
+        rec["keywords_" + backend] = picks
+        rec["keywords_right_" + backend] = sum(p["expected"] == p["petite"] for p in picks)
+        ok = ok and rec["keywords_right_" + backend] == len(picks)
+    return ok
 
 
 def main():
@@ -150,22 +165,33 @@ def main():
         if not ok:
             failed.append(name)
         results.append(rec)
-    print("\n%-20s %6s %11s %11s %11s %8s %10s %10s %s" % ("model", "ops", "file bytes", "arena", "naive sum",
-                                                          "export s", "max abs", "max rel", "top-1"))
+    print("\n%-20s %-8s %5s %11s %11s %11s %8s %10s %10s %6s %s" % (
+        "model", "backend", "ops", "file bytes", "arena", "naive sum", "export s", "max abs", "max rel", "top-1",
+        "delegated"))
     for r in results:
-        v = r.get("validation") or {}
-        print("%-20s %6s %11s %11s %11s %8s %10.3g %10.3g %s" % (
-            r["model"], r.get("op_count", "-"), r.get("file_size", "-"), r.get("arena_bytes", "-"),
-            r.get("activations_sum_bytes", "-"), r.get("export_time_s", "-"), v.get("max_abs_error", float("nan")),
-            v.get("max_rel_error", float("nan")), "equal" if v.get("top1_equal") else "-"))
+        for backend in ("portable", "xnnpack"):
+            b = r.get(backend) or {}
+            v = b.get("validation") or {}
+            print("%-20s %-8s %5s %11s %11s %11s %8s %10.3g %10.3g %6s %s" % (
+                r["model"], backend, b.get("op_count", "-"), b.get("file_size", "-"), b.get("arena_bytes", "-"),
+                b.get("activations_sum_bytes", "-"), b.get("export_time_s", "-"), v.get("max_abs_error", float("nan")),
+                v.get("max_rel_error", float("nan")), "equal" if v.get("top1_equal") else "-",
+                "%s in %s subgraphs" % (b.get("delegated_instructions"), b.get("xnnpack_subgraphs"))
+                if backend == "xnnpack" and b else ""))
+        if "xnnpack_vs_portable_max_abs" in r:
+            print("%-20s xnnpack vs portable: max abs difference %.3g" % (r["model"], r["xnnpack_vs_portable_max_abs"]))
     for r in results:
         if "heldout_accuracy_eager" in r:
-            print("digits_cnn: held-out accuracy %.4f eager, %.4f petite on %d samples; predictions equal: %s" % (
-                r["heldout_accuracy_eager"], r["heldout_accuracy_petite"], r["heldout_samples"],
-                r["petite_equals_eager_predictions"]))
-        if "keywords" in r:
-            print("kws_dscnn: %d/%d keywords right: %s" % (r["keywords_right"], len(r["keywords"]),
-                                                         ", ".join(p["petite"] for p in r["keywords"])))
+            print("digits_cnn: held-out accuracy %.4f eager, %.4f petite portable, %.4f petite xnnpack on %d samples; "
+                  "predictions equal eager: %s / %s" % (
+                      r["heldout_accuracy_eager"], r.get("heldout_accuracy_petite_portable", 0),
+                      r.get("heldout_accuracy_petite_xnnpack", 0), r["heldout_samples"],
+                      r.get("predictions_equal_eager_portable"), r.get("predictions_equal_eager_xnnpack")))
+        for backend in ("portable", "xnnpack"):
+            if "keywords_" + backend in r:
+                print("kws_dscnn (%s): %d/%d keywords right: %s" % (
+                    backend, r["keywords_right_" + backend], len(r["keywords_" + backend]),
+                    ", ".join(p["petite"] for p in r["keywords_" + backend])))
     report = args.report or os.path.join(args.out, "zoo_report.json")
     with open(report, "w") as f:
         json.dump(results, f, indent=2)

@@ -1,6 +1,8 @@
 """Every portable kernel against PyTorch: one small module per operator configuration, exported
 with petite-export's pipeline (capture, lower, plan, serialize), run in petite, compared with
-eager PyTorch (max abs error <= 1e-5 x max(1, output scale), exact for integer outputs).
+eager PyTorch (max abs error <= 1e-5 x max(1, output scale), exact for integer outputs). Every
+case runs twice: portable, and with the xnnpack backend (the ops it can delegate become XNNPACK
+subgraphs run by petite's XnnpackBackend).
 
     /usr/bin/python3 tests/python/test_ops.py [-k FILTER]
 """
@@ -17,7 +19,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from petite import runtime  # noqa: E402
-from petite.export import capture, lower, plan, serialize  # noqa: E402
+from petite.export import capture, lower, plan, serialize, xnnpack  # noqa: E402
 
 
 class Fn(nn.Module):
@@ -29,10 +31,12 @@ class Fn(nn.Module):
         return self.f(self.mods, *x) if len(self.mods) else self.f(*x)
 
 
-def run_case(name, model, inputs):
+def run_case(name, model, inputs, backend="portable"):
     model.eval()
     gm = capture.capture(model, inputs)
     p = lower.lower(gm, runtime.has_kernel)
+    if backend == "xnnpack":
+        xnnpack.delegate(p)
     arena, _ = plan.plan_memory(p)
     data = serialize.serialize(p, "forward", arena)
     got = runtime.Program(data).load_method().run(*[x.numpy() for x in inputs])
@@ -147,21 +151,29 @@ def cases():
     add("int_mix", Fn(lambda a, b: a * b + 1), torch.randint(-5, 5, (4,), generator=g), r(4))
     add("int64_ops", Fn(lambda a, b: (a + b * 3) // 2), torch.randint(-9, 9, (6,), generator=g), torch.randint(1, 9, (6,), generator=g))
     add("to_dtype", Fn(lambda x: (x * 3).to(torch.int64)), r(6))
+    # patterns the xnnpack path rewrites: clamp fusion must skip nodes without output clamps
+    add("linear_view_relu", Fn(lambda m, x: torch.relu(m[0](x).view(2, 3, 4)), nn.Linear(4, 12)), r(2, 4))
+    add("conv_bn_relu6", Fn(lambda m, x: F.relu6(m[1](m[0](x))), nn.Conv2d(3, 5, 3, padding=1), bn), r(1, 3, 6, 6))
+    add("conv_to_linear", Fn(lambda m, x: m[1](torch.flatten(F.relu(m[0](x)), 1)), nn.Conv2d(2, 3, 3), nn.Linear(27, 5)),
+        r(1, 2, 5, 5))
+    add("nhwc_residual_cat", Fn(lambda m, x: torch.cat([m[0](x) + x, torch.sigmoid(m[0](x))], 1),
+                                nn.Conv2d(4, 4, 1)), r(1, 4, 5, 5))
     return c
 
 
 def main():
     filt = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else None
     passed = failed = 0
-    for name, model, inputs in cases():
-        if filt and filt not in name:
-            continue
-        try:
-            run_case(name, model, inputs)
-            passed += 1
-        except Exception as e:
-            failed += 1
-            print("FAIL %s: %s: %s" % (name, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+    for backend in ("portable", "xnnpack"):
+        for name, model, inputs in cases():
+            if filt and filt not in name:
+                continue
+            try:
+                run_case(name, model, inputs, backend)
+                passed += 1
+            except Exception as e:
+                failed += 1
+                print("FAIL %s [%s]: %s: %s" % (name, backend, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
     print("ops: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -27,16 +27,16 @@ DTYPES = {"float32": torch.float32, "float": torch.float32, "float16": torch.flo
 
 BACKENDS = {
     "portable": "petite's portable kernels (every CPU)",
-    "xnnpack": "XNNPACK-delegated subgraphs (needs petite's XNNPACK backend: not in this version)",
+    "xnnpack": "XNNPACK-delegated subgraphs (fp32; runs in petite's own XnnpackBackend and in ExecuTorch's)",
     "coreml": "Apple Core ML (needs coremltools and an Apple toolchain)",
     "mps": "Apple Metal Performance Shaders (needs macOS and the MPS backend compiler)",
     "vulkan": "Vulkan GPU (needs the ExecuTorch Vulkan backend's shader compiler)",
     "qnn": "Qualcomm QNN (needs the Qualcomm AI Engine Direct SDK)",
     "arm": "Arm Ethos-U (needs the Arm Vela compiler and TOSA tooling)",
 }
-AVAILABLE = ["portable"]
-PLATFORM_DEFAULTS = {"ios": ["portable"], "android": ["portable"], "embedded": ["portable"],
-                     "desktop": ["portable"], "any": ["portable"]}
+AVAILABLE = ["portable", "xnnpack"]
+PLATFORM_DEFAULTS = {"ios": ["portable"], "android": ["xnnpack"], "embedded": ["portable"],
+                     "desktop": ["xnnpack"], "any": ["xnnpack"]}
 DTYPE_NAMES = {v: k for k, v in DTYPES.items() if k in ("float32", "float16", "float64", "int64",
                                                          "int32", "int8", "uint8", "bool")}
 
@@ -68,7 +68,7 @@ def log(msg):
     print(msg, flush=True)
 
 
-def export_portable(model, shapes, dtypes, out_path, args):
+def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     """Capture, lower, plan, write, validate. Returns the sidecar record."""
     t0 = time.time()
     example = [x for x in _example(shapes, dtypes, 0)]
@@ -96,6 +96,14 @@ def export_portable(model, shapes, dtypes, out_path, args):
     if args.verbose:
         for i, ins in enumerate(prog.instrs):
             log("    %4d %s %s" % (i, ins.name, ins.args))
+    n_delegated = 0
+    if backend == "xnnpack":
+        from . import xnnpack
+        t = time.time()
+        total = len(prog.instrs)
+        n_delegated = xnnpack.delegate(prog)
+        log("  delegate  %6.2fs  %d of %d instructions in %d XNNPACK subgraphs, %d portable instructions left"
+            % (time.time() - t, n_delegated, total, len(prog.delegates), len(prog.instrs) - len(prog.delegates)))
     t = time.time()
     arena, naive = pl.plan_memory(prog)
     log("  plan      %6.2fs  arena %d bytes (sum of all activations %d bytes, %.1fx)"
@@ -113,7 +121,9 @@ def export_portable(model, shapes, dtypes, out_path, args):
         "outputs": [{"name": "output_%d" % i, "dtype": _dtname(prog.values[o].dtype), "shape": prog.values[o].shape}
                     for i, o in enumerate(prog.outputs)],
         "operators": ["%s.%s" % k for k in prog.operators()], "op_count": len(prog.instrs),
+        "backend": backend,
         "arena_bytes": arena, "activations_sum_bytes": naive, "aten_nodes": n_nodes,
+        "delegated_instructions": n_delegated, "xnnpack_subgraphs": len(prog.delegates),
     }
     log("  write     %6.2fs  %s (%d bytes)" % (time.time() - t, out_path, len(data)))
     try:
@@ -205,7 +215,7 @@ def main(argv=None):
                 raise ExportError("backend %s: %s" % (backend, BACKENDS[backend]))
             if args.quantize:
                 raise ExportError("--quantize needs int8 XNNPACK subgraphs, which this version cannot write yet")
-            rec.update(export_portable(model, shapes, dtypes, out, args))
+            rec.update(export_program(model, shapes, dtypes, out, args, backend))
             rec["success"] = True
             with open(os.path.join(args.output_dir, stem + ".json"), "w") as f:
                 json.dump(rec, f, indent=2)

@@ -45,8 +45,10 @@ ELEM_SIZE = {0: 1, 1: 1, 2: 2, 3: 4, 4: 8, 5: 2, 6: 4, 7: 8, 11: 1, 15: 2}
 
 
 class Instr:
-    def __init__(self, op, overload, args):
+    def __init__(self, op, overload, args, outs=()):
         self.op, self.overload, self.args = op, overload, args  # args: value indices
+        self.outs = list(outs)  # the tensors it writes
+        self.delegate = None    # DelegateCall: index into EdgeProgram.delegates
 
     @property
     def name(self):
@@ -57,6 +59,8 @@ class EdgeProgram:
     def __init__(self):
         self.values, self.instrs = [], []
         self.inputs, self.outputs = [], []
+        self.delegates = []   # processed blobs (bytes) of XnnpackBackend delegates
+        self.named = {}       # named data: key -> bytes (delegate weights)
 
     def add(self, v):
         v.index = len(self.values)
@@ -66,7 +70,7 @@ class EdgeProgram:
     def operators(self):
         seen = []
         for ins in self.instrs:
-            if (ins.op, ins.overload) not in seen:
+            if ins.delegate is None and (ins.op, ins.overload) not in seen:
                 seen.append((ins.op, ins.overload))
         return seen
 
@@ -242,11 +246,13 @@ class Lowerer:
             # split-like: one Tensor[] out argument, no return; else each out, then the returned list
             args += [lst] if name in LIST_OUT else outs + [lst]
             self.env[node] = outs
+            written = outs
         else:
             out = self.tensor_value(meta, "temp")
             args += [out, out]
             self.env[node] = out
-        self.p.instrs.append(Instr(name, overload, args))
+            written = [out]
+        self.p.instrs.append(Instr(name, overload, args, written))
 
     def lower_call(self, node):
         op = node.target

@@ -16,7 +16,7 @@ def plan_memory(p):
     """Assigns Value.offset; returns (arena_bytes, sum_of_all_tensor_bytes)."""
     n = len(p.instrs)
     start, end = {}, {}
-    planned = [v for v in p.values if v.kind == "tensor" and v.role != "const"]
+    planned = [v for v in p.values if v.kind == "tensor" and v.role not in ("const", "dead")]
     for v in planned:
         if v.role == "input":
             start[v.index], end[v.index] = -1, -1
@@ -27,7 +27,7 @@ def plan_memory(p):
             if v.kind in ("tensor_list", "optional_tensor_list"):
                 refs = [x for x in v.value if x >= 0]
             for r in refs:
-                if p.values[r].kind != "tensor" or p.values[r].role == "const":
+                if p.values[r].kind != "tensor" or p.values[r].role in ("const", "dead"):
                     continue
                 start.setdefault(r, i)
                 end[r] = max(end.get(r, i), i)

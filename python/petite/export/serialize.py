@@ -24,8 +24,8 @@ class _FB:
         size = struct.calcsize("<" + fmt)
         b = self.b
         b.StartVector(size, len(items), size)
-        prep = {"i": b.PrependInt32, "q": b.PrependInt64, "Q": b.PrependUint64, "B": b.PrependUint8,
-                "d": b.PrependFloat64, "?": b.PrependBool}[fmt]
+        prep = {"i": b.PrependInt32, "I": b.PrependUint32, "q": b.PrependInt64, "Q": b.PrependUint64,
+                "B": b.PrependUint8, "d": b.PrependFloat64, "f": b.PrependFloat32, "?": b.PrependBool}[fmt]
         for x in reversed(items):
             prep(x)
         return b.EndVector()
@@ -48,12 +48,15 @@ class _FB:
                 b.PrependUOffsetTRelativeSlot(slot, val, 0)
             else:
                 getattr(b, {"u8": "PrependUint8Slot", "i8": "PrependInt8Slot", "bool": "PrependBoolSlot",
+                            "u16": "PrependUint16Slot", "i16": "PrependInt16Slot", "f32": "PrependFloat32Slot",
                             "u32": "PrependUint32Slot", "i32": "PrependInt32Slot", "i64": "PrependInt64Slot",
                             "u64": "PrependUint64Slot", "f64": "PrependFloat64Slot"}[typ])(slot, val, 0)
         return b.EndObject()
 
 
 def _value(fb, v, const_index):
+    if v.kind == "none" or v.role == "dead":  # dead: only a delegate used it
+        return fb.table([(0, "u8", KT["none"]), (1, "off", fb.table([]))])
     if v.kind == "none":
         val = fb.table([])
     elif v.kind == "int":
@@ -93,7 +96,7 @@ def serialize(p, method_name="forward", arena=0):
     # constant segment: deduplicated by content, 16-byte aligned, index 0 reserved
     seg, offsets, const_index, seen = bytearray(), [0], {}, {}
     for v in p.values:
-        if v.kind == "tensor" and v.role == "const":
+        if v.kind == "tensor" and v.role == "const" and v.data is not None:
             key = bytes(v.data)
             if key not in seen:
                 seg.extend(b"\0" * (_pad(len(seg), TENSOR_ALIGN) - len(seg)))
@@ -110,8 +113,22 @@ def serialize(p, method_name="forward", arena=0):
     op_index = {k: i for i, k in enumerate(p.operators())}
     instrs = []
     for ins in p.instrs:
+        if ins.delegate is not None:  # DelegateCall
+            call = fb.table([(0, "i32", ins.delegate), (1, "off", fb.vec("i", ins.args))])
+            instrs.append(fb.table([(0, "u8", 2), (1, "off", call)]))
+            continue
         call = fb.table([(0, "i32", op_index[(ins.op, ins.overload)]), (1, "off", fb.vec("i", ins.args))])
         instrs.append(fb.table([(0, "u8", 1), (1, "off", call)]))
+    # segments: constants, then delegate blobs, then named data (each 128-aligned)
+    seg_data = [bytes(seg)] + list(p.delegates) + list(p.named.values())
+    delegates = []
+    for i in range(len(p.delegates)):
+        ref = fb.table([(0, "u8", 1), (1, "u32", 1 + i)])  # SEGMENT, index
+        delegates.append(fb.table([(0, "off", fb.b.CreateString("XnnpackBackend")), (1, "off", ref),
+                                   (2, "off", fb.offsets([]))]))
+    named = []
+    for i, key in enumerate(p.named):
+        named.append(fb.table([(0, "off", fb.b.CreateString(key)), (1, "u32", 1 + len(p.delegates) + i)]))
     chain = fb.table([(0, "off", fb.vec("i", [])), (1, "off", fb.vec("i", [])), (2, "off", fb.offsets(instrs))])
     plan = fb.table([
         (0, "off", fb.b.CreateString(method_name)),
@@ -119,16 +136,27 @@ def serialize(p, method_name="forward", arena=0):
                              (1, "off", fb.b.CreateString("$" if len(p.outputs) == 1 else
                                                           "T1#%d(%s)" % (len(p.outputs), ",".join("$" * len(p.outputs)))))])),
         (2, "off", values_vec), (3, "off", fb.vec("i", p.inputs)), (4, "off", fb.vec("i", p.outputs)),
-        (5, "off", fb.offsets([chain])), (6, "off", ops_vec), (7, "off", fb.offsets([])),
+        (5, "off", fb.offsets([chain])), (6, "off", ops_vec), (7, "off", fb.offsets(delegates)),
         (8, "off", fb.vec("q", [0, arena])),
     ])
-    segments = fb.offsets([fb.table([(0, "u64", 0), (1, "u64", len(seg))])])
+    seg_offsets, at = [], 0
+    for d in seg_data:
+        at = _pad(at, SEGMENT_ALIGN)
+        seg_offsets.append(at)
+        at += len(d)
+    segments = fb.offsets([fb.table([(0, "u64", o), (1, "u64", len(d))]) for o, d in zip(seg_offsets, seg_data)])
     const_seg = fb.table([(0, "u32", 0), (1, "off", fb.vec("Q", offsets))])
-    root = fb.table([(0, "u32", 0), (1, "off", fb.offsets([plan])), (4, "off", segments), (5, "off", const_seg)])
+    root = fb.table([(0, "u32", 0), (1, "off", fb.offsets([plan])), (4, "off", segments), (5, "off", const_seg),
+                     (7, "off", fb.offsets(named) if named else None)])
     fb.b.Finish(root, file_identifier=b"ET12")
     flat = bytes(fb.b.Output())
-    if not seg:  # like the official writer: no segment data, no extended header
+    if not any(seg_data):  # like the official writer: no segment data, no extended header
         return flat
+    blob = bytearray()
+    for o, d in zip(seg_offsets, seg_data):
+        blob.extend(b"\0" * (o - len(blob)))
+        blob.extend(d)
+    seg = blob
     # extended header after the 8-byte prefix; 32 bytes keep 16-byte alignment
     hdr_len = 32
     program_size = len(flat) + hdr_len

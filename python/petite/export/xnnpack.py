@@ -1,0 +1,540 @@
+"""Delegate runs of supported operators to XNNPACK: the `xnnpack` backend of petite-export.
+
+Partitioning: consecutive instructions (in the program's topological order) that this module can
+express as XNNPACK nodes form one subgraph; each becomes one DelegateCall to "XnnpackBackend"
+whose arguments are the subgraph's inputs then outputs (their external ids). The rest stay
+portable KernelCalls.
+
+Inside a subgraph tensors are NCHW (as the program has them) or NHWC (what XNNPACK's convolution
+and pooling nodes want); StaticTranspose nodes convert between the two where needed, and values
+remember which layouts exist. BatchNorm after a convolution is folded into its weights; ReLU /
+hardtanh / clamp fold into the producing node's output clamp when nothing else reads its input.
+
+The blob is the XNNPACK delegate's layout: the XH00 header, an XNNGraph flatbuffer ("XN01"), and
+weights as the program's named data (key = sha256 of the bytes), as the official writer does.
+Only fp32 subgraphs are written here.
+"""
+import hashlib
+import struct
+
+import numpy as np
+
+from . import serialize as ser
+from .lower import Instr
+
+FP32 = 1
+UINT32_MAX = 0xFFFFFFFF
+INF = float("inf")
+
+# XNodeUnion type ids (schema order)
+XN = {name: i + 1 for i, name in enumerate([
+    "Add", "FullyConnected", "Softmax", "Sigmoid", "StaticTranspose", "Clamp", "Conv2d", "Div",
+    "StaticResizeBilinear2D", "StaticConstantPad", "AvgPooling2d", "Minimum", "DepthwiseConv2d",
+    "MaxPooling2d", "Multiply", "Subtract", "Floor", "Convert", "GlobalAvgPooling2d", "StaticReshape",
+    "ArgMaxPooling2d", "SquareRoot", "Ceiling", "Hardswish", "LeakyReLU", "Maximum", "Negate", "Square",
+    "ELU", "Abs", "PReLU", "Concatenate2", "Concatenate3", "Concatenate4", "StaticSlice",
+    "ScaledDotProductAttention", "BatchMatrixMultiply", "Concatenate5", "ConvTranspose2d",
+    "ReciprocalSquareRoot", "Log", "Gelu", "Tanh", "Exp", "Sin", "Copy", "Cos"])}
+
+BINARY = {"aten::add": "Add", "aten::sub": "Subtract", "aten::mul": "Multiply", "aten::div": "Div"}
+UNARY = {"aten::sigmoid": "Sigmoid", "aten::tanh": "Tanh", "aten::exp": "Exp", "aten::log": "Log",
+         "aten::abs": "Abs", "aten::neg": "Negate", "aten::sqrt": "SquareRoot", "aten::rsqrt": "ReciprocalSquareRoot",
+         "aten::floor": "Floor", "aten::ceil": "Ceiling", "aten::gelu": "Gelu"}
+CLAMPS = {"aten::relu", "aten::hardtanh", "aten::clamp"}
+NCHW_TO_NHWC, NHWC_TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
+# nodes whose output clamp (output_min/max) XNNPACK applies: only these absorb a following clamp
+CLAMPABLE = {"Conv2d", "DepthwiseConv2d", "FullyConnected", "Add", "Subtract", "Multiply", "Div", "MaxPooling2d",
+             "AvgPooling2d", "GlobalAvgPooling2d", "Clamp"}
+
+
+class _Graph:
+    """One XNNPACK subgraph under construction."""
+
+    def __init__(self, p, uses):
+        self.p, self.uses = p, uses
+        self.values = []       # dicts: dims, const (bytes) / None, ext, flags
+        self.nodes = []        # dicts: type, fields, min, max
+        self.xv = {}           # (edge value, layout) -> xvalue id
+        self.producer = {}     # xvalue id -> node index
+        self.ext_in, self.ext_out = [], []  # edge values, in external id order
+
+    def new_value(self, dims, const=None, ext=None, flags=0):
+        self.values.append({"dims": [int(d) for d in dims], "const": const, "ext": ext, "flags": flags})
+        return len(self.values) - 1
+
+    def node(self, typ, fields, out_id, lo=-INF, hi=INF):
+        self.nodes.append({"type": typ, "fields": fields, "min": lo, "max": hi})
+        self.producer[out_id] = len(self.nodes) - 1
+
+    def const(self, arr):
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        return self.new_value(arr.shape if arr.ndim else [1], const=arr.tobytes())
+
+    def get(self, v, layout="nchw"):
+        """xvalue id of edge value v in `layout`, adding a transpose if only the other exists."""
+        if (v, layout) in self.xv:
+            return self.xv[(v, layout)]
+        val = self.p.values[v]
+        if val.role == "const":
+            arr = np.frombuffer(val.data, np.float32).reshape(val.shape)
+            if layout == "nhwc":
+                arr = arr.transpose(NCHW_TO_NHWC)
+            self.xv[(v, layout)] = self.const(arr)
+            return self.xv[(v, layout)]
+        other = "nhwc" if layout == "nchw" else "nchw"
+        if (v, other) not in self.xv:
+            raise KeyError(v)
+        src = self.xv[(v, other)]
+        perm = NCHW_TO_NHWC if layout == "nhwc" else NHWC_TO_NCHW
+        dims = [self.values[src]["dims"][i] for i in perm]
+        dst = self.new_value(dims)
+        self.node("StaticTranspose", {"num_dims": 4, "perm": perm, "input_id": src, "output_id": dst}, dst)
+        self.xv[(v, layout)] = dst
+        return dst
+
+    def layout_of(self, v):
+        if (v, "nhwc") in self.xv and (v, "nchw") not in self.xv:
+            return "nhwc"
+        return "nchw"
+
+    def out(self, v, layout):
+        """xvalue to write edge value v in `layout` (an external output is written NCHW)."""
+        shape = self.p.values[v].shape
+        dims = [shape[i] for i in NCHW_TO_NHWC] if layout == "nhwc" else shape
+        if v in self.ext_out and layout == "nchw":
+            xid = self.new_value(dims, ext=len(self.ext_in) + self.ext_out.index(v), flags=2)
+        else:
+            xid = self.new_value(dims)
+        self.xv[(v, layout)] = xid
+        return xid
+
+    def finish(self, v):
+        """After v was produced: an external output produced NHWC gets its transpose now."""
+        if v in self.ext_out and (v, "nchw") not in self.xv:
+            src = self.xv[(v, "nhwc")]
+            dst = self.new_value(self.p.values[v].shape, ext=len(self.ext_in) + self.ext_out.index(v), flags=2)
+            self.node("StaticTranspose", {"num_dims": 4, "perm": NHWC_TO_NCHW, "input_id": src, "output_id": dst}, dst)
+            self.xv[(v, "nchw")] = dst
+
+
+def _scalar(p, i):
+    v = p.values[i]
+    return v.value if v.kind in ("int", "double", "bool") else None
+
+
+def _ints(p, i):
+    v = p.values[i]
+    if v.kind != "int_list":
+        return None
+    return [p.values[j].value for j in v.value]
+
+
+def _is_f32(p, i):
+    v = p.values[i]
+    return v.kind == "tensor" and v.dtype == 6
+
+
+def _const(p, i):
+    v = p.values[i]
+    return v.kind == "tensor" and v.role == "const" and v.dtype == 6
+
+
+def supported(p, ins):
+    """Can this instruction become XNNPACK nodes? (pure check, no side effects)"""
+    if ins.delegate is not None:
+        return False
+    a, op = ins.args, ins.op
+    if op in BINARY and ins.overload in ("out", "Scalar_out"):
+        alpha_ok = op not in ("aten::add", "aten::sub") or _scalar(p, a[2]) == 1
+        other_ok = _is_f32(p, a[1]) if ins.overload == "out" else isinstance(_scalar(p, a[1]), (int, float))
+        return alpha_ok and other_ok and _is_f32(p, a[0]) and _is_f32(p, ins.outs[0])
+    if op in UNARY and ins.overload == "out":
+        if op == "aten::gelu" and p.values[a[1]].kind == "string" and p.values[a[1]].value != "none":
+            return False
+        return _is_f32(p, a[0]) and _is_f32(p, ins.outs[0])
+    if op in CLAMPS and ins.overload == "out":
+        return _is_f32(p, a[0])
+    if op == "aten::convolution" and ins.overload == "out":
+        x, w, b = a[0], a[1], a[2]
+        if not (_is_f32(p, x) and _const(p, w) and len(p.values[x].shape) == 4 and _scalar(p, a[6]) is False):
+            return False
+        if p.values[b].kind == "tensor" and not _const(p, b):
+            return False
+        groups, cin = _scalar(p, a[8]), p.values[x].shape[1]
+        return groups == 1 or (groups == cin and p.values[w].shape[1] == 1)
+    if op == "aten::_native_batch_norm_legit_no_training" and ins.overload == "out":
+        return _is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and all(
+            _const(p, i) or p.values[i].kind == "none" for i in a[1:5]) and \
+            all(p.uses.get(o, 0) == 0 for o in ins.outs[1:])
+    if op in ("aten::addmm", "aten::mm") and ins.overload == "out":
+        if op == "aten::addmm":
+            bias, x, w = a[0], a[1], a[2]
+            return (_const(p, bias) and len(p.values[bias].shape) == 1 and _scalar(p, a[3]) == 1 and
+                    _scalar(p, a[4]) == 1 and _is_f32(p, x) and _const(p, w))
+        return _is_f32(p, a[0]) and _const(p, a[1])
+    if op == "aten::mean" and ins.overload == "out":
+        dims = _ints(p, a[1])
+        shape = p.values[a[0]].shape
+        return (_is_f32(p, a[0]) and len(shape) == 4 and dims is not None and
+                sorted(d % 4 for d in dims) == [2, 3] and p.values[a[3]].kind == "none")
+    if op == "aten::max_pool2d_with_indices" and ins.overload == "out":
+        return (_is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and _scalar(p, a[5]) is False and
+                set(_ints(p, a[4]) or [1]) == {1} and p.uses.get(ins.outs[1], 0) == 0)
+    if op == "aten::avg_pool2d" and ins.overload == "out":
+        return (_is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and set(_ints(p, a[3]) or [0]) == {0} and
+                _scalar(p, a[4]) is False and p.values[a[6]].kind == "none")
+    if op == "aten::_adaptive_avg_pool2d" and ins.overload == "out":
+        return _is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and _ints(p, a[1]) in ([1, 1], [1])
+    if op in ("aten::view_copy", "aten::permute_copy") and ins.overload == "out":
+        return _is_f32(p, a[0]) and 1 <= len(p.values[ins.outs[0]].shape) <= 6
+    if op == "aten::cat" and ins.overload == "out":
+        items = p.values[a[0]].value
+        return 2 <= len(items) <= 5 and all(_is_f32(p, i) and not _const(p, i) for i in items)
+    if op == "aten::_softmax" and ins.overload == "out":
+        return _is_f32(p, a[0]) and _scalar(p, a[1]) in (-1, len(p.values[a[0]].shape) - 1)
+    if op == "aten::bmm" and ins.overload == "out":
+        return _is_f32(p, a[0]) and _is_f32(p, a[1])
+    return False
+
+
+def _emit(g, p, ins, run, k):
+    """Add the nodes for run[k] = ins; returns how many instructions it consumed (BN folding)."""
+    a, op = ins.args, ins.op
+    if op in BINARY:
+        x = a[0]
+        if ins.overload == "Scalar_out":
+            lay = g.layout_of(x)
+            xi = g.get(x, lay)
+            yi = g.const(np.array([float(_scalar(p, a[1]))], np.float32))
+        else:
+            y = a[1]
+            xs, ys = p.values[x].shape, p.values[y].shape
+            both4 = len(xs) == 4 and (len(ys) == 4 or int(np.prod(ys)) == 1)
+            lay = "nhwc" if both4 and (g.layout_of(x) == "nhwc" or g.layout_of(y) == "nhwc") else "nchw"
+            xi = g.get(x, lay)
+            yi = g.get(y, lay) if len(ys) == 4 else g.get(y, "nchw")
+        out = ins.outs[0]
+        o = g.out(out, lay)
+        g.node(BINARY[op], {"input1_id": xi, "input2_id": yi, "output_id": o}, o)
+        g.finish(out)
+        return 1
+    if op in UNARY:
+        lay = g.layout_of(a[0])
+        xi = g.get(a[0], lay)
+        o = g.out(ins.outs[0], lay)
+        g.node(UNARY[op], {"input_id": xi, "output_id": o}, o)
+        g.finish(ins.outs[0])
+        return 1
+    if op in CLAMPS:
+        lo, hi = (0.0, INF) if op == "aten::relu" else (-INF, INF)
+        if op == "aten::hardtanh":
+            lo, hi = float(_scalar(p, a[1])), float(_scalar(p, a[2]))
+        if op == "aten::clamp":
+            lo = float(_scalar(p, a[1])) if p.values[a[1]].kind != "none" else -INF
+            hi = float(_scalar(p, a[2])) if p.values[a[2]].kind != "none" else INF
+        x, out = a[0], ins.outs[0]
+        lay = g.layout_of(x)
+        xi = g.get(x, lay)
+        n = g.producer.get(xi)
+        # fuse into the producer when only this clamp reads x (and x leaves nowhere else)
+        if n is not None and p.uses.get(x, 0) == 1 and x not in g.ext_out and g.values[xi]["flags"] == 0 \
+                and g.nodes[n]["type"] in CLAMPABLE:
+            g.nodes[n]["min"] = max(g.nodes[n]["min"], lo)
+            g.nodes[n]["max"] = min(g.nodes[n]["max"], hi)
+            g.xv[(out, lay)] = xi
+            if out in g.ext_out:  # the fused output leaves the subgraph: write it out
+                if lay == "nchw":
+                    dst = g.new_value(p.values[out].shape, ext=len(g.ext_in) + g.ext_out.index(out), flags=2)
+                    g.nodes[n]["fields"]["output_id"] = dst
+                    g.values[xi]["dead"] = True
+                    g.xv[(out, lay)] = dst
+                    g.producer[dst] = n
+                g.finish(out)
+            return 1
+        o = g.out(out, lay)
+        g.node("Clamp", {"input_id": xi, "output_id": o}, o, lo, hi)
+        g.finish(out)
+        return 1
+    if op == "aten::convolution":
+        x, wv, bv = a[0], a[1], a[2]
+        w = np.frombuffer(p.values[wv].data, np.float32).reshape(p.values[wv].shape).copy()
+        oc = w.shape[0]
+        b = (np.frombuffer(p.values[bv].data, np.float32).copy() if p.values[bv].kind == "tensor"
+             else np.zeros(oc, np.float32))
+        out, used = ins.outs[0], 1
+        # fold a following batch norm that alone reads the convolution's output
+        if k + 1 < len(run):
+            nxt = run[k + 1]
+            if (nxt.op == "aten::_native_batch_norm_legit_no_training" and nxt.args[0] == out and
+                    p.uses.get(out, 0) == 1 and out not in g.ext_out):
+                bn_w, bn_b, mean, var = [np.frombuffer(p.values[i].data, np.float32) if p.values[i].kind == "tensor"
+                                         else None for i in nxt.args[1:5]]
+                eps = float(_scalar(p, nxt.args[6]))
+                scale = (bn_w if bn_w is not None else 1.0) / np.sqrt(var + eps)
+                w = w * scale.reshape(-1, 1, 1, 1)
+                b = (b - mean) * scale + (bn_b if bn_b is not None else 0.0)
+                out, used = nxt.outs[0], 2
+        stride, pad, dil = _ints(p, a[3]), _ints(p, a[4]), _ints(p, a[5])
+        stride = stride * 2 if len(stride) == 1 else stride
+        pad = pad * 2 if len(pad) == 1 else pad
+        dil = dil * 2 if len(dil) == 1 else dil
+        groups, cin = _scalar(p, a[8]), p.values[x].shape[1]
+        kh, kw = w.shape[2], w.shape[3]
+        depthwise = groups > 1
+        wi = g.const(w.transpose(1, 2, 3, 0) if depthwise else w.transpose(0, 2, 3, 1))  # 1HWO / OHWI
+        bi = g.const(b.astype(np.float32))
+        xi = g.get(x, "nhwc")
+        o = g.out(out, "nhwc")
+        fields = {"padding_top": pad[0], "padding_right": pad[1], "padding_bottom": pad[0], "padding_left": pad[1],
+                  "kernel_height": kh, "kernel_width": kw, "subsampling_height": stride[0],
+                  "subsampling_width": stride[1], "dilation_height": dil[0], "dilation_width": dil[1],
+                  "group_input_channels": 1 if depthwise else cin, "group_output_channels": oc // groups,
+                  "groups": groups, "input1_id": xi, "filter_id": wi, "bias_id": bi, "output_id": o}
+        g.node("DepthwiseConv2d" if depthwise else "Conv2d", fields, o)
+        g.finish(out)
+        return used
+    if op == "aten::_native_batch_norm_legit_no_training":
+        bn_w, bn_b, mean, var = [np.frombuffer(p.values[i].data, np.float32) if p.values[i].kind == "tensor"
+                                 else None for i in a[1:5]]
+        eps = float(_scalar(p, a[6]))
+        scale = (bn_w if bn_w is not None else 1.0) / np.sqrt(var + eps)
+        shift = (bn_b if bn_b is not None else 0.0) - mean * scale
+        xi = g.get(a[0], "nhwc")
+        c = p.values[a[0]].shape[1]
+        mid = g.new_value([p.values[a[0]].shape[i] for i in NCHW_TO_NHWC])
+        g.node("Multiply", {"input1_id": xi, "input2_id": g.const(np.broadcast_to(scale, (c,))), "output_id": mid}, mid)
+        out = ins.outs[0]
+        o = g.out(out, "nhwc")
+        g.node("Add", {"input1_id": mid, "input2_id": g.const(np.broadcast_to(shift, (c,))), "output_id": o}, o)
+        g.finish(out)
+        return 1
+    if op in ("aten::addmm", "aten::mm"):
+        if op == "aten::addmm":
+            bias, x, wv = a[0], a[1], a[2]
+        else:
+            bias, x, wv = None, a[0], a[1]
+        w = np.frombuffer(p.values[wv].data, np.float32).reshape(p.values[wv].shape)
+        wi = g.const(w.T)  # filter [N, K]
+        bi = g.const(np.frombuffer(p.values[bias].data, np.float32)) if bias is not None else UINT32_MAX
+        xi = g.get(x, "nchw")
+        out = ins.outs[0]
+        o = g.out(out, "nchw")
+        g.node("FullyConnected", {"input1_id": xi, "filter_id": wi, "bias_id": bi, "output_id": o}, o)
+        return 1
+    if op in ("aten::mean", "aten::_adaptive_avg_pool2d"):
+        x, out = a[0], ins.outs[0]
+        xi = g.get(x, "nhwc")
+        keep = len(p.values[out].shape) == 4
+        o = g.out(out, "nhwc") if keep else g.new_value([p.values[x].shape[0], 1, 1, p.values[x].shape[1]])
+        g.node("GlobalAvgPooling2d", {"input_id": xi, "output_id": o}, o)
+        if keep:
+            g.finish(out)
+        else:  # [N,1,1,C] in NHWC is [N,C] in memory
+            r = g.out(out, "nchw")
+            g.node("StaticReshape", {"num_dims": 2, "new_shape": list(p.values[out].shape), "input_id": o, "output_id": r}, r)
+        return 1
+    if op in ("aten::max_pool2d_with_indices", "aten::avg_pool2d"):
+        x, out = a[0], ins.outs[0]
+        k_ = _ints(p, a[1])
+        k_ = k_ * 2 if len(k_) == 1 else k_
+        s_ = _ints(p, a[2]) or k_
+        s_ = s_ * 2 if len(s_) == 1 else s_
+        pd = _ints(p, a[3]) or [0, 0]
+        pd = pd * 2 if len(pd) == 1 else pd
+        xi = g.get(x, "nhwc")
+        o = g.out(out, "nhwc")
+        g.node("MaxPooling2d" if op == "aten::max_pool2d_with_indices" else "AvgPooling2d",
+               {"padding_top": pd[0], "padding_right": pd[1], "padding_bottom": pd[0], "padding_left": pd[1],
+                "pooling_height": k_[0], "pooling_width": k_[1], "stride_height": s_[0], "stride_width": s_[1],
+                "dilation_height": 1, "dilation_width": 1, "input_id": xi, "output_id": o}, o)
+        g.finish(out)
+        return 1
+    if op == "aten::view_copy":
+        x, out = a[0], ins.outs[0]
+        xi = g.get(x, "nchw")
+        o = g.out(out, "nchw")
+        shape = p.values[out].shape
+        g.node("StaticReshape", {"num_dims": len(shape), "new_shape": list(shape), "input_id": xi, "output_id": o}, o)
+        return 1
+    if op == "aten::permute_copy":
+        x, out = a[0], ins.outs[0]
+        perm = [d % len(p.values[x].shape) for d in _ints(p, a[1])]
+        xi = g.get(x, "nchw")
+        o = g.out(out, "nchw")
+        g.node("StaticTranspose", {"num_dims": len(perm), "perm": perm, "input_id": xi, "output_id": o}, o)
+        return 1
+    if op == "aten::cat":
+        items, dim, out = p.values[a[0]].value, _scalar(p, a[1]), ins.outs[0]
+        rank = len(p.values[out].shape)
+        dim %= rank
+        lay = "nhwc" if rank == 4 and all(g.layout_of(i) == "nhwc" for i in items) else "nchw"
+        axis = NCHW_TO_NHWC.index(dim) if lay == "nhwc" else dim
+        ids = [g.get(i, lay) for i in items]
+        o = g.out(out, lay)
+        f = {"axis": axis, "output_id": o}
+        for j, xi in enumerate(ids):
+            f["input%d_id" % (j + 1)] = xi
+        g.node("Concatenate%d" % len(ids), f, o)
+        g.finish(out)
+        return 1
+    if op == "aten::_softmax":
+        xi = g.get(a[0], "nchw")
+        o = g.out(ins.outs[0], "nchw")
+        g.node("Softmax", {"input_id": xi, "output_id": o}, o)
+        return 1
+    if op == "aten::bmm":
+        xi, yi = g.get(a[0], "nchw"), g.get(a[1], "nchw")
+        o = g.out(ins.outs[0], "nchw")
+        g.node("BatchMatrixMultiply", {"input1_id": xi, "input2_id": yi, "output_id": o}, o)
+        return 1
+    raise AssertionError(op)
+
+
+# field order of each node table (schema order), by node type
+_FIELDS_2X1 = ["input1_id", "input2_id", "output_id", "flags"]
+_FIELDS_1X1 = ["input_id", "output_id", "flags"]
+_FIELDS_CONV = ["padding_top", "padding_right", "padding_bottom", "padding_left", "kernel_height", "kernel_width",
+                "subsampling_height", "subsampling_width", "dilation_height", "dilation_width",
+                "group_input_channels", "group_output_channels", "groups", "adjustment_height",
+                "adjustment_width", "input1_id", "filter_id", "bias_id", "output_id", "flags"]
+_FIELDS_POOL = ["padding_top", "padding_right", "padding_bottom", "padding_left", "pooling_height", "pooling_width",
+                "stride_height", "stride_width", "dilation_height", "dilation_width", "input_id", "output_id", "flags"]
+_FIELDS_CAT = ["axis", "input1_id", "input2_id", "input3_id", "input4_id", "output_id", "flags", "input5_id"]
+
+
+def _node_table(fb, n):
+    t, f = n["type"], n["fields"]
+    if t in ("Conv2d", "DepthwiseConv2d"):
+        names = _FIELDS_CONV
+    elif t in ("MaxPooling2d", "AvgPooling2d"):
+        names = _FIELDS_POOL
+    elif t.startswith("Concatenate"):
+        names = _FIELDS_CAT
+    elif t == "FullyConnected":
+        names = ["input1_id", "filter_id", "bias_id", "output_id", "flags"]
+    elif t in ("StaticTranspose", "StaticReshape"):
+        vec = fb.vec("I", f["perm"] if t == "StaticTranspose" else f["new_shape"])
+        return fb.table([(0, "u32", f["num_dims"]), (1, "off", vec), (2, "u32", f["input_id"]),
+                         (3, "u32", f["output_id"]), (4, "u32", 0)])
+    elif t in ("Add", "Subtract", "Multiply", "Div", "BatchMatrixMultiply"):
+        names = _FIELDS_2X1
+    else:
+        names = _FIELDS_1X1
+    return fb.table([(i, "u32", f.get(name, 0)) for i, name in enumerate(names)])
+
+
+def _blob(g, named):
+    """The processed blob: XH00 header + XNNGraph flatbuffer; weights go to `named`."""
+    fb = ser._FB()
+    constant_data = [fb.table([(0, "u64", 0), (1, "u64", 0), (2, "off", fb.b.CreateString(""))])]
+    cidx = {}
+    for i, v in enumerate(g.values):
+        if v["const"] is not None:
+            key = hashlib.sha256(v["const"]).hexdigest()
+            named.setdefault(key, v["const"])
+            cidx[i] = len(constant_data)
+            constant_data.append(fb.table([(0, "u64", 0xFFFFFFFFFFFFFFFF), (1, "u64", len(v["const"])),
+                                           (2, "off", fb.b.CreateString(key))]))
+    xvalues = []
+    for i, v in enumerate(g.values):
+        tv = fb.table([(0, "i16", FP32), (1, "u32", len(v["dims"])), (2, "off", fb.vec("I", v["dims"])),
+                       (3, "u32", cidx.get(i, 0)), (4, "u32", v["ext"] if v["ext"] is not None else UINT32_MAX),
+                       (5, "u32", v["flags"]), (6, "u32", i)])
+        xvalues.append(fb.table([(0, "u8", 1), (1, "off", tv)]))
+    xnodes = []
+    for n in g.nodes:
+        body = _node_table(fb, n)
+        mm = None
+        if n["min"] != -INF or n["max"] != INF:
+            mm = fb.table([(0, "f32", n["min"]), (1, "f32", n["max"])])
+        xnodes.append(fb.table([(0, "u8", XN[n["type"]]), (1, "off", body), (2, "u32", 0), (3, "off", mm)]))
+    nin, nout = len(g.ext_in), len(g.ext_out)
+    ids_in = [i for i, v in enumerate(g.values) if v["flags"] == 1]
+    ids_out = [i for i, v in enumerate(g.values) if v["flags"] == 2]
+    root = fb.table([(0, "off", fb.b.CreateString("0")), (1, "off", fb.offsets(xnodes)),
+                     (2, "off", fb.offsets(xvalues)), (3, "u32", nin + nout), (4, "off", fb.vec("I", ids_in)),
+                     (5, "off", fb.vec("I", ids_out)), (8, "off", fb.offsets(constant_data))])
+    fb.b.Finish(root, file_identifier=b"XN01")
+    flat = bytes(fb.b.Output())
+    fb_off = 32
+    const_off = fb_off + ser._pad(len(flat), 16)
+    header = b"\0\0\0\0XH00" + struct.pack("<HIIIQ", 30, fb_off, len(flat), const_off, 0) + b"\0\0"
+    return header + flat + b"\0" * (const_off - fb_off - len(flat))
+
+
+def delegate(p):
+    """Rewrite EdgeProgram p in place: runs of supported instructions become DelegateCalls.
+    Returns the number of instructions delegated."""
+    uses = {}
+    for ins in p.instrs:
+        written = set(ins.outs)
+        for i in ins.args:
+            v = p.values[i]
+            if i in written or (v.kind == "tensor_list" and set(v.value) <= written and v.value):
+                continue
+            refs = v.value if v.kind in ("tensor_list", "optional_tensor_list") else [i]
+            for r in refs:
+                if r >= 0:
+                    uses[r] = uses.get(r, 0) + 1
+    for o in p.outputs:
+        uses[o] = uses.get(o, 0) + 1
+    p.uses = uses
+    new, run, delegated = [], [], 0
+    instrs = list(p.instrs)
+
+    def flush():
+        nonlocal delegated
+        if not run:
+            return
+        defined = {o for ins in run for o in ins.outs}
+        after = set(p.outputs)
+        idx = instrs.index(run[-1])
+        for later in instrs[idx + 1:]:
+            for i in later.args:
+                v = p.values[i]
+                after.update(v.value if v.kind in ("tensor_list", "optional_tensor_list") else [i])
+        g = _Graph(p, uses)
+        for ins in run:
+            for i in ins.args:
+                v = p.values[i]
+                for r in (v.value if v.kind in ("tensor_list", "optional_tensor_list") else [i]):
+                    if (r >= 0 and r not in defined and r not in g.ext_in and p.values[r].kind == "tensor"
+                            and p.values[r].role != "const" and not (ins.op == "aten::convolution" and r in ins.args[1:3])):
+                        g.ext_in.append(r)
+        g.ext_out = [o for ins in run for o in ins.outs if o in after]
+        for j, v in enumerate(g.ext_in):
+            g.xv[(v, "nchw")] = g.new_value(p.values[v].shape, ext=j, flags=1)
+        k = 0
+        while k < len(run):
+            k += _emit(g, p, run[k], run, k)
+        missing = [o for o in g.ext_out if (o, "nchw") not in g.xv or g.values[g.xv[(o, "nchw")]]["flags"] != 2]
+        if missing:
+            raise AssertionError("subgraph outputs not produced: %s" % missing)
+        p.delegates.append(_blob(g, p.named))
+        call = Instr("XnnpackBackend", "", list(g.ext_in) + list(g.ext_out), g.ext_out)
+        call.delegate = len(p.delegates) - 1
+        new.append(call)
+        delegated += len(run)
+        run.clear()
+
+    for ins in instrs:
+        if supported(p, ins):
+            run.append(ins)
+        else:
+            flush()
+            new.append(ins)
+    flush()
+    p.instrs = new
+    # values only the delegates used need no memory and no constant data in the program
+    alive = set(p.inputs) | set(p.outputs)
+    for ins in p.instrs:
+        for i in ins.args:
+            alive.add(i)
+            v = p.values[i]
+            if v.kind in ("tensor_list", "optional_tensor_list", "int_list"):
+                alive.update(x for x in v.value if x >= 0)
+    for v in p.values:
+        if v.index not in alive:
+            v.role = "dead"
+    return delegated
+
