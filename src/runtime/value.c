@@ -4,10 +4,13 @@
 #include <string.h>
 
 bool pt_tensor_update_layout(pt_tensor *t) {
-    int64_t numel = 1;
+    /* the product of the non-zero sizes must fit too: strides are built from it even when a
+     * zero-size dim makes numel 0 */
+    int64_t numel = 1, span = 1;
     for (int32_t d = 0; d < t->rank; d++) {
         if (t->sizes[d] < 0) return false;
-        if (t->sizes[d] != 0 && numel > INT64_MAX / t->sizes[d]) return false;
+        if (t->sizes[d] > 1 && span > INT64_MAX / t->sizes[d]) return false;
+        if (t->sizes[d] > 1) span *= t->sizes[d];
         numel *= t->sizes[d];
     }
     t->numel = numel;

@@ -50,10 +50,11 @@ def main():
                   "--output-dir", out, "--create-summary")
     check(rc == 0, "tiny.pt exports: " + log)
     check(os.path.exists(os.path.join(out, "tiny_portable.pte")), "tiny_portable.pte written")
+    check(os.path.exists(os.path.join(out, "tiny_xnnpack.pte")), "tiny_xnnpack.pte written (default: both backends)")
     side = json.load(open(os.path.join(out, "tiny_portable.json")))
     check(side["validation"]["passed"] and side["inputs"][0]["shape"] == [1, 4], "sidecar: %s" % side)
     summ = json.load(open(os.path.join(out, "export_summary.json")))
-    check(summ["export_summary"]["successful_exports"] == 1 and "backend_info" in summ and
+    check(summ["export_summary"]["successful_exports"] == 2 and "backend_info" in summ and
           "available_backends" in summ and summ["results"][0]["success"], "summary fields")
     for stage in ("load", "capture", "lower", "plan", "write", "validate"):
         check(("  " + stage) in log, "progress line for " + stage)
@@ -61,7 +62,7 @@ def main():
     # a state dict with its class; TorchScript; a platform name; two inputs with dtypes
     rc, log = run(os.path.join(d, "tiny_state.pth"), "--model-class", "export_models:Tiny", "--model-name", "tinysd",
                   "--input-shapes", "1,4", "--output-dir", out, "--target-platform", "android")
-    check(rc == 0 and os.path.exists(os.path.join(out, "tinysd_android_portable.pte")), "state dict + platform: " + log)
+    check(rc == 0 and os.path.exists(os.path.join(out, "tinysd_android_xnnpack.pte")), "state dict + android -> xnnpack: " + log)
     rc, log = run(os.path.join(d, "tiny.torchscript"), "--model-name", "tinyts", "--input-shapes", "1,4", "--output-dir", out)
     check((rc == 0 and os.path.exists(os.path.join(out, "tinyts_portable.pte"))) or "make_fx" in log,
           "TorchScript exports or says make_fx failed: " + log)
@@ -94,6 +95,10 @@ def main():
     summ = json.load(open(os.path.join(out, "export_summary.json")))
     check(rc != 0 and summ["export_summary"]["successful_exports"] == 1 and summ["export_summary"]["failed_exports"] == 1
           and "Vulkan" in summ["results"][1]["error"], "mixed summary: %s" % summ["export_summary"])
+    # --quantize is not written yet: a clear failure, nothing written
+    rc, log = run(os.path.join(d, "tiny.pt"), "--model-name", "q", "--input-shapes", "1,4", "--quantize",
+                  "--output-dir", out)
+    check(rc != 0 and "--quantize" in log and not glob.glob(os.path.join(out, "q_*.pte")), "--quantize: " + log)
     print("export cli: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -188,7 +188,8 @@ def main(argv=None):
         if bad:
             raise ExportError("unknown input dtype %s (known: %s)" % (bad[0], ", ".join(sorted(DTYPES))))
         dtypes = [DTYPES[n] for n in names]
-        backends = args.backends or PLATFORM_DEFAULTS[args.target_platform or "any"]
+        backends = args.backends or (PLATFORM_DEFAULTS[args.target_platform] if args.target_platform
+                                     else ["portable", "xnnpack"])
         unknown = [b for b in backends if b not in BACKENDS]
         if unknown:
             raise ExportError("unknown backend %s (known: %s)" % (unknown[0], ", ".join(BACKENDS)))
