@@ -112,5 +112,12 @@ const pt_kernel_def pt_builtin_kernels[] = {
     {"aten::floor_divide.out", pk_floor_divide_out},
     {"aten::log1p.out", pk_log1p_out},
     {"aten::expm1.out", pk_expm1_out},
+    {"cortex_m::quantize_per_tensor.out", pk_cm_quantize_per_tensor_out},
+    {"cortex_m::dequantize_per_tensor.out", pk_cm_dequantize_per_tensor_out},
+    {"cortex_m::quantized_conv2d.out", pk_cm_quantized_conv2d_out},
+    {"cortex_m::quantized_depthwise_conv2d.out", pk_cm_quantized_depthwise_conv2d_out},
+    {"cortex_m::quantized_avg_pool2d.out", pk_cm_quantized_avg_pool2d_out},
+    {"cortex_m::quantized_linear.out", pk_cm_quantized_linear_out},
+    {"cortex_m::pad.out", pk_cm_pad_out},
     {NULL, NULL},
 };

@@ -1,0 +1,289 @@
+/* cortex_m.c — the cortex_m:: int8 operator set (ExecuTorch's Cortex-M backend ops, computed with
+ * CMSIS-NN's arithmetic): quantize_per_tensor, dequantize_per_tensor, quantized_conv2d,
+ * quantized_depthwise_conv2d, quantized_avg_pool2d, quantized_linear, pad. Tensors are read
+ * through their strides, so the channels-last (NHWC) layouts these programs use work as-is. */
+#include <math.h>
+#include <string.h>
+
+#include "kernels/kernel.h"
+#include "kernels/kernels.h"
+
+/* CMSIS-NN requantization: doubling high multiply with rounding, then a rounding right shift */
+static int32_t doubling_high_mult(int64_t m1, int32_t m2) {
+    int64_t r = (m1 < 0) != (m2 < 0) ? 1 - (1ll << 30) : (1ll << 30);
+    r += m1 * m2;
+    r /= (1ll << 31);
+    return r > INT32_MAX ? INT32_MAX : (r < INT32_MIN ? INT32_MIN : (int32_t)r);
+}
+
+static int32_t divide_by_pow2(int32_t x, int32_t e) {
+    int32_t mask = (int32_t)((1u << e) - 1), rem = x & mask, res = x >> e, threshold = mask >> 1;
+    if (res < 0) threshold++;
+    return rem > threshold ? res + 1 : res;
+}
+
+static int32_t requantize(int64_t acc, int32_t mult, int32_t shift) {
+    int32_t left = shift > 0 ? shift : 0, right = shift < 0 ? -shift : 0;
+    int64_t v = acc * ((int64_t)1 << left);
+    if (v > INT32_MAX) v = INT32_MAX; /* saturate damaged inputs instead of overflowing */
+    if (v < INT32_MIN) v = INT32_MIN;
+    return divide_by_pow2(doubling_high_mult(v, mult), right);
+}
+
+static inline int32_t clamp_i(int64_t v, int64_t lo, int64_t hi) { return (int32_t)(v < lo ? lo : (v > hi ? hi : v)); }
+
+static petite_status need(petite_kernel_ctx *c, const pt_tensor *t, int32_t dtype, int32_t rank, const char *name) {
+    if (t->dtype != dtype || (rank >= 0 && t->rank != rank))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s must be a rank-%d %s tensor", name, (int)rank,
+                       petite_dtype_name(dtype));
+    return PETITE_OK;
+}
+
+static petite_status int_pair(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name, int64_t *v) {
+    int32_t n;
+    bool present;
+    petite_status s = pk_opt_int_list(c, args, i, name, v, &n, &present);
+    if (s) return s;
+    if (n != 2) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s needs 2 values", name);
+    return PETITE_OK;
+}
+
+/* (Tensor input, float scale, int zero_point, int quant_min, int quant_max, ScalarType dtype, *, out) */
+static petite_status qdq(petite_kernel_ctx *c, petite_value **args, size_t nargs, bool quantize) {
+    pt_tensor *in, *out;
+    pk_scalar scale;
+    int64_t zp, qmin, qmax, dtype;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 8)) || (s = pk_tensor(c, args, 0, "input", &in)) ||
+        (s = pk_scalar_arg(c, args, 1, "scale", &scale)) || (s = pk_int_arg(c, args, 2, "zero_point", &zp)) ||
+        (s = pk_int_arg(c, args, 3, "quant_min", &qmin)) || (s = pk_int_arg(c, args, 4, "quant_max", &qmax)) ||
+        (s = pk_int_arg(c, args, 5, "dtype", &dtype)) || (s = pk_out(c, args, 6, &out)))
+        return s;
+    pt_tensor *q = quantize ? out : in, *f = quantize ? in : out;
+    if ((s = need(c, q, PETITE_INT8, -1, quantize ? "out" : "input")) ||
+        (s = need(c, f, PETITE_FLOAT32, -1, quantize ? "input" : "out")))
+        return s;
+    if (!(scale.d > 0)) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "scale must be positive");
+    if ((s = pt_tensor_resize(out, in->rank, in->sizes, c->err))) return pt_prefix(c->err, "out");
+    pk_iter it;
+    pk_iter_init(&it, in->rank, in->sizes);
+    memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof(int64_t));
+    memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof(int64_t));
+    float inv = (float)(1.0 / scale.d);
+    for (int64_t k = 0; k < in->numel; k++, pk_iter_next(&it, 2)) {
+        if (quantize) {
+            float x = ((const float *)in->data)[it.off[0]] * inv;
+            int64_t v = x != x ? zp : (x > 1e9f ? qmax : (x < -1e9f ? qmin : (int64_t)lrintf(x) + zp));
+            ((int8_t *)out->data)[it.off[1]] = (int8_t)clamp_i(v, qmin < -128 ? -128 : qmin, qmax > 127 ? 127 : qmax);
+        } else {
+            ((float *)out->data)[it.off[1]] = (float)(((const int8_t *)in->data)[it.off[0]] - zp) * (float)scale.d;
+        }
+    }
+    return PETITE_OK;
+}
+
+petite_status pk_cm_quantize_per_tensor_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return qdq(c, a, n, true); }
+petite_status pk_cm_dequantize_per_tensor_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return qdq(c, a, n, false); }
+
+/* element (n, ch, h, w) of a 4-D tensor through its strides */
+#define AT4(t, n, ch, h, w) ((n) * (t)->strides[0] + (ch) * (t)->strides[1] + (h) * (t)->strides[2] + (w) * (t)->strides[3])
+
+static petite_status conv(petite_kernel_ctx *c, petite_value **args, size_t nargs, bool depthwise) {
+    size_t k = depthwise ? 1 : 0; /* depthwise has depth_multiplier after dilation */
+    pt_tensor *x, *w, *b = NULL, *mult, *shift, *out;
+    int64_t st[2], pd[2], dl[2], dm = 1, in_off, out_off, amin, amax;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 15 + k)) || (s = pk_tensor(c, args, 0, "input", &x)) ||
+        (s = pk_tensor(c, args, 1, "weight", &w)) ||
+        (args[2]->kind != PETITE_KIND_NONE && (s = pk_tensor(c, args, 2, "bias", &b))) ||
+        (s = int_pair(c, args, 3, "stride", st)) || (s = int_pair(c, args, 4, "padding", pd)) ||
+        (s = int_pair(c, args, 5, "dilation", dl)) ||
+        (depthwise && (s = pk_int_arg(c, args, 6, "depth_multiplier", &dm))) ||
+        (s = pk_int_arg(c, args, 6 + k, "input_offset", &in_off)) || (s = pk_int_arg(c, args, 7 + k, "output_offset", &out_off)) ||
+        (s = pk_tensor(c, args, 8 + k, "requantize_multipliers", &mult)) ||
+        (s = pk_tensor(c, args, 9 + k, "requantize_shifts", &shift)) ||
+        (s = pk_int_arg(c, args, 10 + k, "activation_min", &amin)) || (s = pk_int_arg(c, args, 11 + k, "activation_max", &amax)) ||
+        (s = pk_out(c, args, 13 + k, &out)))
+        return s;
+    if ((s = need(c, x, PETITE_INT8, 4, "input")) || (s = need(c, w, PETITE_INT8, 4, "weight")) ||
+        (s = need(c, out, PETITE_INT8, 4, "out")) || (s = need(c, mult, PETITE_INT32, 1, "requantize_multipliers")) ||
+        (s = need(c, shift, PETITE_INT32, 1, "requantize_shifts")) || (b && (s = need(c, b, PETITE_INT32, 1, "bias"))))
+        return s;
+    if (!w->contiguous || !mult->contiguous || !shift->contiguous)
+        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "weights and quantization parameters must be contiguous");
+    int64_t N = x->sizes[0], C = x->sizes[1], H = x->sizes[2], W = x->sizes[3];
+    int64_t OC = depthwise ? w->sizes[3] : w->sizes[0], KH = w->sizes[1], KW = w->sizes[2];
+    int64_t IC = depthwise ? 1 : w->sizes[3];
+    if (st[0] < 1 || st[1] < 1 || dl[0] < 1 || dl[1] < 1 || pd[0] < 0 || pd[1] < 0 || dm < 1 ||
+        (depthwise ? C * dm != OC : IC != C) || mult->numel != OC || shift->numel != OC || (b && b->numel != OC))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "convolution parameters do not fit the tensors");
+    int64_t OH = (H + 2 * pd[0] - dl[0] * (KH - 1) - 1) / st[0] + 1, OW = (W + 2 * pd[1] - dl[1] * (KW - 1) - 1) / st[1] + 1;
+    int64_t osz[4] = {N, OC, OH, OW};
+    if (OH < 1 || OW < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "empty output");
+    if ((s = pt_tensor_resize(out, 4, osz, c->err))) return pt_prefix(c->err, "out");
+    const int8_t *xd = x->data, *wd = w->data;
+    const int32_t *bd = b ? b->data : NULL, *md = mult->data, *sd = shift->data;
+    int8_t *y = out->data;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t oc = 0; oc < OC; oc++) {
+            if (sd[oc] < -31 || sd[oc] > 31) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "shift %d out of range", sd[oc]);
+            for (int64_t oh = 0; oh < OH; oh++)
+                for (int64_t ow = 0; ow < OW; ow++) {
+                    int64_t acc = bd ? bd[oc] : 0;
+                    for (int64_t kh = 0; kh < KH; kh++) {
+                        int64_t ih = oh * st[0] - pd[0] + kh * dl[0];
+                        if (ih < 0 || ih >= H) continue;
+                        for (int64_t kw = 0; kw < KW; kw++) {
+                            int64_t iw = ow * st[1] - pd[1] + kw * dl[1];
+                            if (iw < 0 || iw >= W) continue;
+                            if (depthwise) {
+                                acc += ((int64_t)xd[AT4(x, n, oc / dm, ih, iw)] + in_off) * wd[(kh * KW + kw) * OC + oc];
+                            } else {
+                                const int8_t *wk = wd + ((oc * KH + kh) * KW + kw) * IC;
+                                for (int64_t ic = 0; ic < IC; ic++)
+                                    acc += ((int64_t)xd[AT4(x, n, ic, ih, iw)] + in_off) * wk[ic];
+                            }
+                        }
+                    }
+                    y[AT4(out, n, oc, oh, ow)] = (int8_t)clamp_i((int64_t)requantize(acc, md[oc], sd[oc]) + out_off, amin, amax);
+                }
+        }
+    return PETITE_OK;
+}
+
+petite_status pk_cm_quantized_conv2d_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return conv(c, a, n, false); }
+petite_status pk_cm_quantized_depthwise_conv2d_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return conv(c, a, n, true); }
+
+/* quantized_avg_pool2d.out(Tensor input, int[] kernel_size, int[] stride, int[] padding, bool ceil_mode,
+ *   int zero_point, int multiplier, int shift, Tensor scratch, *, out): CMSIS-NN arm_avgpool_s8,
+ *   averaging the in-bounds elements with rounding half away from zero */
+petite_status pk_cm_quantized_avg_pool2d_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *out;
+    int64_t kk[2], st[2], pd[2];
+    bool ceil_mode;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 11)) || (s = pk_tensor(c, args, 0, "input", &x)) ||
+        (s = int_pair(c, args, 1, "kernel_size", kk)) || (s = int_pair(c, args, 2, "stride", st)) ||
+        (s = int_pair(c, args, 3, "padding", pd)) || (s = pk_bool_arg(c, args, 4, "ceil_mode", &ceil_mode)) ||
+        (s = pk_out(c, args, 9, &out)) || (s = need(c, x, PETITE_INT8, 4, "input")) || (s = need(c, out, PETITE_INT8, 4, "out")))
+        return s;
+    if (kk[0] < 1 || kk[1] < 1 || st[0] < 1 || st[1] < 1 || pd[0] < 0 || pd[1] < 0)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bad kernel_size/stride/padding");
+    int64_t N = x->sizes[0], C = x->sizes[1], H = x->sizes[2], W = x->sizes[3];
+    int64_t OH = (H + 2 * pd[0] - kk[0]) / st[0] + 1, OW = (W + 2 * pd[1] - kk[1]) / st[1] + 1;
+    if (ceil_mode) {
+        if ((H + 2 * pd[0] - kk[0]) % st[0]) OH++;
+        if ((W + 2 * pd[1] - kk[1]) % st[1]) OW++;
+        if ((OH - 1) * st[0] >= H + pd[0]) OH--;
+        if ((OW - 1) * st[1] >= W + pd[1]) OW--;
+    }
+    int64_t osz[4] = {N, C, OH, OW};
+    if (OH < 1 || OW < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "empty output");
+    if ((s = pt_tensor_resize(out, 4, osz, c->err))) return pt_prefix(c->err, "out");
+    const int8_t *xd = x->data;
+    int8_t *y = out->data;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t ch = 0; ch < C; ch++)
+            for (int64_t oh = 0; oh < OH; oh++)
+                for (int64_t ow = 0; ow < OW; ow++) {
+                    int64_t sum = 0, count = 0;
+                    for (int64_t i = 0; i < kk[0]; i++) {
+                        int64_t ih = oh * st[0] - pd[0] + i;
+                        if (ih < 0 || ih >= H) continue;
+                        for (int64_t j = 0; j < kk[1]; j++) {
+                            int64_t iw = ow * st[1] - pd[1] + j;
+                            if (iw < 0 || iw >= W) continue;
+                            sum += xd[AT4(x, n, ch, ih, iw)];
+                            count++;
+                        }
+                    }
+                    int64_t avg = count ? (sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count) : 0;
+                    y[AT4(out, n, ch, oh, ow)] = (int8_t)clamp_i(avg, -128, 127);
+                }
+    return PETITE_OK;
+}
+
+/* quantized_linear.out(Tensor input, Tensor weights, Tensor? bias, Tensor? kernel_sum, Scalar input_offset,
+ *   Scalar filter_offset, Scalar output_offset, int[] requantize_multipliers, int[] requantize_shifts,
+ *   Scalar activation_max, Scalar activation_min, *, out): per-tensor or per-channel requantization */
+petite_status pk_cm_quantized_linear_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *w, *b = NULL, *out;
+    pk_scalar in_off, f_off, out_off, a1, a2;
+    int64_t mult[PETITE_MAX_RANK], shift[PETITE_MAX_RANK];
+    int32_t nm, ns;
+    bool present;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 13)) || (s = pk_tensor(c, args, 0, "input", &x)) ||
+        (s = pk_tensor(c, args, 1, "weights", &w)) ||
+        (args[2]->kind != PETITE_KIND_NONE && (s = pk_tensor(c, args, 2, "bias", &b))) ||
+        (s = pk_scalar_arg(c, args, 4, "input_offset", &in_off)) || (s = pk_scalar_arg(c, args, 5, "filter_offset", &f_off)) ||
+        (s = pk_scalar_arg(c, args, 6, "output_offset", &out_off)) ||
+        (s = pk_opt_int_list(c, args, 7, "requantize_multipliers", mult, &nm, &present)) ||
+        (s = pk_opt_int_list(c, args, 8, "requantize_shifts", shift, &ns, &present)) ||
+        (s = pk_scalar_arg(c, args, 9, "activation_max", &a1)) || (s = pk_scalar_arg(c, args, 10, "activation_min", &a2)) ||
+        (s = pk_out(c, args, 11, &out)) || (s = need(c, x, PETITE_INT8, -1, "input")) ||
+        (s = need(c, w, PETITE_INT8, 2, "weights")) || (s = need(c, out, PETITE_INT8, -1, "out")) ||
+        (b && (s = need(c, b, PETITE_INT32, 1, "bias"))))
+        return s;
+    int64_t OUT = w->sizes[0], IN = w->sizes[1];
+    if (!x->contiguous || !w->contiguous || !out->contiguous || x->rank < 1 || x->sizes[x->rank - 1] != IN ||
+        (b && b->numel != OUT) || nm < 1 || nm != ns || (nm != 1 && nm != OUT))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "quantized_linear: shapes or requantization parameters do not fit");
+    int64_t osz[PETITE_MAX_RANK];
+    memcpy(osz, x->sizes, (size_t)x->rank * sizeof *osz);
+    osz[x->rank - 1] = OUT;
+    if ((s = pt_tensor_resize(out, x->rank, osz, c->err))) return pt_prefix(c->err, "out");
+    int64_t lo = a1.i < a2.i ? a1.i : a2.i, hi = a1.i < a2.i ? a2.i : a1.i;
+    for (int32_t k = 0; k < nm; k++)
+        if (shift[k] < -31 || shift[k] > 31 || mult[k] < INT32_MIN || mult[k] > INT32_MAX)
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "requantization parameter out of range");
+    int64_t rows = IN ? x->numel / IN : 0;
+    const int8_t *xd = x->data, *wd = w->data;
+    const int32_t *bd = b ? b->data : NULL;
+    int8_t *y = out->data;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < OUT; j++) {
+            int64_t acc = bd ? bd[j] : 0;
+            for (int64_t k = 0; k < IN; k++) acc += ((int64_t)xd[r * IN + k] + in_off.i) * ((int64_t)wd[j * IN + k] + f_off.i);
+            int32_t q = nm == 1 ? 0 : (int32_t)j;
+            y[r * OUT + j] = (int8_t)clamp_i((int64_t)requantize(acc, (int32_t)mult[q], (int32_t)shift[q]) + out_off.i, lo, hi);
+        }
+    return PETITE_OK;
+}
+
+/* pad.out(Tensor input, int[] pre_pad, int[] post_pad, Scalar pad_value, *, out): per-dim padding
+ * in logical dim order */
+petite_status pk_cm_pad_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *out;
+    int64_t pre[PETITE_MAX_RANK], post[PETITE_MAX_RANK];
+    int32_t n1, n2;
+    bool present;
+    pk_scalar value;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 6)) || (s = pk_tensor(c, args, 0, "input", &x)) ||
+        (s = pk_opt_int_list(c, args, 1, "pre_pad", pre, &n1, &present)) ||
+        (s = pk_opt_int_list(c, args, 2, "post_pad", post, &n2, &present)) ||
+        (s = pk_scalar_arg(c, args, 3, "pad_value", &value)) || (s = pk_out(c, args, 4, &out)))
+        return s;
+    if (n1 != x->rank || n2 != x->rank || x->dtype != out->dtype || petite_dtype_size(x->dtype) != 1)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "pad: one pre and post pad per dim, int8 tensors");
+    int64_t osz[PETITE_MAX_RANK];
+    for (int32_t d = 0; d < x->rank; d++) {
+        if (pre[d] < 0 || post[d] < 0) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "negative padding");
+        osz[d] = x->sizes[d] + pre[d] + post[d];
+    }
+    if ((s = pt_tensor_resize(out, x->rank, osz, c->err))) return pt_prefix(c->err, "out");
+    if (x->data == out->data) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "out aliases input");
+    int8_t *y = out->data;
+    int8_t v = (int8_t)clamp_i(value.kind == PETITE_KIND_DOUBLE ? (int64_t)value.d : value.i, -128, 127);
+    for (int64_t i = 0; i < out->numel; i++) y[i] = v; /* every element, whatever the layout */
+    int64_t base = 0;
+    for (int32_t d = 0; d < x->rank; d++) base += pre[d] * out->strides[d];
+    pk_iter it;
+    pk_iter_init(&it, x->rank, x->sizes);
+    memcpy(it.strides[0], x->strides, (size_t)x->rank * sizeof(int64_t));
+    memcpy(it.strides[1], out->strides, (size_t)x->rank * sizeof(int64_t));
+    for (int64_t k = 0; k < x->numel; k++, pk_iter_next(&it, 2))
+        y[base + it.off[1]] = ((const int8_t *)x->data)[it.off[0]];
+    return PETITE_OK;
+}
