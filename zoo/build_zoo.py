@@ -143,6 +143,64 @@ def check_kws(out, rec):
     return ok
 
 
+def quantized(out, results):
+    """--quantize on the trained models (judged on real data) and file sizes on weight-heavy ones."""
+    recs, ok = {}, True
+    # digits: calibrate on 200 training digits, judge on the held-out set
+    xtr, ytr, xte, yte = digits_data()
+    cal_dir = os.path.join(out, "digits_calibration")
+    os.makedirs(cal_dir, exist_ok=True)
+    for i in range(200):
+        np.save(os.path.join(cal_dir, "%03d.npy" % i), xtr[i:i + 1].numpy())
+    rc = cli.main([os.path.join(out, "digits_cnn.pt"), "--model-name", "digits_cnn", "--input-shapes", "1,1,8,8",
+                   "--output-dir", out, "--backends", "xnnpack", "--quantize", "--calibration-data", cal_dir])
+    meth = runtime.Program(os.path.join(out, "digits_cnn_xnnpack_quantized.pte")).load_method()
+    got = torch.tensor([int(meth.run(xte[i:i + 1].numpy())[0].argmax()) for i in range(len(yte))])
+    fp32 = next(r for r in results if r["model"] == "digits_cnn")
+    acc = float((got == yte).float().mean())
+    recs["digits_cnn"] = {"int8_heldout_accuracy": acc, "fp32_heldout_accuracy": fp32["heldout_accuracy_eager"],
+                          "int8_file_size": os.path.getsize(os.path.join(out, "digits_cnn_xnnpack_quantized.pte")),
+                          "fp32_file_size": fp32["xnnpack"]["file_size"]}
+    ok = ok and rc == 0 and fp32["heldout_accuracy_eager"] - acc <= 0.01
+    # keyword spotter: calibrate on the ten MFCC inputs, all ten keywords must stay right
+    kw_dir = os.path.join(out, "kws_calibration")
+    os.makedirs(kw_dir, exist_ok=True)
+    for i, (x, _) in enumerate(kws_inputs()):
+        np.save(os.path.join(kw_dir, "%02d.npy" % i), x)
+    rc = cli.main([KWS_PTH, "--model-class", "zoo.models:DSCNNKWS", "--model-name", "kws_dscnn", "--input-shapes",
+                   "1,1,49,10", "--output-dir", out, "--backends", "xnnpack", "--quantize", "--calibration-data", kw_dir])
+    meth = runtime.Program(os.path.join(out, "kws_dscnn_xnnpack_quantized.pte")).load_method()
+    picks = [models.KWS_LABELS[int(meth.run(x)[0].argmax())] for x, _ in kws_inputs()]
+    right = sum(p == models.KWS_LABELS[w] for p, (_, w) in zip(picks, kws_inputs()))
+    recs["kws_dscnn"] = {"int8_keywords_right": right, "int8_keywords": picks,
+                         "int8_file_size": os.path.getsize(os.path.join(out, "kws_dscnn_xnnpack_quantized.pte")),
+                         "fp32_file_size": next(r for r in results if r["model"] == "kws_dscnn")["xnnpack"]["file_size"]}
+    ok = ok and rc == 0 and right == 10
+    # file sizes of weight-heavy models (random weights: accuracy is not judged here)
+    for name in ("resnet18", "mobilenet_v2"):
+        r = next((r for r in results if r["model"] == name), None)
+        if not r or not r.get("xnnpack"):
+            continue
+        src = os.path.join(out, name + (".pth" if name == "resnet18" else ".pt"))
+        extra = ["--arch", "torchvision:resnet18"] if name == "resnet18" else []
+        rc = cli.main([src, "--model-name", name, "--input-shapes", "1,3,224,224", "--output-dir", out,
+                       "--backends", "xnnpack", "--quantize", *extra])
+        f = os.path.join(out, name + "_xnnpack_quantized.pte")
+        if rc == 0 and os.path.exists(f):
+            recs[name] = {"int8_file_size": os.path.getsize(f), "fp32_file_size": r["xnnpack"]["file_size"]}
+        ok = ok and rc == 0
+    print("\nint8 (--quantize, XNNPACK):")
+    for name, r in recs.items():
+        line = "%-14s file %d -> %d bytes (%.2fx smaller)" % (name, r["fp32_file_size"], r["int8_file_size"],
+                                                              r["fp32_file_size"] / r["int8_file_size"])
+        if "int8_heldout_accuracy" in r:
+            line += "; held-out accuracy fp32 %.4f, int8 %.4f" % (r["fp32_heldout_accuracy"], r["int8_heldout_accuracy"])
+        if "int8_keywords_right" in r:
+            line += "; int8 keywords right %d/10" % r["int8_keywords_right"]
+        print(line)
+    return recs, ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "zoo"))
@@ -192,6 +250,11 @@ def main():
                 print("kws_dscnn (%s): %d/%d keywords right: %s" % (
                     backend, r["keywords_right_" + backend], len(r["keywords_" + backend]),
                     ", ".join(p["petite"] for p in r["keywords_" + backend])))
+    if not args.only or ("digits_cnn" in names and "kws_dscnn" in names):
+        qrecs, qok = quantized(args.out, results)
+        results.append({"model": "int8", "ok": qok, **qrecs})
+        if not qok:
+            failed.append("int8")
     report = args.report or os.path.join(args.out, "zoo_report.json")
     with open(report, "w") as f:
         json.dump(results, f, indent=2)

@@ -59,6 +59,7 @@ class EdgeProgram:
     def __init__(self):
         self.values, self.instrs = [], []
         self.inputs, self.outputs = [], []
+        self.value_node = {}  # tensor value -> (fx node name, output index): for calibration
         self.delegates = []   # processed blobs (bytes) of XnnpackBackend delegates
         self.named = {}       # named data: key -> bytes (delegate weights)
 
@@ -242,6 +243,8 @@ class Lowerer:
             raise LowerError("no shape information for %s" % node.format_node())
         if not hasattr(meta, "shape"):  # several outputs (TensorMetadata is itself a tuple)
             outs = [self.tensor_value(m, "temp") for m in meta]
+            for j, o in enumerate(outs):
+                self.p.value_node[o] = (node.name, j)
             lst = self.p.add(Value("tensor_list", value=list(outs)))
             # split-like: one Tensor[] out argument, no return; else each out, then the returned list
             args += [lst] if name in LIST_OUT else outs + [lst]
@@ -249,6 +252,7 @@ class Lowerer:
             written = outs
         else:
             out = self.tensor_value(meta, "temp")
+            self.p.value_node[out] = (node.name, None)
             args += [out, out]
             self.env[node] = out
             written = [out]
@@ -319,6 +323,7 @@ class Lowerer:
                 if meta is None:
                     raise LowerError("input %s is not a tensor" % node.name)
                 self.env[node] = self.tensor_value(meta, "input")
+                self.p.value_node[self.env[node]] = (node.name, None)
                 self.p.inputs.append(self.env[node])
         for node in nodes:
             if node.op == "call_function":

@@ -12,7 +12,9 @@ hardtanh / clamp fold into the producing node's output clamp when nothing else r
 
 The blob is the XNNPACK delegate's layout: the XH00 header, an XNNGraph flatbuffer ("XN01"), and
 weights as the program's named data (key = sha256 of the bytes), as the official writer does.
-Only fp32 subgraphs are written here.
+With --quantize, convolutions and linear layers become int8 XNNPACK nodes (symmetric per-channel
+int8 weights, asymmetric per-tensor int8 activations from calibration, int32 bias) between
+Convert nodes; --quantize dynamic makes linear layers take dynamically quantized (qdint8) inputs.
 """
 import hashlib
 import struct
@@ -22,7 +24,7 @@ import numpy as np
 from . import serialize as ser
 from .lower import Instr
 
-FP32 = 1
+FP32, QINT8, QINT32, QCINT8, QCINT32, QDINT8 = 1, 3, 5, 6, 7, 9
 UINT32_MAX = 0xFFFFFFFF
 INF = float("inf")
 
@@ -50,16 +52,19 @@ CLAMPABLE = {"Conv2d", "DepthwiseConv2d", "FullyConnected", "Add", "Subtract", "
 class _Graph:
     """One XNNPACK subgraph under construction."""
 
-    def __init__(self, p, uses):
-        self.p, self.uses = p, uses
+    def __init__(self, p, uses, quantize=None):
+        self.p, self.uses, self.quantize = p, uses, quantize
+        self.ranges = getattr(p, "ranges", {})
         self.values = []       # dicts: dims, const (bytes) / None, ext, flags
         self.nodes = []        # dicts: type, fields, min, max
         self.xv = {}           # (edge value, layout) -> xvalue id
         self.producer = {}     # xvalue id -> node index
         self.ext_in, self.ext_out = [], []  # edge values, in external id order
 
-    def new_value(self, dims, const=None, ext=None, flags=0):
-        self.values.append({"dims": [int(d) for d in dims], "const": const, "ext": ext, "flags": flags})
+    def new_value(self, dims, const=None, ext=None, flags=0, dtype=FP32, q=None):
+        """q: None, ("tensor", scale, zero_point), ("channel", scales, channel_dim) or ("token", dims)"""
+        self.values.append({"dims": [int(d) for d in dims], "const": const, "ext": ext, "flags": flags,
+                            "dtype": dtype, "q": q})
         return len(self.values) - 1
 
     def node(self, typ, fields, out_id, lo=-INF, hi=INF):
@@ -115,6 +120,38 @@ class _Graph:
             dst = self.new_value(self.p.values[v].shape, ext=len(self.ext_in) + self.ext_out.index(v), flags=2)
             self.node("StaticTranspose", {"num_dims": 4, "perm": NHWC_TO_NCHW, "input_id": src, "output_id": dst}, dst)
             self.xv[(v, "nchw")] = dst
+
+
+def _qparams(rng):
+    """Asymmetric int8 activation parameters covering [min, max] (and 0)."""
+    lo, hi = min(rng[0], 0.0), max(rng[1], 0.0)
+    scale = (hi - lo) / 255.0 if hi > lo else 1.0
+    zp = int(np.clip(np.round(-128 - lo / scale), -128, 127))
+    return float(np.float32(scale)), zp
+
+
+def _per_channel(w, axis=0):
+    """Symmetric int8 per output channel (axis): (int8 weights, float32 scales)."""
+    flat = np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1)
+    maxabs = np.abs(flat).max(axis=1)
+    scales = np.where(maxabs > 0, maxabs / 127.0, 1.0).astype(np.float32)
+    shape = [1] * w.ndim
+    shape[axis] = -1
+    q = np.clip(np.round(w / scales.reshape(shape)), -127, 127).astype(np.int8)
+    return q, scales
+
+
+def _quantized_io(g, x, out, x_layout):
+    """For static int8: (x as an int8 xvalue via Convert, output int8 xvalue, out scale, x scale), or None
+    when calibration did not see both tensors."""
+    if g.quantize != "static" or x not in g.ranges or out not in g.ranges:
+        return None
+    sx, zx = _qparams(g.ranges[x])
+    sy, zy = _qparams(g.ranges[out])
+    xi = g.get(x, x_layout)
+    xq = g.new_value(g.values[xi]["dims"], dtype=QINT8, q=("tensor", sx, zx))
+    g.node("Convert", {"input_id": xi, "output_id": xq}, xq)
+    return xq, sx, sy, zy
 
 
 def _scalar(p, i):
@@ -281,16 +318,34 @@ def _emit(g, p, ins, run, k):
         groups, cin = _scalar(p, a[8]), p.values[x].shape[1]
         kh, kw = w.shape[2], w.shape[3]
         depthwise = groups > 1
-        wi = g.const(w.transpose(1, 2, 3, 0) if depthwise else w.transpose(0, 2, 3, 1))  # 1HWO / OHWI
-        bi = g.const(b.astype(np.float32))
-        xi = g.get(x, "nhwc")
-        o = g.out(out, "nhwc")
         fields = {"padding_top": pad[0], "padding_right": pad[1], "padding_bottom": pad[0], "padding_left": pad[1],
                   "kernel_height": kh, "kernel_width": kw, "subsampling_height": stride[0],
                   "subsampling_width": stride[1], "dilation_height": dil[0], "dilation_width": dil[1],
                   "group_input_channels": 1 if depthwise else cin, "group_output_channels": oc // groups,
-                  "groups": groups, "input1_id": xi, "filter_id": wi, "bias_id": bi, "output_id": o}
-        g.node("DepthwiseConv2d" if depthwise else "Conv2d", fields, o)
+                  "groups": groups}
+        typ = "DepthwiseConv2d" if depthwise else "Conv2d"
+        qio = _quantized_io(g, x, out, "nhwc")
+        if qio:  # int8: Convert -> quantized convolution -> Convert
+            xq, sx, sy, zy = qio
+            wq, sw = _per_channel(w, 0)
+            wt = wq.transpose(1, 2, 3, 0) if depthwise else wq.transpose(0, 2, 3, 1)
+            wi = g.new_value(wt.shape, const=np.ascontiguousarray(wt).tobytes(), dtype=QCINT8,
+                             q=("channel", sw, 3 if depthwise else 0))
+            bs = (np.float32(sx) * sw).astype(np.float32)
+            bq = np.clip(np.round(b / bs), -2**31, 2**31 - 1).astype(np.int32)
+            bi = g.new_value([oc], const=bq.tobytes(), dtype=QCINT32, q=("channel", bs, 0))
+            shape = p.values[out].shape
+            yq = g.new_value([shape[i] for i in NCHW_TO_NHWC], dtype=QINT8, q=("tensor", sy, zy))
+            g.node(typ, dict(fields, input1_id=xq, filter_id=wi, bias_id=bi, output_id=yq), yq)
+            o = g.out(out, "nhwc")
+            g.node("Convert", {"input_id": yq, "output_id": o}, o)
+            g.finish(out)
+            return used
+        wi = g.const(w.transpose(1, 2, 3, 0) if depthwise else w.transpose(0, 2, 3, 1))  # 1HWO / OHWI
+        bi = g.const(b.astype(np.float32))
+        xi = g.get(x, "nhwc")
+        o = g.out(out, "nhwc")
+        g.node(typ, dict(fields, input1_id=xi, filter_id=wi, bias_id=bi, output_id=o), o)
         g.finish(out)
         return used
     if op == "aten::_native_batch_norm_legit_no_training":
@@ -313,11 +368,34 @@ def _emit(g, p, ins, run, k):
             bias, x, wv = a[0], a[1], a[2]
         else:
             bias, x, wv = None, a[0], a[1]
-        w = np.frombuffer(p.values[wv].data, np.float32).reshape(p.values[wv].shape)
-        wi = g.const(w.T)  # filter [N, K]
-        bi = g.const(np.frombuffer(p.values[bias].data, np.float32)) if bias is not None else UINT32_MAX
-        xi = g.get(x, "nchw")
+        w = np.frombuffer(p.values[wv].data, np.float32).reshape(p.values[wv].shape).T  # filter [N, K]
+        b = np.frombuffer(p.values[bias].data, np.float32) if bias is not None else None
         out = ins.outs[0]
+        qio = _quantized_io(g, x, out, "nchw")
+        if qio:  # static int8
+            xq, sx, sy, zy = qio
+            wq, sw = _per_channel(np.ascontiguousarray(w), 0)
+            wi = g.new_value(wq.shape, const=wq.tobytes(), dtype=QCINT8, q=("channel", sw, 0))
+            bi = UINT32_MAX
+            if b is not None:
+                bs = (np.float32(sx) * sw).astype(np.float32)
+                bq = np.clip(np.round(b / bs), -2**31, 2**31 - 1).astype(np.int32)
+                bi = g.new_value([len(bq)], const=bq.tobytes(), dtype=QCINT32, q=("channel", bs, 0))
+            yq = g.new_value(p.values[out].shape, dtype=QINT8, q=("tensor", sy, zy))
+            g.node("FullyConnected", {"input1_id": xq, "filter_id": wi, "bias_id": bi, "output_id": yq}, yq)
+            o = g.out(out, "nchw")
+            g.node("Convert", {"input_id": yq, "output_id": o}, o)
+            return 1
+        xi = g.get(x, "nchw")
+        if g.quantize == "dynamic":  # qdint8 activations, int8 per-channel weights, fp32 out
+            wq, sw = _per_channel(np.ascontiguousarray(w), 0)
+            wi = g.new_value(wq.shape, const=wq.tobytes(), dtype=QCINT8, q=("channel", sw, 0))
+            xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
+            g.node("Convert", {"input_id": xi, "output_id": xd}, xd)
+            xi = xd
+        else:
+            wi = g.const(w)
+        bi = g.const(b) if b is not None else UINT32_MAX
         o = g.out(out, "nchw")
         g.node("FullyConnected", {"input1_id": xi, "filter_id": wi, "bias_id": bi, "output_id": o}, o)
         return 1
@@ -437,10 +515,22 @@ def _blob(g, named):
                                            (2, "off", fb.b.CreateString(key))]))
     xvalues = []
     for i, v in enumerate(g.values):
-        tv = fb.table([(0, "i16", FP32), (1, "u32", len(v["dims"])), (2, "off", fb.vec("I", v["dims"])),
+        q = v["q"]
+        qp = None
+        if q and q[0] == "channel":  # PerChannelQuant{scale, channel_dim}
+            qp = (1, fb.table([(0, "off", fb.vec("f", [float(x) for x in q[1]])), (1, "i32", int(q[2]))]))
+        elif q and q[0] == "tensor":  # PerTensorQuant{scale, zero_point}
+            qp = (2, fb.table([(0, "f32", float(q[1])), (1, "i32", int(q[2]))]))
+        elif q and q[0] == "token":  # PerTokenDynamicQuant{num_nonbatch_dims}
+            qp = (3, fb.table([(0, "i32", int(q[1]))]))
+        tv = fb.table([(0, "i16", v["dtype"]), (1, "u32", len(v["dims"])), (2, "off", fb.vec("I", v["dims"])),
                        (3, "u32", cidx.get(i, 0)), (4, "u32", v["ext"] if v["ext"] is not None else UINT32_MAX),
                        (5, "u32", v["flags"]), (6, "u32", i)])
-        xvalues.append(fb.table([(0, "u8", 1), (1, "off", tv)]))
+        if qp:
+            qtv = fb.table([(0, "off", tv), (1, "u8", qp[0]), (2, "off", qp[1])])
+            xvalues.append(fb.table([(0, "u8", 2), (1, "off", qtv)]))
+        else:
+            xvalues.append(fb.table([(0, "u8", 1), (1, "off", tv)]))
     xnodes = []
     for n in g.nodes:
         body = _node_table(fb, n)
@@ -462,9 +552,10 @@ def _blob(g, named):
     return header + flat + b"\0" * (const_off - fb_off - len(flat))
 
 
-def delegate(p):
+def delegate(p, quantize=None):
     """Rewrite EdgeProgram p in place: runs of supported instructions become DelegateCalls.
-    Returns the number of instructions delegated."""
+    quantize: None, "static" (int8 convolutions and linear layers from p.ranges, see calibrate.py)
+    or "dynamic" (qdint8 linear layers). Returns the number of instructions delegated."""
     uses = {}
     for ins in p.instrs:
         written = set(ins.outs)
@@ -493,7 +584,7 @@ def delegate(p):
             for i in later.args:
                 v = p.values[i]
                 after.update(v.value if v.kind in ("tensor_list", "optional_tensor_list") else [i])
-        g = _Graph(p, uses)
+        g = _Graph(p, uses, quantize)
         for ins in run:
             for i in ins.args:
                 v = p.values[i]

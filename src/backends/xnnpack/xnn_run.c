@@ -61,6 +61,17 @@ static petite_status check_node(const xnn_graph *g, const xnn_node *n, pt_err *e
         ok = (f || q || d) && w->ndims == 2 && (!b || b->ndims == 1);
         break;
     }
+    case XN_CONV2D:
+    case XN_DEPTHWISE_CONV2D: {
+        const xnn_value *w = &g->values[n->in[1]];
+        const xnn_value *b = n->in[2] == XNN_INVALID_ID ? NULL : &g->values[n->in[2]];
+        bool wq = (w->dtype == XDT_QCINT8 && w->qkind == XQ_PER_CHANNEL) || (w->dtype == XDT_QINT8 && w->qkind == XQ_PER_TENSOR);
+        bool q = is_q8(a) && wq && is_q8(out) && a->dtype == out->dtype &&
+                 (!b || b->dtype == XDT_QCINT32 || b->dtype == XDT_QINT32);
+        bool f = is_f32(a) && is_f32(w) && is_f32(out) && (!b || is_f32(b));
+        ok = f || q;
+        break;
+    }
     default:
         ok = is_f32(out);
         for (uint32_t k = 0; k < n->nin; k++)
@@ -163,6 +174,10 @@ static petite_status shape_value(xnn_graph *g, uint32_t vid, const uint32_t *d, 
 }
 
 /* ---- node kernels (fp32 unless noted) ---- */
+
+static inline int32_t requant(int64_t acc, float scale, int32_t zp, int32_t lo, int32_t hi);
+static void q8_bounds(const xnn_value *out, float out_min, float out_max, int32_t *lo, int32_t *hi);
+static int32_t q8_load(const xnn_value *v, uint64_t i);
 
 static float unary(int type, float x, float p) {
     switch (type) {
@@ -383,9 +398,48 @@ static petite_status run_conv(xnn_graph *g, const xnn_node *n, pt_value **args, 
     uint32_t d[4] = {N, (uint32_t)OH, (uint32_t)OW, OC};
     petite_status s = shape_value(g, n->out, d, 4, args, e);
     if (s) return s;
+    uint32_t mult = dwise ? OC / C : 1;
+    if (!is_f32(a)) { /* int8: (x - zx) * w (+ int32 bias), requantized per output channel */
+        const xnn_value *o = &g->values[n->out];
+        int32_t lo, hi;
+        q8_bounds(o, n->out_min, n->out_max, &lo, &hi);
+        const int8_t *fq = w->data;
+        const int32_t *bq = b ? b->data : NULL;
+        int32_t wzp = w->qkind == XQ_PER_TENSOR ? w->zero_point : 0;
+        for (uint32_t ni = 0; ni < N; ni++)
+            for (int64_t oh = 0; oh < OH; oh++)
+                for (int64_t ow = 0; ow < OW; ow++)
+                    for (uint32_t oc = 0; oc < OC; oc++) {
+                        int64_t acc = bq ? bq[oc] : 0;
+                        uint32_t grp = dwise ? 0 : oc / goc;
+                        for (uint32_t kh = 0; kh < KH; kh++) {
+                            int64_t ih = oh * sh - pt + (int64_t)kh * dh;
+                            if (ih < 0 || ih >= H) continue;
+                            for (uint32_t kw = 0; kw < KW; kw++) {
+                                int64_t iw = ow * sw - pl + (int64_t)kw * dw;
+                                if (iw < 0 || iw >= W) continue;
+                                uint64_t xb = (((uint64_t)ni * H + ih) * W + iw) * C;
+                                if (dwise) {
+                                    acc += (int64_t)(q8_load(a, xb + oc / mult) - a->zero_point) *
+                                           ((int32_t)fq[((uint64_t)kh * KW + kw) * OC + oc] - wzp);
+                                } else {
+                                    const int8_t *fk = fq + (((uint64_t)oc * KH + kh) * KW + kw) * gic;
+                                    for (uint32_t ic = 0; ic < gic; ic++)
+                                        acc += (int64_t)(q8_load(a, xb + (uint64_t)grp * gic + ic) - a->zero_point) *
+                                               ((int32_t)fk[ic] - wzp);
+                                }
+                            }
+                        }
+                        float wscale = w->qkind == XQ_PER_CHANNEL ? w->scales[oc] : w->scale;
+                        int32_t q = requant(acc, a->scale * wscale / o->scale, o->zero_point, lo, hi);
+                        uint64_t yi = (((uint64_t)ni * OH + oh) * OW + ow) * OC + oc;
+                        if (o->dtype == XDT_QINT8) ((int8_t *)o->data)[yi] = (int8_t)q;
+                        else ((uint8_t *)o->data)[yi] = (uint8_t)q;
+                    }
+        return PETITE_OK;
+    }
     const float *x = a->data, *f = w->data, *bias = b ? b->data : NULL;
     float *y = g->values[n->out].data;
-    uint32_t mult = dwise ? OC / C : 1;
     for (uint32_t ni = 0; ni < N; ni++)
         for (int64_t oh = 0; oh < OH; oh++)
             for (int64_t ow = 0; ow < OW; ow++) {
