@@ -32,6 +32,13 @@ static int32_t requantize(int64_t acc, int32_t mult, int32_t shift) {
 
 static inline int32_t clamp_i(int64_t v, int64_t lo, int64_t hi) { return (int32_t)(v < lo ? lo : (v > hi ? hi : v)); }
 
+/* offsets, zero points and activation bounds come from the file: keep them where the
+ * arithmetic below cannot overflow (int8 data needs |offset| <= 255) */
+static petite_status bounded(petite_kernel_ctx *c, int64_t v, const char *name) {
+    if (v < -65536 || v > 65536) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s %lld is out of range", name, (long long)v);
+    return PETITE_OK;
+}
+
 static petite_status need(petite_kernel_ctx *c, const pt_tensor *t, int32_t dtype, int32_t rank, const char *name) {
     if (t->dtype != dtype || (rank >= 0 && t->rank != rank))
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s must be a rank-%d %s tensor", name, (int)rank,
@@ -57,7 +64,8 @@ static petite_status qdq(petite_kernel_ctx *c, petite_value **args, size_t nargs
     if ((s = pk_nargs(c, nargs, 8)) || (s = pk_tensor(c, args, 0, "input", &in)) ||
         (s = pk_scalar_arg(c, args, 1, "scale", &scale)) || (s = pk_int_arg(c, args, 2, "zero_point", &zp)) ||
         (s = pk_int_arg(c, args, 3, "quant_min", &qmin)) || (s = pk_int_arg(c, args, 4, "quant_max", &qmax)) ||
-        (s = pk_int_arg(c, args, 5, "dtype", &dtype)) || (s = pk_out(c, args, 6, &out)))
+        (s = pk_int_arg(c, args, 5, "dtype", &dtype)) || (s = pk_out(c, args, 6, &out)) ||
+        (s = bounded(c, zp, "zero_point")) || (s = bounded(c, qmin, "quant_min")) || (s = bounded(c, qmax, "quant_max")))
         return s;
     pt_tensor *q = quantize ? out : in, *f = quantize ? in : out;
     if ((s = need(c, q, PETITE_INT8, -1, quantize ? "out" : "input")) ||
@@ -103,7 +111,9 @@ static petite_status conv(petite_kernel_ctx *c, petite_value **args, size_t narg
         (s = pk_tensor(c, args, 8 + k, "requantize_multipliers", &mult)) ||
         (s = pk_tensor(c, args, 9 + k, "requantize_shifts", &shift)) ||
         (s = pk_int_arg(c, args, 10 + k, "activation_min", &amin)) || (s = pk_int_arg(c, args, 11 + k, "activation_max", &amax)) ||
-        (s = pk_out(c, args, 13 + k, &out)))
+        (s = pk_out(c, args, 13 + k, &out)) || (s = bounded(c, in_off, "input_offset")) ||
+        (s = bounded(c, out_off, "output_offset")) || (s = bounded(c, amin, "activation_min")) ||
+        (s = bounded(c, amax, "activation_max")))
         return s;
     if ((s = need(c, x, PETITE_INT8, 4, "input")) || (s = need(c, w, PETITE_INT8, 4, "weight")) ||
         (s = need(c, out, PETITE_INT8, 4, "out")) || (s = need(c, mult, PETITE_INT32, 1, "requantize_multipliers")) ||
@@ -221,7 +231,10 @@ petite_status pk_cm_quantized_linear_out(petite_kernel_ctx *c, petite_value **ar
         (s = pk_opt_int_list(c, args, 7, "requantize_multipliers", mult, &nm, &present)) ||
         (s = pk_opt_int_list(c, args, 8, "requantize_shifts", shift, &ns, &present)) ||
         (s = pk_scalar_arg(c, args, 9, "activation_max", &a1)) || (s = pk_scalar_arg(c, args, 10, "activation_min", &a2)) ||
-        (s = pk_out(c, args, 11, &out)) || (s = need(c, x, PETITE_INT8, -1, "input")) ||
+        (s = pk_out(c, args, 11, &out)) || (s = bounded(c, in_off.i, "input_offset")) ||
+        (s = bounded(c, f_off.i, "filter_offset")) || (s = bounded(c, out_off.i, "output_offset")) ||
+        (s = bounded(c, a1.i, "activation_max")) || (s = bounded(c, a2.i, "activation_min")) ||
+        (s = need(c, x, PETITE_INT8, -1, "input")) ||
         (s = need(c, w, PETITE_INT8, 2, "weights")) || (s = need(c, out, PETITE_INT8, -1, "out")) ||
         (b && (s = need(c, b, PETITE_INT32, 1, "bias"))))
         return s;
