@@ -267,6 +267,44 @@ static void test_prim(void) {
     CHECK(pk_prim_gt(&ctx, pa, 3) == PETITE_OK && r.kind == PETITE_KIND_BOOL && r.u.b, "gt");
 }
 
+static void test_quantize(void) {
+    tv a, o, sc, zp;
+    int64_t s4[] = {4}, s22[] = {2, 2}, s2[] = {2};
+    float x[] = {-1.0f, 0.0f, 0.26f, 100.0f};
+    pt_value scale = dval(0.1), z = ival(-3), qmin = ival(-128), qmax = ival(127), dt = ival(PETITE_INT8);
+    pt_value *args[] = {tensor(&a, PETITE_FLOAT32, 1, s4, x), &scale, &z, &qmin, &qmax, &dt,
+                        tensor(&o, PETITE_INT8, 1, s4, NULL), NULL};
+    args[7] = args[6];
+    CHECK(pk_quantize_per_tensor_out(&ctx, args, 8) == PETITE_OK, "%s", err.msg);
+    int8_t *q = (int8_t *)o.data; /* round(x / 0.1) - 3, clamped */
+    CHECK(q[0] == -13 && q[1] == -3 && q[2] == 0 && q[3] == 127, "quantize: %d %d %d %d", q[0], q[1], q[2], q[3]);
+    int8_t qi[] = {-13, -3, 7, 127};
+    pt_value none_v = none();
+    pt_value *dargs[] = {tensor(&a, PETITE_INT8, 1, s4, qi), &scale, &z, &qmin, &qmax, &dt, &none_v,
+                         tensor(&o, PETITE_FLOAT32, 1, s4, NULL), NULL};
+    dargs[8] = dargs[7];
+    CHECK(pk_dequantize_per_tensor_out(&ctx, dargs, 9) == PETITE_OK, "%s", err.msg);
+    float wantd[] = {-1.0f, 0.0f, 1.0f, 13.0f};
+    CHECK(close_f((float *)o.data, wantd, 4, 1e-6f), "dequantize");
+    pt_value bad = dval(0.0);
+    args[1] = &bad;
+    args[0] = tensor(&a, PETITE_FLOAT32, 1, s4, x);
+    args[6] = args[7] = tensor(&o, PETITE_INT8, 1, s4, NULL);
+    CHECK(pk_quantize_per_tensor_out(&ctx, args, 8) == PETITE_ERR_INVALID_ARGUMENT, "zero scale refused");
+    /* per channel along axis 0: scales [0.5, 2], zero points [0, 1] */
+    float xc[] = {1.0f, -1.0f, 4.0f, -4.0f};
+    float scales[] = {0.5f, 2.0f};
+    int64_t zps[] = {0, 1};
+    pt_value axis = ival(0);
+    pt_value *cargs[] = {tensor(&a, PETITE_FLOAT32, 2, s22, xc), tensor(&sc, PETITE_FLOAT32, 1, s2, scales),
+                         tensor(&zp, PETITE_INT64, 1, s2, zps), &axis, &qmin, &qmax, &dt,
+                         tensor(&o, PETITE_INT8, 2, s22, NULL), NULL};
+    cargs[8] = cargs[7];
+    CHECK(pk_quantize_per_channel_out(&ctx, cargs, 9) == PETITE_OK, "%s", err.msg);
+    q = (int8_t *)o.data;
+    CHECK(q[0] == 2 && q[1] == -2 && q[2] == 3 && q[3] == -1, "per channel: %d %d %d %d", q[0], q[1], q[2], q[3]);
+}
+
 int main(void) {
     test_add();
     test_sub_mul_div();
@@ -275,5 +313,6 @@ int main(void) {
     test_softmax();
     test_resize_rules();
     test_prim();
+    test_quantize();
     return check_done("kernels");
 }

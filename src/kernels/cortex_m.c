@@ -1,6 +1,6 @@
 /* cortex_m.c — the cortex_m:: int8 operator set (ExecuTorch's Cortex-M backend ops, computed with
- * CMSIS-NN's arithmetic): quantize_per_tensor, dequantize_per_tensor, quantized_conv2d,
- * quantized_depthwise_conv2d, quantized_avg_pool2d, quantized_linear, pad. Tensors are read
+ * CMSIS-NN's arithmetic): quantized_conv2d, quantized_depthwise_conv2d, quantized_avg_pool2d,
+ * quantized_linear, pad (quantize/dequantize_per_tensor are the ones in quant.c). Tensors are read
  * through their strides, so the channels-last (NHWC) layouts these programs use work as-is. */
 #include <math.h>
 #include <string.h>
@@ -54,44 +54,6 @@ static petite_status int_pair(petite_kernel_ctx *c, petite_value **args, size_t 
     if (n != 2) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s needs 2 values", name);
     return PETITE_OK;
 }
-
-/* (Tensor input, float scale, int zero_point, int quant_min, int quant_max, ScalarType dtype, *, out) */
-static petite_status qdq(petite_kernel_ctx *c, petite_value **args, size_t nargs, bool quantize) {
-    pt_tensor *in, *out;
-    pk_scalar scale;
-    int64_t zp, qmin, qmax, dtype;
-    petite_status s;
-    if ((s = pk_nargs(c, nargs, 8)) || (s = pk_tensor(c, args, 0, "input", &in)) ||
-        (s = pk_scalar_arg(c, args, 1, "scale", &scale)) || (s = pk_int_arg(c, args, 2, "zero_point", &zp)) ||
-        (s = pk_int_arg(c, args, 3, "quant_min", &qmin)) || (s = pk_int_arg(c, args, 4, "quant_max", &qmax)) ||
-        (s = pk_int_arg(c, args, 5, "dtype", &dtype)) || (s = pk_out(c, args, 6, &out)) ||
-        (s = bounded(c, zp, "zero_point")) || (s = bounded(c, qmin, "quant_min")) || (s = bounded(c, qmax, "quant_max")))
-        return s;
-    pt_tensor *q = quantize ? out : in, *f = quantize ? in : out;
-    if ((s = need(c, q, PETITE_INT8, -1, quantize ? "out" : "input")) ||
-        (s = need(c, f, PETITE_FLOAT32, -1, quantize ? "input" : "out")))
-        return s;
-    if (!(scale.d > 0)) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "scale must be positive");
-    if ((s = pt_tensor_resize(out, in->rank, in->sizes, c->err))) return pt_prefix(c->err, "out");
-    pk_iter it;
-    pk_iter_init(&it, in->rank, in->sizes);
-    memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof(int64_t));
-    memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof(int64_t));
-    float inv = (float)(1.0 / scale.d);
-    for (int64_t k = 0; k < in->numel; k++, pk_iter_next(&it, 2)) {
-        if (quantize) {
-            float x = ((const float *)in->data)[it.off[0]] * inv;
-            int64_t v = x != x ? zp : (x > 1e9f ? qmax : (x < -1e9f ? qmin : (int64_t)lrintf(x) + zp));
-            ((int8_t *)out->data)[it.off[1]] = (int8_t)clamp_i(v, qmin < -128 ? -128 : qmin, qmax > 127 ? 127 : qmax);
-        } else {
-            ((float *)out->data)[it.off[1]] = (float)(((const int8_t *)in->data)[it.off[0]] - zp) * (float)scale.d;
-        }
-    }
-    return PETITE_OK;
-}
-
-petite_status pk_cm_quantize_per_tensor_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return qdq(c, a, n, true); }
-petite_status pk_cm_dequantize_per_tensor_out(petite_kernel_ctx *c, petite_value **a, size_t n) { return qdq(c, a, n, false); }
 
 /* element (n, ch, h, w) of a 4-D tensor through its strides */
 #define AT4(t, n, ch, h, w) ((n) * (t)->strides[0] + (ch) * (t)->strides[1] + (h) * (t)->strides[2] + (w) * (t)->strides[3])

@@ -54,8 +54,10 @@ PK_DECL(pk_bitwise_and_scalar_out); PK_DECL(pk_bitwise_or_scalar_out); PK_DECL(p
 PK_DECL(pk_logical_not_out); PK_DECL(pk_bitwise_not_out); PK_DECL(pk_floor_divide_out);
 PK_DECL(pk_log1p_out); PK_DECL(pk_expm1_out);
 /* cortex_m.c */
-PK_DECL(pk_cm_quantize_per_tensor_out); PK_DECL(pk_cm_dequantize_per_tensor_out);
 PK_DECL(pk_cm_quantized_conv2d_out); PK_DECL(pk_cm_quantized_depthwise_conv2d_out);
 PK_DECL(pk_cm_quantized_avg_pool2d_out); PK_DECL(pk_cm_quantized_linear_out); PK_DECL(pk_cm_pad_out);
+/* quant.c */
+PK_DECL(pk_quantize_per_tensor_out); PK_DECL(pk_dequantize_per_tensor_out);
+PK_DECL(pk_quantize_per_channel_out); PK_DECL(pk_dequantize_per_channel_out);
 
 #endif
