@@ -18,6 +18,15 @@ echo "== ASan + UBSan build (clang) =="
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPETITE_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 ctest --output-on-failure)
+# every file the zoo exported (portable, xnnpack, int8 static and dynamic) through the sanitized CLI
+if ls build/zoo/*.pte >/dev/null 2>&1; then
+  n=0
+  for f in build/zoo/*.pte; do
+    ASAN_OPTIONS=detect_leaks=1 ./build-asan/petite run "$f" >/dev/null || { echo "sanitized run failed: $f"; exit 1; }
+    n=$((n + 1))
+  done
+  echo "sanitized runs of zoo files: $n passed, 0 failed"
+fi
 
 if [ "$(uname -m)" = x86_64 ]; then
   echo "== libFuzzer: open + load + run, ${FUZZ_SECONDS:-60} s =="

@@ -189,10 +189,29 @@ def quantized(out, results):
         if rc == 0 and os.path.exists(f):
             recs[name] = {"int8_file_size": os.path.getsize(f), "fp32_file_size": r["xnnpack"]["file_size"]}
         ok = ok and rc == 0
+    # every other zoo model also runs quantized, both ways (export-time validation: <= 0.25 x scale)
+    for r in results:
+        name = r["model"]
+        if name in ("digits_cnn", "kws_dscnn") or not r.get("xnnpack"):
+            continue
+        build, kind, shapes, dtypes, extra = zoo()[name]
+        src = os.path.join(out, name + (".pth" if kind == "state_dict" else ".pt"))
+        for mode in ("static", "dynamic"):
+            rc = cli.main([src, "--model-name", "%s_%s" % (name, mode), "--input-shapes", *shapes, "--input-dtypes",
+                           *dtypes, "--output-dir", out, "--backends", "xnnpack", "--quantize", mode, *extra])
+            side = os.path.join(out, "%s_%s_xnnpack_quantized.json" % (name, mode))
+            v = json.load(open(side))["validation"] if rc == 0 and os.path.exists(side) else {}
+            recs.setdefault(name, {})["int8_%s_max_rel_error" % mode] = v.get("max_rel_error")
+            ok = ok and rc == 0
     print("\nint8 (--quantize, XNNPACK):")
     for name, r in recs.items():
-        line = "%-14s file %d -> %d bytes (%.2fx smaller)" % (name, r["fp32_file_size"], r["int8_file_size"],
-                                                              r["fp32_file_size"] / r["int8_file_size"])
+        line = "%-18s" % name
+        if "int8_file_size" in r:
+            line += " file %d -> %d bytes (%.2fx smaller)" % (r["fp32_file_size"], r["int8_file_size"],
+                                                           r["fp32_file_size"] / r["int8_file_size"])
+        for mode in ("static", "dynamic"):
+            if r.get("int8_%s_max_rel_error" % mode) is not None:
+                line += "; %s max rel error %.3g" % (mode, r["int8_%s_max_rel_error" % mode])
         if "int8_heldout_accuracy" in r:
             line += "; held-out accuracy fp32 %.4f, int8 %.4f" % (r["fp32_heldout_accuracy"], r["int8_heldout_accuracy"])
         if "int8_keywords_right" in r:

@@ -19,7 +19,8 @@ static uint64_t numel_of(const uint32_t *d, uint32_t n) {
 
 static size_t elem_size(int32_t dt) {
     switch (dt) {
-    case XDT_FP32: case XDT_QINT32: case XDT_QCINT32: case XDT_INT32: return 4;
+    /* qdint8 values are kept as fp32 rows: their consumer quantizes each row itself */
+    case XDT_FP32: case XDT_QINT32: case XDT_QCINT32: case XDT_INT32: case XDT_QDINT8: return 4;
     case XDT_FP16: case XDT_BF16: return 2;
     default: return 1;
     }
