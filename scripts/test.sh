@@ -26,6 +26,11 @@ if ls build/zoo/*.pte >/dev/null 2>&1; then
     n=$((n + 1))
   done
   echo "sanitized runs of zoo files: $n passed, 0 failed"
+  # exported XNNPACK fp32 / int8 / qdint8 programs through the bad-input sweep, sanitized
+  extra=$(ls build/zoo/digits_cnn_xnnpack.pte build/zoo/digits_cnn_xnnpack_quantized.pte \
+             build/zoo/kws_dscnn_xnnpack_quantized.pte build/zoo/lstm_text_dynamic_xnnpack_quantized.pte 2>/dev/null)
+  [ -z "$extra" ] || ASAN_OPTIONS=allocator_may_return_null=1 ./build-asan/tests/test_badinput \
+    "$PETITE_CONFORMANCE_DIR" 300 $extra | tail -2
 fi
 
 if [ "$(uname -m)" = x86_64 ]; then
@@ -36,6 +41,9 @@ if [ "$(uname -m)" = x86_64 ]; then
   corpus=build-fuzz/corpus
   mkdir -p "$corpus"
   cp "$PETITE_CONFORMANCE_DIR"/files/*.pte "$corpus"/
+  # seeds that reach the XNNPACK and int8 paths: small files the zoo exported
+  cp build/zoo/digits_cnn_xnnpack.pte build/zoo/digits_cnn_xnnpack_quantized.pte \
+     build/zoo/kws_dscnn_xnnpack_quantized.pte "$corpus"/ 2>/dev/null || true
   ./build-fuzz/fuzz_pte "$corpus" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 2>build-fuzz/fuzz.log \
     || { tail -50 build-fuzz/fuzz.log; echo "fuzz: FAILED"; exit 1; }

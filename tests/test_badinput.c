@@ -2,7 +2,9 @@
  * multi-byte changes, through open + load (every method) + run: never a crash, hang or
  * sanitizer report; every failure a status with a message.
  *
- *   test_badinput [DIR] [MUTATIONS_PER_FILE]   (defaults: the conformance dir, 2000) */
+ *   test_badinput [DIR] [MUTATIONS_PER_FILE] [EXTRA.pte ...]
+ *   (defaults: the conformance dir, 2000; extra files, e.g. exported XNNPACK/int8 programs, are
+ *   swept the same way) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,9 +43,11 @@ int main(int argc, char **argv) {
     if (!dir) dir = PETITE_DEFAULT_CONFORMANCE_DIR;
     long mutations = argc > 2 ? atol(argv[2]) : 2000;
     long cases = 0;
-    for (size_t fi = 0; fi < sizeof files / sizeof files[0]; fi++) {
+    size_t nfiles = sizeof files / sizeof files[0], nextra = argc > 3 ? (size_t)(argc - 3) : 0;
+    for (size_t fi = 0; fi < nfiles + nextra; fi++) {
         char path[2048];
-        snprintf(path, sizeof path, "%s/files/%s", dir, files[fi]);
+        if (fi < nfiles) snprintf(path, sizeof path, "%s/files/%s", dir, files[fi]);
+        else snprintf(path, sizeof path, "%s", argv[3 + (fi - nfiles)]);
         FILE *f = fopen(path, "rb");
         CHECK(f != NULL, "open %s", path);
         if (!f) continue;
