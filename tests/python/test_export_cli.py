@@ -95,10 +95,23 @@ def main():
     summ = json.load(open(os.path.join(out, "export_summary.json")))
     check(rc != 0 and summ["export_summary"]["successful_exports"] == 1 and summ["export_summary"]["failed_exports"] == 1
           and "Vulkan" in summ["results"][1]["error"], "mixed summary: %s" % summ["export_summary"])
-    # --quantize is not written yet: a clear failure, nothing written
+    # --quantize: int8 XNNPACK file, NAME_xnnpack_quantized.pte, the mode in the sidecar
     rc, log = run(os.path.join(d, "tiny.pt"), "--model-name", "q", "--input-shapes", "1,4", "--quantize",
                   "--output-dir", out)
-    check(rc != 0 and "--quantize" in log and not glob.glob(os.path.join(out, "q_*.pte")), "--quantize: " + log)
+    side = os.path.join(out, "q_xnnpack_quantized.json")
+    check(rc == 0 and os.path.exists(os.path.join(out, "q_xnnpack_quantized.pte")) and
+          json.load(open(side))["quantized"] == "static" and "calibrate" in log, "--quantize: " + log)
+    rc, log = run(os.path.join(d, "tiny.pt"), "--model-name", "qd", "--input-shapes", "1,4", "--quantize", "dynamic",
+                  "--output-dir", out)
+    check(rc == 0 and json.load(open(os.path.join(out, "qd_xnnpack_quantized.json")))["quantized"] == "dynamic",
+          "--quantize dynamic: " + log)
+    rc, log = run(os.path.join(d, "tiny.pt"), "--model-name", "qp", "--input-shapes", "1,4", "--quantize",
+                  "--backends", "portable", "--output-dir", out)
+    check(rc != 0 and "use --backends xnnpack" in log and not glob.glob(os.path.join(out, "qp_*.pte")),
+          "--quantize with portable: " + log)
+    rc, log = run(os.path.join(d, "tiny.pt"), "--model-name", "qc", "--input-shapes", "1,4", "--quantize",
+                  "--calibration-data", d, "--output-dir", out)
+    check(rc != 0 and "no .npy files" in log, "--calibration-data without files: " + log)
     print("export cli: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
