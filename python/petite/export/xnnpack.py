@@ -24,7 +24,9 @@ import numpy as np
 from . import serialize as ser
 from .lower import Instr
 
-FP32, QINT8, QINT32, QCINT8, QCINT32, QDINT8 = 1, 3, 5, 6, 7, 9
+FP32, FP16, QINT8, QINT32, QCINT8, QCINT32, QDINT8 = 1, 2, 3, 5, 6, 7, 9
+XDT_OF = {6: FP32, 5: FP16}           # ExecuTorch ScalarType -> XNNDatatype
+NP_OF = {6: np.float32, 5: np.float16}
 UINT32_MAX = 0xFFFFFFFF
 INF = float("inf")
 
@@ -71,9 +73,9 @@ class _Graph:
         self.nodes.append({"type": typ, "fields": fields, "min": lo, "max": hi})
         self.producer[out_id] = len(self.nodes) - 1
 
-    def const(self, arr):
-        arr = np.ascontiguousarray(arr, dtype=np.float32)
-        return self.new_value(arr.shape if arr.ndim else [1], const=arr.tobytes())
+    def const(self, arr, dtype=FP32):
+        arr = np.ascontiguousarray(arr, dtype=np.float16 if dtype == FP16 else np.float32)
+        return self.new_value(arr.shape if arr.ndim else [1], const=arr.tobytes(), dtype=dtype)
 
     def get(self, v, layout="nchw"):
         """xvalue id of edge value v in `layout`, adding a transpose if only the other exists."""
@@ -81,10 +83,10 @@ class _Graph:
             return self.xv[(v, layout)]
         val = self.p.values[v]
         if val.role == "const":
-            arr = np.frombuffer(val.data, np.float32).reshape(val.shape)
+            arr = np.frombuffer(val.data, NP_OF[val.dtype]).reshape(val.shape)
             if layout == "nhwc":
                 arr = arr.transpose(NCHW_TO_NHWC)
-            self.xv[(v, layout)] = self.const(arr)
+            self.xv[(v, layout)] = self.const(arr, XDT_OF[val.dtype])
             return self.xv[(v, layout)]
         other = "nhwc" if layout == "nchw" else "nchw"
         if (v, other) not in self.xv:
@@ -92,7 +94,7 @@ class _Graph:
         src = self.xv[(v, other)]
         perm = NCHW_TO_NHWC if layout == "nhwc" else NHWC_TO_NCHW
         dims = [self.values[src]["dims"][i] for i in perm]
-        dst = self.new_value(dims)
+        dst = self.new_value(dims, dtype=self.values[src]["dtype"])
         self.node("StaticTranspose", {"num_dims": 4, "perm": perm, "input_id": src, "output_id": dst}, dst)
         self.xv[(v, layout)] = dst
         return dst
@@ -105,11 +107,12 @@ class _Graph:
     def out(self, v, layout):
         """xvalue to write edge value v in `layout` (an external output is written NCHW)."""
         shape = self.p.values[v].shape
+        dt = XDT_OF[self.p.values[v].dtype]
         dims = [shape[i] for i in NCHW_TO_NHWC] if layout == "nhwc" else shape
         if v in self.ext_out and layout == "nchw":
-            xid = self.new_value(dims, ext=len(self.ext_in) + self.ext_out.index(v), flags=2)
+            xid = self.new_value(dims, ext=len(self.ext_in) + self.ext_out.index(v), flags=2, dtype=dt)
         else:
-            xid = self.new_value(dims)
+            xid = self.new_value(dims, dtype=dt)
         self.xv[(v, layout)] = xid
         return xid
 
@@ -117,7 +120,8 @@ class _Graph:
         """After v was produced: an external output produced NHWC gets its transpose now."""
         if v in self.ext_out and (v, "nchw") not in self.xv:
             src = self.xv[(v, "nhwc")]
-            dst = self.new_value(self.p.values[v].shape, ext=len(self.ext_in) + self.ext_out.index(v), flags=2)
+            dst = self.new_value(self.p.values[v].shape, ext=len(self.ext_in) + self.ext_out.index(v), flags=2,
+                                 dtype=XDT_OF[self.p.values[v].dtype])
             self.node("StaticTranspose", {"num_dims": 4, "perm": NHWC_TO_NCHW, "input_id": src, "output_id": dst}, dst)
             self.xv[(v, "nchw")] = dst
 
@@ -171,6 +175,12 @@ def _is_f32(p, i):
     return v.kind == "tensor" and v.dtype == 6
 
 
+def _is_float(p, i, like=None):
+    """fp32 or fp16 (element-wise ops), of the same dtype as value `like` if given"""
+    v = p.values[i]
+    return v.kind == "tensor" and v.dtype in (5, 6) and (like is None or v.dtype == p.values[like].dtype)
+
+
 def _const(p, i):
     v = p.values[i]
     return v.kind == "tensor" and v.role == "const" and v.dtype == 6
@@ -183,14 +193,14 @@ def supported(p, ins):
     a, op = ins.args, ins.op
     if op in BINARY and ins.overload in ("out", "Scalar_out"):
         alpha_ok = op not in ("aten::add", "aten::sub") or _scalar(p, a[2]) == 1
-        other_ok = _is_f32(p, a[1]) if ins.overload == "out" else isinstance(_scalar(p, a[1]), (int, float))
-        return alpha_ok and other_ok and _is_f32(p, a[0]) and _is_f32(p, ins.outs[0])
+        other_ok = _is_float(p, a[1], a[0]) if ins.overload == "out" else isinstance(_scalar(p, a[1]), (int, float))
+        return alpha_ok and other_ok and _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
     if op in UNARY and ins.overload == "out":
         if op == "aten::gelu" and p.values[a[1]].kind == "string" and p.values[a[1]].value != "none":
             return False
-        return _is_f32(p, a[0]) and _is_f32(p, ins.outs[0])
+        return _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
     if op in CLAMPS and ins.overload == "out":
-        return _is_f32(p, a[0])
+        return _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
     if op == "aten::convolution" and ins.overload == "out":
         x, w, b = a[0], a[1], a[2]
         if not (_is_f32(p, x) and _const(p, w) and len(p.values[x].shape) == 4 and _scalar(p, a[6]) is False):
@@ -242,7 +252,7 @@ def _emit(g, p, ins, run, k):
         if ins.overload == "Scalar_out":
             lay = g.layout_of(x)
             xi = g.get(x, lay)
-            yi = g.const(np.array([float(_scalar(p, a[1]))], np.float32))
+            yi = g.const(np.array([float(_scalar(p, a[1]))]), XDT_OF[p.values[x].dtype])
         else:
             y = a[1]
             xs, ys = p.values[x].shape, p.values[y].shape
@@ -281,7 +291,8 @@ def _emit(g, p, ins, run, k):
             g.xv[(out, lay)] = xi
             if out in g.ext_out:  # the fused output leaves the subgraph: write it out
                 if lay == "nchw":
-                    dst = g.new_value(p.values[out].shape, ext=len(g.ext_in) + g.ext_out.index(out), flags=2)
+                    dst = g.new_value(p.values[out].shape, ext=len(g.ext_in) + g.ext_out.index(out), flags=2,
+                                      dtype=XDT_OF[p.values[out].dtype])
                     g.nodes[n]["fields"]["output_id"] = dst
                     g.values[xi]["dead"] = True
                     g.xv[(out, lay)] = dst
@@ -594,7 +605,7 @@ def delegate(p, quantize=None):
                         g.ext_in.append(r)
         g.ext_out = [o for ins in run for o in ins.outs if o in after]
         for j, v in enumerate(g.ext_in):
-            g.xv[(v, "nchw")] = g.new_value(p.values[v].shape, ext=j, flags=1)
+            g.xv[(v, "nchw")] = g.new_value(p.values[v].shape, ext=j, flags=1, dtype=XDT_OF[p.values[v].dtype])
         k = 0
         while k < len(run):
             k += _emit(g, p, run[k], run, k)

@@ -54,6 +54,9 @@ typedef struct xnn_value {
     int32_t channel_dim;
     int32_t group_size;
     int32_t num_nonbatch_dims;
+    int32_t narrow;                /* XDT_FP16 / XDT_BF16 as serialized; computed as fp32 (dtype) */
+    float *wide;                   /* fp32 copy of a narrow constant, or staging for a narrow external */
+    size_t wide_cap;
 } xnn_value;
 
 typedef struct xnn_node {

@@ -205,6 +205,21 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
             return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "constant %u is not aligned", cidx);
         v->data = (void *)v->constant;
     }
+    /* fp16 / bf16: petite computes in fp32; constants are widened once, here */
+    if ((v->dtype == XDT_FP16 || v->dtype == XDT_BF16) && kind == XV_TENSOR) {
+        v->narrow = v->dtype;
+        v->dtype = XDT_FP32;
+        if (v->constant) {
+            v->wide = malloc((size_t)(numel ? numel : 1) * sizeof(float));
+            if (!v->wide) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+            for (uint64_t k = 0; k < numel; k++) {
+                uint16_t h;
+                memcpy(&h, (const uint8_t *)v->constant + 2 * k, 2);
+                v->wide[k] = v->narrow == XDT_FP16 ? pt_half_to_float(h) : pt_bf16_to_float(h);
+            }
+            v->constant = v->data = v->wide;
+        }
+    }
     return PETITE_OK;
 }
 
@@ -353,6 +368,7 @@ void xnn_free(xnn_graph *g) {
     for (uint32_t i = 0; i < g->nvalues; i++) {
         free(g->values[i].owned_scales);
         free(g->values[i].buf);
+        free(g->values[i].wide);
     }
     for (uint32_t i = 0; i < g->nnodes; i++) {
         free((void *)g->nodes[i].list1);

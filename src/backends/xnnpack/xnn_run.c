@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backends/xnnpack/xnn.h"
+#include "core/dtype.h"
 #include "kernels/gemm.h"
 
 #define XNN_FLAG_TRANSPOSE_WEIGHTS 0x1u
@@ -135,6 +136,18 @@ const pt_backend pt_xnnpack_backend = {"XnnpackBackend", backend_init, backend_e
 
 static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
+/* an fp32 staging buffer for a narrow (fp16/bf16) external value */
+static petite_status stage(xnn_value *v, size_t numel, pt_err *e) {
+    if (numel > v->wide_cap) {
+        float *grown = realloc(v->wide, (numel ? numel : 1) * sizeof(float));
+        if (!grown) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for an fp16 staging buffer");
+        v->wide = grown;
+        v->wide_cap = numel;
+    }
+    v->data = v->wide;
+    return PETITE_OK;
+}
+
 /* give value v dims `d` (count n) and memory for them */
 static petite_status shape_value(xnn_graph *g, uint32_t vid, const uint32_t *d, uint32_t n, pt_value **args,
                                  pt_err *e) {
@@ -158,6 +171,7 @@ static petite_status shape_value(xnn_graph *g, uint32_t vid, const uint32_t *d, 
         for (uint32_t j = 0; j < n; j++) sizes[t->dim_order[j]] = d[j];
         petite_status s = pt_tensor_resize(t, t->rank, sizes, e);
         if (s) return pt_prefix(e, "delegate output %u", v->external_id);
+        if (v->narrow) return stage(v, (size_t)numel, e); /* converted to the tensor after the run */
         v->data = t->data;
         return PETITE_OK;
     }
@@ -668,8 +682,13 @@ petite_status xnn_execute(xnn_graph *g, pt_value **args, size_t nargs, pt_err *e
             return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "delegate argument %u is not a tensor", i);
         xnn_value *v = &g->values[g->extern_value[i]];
         const pt_tensor *t = args[i]->u.t;
-        bool want_f32 = v->dtype == XDT_FP32 || v->dtype == XDT_QDINT8;
-        if ((want_f32 && t->dtype != PETITE_FLOAT32) || (!want_f32 && v->dtype == XDT_QINT8 && t->dtype != PETITE_INT8) ||
+        bool want_f32 = (v->dtype == XDT_FP32 && !v->narrow) || v->dtype == XDT_QDINT8;
+        int32_t narrow_dt = v->narrow == XDT_FP16 ? PETITE_FLOAT16 : PETITE_BFLOAT16;
+        if (v->narrow) {
+            if (t->dtype != narrow_dt)
+                return pt_fail(e, PETITE_ERR_INVALID_TYPE, "delegate argument %u: tensor of %s for an XNNPACK %s value", i,
+                               petite_dtype_name(t->dtype), petite_dtype_name(narrow_dt));
+        } else if ((want_f32 && t->dtype != PETITE_FLOAT32) || (!want_f32 && v->dtype == XDT_QINT8 && t->dtype != PETITE_INT8) ||
             (!want_f32 && v->dtype == XDT_QUINT8 && t->dtype != PETITE_UINT8) || (!want_f32 && !is_q8(v)))
             return pt_fail(e, PETITE_ERR_INVALID_TYPE, "delegate argument %u: tensor of %s for an XNNPACK value of datatype %d",
                            i, petite_dtype_name(t->dtype), (int)v->dtype);
@@ -681,6 +700,11 @@ petite_status xnn_execute(xnn_graph *g, pt_value **args, size_t nargs, pt_err *e
             v->ndims = (uint32_t)t->rank;
             for (uint32_t j = 0; j < v->ndims; j++) v->cur[j] = (uint32_t)t->sizes[t->dim_order[j]];
             v->data = t->data;
+            if (v->narrow) { /* widen into staging (memory order is the tensor's own) */
+                petite_status s = stage(v, (size_t)t->numel, e);
+                if (s) return s;
+                for (int64_t k = 0; k < t->numel; k++) v->wide[k] = (float)pt_load_f64(t->data, t->dtype, k);
+            }
         }
     }
     for (uint32_t i = 0; i < g->nnodes; i++) {
@@ -713,6 +737,13 @@ petite_status xnn_execute(xnn_graph *g, pt_value **args, size_t nargs, pt_err *e
         }
         }
         if (s) return pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(n->type));
+    }
+    /* narrow external outputs: fp32 staging -> the tensor's fp16 / bf16 */
+    for (uint32_t i = 0; i < g->num_externs; i++) {
+        xnn_value *v = &g->values[g->extern_value[i]];
+        if (!(v->flags & 2) || !v->narrow) continue;
+        pt_tensor *t = args[i]->u.t;
+        for (int64_t k = 0; k < t->numel; k++) pt_store_f64(t->data, t->dtype, k, v->wide[k]);
     }
     return PETITE_OK;
 }
