@@ -189,8 +189,9 @@ def main(argv=None):
     ap.add_argument("--model-class", default=None, help="module:Class for a .pth state dict")
     ap.add_argument("--model-args", default=None, help="JSON keyword arguments for --model-class")
     ap.add_argument("--arch", default=None, help="torchvision:NAME for a .pth state dict")
-    ap.add_argument("--quantize", nargs="?", const="static", choices=["static", "dynamic"], default=None,
-                    help="int8: static (default; calibrated activations) or dynamic (linear layers)")
+    ap.add_argument("--quantize", nargs="?", const="static", choices=["static", "dynamic", "8da4w"], default=None,
+                    help="static (default: int8 with calibrated activations), dynamic (int8 linear layers with "
+                         "dynamically quantized activations) or 8da4w (the same with 4-bit groupwise weights)")
     ap.add_argument("--calibration-data", default=None, help="directory of .npy inputs for --quantize static")
     ap.add_argument("--create-summary", action="store_true")
     ap.add_argument("--no-validate", action="store_true")

@@ -24,7 +24,8 @@ import numpy as np
 from . import serialize as ser
 from .lower import Instr
 
-FP32, FP16, QINT8, QINT32, QCINT8, QCINT32, QDINT8 = 1, 2, 3, 5, 6, 7, 9
+FP32, FP16, QINT8, QINT32, QCINT8, QCINT32, QCINT4, QDINT8, QBINT4 = 1, 2, 3, 5, 6, 7, 8, 9, 10
+INT4_GROUP = 32
 XDT_OF = {6: FP32, 5: FP16}           # ExecuTorch ScalarType -> XNNDatatype
 NP_OF = {6: np.float32, 5: np.float16}
 UINT32_MAX = 0xFFFFFFFF
@@ -143,6 +144,32 @@ def _per_channel(w, axis=0):
     shape[axis] = -1
     q = np.clip(np.round(w / scales.reshape(shape)), -127, 127).astype(np.int8)
     return q, scales
+
+
+def _bf16(a):
+    """Round float32 values to bfloat16 (as XNNPACK stores blockwise scales), kept as float32."""
+    u = np.ascontiguousarray(a, np.float32).view(np.uint32).astype(np.uint64)
+    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
+    return u.astype(np.uint32).view(np.float32)
+
+
+def _int4(w):
+    """Symmetric 4-bit weights for a [N, K] filter: groups of INT4_GROUP along K when K allows (qbint4,
+    bf16-rounded scales [N, K/group]) else per output channel (qcint4). Returns (packed bytes [N, ceil(K/2)],
+    dtype, scales, group size or None). Nibbles are w + 8, the low one holding the even k."""
+    n, k = w.shape
+    group = INT4_GROUP if k % INT4_GROUP == 0 and k > INT4_GROUP else None
+    blocks = w.reshape(n, k // group, group) if group else w.reshape(n, 1, k)
+    maxabs = np.abs(blocks).max(axis=2)
+    scales = np.where(maxabs > 0, maxabs / 7.0, 1.0).astype(np.float32)
+    if group:
+        scales = _bf16(scales)
+    q = np.clip(np.round(blocks / scales[:, :, None]), -8, 7).astype(np.int16).reshape(n, k)
+    if k % 2:
+        q = np.pad(q, ((0, 0), (0, 1)))
+    u = (q + 8).astype(np.uint8)
+    packed = (u[:, 1::2] << 4) | u[:, 0::2]
+    return np.ascontiguousarray(packed), (QBINT4 if group else QCINT4), scales.reshape(-1), group
 
 
 def _quantized_io(g, x, out, x_layout):
@@ -398,7 +425,14 @@ def _emit(g, p, ins, run, k):
             g.node("Convert", {"input_id": yq, "output_id": o}, o)
             return 1
         xi = g.get(x, "nchw")
-        if g.quantize == "dynamic":  # qdint8 activations, int8 per-channel weights, fp32 out
+        if g.quantize == "8da4w":  # qdint8 activations, 4-bit weights (groupwise or per channel), fp32 out
+            packed, dt, scales, group = _int4(np.ascontiguousarray(w))
+            q = ("group", scales, 0, group) if group else ("channel", scales, 0)
+            wi = g.new_value(w.shape, const=packed.tobytes(), dtype=dt, q=q)
+            xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
+            g.node("Convert", {"input_id": xi, "output_id": xd}, xd)
+            xi = xd
+        elif g.quantize == "dynamic":  # qdint8 activations, int8 per-channel weights, fp32 out
             wq, sw = _per_channel(np.ascontiguousarray(w), 0)
             wi = g.new_value(wq.shape, const=wq.tobytes(), dtype=QCINT8, q=("channel", sw, 0))
             xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
@@ -534,6 +568,9 @@ def _blob(g, named):
             qp = (2, fb.table([(0, "f32", float(q[1])), (1, "i32", int(q[2]))]))
         elif q and q[0] == "token":  # PerTokenDynamicQuant{num_nonbatch_dims}
             qp = (3, fb.table([(0, "i32", int(q[1]))]))
+        elif q and q[0] == "group":  # PerChannelGroupQuant{scale, channel_dim, group_size}
+            qp = (4, fb.table([(0, "off", fb.vec("f", [float(x) for x in q[1]])), (1, "i32", int(q[2])),
+                               (2, "i32", int(q[3]))]))
         tv = fb.table([(0, "i16", v["dtype"]), (1, "u32", len(v["dims"])), (2, "off", fb.vec("I", v["dims"])),
                        (3, "u32", cidx.get(i, 0)), (4, "u32", v["ext"] if v["ext"] is not None else UINT32_MAX),
                        (5, "u32", v["flags"]), (6, "u32", i)])
@@ -565,8 +602,9 @@ def _blob(g, named):
 
 def delegate(p, quantize=None):
     """Rewrite EdgeProgram p in place: runs of supported instructions become DelegateCalls.
-    quantize: None, "static" (int8 convolutions and linear layers from p.ranges, see calibrate.py)
-    or "dynamic" (qdint8 linear layers). Returns the number of instructions delegated."""
+    quantize: None, "static" (int8 convolutions and linear layers from p.ranges, see calibrate.py),
+    "dynamic" (qdint8 linear layers) or "8da4w" (qdint8 linear layers with 4-bit weights).
+    Returns the number of instructions delegated."""
     uses = {}
     for ins in p.instrs:
         written = set(ins.outs)

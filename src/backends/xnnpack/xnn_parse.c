@@ -178,6 +178,14 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
                 }
             }
             v->scales = v->owned_scales;
+            if (v->qkind == XQ_PER_CHANNEL_GROUP) {
+                /* XNNPACK keeps blockwise scales as bf16: round like it does */
+                for (uint32_t k = 0; k < v->num_scales; k++) v->owned_scales[k] = pt_bf16_to_float(pt_float_to_bf16(v->owned_scales[k]));
+                if (ndims != 2 || v->group_size <= 0 || v->dims[1] % (uint32_t)v->group_size ||
+                    (uint64_t)v->num_scales != (uint64_t)v->dims[0] * (v->dims[1] / (uint32_t)v->group_size))
+                    return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "blockwise quantization: %u scales for [%u, %u] in groups of %d",
+                                   v->num_scales, ndims ? v->dims[0] : 0, ndims > 1 ? v->dims[1] : 0, v->group_size);
+            }
             if (v->channel_dim < 0 || (ndims && (uint32_t)v->channel_dim >= ndims))
                 return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "channel_dim %d for %u dims", v->channel_dim, ndims);
             if (v->qkind == XQ_PER_CHANNEL && ndims && v->num_scales != v->dims[v->channel_dim])
@@ -198,6 +206,7 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
         uint64_t size;
         if ((s = constant_data(in, b, root, has_header, cbase, csize, cidx, &v->constant, &size, e))) return s;
         uint64_t need = (numel * dtype_bits(v->dtype) + 7) / 8;
+        if (dtype_bits(v->dtype) == 4 && ndims == 2) need = (uint64_t)v->dims[0] * ((v->dims[1] + 1) / 2);
         if (size < need)
             return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "constant %u holds %llu bytes, the value needs %llu", cidx,
                            (unsigned long long)size, (unsigned long long)need);

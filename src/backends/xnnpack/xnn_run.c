@@ -60,7 +60,12 @@ static petite_status check_node(const xnn_graph *g, const xnn_node *n, pt_err *e
                  (!b || b->dtype == XDT_QCINT32 || b->dtype == XDT_QINT32);
         bool d = a->dtype == XDT_QDINT8 && w->dtype == XDT_QCINT8 && w->qkind == XQ_PER_CHANNEL && is_f32(out) &&
                  (!b || is_f32(b));
-        ok = (f || q || d) && w->ndims == 2 && (!b || b->ndims == 1);
+        /* 4-bit weights: per channel (qcint4) or blockwise (qbint4), fp32 or qdint8 activations, fp32 out */
+        bool w4 = ((w->dtype == XDT_QCINT4 && w->qkind == XQ_PER_CHANNEL) ||
+                   (w->dtype == XDT_QBINT4 && w->qkind == XQ_PER_CHANNEL_GROUP)) &&
+                  (is_f32(a) || a->dtype == XDT_QDINT8) && is_f32(out) && (!b || is_f32(b)) &&
+                  !(n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS);
+        ok = (f || q || d || w4) && w->ndims == 2 && (!b || b->ndims == 1);
         break;
     }
     case XN_CONV2D:
@@ -296,6 +301,62 @@ static int32_t q8_load(const xnn_value *v, uint64_t i) {
     return v->dtype == XDT_QINT8 ? ((const int8_t *)v->data)[i] : ((const uint8_t *)v->data)[i];
 }
 
+/* weight (j, k) of a packed 4-bit [N, K] filter: rows of ceil(K/2) bytes, low nibble = even k, zero point 8 */
+static inline int32_t nibble(const uint8_t *w, uint32_t K, uint32_t j, uint32_t k) {
+    uint8_t byte = w[(uint64_t)j * ((K + 1) / 2) + k / 2];
+    return (int32_t)((k & 1) ? byte >> 4 : byte & 15) - 8;
+}
+
+/* dynamic row quantization as for qdint8 (asymmetric int8, zero included) */
+static void quantize_row(const float *row, uint32_t K, float *sc, int32_t *zp) {
+    float mn = 0, mx = 0;
+    for (uint32_t k = 0; k < K; k++) mn = row[k] < mn ? row[k] : mn, mx = row[k] > mx ? row[k] : mx;
+    *sc = (mx - mn) / 255.0f;
+    if (*sc == 0) *sc = 1.0f;
+    int32_t z = (int32_t)lrintf(-128.0f - mn / *sc);
+    *zp = z < -128 ? -128 : (z > 127 ? 127 : z);
+}
+
+static inline int32_t q_of(float x, float sc, int32_t zp) {
+    float f = x / sc;
+    int32_t q = f > 1e6f ? 127 : (f < -1e6f || f != f ? -128 : (int32_t)lrintf(f) + zp);
+    return q < -128 ? -128 : (q > 127 ? 127 : q);
+}
+
+static petite_status fc_4bit(xnn_graph *g, const xnn_node *n, const xnn_value *a, const xnn_value *w,
+                             const xnn_value *b, uint64_t M, uint32_t N, uint32_t K) {
+    const uint8_t *wq = w->data;
+    const float *x = a->data, *bias = b ? b->data : NULL;
+    float *y = g->values[n->out].data;
+    bool grouped = w->qkind == XQ_PER_CHANNEL_GROUP;
+    uint32_t gs = grouped ? (uint32_t)w->group_size : K, ngroups = gs ? K / gs : 0;
+    bool dyn = a->dtype == XDT_QDINT8;
+    for (uint64_t i = 0; i < M; i++) {
+        const float *row = x + i * K;
+        float sc = 1.0f;
+        int32_t zp = 0;
+        if (dyn) quantize_row(row, K, &sc, &zp);
+        for (uint32_t j = 0; j < N; j++) {
+            float acc = 0;
+            for (uint32_t gi = 0; gi < (grouped ? ngroups : 1); gi++) {
+                uint32_t k0 = gi * gs, k1 = grouped ? k0 + gs : K;
+                float wscale = grouped ? w->scales[(uint64_t)j * ngroups + gi] : w->scales[j];
+                if (dyn) {
+                    int64_t s = 0;
+                    for (uint32_t k = k0; k < k1; k++) s += (int64_t)(q_of(row[k], sc, zp) - zp) * nibble(wq, K, j, k);
+                    acc += (float)s * sc * wscale;
+                } else {
+                    float s = 0;
+                    for (uint32_t k = k0; k < k1; k++) s += row[k] * (float)nibble(wq, K, j, k);
+                    acc += s * wscale;
+                }
+            }
+            y[i * N + j] = clampf(acc + (bias ? bias[j] : 0.0f), n->out_min, n->out_max);
+        }
+    }
+    return PETITE_OK;
+}
+
 static petite_status run_fully_connected(xnn_graph *g, const xnn_node *n, pt_value **args, pt_err *e) {
     const xnn_value *a = &g->values[n->in[0]], *w = &g->values[n->in[1]];
     const xnn_value *b = n->in[2] == XNN_INVALID_ID ? NULL : &g->values[n->in[2]];
@@ -322,6 +383,7 @@ static petite_status run_fully_connected(xnn_graph *g, const xnn_node *n, pt_val
             for (uint64_t i = 0; i < M * N; i++) y[i] = clampf(y[i], n->out_min, n->out_max);
         return PETITE_OK;
     }
+    if (w->dtype == XDT_QCINT4 || w->dtype == XDT_QBINT4) return fc_4bit(g, n, a, w, b, M, N, K);
     const int8_t *wq = w->data;
     if (a->dtype == XDT_QDINT8) {
         /* dynamic: each row of the (fp32) input quantized to asymmetric int8 on the fly */
@@ -329,20 +391,14 @@ static petite_status run_fully_connected(xnn_graph *g, const xnn_node *n, pt_val
         float *y = o->data;
         for (uint64_t i = 0; i < M; i++) {
             const float *row = x + i * K;
-            float mn = 0, mx = 0;
-            for (uint32_t k = 0; k < K; k++) mn = row[k] < mn ? row[k] : mn, mx = row[k] > mx ? row[k] : mx;
-            float sc = (mx - mn) / 255.0f;
-            if (sc == 0) sc = 1.0f;
-            int32_t zp = (int32_t)lrintf(-128.0f - mn / sc);
-            zp = zp < -128 ? -128 : (zp > 127 ? 127 : zp);
+            float sc;
+            int32_t zp;
+            quantize_row(row, K, &sc, &zp);
             for (uint32_t j = 0; j < N; j++) {
                 int64_t acc = 0;
-                for (uint32_t k = 0; k < K; k++) {
-                    float fq = row[k] / sc;
-                    int32_t q = fq > 1e6f ? 127 : (fq < -1e6f || fq != fq ? -128 : (int32_t)lrintf(fq) + zp);
-                    q = q < -128 ? -128 : (q > 127 ? 127 : q);
-                    acc += (q - zp) * (int32_t)(tw ? wq[(uint64_t)k * N + j] : wq[(uint64_t)j * K + k]);
-                }
+                for (uint32_t k = 0; k < K; k++)
+                    acc += (int64_t)(q_of(row[k], sc, zp) - zp) *
+                           (int32_t)(tw ? wq[(uint64_t)k * N + j] : wq[(uint64_t)j * K + k]);
                 float v = (float)acc * sc * w->scales[j] + (bias ? bias[j] : 0.0f);
                 y[i * N + j] = clampf(v, n->out_min, n->out_max);
             }
