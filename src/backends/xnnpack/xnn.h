@@ -70,6 +70,7 @@ typedef struct xnn_node {
     const uint32_t *list1, *list2; /* perm / new_shape / offsets, sizes / pre, post paddings */
     uint32_t nlist;
     float fparam;                  /* leaky slope, elu alpha, pad value */
+    float *packed;                 /* fp32 filter prepacked at load as [K, N] (FullyConnected, 1x1 Conv2d) */
 } xnn_node;
 
 typedef struct xnn_graph {

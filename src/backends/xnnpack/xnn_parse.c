@@ -382,6 +382,7 @@ void xnn_free(xnn_graph *g) {
     for (uint32_t i = 0; i < g->nnodes; i++) {
         free((void *)g->nodes[i].list1);
         free((void *)g->nodes[i].list2);
+        free(g->nodes[i].packed);
     }
     free(g->values);
     free(g->nodes);

@@ -103,6 +103,27 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_e
             xnn_free(g);
             return s;
         }
+    /* prepack fp32 filters once: FullyConnected [N, K] and 1x1 stride-1 unpadded Conv2d [OC, 1, 1, IC]
+     * become [K, N] so every run multiplies with the contiguous, vectorizable GEMM */
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        xnn_node *n = &g->nodes[i];
+        const xnn_value *w = &g->values[n->in[1]];
+        bool fc = n->type == XN_FULLY_CONNECTED && !(n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS);
+        bool pw = n->type == XN_CONV2D && n->p[4] == 1 && n->p[5] == 1 && n->p[6] == 1 && n->p[7] == 1 &&
+                  !n->p[0] && !n->p[1] && !n->p[2] && !n->p[3] && n->p[12] == 1;
+        if (!(fc || pw) || !is_f32(w) || !w->constant || !is_f32(&g->values[n->in[0]])) continue;
+        uint32_t N = w->dims[0], K = fc ? w->dims[1] : w->dims[3];
+        if ((uint64_t)N * K != numel_of(w->dims, w->ndims)) continue;
+        size_t count = (size_t)N * K;
+        n->packed = malloc((count > 0 ? count : 1) * sizeof(float));
+        if (!n->packed) {
+            xnn_free(g);
+            return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory to prepack a filter");
+        }
+        const float *src = w->constant;
+        for (uint32_t j = 0; j < N; j++)
+            for (uint32_t k = 0; k < K; k++) n->packed[(size_t)k * N + j] = src[(size_t)j * K + k];
+    }
     /* internal buffers at their serialized sizes (grown only if a dynamic shape needs more) */
     uint64_t total = 0;
     for (uint32_t i = 0; i < g->nvalues; i++) {
@@ -378,7 +399,8 @@ static petite_status run_fully_connected(xnn_graph *g, const xnn_node *n, pt_val
         const float *bias = b ? b->data : NULL;
         for (uint64_t i = 0; i < M; i++)
             for (uint32_t j = 0; j < N; j++) y[i * N + j] = bias ? bias[j] : 0.0f;
-        pk_gemm_f32((int64_t)M, N, K, 1.0f, a->data, K, w->data, tw ? N : K, !tw, 1.0f, y, N);
+        if (n->packed) pk_gemm_f32((int64_t)M, N, K, 1.0f, a->data, K, n->packed, N, 0, 1.0f, y, N);
+        else pk_gemm_f32((int64_t)M, N, K, 1.0f, a->data, K, w->data, tw ? N : K, !tw, 1.0f, y, N);
         if (n->out_min > -INFINITY || n->out_max < INFINITY)
             for (uint64_t i = 0; i < M * N; i++) y[i] = clampf(y[i], n->out_min, n->out_max);
         return PETITE_OK;
@@ -511,6 +533,15 @@ static petite_status run_conv(xnn_graph *g, const xnn_node *n, pt_value **args, 
     }
     const float *x = a->data, *f = w->data, *bias = b ? b->data : NULL;
     float *y = g->values[n->out].data;
+    if (n->packed) { /* 1x1: [N*H*W, C] x [C, OC] */
+        uint64_t rows = (uint64_t)N * H * W;
+        for (uint64_t r = 0; r < rows; r++)
+            for (uint32_t oc = 0; oc < OC; oc++) y[r * OC + oc] = bias ? bias[oc] : 0.0f;
+        pk_gemm_f32((int64_t)rows, OC, C, 1.0f, x, C, n->packed, OC, 0, 1.0f, y, OC);
+        if (n->out_min > -INFINITY || n->out_max < INFINITY)
+            for (uint64_t i = 0; i < rows * OC; i++) y[i] = clampf(y[i], n->out_min, n->out_max);
+        return PETITE_OK;
+    }
     for (uint32_t ni = 0; ni < N; ni++)
         for (int64_t oh = 0; oh < OH; oh++)
             for (int64_t ow = 0; ow < OW; ow++) {
