@@ -136,16 +136,10 @@ static petite_status binary(petite_kernel_ctx *c, binop op, const pt_tensor *a, 
                       : pt_dtype_is_float(common) ? CK_F32
                       : common == PETITE_BOOL ? CK_BOOL : CK_INT;
 
-    /* output shape and resize */
-    int64_t osz[PETITE_MAX_RANK];
-    int32_t orank = a->rank;
-    petite_status s;
-    if (b->t) {
-        if ((s = pk_broadcast(c, a, b->t, osz, &orank))) return s;
-    } else {
-        memcpy(osz, a->sizes, (size_t)a->rank * sizeof *osz);
-    }
-    if ((s = pt_tensor_resize(out, orank, osz, c->err))) return pt_prefix(c->err, "out");
+    /* out resized to the broadcast shape; `it` walks (self, other, out) */
+    pk_iter it;
+    petite_status s = pk_binary_walk(c, a, b->t, out, &it);
+    if (s) return s;
     int64_t n = out->numel;
     if (n == 0) return PETITE_OK;
 
@@ -179,12 +173,6 @@ static petite_status binary(petite_kernel_ctx *c, binop op, const pt_tensor *a, 
     }
 
     /* general path: strided, broadcast, any arithmetic dtypes */
-    pk_iter it;
-    pk_iter_init(&it, orank, osz);
-    pk_iter_strides(a, orank, osz, it.strides[0]);
-    if (b->t) pk_iter_strides(b->t, orank, osz, it.strides[1]);
-    else memset(it.strides[1], 0, sizeof it.strides[1]);
-    memcpy(it.strides[2], out->strides, (size_t)orank * sizeof *out->strides);
     const void *bd = b->t ? b->t->data : NULL;
     int32_t bt = b->t ? b->t->dtype : PETITE_FLOAT64;
     for (int64_t k = 0; k < n; k++, pk_iter_next(&it, 3)) {

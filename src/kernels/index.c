@@ -48,29 +48,14 @@ static bool compare(cmp op, double a, double b) {
 }
 
 static petite_status compare_kernel(petite_kernel_ctx *c, petite_value **args, size_t nargs, cmp op, bool scalar) {
-    pt_tensor *a, *b = NULL, *out;
-    pk_scalar sb;
+    pt_tensor *a, *b, *out;
+    pk_scalar sb = {0, 0, 0};
+    pk_iter it;
     petite_status s;
-    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &a)) ||
-        (scalar ? (s = pk_scalar_arg(c, args, 1, "other", &sb)) : (s = pk_tensor(c, args, 1, "other", &b))) ||
-        (s = pk_out(c, args, 2, &out)))
-        return s;
+    if ((s = pk_binary_unpack(c, args, nargs, scalar, &a, &b, &sb, &out))) return s;
     if (!pt_dtype_is_arith(a->dtype) || (b && !pt_dtype_is_arith(b->dtype)) || !pt_dtype_is_arith(out->dtype))
         return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "unsupported dtypes");
-    int64_t osz[PETITE_MAX_RANK];
-    int32_t orank = a->rank;
-    if (b) {
-        if ((s = pk_broadcast(c, a, b, osz, &orank))) return s;
-    } else {
-        memcpy(osz, a->sizes, sizeof osz);
-    }
-    if ((s = pt_tensor_resize(out, orank, osz, c->err))) return pt_prefix(c->err, "out");
-    pk_iter it;
-    pk_iter_init(&it, orank, osz);
-    pk_iter_strides(a, orank, osz, it.strides[0]);
-    if (b) pk_iter_strides(b, orank, osz, it.strides[1]);
-    else memset(it.strides[1], 0, sizeof it.strides[1]);
-    memcpy(it.strides[2], out->strides, (size_t)orank * sizeof(int64_t));
+    if ((s = pk_binary_walk(c, a, b, out, &it))) return s;
     bool ints = pt_dtype_is_integral(a->dtype) && (b ? pt_dtype_is_integral(b->dtype) : sb.kind != PETITE_KIND_DOUBLE);
     for (int64_t k = 0; k < out->numel; k++, pk_iter_next(&it, 3)) {
         bool r;

@@ -144,3 +144,33 @@ bool pk_same_shape(const pt_tensor *a, const pt_tensor *b) {
         if (a->sizes[d] != b->sizes[d]) return false;
     return true;
 }
+
+petite_status pk_binary_unpack(petite_kernel_ctx *c, petite_value **args, size_t nargs, bool scalar,
+                               pt_tensor **a, pt_tensor **b, pk_scalar *sb, pt_tensor **out) {
+    petite_status s;
+    *b = NULL;
+    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", a)) ||
+        (scalar ? (s = pk_scalar_arg(c, args, 1, "other", sb)) : (s = pk_tensor(c, args, 1, "other", b))) ||
+        (s = pk_out(c, args, 2, out)))
+        return s;
+    return PETITE_OK;
+}
+
+petite_status pk_binary_walk(petite_kernel_ctx *c, const pt_tensor *a, const pt_tensor *b, pt_tensor *out,
+                             pk_iter *it) {
+    int64_t osz[PETITE_MAX_RANK];
+    int32_t orank = a->rank;
+    petite_status s;
+    if (b) {
+        if ((s = pk_broadcast(c, a, b, osz, &orank))) return s;
+    } else {
+        memcpy(osz, a->sizes, sizeof osz);
+    }
+    if ((s = pt_tensor_resize(out, orank, osz, c->err))) return pt_prefix(c->err, "out");
+    pk_iter_init(it, orank, osz);
+    pk_iter_strides(a, orank, osz, it->strides[0]);
+    if (b) pk_iter_strides(b, orank, osz, it->strides[1]);
+    else memset(it->strides[1], 0, sizeof it->strides[1]);
+    memcpy(it->strides[2], out->strides, (size_t)orank * sizeof(int64_t));
+    return PETITE_OK;
+}

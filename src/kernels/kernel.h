@@ -67,4 +67,12 @@ static inline void pk_iter_next(pk_iter *it, int nops) {
 
 bool pk_same_shape(const pt_tensor *a, const pt_tensor *b);
 
+/* Element-wise (Tensor self, Tensor|Scalar other, *, Tensor(a!) out): unpack the arguments
+ * (*b is NULL and *sb set when `scalar`), then — once the caller has checked dtypes — resize out to
+ * the broadcast shape and set up a walker over (self, other, out). */
+petite_status pk_binary_unpack(petite_kernel_ctx *c, petite_value **args, size_t nargs, bool scalar,
+                               pt_tensor **a, pt_tensor **b, pk_scalar *sb, pt_tensor **out);
+petite_status pk_binary_walk(petite_kernel_ctx *c, const pt_tensor *a, const pt_tensor *b, pt_tensor *out,
+                             pk_iter *it);
+
 #endif
