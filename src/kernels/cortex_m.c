@@ -46,15 +46,6 @@ static petite_status need(petite_kernel_ctx *c, const pt_tensor *t, int32_t dtyp
     return PETITE_OK;
 }
 
-static petite_status int_pair(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name, int64_t *v) {
-    int32_t n;
-    bool present;
-    petite_status s = pk_opt_int_list(c, args, i, name, v, &n, &present);
-    if (s) return s;
-    if (n != 2) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s needs 2 values", name);
-    return PETITE_OK;
-}
-
 /* element (n, ch, h, w) of a 4-D tensor through its strides */
 #define AT4(t, n, ch, h, w) ((n) * (t)->strides[0] + (ch) * (t)->strides[1] + (h) * (t)->strides[2] + (w) * (t)->strides[3])
 
@@ -66,8 +57,8 @@ static petite_status conv(petite_kernel_ctx *c, petite_value **args, size_t narg
     if ((s = pk_nargs(c, nargs, 15 + k)) || (s = pk_tensor(c, args, 0, "input", &x)) ||
         (s = pk_tensor(c, args, 1, "weight", &w)) ||
         (args[2]->kind != PETITE_KIND_NONE && (s = pk_tensor(c, args, 2, "bias", &b))) ||
-        (s = int_pair(c, args, 3, "stride", st)) || (s = int_pair(c, args, 4, "padding", pd)) ||
-        (s = int_pair(c, args, 5, "dilation", dl)) ||
+        (s = pk_int_pair(c, args, 3, "stride", st, NULL)) || (s = pk_int_pair(c, args, 4, "padding", pd, NULL)) ||
+        (s = pk_int_pair(c, args, 5, "dilation", dl, NULL)) ||
         (depthwise && (s = pk_int_arg(c, args, 6, "depth_multiplier", &dm))) ||
         (s = pk_int_arg(c, args, 6 + k, "input_offset", &in_off)) || (s = pk_int_arg(c, args, 7 + k, "output_offset", &out_off)) ||
         (s = pk_tensor(c, args, 8 + k, "requantize_multipliers", &mult)) ||
@@ -135,8 +126,8 @@ petite_status pk_cm_quantized_avg_pool2d_out(petite_kernel_ctx *c, petite_value 
     bool ceil_mode;
     petite_status s;
     if ((s = pk_nargs(c, nargs, 11)) || (s = pk_tensor(c, args, 0, "input", &x)) ||
-        (s = int_pair(c, args, 1, "kernel_size", kk)) || (s = int_pair(c, args, 2, "stride", st)) ||
-        (s = int_pair(c, args, 3, "padding", pd)) || (s = pk_bool_arg(c, args, 4, "ceil_mode", &ceil_mode)) ||
+        (s = pk_int_pair(c, args, 1, "kernel_size", kk, NULL)) || (s = pk_int_pair(c, args, 2, "stride", st, NULL)) ||
+        (s = pk_int_pair(c, args, 3, "padding", pd, NULL)) || (s = pk_bool_arg(c, args, 4, "ceil_mode", &ceil_mode)) ||
         (s = pk_out(c, args, 9, &out)) || (s = need(c, x, PETITE_INT8, 4, "input")) || (s = need(c, out, PETITE_INT8, 4, "out")))
         return s;
     if (kk[0] < 1 || kk[1] < 1 || st[0] < 1 || st[1] < 1 || pd[0] < 0 || pd[1] < 0)
@@ -254,11 +245,6 @@ petite_status pk_cm_pad_out(petite_kernel_ctx *c, petite_value **args, size_t na
     for (int64_t i = 0; i < out->numel; i++) y[i] = v; /* every element, whatever the layout */
     int64_t base = 0;
     for (int32_t d = 0; d < x->rank; d++) base += pre[d] * out->strides[d];
-    pk_iter it;
-    pk_iter_init(&it, x->rank, x->sizes);
-    memcpy(it.strides[0], x->strides, (size_t)x->rank * sizeof(int64_t));
-    memcpy(it.strides[1], out->strides, (size_t)x->rank * sizeof(int64_t));
-    for (int64_t k = 0; k < x->numel; k++, pk_iter_next(&it, 2))
-        y[base + it.off[1]] = ((const int8_t *)x->data)[it.off[0]];
+    pk_copy_into_window(x, out, base);
     return PETITE_OK;
 }

@@ -174,3 +174,32 @@ petite_status pk_binary_walk(petite_kernel_ctx *c, const pt_tensor *a, const pt_
     memcpy(it->strides[2], out->strides, (size_t)orank * sizeof(int64_t));
     return PETITE_OK;
 }
+
+petite_status pk_int_pair(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name, int64_t *v,
+                          const int64_t *fill) {
+    int32_t n;
+    bool present;
+    petite_status s = pk_opt_int_list(c, args, i, name, v, &n, &present);
+    if (s) return s;
+    if (n == 2) return PETITE_OK;
+    if (fill && n == 0) {
+        v[0] = fill[0], v[1] = fill[1];
+        return PETITE_OK;
+    }
+    if (fill && n == 1) {
+        v[1] = v[0];
+        return PETITE_OK;
+    }
+    return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s needs %s2 values", name, fill ? "1 or " : "");
+}
+
+void pk_copy_into_window(const pt_tensor *in, pt_tensor *out, int64_t base) {
+    size_t es = petite_dtype_size(in->dtype);
+    pk_iter it;
+    pk_iter_init(&it, in->rank, in->sizes);
+    memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof(int64_t));
+    memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof(int64_t));
+    for (int64_t e = 0; e < in->numel; e++, pk_iter_next(&it, 2))
+        memcpy((uint8_t *)out->data + (size_t)(base + it.off[1]) * es, (const uint8_t *)in->data + (size_t)it.off[0] * es,
+               es);
+}

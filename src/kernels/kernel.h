@@ -34,6 +34,12 @@ petite_status pk_bool_arg(petite_kernel_ctx *c, petite_value **args, size_t i, c
 /* int[]? argument: *present false for None. At most PETITE_MAX_RANK items. */
 petite_status pk_opt_int_list(petite_kernel_ctx *c, petite_value **args, size_t i,
                               const char *name, int64_t *items, int32_t *n, bool *present);
+/* int[2] argument (stride, padding, ...): one value is repeated; none gives `fill` (fill NULL:
+ * exactly two values are required). */
+petite_status pk_int_pair(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name, int64_t *v,
+                          const int64_t *fill);
+/* Copy every element of `in` into `out` at element offset `base` (a window of a padded out). */
+void pk_copy_into_window(const pt_tensor *in, pt_tensor *out, int64_t base);
 /* dim in [-rank, rank) (rank 0 accepts -1 and 0), normalized. */
 petite_status pk_dim(petite_kernel_ctx *c, int64_t dim, int32_t rank, const char *name,
                      int32_t *out);

@@ -5,18 +5,6 @@
 #include "kernels/kernel.h"
 #include "kernels/kernels.h"
 
-static petite_status pair(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name,
-                          int64_t *v, int64_t fill0, int64_t fill1) {
-    int32_t n;
-    bool present;
-    petite_status s = pk_opt_int_list(c, args, i, name, v, &n, &present);
-    if (s) return s;
-    if (n == 0) v[0] = fill0, v[1] = fill1;
-    else if (n == 1) v[1] = v[0];
-    else if (n != 2) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s needs 1 or 2 values", name);
-    return PETITE_OK;
-}
-
 static petite_status nchw(petite_kernel_ctx *c, const pt_tensor *x) {
     if (x->dtype != PETITE_FLOAT32 || !x->contiguous || (x->rank != 4 && x->rank != 3))
         return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "pooling needs a contiguous float32 [N,]C,H,W tensor");
@@ -38,10 +26,10 @@ petite_status pk_max_pool2d_with_indices_out(petite_kernel_ctx *c, petite_value 
     bool ceil_mode;
     petite_status s;
     if ((s = pk_nargs(c, nargs, 9)) || (s = pk_tensor(c, args, 0, "self", &x)) || (s = nchw(c, x)) ||
-        (s = pair(c, args, 1, "kernel_size", k, 1, 1)))
+        (s = pk_int_pair(c, args, 1, "kernel_size", k, (const int64_t[2]){1, 1})))
         return s;
-    if ((s = pair(c, args, 2, "stride", st, k[0], k[1])) || (s = pair(c, args, 3, "padding", pd, 0, 0)) ||
-        (s = pair(c, args, 4, "dilation", dl, 1, 1)) || (s = pk_bool_arg(c, args, 5, "ceil_mode", &ceil_mode)) ||
+    if ((s = pk_int_pair(c, args, 2, "stride", st, (const int64_t[2]){k[0], k[1]})) || (s = pk_int_pair(c, args, 3, "padding", pd, (const int64_t[2]){0, 0})) ||
+        (s = pk_int_pair(c, args, 4, "dilation", dl, (const int64_t[2]){1, 1})) || (s = pk_bool_arg(c, args, 5, "ceil_mode", &ceil_mode)) ||
         (s = pk_out(c, args, 6, &out)) || (s = pk_out(c, args, 7, &ind)))
         return s;
     if (k[0] < 1 || k[1] < 1 || st[0] < 1 || st[1] < 1 || dl[0] < 1 || dl[1] < 1 || pd[0] < 0 || pd[1] < 0 ||
@@ -93,9 +81,9 @@ petite_status pk_avg_pool2d_out(petite_kernel_ctx *c, petite_value **args, size_
     bool ceil_mode, include_pad;
     petite_status s;
     if ((s = pk_nargs(c, nargs, 9)) || (s = pk_tensor(c, args, 0, "self", &x)) || (s = nchw(c, x)) ||
-        (s = pair(c, args, 1, "kernel_size", k, 1, 1)))
+        (s = pk_int_pair(c, args, 1, "kernel_size", k, (const int64_t[2]){1, 1})))
         return s;
-    if ((s = pair(c, args, 2, "stride", st, k[0], k[1])) || (s = pair(c, args, 3, "padding", pd, 0, 0)) ||
+    if ((s = pk_int_pair(c, args, 2, "stride", st, (const int64_t[2]){k[0], k[1]})) || (s = pk_int_pair(c, args, 3, "padding", pd, (const int64_t[2]){0, 0})) ||
         (s = pk_bool_arg(c, args, 4, "ceil_mode", &ceil_mode)) ||
         (s = pk_bool_arg(c, args, 5, "count_include_pad", &include_pad)) ||
         (args[6]->kind != PETITE_KIND_NONE && (s = pk_int_arg(c, args, 6, "divisor_override", &divisor))) ||
@@ -135,7 +123,7 @@ petite_status pk_adaptive_avg_pool2d_out(petite_kernel_ctx *c, petite_value **ar
     int64_t os[2];
     petite_status s;
     if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &x)) || (s = nchw(c, x)) ||
-        (s = pair(c, args, 1, "output_size", os, 1, 1)) || (s = pk_out(c, args, 2, &out)))
+        (s = pk_int_pair(c, args, 1, "output_size", os, (const int64_t[2]){1, 1})) || (s = pk_out(c, args, 2, &out)))
         return s;
     int32_t r = x->rank;
     int64_t H = x->sizes[r - 2], W = x->sizes[r - 1], planes = H * W > 0 ? x->numel / (H * W) : 0;

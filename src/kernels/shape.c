@@ -476,14 +476,8 @@ petite_status pk_constant_pad_nd_out(petite_kernel_ctx *c, petite_value **args, 
         else pt_store_i64(out->data, out->dtype, i, value.kind == PETITE_KIND_DOUBLE ? (int64_t)value.d : value.i);
     }
     if (in->numel == 0) return PETITE_OK;
-    size_t es = petite_dtype_size(in->dtype);
     int64_t base = 0;
     for (int32_t d = 0; d < in->rank; d++) base += before[d] * out->strides[d];
-    pk_iter it;
-    pk_iter_init(&it, in->rank, in->sizes);
-    memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof(int64_t));
-    memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof(int64_t));
-    for (int64_t e = 0; e < in->numel; e++, pk_iter_next(&it, 2))
-        memcpy((uint8_t *)out->data + (size_t)(base + it.off[1]) * es, (const uint8_t *)in->data + (size_t)it.off[0] * es, es);
+    pk_copy_into_window(in, out, base);
     return PETITE_OK;
 }
