@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "runtime/method.h"
+#include "petite/petite.h"
 
 static void note_failure(exercise_stats *st, const char *msg) {
     if (msg && msg[0]) st->failed_with_message++;
@@ -16,21 +16,37 @@ void exercise_bytes(const uint8_t *data, size_t size, uint64_t memory_cap, exerc
         return;
     }
     st->opened++;
-    for (uint32_t i = 0; i < p->nplans && i < 8; i++) {
-        pt_err e;
-        pt_err_clear(&e);
+    size_t nmethods = 0;
+    petite_program_method_count(p, &nmethods);
+    for (size_t i = 0; i < nmethods && i < 8; i++) {
+        const char *name = NULL;
+        if (petite_program_method_name(p, i, &name) != PETITE_OK) continue;
         petite_method *m = NULL;
-        pt_load_options inspect = {1, 0};
-        if (pt_method_build(p, i, &inspect, &m, &e) == PETITE_OK) petite_method_free(m);
-        else note_failure(st, e.msg);
-        pt_load_options run = {0, memory_cap};
+        petite_load_options o;
+        petite_load_options_init(&o);
+        o.flags = PETITE_LOAD_INSPECT;
+        if (petite_method_load_ex(p, name, &o, &m) == PETITE_OK) {
+            petite_method_info info = {.struct_size = sizeof info};
+            petite_method_describe(m, &info);
+            for (uint32_t k = 0; k < info.num_operators; k++) {
+                petite_operator_info op = {.struct_size = sizeof op};
+                petite_method_operator(m, k, &op);
+            }
+            petite_method_free(m);
+        } else {
+            note_failure(st, petite_program_errmsg(p));
+        }
+        o.flags = 0;
+        o.max_memory_bytes = memory_cap;
         m = NULL;
-        if (pt_method_build(p, i, &run, &m, &e) != PETITE_OK) {
-            note_failure(st, e.msg);
+        if (petite_method_load_ex(p, name, &o, &m) != PETITE_OK) {
+            note_failure(st, petite_program_errmsg(p));
             continue;
         }
         st->loaded++;
-        for (uint32_t k = 0; k < m->ninputs; k++) {
+        size_t nin = 0;
+        petite_method_io_count(m, PETITE_INPUT, &nin);
+        for (size_t k = 0; k < nin; k++) {
             petite_io_info info;
             if (petite_method_io_info(m, PETITE_INPUT, k, &info) || info.kind != PETITE_KIND_TENSOR) continue;
             size_t nb = (size_t)info.nbytes;

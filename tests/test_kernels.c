@@ -37,7 +37,8 @@ static pt_value bval(bool b) { pt_value v = {PETITE_KIND_BOOL, {.b = b}}; return
 static pt_value none(void) { pt_value v = {PETITE_KIND_NONE, {.i = 0}}; return v; }
 
 static pt_err err;
-static petite_kernel_ctx ctx = {&err};
+static pc_ctx exec = {NULL, NULL, 0, PC_ISA_SCALAR};
+static petite_kernel_ctx ctx = {&err, &exec, NULL};
 
 static int close_f(const float *a, const float *b, int n, float tol) {
     for (int i = 0; i < n; i++)

@@ -150,6 +150,14 @@ typedef enum petite_io { PETITE_INPUT = 0, PETITE_OUTPUT = 1 } petite_io;
                                the method is freed. Planned inputs, and data not aligned to its
                                element size, are copied instead. */
 
+/* Where a tensor's bytes live. */
+typedef enum petite_storage {
+    PETITE_STORAGE_NONE = 0,      /* no data (empty tensor, or an inspect-only load) */
+    PETITE_STORAGE_CONSTANT = 1,  /* read only, in the program file (or an attached .ptd) */
+    PETITE_STORAGE_PLANNED = 2,   /* in one of the method's planned buffers */
+    PETITE_STORAGE_UNPLANNED = 3  /* a buffer of its own (or the caller's, zero-copy) */
+} petite_storage;
+
 /* What one method input or output is. Filled by petite_method_io_info; a plain struct of
  * scalars and fixed arrays so that FFI layers can mirror it. */
 typedef struct petite_io_info {
@@ -162,7 +170,7 @@ typedef struct petite_io_info {
     uint8_t dim_order[PETITE_MAX_RANK]; /* memory order, outermost first; identity = contiguous */
     int64_t nbytes;    /* current byte size of the data (tensors only) */
     int32_t memory_planned; /* 1 if the tensor lives in the method's planned memory */
-    int32_t reserved;
+    int32_t storage;        /* petite_storage: where the data lives */
 } petite_io_info;
 
 typedef struct petite_program petite_program;
@@ -196,6 +204,39 @@ PETITE_API void petite_program_close(petite_program *p);
 PETITE_API const char *petite_program_errmsg(const petite_program *p);
 
 PETITE_API petite_status petite_program_method_count(const petite_program *p, size_t *count);
+
+/* Where a program keeps its constant tensors. */
+typedef enum petite_constant_storage {
+    PETITE_CONSTANTS_NONE = 0,
+    PETITE_CONSTANTS_SEGMENT = 1, /* constant_segment (current writers) */
+    PETITE_CONSTANTS_INLINE = 2   /* the legacy constant_buffer inside the flatbuffer */
+} petite_constant_storage;
+
+/* What a program file holds (for inspection tools). A plain struct of scalars; set struct_size to
+ * sizeof(petite_program_info) before the call (fields only ever get added at the end). */
+typedef struct petite_program_info {
+    uint32_t struct_size;
+    char identifier[8];            /* file identifier, NUL-terminated ("ET12") */
+    uint32_t schema_version;
+    int32_t extended_header;       /* 1 if the eh00 extended header is present */
+    uint32_t extended_header_length;
+    uint64_t file_size;
+    uint64_t program_size;         /* flatbuffer bytes (extended header) */
+    uint64_t segment_base_offset;
+    uint64_t segment_data_size;
+    uint32_t num_segments;
+    int32_t constant_storage;      /* petite_constant_storage */
+    uint32_t constant_segment;     /* segment index (PETITE_CONSTANTS_SEGMENT) */
+    uint32_t constant_entries;
+    uint32_t named_data_entries;
+    uint32_t mutable_data_tables;
+    uint32_t inline_delegate_blobs;
+    uint32_t num_methods;
+} petite_program_info;
+PETITE_API petite_status petite_program_describe(const petite_program *p, petite_program_info *info);
+/* Segment i: byte offset in the file and size. */
+PETITE_API petite_status petite_program_segment(const petite_program *p, size_t i, uint64_t *offset,
+                                                uint64_t *size);
 /* Name of method i; valid while the program is open. */
 PETITE_API petite_status petite_program_method_name(const petite_program *p, size_t i,
                                                     const char **name);
@@ -206,6 +247,36 @@ PETITE_API petite_status petite_program_method_name(const petite_program *p, siz
  * stays usable for its other methods. */
 PETITE_API petite_status petite_method_load(petite_program *p, const char *name,
                                             petite_method **out);
+
+/* Load options: a struct that carries its own size, so it can grow. Initialize it with
+ * petite_load_options_init, then change what you need. */
+#define PETITE_LOAD_INSPECT 1u /* parse and validate only: no kernels, backends or memory; the
+                                  method can be described (petite_method_describe) but not run */
+
+typedef enum petite_isa {
+    PETITE_ISA_AUTO = 0,   /* the best the CPU has (capped by the PETITE_ISA environment variable) */
+    PETITE_ISA_SCALAR = 1, /* portable C */
+    PETITE_ISA_AVX2 = 2,   /* x86-64 AVX2 + FMA */
+    PETITE_ISA_AVX512 = 3  /* x86-64 AVX-512 */
+} petite_isa;
+
+typedef struct petite_load_options {
+    uint32_t struct_size;      /* sizeof(petite_load_options) */
+    uint32_t flags;            /* PETITE_LOAD_* */
+    uint64_t max_memory_bytes; /* refuse to load a method needing more (planned, unplanned, backend,
+                                  scratch and packed-constant bytes); 0: no limit (the default) */
+    int32_t num_threads;       /* threads a run uses: the caller's plus num_threads - 1 workers owned by
+                                  the method instance. 0 or 1 (the default): the caller's thread only.
+                                  Results are bit-identical whatever the count. */
+    int32_t isa;               /* petite_isa; PETITE_ISA_AUTO (the default). An ISA the CPU lacks is
+                                  refused with PETITE_ERR_NOT_SUPPORTED. */
+} petite_load_options;
+
+PETITE_API void petite_load_options_init(petite_load_options *o);
+/* petite_method_load with options (NULL: the defaults). */
+PETITE_API petite_status petite_method_load_ex(petite_program *p, const char *name,
+                                               const petite_load_options *options,
+                                               petite_method **out);
 PETITE_API void petite_method_free(petite_method *m);
 PETITE_API const char *petite_method_errmsg(const petite_method *m);
 
@@ -229,6 +300,74 @@ PETITE_API petite_status petite_method_set_input_bool(petite_method *m, size_t i
 
 /* Run the method once. Every input must have been set (methods without inputs need none). */
 PETITE_API petite_status petite_method_run(petite_method *m);
+
+/* ---- inspection: what petite info shows, for any app ----
+ * Every struct below starts with struct_size: set it to sizeof the struct before the call. */
+typedef struct petite_method_info {
+    uint32_t struct_size;
+    uint32_t num_values;
+    uint32_t num_chains;
+    uint32_t num_instructions;
+    uint32_t num_kernel_calls;
+    uint32_t num_delegate_calls;
+    uint32_t num_operators;
+    uint32_t num_delegates;
+    uint32_t num_planned_buffers;
+    int32_t inspect_only;      /* loaded with PETITE_LOAD_INSPECT */
+    int32_t num_threads;
+    int32_t isa;               /* petite_isa the kernels run (0 when inspecting) */
+    uint64_t planned_bytes;    /* sum of the planned buffers */
+    uint64_t constant_bytes;   /* constant tensors referred to (in the file) */
+    uint64_t unplanned_bytes;  /* buffers of tensors without planned memory */
+    uint64_t backend_bytes;    /* memory the delegates own (their planned arenas) */
+    uint64_t packed_bytes;     /* packed constants it uses from the program's shared cache */
+    uint64_t scratch_bytes;    /* run scratch, all threads */
+} petite_method_info;
+PETITE_API petite_status petite_method_describe(const petite_method *m, petite_method_info *info);
+
+typedef struct petite_operator_info {
+    uint32_t struct_size;
+    const char *name;          /* "aten::add.out"; valid while the method lives */
+    uint32_t calls;            /* KernelCall instructions naming it */
+    int32_t kernel_available;  /* a kernel (built in or registered) exists for it */
+} petite_operator_info;
+PETITE_API petite_status petite_method_operator(const petite_method *m, size_t i,
+                                                petite_operator_info *info);
+
+typedef struct petite_delegate_info {
+    uint32_t struct_size;
+    const char *backend;       /* BackendDelegate.id, e.g. "XnnpackBackend" */
+    int32_t inline_blob;       /* 1: the blob is inline in the flatbuffer, 0: in a segment */
+    uint32_t data_index;       /* index of the blob (inline table or segment) */
+    uint64_t blob_size;
+    uint32_t num_compile_specs;
+    int32_t backend_available; /* this build has the backend */
+} petite_delegate_info;
+PETITE_API petite_status petite_method_delegate(const petite_method *m, size_t i,
+                                                petite_delegate_info *info);
+/* Size of planned buffer i (memory_id i + 1). */
+PETITE_API petite_status petite_method_planned_buffer(const petite_method *m, size_t i,
+                                                      uint64_t *size);
+/* The value a scalar input was traced with (Int and Bool in *int_value, Double in *double_value). */
+PETITE_API petite_status petite_method_input_scalar(const petite_method *m, size_t i,
+                                                    int64_t *int_value, double *double_value);
+
+/* ---- profiling: time per instruction and per delegate node ----
+ * With profiling on, each run records one entry per KernelCall and one per node of each delegate
+ * call, in execution order (the last run's). Timing costs a clock read per entry. */
+PETITE_API petite_status petite_method_set_profiling(petite_method *m, int32_t on);
+typedef struct petite_profile_entry {
+    uint32_t struct_size;
+    const char *kind;          /* operator name, or the delegate node's kind ("Conv2d") */
+    char detail[96];           /* output shape or node parameters */
+    int32_t instruction;       /* instruction index in its chain */
+    int32_t node;              /* delegate node index, -1 for a KernelCall */
+    uint64_t ns;               /* wall time of the last profiled run */
+    double flops;              /* floating point (or integer) operations; 0 where not defined */
+} petite_profile_entry;
+PETITE_API petite_status petite_method_profile_count(const petite_method *m, size_t *count);
+PETITE_API petite_status petite_method_profile_entry(const petite_method *m, size_t i,
+                                                     petite_profile_entry *entry);
 
 /* Tensor output i: pointer to its data and its byte size. Owned by the method; valid until the
  * next run, set_input or free. */

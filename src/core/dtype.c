@@ -2,65 +2,48 @@
 
 #include <math.h>
 
-size_t petite_dtype_size(int32_t dtype) {
-    switch (dtype) {
-    case PETITE_UINT8: case PETITE_INT8: case PETITE_BOOL: case PETITE_QINT8:
-    case PETITE_QUINT8: return 1;
-    case PETITE_INT16: case PETITE_FLOAT16: case PETITE_BFLOAT16: case PETITE_UINT16: return 2;
-    case PETITE_INT32: case PETITE_FLOAT32: case PETITE_QINT32: case PETITE_UINT32: return 4;
-    case PETITE_INT64: case PETITE_FLOAT64: case PETITE_UINT64: return 8;
-    default: return 0;
-    }
+/* One row per dtype: every fact the code needs about it, kept once (ggml's type_traits). */
+typedef struct pt_dtype_traits {
+    const char *name;
+    uint8_t size;     /* bytes per element (0: not a dtype) */
+    uint8_t kind;     /* PT_DK_* */
+    uint8_t rank;     /* width rank within signed ints, for promotion */
+} pt_dtype_traits;
+
+enum { PT_DK_NONE, PT_DK_BOOL, PT_DK_SIGNED, PT_DK_UNSIGNED, PT_DK_FLOAT, PT_DK_QUANT };
+
+static const pt_dtype_traits traits[] = {
+    [PETITE_UINT8] = {"uint8", 1, PT_DK_UNSIGNED, 0},
+    [PETITE_INT8] = {"int8", 1, PT_DK_SIGNED, 1},
+    [PETITE_INT16] = {"int16", 2, PT_DK_SIGNED, 2},
+    [PETITE_INT32] = {"int32", 4, PT_DK_SIGNED, 3},
+    [PETITE_INT64] = {"int64", 8, PT_DK_SIGNED, 4},
+    [PETITE_FLOAT16] = {"float16", 2, PT_DK_FLOAT, 0},
+    [PETITE_FLOAT32] = {"float32", 4, PT_DK_FLOAT, 0},
+    [PETITE_FLOAT64] = {"float64", 8, PT_DK_FLOAT, 0},
+    [PETITE_BOOL] = {"bool", 1, PT_DK_BOOL, 0},
+    [PETITE_QINT8] = {"qint8", 1, PT_DK_QUANT, 0},
+    [PETITE_QUINT8] = {"quint8", 1, PT_DK_QUANT, 0},
+    [PETITE_QINT32] = {"qint32", 4, PT_DK_QUANT, 0},
+    [PETITE_BFLOAT16] = {"bfloat16", 2, PT_DK_FLOAT, 0},
+    [PETITE_UINT16] = {"uint16", 2, PT_DK_UNSIGNED, 0},
+    [PETITE_UINT32] = {"uint32", 4, PT_DK_UNSIGNED, 0},
+    [PETITE_UINT64] = {"uint64", 8, PT_DK_UNSIGNED, 0},
+};
+
+static const pt_dtype_traits *tr(int32_t dtype) {
+    static const pt_dtype_traits none = {"unknown", 0, PT_DK_NONE, 0};
+    if (dtype < 0 || (size_t)dtype >= sizeof traits / sizeof traits[0] || !traits[dtype].size) return &none;
+    return &traits[dtype];
 }
 
-const char *petite_dtype_name(int32_t dtype) {
-    switch (dtype) {
-    case PETITE_UINT8: return "uint8";
-    case PETITE_INT8: return "int8";
-    case PETITE_INT16: return "int16";
-    case PETITE_INT32: return "int32";
-    case PETITE_INT64: return "int64";
-    case PETITE_FLOAT16: return "float16";
-    case PETITE_FLOAT32: return "float32";
-    case PETITE_FLOAT64: return "float64";
-    case PETITE_BOOL: return "bool";
-    case PETITE_QINT8: return "qint8";
-    case PETITE_QUINT8: return "quint8";
-    case PETITE_QINT32: return "qint32";
-    case PETITE_BFLOAT16: return "bfloat16";
-    case PETITE_UINT16: return "uint16";
-    case PETITE_UINT32: return "uint32";
-    case PETITE_UINT64: return "uint64";
-    default: return "unknown";
-    }
-}
-
-bool pt_dtype_valid(int32_t dtype) { return petite_dtype_size(dtype) != 0; }
-
-bool pt_dtype_is_float(int32_t d) {
-    return d == PETITE_FLOAT16 || d == PETITE_BFLOAT16 || d == PETITE_FLOAT32 ||
-           d == PETITE_FLOAT64;
-}
-
-bool pt_dtype_is_integral(int32_t d) {
-    return d == PETITE_UINT8 || d == PETITE_INT8 || d == PETITE_INT16 || d == PETITE_INT32 ||
-           d == PETITE_INT64 || d == PETITE_UINT16 || d == PETITE_UINT32 || d == PETITE_UINT64;
-}
-
-bool pt_dtype_is_arith(int32_t d) {
-    return d == PETITE_BOOL || pt_dtype_is_integral(d) || pt_dtype_is_float(d);
-}
-
-/* Rank within a category, for promotion. */
-static int int_rank(int32_t d) {
-    switch (d) {
-    case PETITE_INT8: return 1;
-    case PETITE_INT16: return 2;
-    case PETITE_INT32: return 3;
-    case PETITE_INT64: return 4;
-    default: return 0;
-    }
-}
+size_t petite_dtype_size(int32_t dtype) { return tr(dtype)->size; }
+const char *petite_dtype_name(int32_t dtype) { return tr(dtype)->name; }
+bool pt_dtype_valid(int32_t dtype) { return tr(dtype)->size != 0; }
+bool pt_dtype_is_float(int32_t d) { return tr(d)->kind == PT_DK_FLOAT; }
+bool pt_dtype_is_integral(int32_t d) { return tr(d)->kind == PT_DK_SIGNED || tr(d)->kind == PT_DK_UNSIGNED; }
+bool pt_dtype_is_arith(int32_t d) { return tr(d)->kind != PT_DK_NONE && tr(d)->kind != PT_DK_QUANT; }
+static bool is_unsigned(int32_t d) { return tr(d)->kind == PT_DK_UNSIGNED; }
 
 int32_t pt_promote(int32_t a, int32_t b) {
     if (!pt_dtype_is_arith(a) || !pt_dtype_is_arith(b)) return -1;
@@ -76,10 +59,9 @@ int32_t pt_promote(int32_t a, int32_t b) {
         return PETITE_FLOAT32; /* half + bfloat16 */
     }
     /* both integral */
-    bool ua = a == PETITE_UINT8 || a == PETITE_UINT16 || a == PETITE_UINT32 || a == PETITE_UINT64;
-    bool ub = b == PETITE_UINT8 || b == PETITE_UINT16 || b == PETITE_UINT32 || b == PETITE_UINT64;
+    bool ua = is_unsigned(a), ub = is_unsigned(b);
     if (ua && ub) return petite_dtype_size(a) >= petite_dtype_size(b) ? a : b;
-    if (!ua && !ub) return int_rank(a) >= int_rank(b) ? a : b;
+    if (!ua && !ub) return tr(a)->rank >= tr(b)->rank ? a : b;
     int32_t u = ua ? a : b, s = ua ? b : a;
     if (u == PETITE_UINT8) return s == PETITE_INT8 ? PETITE_INT16 : s;
     /* torch has no rule for the wider unsigned types with signed ones */

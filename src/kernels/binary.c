@@ -137,7 +137,7 @@ static petite_status binary(petite_kernel_ctx *c, binop op, const pt_tensor *a, 
                       : common == PETITE_BOOL ? CK_BOOL : CK_INT;
 
     /* out resized to the broadcast shape; `it` walks (self, other, out) */
-    pk_iter it;
+    pc_iter it;
     petite_status s = pk_binary_walk(c, a, b->t, out, &it);
     if (s) return s;
     int64_t n = out->numel;
@@ -175,7 +175,7 @@ static petite_status binary(petite_kernel_ctx *c, binop op, const pt_tensor *a, 
     /* general path: strided, broadcast, any arithmetic dtypes */
     const void *bd = b->t ? b->t->data : NULL;
     int32_t bt = b->t ? b->t->dtype : PETITE_FLOAT64;
-    for (int64_t k = 0; k < n; k++, pk_iter_next(&it, 3)) {
+    for (int64_t k = 0; k < n; k++, pc_iter_next(&it, 3)) {
         int64_t ia = it.off[0], ib = it.off[1], io = it.off[2];
         switch (ck) {
         case CK_F32: {

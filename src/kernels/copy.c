@@ -23,8 +23,8 @@ petite_status pk_copy_convert(petite_kernel_ctx *c, const pt_tensor *in, pt_tens
     }
     if (in->data == out->data)
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "in-place copy that changes dtype or layout");
-    pk_iter it;
-    pk_iter_init(&it, in->rank, in->sizes);
+    pc_iter it;
+    pc_iter_init(&it, in->rank, in->sizes);
     memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof *in->strides);
     memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof *in->strides);
     bool as_float = pt_dtype_is_float(in->dtype) || pt_dtype_is_float(out->dtype);
@@ -32,13 +32,13 @@ petite_status pk_copy_convert(petite_kernel_ctx *c, const pt_tensor *in, pt_tens
         size_t es = petite_dtype_size(in->dtype);
         const uint8_t *src = in->data;
         uint8_t *dst = out->data;
-        for (int64_t k = 0; k < n; k++, pk_iter_next(&it, 2))
+        for (int64_t k = 0; k < n; k++, pc_iter_next(&it, 2))
             memcpy(dst + (size_t)it.off[1] * es, src + (size_t)it.off[0] * es, es);
     } else if (as_float) {
-        for (int64_t k = 0; k < n; k++, pk_iter_next(&it, 2))
+        for (int64_t k = 0; k < n; k++, pc_iter_next(&it, 2))
             pt_store_f64(out->data, out->dtype, it.off[1], pt_load_f64(in->data, in->dtype, it.off[0]));
     } else {
-        for (int64_t k = 0; k < n; k++, pk_iter_next(&it, 2))
+        for (int64_t k = 0; k < n; k++, pc_iter_next(&it, 2))
             pt_store_i64(out->data, out->dtype, it.off[1], pt_load_i64(in->data, in->dtype, it.off[0]));
     }
     return PETITE_OK;

@@ -50,14 +50,14 @@ static bool compare(cmp op, double a, double b) {
 static petite_status compare_kernel(petite_kernel_ctx *c, petite_value **args, size_t nargs, cmp op, bool scalar) {
     pt_tensor *a, *b, *out;
     pk_scalar sb = {0, 0, 0};
-    pk_iter it;
+    pc_iter it;
     petite_status s;
     if ((s = pk_binary_unpack(c, args, nargs, scalar, &a, &b, &sb, &out))) return s;
     if (!pt_dtype_is_arith(a->dtype) || (b && !pt_dtype_is_arith(b->dtype)) || !pt_dtype_is_arith(out->dtype))
         return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "unsupported dtypes");
     if ((s = pk_binary_walk(c, a, b, out, &it))) return s;
     bool ints = pt_dtype_is_integral(a->dtype) && (b ? pt_dtype_is_integral(b->dtype) : sb.kind != PETITE_KIND_DOUBLE);
-    for (int64_t k = 0; k < out->numel; k++, pk_iter_next(&it, 3)) {
+    for (int64_t k = 0; k < out->numel; k++, pc_iter_next(&it, 3)) {
         bool r;
         if (ints) {
             int64_t x = pt_load_i64(a->data, a->dtype, it.off[0]);
@@ -111,13 +111,13 @@ petite_status pk_where_out(petite_kernel_ctx *c, petite_value **args, size_t nar
     pk_iter_strides(cond, orank, osz, sc);
     pk_iter_strides(a, orank, osz, sa);
     pk_iter_strides(b, orank, osz, sb);
-    pk_iter it;
-    pk_iter_init(&it, orank, osz);
+    pc_iter it;
+    pc_iter_init(&it, orank, osz);
     memcpy(it.strides[0], sc, sizeof sc);
     memcpy(it.strides[1], sa, sizeof sa);
     memcpy(it.strides[2], sb, sizeof sb);
     bool as_float = pt_dtype_is_float(out->dtype);
-    for (int64_t k = 0; k < out->numel; k++, pk_iter_next(&it, 3)) {
+    for (int64_t k = 0; k < out->numel; k++, pc_iter_next(&it, 3)) {
         bool take_a = pt_load_i64(cond->data, cond->dtype, it.off[0]) != 0;
         /* out is contiguous in logical order here: index k */
         if (as_float)

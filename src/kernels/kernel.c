@@ -131,11 +131,9 @@ void pk_iter_strides(const pt_tensor *t, int32_t r, const int64_t *out_sizes, in
     }
 }
 
-void pk_iter_init(pk_iter *it, int32_t rank, const int64_t *sizes) {
-    it->rank = rank;
-    memcpy(it->sizes, sizes, (size_t)rank * sizeof *sizes);
-    memset(it->idx, 0, sizeof it->idx);
-    it->off[0] = it->off[1] = it->off[2] = 0;
+void pk_iter_tensor(pc_iter *it, const pt_tensor *t) {
+    pc_iter_init(it, t->rank, t->sizes);
+    memcpy(it->strides[0], t->strides, (size_t)t->rank * sizeof(int64_t));
 }
 
 bool pk_same_shape(const pt_tensor *a, const pt_tensor *b) {
@@ -157,7 +155,7 @@ petite_status pk_binary_unpack(petite_kernel_ctx *c, petite_value **args, size_t
 }
 
 petite_status pk_binary_walk(petite_kernel_ctx *c, const pt_tensor *a, const pt_tensor *b, pt_tensor *out,
-                             pk_iter *it) {
+                             pc_iter *it) {
     int64_t osz[PETITE_MAX_RANK];
     int32_t orank = a->rank;
     petite_status s;
@@ -167,7 +165,7 @@ petite_status pk_binary_walk(petite_kernel_ctx *c, const pt_tensor *a, const pt_
         memcpy(osz, a->sizes, sizeof osz);
     }
     if ((s = pt_tensor_resize(out, orank, osz, c->err))) return pt_prefix(c->err, "out");
-    pk_iter_init(it, orank, osz);
+    pc_iter_init(it, orank, osz);
     pk_iter_strides(a, orank, osz, it->strides[0]);
     if (b) pk_iter_strides(b, orank, osz, it->strides[1]);
     else memset(it->strides[1], 0, sizeof it->strides[1]);
@@ -195,11 +193,11 @@ petite_status pk_int_pair(petite_kernel_ctx *c, petite_value **args, size_t i, c
 
 void pk_copy_into_window(const pt_tensor *in, pt_tensor *out, int64_t base) {
     size_t es = petite_dtype_size(in->dtype);
-    pk_iter it;
-    pk_iter_init(&it, in->rank, in->sizes);
+    pc_iter it;
+    pc_iter_init(&it, in->rank, in->sizes);
     memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof(int64_t));
     memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof(int64_t));
-    for (int64_t e = 0; e < in->numel; e++, pk_iter_next(&it, 2))
+    for (int64_t e = 0; e < in->numel; e++, pc_iter_next(&it, 2))
         memcpy((uint8_t *)out->data + (size_t)(base + it.off[1]) * es, (const uint8_t *)in->data + (size_t)it.off[0] * es,
                es);
 }

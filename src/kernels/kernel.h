@@ -1,13 +1,49 @@
-/* kernel.h — helpers shared by the portable kernels: argument unpacking with messages that
- * name the argument, broadcasting, and a strided N-d index walker. */
+/* kernel.h — the kernel interface (what the runtime gives a kernel: arguments, an execution
+ * context, the state its prepare left) and the helpers the built-in kernels share: argument
+ * unpacking with messages that name the argument, broadcasting. Kernels sit below the runtime:
+ * they see core types and the compute layer, never the program or the method. */
 #ifndef PETITE_KERNELS_KERNEL_H
 #define PETITE_KERNELS_KERNEL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "compute/compute.h"
+#include "core/arena.h"
+#include "core/cache.h"
 #include "core/dtype.h"
-#include "runtime/value.h"
+#include "core/tensor.h"
+
+/* What a kernel runs with (custom kernels see it as the opaque petite_kernel_ctx). */
+struct petite_kernel_ctx {
+    pt_err *err;
+    const pc_ctx *exec;  /* threads, per-thread scratch, ISA */
+    void *state;         /* what this instruction's prepare returned (NULL without one) */
+};
+
+/* Prepare: called once per KernelCall when the method loads, with the values as they are then
+ * (tensors at their upper-bound sizes). It checks what cannot change between runs, packs
+ * constants through the cache and returns state for run; it may also return NULL state (run
+ * does the work unprepared). A failure fails the load with its message. */
+typedef struct pk_prepare {
+    pt_err *err;
+    pc_isa isa;
+    pt_arena *arena;               /* memory for the state; freed with the method */
+    const pt_const_cache *cache;   /* program-level derived constants */
+    size_t scratch;                /* raise to the per-thread scratch bytes run needs */
+    uint64_t shared_bytes;         /* add the derived constant bytes this method refers to */
+    double flops;                  /* operations per run (for profiles), where defined */
+} pk_prepare;
+typedef petite_status (*pk_prepare_fn)(pk_prepare *p, petite_value **args, size_t nargs, void **state);
+
+typedef struct pk_kernel_def {
+    const char *name;      /* "aten::add.out": operator name, '.', overload (no dot if none) */
+    petite_kernel_fn run;
+    pk_prepare_fn prepare; /* NULL: nothing to prepare */
+} pk_kernel_def;
+
+/* The built-in kernels (kernels.def), NULL-terminated. */
+extern const pk_kernel_def pk_builtin_kernels[];
 
 #define PK_FAIL(ctx, status, ...) pt_fail((ctx)->err, (status), __VA_ARGS__)
 
@@ -48,28 +84,10 @@ petite_status pk_dim(petite_kernel_ctx *c, int64_t dim, int32_t rank, const char
 petite_status pk_broadcast(petite_kernel_ctx *c, const pt_tensor *a, const pt_tensor *b,
                            int64_t *out_sizes, int32_t *out_rank);
 
-/* Walk every index of `sizes` (rank r) keeping up to 3 element offsets in step with their
- * strides (stride 0 = broadcast). */
-typedef struct pk_iter {
-    int32_t rank;
-    int64_t sizes[PETITE_MAX_RANK];
-    int64_t strides[3][PETITE_MAX_RANK];
-    int64_t idx[PETITE_MAX_RANK];
-    int64_t off[3];
-} pk_iter;
 /* Strides of tensor t seen at output rank r (right-aligned, broadcast dims get 0). */
 void pk_iter_strides(const pt_tensor *t, int32_t r, const int64_t *out_sizes, int64_t *strides);
-void pk_iter_init(pk_iter *it, int32_t rank, const int64_t *sizes);
-static inline void pk_iter_next(pk_iter *it, int nops) {
-    for (int32_t d = it->rank - 1; d >= 0; d--) {
-        if (++it->idx[d] < it->sizes[d]) {
-            for (int k = 0; k < nops; k++) it->off[k] += it->strides[k][d];
-            return;
-        }
-        it->idx[d] = 0;
-        for (int k = 0; k < nops; k++) it->off[k] -= it->strides[k][d] * (it->sizes[d] - 1);
-    }
-}
+/* A walker over t's elements (its own strides in slot 0). */
+void pk_iter_tensor(pc_iter *it, const pt_tensor *t);
 
 bool pk_same_shape(const pt_tensor *a, const pt_tensor *b);
 
@@ -79,6 +97,6 @@ bool pk_same_shape(const pt_tensor *a, const pt_tensor *b);
 petite_status pk_binary_unpack(petite_kernel_ctx *c, petite_value **args, size_t nargs, bool scalar,
                                pt_tensor **a, pt_tensor **b, pk_scalar *sb, pt_tensor **out);
 petite_status pk_binary_walk(petite_kernel_ctx *c, const pt_tensor *a, const pt_tensor *b, pt_tensor *out,
-                             pk_iter *it);
+                             pc_iter *it);
 
 #endif

@@ -10,7 +10,7 @@ typedef enum { L_AND, L_OR, L_XOR } lop;
 static petite_status bitwise(petite_kernel_ctx *c, petite_value **args, size_t nargs, lop op, bool scalar) {
     pt_tensor *a, *b, *out;
     pk_scalar sb = {0, 0, 0};
-    pk_iter it;
+    pc_iter it;
     petite_status s;
     if ((s = pk_binary_unpack(c, args, nargs, scalar, &a, &b, &sb, &out))) return s;
     bool ok = (a->dtype == PETITE_BOOL || pt_dtype_is_integral(a->dtype)) &&
@@ -19,7 +19,7 @@ static petite_status bitwise(petite_kernel_ctx *c, petite_value **args, size_t n
               (out->dtype == PETITE_BOOL || pt_dtype_is_integral(out->dtype));
     if (!ok) return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "bitwise ops need bool or integer tensors");
     if ((s = pk_binary_walk(c, a, b, out, &it))) return s;
-    for (int64_t k = 0; k < out->numel; k++, pk_iter_next(&it, 3)) {
+    for (int64_t k = 0; k < out->numel; k++, pc_iter_next(&it, 3)) {
         int64_t x = pt_load_i64(a->data, a->dtype, it.off[0]);
         int64_t y = b ? pt_load_i64(b->data, b->dtype, it.off[1]) : sb.i;
         int64_t r = op == L_AND ? (x & y) : op == L_OR ? (x | y) : (x ^ y);

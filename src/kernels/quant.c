@@ -38,11 +38,11 @@ static petite_status convert(petite_kernel_ctx *c, const pt_tensor *in, pt_tenso
                              int64_t qmin, int64_t qmax, bool quantize) {
     petite_status s = pt_tensor_resize(out, in->rank, in->sizes, c->err);
     if (s) return pt_prefix(c->err, "out");
-    pk_iter it;
-    pk_iter_init(&it, in->rank, in->sizes);
+    pc_iter it;
+    pc_iter_init(&it, in->rank, in->sizes);
     memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof(int64_t));
     memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof(int64_t));
-    for (int64_t k = 0; k < in->numel; k++, pk_iter_next(&it, 2)) {
+    for (int64_t k = 0; k < in->numel; k++, pc_iter_next(&it, 2)) {
         double scale = p->scale;
         int64_t zp = p->zp;
         if (p->scales) {

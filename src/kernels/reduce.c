@@ -21,16 +21,16 @@ static void reduce_f(const pt_tensor *in, const bool *mask, pt_tensor *out, rop 
     int64_t nout = 1, nred = 1;
     for (int32_t d = 0; d < nk; d++) nout *= kept_sizes[d];
     for (int32_t d = 0; d < nr; d++) nred *= red_sizes[d];
-    pk_iter ko;
-    pk_iter_init(&ko, nk, kept_sizes);
+    pc_iter ko;
+    pc_iter_init(&ko, nk, kept_sizes);
     memcpy(ko.strides[0], kept_strides, (size_t)nk * sizeof(int64_t));
-    for (int64_t o = 0; o < nout; o++, pk_iter_next(&ko, 1)) {
-        pk_iter ri;
-        pk_iter_init(&ri, nr, red_sizes);
+    for (int64_t o = 0; o < nout; o++, pc_iter_next(&ko, 1)) {
+        pc_iter ri;
+        pc_iter_init(&ri, nr, red_sizes);
         memcpy(ri.strides[0], red_strides, (size_t)nr * sizeof(int64_t));
         double acc = op == R_MAX ? -INFINITY : (op == R_MIN ? INFINITY : 0.0);
         bool nan = false;
-        for (int64_t k = 0; k < nred; k++, pk_iter_next(&ri, 1)) {
+        for (int64_t k = 0; k < nred; k++, pc_iter_next(&ri, 1)) {
             double v = pt_load_f64(in->data, in->dtype, ko.off[0] + ri.off[0]);
             if (v != v) nan = true;
             if (op == R_MAX) acc = v > acc ? v : acc;

@@ -31,15 +31,15 @@ static petite_status softmax(petite_kernel_ctx *c, petite_value **args, size_t n
     /* walk every position with index 0 along dim */
     int64_t outer_sizes[PETITE_MAX_RANK];
     for (int32_t d = 0; d < in->rank; d++) outer_sizes[d] = d == dim ? 1 : in->sizes[d];
-    pk_iter it;
-    pk_iter_init(&it, in->rank, outer_sizes);
+    pc_iter it;
+    pc_iter_init(&it, in->rank, outer_sizes);
     for (int32_t d = 0; d < in->rank; d++) {
         it.strides[0][d] = in->strides[d];
         it.strides[1][d] = out->strides[d];
     }
     int64_t rows = in->numel / len;
     bool f32 = in->dtype == PETITE_FLOAT32;
-    for (int64_t r = 0; r < rows; r++, pk_iter_next(&it, 2)) {
+    for (int64_t r = 0; r < rows; r++, pc_iter_next(&it, 2)) {
         int64_t bi = it.off[0], bo = it.off[1];
         if (f32) {
             const float *x = (const float *)in->data + bi;

@@ -79,11 +79,11 @@ static petite_status unary(petite_kernel_ctx *c, pt_tensor *in, pt_tensor *out, 
         }
         return PETITE_OK;
     }
-    pk_iter it;
-    pk_iter_init(&it, in->rank, in->sizes);
+    pc_iter it;
+    pc_iter_init(&it, in->rank, in->sizes);
     memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof *in->strides);
     memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof *in->strides);
-    for (int64_t k = 0; k < n; k++, pk_iter_next(&it, 2)) {
+    for (int64_t k = 0; k < n; k++, pc_iter_next(&it, 2)) {
         if (pt_dtype_is_float(in->dtype)) {
             float x = (float)pt_load_f64(in->data, in->dtype, it.off[0]);
             pt_store_f64(out->data, out->dtype, it.off[1], apply(op, x, p));

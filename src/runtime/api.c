@@ -59,6 +59,7 @@ petite_status petite_method_io_info(const petite_method *m, int32_t io, size_t i
     }
     info->nbytes = (int64_t)pt_tensor_nbytes(t);
     info->memory_planned = t->storage == PT_STORE_PLANNED;
+    info->storage = t->storage;
     return PETITE_OK;
 }
 

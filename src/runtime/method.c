@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/dtype.h"
+#include "core/os.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -30,14 +31,22 @@ static petite_status planned_ptr(petite_method *m, uint32_t memory_id, uint64_t 
     return PETITE_OK;
 }
 
+static uint64_t memory_used(const petite_method *m) {
+    return m->planned_total + m->unplanned_bytes + m->backend_bytes + m->packed_bytes;
+}
+
+petite_status pt_method_charge(petite_method *m, uint64_t bytes, const char *what, pt_err *e) {
+    if (m->memory_limit && (bytes > m->memory_limit || memory_used(m) > m->memory_limit - bytes))
+        return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "%s of %llu bytes exceeds the memory limit of %llu bytes", what,
+                       (unsigned long long)bytes, (unsigned long long)m->memory_limit);
+    return PETITE_OK;
+}
+
 static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_err *e) {
     *out = NULL;
     if (nbytes == 0 || m->inspect) return PETITE_OK;
-    if (m->memory_limit && (nbytes > m->memory_limit ||
-                            m->planned_total + m->unplanned_bytes > m->memory_limit - nbytes))
-        return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES,
-                       "a %zu-byte unplanned tensor exceeds the memory limit of %llu bytes", nbytes,
-                       (unsigned long long)m->memory_limit);
+    petite_status s = pt_method_charge(m, nbytes, "an unplanned tensor", e);
+    if (s) return s;
     void *buf = pt_aligned_alloc(nbytes);
     void **grown = realloc(m->owned, (m->nowned + 1) * sizeof *grown);
     if (!buf || !grown) {
@@ -335,7 +344,7 @@ static petite_status parse_index_vec(petite_method *m, const fb_table *plan, uns
 }
 
 static petite_status parse_buffers(petite_method *m, const fb_table *plan,
-                                   const pt_load_options *o, pt_err *e) {
+                                   const petite_load_options *o, pt_err *e) {
     fb_vec v;
     petite_status s = fb_vec_field(&m->prog->fb, plan, PLAN_NON_CONST_BUFFER_SIZES, 8, &v, e,
                                    "ExecutionPlan.non_const_buffer_sizes");
@@ -398,7 +407,7 @@ static petite_status parse_operators(petite_method *m, const fb_table *plan, pt_
         else
             snprintf(m->ops[i].name, sizeof m->ops[i].name, "%s", name);
         if (m->inspect) continue;
-        m->ops[i].fn = pt_kernel_lookup(m->ops[i].name);
+        m->ops[i].fn = pt_kernel_lookup(m->ops[i].name, &m->ops[i].prepare);
         if (!m->ops[i].fn) {
             if (nmissing++ < 4)
                 mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s",
@@ -412,6 +421,11 @@ static petite_status parse_operators(petite_method *m, const fb_table *plan, pt_
                        "petite_register_kernel before loading)",
                        nmissing, nmissing > 1 ? "s" : "", missing, nmissing > 4 ? ", ..." : "");
     return PETITE_OK;
+}
+
+static petite_status named_data(void *owner, const char *key, size_t keylen, const uint8_t **ptr, uint64_t *size,
+                                pt_err *e) {
+    return pt_program_named(owner, key, keylen, ptr, size, e);
 }
 
 static petite_status parse_delegates(petite_method *m, const fb_table *plan, pt_err *e) {
@@ -467,10 +481,16 @@ static petite_status parse_delegates(petite_method *m, const fb_table *plan, pt_
             cs[j].value = b->p + val.pos;
             cs[j].size = val.len;
         }
-        uint64_t used = m->planned_total + m->unplanned_bytes;
-        pt_backend_init in = {m->prog, m->name, i, blob, d->blob_size, cs, specs.len,
-                              m->memory_limit ? (m->memory_limit > used ? m->memory_limit - used : 1) : 0};
-        if ((s = d->backend->init(&in, &d->handle, e)))
+        uint64_t used = memory_used(m);
+        pt_backend_init in = {m->name, i, blob, d->blob_size, cs, specs.len,
+                              m->memory_limit ? (m->memory_limit > used ? m->memory_limit - used : 1) : 0,
+                              {m->prog, named_data}, &m->prog->cache, m->exec.isa};
+        if ((s = d->backend->init(&in, &d->handle, &d->info, e)))
+            return pt_prefix(e, "delegates[%u] (%s) init", i, d->id);
+        m->backend_bytes += d->info.memory_bytes;
+        m->packed_bytes += d->info.shared_bytes;
+        if (d->info.scratch > m->scratch_need) m->scratch_need = d->info.scratch;
+        if ((s = pt_method_charge(m, 0, "the delegate's memory", e)))
             return pt_prefix(e, "delegates[%u] (%s) init", i, d->id);
     }
     return PETITE_OK;
@@ -587,6 +607,85 @@ static petite_status parse_chains(petite_method *m, const fb_table *plan, pt_err
     return PETITE_OK;
 }
 
+/* ---- prepare, execution context -------------------------------------------------------------- */
+
+/* Every KernelCall whose kernel has a prepare: check, pack, plan scratch, once. */
+static petite_status prepare_kernels(petite_method *m, pt_err *e) {
+    for (uint32_t c = 0; c < m->nchains; c++)
+        for (uint32_t i = 0; i < m->chains[c].n; i++) {
+            pt_instr *ins = &m->chains[c].instrs[i];
+            if (ins->kind != INSTR_KERNEL_CALL || !m->ops[ins->index].prepare) continue;
+            pk_prepare pp = {e, m->exec.isa, &m->arena, &m->prog->cache, 0, 0, 0};
+            petite_status s = m->ops[ins->index].prepare(&pp, ins->args, ins->nargs, &ins->state);
+            m->packed_bytes += pp.shared_bytes;
+            if (!s) s = pt_method_charge(m, 0, "packed constants", e);
+            if (s) {
+                if (e->msg[0] == '\0') pt_fail(e, s, "prepare failed");
+                e->status = s;
+                return pt_prefix(e, "instruction %u (%s)", i, m->ops[ins->index].name);
+            }
+            if (pp.scratch > m->scratch_need) m->scratch_need = pp.scratch;
+            ins->flops = pp.flops;
+        }
+    return PETITE_OK;
+}
+
+/* The thread pool and per-thread scratch runs use. */
+static petite_status make_exec(petite_method *m, pt_err *e) {
+    m->exec.pool = m->threads > 1 ? pc_pool_create(m->threads) : NULL;
+    size_t slice = pc_align64(m->scratch_need);
+    size_t n = (size_t)pc_ctx_threads(&m->exec);
+    m->exec.scratch_size = slice;
+    if (slice) {
+        if (slice > SIZE_MAX / n) return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "scratch too large");
+        petite_status s = pt_method_charge(m, (uint64_t)slice * n, "kernel scratch", e);
+        if (s) return s;
+        m->exec.scratch = pt_aligned_alloc(slice * n);
+        if (!m->exec.scratch)
+            return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %zu bytes of scratch", slice * n);
+    }
+    return PETITE_OK;
+}
+
+/* Profile entries: one per KernelCall, one per node of each DelegateCall. */
+static petite_status plan_profile(petite_method *m, pt_err *e) {
+    uint32_t n = 0;
+    for (uint32_t c = 0; c < m->nchains; c++)
+        for (uint32_t i = 0; i < m->chains[c].n; i++) {
+            pt_instr *ins = &m->chains[c].instrs[i];
+            m->ninstructions++;
+            ins->prof = n;
+            if (ins->kind == INSTR_KERNEL_CALL) {
+                n++;
+                m->nkernel_calls++;
+                m->ops[ins->index].calls++;
+            } else if (ins->kind == INSTR_DELEGATE_CALL) {
+                n += m->delegates[ins->index].info.nodes;
+                m->ndelegate_calls++;
+            }
+        }
+    m->nprof = n;
+    if (m->inspect || n == 0) return PETITE_OK;
+    m->prof = pt_arena_calloc(&m->arena, n, sizeof *m->prof);
+    if (!m->prof) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    for (uint32_t c = 0; c < m->nchains; c++)
+        for (uint32_t i = 0; i < m->chains[c].n; i++) {
+            pt_instr *ins = &m->chains[c].instrs[i];
+            if (ins->kind == INSTR_KERNEL_CALL) {
+                pt_profile *p = &m->prof[ins->prof];
+                p->kind = m->ops[ins->index].name;
+                p->instruction = (int32_t)i, p->node = -1, p->flops = ins->flops;
+            } else if (ins->kind == INSTR_DELEGATE_CALL) {
+                for (uint32_t k = 0; k < m->delegates[ins->index].info.nodes; k++) {
+                    pt_profile *p = &m->prof[ins->prof + k];
+                    p->kind = m->delegates[ins->index].id;
+                    p->instruction = (int32_t)i, p->node = (int32_t)k;
+                }
+            }
+        }
+    return PETITE_OK;
+}
+
 /* ---- load / free --------------------------------------------------------------------------- */
 
 void petite_method_free(petite_method *m) {
@@ -597,11 +696,40 @@ void petite_method_free(petite_method *m) {
     for (uint32_t i = 0; i < m->nplanned; i++) pt_aligned_free(m->planned[i]);
     for (uint32_t i = 0; i < m->nowned; i++) pt_aligned_free(m->owned[i]);
     free(m->owned);
+    pc_pool_destroy(m->exec.pool);
+    pt_aligned_free(m->exec.scratch);
     pt_arena_free(&m->arena);
     free(m);
 }
 
-petite_status pt_method_build(petite_program *p, uint32_t plan_index, const pt_load_options *o,
+void petite_load_options_init(petite_load_options *o) {
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
+}
+
+/* Read the caller's options, whatever version of the struct it was compiled with. */
+static petite_status read_options(const petite_load_options *in, petite_load_options *o, pt_err *e) {
+    petite_load_options_init(o);
+    if (!in) return PETITE_OK;
+    if (in->struct_size < offsetof(petite_load_options, max_memory_bytes) || in->struct_size > 4096)
+        return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "petite_load_options.struct_size %u is not a size of the struct "
+                       "(use petite_load_options_init)", in->struct_size);
+    memcpy(o, in, in->struct_size < sizeof *o ? in->struct_size : sizeof *o);
+    o->struct_size = sizeof *o;
+    if (o->flags & ~PETITE_LOAD_INSPECT)
+        return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "petite_load_options.flags %#x has unknown bits", o->flags);
+    if (o->num_threads < 0 || o->num_threads > 64)
+        return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "petite_load_options.num_threads %d (0..64)", (int)o->num_threads);
+    if (o->isa < PETITE_ISA_AUTO || o->isa > PETITE_ISA_AVX512)
+        return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "petite_load_options.isa %d is unknown", (int)o->isa);
+    if (o->isa != PETITE_ISA_AUTO && !pc_isa_supported((pc_isa)(o->isa - 1)))
+        return pt_fail(e, PETITE_ERR_NOT_SUPPORTED, "ISA %s is not available on this CPU or build",
+                       pc_isa_name((pc_isa)(o->isa - 1)));
+    return PETITE_OK;
+}
+
+petite_status pt_method_build(petite_program *p, uint32_t plan_index, const petite_load_options *o,
                               petite_method **out, pt_err *e) {
     *out = NULL;
     petite_method *m = calloc(1, sizeof *m);
@@ -609,8 +737,10 @@ petite_status pt_method_build(petite_program *p, uint32_t plan_index, const pt_l
     m->prog = p;
     m->plan_index = plan_index;
     m->name = p->plan_names[plan_index];
-    m->inspect = o->inspect;
+    m->inspect = (o->flags & PETITE_LOAD_INSPECT) != 0;
     m->memory_limit = o->max_memory_bytes;
+    m->threads = o->num_threads > 1 ? o->num_threads : 1;
+    m->exec.isa = o->isa == PETITE_ISA_AUTO ? pc_isa_default() : (pc_isa)(o->isa - 1);
     const fb_buf *b = &p->fb;
     fb_table plan;
     fb_vec values;
@@ -640,7 +770,10 @@ petite_status pt_method_build(petite_program *p, uint32_t plan_index, const pt_l
                              &m->noutputs, e)) ||
         (s = parse_operators(m, &plan, e)) ||
         (s = parse_delegates(m, &plan, e)) ||
-        (s = parse_chains(m, &plan, e)))
+        (s = parse_chains(m, &plan, e)) ||
+        (!m->inspect && (s = prepare_kernels(m, e))) ||
+        (s = plan_profile(m, e)) ||
+        (!m->inspect && (s = make_exec(m, e))))
         goto fail;
     m->input_set = pt_arena_calloc(&m->arena, m->ninputs ? m->ninputs : 1, 1);
     if (!m->input_set) {
@@ -660,14 +793,18 @@ fail:
     return s;
 }
 
-petite_status petite_method_load(petite_program *p, const char *name, petite_method **out) {
+petite_status petite_method_load_ex(petite_program *p, const char *name, const petite_load_options *options,
+                                    petite_method **out) {
     if (!out) return PETITE_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (!p || !name) return PETITE_ERR_INVALID_ARGUMENT;
     pt_err_clear(&p->err);
-    int64_t idx = pt_program_find_plan(p, name);
-    petite_status s;
-    if (idx < 0) {
+    petite_load_options o;
+    petite_status s = read_options(options, &o, &p->err);
+    int64_t idx = s ? -1 : pt_program_find_plan(p, name);
+    if (s) {
+        /* message already recorded */
+    } else if (idx < 0) {
         char names[256] = "";
         size_t n = 0;
         for (uint32_t i = 0; i < p->nplans && n < sizeof names; i++)
@@ -676,11 +813,14 @@ petite_status petite_method_load(petite_program *p, const char *name, petite_met
         s = pt_fail(&p->err, PETITE_ERR_NOT_FOUND, "no method named '%s' (the program has: %s)",
                     name, names);
     } else {
-        pt_load_options o = {0, 0};
         s = pt_method_build(p, (uint32_t)idx, &o, out, &p->err);
     }
     if (s != PETITE_OK) pt_set_last_error(&p->err);
     return s;
+}
+
+petite_status petite_method_load(petite_program *p, const char *name, petite_method **out) {
+    return petite_method_load_ex(p, name, NULL, out);
 }
 
 const char *petite_method_errmsg(const petite_method *m) {
@@ -704,7 +844,8 @@ petite_status petite_method_run(petite_method *m) {
         if (!m->input_set[i])
             return run_fail(m, pt_fail(e, PETITE_ERR_INVALID_STATE,
                                        "method '%s': input %u was not set", m->name, i));
-    petite_kernel_ctx ctx = {e};
+    petite_kernel_ctx ctx = {e, &m->exec, NULL};
+    const int prof = m->profiling;
     uint64_t executed = 0;
     for (uint32_t c = 0; c < m->nchains; c++) {
         const pt_chain *ch = &m->chains[c];
@@ -717,22 +858,44 @@ petite_status petite_method_run(petite_method *m) {
                                            m->name, PT_MAX_INSTRUCTIONS_EXECUTED));
             petite_status s = PETITE_OK;
             uint32_t next = pc + 1;
+            uint64_t t0 = prof ? pt_now_ns() : 0;
             switch (ins->kind) {
             case INSTR_KERNEL_CALL:
+                ctx.state = ins->state;
                 s = m->ops[ins->index].fn(&ctx, ins->args, ins->nargs);
                 if (s != PETITE_OK) {
                     if (e->msg[0] == '\0') pt_fail(e, s, "kernel failed");
                     e->status = s;
                     pt_prefix(e, "method '%s': instruction %u (%s)", m->name, pc,
                               m->ops[ins->index].name);
+                } else if (prof) {
+                    pt_profile *p = &m->prof[ins->prof];
+                    p->ns = pt_now_ns() - t0;
+                    const pt_value *o = ins->nargs ? ins->args[ins->nargs - 1] : NULL;
+                    if (o && o->kind == PETITE_KIND_TENSOR)
+                        pt_shape_str(o->u.t->sizes, o->u.t->rank, p->detail, sizeof p->detail);
                 }
                 break;
             case INSTR_DELEGATE_CALL: {
                 pt_delegate *d = &m->delegates[ins->index];
-                s = d->backend->execute(d->handle, ins->args, ins->nargs, e);
+                if (prof && d->backend->profile) d->backend->profile(d->handle, 1);
+                s = d->backend->execute(d->handle, &m->exec, ins->args, ins->nargs, e);
                 if (s != PETITE_OK)
                     pt_prefix(e, "method '%s': instruction %u (delegate %u, %s)", m->name, pc,
                               ins->index, d->id);
+                else if (prof && d->backend->node_stat) {
+                    for (uint32_t k = 0; k < d->info.nodes; k++) {
+                        pt_node_stat st;
+                        memset(&st, 0, sizeof st);
+                        d->backend->node_stat(d->handle, k, &st);
+                        pt_profile *p = &m->prof[ins->prof + k];
+                        p->kind = st.kind ? st.kind : d->id;
+                        memcpy(p->detail, st.detail, sizeof p->detail);
+                        p->detail[sizeof p->detail - 1] = '\0';
+                        p->ns = st.ns, p->flops = st.flops;
+                    }
+                }
+                if (prof && d->backend->profile) d->backend->profile(d->handle, 0);
                 break;
             }
             case INSTR_MOVE_CALL:

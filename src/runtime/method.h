@@ -3,9 +3,9 @@
 #define PETITE_RUNTIME_METHOD_H
 
 #include "core/arena.h"
+#include "core/tensor.h"
 #include "runtime/program.h"
 #include "runtime/registry.h"
-#include "runtime/value.h"
 
 #define PT_MAX_INSTRUCTIONS_EXECUTED 10000000 /* as the official runtime's ET_MAX_INSTRUCTIONS */
 
@@ -15,6 +15,9 @@ typedef struct pt_instr {
     pt_value **args;       /* KernelCall / DelegateCall arguments */
     uint32_t index;        /* operator or delegate index */
     int32_t a, b;          /* Move: from, to; JumpFalse: cond, destination; Free: value */
+    void *state;           /* KernelCall: what the kernel's prepare returned */
+    double flops;          /* KernelCall: operations per run, where the prepare knows them */
+    uint32_t prof;         /* first profile entry of this instruction */
 } pt_instr;
 
 typedef struct pt_chain {
@@ -25,6 +28,8 @@ typedef struct pt_chain {
 typedef struct pt_operator {
     char name[104];        /* "aten::add.out" */
     petite_kernel_fn fn;   /* NULL when inspecting or missing */
+    pk_prepare_fn prepare; /* the built-in kernel's prepare, or NULL */
+    uint32_t calls;        /* KernelCall instructions naming it */
 } pt_operator;
 
 typedef struct pt_delegate {
@@ -35,12 +40,16 @@ typedef struct pt_delegate {
     uint32_t nspecs;
     const pt_backend *backend; /* NULL when inspecting */
     void *handle;
+    pt_backend_info info;      /* what init reported */
 } pt_delegate;
 
-typedef struct pt_load_options {
-    int inspect;               /* parse and validate only: no kernels, backends or memory */
-    uint64_t max_memory_bytes; /* refuse methods needing more planned + unplanned memory (0: no limit) */
-} pt_load_options;
+typedef struct pt_profile {
+    const char *kind;
+    char detail[96];
+    int32_t instruction, node;
+    uint64_t ns;
+    double flops;
+} pt_profile;
 
 struct petite_method {
     petite_program *prog;
@@ -66,12 +75,28 @@ struct petite_method {
 
     uint64_t constant_bytes; /* bytes of constant tensors it refers to */
     uint64_t unplanned_bytes;
-    uint64_t memory_limit;   /* pt_load_options.max_memory_bytes */
+    uint64_t memory_limit;   /* petite_load_options.max_memory_bytes */
     uint64_t planned_total;
+    uint64_t backend_bytes;  /* delegates' own memory */
+    uint64_t packed_bytes;   /* shared derived constants referred to */
+
+    /* execution context: the thread pool, per-thread scratch, the microkernels' ISA */
+    pc_ctx exec;
+    size_t scratch_need;     /* per thread, the largest any kernel or delegate asked for */
+    int threads;
+
+    /* profiling */
+    int profiling;
+    pt_profile *prof;
+    uint32_t nprof;
+    uint32_t ninstructions, nkernel_calls, ndelegate_calls;
     pt_err err;
 };
 
-petite_status pt_method_build(petite_program *p, uint32_t plan_index, const pt_load_options *o,
+petite_status pt_method_build(petite_program *p, uint32_t plan_index, const petite_load_options *o,
                               petite_method **out, pt_err *e);
+
+/* Current memory use against the limit: fails with OUT_OF_RESOURCES naming `what`. */
+petite_status pt_method_charge(petite_method *m, uint64_t bytes, const char *what, pt_err *e);
 
 #endif

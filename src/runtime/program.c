@@ -102,6 +102,45 @@ static petite_status finish_open(petite_program *p, petite_program **out, pt_err
     return PETITE_OK;
 }
 
+/* ---- the derived-constant cache (core/cache.h) ---- */
+
+struct pt_cache_entry {
+    pt_cache_entry *next;
+    const void *data;
+    size_t desc_len, size;
+    void *buf;
+    unsigned char desc[]; /* desc_len bytes */
+};
+
+static const void *cache_get(void *owner, const void *data, const void *desc, size_t desc_len, size_t size,
+                             pt_fill_fn fill, const void *arg, uint64_t *charged, pt_err *e) {
+    petite_program *p = owner;
+    void *found = NULL;
+    pt_mutex_lock(&p->cache_lock);
+    for (pt_cache_entry *c = p->cache_entries; c && !found; c = c->next)
+        if (c->data == data && c->size == size && c->desc_len == desc_len && memcmp(c->desc, desc, desc_len) == 0)
+            found = c->buf;
+    if (!found) {
+        pt_cache_entry *c = malloc(sizeof *c + desc_len);
+        void *buf = c ? pt_aligned_alloc(size ? size : 1) : NULL;
+        if (!buf) {
+            free(c);
+            pt_mutex_unlock(&p->cache_lock);
+            pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %zu bytes of packed constants", size);
+            return NULL;
+        }
+        fill(buf, arg);
+        c->data = data, c->desc_len = desc_len, c->size = size, c->buf = buf;
+        memcpy(c->desc, desc, desc_len);
+        c->next = p->cache_entries;
+        p->cache_entries = c;
+        found = buf;
+    }
+    pt_mutex_unlock(&p->cache_lock);
+    *charged = size;
+    return found;
+}
+
 /* Common start of the open functions: check arguments, allocate the handle. NULL on failure
  * (the thread's last error says why). */
 static petite_program *begin_open(const char *fn, const char *what_null, bool bad,
@@ -114,10 +153,15 @@ static petite_program *begin_open(const char *fn, const char *what_null, bool ba
     }
     *out = NULL;
     petite_program *p = calloc(1, sizeof *p);
-    if (!p) {
+    if (!p || pt_mutex_init(&p->cache_lock) != 0) {
+        free(p);
         pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a program");
         pt_set_last_error(e);
+        return NULL;
     }
+    p->cache_lock_ok = 1;
+    p->cache.owner = p;
+    p->cache.get = cache_get;
     return p;
 }
 
@@ -212,6 +256,13 @@ void petite_program_close(petite_program *p) {
     for (size_t i = 0; i < p->nptd; i++) pt_ptd_close(p->ptd[i]);
     free(p->ptd);
     free(p->plan_names);
+    while (p->cache_entries) {
+        pt_cache_entry *c = p->cache_entries;
+        p->cache_entries = c->next;
+        pt_aligned_free(c->buf);
+        free(c);
+    }
+    if (p->cache_lock_ok) pt_mutex_destroy(&p->cache_lock);
     free(p);
 }
 

@@ -2,10 +2,13 @@
 #ifndef PETITE_RUNTIME_PROGRAM_H
 #define PETITE_RUNTIME_PROGRAM_H
 
+#include "core/cache.h"
+#include "core/os.h"
 #include "format/pte.h"
 #include "petite/petite.h"
 
 typedef struct pt_ptd pt_ptd; /* an attached .ptd file (format/ptd.h) */
+typedef struct pt_cache_entry pt_cache_entry;
 
 struct petite_program {
     const uint8_t *data; /* the whole file */
@@ -32,6 +35,12 @@ struct petite_program {
 
     pt_ptd **ptd;          /* attached external data files */
     size_t nptd;
+
+    /* derived constants (packed weights) shared by every method instance and thread */
+    pt_const_cache cache;
+    pt_cache_entry *cache_entries;
+    pt_mutex cache_lock;
+    int cache_lock_ok;
 
     pt_err err;
 };

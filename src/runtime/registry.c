@@ -51,21 +51,25 @@ petite_status petite_register_kernel(const char *name, petite_kernel_fn fn) {
     return s;
 }
 
-petite_kernel_fn pt_kernel_lookup(const char *name) {
+petite_kernel_fn pt_kernel_lookup(const char *name, pk_prepare_fn *prepare) {
     petite_kernel_fn fn = NULL;
+    if (prepare) *prepare = NULL;
     lock();
     for (size_t i = 0; i < g_ncustom && !fn; i++)
         if (strcmp(g_custom[i].name, name) == 0) fn = g_custom[i].fn;
     unlock();
-    for (const pt_kernel_def *k = pt_builtin_kernels; !fn && k->name; k++)
-        if (strcmp(k->name, name) == 0) fn = k->fn;
+    for (const pk_kernel_def *k = pk_builtin_kernels; !fn && k->name; k++)
+        if (strcmp(k->name, name) == 0) {
+            fn = k->run;
+            if (prepare) *prepare = k->prepare;
+        }
     return fn;
 }
 
-int32_t petite_has_kernel(const char *name) { return name && pt_kernel_lookup(name) != NULL; }
+int32_t petite_has_kernel(const char *name) { return name && pt_kernel_lookup(name, NULL) != NULL; }
 
 /* Delegate backends in this build. */
-#include "backends/xnnpack/xnn.h"
+/* backends/backend.h lists the backends compiled in */
 static const pt_backend *const g_backends[] = {&pt_xnnpack_backend, NULL};
 
 const pt_backend *pt_backend_lookup(const char *id) {

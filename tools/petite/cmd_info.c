@@ -1,19 +1,13 @@
-/* petite info — what a .pte holds: format, methods, I/O, operators, delegates, memory plan. */
+/* petite info — what a .pte holds: format, methods, I/O, operators, delegates, memory plan.
+ * Everything here comes through petite.h, as it would for any app. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "core/dtype.h"
 #include "emit.h"
-#include "runtime/method.h"
-
-static const char *kind_name(int32_t k) {
-    static const char *names[] = {"?", "none", "int", "bool", "double", "tensor", "string",
-                                  "int_list", "double_list", "bool_list", "tensor_list",
-                                  "optional_tensor_list"};
-    return k >= 1 && k <= 11 ? names[k] : "?";
-}
+#include "petite/petite.h"
+#include "util.h"
 
 static const char *dynamism_name(int d) {
     return d == PETITE_STATIC ? "static" : d == PETITE_DYNAMIC_BOUND ? "dynamic_bound" : "dynamic_unbound";
@@ -21,149 +15,176 @@ static const char *dynamism_name(int d) {
 
 static const char *storage_name(int s) {
     switch (s) {
-    case PT_STORE_CONSTANT: return "constant";
-    case PT_STORE_PLANNED: return "planned";
-    case PT_STORE_UNPLANNED: return "unplanned";
+    case PETITE_STORAGE_CONSTANT: return "constant";
+    case PETITE_STORAGE_PLANNED: return "planned";
+    case PETITE_STORAGE_UNPLANNED: return "unplanned";
     default: return "none";
     }
 }
 
-static void emit_value(emit *o, const pt_value *v, int32_t index, int32_t value_index) {
+static void emit_io(emit *o, petite_method *m, int32_t io, size_t index) {
+    petite_io_info info;
     emit_obj(o, NULL);
-    emit_int(o, "index", index);
-    emit_str(o, "kind", kind_name(v->kind));
-    emit_int(o, "value", value_index);
-    switch (v->kind) {
+    emit_int(o, "index", (long long)index);
+    if (petite_method_io_info(m, io, index, &info) != PETITE_OK) {
+        emit_str(o, "error", petite_method_errmsg(m));
+        emit_end(o);
+        return;
+    }
+    emit_str(o, "kind", util_kind_name(info.kind));
+    switch (info.kind) {
     case PETITE_KIND_TENSOR: {
-        const pt_tensor *t = v->u.t;
-        int64_t order[PETITE_MAX_RANK];
-        for (int32_t d = 0; d < t->rank; d++) order[d] = t->dim_order[d];
-        emit_str(o, "dtype", petite_dtype_name(t->dtype));
-        emit_ints(o, "shape", t->max_sizes, t->rank);
-        emit_ints(o, "dim_order", order, t->rank);
-        emit_str(o, "dynamism", dynamism_name(t->dynamism));
-        emit_str(o, "memory", storage_name(t->storage));
-        emit_int(o, "nbytes", (long long)(t->max_numel * (int64_t)petite_dtype_size(t->dtype)));
+        int64_t order[PETITE_MAX_RANK], numel = 1;
+        for (int32_t d = 0; d < info.rank; d++) order[d] = info.dim_order[d], numel *= info.max_sizes[d];
+        emit_str(o, "dtype", petite_dtype_name(info.dtype));
+        emit_ints(o, "shape", info.max_sizes, info.rank);
+        emit_ints(o, "dim_order", order, info.rank);
+        emit_str(o, "dynamism", dynamism_name(info.dynamism));
+        emit_str(o, "memory", storage_name(info.storage));
+        emit_int(o, "nbytes", (long long)(numel * (int64_t)petite_dtype_size(info.dtype)));
         break;
     }
-    case PETITE_KIND_INT: emit_int(o, "int", (long long)v->u.i); break;
-    case PETITE_KIND_DOUBLE: emit_num(o, "double", v->u.d); break;
-    case PETITE_KIND_BOOL: emit_bool(o, "bool", v->u.b); break;
-    case PETITE_KIND_STRING: emit_strn(o, "string", v->u.s.p, v->u.s.n); break;
+    case PETITE_KIND_INT:
+    case PETITE_KIND_BOOL:
+    case PETITE_KIND_DOUBLE: {
+        int64_t iv = 0;
+        double dv = 0;
+        int32_t bv = 0;
+        if (io == PETITE_INPUT) {
+            petite_method_input_scalar(m, index, &iv, &dv);
+            bv = (int32_t)iv;
+        } else if (info.kind == PETITE_KIND_INT) {
+            petite_method_output_int(m, index, &iv);
+        } else if (info.kind == PETITE_KIND_DOUBLE) {
+            petite_method_output_double(m, index, &dv);
+        } else {
+            petite_method_output_bool(m, index, &bv);
+        }
+        if (info.kind == PETITE_KIND_INT) emit_int(o, "int", (long long)iv);
+        else if (info.kind == PETITE_KIND_DOUBLE) emit_num(o, "double", dv);
+        else emit_bool(o, "bool", bv);
+        break;
+    }
+    case PETITE_KIND_STRING: {
+        const char *s;
+        size_t len;
+        if (io == PETITE_OUTPUT && petite_method_output_string(m, index, &s, &len) == PETITE_OK) emit_strn(o, "string", s, len);
+        break;
+    }
     default: break;
     }
     emit_end(o);
 }
 
-static void emit_method(emit *o, petite_program *p, uint32_t i) {
+static void emit_method(emit *o, petite_program *p, const char *name) {
     emit_obj(o, NULL);
-    emit_str(o, "name", p->plan_names[i]);
+    emit_str(o, "name", name);
     petite_method *m = NULL;
-    pt_err err;
-    pt_err_clear(&err);
-    pt_load_options opt = {1, 0};
-    if (pt_method_build(p, i, &opt, &m, &err) != PETITE_OK) {
-        emit_str(o, "error", err.msg);
+    petite_load_options opt;
+    petite_load_options_init(&opt);
+    opt.flags = PETITE_LOAD_INSPECT;
+    if (petite_method_load_ex(p, name, &opt, &m) != PETITE_OK) {
+        emit_str(o, "error", petite_program_errmsg(p));
         emit_end(o);
         return;
     }
+    size_t nin = 0, nout = 0;
+    petite_method_io_count(m, PETITE_INPUT, &nin);
+    petite_method_io_count(m, PETITE_OUTPUT, &nout);
     emit_arr(o, "inputs");
-    for (uint32_t k = 0; k < m->ninputs; k++) emit_value(o, &m->values[m->inputs[k]], (int32_t)k, m->inputs[k]);
+    for (size_t k = 0; k < nin; k++) emit_io(o, m, PETITE_INPUT, k);
     emit_end(o);
     emit_arr(o, "outputs");
-    for (uint32_t k = 0; k < m->noutputs; k++) emit_value(o, &m->values[m->outputs[k]], (int32_t)k, m->outputs[k]);
+    for (size_t k = 0; k < nout; k++) emit_io(o, m, PETITE_OUTPUT, k);
     emit_end(o);
 
-    /* operators with their call counts */
-    uint32_t ninstr = 0, *calls = calloc(m->nops ? m->nops : 1, sizeof *calls);
-    uint32_t ndcalls = 0;
-    for (uint32_t c = 0; c < m->nchains; c++)
-        for (uint32_t k = 0; k < m->chains[c].n; k++) {
-            const pt_instr *ins = &m->chains[c].instrs[k];
-            ninstr++;
-            if (ins->kind == INSTR_KERNEL_CALL && calls) calls[ins->index]++;
-            if (ins->kind == INSTR_DELEGATE_CALL) ndcalls++;
-        }
+    petite_method_info mi = {.struct_size = sizeof mi};
+    petite_method_describe(m, &mi);
     emit_arr(o, "operators");
-    for (uint32_t k = 0; k < m->nops; k++) {
+    for (uint32_t k = 0; k < mi.num_operators; k++) {
+        petite_operator_info op = {.struct_size = sizeof op};
+        if (petite_method_operator(m, k, &op) != PETITE_OK) continue;
         emit_obj(o, NULL);
-        emit_str(o, "name", m->ops[k].name);
-        emit_int(o, "calls", calls ? calls[k] : 0);
-        emit_bool(o, "kernel_available", pt_kernel_lookup(m->ops[k].name) != NULL);
+        emit_str(o, "name", op.name);
+        emit_int(o, "calls", op.calls);
+        emit_bool(o, "kernel_available", op.kernel_available);
         emit_end(o);
     }
     emit_end(o);
-    free(calls);
     emit_arr(o, "delegates");
-    for (uint32_t k = 0; k < m->ndelegates; k++) {
-        const pt_delegate *d = &m->delegates[k];
+    for (uint32_t k = 0; k < mi.num_delegates; k++) {
+        petite_delegate_info d = {.struct_size = sizeof d};
+        if (petite_method_delegate(m, k, &d) != PETITE_OK) continue;
         emit_obj(o, NULL);
-        emit_str(o, "backend", d->id);
-        emit_str(o, "location", d->location == PTE_LOCATION_INLINE ? "inline" : "segment");
-        emit_int(o, "index", d->data_index);
-        emit_int(o, "size", (long long)d->blob_size);
-        emit_int(o, "compile_specs", d->nspecs);
-        emit_bool(o, "backend_available", pt_backend_lookup(d->id) != NULL);
+        emit_str(o, "backend", d.backend);
+        emit_str(o, "location", d.inline_blob ? "inline" : "segment");
+        emit_int(o, "index", d.data_index);
+        emit_int(o, "size", (long long)d.blob_size);
+        emit_int(o, "compile_specs", d.num_compile_specs);
+        emit_bool(o, "backend_available", d.backend_available);
         emit_end(o);
     }
     emit_end(o);
     emit_obj(o, "memory_plan");
-    emit_int(o, "buffers", m->nplanned);
-    emit_ints(o, "sizes", (const int64_t *)m->planned_sizes, (int)m->nplanned);
-    uint64_t total = 0;
-    for (uint32_t k = 0; k < m->nplanned; k++) total += m->planned_sizes[k];
-    emit_int(o, "total_bytes", (long long)total);
+    emit_int(o, "buffers", mi.num_planned_buffers);
+    int64_t *sizes = calloc(mi.num_planned_buffers ? mi.num_planned_buffers : 1, sizeof *sizes);
+    for (uint32_t k = 0; sizes && k < mi.num_planned_buffers; k++) {
+        uint64_t sz = 0;
+        petite_method_planned_buffer(m, k, &sz);
+        sizes[k] = (int64_t)sz;
+    }
+    emit_ints(o, "sizes", sizes, sizes ? (int)mi.num_planned_buffers : 0);
+    free(sizes);
+    emit_int(o, "total_bytes", (long long)mi.planned_bytes);
     emit_end(o);
-    emit_int(o, "constant_bytes", (long long)m->constant_bytes);
-    emit_int(o, "values", m->nvalues);
-    emit_int(o, "chains", m->nchains);
-    emit_int(o, "instructions", ninstr);
-    emit_int(o, "delegate_calls", ndcalls);
+    emit_int(o, "constant_bytes", (long long)mi.constant_bytes);
+    emit_int(o, "values", mi.num_values);
+    emit_int(o, "chains", mi.num_chains);
+    emit_int(o, "instructions", mi.num_instructions);
+    emit_int(o, "delegate_calls", mi.num_delegate_calls);
     emit_end(o);
     petite_method_free(m);
 }
 
-static void emit_format(emit *o, const petite_program *p) {
+static void emit_format(emit *o, const petite_program *p, const petite_program_info *pi) {
     emit_obj(o, "format");
-    emit_strn(o, "identifier", (const char *)p->data + 4, 4);
-    emit_int(o, "schema_version", p->version);
+    emit_str(o, "identifier", pi->identifier);
+    emit_int(o, "schema_version", pi->schema_version);
     emit_obj(o, "extended_header");
-    emit_bool(o, "present", p->hdr.present);
-    if (p->hdr.present) {
-        emit_int(o, "length", p->hdr.length);
-        emit_int(o, "program_size", (long long)p->hdr.program_size);
-        emit_int(o, "segment_base_offset", (long long)p->hdr.segment_base);
-        emit_int(o, "segment_data_size", (long long)p->hdr.segment_data_size);
+    emit_bool(o, "present", pi->extended_header);
+    if (pi->extended_header) {
+        emit_int(o, "length", pi->extended_header_length);
+        emit_int(o, "program_size", (long long)pi->program_size);
+        emit_int(o, "segment_base_offset", (long long)pi->segment_base_offset);
+        emit_int(o, "segment_data_size", (long long)pi->segment_data_size);
     }
     emit_end(o);
     emit_arr(o, "segments");
-    pt_err err;
-    for (uint32_t i = 0; i < p->segments.len; i++) {
-        const uint8_t *ptr;
-        uint64_t size;
-        if (pt_program_segment(p, i, &ptr, &size, &err) != PETITE_OK) continue;
+    for (uint32_t i = 0; i < pi->num_segments; i++) {
+        uint64_t off, size;
+        if (petite_program_segment(p, i, &off, &size) != PETITE_OK) continue;
         emit_obj(o, NULL);
         emit_int(o, "index", i);
-        emit_int(o, "offset", (long long)(ptr - p->data));
+        emit_int(o, "offset", (long long)off);
         emit_int(o, "size", (long long)size);
         emit_end(o);
     }
     emit_end(o);
     emit_obj(o, "constants");
-    if (p->const_offsets.len > 0) {
+    if (pi->constant_storage == PETITE_CONSTANTS_SEGMENT) {
         emit_str(o, "storage", "constant_segment");
-        emit_int(o, "segment", p->const_segment);
-        emit_int(o, "entries", p->const_offsets.len);
-    } else if (p->constant_buffer.len > 0) {
+        emit_int(o, "segment", pi->constant_segment);
+        emit_int(o, "entries", pi->constant_entries);
+    } else if (pi->constant_storage == PETITE_CONSTANTS_INLINE) {
         emit_str(o, "storage", "constant_buffer (legacy, inline)");
-        emit_int(o, "entries", p->constant_buffer.len);
+        emit_int(o, "entries", pi->constant_entries);
     } else {
         emit_str(o, "storage", "none");
     }
     emit_end(o);
-    emit_int(o, "named_data_entries", p->named_data.len);
-    emit_int(o, "mutable_data_tables", p->mutable_segs.len);
-    emit_int(o, "inline_delegate_blobs", p->delegate_data.len);
+    emit_int(o, "named_data_entries", pi->named_data_entries);
+    emit_int(o, "mutable_data_tables", pi->mutable_data_tables);
+    emit_int(o, "inline_delegate_blobs", pi->inline_delegate_blobs);
     emit_end(o);
 }
 
@@ -187,14 +208,19 @@ int cmd_info(int argc, char **argv) {
         fprintf(stderr, "petite info: %s\n", petite_last_error());
         return 1;
     }
+    petite_program_info pi = {.struct_size = sizeof pi};
+    petite_program_describe(p, &pi);
     emit o;
     emit_init(&o, stdout, json);
     emit_obj(&o, NULL);
     emit_str(&o, "file", path);
-    emit_int(&o, "size", (long long)p->size);
-    emit_format(&o, p);
+    emit_int(&o, "size", (long long)pi.file_size);
+    emit_format(&o, p, &pi);
     emit_arr(&o, "methods");
-    for (uint32_t i = 0; i < p->nplans; i++) emit_method(&o, p, i);
+    for (size_t i = 0; i < pi.num_methods; i++) {
+        const char *name;
+        if (petite_program_method_name(p, i, &name) == PETITE_OK) emit_method(&o, p, name);
+    }
     emit_end(&o);
     emit_end(&o);
     petite_program_close(p);

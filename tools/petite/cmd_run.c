@@ -4,53 +4,44 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/dtype.h"
 #include "npy.h"
-#include "runtime/method.h"
+#include "petite/petite.h"
+#include "util.h"
 
 #define MAX_INPUTS 64
-
-/* Deterministic fill: a fixed LCG; floats in [-1, 1), integers in [0, 10), bools alternate. */
-static void fill(void *data, int32_t dtype, int64_t n, uint32_t seed) {
-    uint32_t x = seed * 2654435761u + 12345u;
-    for (int64_t i = 0; i < n; i++) {
-        x = x * 1664525u + 1013904223u;
-        double u = (double)(x >> 8) / 16777216.0;
-        if (pt_dtype_is_float(dtype)) pt_store_f64(data, dtype, i, 2.0 * u - 1.0);
-        else if (dtype == PETITE_BOOL) pt_store_i64(data, dtype, i, i & 1);
-        else pt_store_i64(data, dtype, i, (int64_t)(u * 10));
-    }
-}
 
 static void print_tensor(size_t i, const petite_io_info *info, const void *data) {
     char shape[200];
     int64_t numel = 1;
     for (int32_t d = 0; d < info->rank; d++) numel *= info->sizes[d];
     printf("output %zu: %s %s", i, petite_dtype_name(info->dtype),
-           pt_shape_str(info->sizes, info->rank, shape, sizeof shape));
+           util_shape(info->sizes, info->rank, shape, sizeof shape));
     printf(" =");
     int64_t show = numel < 8 ? numel : 8;
     for (int64_t k = 0; k < show; k++) {
-        if (pt_dtype_is_float(info->dtype)) printf(" %.6g", pt_load_f64(data, info->dtype, k));
-        else printf(" %lld", (long long)pt_load_i64(data, info->dtype, k));
+        if (util_is_float(info->dtype)) printf(" %.6g", util_load(data, info->dtype, k));
+        else printf(" %lld", (long long)util_load(data, info->dtype, k));
     }
     if (numel > show) printf(" ... (%lld values)", (long long)numel);
-    if (numel > 1 && pt_dtype_is_arith(info->dtype)) {
+    if (numel > 1 && util_is_number(info->dtype)) {
         int64_t best = 0;
         for (int64_t k = 1; k < numel; k++)
-            if (pt_load_f64(data, info->dtype, k) > pt_load_f64(data, info->dtype, best)) best = k;
+            if (util_load(data, info->dtype, k) > util_load(data, info->dtype, best)) best = k;
         printf("  [argmax %lld]", (long long)best);
     }
     printf("\n");
 }
 
-static int set_scalar(petite_method *m, size_t i, const char *spec, const pt_value *traced) {
+static int set_scalar(petite_method *m, size_t i, const char *spec, int32_t kind) {
     petite_status s;
     if (!spec) { /* the traced value */
-        switch (traced->kind) {
-        case PETITE_KIND_INT: s = petite_method_set_input_int(m, i, traced->u.i); break;
-        case PETITE_KIND_DOUBLE: s = petite_method_set_input_double(m, i, traced->u.d); break;
-        case PETITE_KIND_BOOL: s = petite_method_set_input_bool(m, i, traced->u.b); break;
+        int64_t iv = 0;
+        double dv = 0;
+        petite_method_input_scalar(m, i, &iv, &dv);
+        switch (kind) {
+        case PETITE_KIND_INT: s = petite_method_set_input_int(m, i, iv); break;
+        case PETITE_KIND_DOUBLE: s = petite_method_set_input_double(m, i, dv); break;
+        case PETITE_KIND_BOOL: s = petite_method_set_input_bool(m, i, (int32_t)iv); break;
         default: return 0;
         }
     } else if (strncmp(spec, "int:", 4) == 0) {
@@ -106,7 +97,7 @@ int cmd_run(int argc, char **argv) {
             fprintf(stderr, "petite run: %s\n", petite_program_errmsg(p));
             goto done;
         }
-    if (!method) method = pt_program_find_plan(p, "forward") >= 0 ? "forward" : p->plan_names[0];
+    if (!method) method = cli_default_method(p);
     if (petite_method_load(p, method, &m) != PETITE_OK) {
         fprintf(stderr, "petite run: %s\n", petite_program_errmsg(p));
         goto done;
@@ -124,7 +115,7 @@ int cmd_run(int argc, char **argv) {
         petite_io_info info;
         petite_method_io_info(m, PETITE_INPUT, i, &info);
         if (info.kind != PETITE_KIND_TENSOR) {
-            if (set_scalar(m, i, ninputs ? inputs[i] : NULL, &m->values[m->inputs[i]])) goto done;
+            if (set_scalar(m, i, ninputs ? inputs[i] : NULL, info.kind)) goto done;
             continue;
         }
         petite_status s;
@@ -141,7 +132,7 @@ int cmd_run(int argc, char **argv) {
             size_t nbytes = (size_t)info.nbytes;
             fills[i] = calloc(1, nbytes ? nbytes : 1);
             if (!fills[i]) goto done;
-            fill(fills[i], info.dtype, (int64_t)(nbytes / petite_dtype_size(info.dtype)), (uint32_t)i);
+            util_fill(fills[i], info.dtype, (int64_t)(nbytes / petite_dtype_size(info.dtype)), (uint32_t)i);
             s = petite_method_set_input(m, i, info.dtype, info.rank, info.sizes, fills[i], nbytes,
                                         PETITE_COPY);
             free(fills[i]);

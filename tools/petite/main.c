@@ -2,7 +2,8 @@
  *
  *   petite info model.pte [--json]
  *   petite run  model.pte [--method NAME] [--input FILE|int:N|double:X|bool:B ...]
- *                         [--data FILE.ptd] [--output-dir DIR]
+ *                         [--data FILE.ptd] [--output-dir DIR] [--threads N]
+ *   petite bench model.pte [--method NAME] [--threads N] [--isa I] [--warmup W] [--runs R] [--per-op] [--json]
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,10 @@ static void usage(FILE *f) {
             "      run a method (default: forward, else the first) on .npy inputs; without\n"
             "      --input, tensors are filled deterministically; outputs are printed and, with\n"
             "      --output-dir, saved as output_N.npy\n"
+            "  petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512]\n"
+            "                        [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n"
+            "      time load, the first run and steady-state runs (median/min/p90 wall, CPU per\n"
+            "      run); --per-op adds time per instruction and delegate node\n"
             "  petite version\n",
             petite_version());
 }
@@ -33,6 +38,7 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("petite %s\n", petite_version());
         return 0;

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "backends/xnnpack/xnn.h"
+#include "core/arena.h"
 #include "core/dtype.h"
 #include "format/fb.h"
-#include "runtime/program.h"
 
 enum { G_VERSION, G_XNODES, G_XVALUES, G_NUM_EXTERNS, G_INPUT_IDS, G_OUTPUT_IDS, G_CONSTANT_BUFFER,
        G_MEM_BUFFER_SIZES, G_CONSTANT_DATA };
@@ -15,27 +15,35 @@ enum { TV_DATATYPE, TV_NUM_DIMS, TV_DIMS, TV_CONSTANT_BUFFER_IDX, TV_EXTERNAL_ID
 enum { XV_TENSOR = 1, XV_QUANTIZED = 2 };
 enum { QP_PER_CHANNEL = 1, QP_PER_TENSOR, QP_PER_TOKEN, QP_PER_CHANNEL_GROUP };
 
-static const char *const node_names[XN_COUNT] = {
-    "none", "Add", "FullyConnected", "Softmax", "Sigmoid", "StaticTranspose", "Clamp", "Conv2d",
-    "Div", "StaticResizeBilinear2D", "StaticConstantPad", "AvgPooling2d", "Minimum",
-    "DepthwiseConv2d", "MaxPooling2d", "Multiply", "Subtract", "Floor", "Convert",
-    "GlobalAvgPooling2d", "StaticReshape", "ArgMaxPooling2d", "SquareRoot", "Ceiling", "Hardswish",
-    "LeakyReLU", "Maximum", "Negate", "Square", "ELU", "Abs", "PReLU", "Concatenate2",
-    "Concatenate3", "Concatenate4", "StaticSlice", "ScaledDotProductAttention",
-    "BatchMatrixMultiply", "Concatenate5", "ConvTranspose2d", "ReciprocalSquareRoot", "Log", "Gelu",
-    "Tanh", "Exp", "Sin", "Copy", "Cos"};
+/* the node table's field layouts (xnodes.def's fields column) */
+enum { F_N2X1 = 1, F_FC, F_N1X1, F_TRANSPOSE, F_CONV, F_RESIZE, F_PAD, F_POOL, F_RESHAPE, F_N1X1_PARAM, F_CAT,
+       F_SLICE, F_SDPA };
 
-const char *xnn_node_name(int type) { return type > 0 && type < XN_COUNT ? node_names[type] : "unknown"; }
+static const struct {
+    const char *name;
+    uint8_t fields, family;
+    int arg;
+} node_types[XN_COUNT] = {
+    [XN_NONE] = {"none", 0, XF_NONE, 0},
+#define XN(id, name, fields, family, arg) [id] = {#name, F_##fields, XF_##family, arg},
+#include "backends/xnnpack/xnodes.def"
+#undef XN
+};
 
-static size_t dtype_bits(int32_t dt) {
-    switch (dt) {
-    case XDT_FP32: case XDT_QINT32: case XDT_QCINT32: case XDT_INT32: case XDT_PFP32: return 32;
-    case XDT_FP16: case XDT_BF16: return 16;
-    case XDT_QINT8: case XDT_QUINT8: case XDT_QCINT8: case XDT_QDINT8: case XDT_QPINT8: return 8;
-    case XDT_QCINT4: case XDT_QBINT4: return 4;
-    default: return 0;
-    }
-}
+static const struct {
+    const char *name;
+    uint8_t bits, bytes;
+} dtypes[XDT_COUNT] = {
+#define XDT(id, name, bits, bytes) [id] = {#name, bits, bytes},
+#include "backends/xnnpack/xdatatypes.def"
+#undef XDT
+};
+
+const char *xnn_node_name(int type) { return type > 0 && type < XN_COUNT ? node_types[type].name : "unknown"; }
+int xnn_node_family(int type) { return type > 0 && type < XN_COUNT ? node_types[type].family : XF_NONE; }
+int xnn_node_arg(int type) { return type > 0 && type < XN_COUNT ? node_types[type].arg : 0; }
+size_t xnn_dtype_bits(int32_t dt) { return dt > 0 && dt < XDT_COUNT ? dtypes[dt].bits : 0; }
+size_t xnn_dtype_bytes(int32_t dt) { return dt > 0 && dt < XDT_COUNT ? dtypes[dt].bytes : 0; }
 
 static petite_status constant_data(const pt_backend_init *in, const fb_buf *b, const fb_table *root,
                                    bool has_header, const uint8_t *cbase, uint64_t csize, uint32_t idx,
@@ -65,7 +73,7 @@ static petite_status constant_data(const pt_backend_init *in, const fb_buf *b, c
         return s;
     if (key && klen) {
         const uint8_t *p;
-        s = pt_program_named(in->program, key, klen, &p, size, e);
+        s = in->named.get(in->named.owner, key, klen, &p, size, e);
         if (s != PETITE_OK) return pt_prefix(e, "constant %u", idx);
         *ptr = p;
         return PETITE_OK;
@@ -109,7 +117,7 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
         (s = fb_u32(b, &tv, TV_ID_OUT, 0, id_out, e, "XNNTensorValue.id_out")))
         return s;
     v->dtype = (int16_t)dt;
-    if (!dtype_bits(v->dtype))
+    if (!xnn_dtype_bits(v->dtype))
         return pt_fail(e, PETITE_ERR_NOT_SUPPORTED, "XNNTensorValue.datatype %u is not supported", (unsigned)dt);
     if (ndims > XNN_MAX_DIMS || dims.len != ndims)
         return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "XNNTensorValue: %u dims (vector of %u, max %d)", ndims,
@@ -205,12 +213,12 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
     if (cidx) {
         uint64_t size;
         if ((s = constant_data(in, b, root, has_header, cbase, csize, cidx, &v->constant, &size, e))) return s;
-        uint64_t need = (numel * dtype_bits(v->dtype) + 7) / 8;
-        if (dtype_bits(v->dtype) == 4 && ndims == 2) need = (uint64_t)v->dims[0] * ((v->dims[1] + 1) / 2);
+        uint64_t need = (numel * xnn_dtype_bits(v->dtype) + 7) / 8;
+        if (xnn_dtype_bits(v->dtype) == 4 && ndims == 2) need = (uint64_t)v->dims[0] * ((v->dims[1] + 1) / 2);
         if (size < need)
             return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "constant %u holds %llu bytes, the value needs %llu", cidx,
                            (unsigned long long)size, (unsigned long long)need);
-        if ((uintptr_t)v->constant % (dtype_bits(v->dtype) >= 32 ? 4 : 1))
+        if ((uintptr_t)v->constant % (xnn_dtype_bits(v->dtype) >= 32 ? 4 : 1))
             return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "constant %u is not aligned", cidx);
         v->data = (void *)v->constant;
     }
@@ -267,32 +275,30 @@ static petite_status parse_node(const fb_buf *b, const fb_table *xn, xnn_node *n
     n->type = type;
     n->out_min = -__builtin_inff();
     n->out_max = __builtin_inff();
-    n->out2 = XNN_INVALID_ID;
     if (mm.pos &&
         ((s = fb_f32(b, &mm, 0, 0, &n->out_min, e, "OutputMinMax.output_min")) ||
          (s = fb_f32(b, &mm, 1, 0, &n->out_max, e, "OutputMinMax.output_max"))))
         return s;
     if (type == 0 || type >= XN_COUNT)
         return pt_fail(e, PETITE_ERR_NOT_SUPPORTED, "XNode type %u is unknown to petite", (unsigned)type);
-    if (!xnn_node_supported(type))
+    if (xnn_node_family(type) == XF_NONE)
         return pt_fail(e, PETITE_ERR_NOT_SUPPORTED, "XNNPACK node %s is not supported by petite yet",
                        xnn_node_name(type));
     static const unsigned f0[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
-    switch (type) {
-    case XN_ADD: case XN_DIV: case XN_MINIMUM: case XN_MULTIPLY: case XN_SUBTRACT: case XN_MAXIMUM:
-    case XN_PRELU: case XN_BATCH_MATRIX_MULTIPLY: {
+    switch (node_types[type].fields) {
+    case F_N2X1: {
         uint32_t v[4];
         if ((s = u32s(b, &t, f0, v, 4, e, "_XNNNode2x1"))) return s;
         n->in[0] = v[0], n->in[1] = v[1], n->nin = 2, n->out = v[2], n->flags = v[3];
         return PETITE_OK;
     }
-    case XN_FULLY_CONNECTED: {
+    case F_FC: {
         uint32_t v[5];
         if ((s = u32s(b, &t, f0, v, 5, e, "XNNFullyConnected"))) return s;
         n->in[0] = v[0], n->in[1] = v[1], n->in[2] = v[2], n->nin = 3, n->out = v[3], n->flags = v[4];
         return PETITE_OK;
     }
-    case XN_CONV2D: case XN_DEPTHWISE_CONV2D: case XN_CONV_TRANSPOSE2D: {
+    case F_CONV: {
         uint32_t v[20];
         if ((s = u32s(b, &t, f0, v, 20, e, "_XNNNodeConv"))) return s;
         memcpy(n->p, v, 15 * sizeof *v);
@@ -300,7 +306,7 @@ static petite_status parse_node(const fb_buf *b, const fb_table *xn, xnn_node *n
         n->in[0] = v[15], n->in[1] = v[16], n->in[2] = v[17], n->nin = 3, n->out = v[18], n->flags = v[19];
         return PETITE_OK;
     }
-    case XN_AVG_POOLING2D: case XN_MAX_POOLING2D: {
+    case F_POOL: {
         uint32_t v[13];
         if ((s = u32s(b, &t, f0, v, 13, e, "_XNNPooling2D"))) return s;
         memcpy(n->p, v, 10 * sizeof *v);
@@ -308,16 +314,16 @@ static petite_status parse_node(const fb_buf *b, const fb_table *xn, xnn_node *n
         n->in[0] = v[10], n->nin = 1, n->out = v[11], n->flags = v[12];
         return PETITE_OK;
     }
-    case XN_STATIC_TRANSPOSE: case XN_STATIC_RESHAPE: {
+    case F_TRANSPOSE: case F_RESHAPE: {
         uint32_t v[5];
         static const unsigned ids[] = {0, 2, 3, 4};
         if ((s = u32s(b, &t, ids, v, 4, e, "XNNStatic")) ||
-            (s = id_list(b, &t, 1, &n->list1, &n->nlist, e, type == XN_STATIC_TRANSPOSE ? "perm" : "new_shape")))
+            (s = id_list(b, &t, 1, &n->list1, &n->nlist, e, type == XN_StaticTranspose ? "perm" : "new_shape")))
             return s;
         n->in[0] = v[1], n->nin = 1, n->out = v[2], n->flags = v[3];
         return PETITE_OK;
     }
-    case XN_STATIC_SLICE: {
+    case F_SLICE: {
         uint32_t v[4], n2;
         static const unsigned ids[] = {0, 3, 4, 5};
         if ((s = u32s(b, &t, ids, v, 4, e, "XNNStaticSlice")) ||
@@ -328,7 +334,7 @@ static petite_status parse_node(const fb_buf *b, const fb_table *xn, xnn_node *n
         n->in[0] = v[1], n->nin = 1, n->out = v[2], n->flags = v[3];
         return PETITE_OK;
     }
-    case XN_STATIC_CONSTANT_PAD: {
+    case F_PAD: {
         uint32_t v[3], n2;
         static const unsigned ids[] = {3, 4, 5};
         if ((s = u32s(b, &t, ids, v, 3, e, "XNNStaticConstantPad")) ||
@@ -340,16 +346,16 @@ static petite_status parse_node(const fb_buf *b, const fb_table *xn, xnn_node *n
         n->in[0] = v[0], n->nin = 1, n->out = v[1], n->flags = v[2];
         return PETITE_OK;
     }
-    case XN_CONCATENATE2: case XN_CONCATENATE3: case XN_CONCATENATE4: case XN_CONCATENATE5: {
+    case F_CAT: {
         uint32_t v[8];
         if ((s = u32s(b, &t, f0, v, 8, e, "_XNNCat"))) return s;
         n->p[0] = v[0];
-        n->nin = type == XN_CONCATENATE5 ? 5 : (uint32_t)(type - XN_CONCATENATE2 + 2);
+        n->nin = (uint32_t)xnn_node_arg(type);
         n->in[0] = v[1], n->in[1] = v[2], n->in[2] = v[3], n->in[3] = v[4], n->in[4] = v[7];
         n->out = v[5], n->flags = v[6];
         return PETITE_OK;
     }
-    case XN_LEAKY_RELU: case XN_ELU: {
+    case F_N1X1_PARAM: {
         uint32_t v[3];
         static const unsigned ids[] = {1, 2, 3};
         if ((s = fb_f32(b, &t, 0, 0, &n->fparam, e, "slope/alpha")) || (s = u32s(b, &t, ids, v, 3, e, "node")))
@@ -357,7 +363,7 @@ static petite_status parse_node(const fb_buf *b, const fb_table *xn, xnn_node *n
         n->in[0] = v[0], n->nin = 1, n->out = v[1], n->flags = v[2];
         return PETITE_OK;
     }
-    case XN_STATIC_RESIZE_BILINEAR2D: {
+    case F_RESIZE: {
         uint32_t v[5];
         if ((s = u32s(b, &t, f0, v, 5, e, "XNNStaticResizeBilinear2D"))) return s;
         n->p[0] = v[0], n->p[1] = v[1], n->in[0] = v[2], n->nin = 1, n->out = v[3], n->flags = v[4];
@@ -376,19 +382,18 @@ void xnn_free(xnn_graph *g) {
     if (!g) return;
     for (uint32_t i = 0; i < g->nvalues; i++) {
         free(g->values[i].owned_scales);
-        free(g->values[i].buf);
         free(g->values[i].wide);
     }
     for (uint32_t i = 0; i < g->nnodes; i++) {
         free((void *)g->nodes[i].list1);
         free((void *)g->nodes[i].list2);
-        free(g->nodes[i].packed);
+        free(g->nodes[i].rq_scales);
+        pt_aligned_free(g->nodes[i].owned_packed);
     }
     free(g->values);
     free(g->nodes);
-    free(g->input_ids);
-    free(g->output_ids);
     free(g->extern_value);
+    pt_aligned_free(g->arena);
     free(g);
 }
 
@@ -470,8 +475,7 @@ petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e) {
         }
         bool ok = n->out < g->nvalues && !g->values[n->out].constant;
         for (uint32_t k = 0; k < n->nin; k++) {
-            bool optional = (n->type == XN_FULLY_CONNECTED || n->type == XN_CONV2D || n->type == XN_DEPTHWISE_CONV2D ||
-                             n->type == XN_CONV_TRANSPOSE2D) && k == 2;
+            bool optional = (node_types[n->type].fields == F_FC || node_types[n->type].fields == F_CONV) && k == 2;
             if (optional && n->in[k] == XNN_INVALID_ID) continue;
             ok = ok && n->in[k] < g->nvalues;
         }

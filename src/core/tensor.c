@@ -1,4 +1,4 @@
-#include "runtime/value.h"
+#include "core/tensor.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-/* value.h — runtime values (EValues) and tensors, as kernels and the method see them. */
-#ifndef PETITE_RUNTIME_VALUE_H
-#define PETITE_RUNTIME_VALUE_H
+/* tensor.h — values (EValues) and tensors: what the runtime, the kernels and the backends share. */
+#ifndef PETITE_CORE_TENSOR_H
+#define PETITE_CORE_TENSOR_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,10 +10,10 @@
 
 /* Where a tensor's bytes live. */
 enum {
-    PT_STORE_NONE = 0,     /* no data (empty tensor, or inspect-only load) */
-    PT_STORE_CONSTANT,     /* read-only, in the program file (or an attached .ptd) */
-    PT_STORE_PLANNED,      /* in one of the method's planned buffers */
-    PT_STORE_UNPLANNED     /* neither: the method owns a buffer (or a caller's zero-copy input) */
+    PT_STORE_NONE = PETITE_STORAGE_NONE,           /* no data (empty tensor, or inspect-only load) */
+    PT_STORE_CONSTANT = PETITE_STORAGE_CONSTANT,   /* read-only, in the program file (or a .ptd) */
+    PT_STORE_PLANNED = PETITE_STORAGE_PLANNED,     /* in one of the method's planned buffers */
+    PT_STORE_UNPLANNED = PETITE_STORAGE_UNPLANNED  /* the method owns a buffer (or a caller's zero-copy input) */
 };
 
 struct petite_tensor {
@@ -49,10 +49,6 @@ struct petite_value {
     } u;
 };
 typedef struct petite_value pt_value;
-
-struct petite_kernel_ctx {
-    pt_err *err;
-};
 
 /* strides from dim_order (elements), numel; returns false on overflow. */
 bool pt_tensor_update_layout(pt_tensor *t);

@@ -1,0 +1,312 @@
+/* compute.h — the compute layer: plain functions on pointers, shapes and strides, named by
+ * operation, layout and dtype (gemm_f32, conv2d_f32 in NHWC or NCHW, dwconv, pool2d, vunary,
+ * vbinary, softmax, requantization). It knows nothing of values, programs or delegates: the
+ * portable operators (src/kernels), the XNNPACK delegate (src/backends/xnnpack) and the cortex_m
+ * operators are thin adapters onto it.
+ *
+ * Shape of an operation: a descriptor (sizes, strides, parameters) filled once; constants packed
+ * once by a *_pack function into memory the caller owns (the runtime shares it across method
+ * instances and threads); *_scratch says how many bytes of per-thread scratch a run needs; *_run
+ * computes, never allocates and never fails (callers validate shapes when they fill the
+ * descriptor).
+ *
+ * Every function computes the same numbers whatever the thread count: work is split over output
+ * tiles only, never over a reduction. Microkernels (src/compute/ukernels_*.c) are chosen by ISA
+ * through pc_uk(isa); the scalar table always exists. */
+#ifndef PETITE_COMPUTE_H
+#define PETITE_COMPUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- ISA ------------------------------------------------------------------------------------ */
+
+typedef enum pc_isa {
+    PC_ISA_SCALAR = 0, /* portable C: always there */
+    PC_ISA_AVX2 = 1,   /* x86-64 AVX2 + FMA */
+    PC_ISA_AVX512 = 2, /* x86-64 AVX-512 F/BW/DQ/VL */
+    PC_ISA_COUNT
+} pc_isa;
+
+/* The best ISA this CPU runs, capped by the environment variable PETITE_ISA (scalar, avx2,
+ * avx512) when it names one the CPU has. Detected once. */
+pc_isa pc_isa_default(void);
+bool pc_isa_supported(pc_isa isa); /* the CPU and this build can run it */
+const char *pc_isa_name(pc_isa isa);
+/* "scalar" / "avx2" / "avx512" -> isa; false if unknown */
+bool pc_isa_parse(const char *name, pc_isa *isa);
+
+/* ---- execution context ------------------------------------------------------------------------ */
+
+typedef struct pc_pool pc_pool;
+/* A pool that runs tasks on `threads` threads: the caller plus threads - 1 workers. NULL if
+ * threads < 2 or the workers cannot start (then everything runs on the caller's thread). */
+pc_pool *pc_pool_create(int threads);
+void pc_pool_destroy(pc_pool *p);
+int pc_pool_threads(const pc_pool *p); /* 1 for NULL */
+
+typedef struct pc_ctx {
+    pc_pool *pool;             /* NULL: the caller's thread only */
+    uint8_t *scratch;          /* pc_ctx_threads() slices of scratch_size bytes, 64-byte aligned */
+    size_t scratch_size;       /* per thread */
+    pc_isa isa;
+} pc_ctx;
+
+static inline int pc_ctx_threads(const pc_ctx *c) { return pc_pool_threads(c->pool); }
+static inline void *pc_scratch(const pc_ctx *c, size_t thread) {
+    return c->scratch + thread * c->scratch_size;
+}
+/* Run fn(arg, task, thread) for task in [0, ntasks) on the context's threads; returns when all
+ * are done. thread is in [0, threads) and names the scratch slice the task may use. */
+typedef void (*pc_task_fn)(void *arg, size_t task, size_t thread);
+void pc_parallel(const pc_ctx *c, size_t ntasks, pc_task_fn fn, void *arg);
+
+/* Round up to a multiple of 64 bytes: scratch slices are carved with it. */
+static inline size_t pc_align64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+/* ---- microkernel table (one per ISA) ---------------------------------------------------------- */
+
+/* C[mr x nr] (= or +=) alpha * A[mr x kc] * W + bias, clamped to [lo, hi].
+ * A: mr rows at a, a + lda, ...; W: a packed panel of kc rows of NR floats (NR = table's gemm_nr);
+ * C: rows at c, c + ldc; only the first nr <= NR columns are stored. accumulate: add to C.
+ * bias_n: nr per-column values (or NULL); bias_m: mr per-row values (or NULL). */
+typedef void (*pc_gemm_f32_uk)(size_t mr, size_t nr, size_t kc, const float *a, size_t lda,
+                               const float *w, float *c, size_t ldc, const float *bias_n,
+                               const float *bias_m, float alpha, int accumulate, float lo, float hi);
+
+typedef struct pc_ukernels {
+    pc_isa isa;
+    uint32_t gemm_mr, gemm_nr;     /* register tile of gemm_f32 */
+    pc_gemm_f32_uk gemm_f32;
+    /* y[i] = clamp(op(x[i])); x == y allowed */
+    void (*vunary_f32)(int op, size_t n, const float *x, float *y, const void *params);
+    /* y[i] = clamp(op(a[i * ainc], b[i * binc])), ainc and binc 0 or 1; y may alias a or b */
+    void (*vbinary_f32)(int op, size_t n, const float *a, size_t ainc, const float *b, size_t binc,
+                        float *y, const void *params);
+    /* one NHWC depthwise output pixel: y[c] = clamp(bias[c] + sum_t in[t][c] * w[t * C + c]) */
+    void (*dwconv_f32)(size_t C, size_t taps, const float *const *in, const float *w,
+                       const float *bias, float *y, float lo, float hi);
+    /* one NCHW depthwise output row over padded input rows (rows[kh] = row ih, at column -pl) */
+    void (*dwconv_chw_f32_row)(size_t OW, size_t KH, size_t KW, size_t sw, size_t dw,
+                               const float *const *rows, const float *w, float bias, float *y,
+                               float lo, float hi);
+    void (*softmax_f32_row)(size_t n, const float *x, float *y, int take_log);
+    void (*affine_f32)(size_t n, const float *x, float scale, float shift, float *y);
+} pc_ukernels;
+
+/* The table for `isa` (the scalar one if this build or CPU lacks it). */
+const pc_ukernels *pc_uk(pc_isa isa);
+
+/* ---- GEMM ------------------------------------------------------------------------------------- */
+
+typedef struct pc_gemm_epi {
+    const float *bias_n;  /* [N] added per column, or NULL */
+    const float *bias_m;  /* [M] added per row, or NULL */
+    float alpha;          /* product scale (1 for plain GEMM) */
+    int accumulate;       /* C += ... instead of C = ... */
+    float lo, hi;         /* output clamp (-INFINITY, INFINITY for none) */
+} pc_gemm_epi;
+
+/* Floats of packed B for a K x N matrix (panels of NR columns, zero-padded). */
+size_t pc_gemm_f32_packed_floats(pc_isa isa, size_t K, size_t N);
+/* Pack B: element (k, n) is B[k * ldk + n * ldn] (ldk = N, ldn = 1 for row-major [K, N];
+ * ldk = 1, ldn = K for a [N, K] matrix used transposed). */
+void pc_gemm_f32_pack(pc_isa isa, size_t K, size_t N, const float *B, size_t ldk, size_t ldn,
+                      float *packed);
+/* C[M, N] = epi(A[M, K] * B) with B packed by pc_gemm_f32_pack for c->isa. */
+void pc_gemm_f32(const pc_ctx *c, size_t M, size_t N, size_t K, const float *A, size_t lda,
+                 const float *packed, float *C, size_t ldc, const pc_gemm_epi *epi);
+/* Scratch a pc_gemm_f32_any run needs per thread. */
+size_t pc_gemm_f32_any_scratch(pc_isa isa, size_t K, size_t N);
+/* The same with B unpacked (element (k, n) at B[k * ldk + n * ldn]): packs slices into scratch. */
+void pc_gemm_f32_any(const pc_ctx *c, size_t M, size_t N, size_t K, const float *A, size_t lda,
+                     const float *B, size_t ldk, size_t ldn, float *C, size_t ldc,
+                     const pc_gemm_epi *epi);
+
+/* ---- 2-D convolution, float32 ------------------------------------------------------------------ */
+
+typedef enum { PC_NHWC = 0, PC_NCHW = 1 } pc_layout;
+typedef enum { PC_CONV_GEMM, PC_CONV_IM2COL, PC_CONV_DW, PC_CONV_TRANSPOSED } pc_conv_kind;
+
+typedef struct pc_conv2d {
+    /* filled by the caller */
+    pc_layout layout;                   /* of input and output, contiguous */
+    int64_t N, H, W, C, OC, OH, OW;
+    int64_t KH, KW, sh, sw, dh, dw, pt, pl; /* padding top / left (bottom / right follow from OH, OW) */
+    int64_t groups;
+    int transposed;                     /* NCHW transposed convolution (reference loops) */
+    float lo, hi;                       /* fused output clamp */
+    /* filled by pc_conv2d_f32_setup */
+    pc_conv_kind kind;
+    pc_isa isa;
+} pc_conv2d;
+
+/* Weight element (o, i, kh, kw) at w[o * so + i * si + kh * skh + kw * skw] (i within the group;
+ * for depthwise i = 0 and o = channel * multiplier + m). For transposed, o and i are the
+ * weight's first two dims as stored ([C, OC/groups, KH, KW]). */
+typedef struct pc_weights {
+    const float *w;
+    int64_t so, si, skh, skw;
+    const float *bias;                  /* [OC] or NULL */
+} pc_weights;
+
+/* Choose the algorithm for c->isa; call once after filling the descriptor. */
+void pc_conv2d_f32_setup(pc_conv2d *d, pc_isa isa);
+size_t pc_conv2d_f32_packed_floats(const pc_conv2d *d);
+void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *w, float *packed);
+size_t pc_conv2d_f32_scratch(const pc_conv2d *d);
+/* y = conv(x); x and y contiguous in d->layout. The spatial sizes (N, H, W, OH, OW) may be
+ * changed between runs (dynamic shapes) as long as the scratch suffices: re-run setup's checks
+ * through pc_conv2d_f32_scratch. */
+void pc_conv2d_f32_run(const pc_ctx *c, const pc_conv2d *d, const float *packed, const float *x,
+                       float *y);
+
+/* ---- 2-D convolution and fully connected, int8 (reference loops) ------------------------------- */
+
+typedef enum { PC_REQ_FP32, PC_REQ_CMSIS } pc_requant_kind;
+
+/* How an int32 accumulator becomes an int8 output, per output channel (or one for all). */
+typedef struct pc_requant {
+    pc_requant_kind kind;
+    const float *scale;     /* PC_REQ_FP32: acc * scale[oc], round half to even */
+    const int32_t *mult;    /* PC_REQ_CMSIS: doubling high multiply by mult[oc], then */
+    const int32_t *shift;   /*   shift[oc] (left if > 0, rounding right if < 0) */
+    int per_channel;        /* index the arrays by output channel (else element 0) */
+    int32_t zero_point;     /* added after scaling */
+    int32_t lo, hi;         /* final clamp */
+} pc_requant;
+
+/* XNNPACK-style fp32 requantization: round(acc * scale) + zp, clamped; NaN/overflow saturate. */
+static inline int32_t pc_requant_fp32(int64_t acc, float scale, int32_t zp, int32_t lo, int32_t hi) {
+    float f = (float)acc * scale;
+    if (!(f > -2e9f && f < 2e9f)) return f > 0 ? hi : lo;
+    int64_t q = (int64_t)__builtin_lrintf(f) + zp;
+    return q < lo ? lo : (q > hi ? hi : (int32_t)q);
+}
+/* CMSIS-NN requantization (arm_nn_requantize): saturating doubling high multiply, rounding shift. */
+int32_t pc_requant_cmsis(int64_t acc, int32_t mult, int32_t shift);
+static inline int32_t pc_requantize(const pc_requant *r, int64_t acc, int64_t oc) {
+    int64_t i = r->per_channel ? oc : 0;
+    int64_t q = r->kind == PC_REQ_FP32 ? pc_requant_fp32(acc, r->scale[i], 0, INT32_MIN, INT32_MAX)
+                                       : pc_requant_cmsis(acc, r->mult[i], r->shift[i]);
+    q += r->zero_point;
+    return q < r->lo ? r->lo : (q > r->hi ? r->hi : (int32_t)q);
+}
+
+typedef struct pc_conv2d_s8 {
+    int64_t N, H, W, C, OC, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl, groups;
+    int depthwise;                      /* filter [1, KH, KW, OC]: oc reads input channel oc / (OC / C) */
+    int64_t xs[4], ys[4];               /* element strides of x and y for (n, h, w, c) */
+    int64_t ws[4];                      /* filter strides for (oc, kh, kw, ic) (depthwise: ic unused) */
+    int32_t x_zero_point, w_zero_point; /* subtracted from inputs and weights */
+    int x_unsigned, y_unsigned;         /* uint8 data instead of int8 */
+} pc_conv2d_s8;
+void pc_conv2d_s8_run(const pc_conv2d_s8 *d, const void *x, const int8_t *w, const int32_t *bias,
+                      const pc_requant *rq, void *y);
+
+/* y[m, n] = requant(sum_k (x[m, k] - xz) * (w(n, k) - wz) + bias[n]); w(n, k) at w[n * wsn + k * wsk]. */
+typedef struct pc_fc_s8 {
+    int64_t M, N, K, wsn, wsk;
+    int32_t x_zero_point, w_zero_point;
+    int x_unsigned, y_unsigned;
+} pc_fc_s8;
+void pc_fc_s8_run(const pc_fc_s8 *d, const void *x, const int8_t *w, const int32_t *bias,
+                  const pc_requant *rq, void *y);
+
+/* ---- pooling ------------------------------------------------------------------------------------- */
+
+typedef enum { PC_POOL_MAX, PC_POOL_AVG, PC_POOL_ADAPTIVE_AVG } pc_pool_kind;
+
+typedef struct pc_pool2d {
+    pc_pool_kind kind;
+    int64_t N, H, W, C, OH, OW;
+    int64_t KH, KW, sh, sw, dh, dw, pt, pl; /* window (max/avg); adaptive windows follow the sizes */
+    int count_include_pad;              /* avg: divide by the window clipped to the padded input */
+    int64_t divisor;                    /* avg: fixed divisor (0: none) */
+    int64_t pb, pr;                     /* avg with count_include_pad: padding bottom / right */
+    float lo, hi;                       /* fused output clamp */
+    int64_t xs[4], ys[4];               /* element strides for (n, h, w, c) */
+} pc_pool2d;
+/* indices (max only, may be NULL): h * W + w of each maximum, strided like y. */
+void pc_pool2d_f32(const pc_pool2d *d, const float *x, float *y, int64_t *indices);
+/* int8 average pooling with CMSIS-NN rounding (arm_avgpool_s8): the in-bounds elements' sum divided
+ * by their count, rounded half away from zero, clamped to [lo, hi] (as int). */
+void pc_avgpool2d_s8(const pc_pool2d *d, const int8_t *x, int8_t *y, int32_t lo, int32_t hi);
+
+/* ---- element-wise ------------------------------------------------------------------------------- */
+
+typedef enum {
+    PC_U_COPY, PC_U_RELU, PC_U_CLAMP, PC_U_SIGMOID, PC_U_TANH, PC_U_EXP, PC_U_LOG, PC_U_SQRT,
+    PC_U_RSQRT, PC_U_NEG, PC_U_ABS, PC_U_SIN, PC_U_COS, PC_U_ERF, PC_U_RECIPROCAL, PC_U_FLOOR,
+    PC_U_CEIL, PC_U_ROUND, PC_U_GELU, PC_U_GELU_TANH, PC_U_LEAKY_RELU, PC_U_ELU, PC_U_LOG1P,
+    PC_U_EXPM1, PC_U_HARDSWISH, PC_U_SQUARE, PC_U_COUNT
+} pc_unary_op;
+
+typedef struct pc_unary_params {
+    float lo, hi;                 /* PC_U_CLAMP bounds; also the output clamp of every op */
+    float slope;                  /* leaky relu */
+    float alpha, scale, input_scale; /* elu: x > 0 ? x * scale : alpha * scale * (exp(x * input_scale) - 1) */
+} pc_unary_params;
+/* Parameters with no clamp (lo = -inf, hi = inf) and neutral values. */
+pc_unary_params pc_unary_defaults(void);
+/* y[i] = clamp(op(x[i])), i < n; x == y allowed. */
+void pc_vunary_f32(const pc_ctx *c, pc_unary_op op, size_t n, const float *x, float *y,
+                   const pc_unary_params *p);
+/* The scalar definition every vector path is tested against. */
+float pc_unary_ref(pc_unary_op op, float x, const pc_unary_params *p);
+
+typedef enum {
+    PC_B_ADD, PC_B_SUB, PC_B_RSUB, PC_B_MUL, PC_B_DIV, PC_B_MIN, PC_B_MAX, PC_B_PRELU, PC_B_COUNT
+} pc_binary_op;
+
+typedef struct pc_binary_params {
+    float alpha;                  /* add / sub / rsub: a + alpha * b, a - alpha * b, b - alpha * a */
+    float lo, hi;                 /* output clamp */
+} pc_binary_params;
+pc_binary_params pc_binary_defaults(void);
+float pc_binary_ref(pc_binary_op op, float a, float b, const pc_binary_params *p);
+
+/* Broadcast-aware walk over `rank` dims: y[idx] = op(a[idx . sa], b[idx . sb]) with element strides
+ * (0 = broadcast). Contiguous inner runs go to the vector microkernel. */
+void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t *sizes,
+                   const float *a, const int64_t *sa, const float *b, const int64_t *sb, float *y,
+                   const int64_t *sy, const pc_binary_params *p);
+
+/* An N-d index walker keeping up to 3 element offsets in step with their strides. */
+#define PC_MAX_RANK 16
+typedef struct pc_iter {
+    int32_t rank;
+    int64_t sizes[PC_MAX_RANK];
+    int64_t strides[3][PC_MAX_RANK];
+    int64_t idx[PC_MAX_RANK];
+    int64_t off[3];
+} pc_iter;
+void pc_iter_init(pc_iter *it, int32_t rank, const int64_t *sizes);
+static inline void pc_iter_next(pc_iter *it, int nops) {
+    for (int32_t d = it->rank - 1; d >= 0; d--) {
+        if (++it->idx[d] < it->sizes[d]) {
+            for (int k = 0; k < nops; k++) it->off[k] += it->strides[k][d];
+            return;
+        }
+        it->idx[d] = 0;
+        for (int k = 0; k < nops; k++) it->off[k] -= it->strides[k][d] * (it->sizes[d] - 1);
+    }
+}
+
+/* ---- softmax, normalization ---------------------------------------------------------------------- */
+
+/* Softmax (or log-softmax) over each of `rows` rows of `len` contiguous floats; x == y allowed. */
+void pc_softmax_f32(const pc_ctx *c, size_t rows, size_t len, const float *x, float *y, int take_log,
+                    float lo, float hi);
+/* The same over one strided row (any dim of any layout). */
+void pc_softmax_f32_strided(size_t len, const float *x, int64_t xs, float *y, int64_t ys, int take_log);
+
+/* y = x * scale[c] + shift[c] over N x C planes of `inner` contiguous floats (batch norm). */
+void pc_channel_affine_f32(const pc_ctx *c, size_t N, size_t C, size_t inner, const float *x,
+                           const float *scale, const float *shift, float *y);
+/* Layer norm over `rows` rows of n floats; w, b may be NULL; mean / rstd (per row) may be NULL. */
+void pc_layer_norm_f32(size_t rows, size_t n, const float *x, const float *w, const float *b, float eps,
+                       float *y, float *mean, float *rstd);
+
+#endif

@@ -1,0 +1,384 @@
+/* conv2d.c — 2-D fp32 convolution, NHWC and NCHW, on the GEMM microkernels.
+ *
+ *   kind        NHWC (XNNPACK delegate)                    NCHW (portable operators)
+ *   GEMM        1x1/s1/p0: y[P, OC] = x[P, C] . Wp          per image: y[OC, HW] = W . x[C, HW]
+ *   IM2COL      rows of the receptive field into scratch,   column panels of the receptive field
+ *               then y[P, OC] = col . Wp (per group)        packed into scratch, y = W . col
+ *   DW          per pixel, vector over channels             per plane, vector over output columns
+ *   TRANSPOSED  -                                           reference loops
+ *
+ * Packed constants start with the bias (OC floats, zeros if none, padded to 16) followed by the
+ * weights in the kind's order. */
+#include <math.h>
+#include <string.h>
+
+#include "compute/compute.h"
+#include "compute/internal.h"
+
+#define IM2COL_ROWS_BYTES (256 * 1024)   /* NHWC: a block of im2col rows fits in L2 */
+#define IM2COL_COLS_BYTES (512 * 1024)   /* NCHW: a block of packed columns fits in L2 */
+
+static int64_t bias_floats(const pc_conv2d *d) { return (int64_t)pc_round_up((size_t)d->OC, 16); }
+static int64_t kdepth(const pc_conv2d *d) { return d->KH * d->KW * (d->C / d->groups); }
+
+void pc_conv2d_f32_setup(pc_conv2d *d, pc_isa isa) {
+    d->isa = isa;
+    if (d->transposed) d->kind = PC_CONV_TRANSPOSED;
+    else if (d->groups > 1 && d->groups == d->C && d->OC % d->C == 0 && (d->layout == PC_NCHW || d->OC == d->C))
+        d->kind = PC_CONV_DW;
+    else if (d->KH == 1 && d->KW == 1 && d->sh == 1 && d->sw == 1 && d->pt == 0 && d->pl == 0 && d->OH == d->H &&
+             d->OW == d->W && d->groups == 1)
+        d->kind = PC_CONV_GEMM;
+    else d->kind = PC_CONV_IM2COL;
+}
+
+size_t pc_conv2d_f32_packed_floats(const pc_conv2d *d) {
+    size_t b = (size_t)bias_floats(d), kk = (size_t)(d->KH * d->KW);
+    switch (d->kind) {
+    case PC_CONV_GEMM:
+    case PC_CONV_IM2COL:
+        if (d->layout == PC_NCHW) return b + (size_t)d->OC * (size_t)kdepth(d);
+        return b + (size_t)d->groups * pc_gemm_f32_packed_floats(d->isa, (size_t)kdepth(d), (size_t)(d->OC / d->groups));
+    case PC_CONV_DW: return b + (size_t)d->OC * kk;
+    case PC_CONV_TRANSPOSED: return b + (size_t)d->C * (size_t)(d->OC / d->groups) * kk;
+    }
+    return b;
+}
+
+void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed) {
+    const int64_t OC = d->OC, ocg = OC / d->groups, icg = d->C / d->groups, KH = d->KH, KW = d->KW;
+    float *w = packed + bias_floats(d);
+    for (int64_t o = 0; o < bias_floats(d); o++) packed[o] = o < OC && wt->bias ? wt->bias[o] : 0.0f;
+#define W_AT(o, i, kh, kw) wt->w[(o) * wt->so + (i) * wt->si + (kh) * wt->skh + (kw) * wt->skw]
+    switch (d->kind) {
+    case PC_CONV_GEMM:
+    case PC_CONV_IM2COL:
+        if (d->layout == PC_NCHW) { /* rows [OC][(i, kh, kw)] */
+            for (int64_t o = 0; o < OC; o++)
+                for (int64_t i = 0; i < icg; i++)
+                    for (int64_t kh = 0; kh < KH; kh++)
+                        for (int64_t kw = 0; kw < KW; kw++) *w++ = W_AT(o, i, kh, kw);
+        } else { /* per group, GEMM panels of B[(kh, kw, i)][o] */
+            const size_t nr = pc_uk(d->isa)->gemm_nr, K = (size_t)kdepth(d);
+            for (int64_t g = 0; g < d->groups; g++) {
+                float *dst = w + (size_t)g * pc_gemm_f32_packed_floats(d->isa, K, (size_t)ocg);
+                for (int64_t n0 = 0; n0 < ocg; n0 += (int64_t)nr)
+                    for (int64_t kh = 0; kh < KH; kh++)
+                        for (int64_t kw = 0; kw < KW; kw++)
+                            for (int64_t i = 0; i < icg; i++)
+                                for (size_t j = 0; j < nr; j++) {
+                                    int64_t o = n0 + (int64_t)j;
+                                    *dst++ = o < ocg ? W_AT(g * ocg + o, i, kh, kw) : 0.0f;
+                                }
+            }
+        }
+        break;
+    case PC_CONV_DW:
+        if (d->layout == PC_NCHW) { /* [OC][kh][kw] */
+            for (int64_t o = 0; o < OC; o++)
+                for (int64_t kh = 0; kh < KH; kh++)
+                    for (int64_t kw = 0; kw < KW; kw++) *w++ = W_AT(o, 0, kh, kw);
+        } else { /* [kh][kw][OC] */
+            for (int64_t kh = 0; kh < KH; kh++)
+                for (int64_t kw = 0; kw < KW; kw++)
+                    for (int64_t o = 0; o < OC; o++) *w++ = W_AT(o, 0, kh, kw);
+        }
+        break;
+    case PC_CONV_TRANSPOSED: /* [C][OC/groups][kh][kw] */
+        for (int64_t o = 0; o < d->C; o++)
+            for (int64_t i = 0; i < ocg; i++)
+                for (int64_t kh = 0; kh < KH; kh++)
+                    for (int64_t kw = 0; kw < KW; kw++) *w++ = W_AT(o, i, kh, kw);
+        break;
+    }
+#undef W_AT
+}
+
+/* rows of im2col per NHWC task */
+static size_t nhwc_rows(const pc_conv2d *d) {
+    const size_t mr = pc_uk(d->isa)->gemm_mr, K = (size_t)kdepth(d);
+    size_t rows = K ? IM2COL_ROWS_BYTES / (K * sizeof(float)) : 64;
+    rows = rows / mr * mr;
+    if (rows < mr) rows = mr;
+    return rows > 384 ? 384 : rows;
+}
+
+/* packed columns per NCHW task */
+static size_t nchw_cols(const pc_conv2d *d) {
+    const size_t nr = pc_uk(d->isa)->gemm_nr, K = (size_t)kdepth(d);
+    size_t cols = K ? IM2COL_COLS_BYTES / (K * sizeof(float)) : 64;
+    cols = cols / nr * nr;
+    if (cols < nr) cols = nr;
+    size_t all = pc_round_up((size_t)(d->OH * d->OW), nr);
+    return cols < all ? cols : all;
+}
+
+/* bottom / right padding the output size implies */
+static int64_t pad_after(int64_t in, int64_t out, int64_t k, int64_t s, int64_t dil, int64_t before) {
+    int64_t need = (out - 1) * s + (k - 1) * dil + 1 - in - before;
+    return need > 0 ? need : 0;
+}
+
+size_t pc_conv2d_f32_scratch(const pc_conv2d *d) {
+    switch (d->kind) {
+    case PC_CONV_GEMM:
+        return d->layout == PC_NCHW ? pc_gemm_f32_any_scratch(d->isa, (size_t)d->C, (size_t)(d->H * d->W)) : 0;
+    case PC_CONV_IM2COL:
+        if (d->layout == PC_NCHW) return pc_align64(nchw_cols(d) * (size_t)kdepth(d) * sizeof(float));
+        return pc_align64(nhwc_rows(d) * (size_t)kdepth(d) * sizeof(float));
+    case PC_CONV_DW:
+        if (d->layout == PC_NCHW) {
+            size_t ph = (size_t)(d->H + d->pt + pad_after(d->H, d->OH, d->KH, d->sh, d->dh, d->pt));
+            size_t pw = (size_t)(d->W + d->pl + pad_after(d->W, d->OW, d->KW, d->sw, d->dw, d->pl));
+            return pc_align64(ph * pw * sizeof(float)) + pc_align64((size_t)d->KH * sizeof(float *));
+        }
+        return pc_align64((size_t)d->C * sizeof(float)) + pc_align64((size_t)(d->KH * d->KW) * sizeof(float *));
+    case PC_CONV_TRANSPOSED: return 0;
+    }
+    return 0;
+}
+
+/* ---- NHWC im2col + GEMM ---- */
+
+typedef struct conv_job {
+    const pc_ctx *c;
+    const pc_conv2d *d;
+    const pc_ukernels *uk;
+    const float *packed, *x;
+    float *y;
+    size_t rows, cols, ntr, ntc, ntg; /* task grid */
+} conv_job;
+
+static void nhwc_im2col_task(void *arg, size_t t, size_t thread) {
+    const conv_job *j = arg;
+    const pc_conv2d *d = j->d;
+    const int64_t icg = d->C / d->groups, ocg = d->OC / d->groups, K = kdepth(d);
+    size_t tc = t % j->ntc, tg = (t / j->ntc) % j->ntg, tr = t / (j->ntc * j->ntg);
+    const size_t M = (size_t)(d->N * d->OH * d->OW), m0 = tr * j->rows, m = pc_min(j->rows, M - m0);
+    const size_t n0 = tc * j->cols, n = pc_min(j->cols, (size_t)ocg - n0);
+    const int64_t g = (int64_t)tg;
+    float *col = pc_scratch(j->c, thread);
+    for (size_t r = 0; r < m; r++) {
+        int64_t p = (int64_t)(m0 + r), ow = p % d->OW, oh = (p / d->OW) % d->OH, ni = p / (d->OW * d->OH);
+        float *dst = col + r * (size_t)K;
+        for (int64_t kh = 0; kh < d->KH; kh++) {
+            int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+            for (int64_t kw = 0; kw < d->KW; kw++, dst += icg) {
+                int64_t iw = ow * d->sw - d->pl + kw * d->dw;
+                if (ih < 0 || ih >= d->H || iw < 0 || iw >= d->W) memset(dst, 0, (size_t)icg * sizeof *dst);
+                else memcpy(dst, j->x + ((ni * d->H + ih) * d->W + iw) * d->C + g * icg, (size_t)icg * sizeof *dst);
+            }
+        }
+    }
+    const float *bias = j->packed;
+    const float *w = j->packed + bias_floats(d) + (size_t)g * pc_gemm_f32_packed_floats(d->isa, (size_t)K, (size_t)ocg);
+    pc_gemm_epi epi = {bias + g * ocg, NULL, 1.0f, 0, d->lo, d->hi};
+    pc_gemm_f32_tile(j->uk, m, n, (size_t)K, col, (size_t)K, w + n0 * (size_t)K, j->y + m0 * (size_t)d->OC + (size_t)(g * ocg) + n0,
+                     (size_t)d->OC, &epi, 0, n0);
+}
+
+/* ---- NCHW: W . im2col panels ---- */
+
+/* Pack columns [p0, p0 + n) of image x's receptive-field matrix (rows (ci, kh, kw) of the group)
+ * into panels of nr columns, zero-padded. */
+static void nchw_pack_cols(const pc_conv2d *d, size_t nr, const float *x, int64_t ci0, size_t p0, size_t n, float *dst) {
+    const int64_t icg = d->C / d->groups, K = kdepth(d), OW = d->OW;
+    for (size_t j0 = 0; j0 < n; j0 += nr) {
+        float *panel = dst + j0 * (size_t)K;
+        size_t w = pc_min(nr, n - j0);
+        /* runs of columns on one output row */
+        size_t j = 0;
+        while (j < nr) {
+            if (j >= w) { /* padding columns */
+                for (int64_t k = 0; k < K; k++)
+                    for (size_t jj = j; jj < nr; jj++) panel[(size_t)k * nr + jj] = 0.0f;
+                break;
+            }
+            size_t p = p0 + j0 + j;
+            int64_t oh = (int64_t)p / OW, ow0 = (int64_t)p % OW;
+            size_t run = pc_min(w - j, (size_t)(OW - ow0));
+            float *col = panel + j;
+            for (int64_t ci = 0; ci < icg; ci++) {
+                const float *plane = x + (ci0 + ci) * d->H * d->W;
+                for (int64_t kh = 0; kh < d->KH; kh++) {
+                    int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+                    const float *row = plane + ih * d->W;
+                    for (int64_t kw = 0; kw < d->KW; kw++, col += nr) {
+                        if (ih < 0 || ih >= d->H) {
+                            memset(col, 0, run * sizeof *col);
+                            continue;
+                        }
+                        int64_t off = kw * d->dw - d->pl;
+                        for (size_t r = 0; r < run; r++) {
+                            int64_t iw = (ow0 + (int64_t)r) * d->sw + off;
+                            col[r] = iw >= 0 && iw < d->W ? row[iw] : 0.0f;
+                        }
+                    }
+                }
+            }
+            j += run;
+        }
+    }
+}
+
+static void nchw_im2col_task(void *arg, size_t t, size_t thread) {
+    const conv_job *j = arg;
+    const pc_conv2d *d = j->d;
+    const int64_t icg = d->C / d->groups, ocg = d->OC / d->groups, K = kdepth(d);
+    const size_t P = (size_t)(d->OH * d->OW);
+    size_t tc = t % j->ntc, tg = (t / j->ntc) % j->ntg, ni = t / (j->ntc * j->ntg);
+    size_t p0 = tc * j->cols, n = pc_min(j->cols, P - p0);
+    int64_t g = (int64_t)tg;
+    float *panels = pc_scratch(j->c, thread);
+    const float *x = j->x + (int64_t)ni * d->C * d->H * d->W;
+    nchw_pack_cols(d, j->uk->gemm_nr, x, g * icg, p0, n, panels);
+    const float *bias = j->packed, *w = j->packed + bias_floats(d) + (size_t)(g * ocg * K);
+    pc_gemm_epi epi = {NULL, bias + g * ocg, 1.0f, 0, d->lo, d->hi};
+    float *y = j->y + ((int64_t)ni * d->OC + g * ocg) * (int64_t)P + (int64_t)p0;
+    pc_gemm_f32_tile(j->uk, (size_t)ocg, n, (size_t)K, w, (size_t)K, panels, y, P, &epi, 0, 0);
+}
+
+/* ---- depthwise ---- */
+
+static void dw_nhwc_task(void *arg, size_t t, size_t thread) {
+    const conv_job *j = arg;
+    const pc_conv2d *d = j->d;
+    const int64_t C = d->C, KK = d->KH * d->KW, ni = (int64_t)t / d->OH, oh = (int64_t)t % d->OH;
+    uint8_t *s = pc_scratch(j->c, thread);
+    float *zero = (float *)s;
+    const float **taps = (const float **)(s + pc_align64((size_t)C * sizeof(float)));
+    memset(zero, 0, (size_t)C * sizeof *zero);
+    const float *bias = j->packed, *w = j->packed + bias_floats(d);
+    float *y = j->y + ((ni * d->OH + oh) * d->OW) * C;
+    for (int64_t ow = 0; ow < d->OW; ow++, y += C) {
+        size_t k = 0;
+        for (int64_t kh = 0; kh < d->KH; kh++) {
+            int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+            for (int64_t kw = 0; kw < d->KW; kw++) {
+                int64_t iw = ow * d->sw - d->pl + kw * d->dw;
+                taps[k++] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : j->x + ((ni * d->H + ih) * d->W + iw) * C;
+            }
+        }
+        j->uk->dwconv_f32((size_t)C, (size_t)KK, taps, w, bias, y, d->lo, d->hi);
+    }
+}
+
+static void dw_nchw_task(void *arg, size_t t, size_t thread) {
+    const conv_job *j = arg;
+    const pc_conv2d *d = j->d;
+    const int64_t OC = d->OC, mult = OC / d->C, ni = (int64_t)t / OC, oc = (int64_t)t % OC;
+    const int64_t pb = pad_after(d->H, d->OH, d->KH, d->sh, d->dh, d->pt);
+    const int64_t pr = pad_after(d->W, d->OW, d->KW, d->sw, d->dw, d->pl);
+    const int64_t PH = d->H + d->pt + pb, PW = d->W + d->pl + pr;
+    uint8_t *s = pc_scratch(j->c, thread);
+    float *pad = (float *)s;
+    const float **rows = (const float **)(s + pc_align64((size_t)(PH * PW) * sizeof(float)));
+    const float *x = j->x + (ni * d->C + oc / mult) * d->H * d->W;
+    /* the zero-padded input plane */
+    memset(pad, 0, (size_t)(d->pt * PW) * sizeof *pad);
+    for (int64_t h = 0; h < d->H; h++) {
+        float *r = pad + (d->pt + h) * PW;
+        memset(r, 0, (size_t)d->pl * sizeof *r);
+        memcpy(r + d->pl, x + h * d->W, (size_t)d->W * sizeof *r);
+        memset(r + d->pl + d->W, 0, (size_t)pr * sizeof *r);
+    }
+    memset(pad + (d->pt + d->H) * PW, 0, (size_t)(pb * PW) * sizeof *pad);
+    const float *bias = j->packed, *w = j->packed + bias_floats(d) + oc * d->KH * d->KW;
+    float *y = j->y + (ni * OC + oc) * d->OH * d->OW;
+    for (int64_t oh = 0; oh < d->OH; oh++) {
+        for (int64_t kh = 0; kh < d->KH; kh++) rows[kh] = pad + (oh * d->sh + kh * d->dh) * PW;
+        j->uk->dwconv_chw_f32_row((size_t)d->OW, (size_t)d->KH, (size_t)d->KW, (size_t)d->sw, (size_t)d->dw, rows, w,
+                                  bias[oc], y + oh * d->OW, d->lo, d->hi);
+    }
+}
+
+/* ---- transposed (NCHW, reference loops) ---- */
+
+static void transposed(const pc_conv2d *d, const float *packed, const float *x, float *y) {
+    const int64_t icg = d->C / d->groups, ocg = d->OC / d->groups, KK = d->KH * d->KW;
+    const float *bias = packed, *w = packed + bias_floats(d);
+    for (int64_t n = 0; n < d->N; n++) {
+        for (int64_t o = 0; o < d->OC; o++) {
+            float *yp = y + (n * d->OC + o) * d->OH * d->OW;
+            for (int64_t i = 0; i < d->OH * d->OW; i++) yp[i] = bias[o];
+        }
+        for (int64_t g = 0; g < d->groups; g++)
+            for (int64_t ic = 0; ic < icg; ic++) {
+                const float *xp = x + (n * d->C + g * icg + ic) * d->H * d->W;
+                for (int64_t oc = 0; oc < ocg; oc++) {
+                    const float *wp = w + ((g * icg + ic) * ocg + oc) * KK;
+                    float *yp = y + (n * d->OC + g * ocg + oc) * d->OH * d->OW;
+                    for (int64_t ih = 0; ih < d->H; ih++)
+                        for (int64_t kh = 0; kh < d->KH; kh++) {
+                            int64_t oh = ih * d->sh - d->pt + kh * d->dh;
+                            if (oh < 0 || oh >= d->OH) continue;
+                            for (int64_t iw = 0; iw < d->W; iw++) {
+                                float xv = xp[ih * d->W + iw];
+                                for (int64_t kw = 0; kw < d->KW; kw++) {
+                                    int64_t ow = iw * d->sw - d->pl + kw * d->dw;
+                                    if (ow >= 0 && ow < d->OW) yp[oh * d->OW + ow] += xv * wp[kh * d->KW + kw];
+                                }
+                            }
+                        }
+                }
+            }
+    }
+    size_t total = (size_t)(d->N * d->OC * d->OH * d->OW);
+    if (d->lo > -INFINITY || d->hi < INFINITY)
+        for (size_t i = 0; i < total; i++) y[i] = y[i] < d->lo ? d->lo : (y[i] > d->hi ? d->hi : y[i]);
+}
+
+void pc_conv2d_f32_run(const pc_ctx *c, const pc_conv2d *d, const float *packed, const float *x, float *y) {
+    if (d->N == 0 || d->OC == 0 || d->OH == 0 || d->OW == 0) return;
+    conv_job j = {c, d, pc_uk(d->isa), packed, x, y, 0, 0, 1, 1, 1};
+    const int threads = pc_ctx_threads(c);
+    switch (d->kind) {
+    case PC_CONV_GEMM:
+        if (d->layout == PC_NHWC) {
+            pc_gemm_epi epi = {packed, NULL, 1.0f, 0, d->lo, d->hi};
+            pc_gemm_f32(c, (size_t)(d->N * d->H * d->W), (size_t)d->OC, (size_t)d->C, x, (size_t)d->C,
+                        packed + bias_floats(d), y, (size_t)d->OC, &epi);
+        } else {
+            pc_gemm_epi epi = {NULL, packed, 1.0f, 0, d->lo, d->hi};
+            size_t HW = (size_t)(d->H * d->W);
+            for (int64_t n = 0; n < d->N; n++)
+                pc_gemm_f32_any(c, (size_t)d->OC, HW, (size_t)d->C, packed + bias_floats(d), (size_t)d->C,
+                                x + (size_t)n * (size_t)d->C * HW, HW, 1, y + (size_t)n * (size_t)d->OC * HW, HW, &epi);
+        }
+        return;
+    case PC_CONV_IM2COL: {
+        j.ntg = (size_t)d->groups;
+        if (d->layout == PC_NHWC) {
+            const size_t M = (size_t)(d->N * d->OH * d->OW), ocg = (size_t)(d->OC / d->groups);
+            j.rows = nhwc_rows(d);
+            j.cols = pc_round_up(ocg, j.uk->gemm_nr);
+            j.ntr = (M + j.rows - 1) / j.rows;
+            /* few row blocks: split the channels too so every thread has work */
+            while (threads > 1 && j.ntr * j.ntg * ((ocg + j.cols - 1) / j.cols) < (size_t)threads * 3 && j.cols > j.uk->gemm_nr)
+                j.cols = pc_round_up(j.cols / 2, j.uk->gemm_nr);
+            while (threads > 1 && j.ntr * j.ntg * ((ocg + j.cols - 1) / j.cols) < (size_t)threads * 3 && j.rows > j.uk->gemm_mr) {
+                j.rows = pc_round_up(j.rows / 2, j.uk->gemm_mr);
+                j.ntr = (M + j.rows - 1) / j.rows;
+            }
+            j.ntc = (ocg + j.cols - 1) / j.cols;
+            pc_parallel(c, j.ntr * j.ntg * j.ntc, nhwc_im2col_task, &j);
+        } else {
+            const size_t P = (size_t)(d->OH * d->OW);
+            j.cols = nchw_cols(d);
+            while (threads > 1 && (size_t)d->N * j.ntg * ((P + j.cols - 1) / j.cols) < (size_t)threads * 3 &&
+                   j.cols > j.uk->gemm_nr)
+                j.cols = pc_round_up(j.cols / 2, j.uk->gemm_nr);
+            j.ntc = (P + j.cols - 1) / j.cols;
+            pc_parallel(c, (size_t)d->N * j.ntg * j.ntc, nchw_im2col_task, &j);
+        }
+        return;
+    }
+    case PC_CONV_DW:
+        if (d->layout == PC_NHWC) pc_parallel(c, (size_t)(d->N * d->OH), dw_nhwc_task, &j);
+        else pc_parallel(c, (size_t)(d->N * d->OC), dw_nchw_task, &j);
+        return;
+    case PC_CONV_TRANSPOSED:
+        transposed(d, packed, x, y);
+        return;
+    }
+}

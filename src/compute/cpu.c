@@ -1,0 +1,61 @@
+/* cpu.c — which ISA the microkernels use: detected once from the CPU (cpuid via the compiler's
+ * __builtin_cpu_supports), capped by PETITE_ISA=scalar|avx2|avx512. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compute/compute.h"
+#include "compute/ukernels.h"
+
+static const char *const names[PC_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+
+const char *pc_isa_name(pc_isa isa) { return (unsigned)isa < PC_ISA_COUNT ? names[isa] : "unknown"; }
+
+bool pc_isa_parse(const char *name, pc_isa *isa) {
+    for (int i = 0; i < PC_ISA_COUNT; i++)
+        if (name && strcmp(name, names[i]) == 0) {
+            *isa = (pc_isa)i;
+            return true;
+        }
+    return false;
+}
+
+bool pc_isa_supported(pc_isa isa) {
+    switch (isa) {
+    case PC_ISA_SCALAR: return true;
+#if defined(PC_HAVE_X86) && defined(__GNUC__)
+    case PC_ISA_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case PC_ISA_AVX512:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("fma");
+#endif
+    default: return false;
+    }
+}
+
+static atomic_int detected = -1; /* written once; every writer writes the same value */
+
+pc_isa pc_isa_default(void) {
+    int d = atomic_load_explicit(&detected, memory_order_acquire);
+    if (d >= 0) return (pc_isa)d;
+    pc_isa best = PC_ISA_SCALAR;
+    for (int i = PC_ISA_COUNT - 1; i > 0; i--)
+        if (pc_isa_supported((pc_isa)i)) {
+            best = (pc_isa)i;
+            break;
+        }
+    pc_isa cap;
+    if (pc_isa_parse(getenv("PETITE_ISA"), &cap) && cap < best) best = cap;
+    atomic_store_explicit(&detected, (int)best, memory_order_release);
+    return best;
+}
+
+const pc_ukernels *pc_uk(pc_isa isa) {
+#ifdef PC_HAVE_X86
+    if (isa == PC_ISA_AVX512 && pc_isa_supported(isa)) return &pc_uk_avx512;
+    if (isa == PC_ISA_AVX2 && pc_isa_supported(isa)) return &pc_uk_avx2;
+#endif
+    (void)isa;
+    return &pc_uk_scalar;
+}

@@ -1,0 +1,183 @@
+/* elementwise.c — unary and binary fp32 operations: the scalar definitions (the reference every
+ * vector path is tested against), contiguous runs on the ISA's microkernel, and one broadcast
+ * walker that cuts strided N-d operands into such runs. */
+#include <math.h>
+#include <string.h>
+
+#include "compute/compute.h"
+#include "compute/internal.h"
+
+#define CHUNK 16384 /* elements per task when a long run is split over threads */
+
+pc_unary_params pc_unary_defaults(void) {
+    pc_unary_params p = {-INFINITY, INFINITY, 0.01f, 1.0f, 1.0f, 1.0f};
+    return p;
+}
+
+float pc_unary_ref(pc_unary_op op, float x, const pc_unary_params *p) {
+    float y = x;
+    switch (op) {
+    case PC_U_COPY: case PC_U_CLAMP: case PC_U_COUNT: break;
+    case PC_U_RELU: y = x > 0 ? x : (x != x ? x : 0.0f); break;
+    case PC_U_SIGMOID: y = 1.0f / (1.0f + expf(-x)); break;
+    case PC_U_TANH: y = tanhf(x); break;
+    case PC_U_EXP: y = expf(x); break;
+    case PC_U_LOG: y = logf(x); break;
+    case PC_U_SQRT: y = sqrtf(x); break;
+    case PC_U_RSQRT: y = 1.0f / sqrtf(x); break;
+    case PC_U_NEG: y = -x; break;
+    case PC_U_ABS: y = fabsf(x); break;
+    case PC_U_SIN: y = sinf(x); break;
+    case PC_U_COS: y = cosf(x); break;
+    case PC_U_ERF: y = erff(x); break;
+    case PC_U_RECIPROCAL: y = 1.0f / x; break;
+    case PC_U_FLOOR: y = floorf(x); break;
+    case PC_U_CEIL: y = ceilf(x); break;
+    case PC_U_ROUND: y = nearbyintf(x); break;
+    case PC_U_GELU: y = 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); break;
+    case PC_U_GELU_TANH: y = 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x))); break;
+    case PC_U_LEAKY_RELU: y = x > 0 ? x : x * p->slope; break;
+    case PC_U_ELU: y = x > 0 ? x * p->scale : p->alpha * p->scale * (expf(x * p->input_scale) - 1.0f); break;
+    case PC_U_LOG1P: y = log1pf(x); break;
+    case PC_U_EXPM1: y = expm1f(x); break;
+    case PC_U_HARDSWISH: {
+        float t = x + 3.0f;
+        t = t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t);
+        y = x * t * (1.0f / 6.0f);
+        break;
+    }
+    case PC_U_SQUARE: y = x * x; break;
+    }
+    y = y < p->lo ? p->lo : y;
+    return y > p->hi ? p->hi : y;
+}
+
+typedef struct unary_job {
+    const pc_ukernels *uk;
+    int op;
+    size_t n;
+    const float *x;
+    float *y;
+    const pc_unary_params *p;
+} unary_job;
+
+static void unary_task(void *arg, size_t t, size_t thread) {
+    (void)thread;
+    const unary_job *j = arg;
+    size_t i = t * CHUNK;
+    j->uk->vunary_f32(j->op, pc_min(CHUNK, j->n - i), j->x + i, j->y + i, j->p);
+}
+
+void pc_vunary_f32(const pc_ctx *c, pc_unary_op op, size_t n, const float *x, float *y, const pc_unary_params *p) {
+    unary_job j = {pc_uk(c->isa), (int)op, n, x, y, p};
+    if (n <= CHUNK || pc_ctx_threads(c) < 2) j.uk->vunary_f32(j.op, n, x, y, p);
+    else pc_parallel(c, (n + CHUNK - 1) / CHUNK, unary_task, &j);
+}
+
+pc_binary_params pc_binary_defaults(void) {
+    pc_binary_params p = {1.0f, -INFINITY, INFINITY};
+    return p;
+}
+
+float pc_binary_ref(pc_binary_op op, float a, float b, const pc_binary_params *p) {
+    float y = 0.0f;
+    switch (op) {
+    case PC_B_ADD: y = a + p->alpha * b; break;
+    case PC_B_SUB: y = a - p->alpha * b; break;
+    case PC_B_RSUB: y = b - p->alpha * a; break;
+    case PC_B_MUL: y = a * b; break;
+    case PC_B_DIV: y = a / b; break;
+    case PC_B_MIN: y = a < b ? a : b; break;
+    case PC_B_MAX: y = a > b ? a : b; break;
+    case PC_B_PRELU: y = a > 0 ? a : a * b; break;
+    case PC_B_COUNT: break;
+    }
+    y = y < p->lo ? p->lo : y;
+    return y > p->hi ? p->hi : y;
+}
+
+void pc_iter_init(pc_iter *it, int32_t rank, const int64_t *sizes) {
+    it->rank = rank;
+    memcpy(it->sizes, sizes, (size_t)rank * sizeof *sizes);
+    memset(it->idx, 0, sizeof it->idx);
+    it->off[0] = it->off[1] = it->off[2] = 0;
+}
+
+typedef struct binary_job {
+    const pc_ukernels *uk;
+    int op;
+    const float *a, *b;
+    float *y;
+    const pc_binary_params *p;
+    pc_iter it;        /* over the outer dims */
+    size_t inner;      /* run length */
+    size_t ainc, binc; /* 0 or 1 along the run */
+    size_t runs_per_task, nruns;
+} binary_job;
+
+static void binary_task(void *arg, size_t t, size_t thread) {
+    (void)thread;
+    const binary_job *j = arg;
+    size_t r0 = t * j->runs_per_task, r1 = pc_min(r0 + j->runs_per_task, j->nruns);
+    /* position a private walker at run r0 */
+    pc_iter it = j->it;
+    size_t rem = r0;
+    for (int32_t d = it.rank - 1; d >= 0; d--) {
+        it.idx[d] = (int64_t)(rem % (size_t)it.sizes[d]);
+        rem /= (size_t)it.sizes[d];
+    }
+    for (int k = 0; k < 3; k++) {
+        it.off[k] = 0;
+        for (int32_t d = 0; d < it.rank; d++) it.off[k] += it.idx[d] * it.strides[k][d];
+    }
+    for (size_t r = r0; r < r1; r++, pc_iter_next(&it, 3))
+        j->uk->vbinary_f32(j->op, j->inner, j->a + it.off[0], j->ainc, j->b + it.off[1], j->binc, j->y + it.off[2], j->p);
+}
+
+void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t *sizes, const float *a,
+                   const int64_t *sa, const float *b, const int64_t *sb, float *y, const int64_t *sy,
+                   const pc_binary_params *p) {
+    int64_t sz[PC_MAX_RANK], s3[3][PC_MAX_RANK];
+    int32_t r = 0;
+    size_t total = 1;
+    /* drop size-1 dims, then merge dims that are contiguous for all three operands */
+    for (int32_t d = 0; d < rank; d++) {
+        total *= (size_t)sizes[d];
+        if (sizes[d] == 1) continue;
+        int64_t st[3] = {sa[d], sb[d], sy[d]};
+        if (r > 0) {
+            bool merge = true;
+            for (int k = 0; k < 3; k++) merge = merge && s3[k][r - 1] == st[k] * sizes[d];
+            if (merge) {
+                sz[r - 1] *= sizes[d];
+                for (int k = 0; k < 3; k++) s3[k][r - 1] = st[k];
+                continue;
+            }
+        }
+        sz[r] = sizes[d];
+        for (int k = 0; k < 3; k++) s3[k][r] = st[k];
+        r++;
+    }
+    if (total == 0) return;
+    binary_job j;
+    j.uk = pc_uk(c->isa), j.op = (int)op, j.a = a, j.b = b, j.y = y, j.p = p;
+    /* the innermost dim is a run when y is contiguous there and a, b are contiguous or broadcast */
+    if (r > 0 && s3[2][r - 1] == 1 && (s3[0][r - 1] == 1 || s3[0][r - 1] == 0) && (s3[1][r - 1] == 1 || s3[1][r - 1] == 0)) {
+        j.inner = (size_t)sz[r - 1], j.ainc = (size_t)s3[0][r - 1], j.binc = (size_t)s3[1][r - 1];
+        r--;
+    } else {
+        j.inner = 1, j.ainc = 1, j.binc = 1;
+    }
+    pc_iter_init(&j.it, r, sz);
+    for (int k = 0; k < 3; k++) memcpy(j.it.strides[k], s3[k], (size_t)r * sizeof(int64_t));
+    j.nruns = total / (j.inner ? j.inner : 1);
+    size_t per = j.inner >= CHUNK ? 1 : CHUNK / j.inner;
+    j.runs_per_task = per;
+    size_t tasks = (j.nruns + per - 1) / per;
+    if (pc_ctx_threads(c) < 2 || tasks < 2) {
+        j.runs_per_task = j.nruns;
+        binary_task(&j, 0, 0);
+        return;
+    }
+    pc_parallel(c, tasks, binary_task, &j);
+}

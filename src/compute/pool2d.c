@@ -1,0 +1,108 @@
+/* pool2d.c — 2-D max / average / adaptive average pooling over strided (n, h, w, c) tensors
+ * (NHWC and NCHW alike), fp32 with a fused clamp, and int8 average pooling with CMSIS-NN
+ * rounding. One window rule for all: rows [h0, h1) x columns [w0, w1) clipped to the input. */
+#include <math.h>
+
+#include "compute/compute.h"
+
+typedef struct window {
+    int64_t h0, h1, w0, w1; /* clipped to the input */
+    int64_t area;           /* divisor for average pooling */
+} window;
+
+static window window_at(const pc_pool2d *d, int64_t oh, int64_t ow) {
+    window r;
+    if (d->kind == PC_POOL_ADAPTIVE_AVG) {
+        r.h0 = oh * d->H / d->OH, r.h1 = ((oh + 1) * d->H + d->OH - 1) / d->OH;
+        r.w0 = ow * d->W / d->OW, r.w1 = ((ow + 1) * d->W + d->OW - 1) / d->OW;
+        r.area = (r.h1 - r.h0) * (r.w1 - r.w0);
+        return r;
+    }
+    int64_t hs = oh * d->sh - d->pt, ws = ow * d->sw - d->pl;
+    int64_t he = hs + (d->KH - 1) * d->dh + 1, we = ws + (d->KW - 1) * d->dw + 1;
+    /* average pooling counts the window clipped to the padded input (count_include_pad) */
+    int64_t ph1 = he < d->H + d->pb ? he : d->H + d->pb, pw1 = we < d->W + d->pr ? we : d->W + d->pr;
+    r.h0 = hs < 0 ? 0 : hs, r.w0 = ws < 0 ? 0 : ws;
+    r.h1 = he > d->H ? d->H : he, r.w1 = we > d->W ? d->W : we;
+    if (d->divisor) r.area = d->divisor;
+    else if (d->count_include_pad) r.area = (ph1 - hs) * (pw1 - ws);
+    else r.area = (r.h1 > r.h0 && r.w1 > r.w0) ? ((r.h1 - r.h0 + d->dh - 1) / d->dh) * ((r.w1 - r.w0 + d->dw - 1) / d->dw) : 0;
+    return r;
+}
+
+/* first tap of a dilated window at or after the clipped start */
+static int64_t first_tap(int64_t start, int64_t clipped, int64_t dil) {
+    int64_t off = clipped - start;
+    return start + (off + dil - 1) / dil * dil;
+}
+
+void pc_pool2d_f32(const pc_pool2d *d, const float *x, float *y, int64_t *indices) {
+    const int64_t *xs = d->xs, *ys = d->ys;
+    const int64_t dh = d->kind == PC_POOL_ADAPTIVE_AVG ? 1 : d->dh, dw = d->kind == PC_POOL_ADAPTIVE_AVG ? 1 : d->dw;
+    const bool maxp = d->kind == PC_POOL_MAX;
+    const bool channels_inner = xs[3] == 1 && ys[3] == 1; /* NHWC: vector over channels */
+    for (int64_t n = 0; n < d->N; n++)
+        for (int64_t oh = 0; oh < d->OH; oh++)
+            for (int64_t ow = 0; ow < d->OW; ow++) {
+                window r = window_at(d, oh, ow);
+                int64_t hs = d->kind == PC_POOL_ADAPTIVE_AVG ? r.h0 : first_tap(oh * d->sh - d->pt, r.h0, dh);
+                int64_t ws = d->kind == PC_POOL_ADAPTIVE_AVG ? r.w0 : first_tap(ow * d->sw - d->pl, r.w0, dw);
+                float *yo = y + n * ys[0] + oh * ys[1] + ow * ys[2];
+                const float *xn = x + n * xs[0];
+                if (channels_inner && !indices) {
+                    for (int64_t c = 0; c < d->C; c++) yo[c] = maxp ? -INFINITY : 0.0f;
+                    for (int64_t ih = hs; ih < r.h1; ih += dh)
+                        for (int64_t iw = ws; iw < r.w1; iw += dw) {
+                            const float *xi = xn + ih * xs[1] + iw * xs[2];
+                            if (maxp)
+                                for (int64_t c = 0; c < d->C; c++) yo[c] = xi[c] > yo[c] || xi[c] != xi[c] ? xi[c] : yo[c];
+                            else
+                                for (int64_t c = 0; c < d->C; c++) yo[c] += xi[c];
+                        }
+                    for (int64_t c = 0; c < d->C; c++) {
+                        float v = maxp ? yo[c] : (r.area ? yo[c] / (float)r.area : 0.0f);
+                        v = v < d->lo ? d->lo : v;
+                        yo[c] = v > d->hi ? d->hi : v;
+                    }
+                    continue;
+                }
+                for (int64_t c = 0; c < d->C; c++) {
+                    const float *xc = xn + c * xs[3];
+                    float acc = maxp ? -INFINITY : 0.0f;
+                    int64_t arg = -1;
+                    for (int64_t ih = hs; ih < r.h1; ih += dh)
+                        for (int64_t iw = ws; iw < r.w1; iw += dw) {
+                            float v = xc[ih * xs[1] + iw * xs[2]];
+                            if (!maxp) acc += v;
+                            else if (v > acc || v != v || arg < 0) {
+                                acc = v;
+                                arg = ih * d->W + iw;
+                                if (v != v) goto done; /* NaN wins */
+                            }
+                        }
+                done:;
+                    float v = maxp ? acc : (r.area ? acc / (float)r.area : 0.0f);
+                    v = v < d->lo ? d->lo : v;
+                    yo[c * ys[3]] = v > d->hi ? d->hi : v;
+                    if (indices) indices[n * ys[0] + oh * ys[1] + ow * ys[2] + c * ys[3]] = arg;
+                }
+            }
+}
+
+void pc_avgpool2d_s8(const pc_pool2d *d, const int8_t *x, int8_t *y, int32_t lo, int32_t hi) {
+    for (int64_t n = 0; n < d->N; n++)
+        for (int64_t c = 0; c < d->C; c++)
+            for (int64_t oh = 0; oh < d->OH; oh++)
+                for (int64_t ow = 0; ow < d->OW; ow++) {
+                    window r = window_at(d, oh, ow);
+                    int64_t sum = 0, count = 0;
+                    for (int64_t ih = r.h0; ih < r.h1; ih++)
+                        for (int64_t iw = r.w0; iw < r.w1; iw++) {
+                            sum += x[n * d->xs[0] + ih * d->xs[1] + iw * d->xs[2] + c * d->xs[3]];
+                            count++;
+                        }
+                    int64_t avg = count ? (sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count) : 0;
+                    avg = avg < lo ? lo : (avg > hi ? hi : avg);
+                    y[n * d->ys[0] + oh * d->ys[1] + ow * d->ys[2] + c * d->ys[3]] = (int8_t)avg;
+                }
+}

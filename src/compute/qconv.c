@@ -1,0 +1,75 @@
+/* qconv.c — int8 convolution and fully connected (reference loops, int64 accumulation) with
+ * either requantization: XNNPACK's fp32 scale or CMSIS-NN's fixed-point multiplier and shift. One
+ * implementation serves the XNNPACK delegate's quantized nodes and the cortex_m operators. */
+#include "compute/compute.h"
+
+/* CMSIS-NN arm_nn_requantize: saturating doubling high multiply, then a rounding right shift */
+static int32_t doubling_high_mult(int64_t m1, int32_t m2) {
+    int64_t r = (m1 < 0) != (m2 < 0) ? 1 - (1ll << 30) : (1ll << 30);
+    r += m1 * m2;
+    r /= (1ll << 31);
+    return r > INT32_MAX ? INT32_MAX : (r < INT32_MIN ? INT32_MIN : (int32_t)r);
+}
+
+static int32_t divide_by_pow2(int32_t x, int32_t e) {
+    int32_t mask = (int32_t)((1u << e) - 1), rem = x & mask, res = x >> e, threshold = mask >> 1;
+    if (res < 0) threshold++;
+    return rem > threshold ? res + 1 : res;
+}
+
+int32_t pc_requant_cmsis(int64_t acc, int32_t mult, int32_t shift) {
+    int32_t left = shift > 0 ? shift : 0, right = shift < 0 ? -shift : 0;
+    int64_t v = acc * ((int64_t)1 << left);
+    if (v > INT32_MAX) v = INT32_MAX; /* saturate damaged inputs instead of overflowing */
+    if (v < INT32_MIN) v = INT32_MIN;
+    return divide_by_pow2(doubling_high_mult(v, mult), right);
+}
+
+static inline int32_t load8(const void *p, int64_t i, int is_unsigned) {
+    return is_unsigned ? ((const uint8_t *)p)[i] : ((const int8_t *)p)[i];
+}
+static inline void store8(void *p, int64_t i, int32_t v, int is_unsigned) {
+    if (is_unsigned) ((uint8_t *)p)[i] = (uint8_t)v;
+    else ((int8_t *)p)[i] = (int8_t)v;
+}
+
+void pc_conv2d_s8_run(const pc_conv2d_s8 *d, const void *x, const int8_t *w, const int32_t *bias,
+                      const pc_requant *rq, void *y) {
+    const int64_t gic = d->depthwise ? 1 : d->C / d->groups, goc = d->OC / d->groups;
+    const int64_t mult = d->depthwise ? d->OC / d->C : 1;
+    const int32_t xz = d->x_zero_point, wz = d->w_zero_point;
+    for (int64_t n = 0; n < d->N; n++)
+        for (int64_t oh = 0; oh < d->OH; oh++)
+            for (int64_t ow = 0; ow < d->OW; ow++)
+                for (int64_t oc = 0; oc < d->OC; oc++) {
+                    int64_t acc = bias ? bias[oc] : 0;
+                    int64_t c0 = d->depthwise ? oc / mult : (oc / goc) * gic;
+                    for (int64_t kh = 0; kh < d->KH; kh++) {
+                        int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+                        if (ih < 0 || ih >= d->H) continue;
+                        for (int64_t kw = 0; kw < d->KW; kw++) {
+                            int64_t iw = ow * d->sw - d->pl + kw * d->dw;
+                            if (iw < 0 || iw >= d->W) continue;
+                            int64_t xb = n * d->xs[0] + ih * d->xs[1] + iw * d->xs[2];
+                            int64_t wb = oc * d->ws[0] + kh * d->ws[1] + kw * d->ws[2];
+                            for (int64_t ic = 0; ic < gic; ic++)
+                                acc += (int64_t)(load8(x, xb + (c0 + ic) * d->xs[3], d->x_unsigned) - xz) *
+                                       ((int32_t)w[wb + ic * d->ws[3]] - wz);
+                        }
+                    }
+                    store8(y, n * d->ys[0] + oh * d->ys[1] + ow * d->ys[2] + oc * d->ys[3], pc_requantize(rq, acc, oc),
+                           d->y_unsigned);
+                }
+}
+
+void pc_fc_s8_run(const pc_fc_s8 *d, const void *x, const int8_t *w, const int32_t *bias, const pc_requant *rq,
+                  void *y) {
+    for (int64_t m = 0; m < d->M; m++)
+        for (int64_t n = 0; n < d->N; n++) {
+            int64_t acc = bias ? bias[n] : 0; /* 64-bit: damaged files must not overflow */
+            for (int64_t k = 0; k < d->K; k++)
+                acc += (int64_t)(load8(x, m * d->K + k, d->x_unsigned) - d->x_zero_point) *
+                       ((int32_t)w[n * d->wsn + k * d->wsk] - d->w_zero_point);
+            store8(y, m * d->N + n, pc_requantize(rq, acc, n), d->y_unsigned);
+        }
+}

@@ -1,0 +1,64 @@
+/* ukernels_avx2.c — AVX2 + FMA microkernels: a 6x16 fp32 GEMM tile in intrinsics (12 ymm
+ * accumulators) and the shared C loops of ukernels.inc compiled with -mavx2 -mfma. */
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#define PC_UK(name) name##__avx2
+#define PC_UK_FAST_MATH 1
+#include "compute/ukernels.inc"
+
+#define ROW(r)                                                                   \
+    __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = _mm256_setzero_ps();         \
+    const float *a##r = a + (r < mr ? r : mr - 1) * lda;
+#define FMA(r)                                                                   \
+    {                                                                            \
+        const __m256 va = _mm256_broadcast_ss(a##r + k);                         \
+        c##r##0 = _mm256_fmadd_ps(va, b0, c##r##0);                              \
+        c##r##1 = _mm256_fmadd_ps(va, b1, c##r##1);                              \
+    }
+#define EPI(r)                                                                   \
+    if (r < mr) {                                                                \
+        float *cr = c + r * ldc;                                                 \
+        __m256 v0 = _mm256_mul_ps(c##r##0, valpha), v1 = _mm256_mul_ps(c##r##1, valpha); \
+        if (bias_m) {                                                            \
+            const __m256 bm = _mm256_broadcast_ss(bias_m + r);                   \
+            v0 = _mm256_add_ps(v0, bm);                                          \
+            v1 = _mm256_add_ps(v1, bm);                                          \
+        }                                                                        \
+        v0 = _mm256_add_ps(v0, bn0);                                             \
+        v1 = _mm256_add_ps(v1, bn1);                                             \
+        if (accumulate) {                                                        \
+            v0 = _mm256_add_ps(v0, _mm256_maskload_ps(cr, m0));                  \
+            v1 = _mm256_add_ps(v1, _mm256_maskload_ps(cr + 8, m1));              \
+        }                                                                        \
+        v0 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, v0));                         \
+        v1 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, v1));                         \
+        _mm256_maskstore_ps(cr, m0, v0);                                         \
+        _mm256_maskstore_ps(cr + 8, m1, v1);                                     \
+    }
+
+/* lane masks for the first n of 8 columns */
+static inline __m256i first_lanes(size_t n) {
+    static const int32_t ones[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256((const __m256i *)(ones + 8 - (n > 8 ? 8 : n)));
+}
+
+static void gemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w,
+                                float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
+    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
+    for (size_t k = 0; k < kc; k++, w += 16) {
+        const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
+        FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5)
+    }
+    const __m256i m0 = first_lanes(nr), m1 = first_lanes(nr > 8 ? nr - 8 : 0);
+    const __m256 valpha = _mm256_set1_ps(alpha), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    const __m256 bn0 = bias_n ? _mm256_maskload_ps(bias_n, m0) : _mm256_setzero_ps();
+    const __m256 bn1 = bias_n ? _mm256_maskload_ps(bias_n + 8, m1) : _mm256_setzero_ps();
+    EPI(0) EPI(1) EPI(2) EPI(3) EPI(4) EPI(5)
+}
+
+const pc_ukernels pc_uk_avx2 = {
+    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, PC_UK(vunary_f32), PC_UK(vbinary_f32),
+    PC_UK(dwconv_f32), PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
+};
+#endif

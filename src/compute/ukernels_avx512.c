@@ -1,0 +1,60 @@
+/* ukernels_avx512.c — AVX-512 microkernels: an 8x32 fp32 GEMM tile in intrinsics (16 zmm
+ * accumulators, two B vectors, A broadcast from memory) and the shared C loops of ukernels.inc
+ * compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma (see CMakeLists.txt). */
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#define PC_UK(name) name##__avx512
+#define PC_UK_FAST_MATH 1
+#include "compute/ukernels.inc"
+
+#define ROW(r)                                                                   \
+    __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();         \
+    const float *a##r = a + (r < mr ? r : mr - 1) * lda;
+#define FMA(r)                                                                   \
+    {                                                                            \
+        const __m512 va = _mm512_set1_ps(a##r[k]);                               \
+        c##r##0 = _mm512_fmadd_ps(va, b0, c##r##0);                              \
+        c##r##1 = _mm512_fmadd_ps(va, b1, c##r##1);                              \
+    }
+#define EPI(r)                                                                   \
+    if (r < mr) {                                                                \
+        float *cr = c + r * ldc;                                                 \
+        __m512 v0 = _mm512_mul_ps(c##r##0, valpha), v1 = _mm512_mul_ps(c##r##1, valpha); \
+        if (bias_m) {                                                            \
+            const __m512 bm = _mm512_set1_ps(bias_m[r]);                         \
+            v0 = _mm512_add_ps(v0, bm);                                          \
+            v1 = _mm512_add_ps(v1, bm);                                          \
+        }                                                                        \
+        v0 = _mm512_add_ps(v0, bn0);                                             \
+        v1 = _mm512_add_ps(v1, bn1);                                             \
+        if (accumulate) {                                                        \
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));               \
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr + 16));          \
+        }                                                                        \
+        v0 = _mm512_min_ps(vhi, _mm512_max_ps(vlo, v0));                         \
+        v1 = _mm512_min_ps(vhi, _mm512_max_ps(vlo, v1));                         \
+        _mm512_mask_storeu_ps(cr, m0, v0);                                       \
+        _mm512_mask_storeu_ps(cr + 16, m1, v1);                                  \
+    }
+
+static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w,
+                                  float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
+    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
+    for (size_t k = 0; k < kc; k++, w += 32) {
+        const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
+        FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7)
+    }
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
+    const __m512 valpha = _mm512_set1_ps(alpha), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    const __m512 bn0 = bias_n ? _mm512_maskz_loadu_ps(m0, bias_n) : _mm512_setzero_ps();
+    const __m512 bn1 = bias_n ? _mm512_maskz_loadu_ps(m1, bias_n + 16) : _mm512_setzero_ps();
+    EPI(0) EPI(1) EPI(2) EPI(3) EPI(4) EPI(5) EPI(6) EPI(7)
+}
+
+const pc_ukernels pc_uk_avx512 = {
+    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, PC_UK(vunary_f32), PC_UK(vbinary_f32),
+    PC_UK(dwconv_f32), PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
+};
+#endif

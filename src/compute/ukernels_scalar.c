@@ -1,0 +1,11 @@
+/* ukernels_scalar.c — the portable microkernel table: plain C, compiled for the baseline ISA. */
+#define PC_UK(name) name##__scalar
+#define PC_UK_FAST_MATH 0
+#define PC_UK_GEMM_MR 4
+#define PC_UK_GEMM_NR 8
+#include "compute/ukernels.inc"
+
+const pc_ukernels pc_uk_scalar = {
+    PC_ISA_SCALAR, PC_UK_GEMM_MR, PC_UK_GEMM_NR, PC_UK(gemm_f32), PC_UK(vunary_f32), PC_UK(vbinary_f32),
+    PC_UK(dwconv_f32), PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
+};

@@ -1,0 +1,26 @@
+/* cache.h — constants derived once per program (packed weights), shared by every method instance
+ * and thread. The runtime implements it (runtime/program.c); kernels and backends reach it through
+ * this interface only, so they never see the program. */
+#ifndef PETITE_CORE_CACHE_H
+#define PETITE_CORE_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+/* Writes the derived form of `arg` into dst (size bytes, 64-byte aligned). Cannot fail. */
+typedef void (*pt_fill_fn)(void *dst, const void *arg);
+
+typedef struct pt_const_cache {
+    void *owner;
+    /* The derived constant for (data, desc): made once with fill(dst, arg) and kept until the
+     * program closes. data is the source constant (its address identifies it), desc the bytes that
+     * say how it was derived (layout, ISA, shape); size the derived bytes. NULL with *e set on
+     * failure (out of memory). *charged is set to size (the caller counts it against its memory
+     * limit). */
+    const void *(*get)(void *owner, const void *data, const void *desc, size_t desc_len, size_t size,
+                       pt_fill_fn fill, const void *arg, uint64_t *charged, pt_err *e);
+} pt_const_cache;
+
+#endif

@@ -1,0 +1,24 @@
+/* os.h — the little the library needs from the operating system besides memory: a mutex and a
+ * monotonic clock (POSIX here; Win32 where _WIN32). */
+#ifndef PETITE_CORE_OS_H
+#define PETITE_CORE_OS_H
+
+#include <stdint.h>
+
+#if defined(_WIN32)
+#include <windows.h>
+typedef SRWLOCK pt_mutex;
+#else
+#include <pthread.h>
+typedef pthread_mutex_t pt_mutex;
+#endif
+
+int pt_mutex_init(pt_mutex *m); /* 0 on success */
+void pt_mutex_destroy(pt_mutex *m);
+void pt_mutex_lock(pt_mutex *m);
+void pt_mutex_unlock(pt_mutex *m);
+
+/* Nanoseconds from a monotonic clock. */
+uint64_t pt_now_ns(void);
+
+#endif

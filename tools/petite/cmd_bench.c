@@ -1,0 +1,218 @@
+/* petite bench — time a method: load, first inference, then steady-state runs (median, min, p90 of
+ * wall time, and CPU time per inference over all threads); --per-op adds the time of every
+ * instruction and delegate node (kind, shape, GFLOP/s where FLOPs are defined).
+ *
+ *   petite bench model.pte [--method M] [--threads N] [--isa auto|scalar|avx2|avx512]
+ *                          [--warmup W] [--runs R] [--per-op] [--json] [--input x.npy ...]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "emit.h"
+#include "npy.h"
+#include "petite/petite.h"
+#include "util.h"
+
+#define MAX_INPUTS 64
+
+static double wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static double cpu_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double quantile(const double *sorted, int n, double q) {
+    int i = (int)(q * (n - 1) + 0.5);
+    return sorted[i < 0 ? 0 : (i >= n ? n - 1 : i)];
+}
+
+static int set_inputs(petite_method *m, int ninputs, const char **inputs) {
+    size_t nin = 0;
+    petite_method_io_count(m, PETITE_INPUT, &nin);
+    if (ninputs && (size_t)ninputs != nin) {
+        fprintf(stderr, "petite bench: the method takes %zu inputs, %d given\n", nin, ninputs);
+        return -1;
+    }
+    for (size_t i = 0; i < nin; i++) {
+        petite_io_info info;
+        petite_method_io_info(m, PETITE_INPUT, i, &info);
+        petite_status s = PETITE_OK;
+        if (info.kind == PETITE_KIND_INT || info.kind == PETITE_KIND_BOOL || info.kind == PETITE_KIND_DOUBLE) {
+            int64_t iv = 0;
+            double dv = 0;
+            petite_method_input_scalar(m, i, &iv, &dv);
+            s = info.kind == PETITE_KIND_INT ? petite_method_set_input_int(m, i, iv)
+                : info.kind == PETITE_KIND_BOOL ? petite_method_set_input_bool(m, i, (int32_t)iv)
+                                                : petite_method_set_input_double(m, i, dv);
+        } else if (info.kind == PETITE_KIND_TENSOR && ninputs) {
+            npy_array a;
+            char err[256];
+            if (npy_read(inputs[i], &a, err, sizeof err)) {
+                fprintf(stderr, "petite bench: %s\n", err);
+                return -1;
+            }
+            s = petite_method_set_input(m, i, a.dtype, a.rank, a.shape, a.data, a.nbytes, PETITE_COPY);
+            npy_free(&a);
+        } else if (info.kind == PETITE_KIND_TENSOR) {
+            size_t nbytes = (size_t)info.nbytes;
+            void *buf = calloc(1, nbytes ? nbytes : 1);
+            if (!buf) return -1;
+            util_fill(buf, info.dtype, (int64_t)(nbytes / petite_dtype_size(info.dtype)), (uint32_t)i);
+            s = petite_method_set_input(m, i, info.dtype, info.rank, info.sizes, buf, nbytes, PETITE_COPY);
+            free(buf);
+        }
+        if (s != PETITE_OK) {
+            fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cmd_bench(int argc, char **argv) {
+    const char *path = NULL, *method = NULL, *inputs[MAX_INPUTS];
+    int ninputs = 0, warmup = 3, runs = 20, per_op = 0, json = 0;
+    petite_load_options opt;
+    petite_load_options_init(&opt);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if (strcmp(a, "--method") == 0 && more) method = argv[++i];
+        else if (strcmp(a, "--threads") == 0 && more) opt.num_threads = atoi(argv[++i]);
+        else if (strcmp(a, "--warmup") == 0 && more) warmup = atoi(argv[++i]);
+        else if (strcmp(a, "--runs") == 0 && more) runs = atoi(argv[++i]);
+        else if (strcmp(a, "--isa") == 0 && more) {
+            if (util_parse_isa(argv[++i], &opt.isa)) {
+                fprintf(stderr, "petite bench: --isa takes auto, scalar, avx2 or avx512\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--per-op") == 0) per_op = 1;
+        else if (strcmp(a, "--json") == 0) json = 1;
+        else if (strcmp(a, "--input") == 0 && more) {
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 && ninputs < MAX_INPUTS) inputs[ninputs++] = argv[++i];
+        } else if (!path && a[0] != '-') path = a;
+        else {
+            fprintf(stderr, "petite bench: unexpected argument '%s'\n", a);
+            return 2;
+        }
+    }
+    if (!path || runs < 1 || warmup < 0 || opt.num_threads < 0) {
+        fprintf(stderr, "usage: petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512]\n"
+                        "                  [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n");
+        return 2;
+    }
+    double t0 = wall_ms();
+    petite_program *p = NULL;
+    petite_method *m = NULL;
+    int rc = 1;
+    double *times = NULL, *cpus = NULL;
+    if (petite_program_open_file(path, &p) != PETITE_OK) {
+        fprintf(stderr, "petite bench: %s\n", petite_last_error());
+        return 1;
+    }
+    if (!method) method = cli_default_method(p);
+    if (petite_method_load_ex(p, method, &opt, &m) != PETITE_OK) {
+        fprintf(stderr, "petite bench: %s\n", petite_program_errmsg(p));
+        goto done;
+    }
+    double load_ms = wall_ms() - t0;
+    if (set_inputs(m, ninputs, inputs)) goto done;
+    double f0 = wall_ms();
+    if (petite_method_run(m) != PETITE_OK) {
+        fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
+        goto done;
+    }
+    double first_ms = wall_ms() - f0;
+    for (int i = 0; i < warmup; i++) petite_method_run(m);
+    times = malloc((size_t)runs * sizeof *times);
+    cpus = malloc((size_t)runs * sizeof *cpus);
+    if (!times || !cpus) goto done;
+    for (int i = 0; i < runs; i++) {
+        double c0 = cpu_ms(), w0 = wall_ms();
+        if (petite_method_run(m) != PETITE_OK) {
+            fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
+            goto done;
+        }
+        times[i] = wall_ms() - w0;
+        cpus[i] = cpu_ms() - c0;
+    }
+    qsort(times, (size_t)runs, sizeof *times, cmp_double);
+    qsort(cpus, (size_t)runs, sizeof *cpus, cmp_double);
+    petite_method_info mi = {.struct_size = sizeof mi};
+    petite_method_describe(m, &mi);
+
+    /* one more run with profiling on, for the per-op table */
+    size_t nprof = 0;
+    if (per_op) {
+        petite_method_set_profiling(m, 1);
+        petite_method_run(m);
+        petite_method_set_profiling(m, 0);
+        petite_method_profile_count(m, &nprof);
+    }
+    emit o;
+    emit_init(&o, stdout, json);
+    emit_obj(&o, NULL);
+    emit_str(&o, "file", path);
+    emit_str(&o, "method", method);
+    emit_int(&o, "threads", mi.num_threads);
+    emit_str(&o, "isa", util_isa_name(mi.isa));
+    emit_num(&o, "load_ms", load_ms);
+    emit_num(&o, "first_run_ms", first_ms);
+    emit_int(&o, "runs", runs);
+    emit_num(&o, "median_ms", quantile(times, runs, 0.5));
+    emit_num(&o, "min_ms", times[0]);
+    emit_num(&o, "p90_ms", quantile(times, runs, 0.9));
+    emit_num(&o, "cpu_median_ms", quantile(cpus, runs, 0.5));
+    emit_int(&o, "packed_bytes", (long long)mi.packed_bytes);
+    emit_int(&o, "planned_bytes", (long long)mi.planned_bytes);
+    emit_int(&o, "backend_bytes", (long long)mi.backend_bytes);
+    emit_int(&o, "scratch_bytes", (long long)mi.scratch_bytes);
+    if (per_op) {
+        double total = 0, flops = 0;
+        for (size_t i = 0; i < nprof; i++) {
+            petite_profile_entry pe = {.struct_size = sizeof pe};
+            if (petite_method_profile_entry(m, i, &pe) == PETITE_OK) total += (double)pe.ns * 1e-6, flops += pe.flops;
+        }
+        emit_num(&o, "profiled_ms", total);
+        emit_num(&o, "gflop", flops * 1e-9);
+        emit_arr(&o, "ops");
+        for (size_t i = 0; i < nprof; i++) {
+            petite_profile_entry pe = {.struct_size = sizeof pe};
+            if (petite_method_profile_entry(m, i, &pe) != PETITE_OK) continue;
+            double ms = (double)pe.ns * 1e-6;
+            emit_obj(&o, NULL);
+            emit_int(&o, "instruction", pe.instruction);
+            emit_int(&o, "node", pe.node);
+            emit_str(&o, "kind", pe.kind);
+            emit_str(&o, "shape", pe.detail);
+            emit_num(&o, "ms", ms);
+            emit_num(&o, "percent", total > 0 ? 100.0 * ms / total : 0);
+            if (pe.flops > 0 && ms > 0) emit_num(&o, "gflops", pe.flops / (ms * 1e6));
+            emit_end(&o);
+        }
+        emit_end(&o);
+    }
+    emit_end(&o);
+    rc = 0;
+done:
+    free(times);
+    free(cpus);
+    petite_method_free(m);
+    petite_program_close(p);
+    return rc;
+}

@@ -1,0 +1,21 @@
+/* util.h — small helpers of the CLI over petite.h's dtypes: element access and shape text. */
+#ifndef PETITE_TOOLS_UTIL_H
+#define PETITE_TOOLS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "petite/petite.h"
+
+int util_is_float(int32_t dtype);
+int util_is_number(int32_t dtype);              /* bool, integers, floats */
+double util_load(const void *p, int32_t dtype, int64_t i);
+void util_store(void *p, int32_t dtype, int64_t i, double v);
+const char *util_shape(const int64_t *sizes, int32_t rank, char *buf, size_t cap);
+const char *util_kind_name(int32_t kind);
+const char *util_isa_name(int32_t isa);        /* petite_isa */
+int util_parse_isa(const char *s, int32_t *isa);
+/* Deterministic fill: a fixed LCG; floats in [-1, 1), integers in [0, 10), bools alternate. */
+void util_fill(void *data, int32_t dtype, int64_t n, uint32_t seed);
+
+#endif
