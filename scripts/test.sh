@@ -1,18 +1,39 @@
 #!/usr/bin/env bash
 # Set up, build and run every test:
-#   1. release build (gcc, -Wall -Wextra -Werror): unit tests, conformance, bad-input sweep
-#   2. the same suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer
-#   3. the libFuzzer target on open+load+run, seeded with the corpus, for FUZZ_SECONDS (60)
+#   0. the include layering check (scripts/check_layers.sh)
+#   1. release build (gcc, -Wall -Wextra -Werror): unit tests (compute layer on every ISA the CPU
+#      has, kernels, runtime), conformance, bad-input sweep, every kernel against PyTorch, the
+#      exporter, int8 bit-exactness, the kernel-table coverage, the model zoo; then conformance and
+#      the operator tests again on each lower ISA (PETITE_ISA=scalar, avx2)
+#   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
+#   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer
+#   4. the libFuzzer target on open+load+run, seeded with the corpus, for FUZZ_SECONDS (60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 export PETITE_CONFORMANCE_DIR="${PETITE_CONFORMANCE_DIR:-$PWD/../shared/conformance}"
 
+echo "== layering: includes point down only =="
+bash scripts/check_layers.sh
+
 echo "== release build (gcc) =="
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure)
+best=$(./build/petite bench "$PETITE_CONFORMANCE_DIR/files/xnnpack_add.pte" --runs 1 --warmup 0 --json 2>/dev/null |
+       sed -n 's/.*"isa": *"\([a-z0-9]*\)".*/\1/p')
+for isa in scalar avx2; do
+  [ "$isa" = "$best" ] && break
+  echo "== conformance and operators on the $isa path (PETITE_ISA=$isa) =="
+  PETITE_ISA=$isa ./build/tests/conformance | tail -1
+  if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    PETITE_ISA=$isa PETITE_LIB=$PWD/build/libpetite.so /usr/bin/python3 tests/python/test_ops.py 2>/dev/null | tail -1
+  fi
+done
+
+echo "== mutation check: deliberate wrong edits must fail the fast suite =="
+bash scripts/mutation_check.sh
 
 echo "== ASan + UBSan build (clang) =="
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPETITE_SANITIZE=ON >/dev/null

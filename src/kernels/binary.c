@@ -146,29 +146,17 @@ static petite_status binary(petite_kernel_ctx *c, binop op, const pt_tensor *a, 
     double alpha_d = alpha ? alpha->d : 1.0;
     int64_t alpha_i = alpha ? (alpha->kind == PETITE_KIND_DOUBLE ? (int64_t)alpha->d : alpha->i) : 1;
 
-    /* fast path: float32 everywhere, contiguous, same shape or scalar */
-    bool contiguous = a->contiguous && out->contiguous && (!b->t || b->t->contiguous);
-    if (ck == CK_F32 && a->dtype == PETITE_FLOAT32 && out->dtype == PETITE_FLOAT32 && contiguous &&
-        a->numel == n && (!b->t || (b->t->dtype == PETITE_FLOAT32 && b->t->numel == n))) {
-        const float *x = a->data;
-        float *y = out->data, al = (float)alpha_d;
-        if (b->t) {
-            const float *z = b->t->data;
-            switch (op) {
-            case OP_ADD: for (int64_t i = 0; i < n; i++) y[i] = x[i] + al * z[i]; break;
-            case OP_SUB: for (int64_t i = 0; i < n; i++) y[i] = x[i] - al * z[i]; break;
-            case OP_MUL: for (int64_t i = 0; i < n; i++) y[i] = x[i] * z[i]; break;
-            case OP_DIV: for (int64_t i = 0; i < n; i++) y[i] = x[i] / z[i]; break;
-            default: for (int64_t i = 0; i < n; i++) y[i] = apply_f32(op, x[i], z[i], al); break;
-            }
-        } else {
-            float z = (float)b->s.d;
-            switch (op) {
-            case OP_ADD: for (int64_t i = 0; i < n; i++) y[i] = x[i] + al * z; break;
-            case OP_MUL: for (int64_t i = 0; i < n; i++) y[i] = x[i] * z; break;
-            default: for (int64_t i = 0; i < n; i++) y[i] = apply_f32(op, x[i], z, al); break;
-            }
-        }
+    /* float32 everywhere: the compute layer's broadcast walker and vector kernels (any strides) */
+    bool f32 = ck == CK_F32 && a->dtype == PETITE_FLOAT32 && out->dtype == PETITE_FLOAT32 &&
+               (!b->t || b->t->dtype == PETITE_FLOAT32);
+    if (f32 && op != OP_DIV_TRUNC && op != OP_DIV_FLOOR) {
+        static const pc_binary_op map[] = {[OP_ADD] = PC_B_ADD, [OP_SUB] = PC_B_SUB, [OP_RSUB] = PC_B_RSUB,
+                                           [OP_MUL] = PC_B_MUL, [OP_DIV] = PC_B_DIV};
+        pc_binary_params p = pc_binary_defaults();
+        p.alpha = (float)alpha_d;
+        float scalar = (float)b->s.d;
+        pc_binary_f32(c->exec, map[op], it.rank, it.sizes, a->data, it.strides[0], b->t ? b->t->data : &scalar,
+                      it.strides[1], out->data, it.strides[2], &p);
         return PETITE_OK;
     }
 

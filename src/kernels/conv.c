@@ -1,97 +1,22 @@
-/* conv.c — aten::convolution.out for 1-D and 2-D NCHW float32 convolutions with groups, stride,
- * padding and dilation, and 2-D transposed convolution.
+/* conv.c — aten::convolution.out (1-D and 2-D NCHW float32, groups, stride, padding, dilation,
+ * transposed): an adapter onto the compute layer's pc_conv2d_f32 (NCHW).
  *
- * 1x1 stride-1 unpadded convolutions are one GEMM per image and group; the rest run as direct
- * convolution that accumulates whole output rows (the inner loop is contiguous for stride 1). */
+ * Prepare checks the arguments once, chooses the algorithm and packs constant weights (and bias)
+ * through the program's cache; run only re-derives the spatial sizes when a dynamic input
+ * changed them. Weights that are not constants are packed into scratch on every run. */
+#include <math.h>
 #include <string.h>
 
-#include "kernels/gemm.h"
 #include "kernels/kernel.h"
 #include "kernels/kernels.h"
 
-typedef struct conv2d {
-    int64_t N, C, H, W, OC, OH, OW, KH, KW, sh, sw, ph, pw, dh, dw, groups;
-} conv2d;
-
-static void conv2d_direct(const conv2d *p, const float *x, const float *w, const float *bias, float *y) {
-    int64_t icg = p->C / p->groups, ocg = p->OC / p->groups;
-    for (int64_t n = 0; n < p->N; n++)
-        for (int64_t g = 0; g < p->groups; g++)
-            for (int64_t oc = 0; oc < ocg; oc++) {
-                int64_t o = g * ocg + oc;
-                float *yp = y + (n * p->OC + o) * p->OH * p->OW;
-                float b = bias ? bias[o] : 0.0f;
-                for (int64_t i = 0; i < p->OH * p->OW; i++) yp[i] = b;
-                for (int64_t ic = 0; ic < icg; ic++) {
-                    const float *xp = x + (n * p->C + g * icg + ic) * p->H * p->W;
-                    const float *wp = w + (o * icg + ic) * p->KH * p->KW;
-                    for (int64_t kh = 0; kh < p->KH; kh++)
-                        for (int64_t kw = 0; kw < p->KW; kw++) {
-                            float wv = wp[kh * p->KW + kw];
-                            int64_t xoff = kw * p->dw - p->pw;
-                            /* ow range with 0 <= ow*sw + xoff < W */
-                            int64_t ow0 = xoff >= 0 ? 0 : (-xoff + p->sw - 1) / p->sw;
-                            int64_t ow1 = p->W - xoff <= 0 ? 0 : (p->W - xoff + p->sw - 1) / p->sw;
-                            if (ow1 > p->OW) ow1 = p->OW;
-                            for (int64_t oh = 0; oh < p->OH; oh++) {
-                                int64_t ih = oh * p->sh - p->ph + kh * p->dh;
-                                if (ih < 0 || ih >= p->H) continue;
-                                const float *xr = xp + ih * p->W + xoff;
-                                float *yr = yp + oh * p->OW;
-                                if (p->sw == 1)
-                                    for (int64_t ow = ow0; ow < ow1; ow++) yr[ow] += wv * xr[ow];
-                                else
-                                    for (int64_t ow = ow0; ow < ow1; ow++) yr[ow] += wv * xr[ow * p->sw];
-                            }
-                        }
-                }
-            }
-}
-
-static void conv2d_1x1(const conv2d *p, const float *x, const float *w, const float *bias, float *y) {
-    int64_t icg = p->C / p->groups, ocg = p->OC / p->groups, hw = p->H * p->W;
-    for (int64_t n = 0; n < p->N; n++)
-        for (int64_t g = 0; g < p->groups; g++) {
-            float *yp = y + (n * p->OC + g * ocg) * hw;
-            for (int64_t o = 0; o < ocg; o++) {
-                float b = bias ? bias[g * ocg + o] : 0.0f;
-                for (int64_t i = 0; i < hw; i++) yp[o * hw + i] = b;
-            }
-            pk_gemm_f32(ocg, hw, icg, 1.0f, w + g * ocg * icg, icg, x + (n * p->C + g * icg) * hw, hw, 0,
-                        1.0f, yp, hw);
-        }
-}
-
-/* transposed: y[n, g*ocg+oc, ih*s - p + kh*d] += x[n, g*icg+ic, ih] * w[g*icg+ic, oc, kh, kw] */
-static void conv2d_transposed(const conv2d *p, const float *x, const float *w, const float *bias, float *y) {
-    int64_t icg = p->C / p->groups, ocg = p->OC / p->groups;
-    for (int64_t n = 0; n < p->N; n++) {
-        for (int64_t o = 0; o < p->OC; o++) {
-            float *yp = y + (n * p->OC + o) * p->OH * p->OW;
-            for (int64_t i = 0; i < p->OH * p->OW; i++) yp[i] = bias ? bias[o] : 0.0f;
-        }
-        for (int64_t g = 0; g < p->groups; g++)
-            for (int64_t ic = 0; ic < icg; ic++) {
-                const float *xp = x + (n * p->C + g * icg + ic) * p->H * p->W;
-                for (int64_t oc = 0; oc < ocg; oc++) {
-                    const float *wp = w + ((g * icg + ic) * ocg + oc) * p->KH * p->KW;
-                    float *yp = y + (n * p->OC + g * ocg + oc) * p->OH * p->OW;
-                    for (int64_t ih = 0; ih < p->H; ih++)
-                        for (int64_t kh = 0; kh < p->KH; kh++) {
-                            int64_t oh = ih * p->sh - p->ph + kh * p->dh;
-                            if (oh < 0 || oh >= p->OH) continue;
-                            for (int64_t iw = 0; iw < p->W; iw++) {
-                                float xv = xp[ih * p->W + iw];
-                                for (int64_t kw = 0; kw < p->KW; kw++) {
-                                    int64_t ow = iw * p->sw - p->pw + kw * p->dw;
-                                    if (ow >= 0 && ow < p->OW) yp[oh * p->OW + ow] += xv * wp[kh * p->KW + kw];
-                                }
-                            }
-                        }
-                }
-            }
-    }
-}
+typedef struct conv_state {
+    pc_conv2d d;
+    const float *packed;      /* NULL: pack into scratch each run */
+    size_t packed_bytes;      /* scratch offset of the per-thread compute scratch */
+    int32_t sd;               /* spatial dims: 1 or 2 */
+    int64_t stride[2], pad[2], dil[2], opad[2];
+} conv_state;
 
 static petite_status int_list(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name,
                               int64_t *v, int32_t want, int64_t fill) {
@@ -109,69 +34,165 @@ static petite_status int_list(petite_kernel_ctx *c, petite_value **args, size_t 
     return PETITE_OK;
 }
 
+typedef struct conv_args {
+    pt_tensor *x, *w, *b, *out;
+    bool transposed;
+    int64_t groups;
+    int32_t sd;
+    int64_t stride[2], pad[2], dil[2], opad[2];
+} conv_args;
+
 /* convolution.out(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding,
  *                 int[] dilation, bool transposed, int[] output_padding, int groups, *, Tensor(a!) out) */
-petite_status pk_convolution_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
-    pt_tensor *x, *w, *out, *b = NULL;
-    bool transposed;
-    int64_t groups, stride[2], pad[2], dil[2], opad[2];
+static petite_status unpack(petite_kernel_ctx *c, petite_value **args, size_t nargs, conv_args *a) {
     petite_status s;
-    if ((s = pk_nargs(c, nargs, 11)) || (s = pk_tensor(c, args, 0, "input", &x)) ||
-        (s = pk_tensor(c, args, 1, "weight", &w)))
+    a->b = NULL;
+    if ((s = pk_nargs(c, nargs, 11)) || (s = pk_tensor(c, args, 0, "input", &a->x)) ||
+        (s = pk_tensor(c, args, 1, "weight", &a->w)))
         return s;
-    if (args[2]->kind != PETITE_KIND_NONE && (s = pk_tensor(c, args, 2, "bias", &b))) return s;
-    if (b && b->numel == 0) b = NULL; /* an empty tensor stands for None in some writers */
-    int32_t sd = x->rank - 2;
-    if (sd != 1 && sd != 2)
-        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "convolution of rank %d (only 1-D and 2-D)", (int)x->rank);
-    if ((s = int_list(c, args, 3, "stride", stride, sd, 1)) || (s = int_list(c, args, 4, "padding", pad, sd, 0)) ||
-        (s = int_list(c, args, 5, "dilation", dil, sd, 1)) || (s = pk_bool_arg(c, args, 6, "transposed", &transposed)) ||
-        (s = int_list(c, args, 7, "output_padding", opad, sd, 0)) || (s = pk_int_arg(c, args, 8, "groups", &groups)) ||
-        (s = pk_out(c, args, 9, &out)))
+    if (args[2]->kind != PETITE_KIND_NONE && (s = pk_tensor(c, args, 2, "bias", &a->b))) return s;
+    if (a->b && a->b->numel == 0) a->b = NULL; /* an empty tensor stands for None in some writers */
+    a->sd = a->x->rank - 2;
+    if (a->sd != 1 && a->sd != 2)
+        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "convolution of rank %d (only 1-D and 2-D)", (int)a->x->rank);
+    if ((s = int_list(c, args, 3, "stride", a->stride, a->sd, 1)) || (s = int_list(c, args, 4, "padding", a->pad, a->sd, 0)) ||
+        (s = int_list(c, args, 5, "dilation", a->dil, a->sd, 1)) || (s = pk_bool_arg(c, args, 6, "transposed", &a->transposed)) ||
+        (s = int_list(c, args, 7, "output_padding", a->opad, a->sd, 0)) || (s = pk_int_arg(c, args, 8, "groups", &a->groups)) ||
+        (s = pk_out(c, args, 9, &a->out)))
         return s;
-    if (x->dtype != PETITE_FLOAT32 || w->dtype != PETITE_FLOAT32 || out->dtype != PETITE_FLOAT32 ||
-        (b && b->dtype != PETITE_FLOAT32))
+    if (a->x->dtype != PETITE_FLOAT32 || a->w->dtype != PETITE_FLOAT32 || a->out->dtype != PETITE_FLOAT32 ||
+        (a->b && a->b->dtype != PETITE_FLOAT32))
         return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "convolution: only float32 is supported");
-    if (!x->contiguous || !w->contiguous || !out->contiguous)
+    if (!a->x->contiguous || !a->w->contiguous || !a->out->contiguous || (a->b && !a->b->contiguous))
         return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "convolution: only contiguous (NCHW) tensors are supported");
-    if (w->rank != x->rank) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "weight rank differs from input rank");
-    conv2d p;
-    p.N = x->sizes[0];
-    p.C = x->sizes[1];
-    p.H = sd == 2 ? x->sizes[2] : 1;
-    p.W = x->sizes[sd == 2 ? 3 : 2];
-    p.KH = sd == 2 ? w->sizes[2] : 1;
-    p.KW = w->sizes[sd == 2 ? 3 : 2];
-    p.sh = sd == 2 ? stride[0] : 1; p.sw = stride[sd - 1];
-    p.ph = sd == 2 ? pad[0] : 0;    p.pw = pad[sd - 1];
-    p.dh = sd == 2 ? dil[0] : 1;    p.dw = dil[sd - 1];
-    p.groups = groups;
-    if (groups < 1 || p.C % groups || p.sh < 1 || p.sw < 1 || p.dh < 1 || p.dw < 1 || p.ph < 0 || p.pw < 0)
+    if (a->w->rank != a->x->rank) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "weight rank differs from input rank");
+    return PETITE_OK;
+}
+
+/* The descriptor for the current input shape; checks that the sizes fit together. */
+static petite_status describe(petite_kernel_ctx *c, const conv_args *a, pc_conv2d *d) {
+    const pt_tensor *x = a->x, *w = a->w;
+    int32_t sd = a->sd;
+    memset(d, 0, sizeof *d);
+    d->layout = PC_NCHW;
+    d->N = x->sizes[0];
+    d->C = x->sizes[1];
+    d->H = sd == 2 ? x->sizes[2] : 1;
+    d->W = x->sizes[sd == 2 ? 3 : 2];
+    d->KH = sd == 2 ? w->sizes[2] : 1;
+    d->KW = w->sizes[sd == 2 ? 3 : 2];
+    d->sh = sd == 2 ? a->stride[0] : 1, d->sw = a->stride[sd - 1];
+    d->pt = sd == 2 ? a->pad[0] : 0, d->pl = a->pad[sd - 1];
+    d->dh = sd == 2 ? a->dil[0] : 1, d->dw = a->dil[sd - 1];
+    d->groups = a->groups;
+    d->transposed = a->transposed;
+    d->lo = -INFINITY, d->hi = INFINITY;
+    if (a->groups < 1 || d->C % a->groups || d->sh < 1 || d->sw < 1 || d->dh < 1 || d->dw < 1 || d->pt < 0 || d->pl < 0 ||
+        d->KH < 1 || d->KW < 1 || d->sh > (1 << 20) || d->sw > (1 << 20) || d->dh > (1 << 20) || d->dw > (1 << 20) ||
+        d->pt > (1 << 20) || d->pl > (1 << 20))
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "convolution: bad groups/stride/padding/dilation");
-    if (!transposed) {
-        p.OC = w->sizes[0];
-        if (w->sizes[1] * groups != p.C || p.OC % groups)
+    if (!a->transposed) {
+        d->OC = w->sizes[0];
+        if (w->sizes[1] * a->groups != d->C || d->OC % a->groups)
             return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "weight [%lld, %lld, ...] does not fit %lld input channels in %lld groups",
-                           (long long)w->sizes[0], (long long)w->sizes[1], (long long)p.C, (long long)groups);
-        p.OH = (p.H + 2 * p.ph - p.dh * (p.KH - 1) - 1) / p.sh + 1;
-        p.OW = (p.W + 2 * p.pw - p.dw * (p.KW - 1) - 1) / p.sw + 1;
+                           (long long)w->sizes[0], (long long)w->sizes[1], (long long)d->C, (long long)a->groups);
+        d->OH = (d->H + 2 * d->pt - d->dh * (d->KH - 1) - 1) / d->sh + 1;
+        d->OW = (d->W + 2 * d->pl - d->dw * (d->KW - 1) - 1) / d->sw + 1;
+        if (d->H + 2 * d->pt < d->dh * (d->KH - 1) + 1 || d->W + 2 * d->pl < d->dw * (d->KW - 1) + 1) d->OH = d->OW = 0;
     } else {
-        p.OC = w->sizes[1] * groups;
-        if (w->sizes[0] != p.C)
+        d->OC = w->sizes[1] * a->groups;
+        if (w->sizes[0] != d->C)
             return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "transposed weight does not fit the input channels");
-        p.OH = (p.H - 1) * p.sh - 2 * p.ph + p.dh * (p.KH - 1) + (sd == 2 ? opad[0] : 0) + 1;
-        p.OW = (p.W - 1) * p.sw - 2 * p.pw + p.dw * (p.KW - 1) + opad[sd - 1] + 1;
+        d->OH = (d->H - 1) * d->sh - 2 * d->pt + d->dh * (d->KH - 1) + (sd == 2 ? a->opad[0] : 0) + 1;
+        d->OW = (d->W - 1) * d->sw - 2 * d->pl + d->dw * (d->KW - 1) + a->opad[sd - 1] + 1;
     }
-    if (p.OH < 1 || p.OW < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "convolution: empty output");
-    if (b && b->numel != p.OC) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bias has %lld values for %lld channels",
-                                              (long long)b->numel, (long long)p.OC);
-    int64_t osz[4] = {p.N, p.OC, p.OH, p.OW};
-    if (sd == 1) osz[2] = p.OW;
-    if ((s = pt_tensor_resize(out, x->rank, osz, c->err))) return pt_prefix(c->err, "out");
-    const float *bias = b ? b->data : NULL;
-    if (transposed) conv2d_transposed(&p, x->data, w->data, bias, out->data);
-    else if (p.KH == 1 && p.KW == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0)
-        conv2d_1x1(&p, x->data, w->data, bias, out->data);
-    else conv2d_direct(&p, x->data, w->data, bias, out->data);
+    if (d->OH < 1 || d->OW < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "convolution: empty output");
+    if (a->b && a->b->numel != d->OC)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bias has %lld values for %lld channels", (long long)a->b->numel,
+                       (long long)d->OC);
+    return PETITE_OK;
+}
+
+static pc_weights weights_of(const conv_args *a) {
+    const pt_tensor *w = a->w;
+    int64_t kh = a->sd == 2 ? w->sizes[2] : 1, kw = w->sizes[a->sd == 2 ? 3 : 2];
+    pc_weights r = {w->data, w->sizes[1] * kh * kw, kh * kw, kw, 1, a->b ? a->b->data : NULL};
+    return r;
+}
+
+typedef struct pack_arg {
+    const pc_conv2d *d;
+    pc_weights w;
+} pack_arg;
+
+static void pack(void *dst, const void *arg) {
+    const pack_arg *p = arg;
+    pc_conv2d_f32_pack(p->d, &p->w, dst);
+}
+
+petite_status pk_convolution_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
+    petite_kernel_ctx c = {p->err, NULL, NULL};
+    conv_args a;
+    petite_status s;
+    if ((s = unpack(&c, args, nargs, &a))) return s;
+    conv_state *st = pt_arena_alloc(p->arena, sizeof *st);
+    if (!st) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    if ((s = describe(&c, &a, &st->d))) return s;
+    pc_conv2d_f32_setup(&st->d, p->isa);
+    st->sd = a.sd;
+    size_t size = pc_conv2d_f32_packed_floats(&st->d) * sizeof(float);
+    if (a.w->storage == PT_STORE_CONSTANT && (!a.b || a.b->storage == PT_STORE_CONSTANT)) {
+        pack_arg arg = {&st->d, weights_of(&a)};
+        struct { char tag[4]; int32_t isa, kind, sd; int64_t C, OC, KH, KW, groups; const void *bias; } desc;
+        memset(&desc, 0, sizeof desc);
+        memcpy(desc.tag, "ncw", 4);
+        desc.isa = (int32_t)st->d.isa, desc.kind = (int32_t)st->d.kind, desc.sd = a.sd;
+        desc.C = st->d.C, desc.OC = st->d.OC, desc.KH = st->d.KH, desc.KW = st->d.KW, desc.groups = st->d.groups;
+        desc.bias = arg.w.bias;
+        uint64_t charged = 0;
+        st->packed = p->cache->get(p->cache->owner, a.w->data, &desc, sizeof desc, size, pack, &arg, &charged, p->err);
+        if (!st->packed) return p->err->status;
+        p->shared_bytes += charged;
+        st->packed_bytes = 0;
+    } else {
+        st->packed = NULL;
+        st->packed_bytes = pc_align64(size);
+    }
+    size_t need = st->packed_bytes + pc_conv2d_f32_scratch(&st->d);
+    if (need > p->scratch) p->scratch = need;
+    p->flops = 2.0 * (double)(st->d.N * st->d.OH * st->d.OW * st->d.OC) * (double)(st->d.C / st->d.groups * st->d.KH * st->d.KW);
+    *state = st;
+    return PETITE_OK;
+}
+
+petite_status pk_convolution_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    conv_state *st = c->state;
+    if (!st) return PK_FAIL(c, PETITE_ERR_INVALID_STATE, "convolution was not prepared");
+    conv_args a;
+    petite_status s;
+    if ((s = unpack(c, args, nargs, &a))) return s;
+    pc_conv2d d = st->d;
+    if (a.x->sizes[0] != d.N || a.x->sizes[a.x->rank - 1] != d.W || (a.sd == 2 && a.x->sizes[2] != d.H)) {
+        /* a dynamic input changed its sizes: same channels and weights, new spatial sizes */
+        pc_conv2d nd;
+        if ((s = describe(c, &a, &nd))) return s;
+        if (nd.C != d.C || nd.OC != d.OC)
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "convolution: channels changed since the method was loaded");
+        d.N = nd.N, d.H = nd.H, d.W = nd.W, d.OH = nd.OH, d.OW = nd.OW;
+        if (pc_conv2d_f32_scratch(&d) + st->packed_bytes > c->exec->scratch_size)
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "convolution: the input grew past the size planned at load");
+    }
+    int64_t osz[4] = {d.N, d.OC, d.OH, d.OW};
+    if (a.sd == 1) osz[2] = d.OW;
+    if ((s = pt_tensor_resize(a.out, a.x->rank, osz, c->err))) return pt_prefix(c->err, "out");
+    const float *packed = st->packed;
+    pc_ctx exec = *c->exec;
+    if (!packed) { /* weights computed by the program: pack them at the start of thread 0's scratch */
+        pc_weights w = weights_of(&a);
+        pc_conv2d_f32_pack(&d, &w, (float *)exec.scratch);
+        packed = (const float *)exec.scratch;
+        exec.scratch += st->packed_bytes;
+    }
+    pc_conv2d_f32_run(&exec, &d, packed, a.x->data, a.out->data);
     return PETITE_OK;
 }

@@ -1,34 +1,14 @@
 /* cortex_m.c — the cortex_m:: int8 operator set (ExecuTorch's Cortex-M backend ops, computed with
  * CMSIS-NN's arithmetic): quantized_conv2d, quantized_depthwise_conv2d, quantized_avg_pool2d,
- * quantized_linear, pad (quantize/dequantize_per_tensor are the ones in quant.c). Tensors are read
- * through their strides, so the channels-last (NHWC) layouts these programs use work as-is. */
+ * quantized_linear, pad (quantize/dequantize_per_tensor are the ones in quant.c). Adapters onto the
+ * compute layer's int8 convolution, fully connected and average pooling with CMSIS-NN
+ * requantization; tensors are passed with their strides, so the channels-last (NHWC) layouts these
+ * programs use work as-is. */
 #include <math.h>
 #include <string.h>
 
 #include "kernels/kernel.h"
 #include "kernels/kernels.h"
-
-/* CMSIS-NN requantization: doubling high multiply with rounding, then a rounding right shift */
-static int32_t doubling_high_mult(int64_t m1, int32_t m2) {
-    int64_t r = (m1 < 0) != (m2 < 0) ? 1 - (1ll << 30) : (1ll << 30);
-    r += m1 * m2;
-    r /= (1ll << 31);
-    return r > INT32_MAX ? INT32_MAX : (r < INT32_MIN ? INT32_MIN : (int32_t)r);
-}
-
-static int32_t divide_by_pow2(int32_t x, int32_t e) {
-    int32_t mask = (int32_t)((1u << e) - 1), rem = x & mask, res = x >> e, threshold = mask >> 1;
-    if (res < 0) threshold++;
-    return rem > threshold ? res + 1 : res;
-}
-
-static int32_t requantize(int64_t acc, int32_t mult, int32_t shift) {
-    int32_t left = shift > 0 ? shift : 0, right = shift < 0 ? -shift : 0;
-    int64_t v = acc * ((int64_t)1 << left);
-    if (v > INT32_MAX) v = INT32_MAX; /* saturate damaged inputs instead of overflowing */
-    if (v < INT32_MIN) v = INT32_MIN;
-    return divide_by_pow2(doubling_high_mult(v, mult), right);
-}
 
 static inline int32_t clamp_i(int64_t v, int64_t lo, int64_t hi) { return (int32_t)(v < lo ? lo : (v > hi ? hi : v)); }
 
@@ -84,33 +64,18 @@ static petite_status conv(petite_kernel_ctx *c, petite_value **args, size_t narg
     int64_t osz[4] = {N, OC, OH, OW};
     if (OH < 1 || OW < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "empty output");
     if ((s = pt_tensor_resize(out, 4, osz, c->err))) return pt_prefix(c->err, "out");
-    const int8_t *xd = x->data, *wd = w->data;
-    const int32_t *bd = b ? b->data : NULL, *md = mult->data, *sd = shift->data;
-    int8_t *y = out->data;
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t oc = 0; oc < OC; oc++) {
-            if (sd[oc] < -31 || sd[oc] > 31) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "shift %d out of range", sd[oc]);
-            for (int64_t oh = 0; oh < OH; oh++)
-                for (int64_t ow = 0; ow < OW; ow++) {
-                    int64_t acc = bd ? bd[oc] : 0;
-                    for (int64_t kh = 0; kh < KH; kh++) {
-                        int64_t ih = oh * st[0] - pd[0] + kh * dl[0];
-                        if (ih < 0 || ih >= H) continue;
-                        for (int64_t kw = 0; kw < KW; kw++) {
-                            int64_t iw = ow * st[1] - pd[1] + kw * dl[1];
-                            if (iw < 0 || iw >= W) continue;
-                            if (depthwise) {
-                                acc += ((int64_t)xd[AT4(x, n, oc / dm, ih, iw)] + in_off) * wd[(kh * KW + kw) * OC + oc];
-                            } else {
-                                const int8_t *wk = wd + ((oc * KH + kh) * KW + kw) * IC;
-                                for (int64_t ic = 0; ic < IC; ic++)
-                                    acc += ((int64_t)xd[AT4(x, n, ic, ih, iw)] + in_off) * wk[ic];
-                            }
-                        }
-                    }
-                    y[AT4(out, n, oc, oh, ow)] = (int8_t)clamp_i((int64_t)requantize(acc, md[oc], sd[oc]) + out_off, amin, amax);
-                }
-        }
+    const int32_t *md = mult->data, *sd = shift->data;
+    for (int64_t oc = 0; oc < OC; oc++)
+        if (sd[oc] < -31 || sd[oc] > 31) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "shift %d out of range", sd[oc]);
+    /* tensors are logical NCHW: (n, h, w, c) strides from their dim order */
+    pc_conv2d_s8 d = {N, H, W, C, OC, OH, OW, KH, KW, st[0], st[1], dl[0], dl[1], pd[0], pd[1], depthwise ? C : 1, depthwise,
+                      {x->strides[0], x->strides[2], x->strides[3], x->strides[1]},
+                      {out->strides[0], out->strides[2], out->strides[3], out->strides[1]},
+                      {0, 0, 0, 0}, (int32_t)-in_off, 0, 0, 0};
+    if (depthwise) d.ws[0] = 1, d.ws[1] = KW * OC, d.ws[2] = OC, d.ws[3] = 0;
+    else d.ws[0] = KH * KW * IC, d.ws[1] = KW * IC, d.ws[2] = IC, d.ws[3] = 1;
+    pc_requant rq = {PC_REQ_CMSIS, NULL, md, sd, 1, (int32_t)out_off, (int32_t)amin, (int32_t)amax};
+    pc_conv2d_s8_run(&d, x->data, w->data, b ? b->data : NULL, &rq, out->data);
     return PETITE_OK;
 }
 
@@ -143,26 +108,15 @@ petite_status pk_cm_quantized_avg_pool2d_out(petite_kernel_ctx *c, petite_value 
     int64_t osz[4] = {N, C, OH, OW};
     if (OH < 1 || OW < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "empty output");
     if ((s = pt_tensor_resize(out, 4, osz, c->err))) return pt_prefix(c->err, "out");
-    const int8_t *xd = x->data;
-    int8_t *y = out->data;
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t ch = 0; ch < C; ch++)
-            for (int64_t oh = 0; oh < OH; oh++)
-                for (int64_t ow = 0; ow < OW; ow++) {
-                    int64_t sum = 0, count = 0;
-                    for (int64_t i = 0; i < kk[0]; i++) {
-                        int64_t ih = oh * st[0] - pd[0] + i;
-                        if (ih < 0 || ih >= H) continue;
-                        for (int64_t j = 0; j < kk[1]; j++) {
-                            int64_t iw = ow * st[1] - pd[1] + j;
-                            if (iw < 0 || iw >= W) continue;
-                            sum += xd[AT4(x, n, ch, ih, iw)];
-                            count++;
-                        }
-                    }
-                    int64_t avg = count ? (sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count) : 0;
-                    y[AT4(out, n, ch, oh, ow)] = (int8_t)clamp_i(avg, -128, 127);
-                }
+    pc_pool2d d;
+    memset(&d, 0, sizeof d);
+    d.kind = PC_POOL_AVG, d.N = N, d.C = C, d.H = H, d.W = W, d.OH = OH, d.OW = OW, d.KH = kk[0], d.KW = kk[1];
+    d.sh = st[0], d.sw = st[1], d.dh = d.dw = 1, d.pt = pd[0], d.pl = pd[1];
+    int64_t xs[4] = {x->strides[0], x->strides[2], x->strides[3], x->strides[1]};
+    int64_t ys[4] = {out->strides[0], out->strides[2], out->strides[3], out->strides[1]};
+    memcpy(d.xs, xs, sizeof xs);
+    memcpy(d.ys, ys, sizeof ys);
+    pc_avgpool2d_s8(&d, x->data, out->data, -128, 127);
     return PETITE_OK;
 }
 
@@ -204,16 +158,11 @@ petite_status pk_cm_quantized_linear_out(petite_kernel_ctx *c, petite_value **ar
         if (shift[k] < -31 || shift[k] > 31 || mult[k] < INT32_MIN || mult[k] > INT32_MAX)
             return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "requantization parameter out of range");
     int64_t rows = IN ? x->numel / IN : 0;
-    const int8_t *xd = x->data, *wd = w->data;
-    const int32_t *bd = b ? b->data : NULL;
-    int8_t *y = out->data;
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < OUT; j++) {
-            int64_t acc = bd ? bd[j] : 0;
-            for (int64_t k = 0; k < IN; k++) acc += ((int64_t)xd[r * IN + k] + in_off.i) * ((int64_t)wd[j * IN + k] + f_off.i);
-            int32_t q = nm == 1 ? 0 : (int32_t)j;
-            y[r * OUT + j] = (int8_t)clamp_i((int64_t)requantize(acc, (int32_t)mult[q], (int32_t)shift[q]) + out_off.i, lo, hi);
-        }
+    int32_t m32[PETITE_MAX_RANK], s32[PETITE_MAX_RANK];
+    for (int32_t k = 0; k < nm; k++) m32[k] = (int32_t)mult[k], s32[k] = (int32_t)shift[k];
+    pc_fc_s8 d = {rows, OUT, IN, IN, 1, (int32_t)-in_off.i, (int32_t)-f_off.i, 0, 0};
+    pc_requant rq = {PC_REQ_CMSIS, NULL, m32, s32, nm != 1, (int32_t)out_off.i, (int32_t)lo, (int32_t)hi};
+    pc_fc_s8_run(&d, x->data, w->data, b ? b->data : NULL, &rq, out->data);
     return PETITE_OK;
 }
 

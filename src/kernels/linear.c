@@ -1,6 +1,10 @@
-/* linear.c — aten::addmm.out, aten::mm.out, aten::bmm.out (float32, any strides handled by a
- * contiguous requirement with a clear error otherwise). */
-#include "kernels/gemm.h"
+/* linear.c — aten::addmm.out, aten::mm.out, aten::bmm.out (float32, contiguous): adapters onto
+ * the compute layer's GEMM. When mat2 is a constant of the program (a linear layer's weight),
+ * prepare packs it once through the program's cache; otherwise each run packs slices into
+ * scratch. */
+#include <math.h>
+#include <string.h>
+
 #include "kernels/kernel.h"
 #include "kernels/kernels.h"
 
@@ -15,79 +19,187 @@ static petite_status want_matrix(petite_kernel_ctx *c, const pt_tensor *t, int32
     return PETITE_OK;
 }
 
-/* Is a [K, N] matrix stored as the transpose of a contiguous [N, K] one? (t_copy is emitted as a
- * copy, so this is only the plain contiguous case.) */
+/* mat2 [K, N] packed once when it is a constant */
+typedef struct gemm_state {
+    const float *packed;
+    size_t K, N;
+} gemm_state;
 
-/* addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) */
-petite_status pk_addmm_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+typedef struct pack_arg {
+    pc_isa isa;
+    size_t K, N;
+    const float *b;
+} pack_arg;
+
+static void pack(void *dst, const void *arg) {
+    const pack_arg *p = arg;
+    pc_gemm_f32_pack(p->isa, p->K, p->N, p->b, p->N, 1, dst);
+}
+
+static petite_status prepare_mat2(pk_prepare *p, const pt_tensor *b, void **state) {
+    size_t K = (size_t)b->sizes[0], N = (size_t)b->sizes[1];
+    if (b->storage != PT_STORE_CONSTANT || b->dynamism != PETITE_STATIC) {
+        size_t sc = pc_gemm_f32_any_scratch(p->isa, K, N);
+        if (sc > p->scratch) p->scratch = sc;
+        return PETITE_OK;
+    }
+    gemm_state *st = pt_arena_alloc(p->arena, sizeof *st);
+    if (!st) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    pack_arg arg = {p->isa, K, N, b->data};
+    struct { char tag[4]; int32_t isa; uint64_t K, N; } desc = {"mm", (int32_t)p->isa, K, N};
+    uint64_t charged = 0;
+    st->packed = p->cache->get(p->cache->owner, b->data, &desc, sizeof desc, pc_gemm_f32_packed_floats(p->isa, K, N) * sizeof(float),
+                               pack, &arg, &charged, p->err);
+    if (!st->packed) return p->err->status;
+    p->shared_bytes += charged;
+    st->K = K, st->N = N;
+    *state = st;
+    return PETITE_OK;
+}
+
+static petite_status gemm(petite_kernel_ctx *c, size_t M, size_t N, size_t K, const float *a, const float *b, float *y,
+                          const pc_gemm_epi *epi) {
+    const gemm_state *st = c->state;
+    if (st && st->K == K && st->N == N) {
+        pc_gemm_f32(c->exec, M, N, K, a, K, st->packed, y, N, epi);
+        return PETITE_OK;
+    }
+    if (pc_gemm_f32_any_scratch(c->exec->isa, K, N) > c->exec->scratch_size)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "matrix product: the inputs grew past the size planned at load");
+    pc_gemm_f32_any(c->exec, M, N, K, a, K, b, N, 1, y, N, epi);
+    return PETITE_OK;
+}
+
+typedef struct addmm_args {
     pt_tensor *bias, *a, *b, *out;
     pk_scalar beta, alpha;
+} addmm_args;
+
+/* addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) */
+static petite_status addmm_unpack(petite_kernel_ctx *c, petite_value **args, size_t nargs, addmm_args *x) {
     petite_status s;
-    if ((s = pk_nargs(c, nargs, 7)) || (s = pk_tensor(c, args, 0, "self", &bias)) ||
-        (s = pk_tensor(c, args, 1, "mat1", &a)) || (s = pk_tensor(c, args, 2, "mat2", &b)) ||
-        (s = pk_scalar_arg(c, args, 3, "beta", &beta)) || (s = pk_scalar_arg(c, args, 4, "alpha", &alpha)) ||
-        (s = pk_out(c, args, 5, &out)) || (s = want_matrix(c, a, 2, "mat1")) ||
-        (s = want_matrix(c, b, 2, "mat2")) || (s = want_matrix(c, out, 2, "out")))
+    if ((s = pk_nargs(c, nargs, 7)) || (s = pk_tensor(c, args, 0, "self", &x->bias)) ||
+        (s = pk_tensor(c, args, 1, "mat1", &x->a)) || (s = pk_tensor(c, args, 2, "mat2", &x->b)) ||
+        (s = pk_scalar_arg(c, args, 3, "beta", &x->beta)) || (s = pk_scalar_arg(c, args, 4, "alpha", &x->alpha)) ||
+        (s = pk_out(c, args, 5, &x->out)) || (s = want_matrix(c, x->a, 2, "mat1")) ||
+        (s = want_matrix(c, x->b, 2, "mat2")) || (s = want_matrix(c, x->out, 2, "out")))
         return s;
-    int64_t M = a->sizes[0], K = a->sizes[1], N = b->sizes[1];
-    if (b->sizes[0] != K)
+    if (x->bias->dtype != PETITE_FLOAT32 || !x->bias->contiguous || x->bias->rank > 2)
+        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "self (bias) must be a contiguous float32 tensor of rank <= 2");
+    if (x->b->sizes[0] != x->a->sizes[1])
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "mat1 [%lld, %lld] and mat2 [%lld, %lld] do not multiply",
-                       (long long)M, (long long)K, (long long)b->sizes[0], (long long)N);
-    int64_t osz[2] = {M, N};
-    if ((s = pt_tensor_resize(out, 2, osz, c->err))) return pt_prefix(c->err, "out");
-    if (bias->dtype != PETITE_FLOAT32 || !bias->contiguous)
-        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "self (bias) must be contiguous float32");
-    /* broadcast bias [N], [1, N], [M, N] or [M, 1] into out, then accumulate */
-    float *y = out->data;
-    const float *bd = bias->data;
-    float bt = (float)beta.d;
-    for (int64_t i = 0; i < M; i++)
-        for (int64_t j = 0; j < N; j++) {
-            int64_t bi = bias->rank == 2 ? (bias->sizes[0] == 1 ? 0 : i) : 0;
-            int64_t bj = bias->rank == 0 ? 0 : (bias->sizes[bias->rank - 1] == 1 ? 0 : j);
-            int64_t idx = bias->rank == 2 ? bi * bias->sizes[1] + bj : bj;
-            y[i * N + j] = bt == 0.0f ? 0.0f : bt * bd[idx];
-        }
-    if (bias->numel != 1 && bias->numel != N && bias->numel != M * N && bias->numel != M)
-        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "self (bias) does not broadcast to [%lld, %lld]",
-                       (long long)M, (long long)N);
-    pk_gemm_f32(M, N, K, (float)alpha.d, a->data, K, b->data, N, 0, 1.0f, y, N);
+                       (long long)x->a->sizes[0], (long long)x->a->sizes[1], (long long)x->b->sizes[0],
+                       (long long)x->b->sizes[1]);
     return PETITE_OK;
+}
+
+petite_status pk_addmm_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
+    petite_kernel_ctx c = {p->err, NULL, NULL};
+    addmm_args x;
+    petite_status s = addmm_unpack(&c, args, nargs, &x);
+    if (s) return s;
+    p->flops = 2.0 * (double)x.a->sizes[0] * (double)x.a->sizes[1] * (double)x.b->sizes[1];
+    return prepare_mat2(p, x.b, state);
+}
+
+petite_status pk_addmm_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    addmm_args x;
+    petite_status s = addmm_unpack(c, args, nargs, &x);
+    if (s) return s;
+    int64_t M = x.a->sizes[0], K = x.a->sizes[1], N = x.b->sizes[1];
+    const pt_tensor *bias = x.bias;
+    /* bias [N], [1, N], [M, N], [M, 1] or a scalar, broadcast into out */
+    int64_t bm = bias->rank == 2 ? bias->sizes[0] : 1, bn = bias->rank >= 1 ? bias->sizes[bias->rank - 1] : 1;
+    if ((bm != 1 && bm != M) || (bn != 1 && bn != N))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "self (bias) does not broadcast to [%lld, %lld]", (long long)M,
+                       (long long)N);
+    int64_t osz[2] = {M, N};
+    if ((s = pt_tensor_resize(x.out, 2, osz, c->err))) return pt_prefix(c->err, "out");
+    float *y = x.out->data;
+    const float *bd = bias->data;
+    float beta = (float)x.beta.d;
+    pc_gemm_epi epi = {NULL, NULL, (float)x.alpha.d, 0, -INFINITY, INFINITY};
+    if (beta == 1.0f && bm == 1 && bn == N) {
+        epi.bias_n = bd; /* the common linear layer: bias added in the GEMM's epilogue */
+    } else {
+        for (int64_t i = 0; i < M; i++)
+            for (int64_t j = 0; j < N; j++)
+                y[i * N + j] = beta == 0.0f ? 0.0f : beta * bd[(bm == 1 ? 0 : i) * bn + (bn == 1 ? 0 : j)];
+        epi.accumulate = 1;
+    }
+    return gemm(c, (size_t)M, (size_t)N, (size_t)K, x.a->data, x.b->data, y, &epi);
 }
 
 /* mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) */
-petite_status pk_mm_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
-    pt_tensor *a, *b, *out;
+static petite_status mm_unpack(petite_kernel_ctx *c, petite_value **args, size_t nargs, pt_tensor **a, pt_tensor **b,
+                               pt_tensor **out) {
     petite_status s;
-    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &a)) ||
-        (s = pk_tensor(c, args, 1, "mat2", &b)) || (s = pk_out(c, args, 2, &out)) ||
-        (s = want_matrix(c, a, 2, "self")) || (s = want_matrix(c, b, 2, "mat2")) ||
-        (s = want_matrix(c, out, 2, "out")))
+    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", a)) || (s = pk_tensor(c, args, 1, "mat2", b)) ||
+        (s = pk_out(c, args, 2, out)) || (s = want_matrix(c, *a, 2, "self")) || (s = want_matrix(c, *b, 2, "mat2")) ||
+        (s = want_matrix(c, *out, 2, "out")))
         return s;
-    int64_t M = a->sizes[0], K = a->sizes[1], N = b->sizes[1];
-    if (b->sizes[0] != K) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "mm: inner sizes differ");
-    int64_t osz[2] = {M, N};
-    if ((s = pt_tensor_resize(out, 2, osz, c->err))) return pt_prefix(c->err, "out");
-    pk_gemm_f32(M, N, K, 1.0f, a->data, K, b->data, N, 0, 0.0f, out->data, N);
+    if ((*b)->sizes[0] != (*a)->sizes[1]) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "mm: inner sizes differ");
     return PETITE_OK;
 }
 
+petite_status pk_mm_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
+    petite_kernel_ctx c = {p->err, NULL, NULL};
+    pt_tensor *a, *b, *out;
+    petite_status s = mm_unpack(&c, args, nargs, &a, &b, &out);
+    if (s) return s;
+    p->flops = 2.0 * (double)a->sizes[0] * (double)a->sizes[1] * (double)b->sizes[1];
+    return prepare_mat2(p, b, state);
+}
+
+petite_status pk_mm_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *a, *b, *out;
+    petite_status s = mm_unpack(c, args, nargs, &a, &b, &out);
+    if (s) return s;
+    int64_t M = a->sizes[0], K = a->sizes[1], N = b->sizes[1];
+    int64_t osz[2] = {M, N};
+    if ((s = pt_tensor_resize(out, 2, osz, c->err))) return pt_prefix(c->err, "out");
+    pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY};
+    return gemm(c, (size_t)M, (size_t)N, (size_t)K, a->data, b->data, out->data, &epi);
+}
+
 /* bmm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) */
+static petite_status bmm_unpack(petite_kernel_ctx *c, petite_value **args, size_t nargs, pt_tensor **a, pt_tensor **b,
+                                pt_tensor **out) {
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", a)) ||
+        (s = pk_tensor(c, args, 1, "mat2", b)) || (s = pk_out(c, args, 2, out)) ||
+        (s = want_matrix(c, *a, 3, "self")) || (s = want_matrix(c, *b, 3, "mat2")) ||
+        (s = want_matrix(c, *out, 3, "out")))
+        return s;
+    if ((*b)->sizes[0] != (*a)->sizes[0] || (*b)->sizes[1] != (*a)->sizes[2])
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bmm: batch or inner sizes differ");
+    return PETITE_OK;
+}
+
+petite_status pk_bmm_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
+    petite_kernel_ctx c = {p->err, NULL, NULL};
+    pt_tensor *a, *b, *out;
+    petite_status s = bmm_unpack(&c, args, nargs, &a, &b, &out);
+    if (s) return s;
+    size_t sc = pc_gemm_f32_any_scratch(p->isa, (size_t)a->sizes[2], (size_t)b->sizes[2]);
+    if (sc > p->scratch) p->scratch = sc;
+    p->flops = 2.0 * (double)a->sizes[0] * (double)a->sizes[1] * (double)a->sizes[2] * (double)b->sizes[2];
+    *state = NULL;
+    return PETITE_OK;
+}
+
 petite_status pk_bmm_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
     pt_tensor *a, *b, *out;
-    petite_status s;
-    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &a)) ||
-        (s = pk_tensor(c, args, 1, "mat2", &b)) || (s = pk_out(c, args, 2, &out)) ||
-        (s = want_matrix(c, a, 3, "self")) || (s = want_matrix(c, b, 3, "mat2")) ||
-        (s = want_matrix(c, out, 3, "out")))
-        return s;
+    petite_status s = bmm_unpack(c, args, nargs, &a, &b, &out);
+    if (s) return s;
     int64_t B = a->sizes[0], M = a->sizes[1], K = a->sizes[2], N = b->sizes[2];
-    if (b->sizes[0] != B || b->sizes[1] != K)
-        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bmm: batch or inner sizes differ");
     int64_t osz[3] = {B, M, N};
     if ((s = pt_tensor_resize(out, 3, osz, c->err))) return pt_prefix(c->err, "out");
+    if ((size_t)pc_gemm_f32_any_scratch(c->exec->isa, (size_t)K, (size_t)N) > c->exec->scratch_size)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bmm: the inputs grew past the size planned at load");
+    pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY};
     for (int64_t i = 0; i < B; i++)
-        pk_gemm_f32(M, N, K, 1.0f, (const float *)a->data + i * M * K, K,
-                    (const float *)b->data + i * K * N, N, 0, 0.0f, (float *)out->data + i * M * N, N);
+        pc_gemm_f32_any(c->exec, (size_t)M, (size_t)N, (size_t)K, (const float *)a->data + i * M * K, (size_t)K,
+                        (const float *)b->data + i * K * N, (size_t)N, 1, (float *)out->data + i * M * N, (size_t)N, &epi);
     return PETITE_OK;
 }

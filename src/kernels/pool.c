@@ -1,14 +1,34 @@
-/* pool.c — 2-D pooling over NCHW float32: max_pool2d_with_indices.out, avg_pool2d.out,
- * _adaptive_avg_pool2d.out. */
+/* pool.c — 2-D pooling over [N,]C,H,W float32 (any dim order): max_pool2d_with_indices.out,
+ * avg_pool2d.out, _adaptive_avg_pool2d.out — adapters onto the compute layer's pc_pool2d_f32. */
 #include <math.h>
+#include <string.h>
 
 #include "kernels/kernel.h"
 #include "kernels/kernels.h"
 
 static petite_status nchw(petite_kernel_ctx *c, const pt_tensor *x) {
-    if (x->dtype != PETITE_FLOAT32 || !x->contiguous || (x->rank != 4 && x->rank != 3))
-        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "pooling needs a contiguous float32 [N,]C,H,W tensor");
+    if (x->dtype != PETITE_FLOAT32 || (x->rank != 4 && x->rank != 3))
+        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "pooling needs a float32 [N,]C,H,W tensor");
     return PETITE_OK;
+}
+
+/* (n, h, w, c) strides of an [N,]C,H,W tensor; a missing N is a batch of one */
+static void strides_of(const pt_tensor *t, int64_t s[4]) {
+    int32_t r = t->rank;
+    s[0] = r == 4 ? t->strides[0] : 0;
+    s[1] = t->strides[r - 2], s[2] = t->strides[r - 1], s[3] = t->strides[r - 3];
+}
+
+static void describe(pc_pool2d *d, const pt_tensor *x, const pt_tensor *y, pc_pool_kind kind) {
+    memset(d, 0, sizeof *d);
+    int32_t r = x->rank;
+    d->kind = kind;
+    d->N = r == 4 ? x->sizes[0] : 1, d->C = x->sizes[r - 3], d->H = x->sizes[r - 2], d->W = x->sizes[r - 1];
+    d->OH = y->sizes[r - 2], d->OW = y->sizes[r - 1];
+    d->lo = -INFINITY, d->hi = INFINITY;
+    d->dh = d->dw = 1;
+    strides_of(x, d->xs);
+    strides_of(y, d->ys);
 }
 
 static int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode) {
@@ -36,7 +56,7 @@ petite_status pk_max_pool2d_with_indices_out(petite_kernel_ctx *c, petite_value 
         pd[0] * 2 > k[0] || pd[1] * 2 > k[1])
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bad kernel_size/stride/padding/dilation");
     int32_t r = x->rank;
-    int64_t H = x->sizes[r - 2], W = x->sizes[r - 1], planes = H * W > 0 ? x->numel / (H * W) : 0;
+    int64_t H = x->sizes[r - 2], W = x->sizes[r - 1];
     int64_t OH = pool_out(H, k[0], st[0], pd[0], dl[0], ceil_mode), OW = pool_out(W, k[1], st[1], pd[1], dl[1], ceil_mode);
     int64_t osz[4];
     for (int32_t d = 0; d < r - 2; d++) osz[d] = x->sizes[d];
@@ -44,32 +64,13 @@ petite_status pk_max_pool2d_with_indices_out(petite_kernel_ctx *c, petite_value 
     if (out->dtype != PETITE_FLOAT32) return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "out must be float32");
     if ((s = pt_tensor_resize(out, r, osz, c->err))) return pt_prefix(c->err, "out");
     bool want_ind = ind->dtype == PETITE_INT64 && pt_tensor_resize(ind, r, osz, c->err) == PETITE_OK;
-    const float *xd = x->data;
-    float *y = out->data;
-    int64_t *id = want_ind ? ind->data : NULL;
-    for (int64_t p = 0; p < planes; p++)
-        for (int64_t oh = 0; oh < OH; oh++)
-            for (int64_t ow = 0; ow < OW; ow++) {
-                float best = -INFINITY;
-                int64_t arg = -1;
-                for (int64_t i = 0; i < k[0]; i++) {
-                    int64_t ih = oh * st[0] - pd[0] + i * dl[0];
-                    if (ih < 0 || ih >= H) continue;
-                    for (int64_t j = 0; j < k[1]; j++) {
-                        int64_t iw = ow * st[1] - pd[1] + j * dl[1];
-                        if (iw < 0 || iw >= W) continue;
-                        float v = xd[(p * H + ih) * W + iw];
-                        if (v > best || v != v || arg < 0) {
-                            best = v;
-                            arg = ih * W + iw;
-                            if (v != v) goto done;
-                        }
-                    }
-                }
-            done:
-                y[(p * OH + oh) * OW + ow] = best;
-                if (id) id[(p * OH + oh) * OW + ow] = arg;
-            }
+    pc_pool2d d;
+    describe(&d, x, out, PC_POOL_MAX);
+    d.KH = k[0], d.KW = k[1], d.sh = st[0], d.sw = st[1], d.pt = pd[0], d.pl = pd[1], d.dh = dl[0], d.dw = dl[1];
+    if (want_ind && (ind->strides[r - 1] != out->strides[r - 1] || ind->strides[r - 2] != out->strides[r - 2] ||
+                     ind->strides[r - 3] != out->strides[r - 3] || (r == 4 && ind->strides[0] != out->strides[0])))
+        want_ind = false; /* indices in another layout than out: not written */
+    pc_pool2d_f32(&d, x->data, out->data, want_ind ? ind->data : NULL);
     return PETITE_OK;
 }
 
@@ -92,28 +93,17 @@ petite_status pk_avg_pool2d_out(petite_kernel_ctx *c, petite_value **args, size_
     if (k[0] < 1 || k[1] < 1 || st[0] < 1 || st[1] < 1 || pd[0] < 0 || pd[1] < 0)
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bad kernel_size/stride/padding");
     int32_t r = x->rank;
-    int64_t H = x->sizes[r - 2], W = x->sizes[r - 1], planes = H * W > 0 ? x->numel / (H * W) : 0;
+    int64_t H = x->sizes[r - 2], W = x->sizes[r - 1];
     int64_t OH = pool_out(H, k[0], st[0], pd[0], 1, ceil_mode), OW = pool_out(W, k[1], st[1], pd[1], 1, ceil_mode);
     int64_t osz[4];
     for (int32_t d = 0; d < r - 2; d++) osz[d] = x->sizes[d];
     osz[r - 2] = OH, osz[r - 1] = OW;
     if ((s = pt_tensor_resize(out, r, osz, c->err))) return pt_prefix(c->err, "out");
-    const float *xd = x->data;
-    float *y = out->data;
-    for (int64_t p = 0; p < planes; p++)
-        for (int64_t oh = 0; oh < OH; oh++)
-            for (int64_t ow = 0; ow < OW; ow++) {
-                int64_t h0 = oh * st[0] - pd[0], w0 = ow * st[1] - pd[1];
-                int64_t h1 = h0 + k[0] < H + pd[0] ? h0 + k[0] : H + pd[0];
-                int64_t w1 = w0 + k[1] < W + pd[1] ? w0 + k[1] : W + pd[1];
-                int64_t pool = (h1 - h0) * (w1 - w0);
-                int64_t hs = h0 < 0 ? 0 : h0, ws = w0 < 0 ? 0 : w0, he = h1 > H ? H : h1, we = w1 > W ? W : w1;
-                float sum = 0;
-                for (int64_t ih = hs; ih < he; ih++)
-                    for (int64_t iw = ws; iw < we; iw++) sum += xd[(p * H + ih) * W + iw];
-                int64_t div = divisor ? divisor : (include_pad ? pool : (he - hs) * (we - ws));
-                y[(p * OH + oh) * OW + ow] = div ? sum / (float)div : 0.0f;
-            }
+    pc_pool2d d;
+    describe(&d, x, out, PC_POOL_AVG);
+    d.KH = k[0], d.KW = k[1], d.sh = st[0], d.sw = st[1], d.pt = pd[0], d.pl = pd[1], d.pb = pd[0], d.pr = pd[1];
+    d.count_include_pad = include_pad, d.divisor = divisor;
+    pc_pool2d_f32(&d, x->data, out->data, NULL);
     return PETITE_OK;
 }
 
@@ -126,24 +116,13 @@ petite_status pk_adaptive_avg_pool2d_out(petite_kernel_ctx *c, petite_value **ar
         (s = pk_int_pair(c, args, 1, "output_size", os, (const int64_t[2]){1, 1})) || (s = pk_out(c, args, 2, &out)))
         return s;
     int32_t r = x->rank;
-    int64_t H = x->sizes[r - 2], W = x->sizes[r - 1], planes = H * W > 0 ? x->numel / (H * W) : 0;
     if (os[0] < 1 || os[1] < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bad output_size");
     int64_t osz[4];
     for (int32_t d = 0; d < r - 2; d++) osz[d] = x->sizes[d];
     osz[r - 2] = os[0], osz[r - 1] = os[1];
     if ((s = pt_tensor_resize(out, r, osz, c->err))) return pt_prefix(c->err, "out");
-    const float *xd = x->data;
-    float *y = out->data;
-    for (int64_t p = 0; p < planes; p++)
-        for (int64_t oh = 0; oh < os[0]; oh++) {
-            int64_t h0 = oh * H / os[0], h1 = ((oh + 1) * H + os[0] - 1) / os[0];
-            for (int64_t ow = 0; ow < os[1]; ow++) {
-                int64_t w0 = ow * W / os[1], w1 = ((ow + 1) * W + os[1] - 1) / os[1];
-                float sum = 0;
-                for (int64_t ih = h0; ih < h1; ih++)
-                    for (int64_t iw = w0; iw < w1; iw++) sum += xd[(p * H + ih) * W + iw];
-                y[(p * os[0] + oh) * os[1] + ow] = sum / (float)((h1 - h0) * (w1 - w0));
-            }
-        }
+    pc_pool2d d;
+    describe(&d, x, out, PC_POOL_ADAPTIVE_AVG);
+    pc_pool2d_f32(&d, x->data, out->data, NULL);
     return PETITE_OK;
 }

@@ -1,4 +1,6 @@
-/* softmax.c — aten::_softmax.out and aten::_log_softmax.out over one dim, any dim order. */
+/* softmax.c — aten::_softmax.out and aten::_log_softmax.out over one dim, any dim order: float32
+ * rows on the compute layer (vector kernels when the dim is the contiguous innermost one), other
+ * float dtypes in double. */
 #include <math.h>
 
 #include "kernels/kernel.h"
@@ -39,27 +41,14 @@ static petite_status softmax(petite_kernel_ctx *c, petite_value **args, size_t n
     }
     int64_t rows = in->numel / len;
     bool f32 = in->dtype == PETITE_FLOAT32;
+    if (f32 && in->contiguous && out->contiguous && dim == in->rank - 1) {
+        pc_softmax_f32(c->exec, (size_t)rows, (size_t)len, in->data, out->data, take_log, -INFINITY, INFINITY);
+        return PETITE_OK;
+    }
     for (int64_t r = 0; r < rows; r++, pc_iter_next(&it, 2)) {
         int64_t bi = it.off[0], bo = it.off[1];
         if (f32) {
-            const float *x = (const float *)in->data + bi;
-            float *y = (float *)out->data + bo;
-            float mx = x[0];
-            for (int64_t k = 1; k < len; k++) mx = x[k * sin] > mx ? x[k * sin] : mx;
-            double sum = 0;
-            if (take_log) {
-                for (int64_t k = 0; k < len; k++) sum += expf(x[k * sin] - mx);
-                float lse = (float)log(sum);
-                for (int64_t k = 0; k < len; k++) y[k * sout] = x[k * sin] - mx - lse;
-            } else {
-                for (int64_t k = 0; k < len; k++) {
-                    float e = expf(x[k * sin] - mx);
-                    y[k * sout] = e;
-                    sum += e;
-                }
-                float inv = (float)(1.0 / sum);
-                for (int64_t k = 0; k < len; k++) y[k * sout] *= inv;
-            }
+            pc_softmax_f32_strided((size_t)len, (const float *)in->data + bi, sin, (float *)out->data + bo, sout, take_log);
         } else {
             double mx = pt_load_f64(in->data, in->dtype, bi);
             for (int64_t k = 1; k < len; k++) {

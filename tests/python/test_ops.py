@@ -31,12 +31,45 @@ class Fn(nn.Module):
         return self.f(self.mods, *x) if len(self.mods) else self.f(*x)
 
 
+# Cases whose operators XNNPACK must take over on the xnnpack backend: after delegation none of the
+# listed operators may remain a portable KernelCall (so a partitioner that silently keeps them
+# portable fails here instead of passing on the portable kernels).
+DELEGATED = {
+    "conv2d_3x3": {"aten::convolution"}, "conv2d_stride2_pad": {"aten::convolution"},
+    "conv2d_dilation": {"aten::convolution"}, "conv2d_depthwise": {"aten::convolution"},
+    "conv2d_1x1": {"aten::convolution"}, "conv2d_rect": {"aten::convolution"},
+    "linear": {"aten::addmm"}, "linear_3d": {"aten::addmm", "aten::view_copy"}, "bmm": {"aten::bmm"},
+    "batch_norm": {"aten::_native_batch_norm_legit_no_training"},
+    "act_relu": {"aten::relu"}, "act_relu6": {"aten::hardtanh"}, "act_hardtanh": {"aten::hardtanh"},
+    "act_sigmoid": {"aten::sigmoid"}, "act_tanh": {"aten::tanh"}, "act_gelu": {"aten::gelu"},
+    "clamp": {"aten::clamp"}, "clamp_min": {"aten::clamp"},
+    "unary_exp": {"aten::exp"}, "unary_log": {"aten::log"}, "unary_sqrt": {"aten::sqrt"},
+    "unary_rsqrt": {"aten::rsqrt"}, "unary_neg": {"aten::neg"}, "unary_abs": {"aten::abs"},
+    "unary_floor": {"aten::floor"}, "unary_ceil": {"aten::ceil"},
+    "max_pool2d": {"aten::max_pool2d_with_indices"}, "max_pool2d_3s2p1": {"aten::max_pool2d_with_indices"},
+    "avg_pool2d": {"aten::avg_pool2d"}, "adaptive_avg_pool2d_1": {"aten::mean"},
+    "mean_dims": {"aten::mean"}, "softmax_dim1": set(), "cat": {"aten::cat"},
+    "add_broadcast": {"aten::add"}, "sub_alpha": set(), "div_scalar": {"aten::div"},
+    "fp16_arith": {"aten::mul", "aten::div"}, "linear_view_relu": {"aten::addmm", "aten::relu"},
+    "conv_bn_relu6": {"aten::convolution", "aten::_native_batch_norm_legit_no_training", "aten::hardtanh"},
+    "conv_to_linear": {"aten::convolution", "aten::relu", "aten::addmm"},
+    "nhwc_residual_cat": {"aten::convolution", "aten::add", "aten::sigmoid", "aten::cat"},
+}
+
+
 def run_case(name, model, inputs, backend="portable"):
     model.eval()
     gm = capture.capture(model, inputs)
     p = lower.lower(gm, runtime.has_kernel)
     if backend == "xnnpack":
+        before = {ins.op for ins in p.instrs}
         xnnpack.delegate(p)
+        want = DELEGATED.get(name, set())
+        left = {ins.op for ins in p.instrs if ins.delegate is None} & want
+        calls = sum(ins.delegate is not None for ins in p.instrs)
+        assert not (want - before), "the case does not contain %s" % sorted(want - before)
+        assert not left, "not delegated to XNNPACK: %s" % sorted(left)
+        assert calls > 0 or not want, "no DelegateCall"
     arena, _ = plan.plan_memory(p)
     data = serialize.serialize(p, "forward", arena)
     got = runtime.Program(data).load_method().run(*[x.numpy() for x in inputs])

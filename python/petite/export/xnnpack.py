@@ -17,6 +17,8 @@ int8 weights, asymmetric per-tensor int8 activations from calibration, int32 bia
 Convert nodes; --quantize dynamic makes linear layers take dynamically quantized (qdint8) inputs.
 """
 import hashlib
+import os
+import re
 import struct
 
 import numpy as np
@@ -24,22 +26,28 @@ import numpy as np
 from . import serialize as ser
 from .lower import Instr
 
-FP32, FP16, QINT8, QINT32, QCINT8, QCINT32, QCINT4, QDINT8, QBINT4 = 1, 2, 3, 5, 6, 7, 8, 9, 10
+def _read_def(name, macro):
+    """Rows of one of the runtime's lists (src/backends/xnnpack/*.def): the one place they are kept."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for root in (os.path.join(here, "..", "..", "..", "src", "backends", "xnnpack"), os.path.join(here, "data")):
+        path = os.path.join(root, name)
+        if os.path.exists(path):
+            with open(path) as f:
+                return [[c.strip() for c in m.group(1).split(",")]
+                        for m in re.finditer(r"^%s\(([^)]*)\)" % macro, f.read(), re.M)]
+    raise FileNotFoundError("%s (the runtime's list, from src/backends/xnnpack)" % name)
+
+
+# XNNDatatype ids and XNodeUnion type ids, read from the runtime's lists
+_XDT = {row[1]: int(row[0]) for row in _read_def("xdatatypes.def", "XDT")}
+FP32, FP16, QINT8, QINT32, QCINT8, QCINT32, QCINT4, QDINT8, QBINT4 = (
+    _XDT[n] for n in ("FP32", "FP16", "QINT8", "QINT32", "QCINT8", "QCINT32", "QCINT4", "QDINT8", "QBINT4"))
+XN = {row[1]: int(row[0]) for row in _read_def("xnodes.def", "XN")}
 INT4_GROUP = 32
 XDT_OF = {6: FP32, 5: FP16}           # ExecuTorch ScalarType -> XNNDatatype
 NP_OF = {6: np.float32, 5: np.float16}
 UINT32_MAX = 0xFFFFFFFF
 INF = float("inf")
-
-# XNodeUnion type ids (schema order)
-XN = {name: i + 1 for i, name in enumerate([
-    "Add", "FullyConnected", "Softmax", "Sigmoid", "StaticTranspose", "Clamp", "Conv2d", "Div",
-    "StaticResizeBilinear2D", "StaticConstantPad", "AvgPooling2d", "Minimum", "DepthwiseConv2d",
-    "MaxPooling2d", "Multiply", "Subtract", "Floor", "Convert", "GlobalAvgPooling2d", "StaticReshape",
-    "ArgMaxPooling2d", "SquareRoot", "Ceiling", "Hardswish", "LeakyReLU", "Maximum", "Negate", "Square",
-    "ELU", "Abs", "PReLU", "Concatenate2", "Concatenate3", "Concatenate4", "StaticSlice",
-    "ScaledDotProductAttention", "BatchMatrixMultiply", "Concatenate5", "ConvTranspose2d",
-    "ReciprocalSquareRoot", "Log", "Gelu", "Tanh", "Exp", "Sin", "Copy", "Cos"])}
 
 BINARY = {"aten::add": "Add", "aten::sub": "Subtract", "aten::mul": "Multiply", "aten::div": "Div"}
 UNARY = {"aten::sigmoid": "Sigmoid", "aten::tanh": "Tanh", "aten::exp": "Exp", "aten::log": "Log",
@@ -213,304 +221,410 @@ def _const(p, i):
     return v.kind == "tensor" and v.role == "const" and v.dtype == 6
 
 
+# ---- one table of operators: {op: (supported, emit)} -------------------------------------------
+# supported(p, ins) -> bool: can this instruction become XNNPACK nodes? (pure check, no side effects)
+# emit(g, p, ins, run, k) -> int: add the nodes for run[k] = ins; returns how many instructions it
+# consumed (a convolution folds a following batch norm).
+
+
+def _sup_binary(p, ins):
+    a, op = ins.args, ins.op
+    if ins.overload not in ("out", "Scalar_out"):
+        return False
+    alpha_ok = op not in ("aten::add", "aten::sub") or _scalar(p, a[2]) == 1
+    other_ok = _is_float(p, a[1], a[0]) if ins.overload == "out" else isinstance(_scalar(p, a[1]), (int, float))
+    return alpha_ok and other_ok and _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
+
+
+def _emit_binary(g, p, ins, run, k):
+    a, op = ins.args, ins.op
+    x = a[0]
+    if ins.overload == "Scalar_out":
+        lay = g.layout_of(x)
+        xi = g.get(x, lay)
+        yi = g.const(np.array([float(_scalar(p, a[1]))]), XDT_OF[p.values[x].dtype])
+    else:
+        y = a[1]
+        xs, ys = p.values[x].shape, p.values[y].shape
+        both4 = len(xs) == 4 and (len(ys) == 4 or int(np.prod(ys)) == 1)
+        lay = "nhwc" if both4 and (g.layout_of(x) == "nhwc" or g.layout_of(y) == "nhwc") else "nchw"
+        xi = g.get(x, lay)
+        yi = g.get(y, lay) if len(ys) == 4 else g.get(y, "nchw")
+    out = ins.outs[0]
+    o = g.out(out, lay)
+    g.node(BINARY[op], {"input1_id": xi, "input2_id": yi, "output_id": o}, o)
+    g.finish(out)
+    return 1
+
+
+def _sup_unary(p, ins):
+    a = ins.args
+    if ins.overload != "out":
+        return False
+    if ins.op == "aten::gelu" and p.values[a[1]].kind == "string" and p.values[a[1]].value != "none":
+        return False
+    return _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
+
+
+def _emit_unary(g, p, ins, run, k):
+    a = ins.args
+    lay = g.layout_of(a[0])
+    xi = g.get(a[0], lay)
+    o = g.out(ins.outs[0], lay)
+    g.node(UNARY[ins.op], {"input_id": xi, "output_id": o}, o)
+    g.finish(ins.outs[0])
+    return 1
+
+
+def _sup_clamp(p, ins):
+    a = ins.args
+    return ins.overload == "out" and _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
+
+
+def _emit_clamp(g, p, ins, run, k):
+    a, op = ins.args, ins.op
+    lo, hi = (0.0, INF) if op == "aten::relu" else (-INF, INF)
+    if op == "aten::hardtanh":
+        lo, hi = float(_scalar(p, a[1])), float(_scalar(p, a[2]))
+    if op == "aten::clamp":
+        lo = float(_scalar(p, a[1])) if p.values[a[1]].kind != "none" else -INF
+        hi = float(_scalar(p, a[2])) if p.values[a[2]].kind != "none" else INF
+    x, out = a[0], ins.outs[0]
+    lay = g.layout_of(x)
+    xi = g.get(x, lay)
+    n = g.producer.get(xi)
+    # fuse into the producer when only this clamp reads x (and x leaves nowhere else)
+    if n is not None and p.uses.get(x, 0) == 1 and x not in g.ext_out and g.values[xi]["flags"] == 0 \
+            and g.nodes[n]["type"] in CLAMPABLE:
+        g.nodes[n]["min"] = max(g.nodes[n]["min"], lo)
+        g.nodes[n]["max"] = min(g.nodes[n]["max"], hi)
+        g.xv[(out, lay)] = xi
+        if out in g.ext_out:  # the fused output leaves the subgraph: write it out
+            if lay == "nchw":
+                dst = g.new_value(p.values[out].shape, ext=len(g.ext_in) + g.ext_out.index(out), flags=2,
+                                  dtype=XDT_OF[p.values[out].dtype])
+                g.nodes[n]["fields"]["output_id"] = dst
+                g.values[xi]["dead"] = True
+                g.xv[(out, lay)] = dst
+                g.producer[dst] = n
+            g.finish(out)
+        return 1
+    o = g.out(out, lay)
+    g.node("Clamp", {"input_id": xi, "output_id": o}, o, lo, hi)
+    g.finish(out)
+    return 1
+
+
+def _sup_conv(p, ins):
+    a = ins.args
+    if ins.overload != "out":
+        return False
+    x, w, b = a[0], a[1], a[2]
+    if not (_is_f32(p, x) and _const(p, w) and len(p.values[x].shape) == 4 and _scalar(p, a[6]) is False):
+        return False
+    if p.values[b].kind == "tensor" and not _const(p, b):
+        return False
+    groups, cin = _scalar(p, a[8]), p.values[x].shape[1]
+    return groups == 1 or (groups == cin and p.values[w].shape[1] == 1)
+
+
+def _emit_conv(g, p, ins, run, k):
+    a = ins.args
+    x, wv, bv = a[0], a[1], a[2]
+    w = np.frombuffer(p.values[wv].data, np.float32).reshape(p.values[wv].shape).copy()
+    oc = w.shape[0]
+    b = (np.frombuffer(p.values[bv].data, np.float32).copy() if p.values[bv].kind == "tensor"
+         else np.zeros(oc, np.float32))
+    out, used = ins.outs[0], 1
+    # fold a following batch norm that alone reads the convolution's output
+    if k + 1 < len(run):
+        nxt = run[k + 1]
+        if (nxt.op == "aten::_native_batch_norm_legit_no_training" and nxt.args[0] == out and
+                p.uses.get(out, 0) == 1 and out not in g.ext_out):
+            bn_w, bn_b, mean, var = [np.frombuffer(p.values[i].data, np.float32) if p.values[i].kind == "tensor"
+                                     else None for i in nxt.args[1:5]]
+            eps = float(_scalar(p, nxt.args[6]))
+            scale = (bn_w if bn_w is not None else 1.0) / np.sqrt(var + eps)
+            w = w * scale.reshape(-1, 1, 1, 1)
+            b = (b - mean) * scale + (bn_b if bn_b is not None else 0.0)
+            out, used = nxt.outs[0], 2
+    stride, pad, dil = _ints(p, a[3]), _ints(p, a[4]), _ints(p, a[5])
+    stride = stride * 2 if len(stride) == 1 else stride
+    pad = pad * 2 if len(pad) == 1 else pad
+    dil = dil * 2 if len(dil) == 1 else dil
+    groups, cin = _scalar(p, a[8]), p.values[x].shape[1]
+    kh, kw = w.shape[2], w.shape[3]
+    depthwise = groups > 1
+    fields = {"padding_top": pad[0], "padding_right": pad[1], "padding_bottom": pad[0], "padding_left": pad[1],
+              "kernel_height": kh, "kernel_width": kw, "subsampling_height": stride[0],
+              "subsampling_width": stride[1], "dilation_height": dil[0], "dilation_width": dil[1],
+              "group_input_channels": 1 if depthwise else cin, "group_output_channels": oc // groups,
+              "groups": groups}
+    typ = "DepthwiseConv2d" if depthwise else "Conv2d"
+    qio = _quantized_io(g, x, out, "nhwc")
+    if qio:  # int8: Convert -> quantized convolution -> Convert
+        xq, sx, sy, zy = qio
+        wq, sw = _per_channel(w, 0)
+        wt = wq.transpose(1, 2, 3, 0) if depthwise else wq.transpose(0, 2, 3, 1)
+        wi = g.new_value(wt.shape, const=np.ascontiguousarray(wt).tobytes(), dtype=QCINT8,
+                         q=("channel", sw, 3 if depthwise else 0))
+        bs = (np.float32(sx) * sw).astype(np.float32)
+        bq = np.clip(np.round(b / bs), -2**31, 2**31 - 1).astype(np.int32)
+        bi = g.new_value([oc], const=bq.tobytes(), dtype=QCINT32, q=("channel", bs, 0))
+        shape = p.values[out].shape
+        yq = g.new_value([shape[i] for i in NCHW_TO_NHWC], dtype=QINT8, q=("tensor", sy, zy))
+        g.node(typ, dict(fields, input1_id=xq, filter_id=wi, bias_id=bi, output_id=yq), yq)
+        o = g.out(out, "nhwc")
+        g.node("Convert", {"input_id": yq, "output_id": o}, o)
+        g.finish(out)
+        return used
+    wi = g.const(w.transpose(1, 2, 3, 0) if depthwise else w.transpose(0, 2, 3, 1))  # 1HWO / OHWI
+    bi = g.const(b.astype(np.float32))
+    xi = g.get(x, "nhwc")
+    o = g.out(out, "nhwc")
+    g.node(typ, dict(fields, input1_id=xi, filter_id=wi, bias_id=bi, output_id=o), o)
+    g.finish(out)
+    return used
+
+
+def _sup_batch_norm(p, ins):
+    a = ins.args
+    return ins.overload == "out" and _is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and all(
+        _const(p, i) or p.values[i].kind == "none" for i in a[1:5]) and all(p.uses.get(o, 0) == 0 for o in ins.outs[1:])
+
+
+def _emit_batch_norm(g, p, ins, run, k):
+    a = ins.args
+    bn_w, bn_b, mean, var = [np.frombuffer(p.values[i].data, np.float32) if p.values[i].kind == "tensor"
+                             else None for i in a[1:5]]
+    eps = float(_scalar(p, a[6]))
+    scale = (bn_w if bn_w is not None else 1.0) / np.sqrt(var + eps)
+    shift = (bn_b if bn_b is not None else 0.0) - mean * scale
+    xi = g.get(a[0], "nhwc")
+    c = p.values[a[0]].shape[1]
+    mid = g.new_value([p.values[a[0]].shape[i] for i in NCHW_TO_NHWC])
+    g.node("Multiply", {"input1_id": xi, "input2_id": g.const(np.broadcast_to(scale, (c,))), "output_id": mid}, mid)
+    out = ins.outs[0]
+    o = g.out(out, "nhwc")
+    g.node("Add", {"input1_id": mid, "input2_id": g.const(np.broadcast_to(shift, (c,))), "output_id": o}, o)
+    g.finish(out)
+    return 1
+
+
+def _sup_matmul(p, ins):
+    a, op = ins.args, ins.op
+    if ins.overload != "out":
+        return False
+    if op == "aten::addmm":
+        bias, x, w = a[0], a[1], a[2]
+        return (_const(p, bias) and len(p.values[bias].shape) == 1 and _scalar(p, a[3]) == 1 and
+                _scalar(p, a[4]) == 1 and _is_f32(p, x) and _const(p, w))
+    return _is_f32(p, a[0]) and _const(p, a[1])
+
+
+def _emit_matmul(g, p, ins, run, k):
+    a, op = ins.args, ins.op
+    if op == "aten::addmm":
+        bias, x, wv = a[0], a[1], a[2]
+    else:
+        bias, x, wv = None, a[0], a[1]
+    w = np.frombuffer(p.values[wv].data, np.float32).reshape(p.values[wv].shape).T  # filter [N, K]
+    b = np.frombuffer(p.values[bias].data, np.float32) if bias is not None else None
+    out = ins.outs[0]
+    qio = _quantized_io(g, x, out, "nchw")
+    if qio:  # static int8
+        xq, sx, sy, zy = qio
+        wq, sw = _per_channel(np.ascontiguousarray(w), 0)
+        wi = g.new_value(wq.shape, const=wq.tobytes(), dtype=QCINT8, q=("channel", sw, 0))
+        bi = UINT32_MAX
+        if b is not None:
+            bs = (np.float32(sx) * sw).astype(np.float32)
+            bq = np.clip(np.round(b / bs), -2**31, 2**31 - 1).astype(np.int32)
+            bi = g.new_value([len(bq)], const=bq.tobytes(), dtype=QCINT32, q=("channel", bs, 0))
+        yq = g.new_value(p.values[out].shape, dtype=QINT8, q=("tensor", sy, zy))
+        g.node("FullyConnected", {"input1_id": xq, "filter_id": wi, "bias_id": bi, "output_id": yq}, yq)
+        o = g.out(out, "nchw")
+        g.node("Convert", {"input_id": yq, "output_id": o}, o)
+        return 1
+    xi = g.get(x, "nchw")
+    if g.quantize == "8da4w":  # qdint8 activations, 4-bit weights (groupwise or per channel), fp32 out
+        packed, dt, scales, group = _int4(np.ascontiguousarray(w))
+        q = ("group", scales, 0, group) if group else ("channel", scales, 0)
+        wi = g.new_value(w.shape, const=packed.tobytes(), dtype=dt, q=q)
+        xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
+        g.node("Convert", {"input_id": xi, "output_id": xd}, xd)
+        xi = xd
+    elif g.quantize == "dynamic":  # qdint8 activations, int8 per-channel weights, fp32 out
+        wq, sw = _per_channel(np.ascontiguousarray(w), 0)
+        wi = g.new_value(wq.shape, const=wq.tobytes(), dtype=QCINT8, q=("channel", sw, 0))
+        xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
+        g.node("Convert", {"input_id": xi, "output_id": xd}, xd)
+        xi = xd
+    else:
+        wi = g.const(w)
+    bi = g.const(b) if b is not None else UINT32_MAX
+    o = g.out(out, "nchw")
+    g.node("FullyConnected", {"input1_id": xi, "filter_id": wi, "bias_id": bi, "output_id": o}, o)
+    return 1
+
+
+def _sup_mean(p, ins):
+    a = ins.args
+    dims = _ints(p, a[1])
+    shape = p.values[a[0]].shape
+    return (ins.overload == "out" and _is_f32(p, a[0]) and len(shape) == 4 and dims is not None and
+            sorted(d % 4 for d in dims) == [2, 3] and p.values[a[3]].kind == "none")
+
+
+def _sup_adaptive_avg_pool(p, ins):
+    a = ins.args
+    return ins.overload == "out" and _is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and _ints(p, a[1]) in ([1, 1], [1])
+
+
+def _emit_global_pool(g, p, ins, run, k):
+    a = ins.args
+    x, out = a[0], ins.outs[0]
+    xi = g.get(x, "nhwc")
+    keep = len(p.values[out].shape) == 4
+    o = g.out(out, "nhwc") if keep else g.new_value([p.values[x].shape[0], 1, 1, p.values[x].shape[1]])
+    g.node("GlobalAvgPooling2d", {"input_id": xi, "output_id": o}, o)
+    if keep:
+        g.finish(out)
+    else:  # [N,1,1,C] in NHWC is [N,C] in memory
+        r = g.out(out, "nchw")
+        g.node("StaticReshape", {"num_dims": 2, "new_shape": list(p.values[out].shape), "input_id": o, "output_id": r}, r)
+    return 1
+
+
+def _sup_max_pool(p, ins):
+    a = ins.args
+    return (ins.overload == "out" and _is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and _scalar(p, a[5]) is False and
+            set(_ints(p, a[4]) or [1]) == {1} and p.uses.get(ins.outs[1], 0) == 0)
+
+
+def _sup_avg_pool(p, ins):
+    a = ins.args
+    return (ins.overload == "out" and _is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and
+            set(_ints(p, a[3]) or [0]) == {0} and _scalar(p, a[4]) is False and p.values[a[6]].kind == "none")
+
+
+def _emit_pool(g, p, ins, run, k):
+    a, op = ins.args, ins.op
+    x, out = a[0], ins.outs[0]
+    k_ = _ints(p, a[1])
+    k_ = k_ * 2 if len(k_) == 1 else k_
+    s_ = _ints(p, a[2]) or k_
+    s_ = s_ * 2 if len(s_) == 1 else s_
+    pd = _ints(p, a[3]) or [0, 0]
+    pd = pd * 2 if len(pd) == 1 else pd
+    xi = g.get(x, "nhwc")
+    o = g.out(out, "nhwc")
+    g.node("MaxPooling2d" if op == "aten::max_pool2d_with_indices" else "AvgPooling2d",
+           {"padding_top": pd[0], "padding_right": pd[1], "padding_bottom": pd[0], "padding_left": pd[1],
+            "pooling_height": k_[0], "pooling_width": k_[1], "stride_height": s_[0], "stride_width": s_[1],
+            "dilation_height": 1, "dilation_width": 1, "input_id": xi, "output_id": o}, o)
+    g.finish(out)
+    return 1
+
+
+def _sup_layout(p, ins):
+    return ins.overload == "out" and _is_f32(p, ins.args[0]) and 1 <= len(p.values[ins.outs[0]].shape) <= 6
+
+
+def _emit_view(g, p, ins, run, k):
+    a = ins.args
+    x, out = a[0], ins.outs[0]
+    xi = g.get(x, "nchw")
+    o = g.out(out, "nchw")
+    shape = p.values[out].shape
+    g.node("StaticReshape", {"num_dims": len(shape), "new_shape": list(shape), "input_id": xi, "output_id": o}, o)
+    return 1
+
+
+def _emit_permute(g, p, ins, run, k):
+    a = ins.args
+    x, out = a[0], ins.outs[0]
+    perm = [d % len(p.values[x].shape) for d in _ints(p, a[1])]
+    xi = g.get(x, "nchw")
+    o = g.out(out, "nchw")
+    g.node("StaticTranspose", {"num_dims": len(perm), "perm": perm, "input_id": xi, "output_id": o}, o)
+    return 1
+
+
+def _sup_cat(p, ins):
+    items = p.values[ins.args[0]].value
+    return ins.overload == "out" and 2 <= len(items) <= 5 and all(_is_f32(p, i) and not _const(p, i) for i in items)
+
+
+def _emit_cat(g, p, ins, run, k):
+    a = ins.args
+    items, dim, out = p.values[a[0]].value, _scalar(p, a[1]), ins.outs[0]
+    rank = len(p.values[out].shape)
+    dim %= rank
+    lay = "nhwc" if rank == 4 and all(g.layout_of(i) == "nhwc" for i in items) else "nchw"
+    axis = NCHW_TO_NHWC.index(dim) if lay == "nhwc" else dim
+    ids = [g.get(i, lay) for i in items]
+    o = g.out(out, lay)
+    f = {"axis": axis, "output_id": o}
+    for j, xi in enumerate(ids):
+        f["input%d_id" % (j + 1)] = xi
+    g.node("Concatenate%d" % len(ids), f, o)
+    g.finish(out)
+    return 1
+
+
+def _sup_softmax(p, ins):
+    a = ins.args
+    return ins.overload == "out" and _is_f32(p, a[0]) and _scalar(p, a[1]) in (-1, len(p.values[a[0]].shape) - 1)
+
+
+def _emit_softmax(g, p, ins, run, k):
+    xi = g.get(ins.args[0], "nchw")
+    o = g.out(ins.outs[0], "nchw")
+    g.node("Softmax", {"input_id": xi, "output_id": o}, o)
+    return 1
+
+
+def _sup_bmm(p, ins):
+    return ins.overload == "out" and _is_f32(p, ins.args[0]) and _is_f32(p, ins.args[1])
+
+
+def _emit_bmm(g, p, ins, run, k):
+    xi, yi = g.get(ins.args[0], "nchw"), g.get(ins.args[1], "nchw")
+    o = g.out(ins.outs[0], "nchw")
+    g.node("BatchMatrixMultiply", {"input1_id": xi, "input2_id": yi, "output_id": o}, o)
+    return 1
+
+
+OPS = dict(
+    [(op, (_sup_binary, _emit_binary)) for op in BINARY] +
+    [(op, (_sup_unary, _emit_unary)) for op in UNARY] +
+    [(op, (_sup_clamp, _emit_clamp)) for op in CLAMPS] + [
+        ("aten::convolution", (_sup_conv, _emit_conv)),
+        ("aten::_native_batch_norm_legit_no_training", (_sup_batch_norm, _emit_batch_norm)),
+        ("aten::addmm", (_sup_matmul, _emit_matmul)),
+        ("aten::mm", (_sup_matmul, _emit_matmul)),
+        ("aten::mean", (_sup_mean, _emit_global_pool)),
+        ("aten::_adaptive_avg_pool2d", (_sup_adaptive_avg_pool, _emit_global_pool)),
+        ("aten::max_pool2d_with_indices", (_sup_max_pool, _emit_pool)),
+        ("aten::avg_pool2d", (_sup_avg_pool, _emit_pool)),
+        ("aten::view_copy", (_sup_layout, _emit_view)),
+        ("aten::permute_copy", (_sup_layout, _emit_permute)),
+        ("aten::cat", (_sup_cat, _emit_cat)),
+        ("aten::_softmax", (_sup_softmax, _emit_softmax)),
+        ("aten::bmm", (_sup_bmm, _emit_bmm)),
+    ])
+
+
 def supported(p, ins):
     """Can this instruction become XNNPACK nodes? (pure check, no side effects)"""
-    if ins.delegate is not None:
-        return False
-    a, op = ins.args, ins.op
-    if op in BINARY and ins.overload in ("out", "Scalar_out"):
-        alpha_ok = op not in ("aten::add", "aten::sub") or _scalar(p, a[2]) == 1
-        other_ok = _is_float(p, a[1], a[0]) if ins.overload == "out" else isinstance(_scalar(p, a[1]), (int, float))
-        return alpha_ok and other_ok and _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
-    if op in UNARY and ins.overload == "out":
-        if op == "aten::gelu" and p.values[a[1]].kind == "string" and p.values[a[1]].value != "none":
-            return False
-        return _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
-    if op in CLAMPS and ins.overload == "out":
-        return _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
-    if op == "aten::convolution" and ins.overload == "out":
-        x, w, b = a[0], a[1], a[2]
-        if not (_is_f32(p, x) and _const(p, w) and len(p.values[x].shape) == 4 and _scalar(p, a[6]) is False):
-            return False
-        if p.values[b].kind == "tensor" and not _const(p, b):
-            return False
-        groups, cin = _scalar(p, a[8]), p.values[x].shape[1]
-        return groups == 1 or (groups == cin and p.values[w].shape[1] == 1)
-    if op == "aten::_native_batch_norm_legit_no_training" and ins.overload == "out":
-        return _is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and all(
-            _const(p, i) or p.values[i].kind == "none" for i in a[1:5]) and \
-            all(p.uses.get(o, 0) == 0 for o in ins.outs[1:])
-    if op in ("aten::addmm", "aten::mm") and ins.overload == "out":
-        if op == "aten::addmm":
-            bias, x, w = a[0], a[1], a[2]
-            return (_const(p, bias) and len(p.values[bias].shape) == 1 and _scalar(p, a[3]) == 1 and
-                    _scalar(p, a[4]) == 1 and _is_f32(p, x) and _const(p, w))
-        return _is_f32(p, a[0]) and _const(p, a[1])
-    if op == "aten::mean" and ins.overload == "out":
-        dims = _ints(p, a[1])
-        shape = p.values[a[0]].shape
-        return (_is_f32(p, a[0]) and len(shape) == 4 and dims is not None and
-                sorted(d % 4 for d in dims) == [2, 3] and p.values[a[3]].kind == "none")
-    if op == "aten::max_pool2d_with_indices" and ins.overload == "out":
-        return (_is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and _scalar(p, a[5]) is False and
-                set(_ints(p, a[4]) or [1]) == {1} and p.uses.get(ins.outs[1], 0) == 0)
-    if op == "aten::avg_pool2d" and ins.overload == "out":
-        return (_is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and set(_ints(p, a[3]) or [0]) == {0} and
-                _scalar(p, a[4]) is False and p.values[a[6]].kind == "none")
-    if op == "aten::_adaptive_avg_pool2d" and ins.overload == "out":
-        return _is_f32(p, a[0]) and len(p.values[a[0]].shape) == 4 and _ints(p, a[1]) in ([1, 1], [1])
-    if op in ("aten::view_copy", "aten::permute_copy") and ins.overload == "out":
-        return _is_f32(p, a[0]) and 1 <= len(p.values[ins.outs[0]].shape) <= 6
-    if op == "aten::cat" and ins.overload == "out":
-        items = p.values[a[0]].value
-        return 2 <= len(items) <= 5 and all(_is_f32(p, i) and not _const(p, i) for i in items)
-    if op == "aten::_softmax" and ins.overload == "out":
-        return _is_f32(p, a[0]) and _scalar(p, a[1]) in (-1, len(p.values[a[0]].shape) - 1)
-    if op == "aten::bmm" and ins.overload == "out":
-        return _is_f32(p, a[0]) and _is_f32(p, a[1])
-    return False
+    entry = OPS.get(ins.op)
+    return ins.delegate is None and entry is not None and entry[0](p, ins)
 
 
 def _emit(g, p, ins, run, k):
     """Add the nodes for run[k] = ins; returns how many instructions it consumed (BN folding)."""
-    a, op = ins.args, ins.op
-    if op in BINARY:
-        x = a[0]
-        if ins.overload == "Scalar_out":
-            lay = g.layout_of(x)
-            xi = g.get(x, lay)
-            yi = g.const(np.array([float(_scalar(p, a[1]))]), XDT_OF[p.values[x].dtype])
-        else:
-            y = a[1]
-            xs, ys = p.values[x].shape, p.values[y].shape
-            both4 = len(xs) == 4 and (len(ys) == 4 or int(np.prod(ys)) == 1)
-            lay = "nhwc" if both4 and (g.layout_of(x) == "nhwc" or g.layout_of(y) == "nhwc") else "nchw"
-            xi = g.get(x, lay)
-            yi = g.get(y, lay) if len(ys) == 4 else g.get(y, "nchw")
-        out = ins.outs[0]
-        o = g.out(out, lay)
-        g.node(BINARY[op], {"input1_id": xi, "input2_id": yi, "output_id": o}, o)
-        g.finish(out)
-        return 1
-    if op in UNARY:
-        lay = g.layout_of(a[0])
-        xi = g.get(a[0], lay)
-        o = g.out(ins.outs[0], lay)
-        g.node(UNARY[op], {"input_id": xi, "output_id": o}, o)
-        g.finish(ins.outs[0])
-        return 1
-    if op in CLAMPS:
-        lo, hi = (0.0, INF) if op == "aten::relu" else (-INF, INF)
-        if op == "aten::hardtanh":
-            lo, hi = float(_scalar(p, a[1])), float(_scalar(p, a[2]))
-        if op == "aten::clamp":
-            lo = float(_scalar(p, a[1])) if p.values[a[1]].kind != "none" else -INF
-            hi = float(_scalar(p, a[2])) if p.values[a[2]].kind != "none" else INF
-        x, out = a[0], ins.outs[0]
-        lay = g.layout_of(x)
-        xi = g.get(x, lay)
-        n = g.producer.get(xi)
-        # fuse into the producer when only this clamp reads x (and x leaves nowhere else)
-        if n is not None and p.uses.get(x, 0) == 1 and x not in g.ext_out and g.values[xi]["flags"] == 0 \
-                and g.nodes[n]["type"] in CLAMPABLE:
-            g.nodes[n]["min"] = max(g.nodes[n]["min"], lo)
-            g.nodes[n]["max"] = min(g.nodes[n]["max"], hi)
-            g.xv[(out, lay)] = xi
-            if out in g.ext_out:  # the fused output leaves the subgraph: write it out
-                if lay == "nchw":
-                    dst = g.new_value(p.values[out].shape, ext=len(g.ext_in) + g.ext_out.index(out), flags=2,
-                                      dtype=XDT_OF[p.values[out].dtype])
-                    g.nodes[n]["fields"]["output_id"] = dst
-                    g.values[xi]["dead"] = True
-                    g.xv[(out, lay)] = dst
-                    g.producer[dst] = n
-                g.finish(out)
-            return 1
-        o = g.out(out, lay)
-        g.node("Clamp", {"input_id": xi, "output_id": o}, o, lo, hi)
-        g.finish(out)
-        return 1
-    if op == "aten::convolution":
-        x, wv, bv = a[0], a[1], a[2]
-        w = np.frombuffer(p.values[wv].data, np.float32).reshape(p.values[wv].shape).copy()
-        oc = w.shape[0]
-        b = (np.frombuffer(p.values[bv].data, np.float32).copy() if p.values[bv].kind == "tensor"
-             else np.zeros(oc, np.float32))
-        out, used = ins.outs[0], 1
-        # fold a following batch norm that alone reads the convolution's output
-        if k + 1 < len(run):
-            nxt = run[k + 1]
-            if (nxt.op == "aten::_native_batch_norm_legit_no_training" and nxt.args[0] == out and
-                    p.uses.get(out, 0) == 1 and out not in g.ext_out):
-                bn_w, bn_b, mean, var = [np.frombuffer(p.values[i].data, np.float32) if p.values[i].kind == "tensor"
-                                         else None for i in nxt.args[1:5]]
-                eps = float(_scalar(p, nxt.args[6]))
-                scale = (bn_w if bn_w is not None else 1.0) / np.sqrt(var + eps)
-                w = w * scale.reshape(-1, 1, 1, 1)
-                b = (b - mean) * scale + (bn_b if bn_b is not None else 0.0)
-                out, used = nxt.outs[0], 2
-        stride, pad, dil = _ints(p, a[3]), _ints(p, a[4]), _ints(p, a[5])
-        stride = stride * 2 if len(stride) == 1 else stride
-        pad = pad * 2 if len(pad) == 1 else pad
-        dil = dil * 2 if len(dil) == 1 else dil
-        groups, cin = _scalar(p, a[8]), p.values[x].shape[1]
-        kh, kw = w.shape[2], w.shape[3]
-        depthwise = groups > 1
-        fields = {"padding_top": pad[0], "padding_right": pad[1], "padding_bottom": pad[0], "padding_left": pad[1],
-                  "kernel_height": kh, "kernel_width": kw, "subsampling_height": stride[0],
-                  "subsampling_width": stride[1], "dilation_height": dil[0], "dilation_width": dil[1],
-                  "group_input_channels": 1 if depthwise else cin, "group_output_channels": oc // groups,
-                  "groups": groups}
-        typ = "DepthwiseConv2d" if depthwise else "Conv2d"
-        qio = _quantized_io(g, x, out, "nhwc")
-        if qio:  # int8: Convert -> quantized convolution -> Convert
-            xq, sx, sy, zy = qio
-            wq, sw = _per_channel(w, 0)
-            wt = wq.transpose(1, 2, 3, 0) if depthwise else wq.transpose(0, 2, 3, 1)
-            wi = g.new_value(wt.shape, const=np.ascontiguousarray(wt).tobytes(), dtype=QCINT8,
-                             q=("channel", sw, 3 if depthwise else 0))
-            bs = (np.float32(sx) * sw).astype(np.float32)
-            bq = np.clip(np.round(b / bs), -2**31, 2**31 - 1).astype(np.int32)
-            bi = g.new_value([oc], const=bq.tobytes(), dtype=QCINT32, q=("channel", bs, 0))
-            shape = p.values[out].shape
-            yq = g.new_value([shape[i] for i in NCHW_TO_NHWC], dtype=QINT8, q=("tensor", sy, zy))
-            g.node(typ, dict(fields, input1_id=xq, filter_id=wi, bias_id=bi, output_id=yq), yq)
-            o = g.out(out, "nhwc")
-            g.node("Convert", {"input_id": yq, "output_id": o}, o)
-            g.finish(out)
-            return used
-        wi = g.const(w.transpose(1, 2, 3, 0) if depthwise else w.transpose(0, 2, 3, 1))  # 1HWO / OHWI
-        bi = g.const(b.astype(np.float32))
-        xi = g.get(x, "nhwc")
-        o = g.out(out, "nhwc")
-        g.node(typ, dict(fields, input1_id=xi, filter_id=wi, bias_id=bi, output_id=o), o)
-        g.finish(out)
-        return used
-    if op == "aten::_native_batch_norm_legit_no_training":
-        bn_w, bn_b, mean, var = [np.frombuffer(p.values[i].data, np.float32) if p.values[i].kind == "tensor"
-                                 else None for i in a[1:5]]
-        eps = float(_scalar(p, a[6]))
-        scale = (bn_w if bn_w is not None else 1.0) / np.sqrt(var + eps)
-        shift = (bn_b if bn_b is not None else 0.0) - mean * scale
-        xi = g.get(a[0], "nhwc")
-        c = p.values[a[0]].shape[1]
-        mid = g.new_value([p.values[a[0]].shape[i] for i in NCHW_TO_NHWC])
-        g.node("Multiply", {"input1_id": xi, "input2_id": g.const(np.broadcast_to(scale, (c,))), "output_id": mid}, mid)
-        out = ins.outs[0]
-        o = g.out(out, "nhwc")
-        g.node("Add", {"input1_id": mid, "input2_id": g.const(np.broadcast_to(shift, (c,))), "output_id": o}, o)
-        g.finish(out)
-        return 1
-    if op in ("aten::addmm", "aten::mm"):
-        if op == "aten::addmm":
-            bias, x, wv = a[0], a[1], a[2]
-        else:
-            bias, x, wv = None, a[0], a[1]
-        w = np.frombuffer(p.values[wv].data, np.float32).reshape(p.values[wv].shape).T  # filter [N, K]
-        b = np.frombuffer(p.values[bias].data, np.float32) if bias is not None else None
-        out = ins.outs[0]
-        qio = _quantized_io(g, x, out, "nchw")
-        if qio:  # static int8
-            xq, sx, sy, zy = qio
-            wq, sw = _per_channel(np.ascontiguousarray(w), 0)
-            wi = g.new_value(wq.shape, const=wq.tobytes(), dtype=QCINT8, q=("channel", sw, 0))
-            bi = UINT32_MAX
-            if b is not None:
-                bs = (np.float32(sx) * sw).astype(np.float32)
-                bq = np.clip(np.round(b / bs), -2**31, 2**31 - 1).astype(np.int32)
-                bi = g.new_value([len(bq)], const=bq.tobytes(), dtype=QCINT32, q=("channel", bs, 0))
-            yq = g.new_value(p.values[out].shape, dtype=QINT8, q=("tensor", sy, zy))
-            g.node("FullyConnected", {"input1_id": xq, "filter_id": wi, "bias_id": bi, "output_id": yq}, yq)
-            o = g.out(out, "nchw")
-            g.node("Convert", {"input_id": yq, "output_id": o}, o)
-            return 1
-        xi = g.get(x, "nchw")
-        if g.quantize == "8da4w":  # qdint8 activations, 4-bit weights (groupwise or per channel), fp32 out
-            packed, dt, scales, group = _int4(np.ascontiguousarray(w))
-            q = ("group", scales, 0, group) if group else ("channel", scales, 0)
-            wi = g.new_value(w.shape, const=packed.tobytes(), dtype=dt, q=q)
-            xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
-            g.node("Convert", {"input_id": xi, "output_id": xd}, xd)
-            xi = xd
-        elif g.quantize == "dynamic":  # qdint8 activations, int8 per-channel weights, fp32 out
-            wq, sw = _per_channel(np.ascontiguousarray(w), 0)
-            wi = g.new_value(wq.shape, const=wq.tobytes(), dtype=QCINT8, q=("channel", sw, 0))
-            xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
-            g.node("Convert", {"input_id": xi, "output_id": xd}, xd)
-            xi = xd
-        else:
-            wi = g.const(w)
-        bi = g.const(b) if b is not None else UINT32_MAX
-        o = g.out(out, "nchw")
-        g.node("FullyConnected", {"input1_id": xi, "filter_id": wi, "bias_id": bi, "output_id": o}, o)
-        return 1
-    if op in ("aten::mean", "aten::_adaptive_avg_pool2d"):
-        x, out = a[0], ins.outs[0]
-        xi = g.get(x, "nhwc")
-        keep = len(p.values[out].shape) == 4
-        o = g.out(out, "nhwc") if keep else g.new_value([p.values[x].shape[0], 1, 1, p.values[x].shape[1]])
-        g.node("GlobalAvgPooling2d", {"input_id": xi, "output_id": o}, o)
-        if keep:
-            g.finish(out)
-        else:  # [N,1,1,C] in NHWC is [N,C] in memory
-            r = g.out(out, "nchw")
-            g.node("StaticReshape", {"num_dims": 2, "new_shape": list(p.values[out].shape), "input_id": o, "output_id": r}, r)
-        return 1
-    if op in ("aten::max_pool2d_with_indices", "aten::avg_pool2d"):
-        x, out = a[0], ins.outs[0]
-        k_ = _ints(p, a[1])
-        k_ = k_ * 2 if len(k_) == 1 else k_
-        s_ = _ints(p, a[2]) or k_
-        s_ = s_ * 2 if len(s_) == 1 else s_
-        pd = _ints(p, a[3]) or [0, 0]
-        pd = pd * 2 if len(pd) == 1 else pd
-        xi = g.get(x, "nhwc")
-        o = g.out(out, "nhwc")
-        g.node("MaxPooling2d" if op == "aten::max_pool2d_with_indices" else "AvgPooling2d",
-               {"padding_top": pd[0], "padding_right": pd[1], "padding_bottom": pd[0], "padding_left": pd[1],
-                "pooling_height": k_[0], "pooling_width": k_[1], "stride_height": s_[0], "stride_width": s_[1],
-                "dilation_height": 1, "dilation_width": 1, "input_id": xi, "output_id": o}, o)
-        g.finish(out)
-        return 1
-    if op == "aten::view_copy":
-        x, out = a[0], ins.outs[0]
-        xi = g.get(x, "nchw")
-        o = g.out(out, "nchw")
-        shape = p.values[out].shape
-        g.node("StaticReshape", {"num_dims": len(shape), "new_shape": list(shape), "input_id": xi, "output_id": o}, o)
-        return 1
-    if op == "aten::permute_copy":
-        x, out = a[0], ins.outs[0]
-        perm = [d % len(p.values[x].shape) for d in _ints(p, a[1])]
-        xi = g.get(x, "nchw")
-        o = g.out(out, "nchw")
-        g.node("StaticTranspose", {"num_dims": len(perm), "perm": perm, "input_id": xi, "output_id": o}, o)
-        return 1
-    if op == "aten::cat":
-        items, dim, out = p.values[a[0]].value, _scalar(p, a[1]), ins.outs[0]
-        rank = len(p.values[out].shape)
-        dim %= rank
-        lay = "nhwc" if rank == 4 and all(g.layout_of(i) == "nhwc" for i in items) else "nchw"
-        axis = NCHW_TO_NHWC.index(dim) if lay == "nhwc" else dim
-        ids = [g.get(i, lay) for i in items]
-        o = g.out(out, lay)
-        f = {"axis": axis, "output_id": o}
-        for j, xi in enumerate(ids):
-            f["input%d_id" % (j + 1)] = xi
-        g.node("Concatenate%d" % len(ids), f, o)
-        g.finish(out)
-        return 1
-    if op == "aten::_softmax":
-        xi = g.get(a[0], "nchw")
-        o = g.out(ins.outs[0], "nchw")
-        g.node("Softmax", {"input_id": xi, "output_id": o}, o)
-        return 1
-    if op == "aten::bmm":
-        xi, yi = g.get(a[0], "nchw"), g.get(a[1], "nchw")
-        o = g.out(ins.outs[0], "nchw")
-        g.node("BatchMatrixMultiply", {"input1_id": xi, "input2_id": yi, "output_id": o}, o)
-        return 1
-    raise AssertionError(op)
+    return OPS[ins.op][1](g, p, ins, run, k)
 
 
 # field order of each node table (schema order), by node type

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The layers, bottom up, and what each may include (project headers only):
+#   core      -> core
+#   format    -> core, format
+#   compute   -> core, compute
+#   kernels   -> core, compute, kernels
+#   backends  -> core, format, compute, backends
+#   runtime   -> everything below
+#   tools/petite (the CLI) -> the public header petite/petite.h and its own files
+# Any other #include "..." is an arrow back up: this prints it and fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+allowed() {
+  case "$1" in
+    core) echo "core" ;;
+    format) echo "core format" ;;
+    compute) echo "core compute" ;;
+    kernels) echo "core compute kernels" ;;
+    backends) echo "core format compute backends" ;;
+    runtime) echo "core format compute kernels backends runtime" ;;
+  esac
+}
+bad=0
+for layer in core format compute kernels backends runtime; do
+  ok=$(allowed "$layer")
+  while IFS= read -r line; do
+    file=${line%%:*}
+    inc=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$line")
+    top=${inc%%/*}
+    [ "$inc" = "$top" ] && continue          # same-directory include ("xnn.h")
+    [ "$top" = petite ] && continue          # the public header
+    if ! grep -qw "$top" <<<"$ok"; then
+      echo "layering: $file includes \"$inc\" ($layer may include: $ok)"
+      bad=1
+    fi
+  done < <(grep -rHn '#include "' "src/$layer" || true)
+done
+# the CLI: petite.h and its own headers only
+while IFS= read -r line; do
+  inc=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$line")
+  case "$inc" in petite/petite.h|*/*) ;; *) continue ;; esac
+  [ "$inc" = petite/petite.h ] && continue
+  echo "layering: ${line%%:*} includes \"$inc\" (the CLI may include only petite/petite.h)"
+  bad=1
+done < <(grep -rHn '#include "' tools/petite || true)
+[ $bad -eq 0 ] && echo "layering: ok (core <- format, compute <- kernels, backends <- runtime; CLI on petite.h)"
+exit $bad

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Mutation check: apply deliberate wrong edits, one at a time, to a copy of the tree and confirm the
+# fast suite (compute-layer tests on every ISA, kernel unit tests, the conformance corpus, and the
+# int8 bit-exactness test when Debian's PyTorch is there) fails on each. A wrong edit that passes means the tests would let that bug through.
+#
+#   bash scripts/mutation_check.sh        (needs ../shared/conformance; about 3 minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+conf=${PETITE_CONFORMANCE_DIR:-$root/../shared/conformance}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} "$work/"
+cd "$work"
+cmake -S . -B b -DCMAKE_BUILD_TYPE=Release -DPETITE_CONFORMANCE_DIR="$conf" -DPETITE_PYTHON=/nonexistent >/dev/null
+jobs=$(nproc 2>/dev/null || echo 2)
+
+py=""
+/usr/bin/python3 -c "import torch, flatbuffers" >/dev/null 2>&1 && py=/usr/bin/python3
+fast_suite() {
+  cmake --build b -j"$jobs" --target test_compute test_kernels conformance petite_shared >/dev/null 2>&1 || return 2
+  ./b/tests/test_compute >/dev/null 2>&1 && ./b/tests/test_kernels >/dev/null 2>&1 &&
+    PETITE_CONFORMANCE_DIR="$conf" ./b/tests/conformance >/dev/null 2>&1 &&
+    { [ -z "$py" ] || PETITE_LIB="$PWD/b/libpetite.so" "$py" tests/python/test_int8.py >/dev/null 2>&1; }
+}
+
+start=$(date +%s)
+fast_suite || { echo "mutation check: the fast suite fails without any mutation"; exit 1; }
+echo "mutation check: the fast suite passes unmutated ($(( $(date +%s) - start )) s)"
+
+# file | what the wrong edit does | sed expression (must change the file)
+mutations=(
+  "src/compute/gemm.c|GEMM drops the last k of a depth block that is not full|s/size_t kc = K - k0 < KC ? K - k0 : KC;/size_t kc = K - k0 < KC ? (K - k0 > 1 ? K - k0 - 1 : K - k0) : KC;/"
+  "src/compute/gemm.c|packing a transposed B drops its last column|s/for (; j < w; j++) dst\[j\] = src\[j \* ldn\];/for (; j + 1 < w; j++) dst[j] = src[j * ldn];/"
+  "src/compute/ukernels.inc|add ignores alpha on the vector path|s/} else { UK_BIN(u + al \* v); }/} else { UK_BIN(u + v); }/"
+  "src/compute/ukernels.inc|depthwise (NHWC) skips the channels after the last full block|s/    for (; c < C; c++) {/    for (; c < C \&\& c % 16 == 0; c++) {/"
+  "src/compute/qconv.c|CMSIS-NN rounding: negative values round like positive ones|s/    if (res < 0) threshold++;//"
+  "src/compute/qconv.c|int8 convolution: input zero point off by one|s/(load8(x, xb + (c0 + ic) \* d->xs\[3\], d->x_unsigned) - xz)/(load8(x, xb + (c0 + ic) * d->xs[3], d->x_unsigned) - xz + 1)/"
+  "src/backends/xnnpack/xnn_run.c|XNNPACK fully connected: input zero point off by one|s/pc_fc_s8 d = {(int64_t)M, N, K, tw ? 1 : K, tw ? N : 1, a->zero_point,/pc_fc_s8 d = {(int64_t)M, N, K, tw ? 1 : K, tw ? N : 1, a->zero_point + 1,/"
+  "src/backends/xnnpack/xnn_run.c|XNNPACK convolution: input zero point off by one|s/{0, 0, 0, 0}, a->zero_point, w->qkind/{0, 0, 0, 0}, a->zero_point - 1, w->qkind/"
+  "src/compute/pool2d.c|average pooling ignores count_include_pad|s/else if (d->count_include_pad) r.area/else if (0) r.area/"
+  "src/compute/ukernels.inc|softmax without the max subtraction|s/for (size_t k = 0; k < n; k++) y\[k\] = uk_exp(x\[k\] - mx);/for (size_t k = 0; k < n; k++) y[k] = uk_exp(x[k]);/"
+  "src/compute/conv2d.c|NCHW im2col ignores dilation|s/int64_t off = kw \* d->dw - d->pl;/int64_t off = kw - d->pl;/"
+)
+
+survived=0
+for m in "${mutations[@]}"; do
+  IFS='|' read -r file what expr <<<"$m"
+  cp "$file" "$file.orig"
+  sed -i "$expr" "$file"
+  if cmp -s "$file" "$file.orig"; then
+    echo "  NOT APPLIED  $what ($file: the pattern no longer matches)"
+    survived=1
+  elif fast_suite; then
+    echo "  SURVIVED     $what ($file)"
+    survived=1
+  else
+    echo "  caught       $what"
+  fi
+  mv "$file.orig" "$file"
+  touch "$file"
+done
+cmake --build b -j"$jobs" --target test_compute >/dev/null 2>&1 || true
+echo "mutation check: ${#mutations[@]} wrong edits, $([ $survived -eq 0 ] && echo "all caught" || echo "SOME NOT CAUGHT") in $(( $(date +%s) - start )) s"
+exit $survived

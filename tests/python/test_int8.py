@@ -1,0 +1,143 @@
+"""Static int8 XNNPACK nodes (fully connected, convolution, depthwise convolution) bit-exact against
+integer arithmetic written here in numpy from XNNPACK's rules, on the quantization parameters the
+exporter chose (recorded while it writes the file):
+
+    xq  = clamp(rint(x / sx) + zx)                              Convert fp32 -> qint8 (ties to even)
+    acc = bias_q + sum (xq - zx) * wq                           int32 accumulation
+    yq  = clamp(rint(float(acc) * (sx * sw[c] / sy)) + zy)      fp32 requantization (ties to even)
+    y   = (yq - zy) * sy                                        Convert qint8 -> fp32
+
+Every output must be equal, not close: a zero point off by one or another rounding rule fails.
+
+    /usr/bin/python3 tests/python/test_int8.py
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+from petite import runtime  # noqa: E402
+from petite.export import calibrate, capture, lower, plan, serialize, xnnpack  # noqa: E402
+
+F = np.float32
+
+
+def export_recording(model, x):
+    """Export static int8; return the file and the (scale, zero point) / (weights, scales) the
+    writer chose, in the order it chose them."""
+    acts, weights = [], []
+    qp, pc = xnnpack._qparams, xnnpack._per_channel
+
+    def rec_qparams(rng):
+        r = qp(rng)
+        acts.append(r)
+        return r
+
+    def rec_per_channel(w, axis=0):
+        r = pc(w, axis)
+        weights.append(r)
+        return r
+
+    xnnpack._qparams, xnnpack._per_channel = rec_qparams, rec_per_channel
+    try:
+        gm = capture.capture(model, [x])
+        p = lower.lower(gm, runtime.has_kernel)
+        g = torch.Generator().manual_seed(1)
+        calibrate.calibrate(gm, p, [[torch.randn(x.shape, generator=g)] for _ in range(8)] + [[x]])
+        xnnpack.delegate(p, "static")
+        arena, _ = plan.plan_memory(p)
+        data = serialize.serialize(p, "forward", arena)
+    finally:
+        xnnpack._qparams, xnnpack._per_channel = qp, pc
+    return data, acts, weights
+
+
+def quantize(x, s, z):
+    return np.clip(np.rint(x.astype(F) / F(s)) + z, -128, 127).astype(np.int64)
+
+
+def requantize(acc, sx, sw, sy, zy):
+    scale = (F(sx) * sw.astype(F)).astype(F) / F(sy)
+    return np.clip(np.rint(acc.astype(F) * scale) + zy, -128, 127).astype(np.int64)
+
+
+def bias_q(b, sx, sw):
+    bs = (F(sx) * sw).astype(F)
+    return np.clip(np.round(b / bs), -2**31, 2**31 - 1).astype(np.int64)
+
+
+def check_linear():
+    torch.manual_seed(0)
+    m = nn.Linear(16, 8).eval()
+    x = torch.randn(3, 16)
+    data, acts, weights = export_recording(m, x)
+    (sx, zx), (sy, zy) = acts
+    wq, sw = weights[0]
+    xq = quantize(x.numpy(), sx, zx)
+    acc = (xq - zx) @ wq.astype(np.int64).T + bias_q(m.bias.detach().numpy(), sx, sw)
+    want = ((requantize(acc, sx, sw, sy, zy) - zy).astype(F) * F(sy)).astype(F)
+    got = runtime.Program(data).load_method().run(x.numpy())[0]
+    return got, want
+
+
+def conv_ref(xq, zx, wq, bq, stride, pad, groups):
+    """NCHW int64 convolution of (xq - zx) with wq [OC, C/groups, KH, KW], plus bq."""
+    N, C, H, W = xq.shape
+    OC, icg, KH, KW = wq.shape
+    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), np.int64)
+    xp[:, :, pad:pad + H, pad:pad + W] = xq - zx  # padding is the zero point: 0 after the shift
+    OH, OW = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    out = np.zeros((N, OC, OH, OW), np.int64)
+    ocg = OC // groups
+    for o in range(OC):
+        g = o // ocg
+        for kh in range(KH):
+            for kw in range(KW):
+                patch = xp[:, g * icg:(g + 1) * icg, kh:kh + stride * OH:stride, kw:kw + stride * OW:stride]
+                out[:, o] += np.einsum("nchw,c->nhw", patch, wq[o, :, kh, kw].astype(np.int64))
+        out[:, o] += bq[o]
+    return out
+
+
+def check_conv(cin, cout, k, stride, pad, groups, shape):
+    torch.manual_seed(0)
+    m = nn.Conv2d(cin, cout, k, stride=stride, padding=pad, groups=groups).eval()
+    x = torch.randn(*shape)
+    data, acts, weights = export_recording(m, x)
+    (sx, zx), (sy, zy) = acts
+    wq, sw = weights[0]
+    xq = quantize(x.numpy(), sx, zx)
+    acc = conv_ref(xq, zx, wq, bias_q(m.bias.detach().numpy(), sx, sw), stride, pad, groups)
+    yq = requantize(acc, sx, sw.reshape(1, -1, 1, 1), sy, zy)
+    want = ((yq - zy).astype(F) * F(sy)).astype(F)
+    got = runtime.Program(data).load_method().run(x.numpy())[0]
+    return got, want
+
+
+def main():
+    cases = {
+        "fully connected 16 -> 8": check_linear,
+        "convolution 3x3 pad 1": lambda: check_conv(4, 6, 3, 1, 1, 1, (1, 4, 6, 6)),
+        "convolution 3x3 stride 2": lambda: check_conv(3, 5, 3, 2, 1, 1, (2, 3, 9, 8)),
+        "depthwise 3x3 stride 2": lambda: check_conv(5, 5, 3, 2, 1, 5, (1, 5, 7, 7)),
+    }
+    failed = 0
+    for name, fn in cases.items():
+        got, want = fn()
+        same = got.shape == want.shape and np.array_equal(got, want)
+        if not same:
+            failed += 1
+            diff = np.abs(got - want) if got.shape == want.shape else None
+            print("FAIL %s: %s" % (name, "shape %s vs %s" % (got.shape, want.shape) if diff is None else
+                                   "%d of %d outputs differ (max %g)" % ((diff > 0).sum(), diff.size, diff.max())))
+    print("int8: %d passed, %d failed" % (len(cases) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,561 @@
+/* test_compute.c — every compute-layer function against a plain reference loop written here, on
+ * every ISA the CPU offers (PETITE_ISA caps them), at sizes below, at and beyond the register
+ * tiles and cache blocks, with strides, padding, dilation, groups, broadcasting, in-place outputs,
+ * alpha and clamps; results must also be bit-identical on 1 and 3 threads. int8 results are
+ * pinned bit-exactly to integer arithmetic written from the rounding rules.
+ *
+ * Tolerances (float32 against a double-precision reference):
+ *   GEMM / convolution:  |got - ref| <= 2e-6 * sum_k |a_k b_k| + 1e-6   (accumulation order, FMA)
+ *   unary (libm vs polynomial exp / tanh / erf):  4e-6 relative + 1e-6 absolute
+ *   softmax: 2e-6 absolute (values in [0, 1]) */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "compute/compute.h"
+
+static uint32_t seed = 12345;
+static float frand(void) {
+    seed = seed * 1664525u + 1013904223u;
+    return (float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+static float *rnd(size_t n) {
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n; i++) p[i] = frand();
+    return p;
+}
+static void *amalloc(size_t bytes) { return aligned_alloc(64, pc_align64(bytes ? bytes : 64)); }
+
+/* contexts: 1 thread and 3 threads, with scratch */
+typedef struct ctxs {
+    pc_ctx one, three;
+} ctxs;
+
+static ctxs make_ctx(pc_isa isa, size_t scratch) {
+    ctxs c;
+    c.one.pool = NULL, c.one.isa = isa, c.one.scratch_size = pc_align64(scratch);
+    c.one.scratch = amalloc(c.one.scratch_size);
+    c.three = c.one;
+    c.three.pool = pc_pool_create(3);
+    c.three.scratch = amalloc(c.one.scratch_size * (size_t)pc_ctx_threads(&c.three));
+    return c;
+}
+static void free_ctx(ctxs *c) {
+    free(c->one.scratch);
+    free(c->three.scratch);
+    pc_pool_destroy(c->three.pool);
+}
+
+static int close_to(const float *got, const double *ref, const double *mag, size_t n, double rel, double abs_, size_t *at) {
+    for (size_t i = 0; i < n; i++) {
+        double tol = rel * (mag ? mag[i] : fabs(ref[i])) + abs_;
+        if (!(fabs((double)got[i] - ref[i]) <= tol)) {
+            *at = i;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- GEMM ---- */
+
+static void test_gemm(pc_isa isa) {
+    const pc_ukernels *uk = pc_uk(isa);
+    size_t mr = uk->gemm_mr, nr = uk->gemm_nr;
+    size_t Ms[] = {1, mr - 1 ? mr - 1 : 1, mr, mr + 1, 2 * mr + 1, 37};
+    size_t Ns[] = {1, nr - 1, nr, nr + 1, 2 * nr + 3};
+    size_t Ks[] = {1, 7, 256, 257, 600};
+    for (size_t mi = 0; mi < 6; mi++)
+        for (size_t ni = 0; ni < 5; ni++)
+            for (size_t ki = 0; ki < 5; ki++)
+                for (int variant = 0; variant < 4; variant++) {
+                    size_t M = Ms[mi], N = Ns[ni], K = Ks[ki];
+                    if (variant && (ki == 4 || mi == 5)) continue; /* epilogue variants on the smaller sizes */
+                    float *A = rnd(M * K), *B = rnd(K * N), *bn = rnd(N), *bm = rnd(M), *C0 = rnd(M * N);
+                    int transposed = variant == 3;  /* B given as [N, K] */
+                    float *Bt = rnd(K * N);
+                    for (size_t k = 0; k < K; k++)
+                        for (size_t n = 0; n < N; n++) Bt[n * K + k] = B[k * N + n];
+                    pc_gemm_epi epi = {variant == 1 ? bn : NULL, variant == 2 ? bm : NULL, variant == 2 ? 0.5f : 1.0f,
+                                       variant == 2, variant == 1 ? -0.25f : -INFINITY, variant == 1 ? 0.5f : INFINITY};
+                    double *ref = malloc(M * N * sizeof *ref), *mag = malloc(M * N * sizeof *mag);
+                    for (size_t m = 0; m < M; m++)
+                        for (size_t n = 0; n < N; n++) {
+                            double s = 0, a = 0;
+                            for (size_t k = 0; k < K; k++) s += (double)A[m * K + k] * B[k * N + n], a += fabs((double)A[m * K + k] * B[k * N + n]);
+                            s *= epi.alpha;
+                            if (epi.bias_n) s += bn[n];
+                            if (epi.bias_m) s += bm[m];
+                            if (epi.accumulate) s += C0[m * N + n];
+                            s = s < epi.lo ? epi.lo : (s > epi.hi ? epi.hi : s);
+                            ref[m * N + n] = s, mag[m * N + n] = a + 2;
+                        }
+                    float *P = amalloc(pc_gemm_f32_packed_floats(isa, K, N) * sizeof(float));
+                    if (transposed) pc_gemm_f32_pack(isa, K, N, Bt, 1, K, P);
+                    else pc_gemm_f32_pack(isa, K, N, B, N, 1, P);
+                    ctxs c = make_ctx(isa, pc_gemm_f32_any_scratch(isa, K, N));
+                    float *C1 = malloc(M * N * sizeof *C1), *C3 = malloc(M * N * sizeof *C3), *C4 = malloc(M * N * sizeof *C4);
+                    memcpy(C1, C0, M * N * sizeof *C1);
+                    memcpy(C3, C0, M * N * sizeof *C3);
+                    memcpy(C4, C0, M * N * sizeof *C4);
+                    pc_gemm_f32(&c.one, M, N, K, A, K, P, C1, N, &epi);
+                    pc_gemm_f32(&c.three, M, N, K, A, K, P, C3, N, &epi);
+                    if (transposed) pc_gemm_f32_any(&c.three, M, N, K, A, K, Bt, 1, K, C4, N, &epi);
+                    else pc_gemm_f32_any(&c.three, M, N, K, A, K, B, N, 1, C4, N, &epi);
+                    size_t at = 0;
+                    CHECK(close_to(C1, ref, mag, M * N, 2e-6, 1e-6, &at), "gemm %s M%zu N%zu K%zu variant %d: [%zu] %g vs %g",
+                          pc_isa_name(isa), M, N, K, variant, at, C1[at], ref[at]);
+                    CHECK(memcmp(C1, C3, M * N * sizeof *C1) == 0, "gemm %s M%zu N%zu K%zu: 1 and 3 threads differ", pc_isa_name(isa), M, N, K);
+                    CHECK(memcmp(C1, C4, M * N * sizeof *C1) == 0, "gemm_any %s M%zu N%zu K%zu variant %d differs from packed", pc_isa_name(isa), M, N, K, variant);
+                    free_ctx(&c);
+                    free(A), free(B), free(Bt), free(bn), free(bm), free(C0), free(ref), free(mag), free(P), free(C1), free(C3), free(C4);
+                }
+}
+
+/* ---- convolution ---- */
+
+typedef struct conv_case {
+    pc_layout layout;
+    int64_t N, H, W, C, OC, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, groups;
+    int transposed;
+    float lo, hi;
+} conv_case;
+
+static void test_conv_case(pc_isa isa, const conv_case *k) {
+    pc_conv2d d;
+    memset(&d, 0, sizeof d);
+    d.layout = k->layout, d.N = k->N, d.H = k->H, d.W = k->W, d.C = k->C, d.OC = k->OC, d.KH = k->KH, d.KW = k->KW;
+    d.sh = k->sh, d.sw = k->sw, d.dh = k->dh, d.dw = k->dw, d.pt = k->pt, d.pl = k->pl, d.groups = k->groups;
+    d.transposed = k->transposed, d.lo = k->lo, d.hi = k->hi;
+    int64_t icg = k->C / k->groups, ocg = k->OC / k->groups;
+    if (!k->transposed) {
+        d.OH = (k->H + k->pt + k->pb - k->dh * (k->KH - 1) - 1) / k->sh + 1;
+        d.OW = (k->W + k->pl + k->pr - k->dw * (k->KW - 1) - 1) / k->sw + 1;
+    } else {
+        d.OH = (k->H - 1) * k->sh - 2 * k->pt + k->dh * (k->KH - 1) + 1;
+        d.OW = (k->W - 1) * k->sw - 2 * k->pl + k->dw * (k->KW - 1) + 1;
+    }
+    /* weights [OC, icg, KH, KW] (transposed: [C, ocg, KH, KW]) */
+    int64_t wn = k->transposed ? k->C * ocg * k->KH * k->KW : k->OC * icg * k->KH * k->KW;
+    float *w = rnd((size_t)wn), *bias = rnd((size_t)k->OC);
+    float *x = rnd((size_t)(k->N * k->H * k->W * k->C));
+    size_t ny = (size_t)(k->N * d.OH * d.OW * k->OC);
+    double *ref = calloc(ny, sizeof *ref), *mag = calloc(ny, sizeof *mag);
+    int nhwc = k->layout == PC_NHWC;
+#define XI(n, c, h, ww) (nhwc ? (((n) * k->H + (h)) * k->W + (ww)) * k->C + (c) : (((n) * k->C + (c)) * k->H + (h)) * k->W + (ww))
+#define YI(n, c, h, ww) (nhwc ? (((n) * d.OH + (h)) * d.OW + (ww)) * k->OC + (c) : (((n) * k->OC + (c)) * d.OH + (h)) * d.OW + (ww))
+    for (int64_t n = 0; n < k->N; n++)
+        for (int64_t o = 0; o < k->OC; o++)
+            for (int64_t oh = 0; oh < d.OH; oh++)
+                for (int64_t ow = 0; ow < d.OW; ow++) {
+                    double s = bias[o], a = fabs(bias[o]);
+                    int64_t g = o / ocg;
+                    if (!k->transposed) {
+                        for (int64_t i = 0; i < icg; i++)
+                            for (int64_t kh = 0; kh < k->KH; kh++)
+                                for (int64_t kw = 0; kw < k->KW; kw++) {
+                                    int64_t ih = oh * k->sh - k->pt + kh * k->dh, iw = ow * k->sw - k->pl + kw * k->dw;
+                                    if (ih < 0 || ih >= k->H || iw < 0 || iw >= k->W) continue;
+                                    double v = (double)x[XI(n, g * icg + i, ih, iw)] * w[((o * icg + i) * k->KH + kh) * k->KW + kw];
+                                    s += v, a += fabs(v);
+                                }
+                    } else {
+                        int64_t oc = o % ocg;
+                        for (int64_t i = 0; i < icg; i++)
+                            for (int64_t kh = 0; kh < k->KH; kh++)
+                                for (int64_t kw = 0; kw < k->KW; kw++) {
+                                    int64_t th = oh + k->pt - kh * k->dh, tw = ow + k->pl - kw * k->dw;
+                                    if (th < 0 || tw < 0 || th % k->sh || tw % k->sw) continue;
+                                    int64_t ih = th / k->sh, iw = tw / k->sw;
+                                    if (ih >= k->H || iw >= k->W) continue;
+                                    int64_t ci = g * icg + i;
+                                    double v = (double)x[XI(n, ci, ih, iw)] * w[((ci * ocg + oc) * k->KH + kh) * k->KW + kw];
+                                    s += v, a += fabs(v);
+                                }
+                    }
+                    s = s < k->lo ? k->lo : (s > k->hi ? k->hi : s);
+                    ref[YI(n, o, oh, ow)] = s, mag[YI(n, o, oh, ow)] = a + 1;
+                }
+    pc_conv2d_f32_setup(&d, isa);
+    pc_weights wt = k->transposed ? (pc_weights){w, ocg * k->KH * k->KW, k->KH * k->KW, k->KW, 1, bias}
+                                  : (pc_weights){w, icg * k->KH * k->KW, k->KH * k->KW, k->KW, 1, bias};
+    float *packed = amalloc(pc_conv2d_f32_packed_floats(&d) * sizeof(float));
+    pc_conv2d_f32_pack(&d, &wt, packed);
+    ctxs c = make_ctx(isa, pc_conv2d_f32_scratch(&d));
+    float *y1 = malloc(ny * sizeof *y1), *y3 = malloc(ny * sizeof *y3);
+    pc_conv2d_f32_run(&c.one, &d, packed, x, y1);
+    pc_conv2d_f32_run(&c.three, &d, packed, x, y3);
+    size_t at = 0;
+    static const char *kinds[] = {"gemm", "im2col", "dw", "transposed"};
+    CHECK(close_to(y1, ref, mag, ny, 2e-6, 1e-6, &at),
+          "conv %s %s %s C%lld OC%lld %lldx%lld k%lldx%lld s%lld d%lld p%lld g%lld: [%zu] %g vs %g", pc_isa_name(isa),
+          nhwc ? "nhwc" : "nchw", kinds[d.kind], (long long)k->C, (long long)k->OC, (long long)k->H, (long long)k->W,
+          (long long)k->KH, (long long)k->KW, (long long)k->sh, (long long)k->dh, (long long)k->pt, (long long)k->groups, at,
+          y1[at], ref[at]);
+    CHECK(memcmp(y1, y3, ny * sizeof *y1) == 0, "conv %s %s: 1 and 3 threads differ", pc_isa_name(isa), kinds[d.kind]);
+    free_ctx(&c);
+    free(w), free(bias), free(x), free(ref), free(mag), free(packed), free(y1), free(y3);
+#undef XI
+#undef YI
+}
+
+static void test_conv(pc_isa isa) {
+    const float I = INFINITY;
+    conv_case cases[] = {
+        /* layout  N  H   W   C   OC  KH KW sh sw dh dw pt pl pb pr g  tr lo hi */
+        {PC_NHWC, 2, 5, 6, 17, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -I, I},     /* 1x1 GEMM */
+        {PC_NCHW, 2, 5, 6, 17, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -I, I},
+        {PC_NHWC, 1, 9, 9, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I},       /* 3x3 pad 1 */
+        {PC_NCHW, 1, 9, 9, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I},
+        {PC_NHWC, 2, 11, 10, 4, 6, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 1, 0, -0.5f, 0.5f}, /* stride 2, clamp */
+        {PC_NCHW, 2, 11, 10, 4, 6, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 1, 0, -0.5f, 0.5f},
+        {PC_NHWC, 1, 12, 12, 2, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1, 0, -I, I},     /* dilation */
+        {PC_NCHW, 1, 12, 12, 2, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1, 0, -I, I},
+        {PC_NHWC, 1, 7, 7, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, -I, I},      /* groups */
+        {PC_NCHW, 1, 7, 7, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, -I, I},
+        {PC_NHWC, 1, 13, 13, 19, 19, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 19, 0, -I, I},  /* depthwise 5x5 s2, odd C */
+        {PC_NCHW, 1, 13, 13, 19, 19, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 19, 0, -I, I},
+        {PC_NHWC, 2, 8, 7, 40, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 40, 0, 0.0f, 6.0f}, /* depthwise 3x3, ReLU6 */
+        {PC_NCHW, 1, 8, 7, 6, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 0, -I, I},      /* channel multiplier 2 */
+        {PC_NHWC, 1, 8, 7, 6, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 0, -I, I},      /* ... as grouped GEMM */
+        {PC_NCHW, 1, 49, 10, 1, 4, 10, 4, 2, 2, 1, 1, 5, 1, 5, 1, 1, 0, -I, I},    /* rectangular */
+        {PC_NHWC, 1, 3, 40, 150, 70, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, -I, I},   /* K past the KC block */
+        {PC_NCHW, 1, 3, 40, 150, 70, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, -I, I},
+        {PC_NHWC, 1, 6, 6, 5, 7, 2, 2, 2, 2, 1, 1, 0, 0, 1, 1, 1, 0, -I, I},       /* asymmetric padding */
+        {PC_NCHW, 1, 5, 5, 4, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, -I, I},       /* transposed, groups */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(isa, &cases[i]);
+}
+
+/* ---- pooling ---- */
+
+static void test_pool(void) {
+    /* NCHW and NHWC copies of the same data must pool alike; checked against a direct loop */
+    const int64_t N = 2, C = 5, H = 9, W = 7;
+    float *x = rnd((size_t)(N * C * H * W)), *xh = malloc((size_t)(N * C * H * W) * sizeof *xh);
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t h = 0; h < H; h++)
+                for (int64_t w = 0; w < W; w++) xh[((n * H + h) * W + w) * C + c] = x[((n * C + c) * H + h) * W + w];
+    struct { pc_pool_kind kind; int64_t k, s, p, d, include_pad, OH, OW; } cs[] = {
+        {PC_POOL_MAX, 3, 2, 1, 1, 0, 5, 4},  {PC_POOL_MAX, 2, 2, 0, 2, 0, 3, 2}, {PC_POOL_AVG, 3, 2, 1, 1, 1, 5, 4},
+        {PC_POOL_AVG, 3, 2, 1, 1, 0, 5, 4},  {PC_POOL_AVG, 2, 1, 0, 1, 1, 8, 6}, {PC_POOL_ADAPTIVE_AVG, 0, 0, 0, 1, 0, 4, 3},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+        int64_t OH = cs[i].OH, OW = cs[i].OW;
+        pc_pool2d d;
+        memset(&d, 0, sizeof d);
+        d.kind = cs[i].kind, d.N = N, d.C = C, d.H = H, d.W = W, d.OH = OH, d.OW = OW;
+        d.KH = d.KW = cs[i].k, d.sh = d.sw = cs[i].s, d.pt = d.pl = d.pb = d.pr = cs[i].p, d.dh = d.dw = cs[i].d;
+        d.count_include_pad = (int)cs[i].include_pad, d.lo = -INFINITY, d.hi = INFINITY;
+        size_t ny = (size_t)(N * C * OH * OW);
+        float *y = malloc(ny * sizeof *y), *yh = malloc(ny * sizeof *yh);
+        int64_t *ind = malloc(ny * sizeof *ind);
+        double *ref = malloc(ny * sizeof *ref);
+        int64_t *rind = malloc(ny * sizeof *rind);
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t oh = 0; oh < OH; oh++)
+                    for (int64_t ow = 0; ow < OW; ow++) {
+                        int64_t h0, h1, w0, w1, step = d.dh;
+                        if (d.kind == PC_POOL_ADAPTIVE_AVG) {
+                            h0 = oh * H / OH, h1 = ((oh + 1) * H + OH - 1) / OH, w0 = ow * W / OW, w1 = ((ow + 1) * W + OW - 1) / OW;
+                            step = 1;
+                        } else {
+                            h0 = oh * d.sh - d.pt, w0 = ow * d.sw - d.pl;
+                            h1 = h0 + (d.KH - 1) * d.dh + 1, w1 = w0 + (d.KW - 1) * d.dw + 1;
+                        }
+                        double best = -INFINITY, sum = 0;
+                        int64_t cnt = 0, arg = -1;
+                        for (int64_t h = h0; h < h1; h += step)
+                            for (int64_t w = w0; w < w1; w += step) {
+                                if (h < 0 || h >= H || w < 0 || w >= W) continue;
+                                double v = x[((n * C + c) * H + h) * W + w];
+                                if (v > best) best = v, arg = h * W + w;
+                                sum += v, cnt++;
+                            }
+                        int64_t area = cnt;
+                        if (d.kind == PC_POOL_AVG && d.count_include_pad) {
+                            int64_t hh = (h1 < H + d.pb ? h1 : H + d.pb) - h0, wwd = (w1 < W + d.pr ? w1 : W + d.pr) - w0;
+                            area = hh * wwd;
+                        }
+                        size_t o = (size_t)(((n * C + c) * OH + oh) * OW + ow);
+                        ref[o] = d.kind == PC_POOL_MAX ? best : sum / (double)area;
+                        rind[o] = arg;
+                    }
+        int64_t xs[4] = {C * H * W, W, 1, H * W}, ys[4] = {C * OH * OW, OW, 1, OH * OW};
+        memcpy(d.xs, xs, sizeof xs), memcpy(d.ys, ys, sizeof ys);
+        pc_pool2d_f32(&d, x, y, d.kind == PC_POOL_MAX ? ind : NULL);
+        int64_t xsh[4] = {H * W * C, W * C, C, 1}, ysh[4] = {OH * OW * C, OW * C, C, 1};
+        memcpy(d.xs, xsh, sizeof xsh), memcpy(d.ys, ysh, sizeof ysh);
+        pc_pool2d_f32(&d, xh, yh, NULL);
+        size_t at = 0;
+        CHECK(close_to(y, ref, NULL, ny, 1e-6, 1e-6, &at), "pool case %zu nchw: [%zu] %g vs %g", i, at, y[at], ref[at]);
+        int ok = 1;
+        for (int64_t n = 0; n < N && ok; n++)
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t p = 0; p < OH * OW; p++)
+                    if (fabsf(yh[(n * OH * OW + p) * C + c] - y[(n * C + c) * OH * OW + p]) > 1e-6f) ok = 0;
+        CHECK(ok, "pool case %zu: nhwc differs from nchw", i);
+        if (d.kind == PC_POOL_MAX) CHECK(memcmp(ind, rind, ny * sizeof *ind) == 0, "pool case %zu: indices", i);
+        free(y), free(yh), free(ind), free(ref), free(rind);
+    }
+    free(x), free(xh);
+}
+
+/* ---- element-wise, softmax ---- */
+
+static void test_unary(pc_isa isa) {
+    ctxs c = make_ctx(isa, 0);
+    size_t sizes[] = {1, 15, 16, 17, 33, 70001};
+    for (int op = 0; op < PC_U_COUNT; op++)
+        for (size_t si = 0; si < 6; si++) {
+            size_t n = sizes[si];
+            float *x = rnd(n), *y = malloc(n * sizeof *y), *y3 = malloc(n * sizeof *y3);
+            for (size_t i = 0; i < n; i++) {
+                x[i] *= 6.0f;                                /* [-6, 6) */
+                if (op == PC_U_LOG || op == PC_U_SQRT || op == PC_U_RSQRT || op == PC_U_LOG1P) x[i] = fabsf(x[i]) + 0.01f;
+            }
+            if (n > 4 && op != PC_U_LOG && op != PC_U_SQRT && op != PC_U_RSQRT && op != PC_U_LOG1P)
+                x[0] = -90.0f, x[1] = 90.0f, x[2] = 0.0f, x[3] = 1e-4f; /* saturation and small values */
+            pc_unary_params p = pc_unary_defaults();
+            p.slope = 0.1f, p.alpha = 0.7f, p.scale = 1.3f, p.input_scale = 0.9f;
+            if (op == PC_U_CLAMP || si == 2) p.lo = -0.4f, p.hi = 0.8f;
+            double *ref = malloc(n * sizeof *ref);
+            for (size_t i = 0; i < n; i++) ref[i] = pc_unary_ref((pc_unary_op)op, x[i], &p);
+            pc_vunary_f32(&c.one, (pc_unary_op)op, n, x, y, &p);
+            pc_vunary_f32(&c.three, (pc_unary_op)op, n, x, y3, &p);
+            size_t at = 0;
+            int ok = 1;
+            for (size_t i = 0; i < n && ok; i++) /* infinities compare equal; NaN only where the reference has one */
+                if (!(y[i] == ref[i] || fabs(y[i] - ref[i]) <= 4e-6 * fabs(ref[i]) + 1e-6 || (isnan(y[i]) && isnan(ref[i]))))
+                    ok = 0, at = i;
+            CHECK(ok, "unary op %d %s n %zu: [%zu] x %g: %.9g vs %.9g", op, pc_isa_name(isa), n, at, x[at], y[at], ref[at]);
+            CHECK(memcmp(y, y3, n * sizeof *y) == 0, "unary op %d %s: 1 and 3 threads differ", op, pc_isa_name(isa));
+            /* in place */
+            memcpy(y3, x, n * sizeof *y3);
+            pc_vunary_f32(&c.one, (pc_unary_op)op, n, y3, y3, &p);
+            CHECK(memcmp(y, y3, n * sizeof *y) == 0, "unary op %d %s: in place differs", op, pc_isa_name(isa));
+            free(x), free(y), free(y3), free(ref);
+        }
+    free_ctx(&c);
+}
+
+static void test_binary(pc_isa isa) {
+    ctxs c = make_ctx(isa, 0);
+    /* shapes: same, row broadcast, column broadcast, scalar, both broadcasting, strided out */
+    struct { int32_t r; int64_t a[3], b[3]; } cs[] = {
+        {3, {2, 3, 17}, {2, 3, 17}}, {3, {2, 3, 17}, {1, 1, 17}}, {3, {2, 3, 17}, {2, 3, 1}},
+        {3, {2, 3, 17}, {1, 1, 1}},  {3, {2, 1, 17}, {1, 5, 1}},  {3, {1, 1, 40000}, {1, 1, 40000}},
+    };
+    for (int op = 0; op < PC_B_COUNT; op++)
+        for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+            int32_t r = cs[i].r;
+            int64_t sz[3], sa[3], sb[3], sy[3], na = 1, nb = 1, ny = 1;
+            for (int32_t d = r - 1; d >= 0; d--) {
+                sz[d] = cs[i].a[d] > cs[i].b[d] ? cs[i].a[d] : cs[i].b[d];
+                sa[d] = cs[i].a[d] == 1 ? 0 : na, sb[d] = cs[i].b[d] == 1 ? 0 : nb, sy[d] = ny;
+                na *= cs[i].a[d], nb *= cs[i].b[d], ny *= sz[d];
+            }
+            float *a = rnd((size_t)na), *b = rnd((size_t)nb), *y = malloc((size_t)ny * sizeof *y), *y3 = malloc((size_t)ny * sizeof *y3);
+            if (op == PC_B_DIV)
+                for (int64_t k = 0; k < nb; k++) b[k] = b[k] > 0 ? b[k] + 0.5f : b[k] - 0.5f;
+            pc_binary_params p = pc_binary_defaults();
+            if (i % 2) p.alpha = -2.5f;  /* alpha must count in add, sub and rsub */
+            if (i == 4) p.lo = -0.3f, p.hi = 0.4f;
+            double *ref = malloc((size_t)ny * sizeof *ref);
+            for (int64_t k = 0; k < ny; k++) {
+                int64_t idx[3] = {k / (sz[1] * sz[2]), (k / sz[2]) % sz[1], k % sz[2]}, oa = 0, ob = 0;
+                for (int32_t d = 0; d < r; d++) oa += idx[d] * sa[d], ob += idx[d] * sb[d];
+                ref[k] = pc_binary_ref((pc_binary_op)op, a[oa], b[ob], &p);
+            }
+            pc_binary_f32(&c.one, (pc_binary_op)op, r, sz, a, sa, b, sb, y, sy, &p);
+            pc_binary_f32(&c.three, (pc_binary_op)op, r, sz, a, sa, b, sb, y3, sy, &p);
+            size_t at = 0;
+            CHECK(close_to(y, ref, NULL, (size_t)ny, 1e-6, 1e-7, &at), "binary op %d %s case %zu: [%zu] %g vs %g", op,
+                  pc_isa_name(isa), i, at, y[at], ref[at]);
+            CHECK(memcmp(y, y3, (size_t)ny * sizeof *y) == 0, "binary op %d case %zu: 1 and 3 threads differ", op, i);
+            if (i == 0) { /* in place over a */
+                pc_binary_f32(&c.one, (pc_binary_op)op, r, sz, a, sa, b, sb, a, sy, &p);
+                CHECK(memcmp(a, y, (size_t)ny * sizeof *y) == 0, "binary op %d: in place differs", op);
+            }
+            free(a), free(b), free(y), free(y3), free(ref);
+        }
+    free_ctx(&c);
+}
+
+static void test_softmax(pc_isa isa) {
+    ctxs c = make_ctx(isa, 0);
+    size_t lens[] = {1, 7, 16, 17, 1000};
+    for (size_t li = 0; li < 5; li++)
+        for (int take_log = 0; take_log < 2; take_log++) {
+            size_t len = lens[li], rows = 5;
+            float *x = rnd(rows * len), *y = malloc(rows * len * sizeof *y);
+            for (size_t i = 0; i < rows * len; i++) x[i] *= 20.0f; /* logits up to +-20: the max must be subtracted */
+            x[0] = 100.0f; /* exp(100) overflows float: only a max-subtracting softmax survives */
+            double *ref = malloc(rows * len * sizeof *ref);
+            for (size_t r = 0; r < rows; r++) {
+                double mx = -INFINITY, s = 0;
+                for (size_t k = 0; k < len; k++) mx = fmax(mx, x[r * len + k]);
+                for (size_t k = 0; k < len; k++) s += exp(x[r * len + k] - mx);
+                for (size_t k = 0; k < len; k++)
+                    ref[r * len + k] = take_log ? x[r * len + k] - mx - log(s) : exp(x[r * len + k] - mx) / s;
+            }
+            pc_softmax_f32(&c.three, rows, len, x, y, take_log, -INFINITY, INFINITY);
+            size_t at = 0;
+            CHECK(close_to(y, ref, NULL, rows * len, take_log ? 1e-6 : 0, take_log ? 2e-5 : 2e-6, &at),
+                  "softmax %s len %zu log %d: [%zu] %g vs %g", pc_isa_name(isa), len, take_log, at, y[at], ref[at]);
+            free(x), free(y), free(ref);
+        }
+    free_ctx(&c);
+}
+
+/* ---- int8: pinned to integer arithmetic written from the rules ---- */
+
+/* CMSIS-NN (arm_nn_requantize), from its rules: a positive shift multiplies first (saturating to
+ * int32); the doubling high multiply is floor((v * mult + 2^30) / 2^31), i.e. round half up,
+ * saturated; a negative shift then divides by 2^-shift rounding half away from zero. */
+static int32_t cmsis_ref(int64_t acc, int32_t mult, int32_t shift) {
+    int64_t v = shift > 0 ? acc * ((int64_t)1 << shift) : acc;
+    v = v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v);
+    int64_t p = v * (int64_t)mult + ((int64_t)1 << 30);
+    int64_t h = p >= 0 ? p / ((int64_t)1 << 31) : -((-p + ((int64_t)1 << 31) - 1) / ((int64_t)1 << 31)); /* floor */
+    h = h > INT32_MAX ? INT32_MAX : (h < INT32_MIN ? INT32_MIN : h);
+    if (shift >= 0) return (int32_t)h;
+    int64_t half = (int64_t)1 << (-shift - 1);
+    return (int32_t)(h >= 0 ? (h + half) >> -shift : -((-h + half) >> -shift));
+}
+
+static void test_requant(void) {
+    /* fp32 requantization rounds half to even (lrintf) */
+    CHECK(pc_requant_fp32(5, 0.5f, 0, -128, 127) == 2, "2.5 -> 2");
+    CHECK(pc_requant_fp32(7, 0.5f, 0, -128, 127) == 4, "3.5 -> 4");
+    CHECK(pc_requant_fp32(-5, 0.5f, 3, -128, 127) == 1, "-2.5 -> -2, + 3");
+    CHECK(pc_requant_fp32(1000, 1.0f, 0, -128, 127) == 127 && pc_requant_fp32(-1000, 1.0f, 0, -128, 127) == -128, "saturation");
+    CHECK(pc_requant_fp32(1, NAN, 0, -128, 127) == -128, "NaN saturates low");
+    int32_t mults[] = {1073741824, 1518500250, 2147483647, -1073741824, 1};
+    int32_t shifts[] = {0, -1, -5, -31, 3, 1};
+    int64_t accs[] = {0, 1, -1, 2, -2, 3, -3, 12345, -12345, 1 << 20, -(1 << 20), INT32_MAX, INT32_MIN, 46341, -46341};
+    int ok = 1;
+    for (size_t m = 0; m < 5; m++)
+        for (size_t s = 0; s < 6; s++)
+            for (size_t a = 0; a < sizeof accs / sizeof accs[0]; a++) {
+                int32_t got = pc_requant_cmsis(accs[a], mults[m], shifts[s]), want = cmsis_ref(accs[a], mults[m], shifts[s]);
+                if (got != want) {
+                    if (ok) printf("cmsis: acc %lld mult %d shift %d: %d vs %d\n", (long long)accs[a], mults[m], shifts[s], got, want);
+                    ok = 0;
+                }
+            }
+    CHECK(ok, "CMSIS-NN requantization against the rounding rules");
+}
+
+static void test_qconv(void) {
+    /* a 2x2 depthwise and a dense convolution on fixed int8 data, each output computed by hand */
+    int8_t x[2 * 3 * 3] = {10, -20, 30, -40, 50, -60, 70, -80, 90, 1, 2, 3, 4, 5, 6, 7, 8, 9}; /* NHWC [1,3,3,2] */
+    int8_t xn[18];
+    for (int h = 0; h < 3; h++)
+        for (int w = 0; w < 3; w++)
+            for (int c = 0; c < 2; c++) xn[(h * 3 + w) * 2 + c] = x[c * 9 + h * 3 + w];
+    int8_t w[2 * 2 * 2 * 2] = {1, -2, 3, -4, 5, -6, 7, -8, -1, 2, -3, 4, -5, 6, -7, 8}; /* dense [OC=2][2][2][IC=2] */
+    int32_t bias[2] = {100, -100};
+    float scales[2] = {0.05f, 0.125f};
+    pc_requant rq = {PC_REQ_FP32, scales, NULL, NULL, 1, -3, -128, 127};
+    pc_conv2d_s8 d = {1, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0, {18, 6, 2, 1}, {8, 4, 2, 1}, {8, 4, 2, 1}, 5, 0, 0, 0};
+    int8_t y[8];
+    pc_conv2d_s8_run(&d, xn, w, bias, &rq, y);
+    int ok = 1;
+    for (int oh = 0; oh < 2; oh++)
+        for (int ow = 0; ow < 2; ow++)
+            for (int oc = 0; oc < 2; oc++) {
+                int64_t acc = bias[oc];
+                for (int kh = 0; kh < 2; kh++)
+                    for (int kw = 0; kw < 2; kw++)
+                        for (int ic = 0; ic < 2; ic++)
+                            acc += (int64_t)(xn[((oh + kh) * 3 + ow + kw) * 2 + ic] - 5) * w[((oc * 2 + kh) * 2 + kw) * 2 + ic];
+                long q = lrintf((float)acc * scales[oc]) - 3;
+                q = q < -128 ? -128 : (q > 127 ? 127 : q);
+                if (y[(oh * 2 + ow) * 2 + oc] != q) ok = 0;
+            }
+    CHECK(ok, "int8 dense convolution (fp32 requantization)");
+    /* pinned values, so a change of rounding or zero point in either path shows */
+    int8_t pinned[8] = {4, -21, -7, 6, -9, 11, 0, -11};
+    CHECK(memcmp(y, pinned, 8) == 0, "int8 convolution pinned: %d %d %d %d %d %d %d %d", y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]);
+    /* the same through CMSIS-NN requantization (cortex_m) */
+    int32_t mult[2] = {1717986918, 1073741824}, shift[2] = {-4, -2};
+    pc_requant rc = {PC_REQ_CMSIS, NULL, mult, shift, 1, -3, -128, 127};
+    pc_conv2d_s8_run(&d, xn, w, bias, &rc, y);
+    ok = 1;
+    for (int i = 0; i < 8; i++) {
+        int oh = i / 4, ow = (i / 2) % 2, oc = i % 2;
+        int64_t acc = bias[oc];
+        for (int kh = 0; kh < 2; kh++)
+            for (int kw = 0; kw < 2; kw++)
+                for (int ic = 0; ic < 2; ic++)
+                    acc += (int64_t)(xn[((oh + kh) * 3 + ow + kw) * 2 + ic] - 5) * w[((oc * 2 + kh) * 2 + kw) * 2 + ic];
+        int32_t q = cmsis_ref(acc, mult[oc], shift[oc]) - 3;
+        q = q < -128 ? -128 : (q > 127 ? 127 : q);
+        if (y[i] != q) ok = 0;
+    }
+    CHECK(ok, "int8 convolution (CMSIS-NN requantization)");
+    /* fully connected: y = requant((x - xz) * (w - wz) + b) */
+    uint8_t xq[6] = {0, 255, 128, 7, 200, 13};
+    int8_t wq[3 * 3] = {1, 2, 3, -4, -5, -6, 127, -128, 0};
+    pc_fc_s8 f = {2, 3, 3, 3, 1, 128, 1, 1, 0};
+    float fs[1] = {0.01f};
+    pc_requant rf = {PC_REQ_FP32, fs, NULL, NULL, 0, 0, -128, 127};
+    int8_t yf[6];
+    pc_fc_s8_run(&f, xq, wq, NULL, &rf, yf);
+    ok = 1;
+    for (int m = 0; m < 2; m++)
+        for (int n = 0; n < 3; n++) {
+            int64_t acc = 0;
+            for (int k = 0; k < 3; k++) acc += (int64_t)(xq[m * 3 + k] - 128) * (wq[n * 3 + k] - 1);
+            long q = lrintf((float)acc * 0.01f);
+            q = q < -128 ? -128 : (q > 127 ? 127 : q);
+            if (yf[m * 3 + n] != q) ok = 0;
+        }
+    CHECK(ok, "int8 fully connected with uint8 input and weight zero point");
+}
+
+static void test_avgpool_s8(void) {
+    int8_t x[9] = {1, 2, 3, 4, 5, 6, 7, 8, -100};
+    pc_pool2d d;
+    memset(&d, 0, sizeof d);
+    d.kind = PC_POOL_AVG, d.N = 1, d.C = 1, d.H = 3, d.W = 3, d.OH = 2, d.OW = 2, d.KH = d.KW = 2, d.sh = d.sw = 1;
+    d.dh = d.dw = 1;
+    int64_t s[4] = {9, 3, 1, 1}, so[4] = {4, 2, 1, 1};
+    memcpy(d.xs, s, sizeof s), memcpy(d.ys, so, sizeof so);
+    int8_t y[4];
+    pc_avgpool2d_s8(&d, x, y, -128, 127);
+    /* (1+2+4+5)/4 = 3, (2+3+5+6)/4 = 4, (4+5+7+8)/4 = 6, (5+6+8-100)/4 = -20.25 -> -20 */
+    CHECK(y[0] == 3 && y[1] == 4 && y[2] == 6 && y[3] == -20, "avg pool s8: %d %d %d %d", y[0], y[1], y[2], y[3]);
+    x[8] = -102; /* (5+6+8-102)/4 = -20.75 -> -21 */
+    pc_avgpool2d_s8(&d, x, y, -128, 127);
+    CHECK(y[3] == -21, "avg pool s8 rounds to nearest: %d", y[3]);
+    x[8] = -97; /* (5+6+8-97)/4 = -19.5 -> -20: ties away from zero */
+    pc_avgpool2d_s8(&d, x, y, -128, 127);
+    CHECK(y[3] == -20, "avg pool s8 ties away from zero: %d", y[3]);
+}
+
+int main(void) {
+    test_requant();
+    test_qconv();
+    test_avgpool_s8();
+    test_pool();
+    for (int i = 0; i < PC_ISA_COUNT; i++) {
+        pc_isa isa = (pc_isa)i;
+        if (!pc_isa_supported(isa) || isa > pc_isa_default()) {
+            printf("compute: ISA %s not run (%s)\n", pc_isa_name(isa), pc_isa_supported(isa) ? "capped by PETITE_ISA" : "not on this CPU");
+            continue;
+        }
+        int before = check_failed;
+        test_gemm(isa);
+        test_conv(isa);
+        test_unary(isa);
+        test_binary(isa);
+        test_softmax(isa);
+        printf("compute: ISA %s %s\n", pc_isa_name(isa), check_failed == before ? "ok" : "FAILED");
+    }
+    return check_done("compute");
+}
