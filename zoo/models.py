@@ -7,6 +7,24 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def reestimate_bn(model, shape, batches=6, batch=4, seed=0):
+    """Random weights leave BatchNorm's running statistics at mean 0, variance 1, so activations
+    shrink layer after layer (logits of 1e-9 to 1e-20, denormal floats inside): numbers no real model
+    has, which neither validate anything nor time like a real model. Re-estimate the statistics with
+    a few train-mode passes over random inputs (cumulative average), then return to eval mode."""
+    g = torch.Generator().manual_seed(seed)
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(torch.randn((batch,) + tuple(shape[1:]), generator=g))
+    model.eval()
+    return model
+
+
 class DigitsCNN(nn.Module):
     """8x8 handwritten digits (sklearn's data set) -> 10 classes. Trained by zoo/build_zoo.py."""
 
