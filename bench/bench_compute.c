@@ -33,6 +33,39 @@ static float *rnd(size_t n, unsigned seed) {
     return p;
 }
 
+/* FMA throughput: independent chains of vector FMAs (no loads), GFLOP/s on one thread */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx512f,fma"))) static double peak_avx512(long iters) {
+    __m512 a[16], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    for (int i = 0; i < 16; i++) a[i] = _mm512_set1_ps(1.0f + (float)i * 1e-3f);
+    double t0 = now();
+    for (long k = 0; k < iters; k++)
+        for (int i = 0; i < 16; i++) a[i] = _mm512_fmadd_ps(a[i], b, c);
+    double t = now() - t0;
+    __m512 s = a[0];
+    for (int i = 1; i < 16; i++) s = _mm512_add_ps(s, a[i]);
+    volatile float sink = _mm512_reduce_add_ps(s);
+    (void)sink;
+    return (double)iters * 16 * 32 / t * 1e-9;
+}
+__attribute__((target("avx2,fma"))) static double peak_avx2(long iters) {
+    __m256 a[12], b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    for (int i = 0; i < 12; i++) a[i] = _mm256_set1_ps(1.0f + (float)i * 1e-3f);
+    double t0 = now();
+    for (long k = 0; k < iters; k++)
+        for (int i = 0; i < 12; i++) a[i] = _mm256_fmadd_ps(a[i], b, c);
+    double t = now() - t0;
+    __m256 s = a[0];
+    for (int i = 1; i < 12; i++) s = _mm256_add_ps(s, a[i]);
+    float o[8];
+    _mm256_storeu_ps(o, s);
+    volatile float sink = o[0];
+    (void)sink;
+    return (double)iters * 12 * 16 / t * 1e-9;
+}
+#endif
+
 static void report(const char *what, pc_isa isa, int threads, double flops, double wall, double cpu, double peak) {
     printf("%-34s %-7s threads %d  %8.3f ms  %7.1f GFLOP/s  cpu %8.3f ms", what, pc_isa_name(isa), threads,
            wall * 1e3, flops / wall * 1e-9, cpu * 1e3);
@@ -57,13 +90,25 @@ int main(int argc, char **argv) {
     }
     pc_ctx ctx = {pc_pool_create(threads), NULL, 0, isa};
     const char *what = a < argc ? argv[a] : "gemm";
+    if (!strcmp(what, "peak")) { /* best of 5 */
+        double best = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+        for (int r = 0; r < 5; r++) {
+            double g = isa == PC_ISA_AVX512 ? peak_avx512(20000000) : isa == PC_ISA_AVX2 ? peak_avx2(20000000) : 0;
+            if (g > best) best = g;
+        }
+#endif
+        printf("peak %s %.1f GFLOP/s per core (fp32 FMA throughput)\n", pc_isa_name(isa), best);
+        pc_pool_destroy(ctx.pool);
+        return 0;
+    }
     if (!strcmp(what, "gemm")) {
         size_t n = a + 1 < argc ? (size_t)atol(argv[a + 1]) : 512;
         size_t M = n, N = n, K = n;
         float *A = rnd(M * K, 1), *B = rnd(K * N, 2), *C = rnd(M * N, 3);
         float *P = aligned_alloc(64, pc_align64(pc_gemm_f32_packed_floats(isa, K, N) * sizeof(float)));
         pc_gemm_f32_pack(isa, K, N, B, N, 1, P);
-        pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY};
+        pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY, NULL, PC_U_COPY};
         int r = reps ? reps : (int)(2e10 / (2.0 * M * N * K)) + 3;
         pc_gemm_f32(&ctx, M, N, K, A, K, P, C, N, &epi);
         double best = 1e9, bcpu = 0;

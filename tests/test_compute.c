@@ -78,7 +78,7 @@ static void test_gemm(pc_isa isa) {
                     for (size_t k = 0; k < K; k++)
                         for (size_t n = 0; n < N; n++) Bt[n * K + k] = B[k * N + n];
                     pc_gemm_epi epi = {variant == 1 ? bn : NULL, variant == 2 ? bm : NULL, variant == 2 ? 0.5f : 1.0f,
-                                       variant == 2, variant == 1 ? -0.25f : -INFINITY, variant == 1 ? 0.5f : INFINITY};
+                                       variant == 2, variant == 1 ? -0.25f : -INFINITY, variant == 1 ? 0.5f : INFINITY, NULL, PC_U_COPY};
                     double *ref = malloc(M * N * sizeof *ref), *mag = malloc(M * N * sizeof *mag);
                     for (size_t m = 0; m < M; m++)
                         for (size_t n = 0; n < N; n++) {
@@ -120,6 +120,7 @@ typedef struct conv_case {
     int64_t N, H, W, C, OC, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, groups;
     int transposed;
     float lo, hi;
+    int act; /* 0: none, else pc_unary_op + 1: fused after the clamp */
 } conv_case;
 
 static void test_conv_case(pc_isa isa, const conv_case *k) {
@@ -128,6 +129,8 @@ static void test_conv_case(pc_isa isa, const conv_case *k) {
     d.layout = k->layout, d.N = k->N, d.H = k->H, d.W = k->W, d.C = k->C, d.OC = k->OC, d.KH = k->KH, d.KW = k->KW;
     d.sh = k->sh, d.sw = k->sw, d.dh = k->dh, d.dw = k->dw, d.pt = k->pt, d.pl = k->pl, d.groups = k->groups;
     d.transposed = k->transposed, d.lo = k->lo, d.hi = k->hi;
+    pc_unary_params ap = pc_unary_defaults();
+    if (k->act) d.has_act = 1, d.act = (pc_unary_op)(k->act - 1), d.act_params = ap;
     int64_t icg = k->C / k->groups, ocg = k->OC / k->groups;
     if (!k->transposed) {
         d.OH = (k->H + k->pt + k->pb - k->dh * (k->KH - 1) - 1) / k->sh + 1;
@@ -175,6 +178,7 @@ static void test_conv_case(pc_isa isa, const conv_case *k) {
                                 }
                     }
                     s = s < k->lo ? k->lo : (s > k->hi ? k->hi : s);
+                    if (k->act) s = pc_unary_ref((pc_unary_op)(k->act - 1), (float)s, &ap);
                     ref[YI(n, o, oh, ow)] = s, mag[YI(n, o, oh, ow)] = a + 1;
                 }
     pc_conv2d_f32_setup(&d, isa);
@@ -204,26 +208,31 @@ static void test_conv(pc_isa isa) {
     const float I = INFINITY;
     conv_case cases[] = {
         /* layout  N  H   W   C   OC  KH KW sh sw dh dw pt pl pb pr g  tr lo hi */
-        {PC_NHWC, 2, 5, 6, 17, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -I, I},     /* 1x1 GEMM */
-        {PC_NCHW, 2, 5, 6, 17, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -I, I},
-        {PC_NHWC, 1, 9, 9, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I},       /* 3x3 pad 1 */
-        {PC_NCHW, 1, 9, 9, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I},
-        {PC_NHWC, 2, 11, 10, 4, 6, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 1, 0, -0.5f, 0.5f}, /* stride 2, clamp */
-        {PC_NCHW, 2, 11, 10, 4, 6, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 1, 0, -0.5f, 0.5f},
-        {PC_NHWC, 1, 12, 12, 2, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1, 0, -I, I},     /* dilation */
-        {PC_NCHW, 1, 12, 12, 2, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1, 0, -I, I},
-        {PC_NHWC, 1, 7, 7, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, -I, I},      /* groups */
-        {PC_NCHW, 1, 7, 7, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, -I, I},
-        {PC_NHWC, 1, 13, 13, 19, 19, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 19, 0, -I, I},  /* depthwise 5x5 s2, odd C */
-        {PC_NCHW, 1, 13, 13, 19, 19, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 19, 0, -I, I},
-        {PC_NHWC, 2, 8, 7, 40, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 40, 0, 0.0f, 6.0f}, /* depthwise 3x3, ReLU6 */
-        {PC_NCHW, 1, 8, 7, 6, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 0, -I, I},      /* channel multiplier 2 */
-        {PC_NHWC, 1, 8, 7, 6, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 0, -I, I},      /* ... as grouped GEMM */
-        {PC_NCHW, 1, 49, 10, 1, 4, 10, 4, 2, 2, 1, 1, 5, 1, 5, 1, 1, 0, -I, I},    /* rectangular */
-        {PC_NHWC, 1, 3, 40, 150, 70, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, -I, I},   /* K past the KC block */
-        {PC_NCHW, 1, 3, 40, 150, 70, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, -I, I},
-        {PC_NHWC, 1, 6, 6, 5, 7, 2, 2, 2, 2, 1, 1, 0, 0, 1, 1, 1, 0, -I, I},       /* asymmetric padding */
-        {PC_NCHW, 1, 5, 5, 4, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, -I, I},       /* transposed, groups */
+        {PC_NHWC, 2, 5, 6, 17, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -I, I, 0},     /* 1x1 GEMM */
+        {PC_NCHW, 2, 5, 6, 17, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -I, I, 0},
+        {PC_NHWC, 1, 9, 9, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I, 0},       /* 3x3 pad 1 */
+        {PC_NCHW, 1, 9, 9, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I, 0},
+        {PC_NHWC, 2, 11, 10, 4, 6, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 1, 0, -0.5f, 0.5f, 0}, /* stride 2, clamp */
+        {PC_NCHW, 2, 11, 10, 4, 6, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 1, 0, -0.5f, 0.5f, 0},
+        {PC_NHWC, 1, 12, 12, 2, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1, 0, -I, I, 0},     /* dilation */
+        {PC_NCHW, 1, 12, 12, 2, 4, 3, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1, 0, -I, I, 0},
+        {PC_NHWC, 1, 7, 7, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, -I, I, 0},      /* groups */
+        {PC_NCHW, 1, 7, 7, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, -I, I, 0},
+        {PC_NHWC, 1, 13, 13, 19, 19, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 19, 0, -I, I, 0},  /* depthwise 5x5 s2, odd C */
+        {PC_NCHW, 1, 13, 13, 19, 19, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 19, 0, -I, I, 0},
+        {PC_NHWC, 2, 8, 7, 40, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 40, 0, 0.0f, 6.0f, 0}, /* depthwise 3x3, ReLU6 */
+        {PC_NCHW, 1, 8, 7, 6, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 0, -I, I, 0},      /* channel multiplier 2 */
+        {PC_NHWC, 1, 8, 7, 6, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 0, -I, I, 0},      /* ... as grouped GEMM */
+        {PC_NCHW, 1, 49, 10, 1, 4, 10, 4, 2, 2, 1, 1, 5, 1, 5, 1, 1, 0, -I, I, 0},    /* rectangular */
+        {PC_NHWC, 1, 3, 40, 150, 70, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, -I, I, 0},   /* K past the KC block */
+        {PC_NCHW, 1, 3, 40, 150, 70, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, -I, I, 0},
+        {PC_NHWC, 1, 6, 6, 5, 7, 2, 2, 2, 2, 1, 1, 0, 0, 1, 1, 1, 0, -I, I, 0},       /* asymmetric padding */
+        {PC_NCHW, 1, 5, 5, 4, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, -I, I, 0},       /* transposed, groups */
+        /* fused activations after the clamp: SiLU, hardswish, sigmoid */
+        {PC_NHWC, 1, 9, 9, 5, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I, PC_U_SILU + 1},
+        {PC_NHWC, 1, 6, 7, 33, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 33, 0, -I, I, PC_U_HARDSWISH + 1},
+        {PC_NCHW, 1, 6, 7, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 0, -I, I, PC_U_SIGMOID + 1},
+        {PC_NCHW, 2, 5, 6, 17, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -1.0f, 1.0f, PC_U_SILU + 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(isa, &cases[i]);
 }

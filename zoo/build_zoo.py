@@ -89,6 +89,17 @@ def zoo():
     }
 
 
+def threads_identical(path, xs):
+    """Outputs on 1, 2, 3 and 4 threads are equal bit for bit."""
+    prog = runtime.Program(path)
+    ref = [np.asarray(o) for o in prog.load_method(threads=1).run(*xs)]
+    for t in (2, 3, 4):
+        got = prog.load_method(threads=t).run(*xs)
+        if any(a.tobytes() != np.asarray(b).tobytes() for a, b in zip(ref, got)):
+            return False
+    return True
+
+
 def build_one(name, spec, out):
     build, kind, shapes, dtypes, extra = spec
     torch.manual_seed(0)
@@ -115,6 +126,9 @@ def build_one(name, spec, out):
         outs = [runtime.Program(os.path.join(out, "%s_%s.pte" % (name, b))).load_method().run(*xs)
                 for b in ("portable", "xnnpack")]
         rec["xnnpack_vs_portable_max_abs"] = max(float(np.abs(a - b).max()) for a, b in zip(*outs))
+        # the thread count must not change a single bit
+        rec["threads_bit_identical"] = all(
+            threads_identical(os.path.join(out, "%s_%s.pte" % (name, b)), xs) for b in ("portable", "xnnpack"))
     return rec
 
 
@@ -255,7 +269,7 @@ def main():
     for name in names:
         print("== %s" % name, flush=True)
         rec = build_one(name, specs[name], args.out)
-        ok = rec["export_ok"]
+        ok = rec["export_ok"] and rec.get("threads_bit_identical", False)
         if ok and name == "digits_cnn":
             ok = check_digits(args.out, rec)
         if ok and name == "kws_dscnn":
@@ -278,7 +292,8 @@ def main():
                 "%s in %s subgraphs" % (b.get("delegated_instructions"), b.get("xnnpack_subgraphs"))
                 if backend == "xnnpack" and b else ""))
         if "xnnpack_vs_portable_max_abs" in r:
-            print("%-20s xnnpack vs portable: max abs difference %.3g" % (r["model"], r["xnnpack_vs_portable_max_abs"]))
+            print("%-20s xnnpack vs portable: max abs difference %.3g; outputs on 1, 2, 3, 4 threads bit-identical: %s"
+                  % (r["model"], r["xnnpack_vs_portable_max_abs"], r.get("threads_bit_identical")))
     for r in results:
         if "heldout_accuracy_eager" in r:
             print("digits_cnn: held-out accuracy %.4f eager, %.4f petite portable, %.4f petite xnnpack on %d samples; "

@@ -22,12 +22,21 @@ DTYPES = {  # petite_dtype -> numpy
 NP_TO_DTYPE = {np.dtype(v): k for k, v in DTYPES.items()}
 
 
+ISAS = ["auto", "scalar", "avx2", "avx512"]  # petite_isa
+
+
+class LoadOptions(ctypes.Structure):
+    """petite_load_options"""
+    _fields_ = [("struct_size", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("max_memory_bytes", ctypes.c_uint64),
+                ("num_threads", ctypes.c_int32), ("isa", ctypes.c_int32)]
+
+
 class IoInfo(ctypes.Structure):
     _fields_ = [
         ("kind", ctypes.c_int32), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
         ("dynamism", ctypes.c_int32), ("sizes", ctypes.c_int64 * MAX_RANK),
         ("max_sizes", ctypes.c_int64 * MAX_RANK), ("dim_order", ctypes.c_uint8 * MAX_RANK),
-        ("nbytes", ctypes.c_int64), ("memory_planned", ctypes.c_int32), ("reserved", ctypes.c_int32),
+        ("nbytes", ctypes.c_int64), ("memory_planned", ctypes.c_int32), ("storage", ctypes.c_int32),
     ]
 
 
@@ -65,6 +74,8 @@ def lib():
             "petite_program_method_name": ([P, S, ctypes.POINTER(ctypes.c_char_p)], I32),
             "petite_program_attach_data_file": ([P, ctypes.c_char_p], I32),
             "petite_method_load": ([P, ctypes.c_char_p, ctypes.POINTER(P)], I32),
+            "petite_load_options_init": ([ctypes.POINTER(LoadOptions)], None),
+            "petite_method_load_ex": ([P, ctypes.c_char_p, ctypes.POINTER(LoadOptions), ctypes.POINTER(P)], I32),
             "petite_method_free": ([P], None),
             "petite_method_errmsg": ([P], ctypes.c_char_p),
             "petite_method_io_count": ([P, I32, ctypes.POINTER(S)], I32),
@@ -194,8 +205,13 @@ class Program:
             names.append(s.value.decode())
         return names
 
-    def load_method(self, name="forward"):
+    def load_method(self, name="forward", threads=0, isa="auto", max_memory=0):
+        """threads: 0 or 1 runs on the caller's thread; isa: auto, scalar, avx2 or avx512."""
+        L = lib()
+        o = LoadOptions()
+        L.petite_load_options_init(ctypes.byref(o))
+        o.num_threads, o.isa, o.max_memory_bytes = threads, ISAS.index(isa), max_memory
         m = ctypes.c_void_p()
-        if lib().petite_method_load(self._h, name.encode(), ctypes.byref(m)):
-            raise PetiteError(lib().petite_program_errmsg(self._h).decode(errors="replace"))
+        if L.petite_method_load_ex(self._h, name.encode(), ctypes.byref(o), ctypes.byref(m)):
+            raise PetiteError(L.petite_program_errmsg(self._h).decode(errors="replace"))
         return Method(self, m, name)

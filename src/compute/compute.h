@@ -87,6 +87,11 @@ typedef struct pc_ukernels {
     /* one NHWC depthwise output pixel: y[c] = clamp(bias[c] + sum_t in[t][c] * w[t * C + c]) */
     void (*dwconv_f32)(size_t C, size_t taps, const float *const *in, const float *w,
                        const float *bias, float *y, float lo, float hi);
+    /* n NHWC depthwise output pixels of one row, away from padding: pixel p reads tap t at
+     * x + p * x_step + tap_off[t] (floats); writes y + p * C */
+    void (*dwconv_f32_row)(size_t C, size_t n, size_t taps, const float *x, size_t x_step,
+                           const int64_t *tap_off, const float *w, const float *bias, float *y,
+                           float lo, float hi);
     /* one NCHW depthwise output row over padded input rows (rows[kh] = row ih, at column -pl) */
     void (*dwconv_chw_f32_row)(size_t OW, size_t KH, size_t KW, size_t sw, size_t dw,
                                const float *const *rows, const float *w, float bias, float *y,
@@ -98,6 +103,20 @@ typedef struct pc_ukernels {
 /* The table for `isa` (the scalar one if this build or CPU lacks it). */
 const pc_ukernels *pc_uk(pc_isa isa);
 
+/* ---- element-wise operations (also fused into the epilogues of GEMM and convolution) ----------- */
+
+typedef enum {
+    PC_U_COPY, PC_U_RELU, PC_U_CLAMP, PC_U_SIGMOID, PC_U_TANH, PC_U_EXP, PC_U_LOG, PC_U_SQRT,
+    PC_U_RSQRT, PC_U_NEG, PC_U_ABS, PC_U_SIN, PC_U_COS, PC_U_ERF, PC_U_RECIPROCAL, PC_U_FLOOR,
+    PC_U_CEIL, PC_U_ROUND, PC_U_GELU, PC_U_GELU_TANH, PC_U_LEAKY_RELU, PC_U_ELU, PC_U_LOG1P,
+    PC_U_EXPM1, PC_U_HARDSWISH, PC_U_SQUARE, PC_U_SILU, PC_U_COUNT
+} pc_unary_op;
+
+typedef struct pc_unary_params {
+    float lo, hi;                 /* PC_U_CLAMP bounds; also the output clamp of every op */
+    float slope;                  /* leaky relu */
+    float alpha, scale, input_scale; /* elu: x > 0 ? x * scale : alpha * scale * (exp(x * input_scale) - 1) */
+} pc_unary_params;
 /* ---- GEMM ------------------------------------------------------------------------------------- */
 
 typedef struct pc_gemm_epi {
@@ -106,6 +125,8 @@ typedef struct pc_gemm_epi {
     float alpha;          /* product scale (1 for plain GEMM) */
     int accumulate;       /* C += ... instead of C = ... */
     float lo, hi;         /* output clamp (-INFINITY, INFINITY for none) */
+    const pc_unary_params *act; /* then this activation (NULL: none), applied to each finished tile */
+    pc_unary_op act_op;
 } pc_gemm_epi;
 
 /* Floats of packed B for a K x N matrix (panels of NR columns, zero-padded). */
@@ -137,6 +158,9 @@ typedef struct pc_conv2d {
     int64_t groups;
     int transposed;                     /* NCHW transposed convolution (reference loops) */
     float lo, hi;                       /* fused output clamp */
+    int has_act;                        /* then a fused activation (after the clamp): */
+    pc_unary_op act;
+    pc_unary_params act_params;
     /* filled by pc_conv2d_f32_setup */
     pc_conv_kind kind;
     pc_isa isa;
@@ -236,18 +260,6 @@ void pc_avgpool2d_s8(const pc_pool2d *d, const int8_t *x, int8_t *y, int32_t lo,
 
 /* ---- element-wise ------------------------------------------------------------------------------- */
 
-typedef enum {
-    PC_U_COPY, PC_U_RELU, PC_U_CLAMP, PC_U_SIGMOID, PC_U_TANH, PC_U_EXP, PC_U_LOG, PC_U_SQRT,
-    PC_U_RSQRT, PC_U_NEG, PC_U_ABS, PC_U_SIN, PC_U_COS, PC_U_ERF, PC_U_RECIPROCAL, PC_U_FLOOR,
-    PC_U_CEIL, PC_U_ROUND, PC_U_GELU, PC_U_GELU_TANH, PC_U_LEAKY_RELU, PC_U_ELU, PC_U_LOG1P,
-    PC_U_EXPM1, PC_U_HARDSWISH, PC_U_SQUARE, PC_U_COUNT
-} pc_unary_op;
-
-typedef struct pc_unary_params {
-    float lo, hi;                 /* PC_U_CLAMP bounds; also the output clamp of every op */
-    float slope;                  /* leaky relu */
-    float alpha, scale, input_scale; /* elu: x > 0 ? x * scale : alpha * scale * (exp(x * input_scale) - 1) */
-} pc_unary_params;
 /* Parameters with no clamp (lo = -inf, hi = inf) and neutral values. */
 pc_unary_params pc_unary_defaults(void);
 /* y[i] = clamp(op(x[i])), i < n; x == y allowed. */

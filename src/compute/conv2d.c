@@ -15,7 +15,7 @@
 #include "compute/compute.h"
 #include "compute/internal.h"
 
-#define IM2COL_ROWS_BYTES (256 * 1024)   /* NHWC: a block of im2col rows fits in L2 */
+#define IM2COL_ROWS_BYTES (1024 * 1024)  /* NHWC: a block of im2col rows fits in L2 */
 #define IM2COL_COLS_BYTES (512 * 1024)   /* NCHW: a block of packed columns fits in L2 */
 
 static int64_t bias_floats(const pc_conv2d *d) { return (int64_t)pc_round_up((size_t)d->OC, 16); }
@@ -94,13 +94,14 @@ void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed)
 #undef W_AT
 }
 
-/* rows of im2col per NHWC task */
+/* rows of im2col per NHWC block: a block of rows fits in L2 (so the weights stream past it once
+ * per block); a small image is one block */
 static size_t nhwc_rows(const pc_conv2d *d) {
     const size_t mr = pc_uk(d->isa)->gemm_mr, K = (size_t)kdepth(d);
-    size_t rows = K ? IM2COL_ROWS_BYTES / (K * sizeof(float)) : 64;
+    size_t rows = K ? (size_t)IM2COL_ROWS_BYTES / (K * sizeof(float)) : 512;
     rows = rows / mr * mr;
     if (rows < mr) rows = mr;
-    return rows > 384 ? 384 : rows;
+    return rows > 512 ? 512 : rows;
 }
 
 /* packed columns per NCHW task */
@@ -132,7 +133,8 @@ size_t pc_conv2d_f32_scratch(const pc_conv2d *d) {
             size_t pw = (size_t)(d->W + d->pl + pad_after(d->W, d->OW, d->KW, d->sw, d->dw, d->pl));
             return pc_align64(ph * pw * sizeof(float)) + pc_align64((size_t)d->KH * sizeof(float *));
         }
-        return pc_align64((size_t)d->C * sizeof(float)) + pc_align64((size_t)(d->KH * d->KW) * sizeof(float *));
+        return pc_align64((size_t)d->C * sizeof(float)) + pc_align64((size_t)(d->KH * d->KW) * sizeof(float *)) +
+               pc_align64((size_t)(d->KH * d->KW) * sizeof(int64_t));
     case PC_CONV_TRANSPOSED: return 0;
     }
     return 0;
@@ -147,34 +149,79 @@ typedef struct conv_job {
     const float *packed, *x;
     float *y;
     size_t rows, cols, ntr, ntc, ntg; /* task grid */
+    void *shared;                     /* im2col rows shared by all tasks (few-row NHWC) */
 } conv_job;
 
+/* the receptive field of output pixel p, group g, as one row of K = KH * KW * icg floats */
+static void im2col_row(const pc_conv2d *d, const float *x, int64_t p, int64_t g, float *dst) {
+    const int64_t icg = d->C / d->groups, C = d->C;
+    int64_t ow = p % d->OW, oh = (p / d->OW) % d->OH, ni = p / (d->OW * d->OH);
+    const float *xn = x + ni * d->H * d->W * C + g * icg;
+    int64_t iw0 = ow * d->sw - d->pl;
+    for (int64_t kh = 0; kh < d->KH; kh++, dst += d->KW * icg) {
+        int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+        if (ih < 0 || ih >= d->H) {
+            memset(dst, 0, (size_t)(d->KW * icg) * sizeof *dst);
+            continue;
+        }
+        const float *row = xn + ih * d->W * C;
+        if (d->dw == 1 && icg == C) { /* the KW taps are one run of adjacent pixels */
+            int64_t k0 = iw0 < 0 ? -iw0 : 0, k1 = d->W - iw0 < d->KW ? d->W - iw0 : d->KW;
+            if (k1 < k0) k1 = k0;
+            memset(dst, 0, (size_t)(k0 * C) * sizeof *dst);
+            memcpy(dst + k0 * C, row + (iw0 + k0) * C, (size_t)((k1 - k0) * C) * sizeof *dst);
+            memset(dst + k1 * C, 0, (size_t)((d->KW - k1) * C) * sizeof *dst);
+            continue;
+        }
+        for (int64_t kw = 0; kw < d->KW; kw++) {
+            int64_t iw = iw0 + kw * d->dw;
+            if (iw < 0 || iw >= d->W) memset(dst + kw * icg, 0, (size_t)icg * sizeof *dst);
+            else memcpy(dst + kw * icg, row + iw * C, (size_t)icg * sizeof *dst);
+        }
+    }
+}
+
+/* rows [m0, m0 + m) x columns [n0, n0 + n) of group g from im2col rows at col */
+static void nhwc_gemm(const conv_job *j, const float *col, size_t m0, size_t m, size_t n0, size_t n, int64_t g) {
+    const pc_conv2d *d = j->d;
+    const int64_t ocg = d->OC / d->groups, K = kdepth(d);
+    const float *bias = j->packed;
+    const float *w = j->packed + bias_floats(d) + (size_t)g * pc_gemm_f32_packed_floats(d->isa, (size_t)K, (size_t)ocg);
+    pc_gemm_epi epi = {bias + g * ocg, NULL, 1.0f, 0, d->lo, d->hi, d->has_act ? &d->act_params : NULL, d->act};
+    pc_gemm_f32_tile(j->uk, m, n, (size_t)K, col, (size_t)K, w + n0 * (size_t)K,
+                     j->y + m0 * (size_t)d->OC + (size_t)(g * ocg) + n0, (size_t)d->OC, &epi, 0, n0);
+}
+
+/* many rows: a task is a block of rows (im2col into its thread's scratch) for one group */
 static void nhwc_im2col_task(void *arg, size_t t, size_t thread) {
     const conv_job *j = arg;
     const pc_conv2d *d = j->d;
-    const int64_t icg = d->C / d->groups, ocg = d->OC / d->groups, K = kdepth(d);
-    size_t tc = t % j->ntc, tg = (t / j->ntc) % j->ntg, tr = t / (j->ntc * j->ntg);
+    const int64_t ocg = d->OC / d->groups, K = kdepth(d);
+    size_t tg = t % j->ntg, tr = t / j->ntg;
     const size_t M = (size_t)(d->N * d->OH * d->OW), m0 = tr * j->rows, m = pc_min(j->rows, M - m0);
-    const size_t n0 = tc * j->cols, n = pc_min(j->cols, (size_t)ocg - n0);
-    const int64_t g = (int64_t)tg;
     float *col = pc_scratch(j->c, thread);
-    for (size_t r = 0; r < m; r++) {
-        int64_t p = (int64_t)(m0 + r), ow = p % d->OW, oh = (p / d->OW) % d->OH, ni = p / (d->OW * d->OH);
-        float *dst = col + r * (size_t)K;
-        for (int64_t kh = 0; kh < d->KH; kh++) {
-            int64_t ih = oh * d->sh - d->pt + kh * d->dh;
-            for (int64_t kw = 0; kw < d->KW; kw++, dst += icg) {
-                int64_t iw = ow * d->sw - d->pl + kw * d->dw;
-                if (ih < 0 || ih >= d->H || iw < 0 || iw >= d->W) memset(dst, 0, (size_t)icg * sizeof *dst);
-                else memcpy(dst, j->x + ((ni * d->H + ih) * d->W + iw) * d->C + g * icg, (size_t)icg * sizeof *dst);
-            }
-        }
-    }
-    const float *bias = j->packed;
-    const float *w = j->packed + bias_floats(d) + (size_t)g * pc_gemm_f32_packed_floats(d->isa, (size_t)K, (size_t)ocg);
-    pc_gemm_epi epi = {bias + g * ocg, NULL, 1.0f, 0, d->lo, d->hi};
-    pc_gemm_f32_tile(j->uk, m, n, (size_t)K, col, (size_t)K, w + n0 * (size_t)K, j->y + m0 * (size_t)d->OC + (size_t)(g * ocg) + n0,
-                     (size_t)d->OC, &epi, 0, n0);
+    for (size_t r = 0; r < m; r++) im2col_row(d, j->x, (int64_t)(m0 + r), (int64_t)tg, col + r * (size_t)K);
+    nhwc_gemm(j, col, m0, m, 0, (size_t)ocg, (int64_t)tg);
+}
+
+/* few rows (one block): im2col once into shared memory, then tasks over column blocks */
+static void nhwc_fill_task(void *arg, size_t t, size_t thread) {
+    (void)thread;
+    const conv_job *j = arg;
+    const pc_conv2d *d = j->d;
+    const size_t M = (size_t)(d->N * d->OH * d->OW), K = (size_t)kdepth(d);
+    size_t g = t % j->ntg, part = t / j->ntg, per = (M + j->ntr - 1) / j->ntr;
+    float *col = (float *)j->shared + g * M * K;
+    for (size_t r = part * per; r < pc_min(M, (part + 1) * per); r++) im2col_row(d, j->x, (int64_t)r, (int64_t)g, col + r * K);
+}
+
+static void nhwc_cols_task(void *arg, size_t t, size_t thread) {
+    (void)thread;
+    const conv_job *j = arg;
+    const pc_conv2d *d = j->d;
+    const size_t M = (size_t)(d->N * d->OH * d->OW), K = (size_t)kdepth(d), ocg = (size_t)(d->OC / d->groups);
+    size_t g = t % j->ntg, n0 = (t / j->ntg) * j->cols;
+    nhwc_gemm(j, (const float *)j->shared + g * M * K, 0, M, n0, pc_min(j->cols, ocg - n0), (int64_t)g);
 }
 
 /* ---- NCHW: W . im2col panels ---- */
@@ -233,7 +280,7 @@ static void nchw_im2col_task(void *arg, size_t t, size_t thread) {
     const float *x = j->x + (int64_t)ni * d->C * d->H * d->W;
     nchw_pack_cols(d, j->uk->gemm_nr, x, g * icg, p0, n, panels);
     const float *bias = j->packed, *w = j->packed + bias_floats(d) + (size_t)(g * ocg * K);
-    pc_gemm_epi epi = {NULL, bias + g * ocg, 1.0f, 0, d->lo, d->hi};
+    pc_gemm_epi epi = {NULL, bias + g * ocg, 1.0f, 0, d->lo, d->hi, d->has_act ? &d->act_params : NULL, d->act};
     float *y = j->y + ((int64_t)ni * d->OC + g * ocg) * (int64_t)P + (int64_t)p0;
     pc_gemm_f32_tile(j->uk, (size_t)ocg, n, (size_t)K, w, (size_t)K, panels, y, P, &epi, 0, 0);
 }
@@ -247,19 +294,46 @@ static void dw_nhwc_task(void *arg, size_t t, size_t thread) {
     uint8_t *s = pc_scratch(j->c, thread);
     float *zero = (float *)s;
     const float **taps = (const float **)(s + pc_align64((size_t)C * sizeof(float)));
-    memset(zero, 0, (size_t)C * sizeof *zero);
+    int64_t *off = (int64_t *)(s + pc_align64((size_t)C * sizeof(float)) + pc_align64((size_t)KK * sizeof(float *)));
     const float *bias = j->packed, *w = j->packed + bias_floats(d);
     float *y = j->y + ((ni * d->OH + oh) * d->OW) * C;
-    for (int64_t ow = 0; ow < d->OW; ow++, y += C) {
+    const float *xn = j->x + ni * d->H * d->W * C;
+    /* output columns [ow0, ow1) read no padding; rows too when every kh is inside */
+    int64_t ih0 = oh * d->sh - d->pt, ih1 = ih0 + (d->KH - 1) * d->dh;
+    int64_t ow0 = (d->pl + d->sw - 1) / d->sw, ow1 = (d->W - 1 - (d->KW - 1) * d->dw + d->pl);
+    ow1 = ow1 < 0 ? 0 : ow1 / d->sw + 1;
+    if (ow1 > d->OW) ow1 = d->OW;
+    if (ih0 < 0 || ih1 >= d->H || ow0 >= ow1) ow0 = ow1 = d->OW; /* no interior run on this row */
+    else {
+        size_t k = 0;
+        for (int64_t kh = 0; kh < d->KH; kh++)
+            for (int64_t kw = 0; kw < d->KW; kw++) off[k++] = ((ih0 + kh * d->dh) * d->W + kw * d->dw) * C;
+    }
+    int zeroed = 0;
+    for (int64_t ow = 0; ow < d->OW;) {
+        if (ow == ow0) {
+            j->uk->dwconv_f32_row((size_t)C, (size_t)(ow1 - ow0), (size_t)KK, xn + (ow0 * d->sw - d->pl) * C,
+                                  (size_t)(d->sw * C), off, w, bias, y + ow0 * C, d->lo, d->hi);
+            if (d->has_act)
+                j->uk->vunary_f32((int)d->act, (size_t)((ow1 - ow0) * C), y + ow0 * C, y + ow0 * C, &d->act_params);
+            ow = ow1;
+            continue;
+        }
+        if (!zeroed) {
+            memset(zero, 0, (size_t)C * sizeof *zero);
+            zeroed = 1;
+        }
         size_t k = 0;
         for (int64_t kh = 0; kh < d->KH; kh++) {
-            int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+            int64_t ih = ih0 + kh * d->dh;
             for (int64_t kw = 0; kw < d->KW; kw++) {
                 int64_t iw = ow * d->sw - d->pl + kw * d->dw;
-                taps[k++] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : j->x + ((ni * d->H + ih) * d->W + iw) * C;
+                taps[k++] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : xn + (ih * d->W + iw) * C;
             }
         }
-        j->uk->dwconv_f32((size_t)C, (size_t)KK, taps, w, bias, y, d->lo, d->hi);
+        j->uk->dwconv_f32((size_t)C, (size_t)KK, taps, w, bias, y + ow * C, d->lo, d->hi);
+        if (d->has_act) j->uk->vunary_f32((int)d->act, (size_t)C, y + ow * C, y + ow * C, &d->act_params);
+        ow++;
     }
 }
 
@@ -289,6 +363,7 @@ static void dw_nchw_task(void *arg, size_t t, size_t thread) {
         for (int64_t kh = 0; kh < d->KH; kh++) rows[kh] = pad + (oh * d->sh + kh * d->dh) * PW;
         j->uk->dwconv_chw_f32_row((size_t)d->OW, (size_t)d->KH, (size_t)d->KW, (size_t)d->sw, (size_t)d->dw, rows, w,
                                   bias[oc], y + oh * d->OW, d->lo, d->hi);
+        if (d->has_act) j->uk->vunary_f32((int)d->act, (size_t)d->OW, y + oh * d->OW, y + oh * d->OW, &d->act_params);
     }
 }
 
@@ -326,20 +401,21 @@ static void transposed(const pc_conv2d *d, const float *packed, const float *x, 
     size_t total = (size_t)(d->N * d->OC * d->OH * d->OW);
     if (d->lo > -INFINITY || d->hi < INFINITY)
         for (size_t i = 0; i < total; i++) y[i] = y[i] < d->lo ? d->lo : (y[i] > d->hi ? d->hi : y[i]);
+    if (d->has_act) pc_uk(d->isa)->vunary_f32((int)d->act, total, y, y, &d->act_params);
 }
 
 void pc_conv2d_f32_run(const pc_ctx *c, const pc_conv2d *d, const float *packed, const float *x, float *y) {
     if (d->N == 0 || d->OC == 0 || d->OH == 0 || d->OW == 0) return;
-    conv_job j = {c, d, pc_uk(d->isa), packed, x, y, 0, 0, 1, 1, 1};
+    conv_job j = {c, d, pc_uk(d->isa), packed, x, y, 0, 0, 1, 1, 1, NULL};
     const int threads = pc_ctx_threads(c);
     switch (d->kind) {
     case PC_CONV_GEMM:
         if (d->layout == PC_NHWC) {
-            pc_gemm_epi epi = {packed, NULL, 1.0f, 0, d->lo, d->hi};
+            pc_gemm_epi epi = {packed, NULL, 1.0f, 0, d->lo, d->hi, d->has_act ? &d->act_params : NULL, d->act};
             pc_gemm_f32(c, (size_t)(d->N * d->H * d->W), (size_t)d->OC, (size_t)d->C, x, (size_t)d->C,
                         packed + bias_floats(d), y, (size_t)d->OC, &epi);
         } else {
-            pc_gemm_epi epi = {NULL, packed, 1.0f, 0, d->lo, d->hi};
+            pc_gemm_epi epi = {NULL, packed, 1.0f, 0, d->lo, d->hi, d->has_act ? &d->act_params : NULL, d->act};
             size_t HW = (size_t)(d->H * d->W);
             for (int64_t n = 0; n < d->N; n++)
                 pc_gemm_f32_any(c, (size_t)d->OC, HW, (size_t)d->C, packed + bias_floats(d), (size_t)d->C,
@@ -349,19 +425,20 @@ void pc_conv2d_f32_run(const pc_ctx *c, const pc_conv2d *d, const float *packed,
     case PC_CONV_IM2COL: {
         j.ntg = (size_t)d->groups;
         if (d->layout == PC_NHWC) {
-            const size_t M = (size_t)(d->N * d->OH * d->OW), ocg = (size_t)(d->OC / d->groups);
+            const size_t M = (size_t)(d->N * d->OH * d->OW), ocg = (size_t)(d->OC / d->groups), nr = j.uk->gemm_nr;
             j.rows = nhwc_rows(d);
-            j.cols = pc_round_up(ocg, j.uk->gemm_nr);
             j.ntr = (M + j.rows - 1) / j.rows;
-            /* few row blocks: split the channels too so every thread has work */
-            while (threads > 1 && j.ntr * j.ntg * ((ocg + j.cols - 1) / j.cols) < (size_t)threads * 3 && j.cols > j.uk->gemm_nr)
-                j.cols = pc_round_up(j.cols / 2, j.uk->gemm_nr);
-            while (threads > 1 && j.ntr * j.ntg * ((ocg + j.cols - 1) / j.cols) < (size_t)threads * 3 && j.rows > j.uk->gemm_mr) {
-                j.rows = pc_round_up(j.rows / 2, j.uk->gemm_mr);
-                j.ntr = (M + j.rows - 1) / j.rows;
+            if (j.ntr == 1 && (size_t)d->groups * M * (size_t)kdepth(d) * sizeof(float) <= c->scratch_size) {
+                /* one block of rows: im2col it once (in thread 0's scratch), split the columns */
+                j.shared = c->scratch;
+                j.ntr = (size_t)threads;
+                pc_parallel(c, j.ntr * j.ntg, nhwc_fill_task, &j);
+                j.cols = pc_round_up((ocg + (size_t)threads - 1) / (size_t)threads, nr);
+                j.ntc = (ocg + j.cols - 1) / j.cols;
+                pc_parallel(c, j.ntc * j.ntg, nhwc_cols_task, &j);
+            } else {
+                pc_parallel(c, j.ntr * j.ntg, nhwc_im2col_task, &j);
             }
-            j.ntc = (ocg + j.cols - 1) / j.cols;
-            pc_parallel(c, j.ntr * j.ntg * j.ntc, nhwc_im2col_task, &j);
         } else {
             const size_t P = (size_t)(d->OH * d->OW);
             j.cols = nchw_cols(d);

@@ -47,6 +47,7 @@ float pc_unary_ref(pc_unary_op op, float x, const pc_unary_params *p) {
         break;
     }
     case PC_U_SQUARE: y = x * x; break;
+    case PC_U_SILU: y = x / (1.0f + expf(-x)); break;
     }
     y = y < p->lo ? p->lo : y;
     return y > p->hi ? p->hi : y;

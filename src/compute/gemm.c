@@ -13,6 +13,7 @@
 
 #define KC 256        /* depth block: a KC x NR panel slice stays in L1 */
 #define MB_MAX 384    /* rows per task: an MB x KC slice of A stays in L2 */
+#define NB_MAX 256    /* columns per task: the task's MB x NB block of C stays in L2 across depth blocks */
 
 size_t pc_gemm_f32_packed_floats(pc_isa isa, size_t K, size_t N) {
     size_t nr = pc_uk(isa)->gemm_nr;
@@ -54,6 +55,11 @@ void pc_gemm_f32_tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const
                 const float *bm = first && epi->bias_m ? epi->bias_m + m_off + m0 : NULL;
                 uk->gemm_f32(h, w, kc, A + m0 * lda + k0, lda, panel, C + m0 * ldc + n0, ldc, bn, bm, epi->alpha,
                              first ? epi->accumulate : 1, lo, hi);
+                if (last && epi->act) /* the fused activation, while the tile is in L1 */
+                    for (size_t r = 0; r < h; r++) {
+                        float *row = C + (m0 + r) * ldc + n0;
+                        uk->vunary_f32((int)epi->act_op, w, row, row, epi->act);
+                    }
             }
         }
         if (K == 0) break;
@@ -66,6 +72,7 @@ void pc_gemm_split(const pc_ukernels *uk, int threads, size_t M, size_t N, size_
     size_t m = M < MB_MAX ? M : MB_MAX;
     m = (m + mr - 1) / mr * mr;
     size_t n = (N + nr - 1) / nr * nr;
+    if (n > NB_MAX) n = NB_MAX >= nr ? NB_MAX / nr * nr : nr;
     if (threads > 1) {
         size_t want = (size_t)threads * 3;
         size_t tasks = ((M + m - 1) / m) * ((N + n - 1) / n);

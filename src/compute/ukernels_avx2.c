@@ -47,6 +47,14 @@ static void gemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a,
                                 float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
     for (size_t k = 0; k < kc; k++, w += 16) {
+        if ((k & 15) == 0) { /* the six rows of A stream from L2: fetch a line ahead */
+            _mm_prefetch((const char *)(a0 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a1 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a2 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a3 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a4 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a5 + k + 64), _MM_HINT_T0);
+        }
         const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
         FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5)
     }
@@ -57,8 +65,63 @@ static void gemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a,
     EPI(0) EPI(1) EPI(2) EPI(3) EPI(4) EPI(5)
 }
 
+
+/* ---- depthwise convolution: channels in vectors of 8, two vectors per step ---- */
+
+static void dwconv_f32_c16__avx2(size_t C, size_t taps, const float *const *in, const float *w, const float *bias, float *y,
+                             float lo, float hi) {
+    const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    size_t c = 0;
+    for (; c + 16 <= C; c += 16) {
+        __m256 a0 = _mm256_loadu_ps(bias + c), a1 = _mm256_loadu_ps(bias + c + 8);
+        for (size_t t = 0; t < taps; t++) {
+            const float *x = in[t] + c, *wt = w + t * C + c;
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(wt), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8), _mm256_loadu_ps(wt + 8), a1);
+        }
+        _mm256_storeu_ps(y + c, _mm256_min_ps(vhi, _mm256_max_ps(vlo, a0)));
+        _mm256_storeu_ps(y + c + 8, _mm256_min_ps(vhi, _mm256_max_ps(vlo, a1)));
+    }
+    for (; c < C; c += 8) {
+        const __m256i m = first_lanes(C - c);
+        __m256 a = _mm256_maskload_ps(bias + c, m);
+        for (size_t t = 0; t < taps; t++)
+            a = _mm256_fmadd_ps(_mm256_maskload_ps(in[t] + c, m), _mm256_maskload_ps(w + t * C + c, m), a);
+        _mm256_maskstore_ps(y + c, m, _mm256_min_ps(vhi, _mm256_max_ps(vlo, a)));
+    }
+}
+
+static void dwconv_f32_row_p2__avx2(size_t C, size_t n, size_t taps, const float *x, size_t x_step, const int64_t *tap_off,
+                                 const float *w, const float *bias, float *y, float lo, float hi) {
+    const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    size_t p = 0;
+    for (; p + 2 <= n; p += 2, x += 2 * x_step, y += 2 * C) {
+        const float *x1 = x + x_step;
+        float *y1 = y + C;
+        for (size_t c = 0; c < C; c += 8) {
+            const __m256i m = first_lanes(C - c);
+            const __m256 b = _mm256_maskload_ps(bias + c, m);
+            __m256 a0 = b, a1 = b;
+            for (size_t t = 0; t < taps; t++) {
+                const __m256 wv = _mm256_maskload_ps(w + t * C + c, m);
+                a0 = _mm256_fmadd_ps(_mm256_maskload_ps(x + tap_off[t] + c, m), wv, a0);
+                a1 = _mm256_fmadd_ps(_mm256_maskload_ps(x1 + tap_off[t] + c, m), wv, a1);
+            }
+            _mm256_maskstore_ps(y + c, m, _mm256_min_ps(vhi, _mm256_max_ps(vlo, a0)));
+            _mm256_maskstore_ps(y1 + c, m, _mm256_min_ps(vhi, _mm256_max_ps(vlo, a1)));
+        }
+    }
+    if (p < n) {
+        const float *in[64];
+        size_t nt = taps < 64 ? taps : 64;
+        for (size_t t = 0; t < nt; t++) in[t] = x + tap_off[t];
+        if (taps <= 64) dwconv_f32_c16__avx2(C, taps, in, w, bias, y, lo, hi);
+        else PC_UK(dwconv_f32_row)(C, 1, taps, x, x_step, tap_off, w, bias, y, lo, hi);
+    }
+}
+
 const pc_ukernels pc_uk_avx2 = {
     PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, PC_UK(vunary_f32), PC_UK(vbinary_f32),
-    PC_UK(dwconv_f32), PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
+    dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
 };
 #endif

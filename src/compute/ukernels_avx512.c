@@ -42,6 +42,16 @@ static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *
                                   float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
     for (size_t k = 0; k < kc; k++, w += 32) {
+        if ((k & 15) == 0) { /* the eight rows of A stream from L2: fetch a line ahead */
+            _mm_prefetch((const char *)(a0 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a1 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a2 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a3 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a4 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a5 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a6 + k + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(a7 + k + 64), _MM_HINT_T0);
+        }
         const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
         FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7)
     }
@@ -53,8 +63,66 @@ static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *
     EPI(0) EPI(1) EPI(2) EPI(3) EPI(4) EPI(5) EPI(6) EPI(7)
 }
 
+
+/* ---- depthwise convolution: channels in vectors of 16, two vectors per step ---- */
+
+static inline __mmask16 lanes16(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+
+static void dwconv_f32_c32__avx512(size_t C, size_t taps, const float *const *in, const float *w, const float *bias, float *y,
+                               float lo, float hi) {
+    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    size_t c = 0;
+    for (; c + 32 <= C; c += 32) {
+        __m512 a0 = _mm512_loadu_ps(bias + c), a1 = _mm512_loadu_ps(bias + c + 16);
+        for (size_t t = 0; t < taps; t++) {
+            const float *x = in[t] + c, *wt = w + t * C + c;
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x), _mm512_loadu_ps(wt), a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(wt + 16), a1);
+        }
+        _mm512_storeu_ps(y + c, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a0)));
+        _mm512_storeu_ps(y + c + 16, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a1)));
+    }
+    for (; c < C; c += 16) {
+        const __mmask16 m = lanes16(C - c);
+        __m512 a = _mm512_maskz_loadu_ps(m, bias + c);
+        for (size_t t = 0; t < taps; t++)
+            a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, in[t] + c), _mm512_maskz_loadu_ps(m, w + t * C + c), a);
+        _mm512_mask_storeu_ps(y + c, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a)));
+    }
+}
+
+/* two pixels per step share each weight load */
+static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const float *x, size_t x_step, const int64_t *tap_off,
+                                   const float *w, const float *bias, float *y, float lo, float hi) {
+    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    size_t p = 0;
+    for (; p + 2 <= n; p += 2, x += 2 * x_step, y += 2 * C) {
+        const float *x1 = x + x_step;
+        float *y1 = y + C;
+        for (size_t c = 0; c < C; c += 16) {
+            const __mmask16 m = lanes16(C - c);
+            const __m512 b = _mm512_maskz_loadu_ps(m, bias + c);
+            __m512 a0 = b, a1 = b;
+            for (size_t t = 0; t < taps; t++) {
+                const __m512 wv = _mm512_maskz_loadu_ps(m, w + t * C + c);
+                a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + tap_off[t] + c), wv, a0);
+                a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x1 + tap_off[t] + c), wv, a1);
+            }
+            _mm512_mask_storeu_ps(y + c, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a0)));
+            _mm512_mask_storeu_ps(y1 + c, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a1)));
+        }
+    }
+    if (p < n) {
+        const float *in[64];
+        size_t nt = taps < 64 ? taps : 64;
+        for (size_t t = 0; t < nt; t++) in[t] = x + tap_off[t];
+        if (taps <= 64) dwconv_f32_c32__avx512(C, taps, in, w, bias, y, lo, hi);
+        else PC_UK(dwconv_f32_row)(C, 1, taps, x, x_step, tap_off, w, bias, y, lo, hi);
+    }
+}
+
 const pc_ukernels pc_uk_avx512 = {
     PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, PC_UK(vunary_f32), PC_UK(vbinary_f32),
-    PC_UK(dwconv_f32), PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
+    dwconv_f32_c32__avx512, dwconv_f32_row_p2__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
 };
 #endif

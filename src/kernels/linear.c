@@ -118,7 +118,7 @@ petite_status pk_addmm_out(petite_kernel_ctx *c, petite_value **args, size_t nar
     float *y = x.out->data;
     const float *bd = bias->data;
     float beta = (float)x.beta.d;
-    pc_gemm_epi epi = {NULL, NULL, (float)x.alpha.d, 0, -INFINITY, INFINITY};
+    pc_gemm_epi epi = {NULL, NULL, (float)x.alpha.d, 0, -INFINITY, INFINITY, NULL, PC_U_COPY};
     if (beta == 1.0f && bm == 1 && bn == N) {
         epi.bias_n = bd; /* the common linear layer: bias added in the GEMM's epilogue */
     } else {
@@ -158,7 +158,7 @@ petite_status pk_mm_out(petite_kernel_ctx *c, petite_value **args, size_t nargs)
     int64_t M = a->sizes[0], K = a->sizes[1], N = b->sizes[1];
     int64_t osz[2] = {M, N};
     if ((s = pt_tensor_resize(out, 2, osz, c->err))) return pt_prefix(c->err, "out");
-    pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY};
+    pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY, NULL, PC_U_COPY};
     return gemm(c, (size_t)M, (size_t)N, (size_t)K, a->data, b->data, out->data, &epi);
 }
 
@@ -197,7 +197,7 @@ petite_status pk_bmm_out(petite_kernel_ctx *c, petite_value **args, size_t nargs
     if ((s = pt_tensor_resize(out, 3, osz, c->err))) return pt_prefix(c->err, "out");
     if ((size_t)pc_gemm_f32_any_scratch(c->exec->isa, (size_t)K, (size_t)N) > c->exec->scratch_size)
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "bmm: the inputs grew past the size planned at load");
-    pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY};
+    pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY, NULL, PC_U_COPY};
     for (int64_t i = 0; i < B; i++)
         pc_gemm_f32_any(c->exec, (size_t)M, (size_t)N, (size_t)K, (const float *)a->data + i * M * K, (size_t)K,
                         (const float *)b->data + i * K * N, (size_t)N, 1, (float *)out->data + i * M * N, (size_t)N, &epi);

@@ -54,6 +54,8 @@ DELEGATED = {
     "conv_bn_relu6": {"aten::convolution", "aten::_native_batch_norm_legit_no_training", "aten::hardtanh"},
     "conv_to_linear": {"aten::convolution", "aten::relu", "aten::addmm"},
     "nhwc_residual_cat": {"aten::convolution", "aten::add", "aten::sigmoid", "aten::cat"},
+    "conv_silu": {"aten::convolution", "aten::sigmoid", "aten::mul"}, "linear_sigmoid": {"aten::addmm", "aten::sigmoid"},
+    "silu_alone": {"aten::sigmoid", "aten::mul"},
 }
 
 
@@ -191,6 +193,11 @@ def cases():
     add("conv_bn_relu6", Fn(lambda m, x: F.relu6(m[1](m[0](x))), nn.Conv2d(3, 5, 3, padding=1), bn), r(1, 3, 6, 6))
     add("conv_to_linear", Fn(lambda m, x: m[1](torch.flatten(F.relu(m[0](x)), 1)), nn.Conv2d(2, 3, 3), nn.Linear(27, 5)),
         r(1, 2, 5, 5))
+    # activations the XNNPACK delegate fuses into the producing convolution / linear layer
+    add("conv_silu", Fn(lambda m, x: F.silu(m[0](x)), nn.Conv2d(3, 8, 3, padding=1)), r(1, 3, 7, 7))
+    add("dwconv_hardswish", Fn(lambda m, x: F.hardswish(m[0](x)), nn.Conv2d(6, 6, 3, groups=6, padding=1)), r(1, 6, 7, 7))
+    add("linear_sigmoid", Fn(lambda m, x: torch.sigmoid(m[0](x)), nn.Linear(9, 7)), r(3, 9))
+    add("silu_alone", Fn(lambda x: x * torch.sigmoid(x)), r(2, 5, 3))
     add("nhwc_residual_cat", Fn(lambda m, x: torch.cat([m[0](x) + x, torch.sigmoid(m[0](x))], 1),
                                 nn.Conv2d(4, 4, 1)), r(1, 4, 5, 5))
     return c

@@ -84,6 +84,10 @@ typedef struct xnn_node {
     uint32_t nlist;
     float fparam;                  /* leaky slope, elu alpha, pad value */
     /* prepared at init */
+    int skip;                      /* fused into another node: not run */
+    pc_unary_op uop;               /* unary nodes: the operation (SiLU after fusing Sigmoid + Multiply) */
+    pc_unary_params up;            /*   and its parameters (output clamp included) */
+    int has_act;                   /* conv / fully connected: a fused activation (uop, up) after the clamp */
     pc_conv2d conv;                /* fp32 Conv2d / DepthwiseConv2d */
     const float *packed;           /* packed weights (conv, fully connected) in the program's cache */
     float *owned_packed;           /* ... or this node's own (weights widened from fp16 / bf16) */

@@ -381,7 +381,7 @@ static void run_fully_connected(const pc_ctx *c, xnn_graph *g, const xnn_node *n
     uint32_t N = tw ? w->dims[1] : w->dims[0], K = tw ? w->dims[0] : w->dims[1];
     uint64_t M = K ? numel_of(a->cur, a->ndims) / K : 0;
     if (is_f32(a)) {
-        pc_gemm_epi epi = {b ? b->data : NULL, NULL, 1.0f, 0, n->out_min, n->out_max};
+        pc_gemm_epi epi = {b ? b->data : NULL, NULL, 1.0f, 0, n->out_min, n->out_max, n->has_act ? &n->up : NULL, n->uop};
         if (n->packed) pc_gemm_f32(c, M, N, K, a->data, K, n->packed, o->data, N, &epi);
         else pc_gemm_f32_any(c, M, N, K, a->data, K, w->data, tw ? N : 1, tw ? 1 : K, o->data, N, &epi);
         return;
@@ -523,7 +523,7 @@ static void run_bmm(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     uint32_t r = a->ndims, M = a->cur[r - 2], K = a->cur[r - 1], N = o->cur[r - 1];
     bool tb = n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS;
     uint64_t batches = numel_of(a->cur, r - 2);
-    pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, n->out_min, n->out_max};
+    pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, n->out_min, n->out_max, NULL, PC_U_COPY};
     for (uint64_t i = 0; i < batches; i++)
         pc_gemm_f32_any(c, M, N, K, (const float *)a->data + i * M * K, K, (const float *)b->data + i * K * N,
                         tb ? 1 : N, tb ? K : 1, (float *)o->data + i * M * N, N, &epi);
@@ -549,14 +549,9 @@ static void run_node(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
         pc_softmax_f32(c, rows, len, a->data, o->data, 0, n->out_min, n->out_max);
         return;
     }
-    case XF_UNARY: {
-        pc_unary_params p = pc_unary_defaults();
-        p.lo = n->out_min, p.hi = n->out_max;
-        if (n->type == XN_LeakyReLU) p.slope = n->fparam;
-        if (n->type == XN_ELU) p.alpha = n->fparam;
-        pc_vunary_f32(c, (pc_unary_op)xnn_node_arg(n->type), numel_of(a->cur, a->ndims), a->data, o->data, &p);
+    case XF_UNARY:
+        pc_vunary_f32(c, n->uop, numel_of(a->cur, a->ndims), a->data, o->data, &n->up);
         return;
-    }
     default: return;
     }
 }
@@ -697,6 +692,7 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
             d->KH = p[4], d->KW = p[5], d->sh = p[6], d->sw = p[7], d->dh = p[8], d->dw = p[9], d->pt = p[0], d->pl = p[3];
             d->groups = dwise ? d->C : p[12];
             d->lo = n->out_min, d->hi = n->out_max;
+            d->has_act = n->has_act, d->act = n->uop, d->act_params = n->up;
             pc_conv2d_f32_setup(d, g->isa);
             int64_t gic = dwise ? 1 : p[10];
             pack_conv_arg arg = {d, {w->constant, dwise ? 1 : (int64_t)p[4] * p[5] * gic, dwise ? 0 : 1,
@@ -726,6 +722,83 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
     return PETITE_OK;
 }
 
+/* ---- fusion: activations into the node that produces their input ---- */
+
+/* How many node inputs read value v (external outputs count as one more). */
+static uint32_t readers(const xnn_graph *g, uint32_t v) {
+    uint32_t r = (g->values[v].flags & 2) ? 1 : 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        const xnn_node *n = &g->nodes[i];
+        if (n->skip) continue;
+        for (uint32_t k = 0; k < n->nin; k++) r += n->in[k] == v;
+    }
+    return r;
+}
+
+static int producer(const xnn_graph *g, uint32_t v, uint32_t before) {
+    for (uint32_t i = before; i-- > 0;)
+        if (!g->nodes[i].skip && g->nodes[i].out == v) return (int)i;
+    return -1;
+}
+
+static bool same_dims(const xnn_value *a, const xnn_value *b) {
+    if (a->ndims != b->ndims) return false;
+    for (uint32_t d = 0; d < a->ndims; d++)
+        if (a->dims[d] != b->dims[d]) return false;
+    return true;
+}
+
+/* Sigmoid(x) then Multiply(x, that) is SiLU; a unary activation whose input only a fp32 convolution
+ * or fully connected node writes becomes that node's epilogue (computed on each finished tile,
+ * saving a pass over memory). Fused nodes are skipped and the producer writes their output. */
+static void fuse(xnn_graph *g) {
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        xnn_node *n = &g->nodes[i];
+        if (xnn_node_family(n->type) != XF_UNARY) continue;
+        n->uop = (pc_unary_op)xnn_node_arg(n->type);
+        n->up = pc_unary_defaults();
+        n->up.lo = n->out_min, n->up.hi = n->out_max;
+        if (n->type == XN_LeakyReLU) n->up.slope = n->fparam;
+        if (n->type == XN_ELU) n->up.alpha = n->fparam;
+    }
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        xnn_node *s = &g->nodes[i];
+        if (s->skip || s->type != XN_Sigmoid || s->out_min > -INFINITY || s->out_max < INFINITY) continue;
+        uint32_t x = s->in[0], t = s->out;
+        if (!is_f32(&g->values[x]) || (g->values[t].flags & 3) || readers(g, t) != 1) continue;
+        for (uint32_t j = i + 1; j < g->nnodes; j++) {
+            xnn_node *m = &g->nodes[j];
+            if (m->skip || m->type != XN_Multiply) continue;
+            if (!((m->in[0] == x && m->in[1] == t) || (m->in[0] == t && m->in[1] == x))) continue;
+            if (!same_dims(&g->values[x], &g->values[m->out])) break;
+            s->uop = PC_U_SILU, s->up.lo = m->out_min, s->up.hi = m->out_max;
+            s->out = m->out;
+            m->skip = 1;
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        xnn_node *u = &g->nodes[i];
+        if (u->skip || xnn_node_family(u->type) != XF_UNARY) continue;
+        uint32_t x = u->in[0];
+        int pi = producer(g, x, i);
+        if (pi < 0) continue;
+        xnn_node *p = &g->nodes[pi];
+        int pf = xnn_node_family(p->type);
+        bool fp32 = is_f32(&g->values[p->in[0]]) && is_f32(&g->values[x]);
+        if ((pf != XF_CONV && pf != XF_FC) || !fp32 || p->has_act || (g->values[x].flags & 3)) continue;
+        if (pf == XF_FC && g->values[p->in[1]].dtype != XDT_FP32) continue;
+        /* the uses of x (the SiLU's input counts twice: Sigmoid and Multiply read it) */
+        uint32_t uses = readers(g, x);
+        bool silu_pair = u->uop == PC_U_SILU; /* its Multiply, now skipped, read x too */
+        if (uses != 1 || !same_dims(&g->values[x], &g->values[u->out])) continue;
+        (void)silu_pair;
+        p->has_act = 1, p->uop = u->uop, p->up = u->up;
+        p->out = u->out;
+        u->skip = 1;
+    }
+}
+
 static petite_status backend_init(const pt_backend_init *in, void **handle, pt_backend_info *info, pt_err *e) {
     xnn_graph *g;
     petite_status s = xnn_parse(in, &g, e);
@@ -735,10 +808,12 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
     g->memory_bytes = (uint64_t)g->nvalues * sizeof(xnn_value) + (uint64_t)g->nnodes * sizeof(xnn_node);
     for (uint32_t i = 0; i < g->nnodes && !s; i++)
         if ((s = check_node(g, &g->nodes[i], e))) pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(g->nodes[i].type));
+    if (!s) fuse(g);
     /* lifetimes; every node input must be defined before it is read */
     for (uint32_t i = 0; i < g->nvalues; i++) g->values[i].first = g->values[i].last = -1;
     for (uint32_t i = 0; i < g->nnodes && !s; i++) {
         xnn_node *n = &g->nodes[i];
+        if (n->skip) continue;
         for (uint32_t k = 0; k < n->nin; k++) {
             if (n->in[k] == XNN_INVALID_ID) continue;
             xnn_value *v = &g->values[n->in[k]];
@@ -765,6 +840,7 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
     for (uint32_t i = 0; i < g->nvalues && !s; i++) memcpy(g->values[i].cur, g->values[i].dims, sizeof g->values[i].cur);
     for (uint32_t i = 0; i < g->nnodes && !s; i++) {
         xnn_node *n = &g->nodes[i];
+        if (n->skip) continue;
         if ((s = shape_output(g, n, NULL, e))) {
             pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(n->type));
             break;
@@ -793,7 +869,8 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
                     (unsigned long long)g->arena_size);
     g->memory_bytes += g->arena_size;
     for (uint32_t i = 0; i < g->nnodes && !s; i++)
-        if ((s = prepare_node(g, &g->nodes[i], in, info, e))) pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(g->nodes[i].type));
+        if (!g->nodes[i].skip && (s = prepare_node(g, &g->nodes[i], in, info, e)))
+            pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(g->nodes[i].type));
     if (s) {
         xnn_free(g);
         return s;
@@ -848,6 +925,7 @@ static petite_status backend_execute(void *h, const pc_ctx *c, pt_value **args, 
     }
     for (uint32_t i = 0; i < g->nnodes; i++) {
         xnn_node *n = &g->nodes[i];
+        if (n->skip) continue;
         uint64_t t0 = g->profiling ? pt_now_ns() : 0;
         petite_status s = shape_output(g, n, args, e);
         if (s) return pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(n->type));
@@ -873,7 +951,7 @@ static void backend_node_stat(const void *h, uint32_t i, pt_node_stat *st) {
     if (i >= g->nnodes) return;
     const xnn_node *n = &g->nodes[i];
     const xnn_value *o = &g->values[n->out];
-    st->kind = xnn_node_name(n->type);
+    st->kind = n->skip ? "(fused)" : xnn_node_name(n->type);
     size_t k = 0;
     k += (size_t)snprintf(st->detail + k, sizeof st->detail - k, "[");
     for (uint32_t d = 0; d < o->ndims && k < sizeof st->detail; d++)
@@ -881,8 +959,11 @@ static void backend_node_stat(const void *h, uint32_t i, pt_node_stat *st) {
     if (k < sizeof st->detail) snprintf(st->detail + k, sizeof st->detail - k, "]");
     if (xnn_node_family(n->type) == XF_CONV && n->p[4] * n->p[5] > 1 && k + 8 < sizeof st->detail)
         snprintf(st->detail + strlen(st->detail), sizeof st->detail - strlen(st->detail), " k%ux%u s%u", n->p[4], n->p[5], n->p[6]);
+    if (n->has_act || (xnn_node_family(n->type) == XF_UNARY && n->uop == PC_U_SILU))
+        snprintf(st->detail + strlen(st->detail), sizeof st->detail - strlen(st->detail), " +%s",
+                 n->uop == PC_U_SILU ? "SiLU" : "act");
     st->flops = n->flops;
-    st->ns = n->ns;
+    st->ns = n->skip ? 0 : n->ns;
 }
 
 const pt_backend pt_xnnpack_backend = {"XnnpackBackend", backend_init, backend_execute, backend_destroy,
