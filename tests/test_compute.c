@@ -420,6 +420,45 @@ static void test_softmax(pc_isa isa) {
     free_ctx(&c);
 }
 
+/* ---- layout: every permutation of a rank-4 tensor, and a strided slice ---- */
+
+static void test_transpose(void) {
+    const int64_t dims[4] = {2, 3, 17, 19};
+    float *x = rnd(2 * 3 * 17 * 19), *y = malloc(2 * 3 * 17 * 19 * sizeof *y);
+    int64_t xs[4] = {3 * 17 * 19, 17 * 19, 19, 1};
+    int perms = 0, bad = 0;
+    for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++)
+            for (int c = 0; c < 4; c++) {
+                int dd = 6 - a - b - c;
+                if (a == b || a == c || b == c || dd < 0 || dd > 3 || dd == a || dd == b || dd == c) continue;
+                int p[4] = {a, b, c, dd};
+                int64_t sz[4], st[4];
+                for (int k = 0; k < 4; k++) sz[k] = dims[p[k]], st[k] = xs[p[k]];
+                pc_transpose_f32(4, sz, st, x, y);
+                int64_t i = 0;
+                for (int64_t i0 = 0; i0 < sz[0]; i0++)
+                    for (int64_t i1 = 0; i1 < sz[1]; i1++)
+                        for (int64_t i2 = 0; i2 < sz[2]; i2++)
+                            for (int64_t i3 = 0; i3 < sz[3]; i3++, i++)
+                                if (y[i] != x[i0 * st[0] + i1 * st[1] + i2 * st[2] + i3 * st[3]]) bad++;
+                perms++;
+            }
+    CHECK(perms == 24 && bad == 0, "transpose: %d permutations, %d wrong elements", perms, bad);
+    /* a slice [:, 1:3, ::2, 3:] read through strides */
+    int64_t sz[4] = {2, 2, 9, 16}, st[4] = {xs[0], xs[1], 2 * xs[2], 1};
+    const float *base = x + xs[1] + 3;
+    pc_transpose_f32(4, sz, st, base, y);
+    bad = 0;
+    int64_t i = 0;
+    for (int64_t i0 = 0; i0 < 2; i0++)
+        for (int64_t i1 = 0; i1 < 2; i1++)
+            for (int64_t i2 = 0; i2 < 9; i2++)
+                for (int64_t i3 = 0; i3 < 16; i3++, i++) bad += y[i] != base[i0 * st[0] + i1 * st[1] + i2 * st[2] + i3];
+    CHECK(bad == 0, "strided slice copy: %d wrong", bad);
+    free(x), free(y);
+}
+
 /* ---- int8: pinned to integer arithmetic written from the rules ---- */
 
 /* CMSIS-NN (arm_nn_requantize), from its rules: a positive shift multiplies first (saturating to
@@ -552,6 +591,7 @@ int main(void) {
     test_qconv();
     test_avgpool_s8();
     test_pool();
+    test_transpose();
     for (int i = 0; i < PC_ISA_COUNT; i++) {
         pc_isa isa = (pc_isa)i;
         if (!pc_isa_supported(isa) || isa > pc_isa_default()) {

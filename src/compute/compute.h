@@ -79,6 +79,7 @@ typedef struct pc_ukernels {
     pc_isa isa;
     uint32_t gemm_mr, gemm_nr;     /* register tile of gemm_f32 */
     pc_gemm_f32_uk gemm_f32;
+    pc_gemm_f32_uk gemm_f32_1;     /* the same for a single row (matrix-vector; mr must be 1) */
     /* y[i] = clamp(op(x[i])); x == y allowed */
     void (*vunary_f32)(int op, size_t n, const float *x, float *y, const void *params);
     /* y[i] = clamp(op(a[i * ainc], b[i * binc])), ainc and binc 0 or 1; y may alias a or b */
@@ -305,6 +306,10 @@ static inline void pc_iter_next(pc_iter *it, int nops) {
         for (int k = 0; k < nops; k++) it->off[k] -= it->strides[k][d] * (it->sizes[d] - 1);
     }
 }
+
+/* y (contiguous, `sizes`) = x read with src_strides per output dim: any permutation or strided
+ * view of a float tensor. Copies runs where the source is contiguous, 16 x 16 tiles otherwise. */
+void pc_transpose_f32(int32_t rank, const int64_t *sizes, const int64_t *src_strides, const float *x, float *y);
 
 /* ---- softmax, normalization ---------------------------------------------------------------------- */
 

@@ -182,3 +182,69 @@ void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t
     }
     pc_parallel(c, tasks, binary_task, &j);
 }
+
+/* ---- layout copies ---- */
+
+void pc_transpose_f32(int32_t rank, const int64_t *sizes, const int64_t *src_strides, const float *x, float *y) {
+    int64_t sz[PC_MAX_RANK], st[PC_MAX_RANK];
+    int32_t r = 0;
+    size_t total = 1;
+    for (int32_t d = 0; d < rank; d++) {
+        total *= (size_t)sizes[d];
+        if (sizes[d] == 1) continue;
+        if (r > 0 && st[r - 1] == src_strides[d] * sizes[d]) { /* contiguous in the source too: merge */
+            sz[r - 1] *= sizes[d], st[r - 1] = src_strides[d];
+            continue;
+        }
+        sz[r] = sizes[d], st[r] = src_strides[d], r++;
+    }
+    if (total == 0) return;
+    if (r == 0) {
+        y[0] = x[0];
+        return;
+    }
+    /* the output's innermost dim is contiguous in the source: copy runs */
+    if (st[r - 1] == 1) {
+        pc_iter it;
+        pc_iter_init(&it, r - 1, sz);
+        memcpy(it.strides[0], st, (size_t)(r - 1) * sizeof(int64_t));
+        size_t run = (size_t)sz[r - 1];
+        for (size_t k = 0; k < total / run; k++, pc_iter_next(&it, 1)) memcpy(y + k * run, x + it.off[0], run * sizeof *y);
+        return;
+    }
+    /* else transpose in 16 x 16 tiles between the source's contiguous dim j and the output's last */
+    int32_t j = -1;
+    for (int32_t d = 0; d < r - 1; d++)
+        if (st[d] == 1) j = d;
+    if (j < 0) { /* no dim is contiguous in the source (a slice of it): element by element */
+        pc_iter it;
+        pc_iter_init(&it, r, sz);
+        memcpy(it.strides[0], st, (size_t)r * sizeof(int64_t));
+        for (size_t k = 0; k < total; k++, pc_iter_next(&it, 1)) y[k] = x[it.off[0]];
+        return;
+    }
+    int64_t ysz[PC_MAX_RANK]; /* output strides */
+    ysz[r - 1] = 1;
+    for (int32_t d = r - 2; d >= 0; d--) ysz[d] = ysz[d + 1] * sz[d + 1];
+    /* walk the other dims */
+    int64_t osz[PC_MAX_RANK], ost[2][PC_MAX_RANK];
+    int32_t orank = 0;
+    for (int32_t d = 0; d < r - 1; d++)
+        if (d != j) osz[orank] = sz[d], ost[0][orank] = st[d], ost[1][orank] = ysz[d], orank++;
+    pc_iter it;
+    pc_iter_init(&it, orank, osz);
+    memcpy(it.strides[0], ost[0], (size_t)orank * sizeof(int64_t));
+    memcpy(it.strides[1], ost[1], (size_t)orank * sizeof(int64_t));
+    size_t outer = orank ? total / (size_t)(sz[j] * sz[r - 1]) : 1;
+    const int64_t A = sz[j], B = sz[r - 1], sB = st[r - 1], yA = ysz[j];
+    for (size_t k = 0; k < outer; k++, pc_iter_next(&it, 2)) {
+        const float *xs = x + it.off[0];
+        float *yd = y + it.off[1];
+        for (int64_t a0 = 0; a0 < A; a0 += 16)
+            for (int64_t b0 = 0; b0 < B; b0 += 16) {
+                int64_t a1 = a0 + 16 < A ? a0 + 16 : A, b1 = b0 + 16 < B ? b0 + 16 : B;
+                for (int64_t a = a0; a < a1; a++)
+                    for (int64_t b = b0; b < b1; b++) yd[a * yA + b] = xs[a + b * sB];
+            }
+    }
+}

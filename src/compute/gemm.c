@@ -53,8 +53,8 @@ void pc_gemm_f32_tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const
             for (size_t m0 = 0; m0 < M; m0 += mr) {
                 size_t h = M - m0 < mr ? M - m0 : mr;
                 const float *bm = first && epi->bias_m ? epi->bias_m + m_off + m0 : NULL;
-                uk->gemm_f32(h, w, kc, A + m0 * lda + k0, lda, panel, C + m0 * ldc + n0, ldc, bn, bm, epi->alpha,
-                             first ? epi->accumulate : 1, lo, hi);
+                (h == 1 ? uk->gemm_f32_1 : uk->gemm_f32)(h, w, kc, A + m0 * lda + k0, lda, panel, C + m0 * ldc + n0, ldc,
+                                                          bn, bm, epi->alpha, first ? epi->accumulate : 1, lo, hi);
                 if (last && epi->act) /* the fused activation, while the tile is in L1 */
                     for (size_t r = 0; r < h; r++) {
                         float *row = C + (m0 + r) * ldc + n0;

@@ -66,6 +66,36 @@ static void gemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a,
 }
 
 
+/* one row of A against a 16-wide panel: four independent accumulator pairs hide the FMA latency */
+static void gemm_f32_1x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w, float *c,
+                                size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
+    (void)mr, (void)lda, (void)ldc;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
+    __m256 u0 = _mm256_setzero_ps(), u1 = _mm256_setzero_ps(), q0 = _mm256_setzero_ps(), q1 = _mm256_setzero_ps();
+    size_t k = 0;
+    for (; k + 4 <= kc; k += 4, w += 64) {
+        __m256 x = _mm256_broadcast_ss(a + k);
+        s0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w), s0), s1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 8), s1);
+        x = _mm256_broadcast_ss(a + k + 1);
+        t0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 16), t0), t1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 24), t1);
+        x = _mm256_broadcast_ss(a + k + 2);
+        u0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 32), u0), u1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 40), u1);
+        x = _mm256_broadcast_ss(a + k + 3);
+        q0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 48), q0), q1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 56), q1);
+    }
+    for (; k < kc; k++, w += 16) {
+        const __m256 x = _mm256_broadcast_ss(a + k);
+        s0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w), s0), s1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 8), s1);
+    }
+    __m256 c00 = _mm256_add_ps(_mm256_add_ps(s0, t0), _mm256_add_ps(u0, q0));
+    __m256 c01 = _mm256_add_ps(_mm256_add_ps(s1, t1), _mm256_add_ps(u1, q1));
+    const __m256i m0 = first_lanes(nr), m1 = first_lanes(nr > 8 ? nr - 8 : 0);
+    const __m256 valpha = _mm256_set1_ps(alpha), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    const __m256 bn0 = bias_n ? _mm256_maskload_ps(bias_n, m0) : _mm256_setzero_ps();
+    const __m256 bn1 = bias_n ? _mm256_maskload_ps(bias_n + 8, m1) : _mm256_setzero_ps();
+    EPI(0)
+}
+
 /* ---- depthwise convolution: channels in vectors of 8, two vectors per step ---- */
 
 static void dwconv_f32_c16__avx2(size_t C, size_t taps, const float *const *in, const float *w, const float *bias, float *y,
@@ -121,7 +151,7 @@ static void dwconv_f32_row_p2__avx2(size_t C, size_t n, size_t taps, const float
 }
 
 const pc_ukernels pc_uk_avx2 = {
-    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, PC_UK(vunary_f32), PC_UK(vbinary_f32),
+    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, PC_UK(vunary_f32), PC_UK(vbinary_f32),
     dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
 };
 #endif

@@ -64,6 +64,38 @@ static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *
 }
 
 
+/* one row of A against a 32-wide panel: four independent accumulator pairs hide the FMA latency */
+static void gemm_f32_1x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w, float *c,
+                                  size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
+    (void)mr, (void)lda, (void)ldc;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
+    __m512 u0 = _mm512_setzero_ps(), u1 = _mm512_setzero_ps(), q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps();
+    size_t k = 0;
+    for (; k + 4 <= kc; k += 4, w += 128) {
+        __m512 x = _mm512_set1_ps(a[k]);
+        s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w), s0), s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 16), s1);
+        x = _mm512_set1_ps(a[k + 1]);
+        t0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 32), t0), t1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 48), t1);
+        x = _mm512_set1_ps(a[k + 2]);
+        u0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 64), u0), u1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 80), u1);
+        x = _mm512_set1_ps(a[k + 3]);
+        q0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 96), q0), q1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 112), q1);
+    }
+    for (; k < kc; k++, w += 32) {
+        const __m512 x = _mm512_set1_ps(a[k]);
+        s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w), s0), s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 16), s1);
+    }
+    s0 = _mm512_add_ps(_mm512_add_ps(s0, t0), _mm512_add_ps(u0, q0));
+    s1 = _mm512_add_ps(_mm512_add_ps(s1, t1), _mm512_add_ps(u1, q1));
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
+    const __m512 valpha = _mm512_set1_ps(alpha), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    const __m512 bn0 = bias_n ? _mm512_maskz_loadu_ps(m0, bias_n) : _mm512_setzero_ps();
+    const __m512 bn1 = bias_n ? _mm512_maskz_loadu_ps(m1, bias_n + 16) : _mm512_setzero_ps();
+    __m512 c00 = s0, c01 = s1;
+    EPI(0)
+}
+
 /* ---- depthwise convolution: channels in vectors of 16, two vectors per step ---- */
 
 static inline __mmask16 lanes16(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
@@ -122,7 +154,7 @@ static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const flo
 }
 
 const pc_ukernels pc_uk_avx512 = {
-    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, PC_UK(vunary_f32), PC_UK(vbinary_f32),
+    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, PC_UK(vunary_f32), PC_UK(vbinary_f32),
     dwconv_f32_c32__avx512, dwconv_f32_row_p2__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
 };
 #endif

@@ -486,6 +486,12 @@ static void run_layout(xnn_graph *g, const xnn_node *n) {
     }
     const float *x = a->data;
     float *y = o->data;
+    if (n->type != XN_StaticConstantPad) { /* transposes and slices are strided views */
+        int64_t sizes[XNN_MAX_DIMS];
+        for (uint32_t k = 0; k < r; k++) sizes[k] = d[k];
+        pc_transpose_f32((int32_t)r, sizes, src_stride, x + base, y);
+        return;
+    }
     uint64_t total = numel_of(d, r);
     uint32_t idx[XNN_MAX_DIMS] = {0};
     bool pad = n->type == XN_StaticConstantPad;
