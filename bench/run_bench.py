@@ -89,8 +89,9 @@ def export(name, out):
     x.numpy().tofile(os.path.join(out, name + "_input.bin"))
     onnx = os.path.join(out, name + ".onnx")
     if not os.path.exists(onnx):
-        with torch.no_grad():
-            torch.onnx.export(model, (x,), onnx, opset_version=17, input_names=["x"], do_constant_folding=True)
+        # with grad enabled: under no_grad torch 1.13's encoder layers take a fused fast path
+        # (_transformer_encoder_layer_fwd) that has no ONNX export
+        torch.onnx.export(model, (x,), onnx, opset_version=17, input_names=["x"], do_constant_folding=True)
     if not all(os.path.exists(os.path.join(out, "%s_%s.pte" % (name, b))) for b in ("portable", "xnnpack")):
         pt = os.path.join(out, name + ".pt")
         torch.save(model, pt)

@@ -298,7 +298,10 @@ PETITE_API petite_status petite_method_set_input_int(petite_method *m, size_t i,
 PETITE_API petite_status petite_method_set_input_double(petite_method *m, size_t i, double v);
 PETITE_API petite_status petite_method_set_input_bool(petite_method *m, size_t i, int32_t v);
 
-/* Run the method once. Every input must have been set (methods without inputs need none). */
+/* Run the method once. Every input must have been set (methods without inputs need none). An
+ * input whose planned memory the program's plan reuses for other tensors once it has been read (the
+ * exporters plan it that way) is consumed by the run: set it again before the next run, or the run
+ * fails with PETITE_ERR_INVALID_STATE naming it. Other inputs stay set. */
 PETITE_API petite_status petite_method_run(petite_method *m);
 
 /* ---- inspection: what petite info shows, for any app ----

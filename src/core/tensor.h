@@ -30,6 +30,8 @@ struct petite_tensor {
     uint8_t storage;                   /* PT_STORE_* */
     uint8_t contiguous;                /* dim_order is the identity */
     uint8_t zero_copy;                 /* data is a caller's pointer (unplanned input) */
+    uint32_t plan_id;                  /* planned tensors: memory id (1-based) and byte offset */
+    uint64_t plan_offset;
     void *own_buf;                     /* the method's buffer for an unplanned tensor */
 };
 typedef struct petite_tensor pt_tensor;

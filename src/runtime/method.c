@@ -171,6 +171,7 @@ static petite_status parse_tensor(petite_method *m, const fb_table *tt, pt_tenso
                            (unsigned long long)off, petite_dtype_name(t->dtype));
         if ((s = planned_ptr(m, mem_id, off, nbytes, &t->data, e))) return s;
         t->storage = PT_STORE_PLANNED;
+        t->plan_id = mem_id, t->plan_offset = off;
         /* initial state: from the external file, or the mutable segment */
         const uint8_t *init = cdata;
         if (!init && dbi > 0 && (s = pt_program_mutable(m->prog, mut_table, dbi, nbytes, &init, e)))
@@ -686,6 +687,30 @@ static petite_status plan_profile(petite_method *m, pt_err *e) {
     return PETITE_OK;
 }
 
+/* Planned inputs whose bytes the plan gives to other tensors once the input is read: a run
+ * overwrites them, so they must be set again before the next run. */
+static petite_status find_reused_inputs(petite_method *m, pt_err *e) {
+    m->input_reused = pt_arena_calloc(&m->arena, m->ninputs ? m->ninputs : 1, 1);
+    if (!m->input_reused) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    for (uint32_t i = 0; i < m->ninputs; i++) {
+        const pt_value *v = &m->values[m->inputs[i]];
+        if (v->kind != PETITE_KIND_TENSOR || v->u.t->storage != PT_STORE_PLANNED) continue;
+        const pt_tensor *t = v->u.t;
+        uint64_t lo = t->plan_offset, hi = lo + (uint64_t)t->max_numel * petite_dtype_size(t->dtype);
+        for (uint32_t k = 0; k < m->nvalues && !m->input_reused[i]; k++) {
+            const pt_value *w = &m->values[k];
+            if (w->kind != PETITE_KIND_TENSOR || w->u.t == t || w->u.t->storage != PT_STORE_PLANNED ||
+                w->u.t->plan_id != t->plan_id)
+                continue;
+            uint64_t wlo = w->u.t->plan_offset, whi = wlo + (uint64_t)w->u.t->max_numel * petite_dtype_size(w->u.t->dtype);
+            bool same_input = false; /* the same tensor listed twice as an input does not count */
+            for (uint32_t j = 0; j < m->ninputs; j++) same_input = same_input || (m->inputs[j] == (int32_t)k && j != i && m->values[m->inputs[j]].u.t == t);
+            if (!same_input && wlo < hi && lo < whi) m->input_reused[i] = 1;
+        }
+    }
+    return PETITE_OK;
+}
+
 /* ---- load / free --------------------------------------------------------------------------- */
 
 void petite_method_free(petite_method *m) {
@@ -785,6 +810,7 @@ petite_status pt_method_build(petite_program *p, uint32_t plan_index, const peti
         int32_t k = m->values[m->inputs[i]].kind;
         m->input_set[i] = k == PETITE_KIND_NONE;
     }
+    if ((s = find_reused_inputs(m, e))) goto fail;
     *out = m;
     return PETITE_OK;
 fail:
@@ -843,7 +869,11 @@ petite_status petite_method_run(petite_method *m) {
     for (uint32_t i = 0; i < m->ninputs; i++)
         if (!m->input_set[i])
             return run_fail(m, pt_fail(e, PETITE_ERR_INVALID_STATE,
-                                       "method '%s': input %u was not set", m->name, i));
+                                       m->ran && m->input_reused[i]
+                                           ? "method '%s': input %u must be set again: the last run reused its memory"
+                                           : "method '%s': input %u was not set",
+                                       m->name, i));
+    m->ran = 1;
     petite_kernel_ctx ctx = {e, &m->exec, NULL};
     const int prof = m->profiling;
     uint64_t executed = 0;
@@ -931,5 +961,7 @@ petite_status petite_method_run(petite_method *m) {
             pc = next;
         }
     }
+    for (uint32_t i = 0; i < m->ninputs; i++)
+        if (m->input_reused[i]) m->input_set[i] = 0; /* its bytes now hold other tensors */
     return PETITE_OK;
 }

@@ -62,6 +62,8 @@ struct petite_method {
     int32_t *inputs;   uint32_t ninputs;
     int32_t *outputs;  uint32_t noutputs;
     uint8_t *input_set;
+    uint8_t *input_reused;   /* planned input memory the plan hands to other tensors during a run */
+    int ran;
     pt_chain *chains;  uint32_t nchains;
     pt_operator *ops;  uint32_t nops;
     pt_delegate *delegates; uint32_t ndelegates;

@@ -138,11 +138,17 @@ int cmd_bench(int argc, char **argv) {
         goto done;
     }
     double first_ms = wall_ms() - f0;
-    for (int i = 0; i < warmup; i++) petite_method_run(m);
+    /* inputs are set before every run (untimed), as an app does: a run may reuse their memory */
+    for (int i = 0; i < warmup; i++)
+        if (set_inputs(m, ninputs, inputs) || petite_method_run(m) != PETITE_OK) {
+            fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
+            goto done;
+        }
     times = malloc((size_t)runs * sizeof *times);
     cpus = malloc((size_t)runs * sizeof *cpus);
     if (!times || !cpus) goto done;
     for (int i = 0; i < runs; i++) {
+        if (set_inputs(m, ninputs, inputs)) goto done;
         double c0 = cpu_ms(), w0 = wall_ms();
         if (petite_method_run(m) != PETITE_OK) {
             fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
@@ -160,6 +166,7 @@ int cmd_bench(int argc, char **argv) {
     size_t nprof = 0;
     if (per_op) {
         petite_method_set_profiling(m, 1);
+        if (set_inputs(m, ninputs, inputs)) goto done;
         petite_method_run(m);
         petite_method_set_profiling(m, 0);
         petite_method_profile_count(m, &nprof);
