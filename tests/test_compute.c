@@ -239,7 +239,7 @@ static void test_conv(pc_isa isa) {
 
 /* ---- pooling ---- */
 
-static void test_pool(void) {
+static void test_pool(pc_isa isa) {
     /* NCHW and NHWC copies of the same data must pool alike; checked against a direct loop */
     const int64_t N = 2, C = 5, H = 9, W = 7;
     float *x = rnd((size_t)(N * C * H * W)), *xh = malloc((size_t)(N * C * H * W) * sizeof *xh);
@@ -257,7 +257,7 @@ static void test_pool(void) {
         memset(&d, 0, sizeof d);
         d.kind = cs[i].kind, d.N = N, d.C = C, d.H = H, d.W = W, d.OH = OH, d.OW = OW;
         d.KH = d.KW = cs[i].k, d.sh = d.sw = cs[i].s, d.pt = d.pl = d.pb = d.pr = cs[i].p, d.dh = d.dw = cs[i].d;
-        d.count_include_pad = (int)cs[i].include_pad, d.lo = -INFINITY, d.hi = INFINITY;
+        d.count_include_pad = (int)cs[i].include_pad, d.lo = -INFINITY, d.hi = INFINITY, d.isa = isa;
         size_t ny = (size_t)(N * C * OH * OW);
         float *y = malloc(ny * sizeof *y), *yh = malloc(ny * sizeof *yh);
         int64_t *ind = malloc(ny * sizeof *ind);
@@ -590,7 +590,6 @@ int main(void) {
     test_requant();
     test_qconv();
     test_avgpool_s8();
-    test_pool();
     test_transpose();
     for (int i = 0; i < PC_ISA_COUNT; i++) {
         pc_isa isa = (pc_isa)i;
@@ -599,6 +598,7 @@ int main(void) {
             continue;
         }
         int before = check_failed;
+        test_pool(isa);
         test_gemm(isa);
         test_conv(isa);
         test_unary(isa);

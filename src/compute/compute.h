@@ -98,6 +98,9 @@ typedef struct pc_ukernels {
                                const float *const *rows, const float *w, float bias, float *y,
                                float lo, float hi);
     void (*softmax_f32_row)(size_t n, const float *x, float *y, int take_log);
+    /* acc[i] = max(acc[i], x[i * sx]) (a NaN stays), or acc[i] += x[i * sx], for i < n */
+    void (*max_f32_strided)(size_t n, const float *x, size_t sx, float *acc);
+    void (*add_f32_strided)(size_t n, const float *x, size_t sx, float *acc);
     void (*affine_f32)(size_t n, const float *x, float scale, float shift, float *y);
 } pc_ukernels;
 
@@ -252,6 +255,7 @@ typedef struct pc_pool2d {
     int64_t pb, pr;                     /* avg with count_include_pad: padding bottom / right */
     float lo, hi;                       /* fused output clamp */
     int64_t xs[4], ys[4];               /* element strides for (n, h, w, c) */
+    pc_isa isa;                         /* microkernels for whole rows (NCHW) */
 } pc_pool2d;
 /* indices (max only, may be NULL): h * W + w of each maximum, strided like y. */
 void pc_pool2d_f32(const pc_pool2d *d, const float *x, float *y, int64_t *indices);

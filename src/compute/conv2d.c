@@ -152,31 +152,59 @@ typedef struct conv_job {
     void *shared;                     /* im2col rows shared by all tasks (few-row NHWC) */
 } conv_job;
 
-/* the receptive field of output pixel p, group g, as one row of K = KH * KW * icg floats */
-static void im2col_row(const pc_conv2d *d, const float *x, int64_t p, int64_t g, float *dst) {
-    const int64_t icg = d->C / d->groups, C = d->C;
+/* small copies inline: for a 3-channel image the runs are a few floats, where calls to memcpy and
+ * memset would cost more than the copy (GCC would turn these loops back into such calls) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define PC_NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define PC_NO_LIBCALLS
+#endif
+PC_NO_LIBCALLS static inline void copy_floats(float *restrict dst, const float *restrict src, int64_t n) {
+    if (n > 32) {
+        memcpy(dst, src, (size_t)n * sizeof *dst);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+}
+PC_NO_LIBCALLS static inline void zero_floats(float *dst, int64_t n) {
+    if (n > 32) {
+        memset(dst, 0, (size_t)n * sizeof *dst);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) dst[i] = 0.0f;
+}
+
+/* the receptive fields of output pixels [p, p + count), group g, as rows of K = KH * KW * icg
+ * floats (pixel coordinates advance without divisions: a 3-channel image has many short rows) */
+PC_NO_LIBCALLS static void im2col_rows(const pc_conv2d *d, const float *x, int64_t p, int64_t count, int64_t g, float *dst) {
+    const int64_t icg = d->C / d->groups, C = d->C, KWC = d->KW * icg;
     int64_t ow = p % d->OW, oh = (p / d->OW) % d->OH, ni = p / (d->OW * d->OH);
-    const float *xn = x + ni * d->H * d->W * C + g * icg;
-    int64_t iw0 = ow * d->sw - d->pl;
-    for (int64_t kh = 0; kh < d->KH; kh++, dst += d->KW * icg) {
-        int64_t ih = oh * d->sh - d->pt + kh * d->dh;
-        if (ih < 0 || ih >= d->H) {
-            memset(dst, 0, (size_t)(d->KW * icg) * sizeof *dst);
-            continue;
+    const bool run = d->dw == 1 && icg == C; /* the KW taps of a kernel row are adjacent pixels */
+    for (int64_t r = 0; r < count; r++) {
+        const float *xn = x + ni * d->H * d->W * C + g * icg;
+        int64_t iw0 = ow * d->sw - d->pl;
+        int64_t k0 = iw0 < 0 ? (-iw0 + d->dw - 1) / d->dw : 0;
+        int64_t k1 = d->W - iw0 <= 0 ? 0 : (d->W - iw0 + d->dw - 1) / d->dw;
+        if (k1 > d->KW) k1 = d->KW;
+        if (k1 < k0) k1 = k0;
+        for (int64_t kh = 0; kh < d->KH; kh++, dst += KWC) {
+            int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+            if (ih < 0 || ih >= d->H) {
+                zero_floats(dst, KWC);
+                continue;
+            }
+            const float *row = xn + ih * d->W * C;
+            zero_floats(dst, k0 * icg);
+            if (run) {
+                copy_floats(dst + k0 * C, row + (iw0 + k0) * C, (k1 - k0) * C);
+            } else {
+                for (int64_t kw = k0; kw < k1; kw++) copy_floats(dst + kw * icg, row + (iw0 + kw * d->dw) * C, icg);
+            }
+            zero_floats(dst + k1 * icg, (d->KW - k1) * icg);
         }
-        const float *row = xn + ih * d->W * C;
-        if (d->dw == 1 && icg == C) { /* the KW taps are one run of adjacent pixels */
-            int64_t k0 = iw0 < 0 ? -iw0 : 0, k1 = d->W - iw0 < d->KW ? d->W - iw0 : d->KW;
-            if (k1 < k0) k1 = k0;
-            memset(dst, 0, (size_t)(k0 * C) * sizeof *dst);
-            memcpy(dst + k0 * C, row + (iw0 + k0) * C, (size_t)((k1 - k0) * C) * sizeof *dst);
-            memset(dst + k1 * C, 0, (size_t)((d->KW - k1) * C) * sizeof *dst);
-            continue;
-        }
-        for (int64_t kw = 0; kw < d->KW; kw++) {
-            int64_t iw = iw0 + kw * d->dw;
-            if (iw < 0 || iw >= d->W) memset(dst + kw * icg, 0, (size_t)icg * sizeof *dst);
-            else memcpy(dst + kw * icg, row + iw * C, (size_t)icg * sizeof *dst);
+        if (++ow == d->OW) {
+            ow = 0;
+            if (++oh == d->OH) oh = 0, ni++;
         }
     }
 }
@@ -196,11 +224,11 @@ static void nhwc_gemm(const conv_job *j, const float *col, size_t m0, size_t m, 
 static void nhwc_im2col_task(void *arg, size_t t, size_t thread) {
     const conv_job *j = arg;
     const pc_conv2d *d = j->d;
-    const int64_t ocg = d->OC / d->groups, K = kdepth(d);
+    const int64_t ocg = d->OC / d->groups;
     size_t tg = t % j->ntg, tr = t / j->ntg;
     const size_t M = (size_t)(d->N * d->OH * d->OW), m0 = tr * j->rows, m = pc_min(j->rows, M - m0);
     float *col = pc_scratch(j->c, thread);
-    for (size_t r = 0; r < m; r++) im2col_row(d, j->x, (int64_t)(m0 + r), (int64_t)tg, col + r * (size_t)K);
+    im2col_rows(d, j->x, (int64_t)m0, (int64_t)m, (int64_t)tg, col);
     nhwc_gemm(j, col, m0, m, 0, (size_t)ocg, (int64_t)tg);
 }
 
@@ -212,7 +240,8 @@ static void nhwc_fill_task(void *arg, size_t t, size_t thread) {
     const size_t M = (size_t)(d->N * d->OH * d->OW), K = (size_t)kdepth(d);
     size_t g = t % j->ntg, part = t / j->ntg, per = (M + j->ntr - 1) / j->ntr;
     float *col = (float *)j->shared + g * M * K;
-    for (size_t r = part * per; r < pc_min(M, (part + 1) * per); r++) im2col_row(d, j->x, (int64_t)r, (int64_t)g, col + r * K);
+    size_t r0 = part * per, r1 = pc_min(M, (part + 1) * per);
+    if (r0 < r1) im2col_rows(d, j->x, (int64_t)r0, (int64_t)(r1 - r0), (int64_t)g, col + r0 * K);
 }
 
 static void nhwc_cols_task(void *arg, size_t t, size_t thread) {
@@ -228,7 +257,7 @@ static void nhwc_cols_task(void *arg, size_t t, size_t thread) {
 
 /* Pack columns [p0, p0 + n) of image x's receptive-field matrix (rows (ci, kh, kw) of the group)
  * into panels of nr columns, zero-padded. */
-static void nchw_pack_cols(const pc_conv2d *d, size_t nr, const float *x, int64_t ci0, size_t p0, size_t n, float *dst) {
+PC_NO_LIBCALLS static void nchw_pack_cols(const pc_conv2d *d, size_t nr, const float *x, int64_t ci0, size_t p0, size_t n, float *dst) {
     const int64_t icg = d->C / d->groups, K = kdepth(d), OW = d->OW;
     for (size_t j0 = 0; j0 < n; j0 += nr) {
         float *panel = dst + j0 * (size_t)K;
@@ -255,11 +284,16 @@ static void nchw_pack_cols(const pc_conv2d *d, size_t nr, const float *x, int64_
                             memset(col, 0, run * sizeof *col);
                             continue;
                         }
-                        int64_t off = kw * d->dw - d->pl;
-                        for (size_t r = 0; r < run; r++) {
-                            int64_t iw = (ow0 + (int64_t)r) * d->sw + off;
-                            col[r] = iw >= 0 && iw < d->W ? row[iw] : 0.0f;
-                        }
+                        /* columns r of the run read iw = (ow0 + r) * sw + off: inside for r in [r0, r1) */
+                        int64_t off = kw * d->dw - d->pl, base = ow0 * d->sw + off, cnt = (int64_t)run;
+                        int64_t r0 = base >= 0 ? 0 : (-base + d->sw - 1) / d->sw;
+                        int64_t r1 = d->W - base <= 0 ? 0 : (d->W - base + d->sw - 1) / d->sw;
+                        r0 = r0 > cnt ? cnt : r0, r1 = r1 > cnt ? cnt : (r1 < r0 ? r0 : r1);
+                        zero_floats(col, r0);
+                        if (d->sw == 1) copy_floats(col + r0, row + base + r0, r1 - r0);
+                        else
+                            for (int64_t r = r0; r < r1; r++) col[r] = row[base + r * d->sw];
+                        zero_floats(col + r1, cnt - r1);
                     }
                 }
             }

@@ -36,7 +36,63 @@ static int64_t first_tap(int64_t start, int64_t clipped, int64_t dil) {
     return start + (off + dil - 1) / dil * dil;
 }
 
+/* NCHW (rows contiguous): per plane and output row, whole rows at a time, in the reference's tap
+ * order (window row, then column), so ties and NaNs resolve the same way. */
+static void pool_rows(const pc_pool2d *d, const float *x, float *y, int64_t *indices) {
+    const pc_ukernels *uk = pc_uk(d->isa);
+    const bool maxp = d->kind == PC_POOL_MAX;
+    const int64_t OW = d->OW, W = d->W;
+    for (int64_t n = 0; n < d->N; n++)
+        for (int64_t c = 0; c < d->C; c++) {
+            const float *xp = x + n * d->xs[0] + c * d->xs[3];
+            for (int64_t oh = 0; oh < d->OH; oh++) {
+                float *yr = y + n * d->ys[0] + c * d->ys[3] + oh * d->ys[1];
+                int64_t *ir = indices ? indices + n * d->ys[0] + c * d->ys[3] + oh * d->ys[1] : NULL;
+                for (int64_t ow = 0; ow < OW; ow++) yr[ow] = maxp ? -INFINITY : 0.0f;
+                if (ir)
+                    for (int64_t ow = 0; ow < OW; ow++) ir[ow] = -1;
+                window rw = window_at(d, oh, 0);
+                int64_t h0 = first_tap(oh * d->sh - d->pt, rw.h0, d->dh);
+                for (int64_t ih = h0; ih < rw.h1; ih += d->dh) {
+                    const float *row = xp + ih * d->xs[1];
+                    for (int64_t kw = 0; kw < d->KW; kw++) {
+                        int64_t off = kw * d->dw - d->pl; /* column read: ow * sw + off */
+                        int64_t lo = off >= 0 ? 0 : (-off + d->sw - 1) / d->sw;
+                        int64_t hi = W - off <= 0 ? 0 : (W - off + d->sw - 1) / d->sw;
+                        if (hi > OW) hi = OW;
+                        if (lo >= hi) continue;
+                        if (!maxp) {
+                            uk->add_f32_strided((size_t)(hi - lo), row + lo * d->sw + off, (size_t)d->sw, yr + lo);
+                        } else if (!ir) {
+                            uk->max_f32_strided((size_t)(hi - lo), row + lo * d->sw + off, (size_t)d->sw, yr + lo);
+                        } else {
+                            for (int64_t ow = lo; ow < hi; ow++) {
+                                float v = row[ow * d->sw + off], a = yr[ow];
+                                bool take = a == a && (v > a || v != v || ir[ow] < 0);
+                                yr[ow] = take ? v : a;
+                                ir[ow] = take ? ih * W + ow * d->sw + off : ir[ow];
+                            }
+                        }
+                    }
+                }
+                for (int64_t ow = 0; ow < OW; ow++) {
+                    float v = yr[ow];
+                    if (!maxp) {
+                        window r = window_at(d, oh, ow);
+                        v = r.area ? v / (float)r.area : 0.0f;
+                    }
+                    v = v < d->lo ? d->lo : v;
+                    yr[ow] = v > d->hi ? d->hi : v;
+                }
+            }
+        }
+}
+
 void pc_pool2d_f32(const pc_pool2d *d, const float *x, float *y, int64_t *indices) {
+    if (d->kind != PC_POOL_ADAPTIVE_AVG && d->xs[2] == 1 && d->ys[2] == 1 && d->xs[3] != 1) {
+        pool_rows(d, x, y, indices);
+        return;
+    }
     const int64_t *xs = d->xs, *ys = d->ys;
     const int64_t dh = d->kind == PC_POOL_ADAPTIVE_AVG ? 1 : d->dh, dw = d->kind == PC_POOL_ADAPTIVE_AVG ? 1 : d->dw;
     const bool maxp = d->kind == PC_POOL_MAX;

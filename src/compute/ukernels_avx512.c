@@ -155,6 +155,6 @@ static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const flo
 
 const pc_ukernels pc_uk_avx512 = {
     PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, PC_UK(vunary_f32), PC_UK(vbinary_f32),
-    dwconv_f32_c32__avx512, dwconv_f32_row_p2__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(affine_f32),
+    dwconv_f32_c32__avx512, dwconv_f32_row_p2__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif

@@ -33,6 +33,10 @@ typedef struct pk_prepare {
     size_t scratch;                /* raise to the per-thread scratch bytes run needs */
     uint64_t shared_bytes;         /* add the derived constant bytes this method refers to */
     double flops;                  /* operations per run (for profiles), where defined */
+    /* 1 if value v (one of this instruction's arguments) is read by another instruction or is a
+     * method output: an out argument nothing reads need not be computed */
+    int (*read_elsewhere)(const struct pk_prepare *p, const petite_value *v);
+    const void *owner;             /* the runtime's, for read_elsewhere */
 } pk_prepare;
 typedef petite_status (*pk_prepare_fn)(pk_prepare *p, petite_value **args, size_t nargs, void **state);
 

@@ -19,8 +19,9 @@ static void strides_of(const pt_tensor *t, int64_t s[4]) {
     s[1] = t->strides[r - 2], s[2] = t->strides[r - 1], s[3] = t->strides[r - 3];
 }
 
-static void describe(pc_pool2d *d, const pt_tensor *x, const pt_tensor *y, pc_pool_kind kind) {
+static void describe(pc_pool2d *d, const pt_tensor *x, const pt_tensor *y, pc_pool_kind kind, pc_isa isa) {
     memset(d, 0, sizeof *d);
+    d->isa = isa;
     int32_t r = x->rank;
     d->kind = kind;
     d->N = r == 4 ? x->sizes[0] : 1, d->C = x->sizes[r - 3], d->H = x->sizes[r - 2], d->W = x->sizes[r - 1];
@@ -36,6 +37,16 @@ static int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, 
     int64_t o = num / s + 1;
     if (ceil_mode && (o - 1) * s >= in + p) o--; /* the last window must start inside the input */
     return o;
+}
+
+/* The indices output costs a comparison chain per element: skip it when nothing reads it. */
+petite_status pk_max_pool2d_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
+    if (nargs != 9 || args[7]->kind != PETITE_KIND_TENSOR) return PETITE_OK; /* run reports it */
+    int *want = pt_arena_alloc(p->arena, sizeof *want);
+    if (!want) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    *want = p->read_elsewhere(p, args[7]);
+    *state = want;
+    return PETITE_OK;
 }
 
 /* max_pool2d_with_indices.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0,
@@ -63,9 +74,10 @@ petite_status pk_max_pool2d_with_indices_out(petite_kernel_ctx *c, petite_value 
     osz[r - 2] = OH, osz[r - 1] = OW;
     if (out->dtype != PETITE_FLOAT32) return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "out must be float32");
     if ((s = pt_tensor_resize(out, r, osz, c->err))) return pt_prefix(c->err, "out");
-    bool want_ind = ind->dtype == PETITE_INT64 && pt_tensor_resize(ind, r, osz, c->err) == PETITE_OK;
+    bool want_ind = ind->dtype == PETITE_INT64 && pt_tensor_resize(ind, r, osz, c->err) == PETITE_OK &&
+                    (!c->state || *(const int *)c->state);
     pc_pool2d d;
-    describe(&d, x, out, PC_POOL_MAX);
+    describe(&d, x, out, PC_POOL_MAX, c->exec->isa);
     d.KH = k[0], d.KW = k[1], d.sh = st[0], d.sw = st[1], d.pt = pd[0], d.pl = pd[1], d.dh = dl[0], d.dw = dl[1];
     if (want_ind && (ind->strides[r - 1] != out->strides[r - 1] || ind->strides[r - 2] != out->strides[r - 2] ||
                      ind->strides[r - 3] != out->strides[r - 3] || (r == 4 && ind->strides[0] != out->strides[0])))
@@ -100,7 +112,7 @@ petite_status pk_avg_pool2d_out(petite_kernel_ctx *c, petite_value **args, size_
     osz[r - 2] = OH, osz[r - 1] = OW;
     if ((s = pt_tensor_resize(out, r, osz, c->err))) return pt_prefix(c->err, "out");
     pc_pool2d d;
-    describe(&d, x, out, PC_POOL_AVG);
+    describe(&d, x, out, PC_POOL_AVG, c->exec->isa);
     d.KH = k[0], d.KW = k[1], d.sh = st[0], d.sw = st[1], d.pt = pd[0], d.pl = pd[1], d.pb = pd[0], d.pr = pd[1];
     d.count_include_pad = include_pad, d.divisor = divisor;
     pc_pool2d_f32(&d, x->data, out->data, NULL);
@@ -122,7 +134,7 @@ petite_status pk_adaptive_avg_pool2d_out(petite_kernel_ctx *c, petite_value **ar
     osz[r - 2] = os[0], osz[r - 1] = os[1];
     if ((s = pt_tensor_resize(out, r, osz, c->err))) return pt_prefix(c->err, "out");
     pc_pool2d d;
-    describe(&d, x, out, PC_POOL_ADAPTIVE_AVG);
+    describe(&d, x, out, PC_POOL_ADAPTIVE_AVG, c->exec->isa);
     pc_pool2d_f32(&d, x->data, out->data, NULL);
     return PETITE_OK;
 }

@@ -610,13 +610,46 @@ static petite_status parse_chains(petite_method *m, const fb_table *plan, pt_err
 
 /* ---- prepare, execution context -------------------------------------------------------------- */
 
+/* How often each value appears in an instruction's arguments (list elements included) or among
+ * the outputs; read_elsewhere subtracts the current instruction's own appearances. */
+typedef struct read_counts {
+    const petite_method *m;
+    uint32_t *count;
+    const pt_instr *current;
+} read_counts;
+
+static void count_arg(const petite_method *m, uint32_t *count, const pt_value *v) {
+    count[v - m->values]++;
+    if (v->kind == PETITE_KIND_TENSOR_LIST || v->kind == PETITE_KIND_OPTIONAL_TENSOR_LIST)
+        for (uint32_t j = 0; j < v->u.list.n; j++)
+            if (v->u.list.idx[j] >= 0) count[v->u.list.idx[j]]++;
+}
+
+static int read_elsewhere(const pk_prepare *p, const petite_value *v) {
+    const read_counts *rc = p->owner;
+    const petite_method *m = rc->m;
+    if (v < m->values || v >= m->values + m->nvalues) return 1;
+    uint32_t *own = rc->count + m->nvalues; /* scratch half: this instruction's appearances */
+    memset(own, 0, m->nvalues * sizeof *own);
+    for (uint32_t j = 0; j < rc->current->nargs; j++) count_arg(m, own, rc->current->args[j]);
+    size_t i = (size_t)(v - m->values);
+    return rc->count[i] > own[i];
+}
+
 /* Every KernelCall whose kernel has a prepare: check, pack, plan scratch, once. */
 static petite_status prepare_kernels(petite_method *m, pt_err *e) {
+    read_counts rc = {m, pt_arena_calloc(&m->arena, (size_t)m->nvalues * 2 + 1, sizeof(uint32_t)), NULL};
+    if (!rc.count) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    for (uint32_t c = 0; c < m->nchains; c++)
+        for (uint32_t i = 0; i < m->chains[c].n; i++)
+            for (uint32_t j = 0; j < m->chains[c].instrs[i].nargs; j++) count_arg(m, rc.count, m->chains[c].instrs[i].args[j]);
+    for (uint32_t i = 0; i < m->noutputs; i++) rc.count[m->outputs[i]]++;
     for (uint32_t c = 0; c < m->nchains; c++)
         for (uint32_t i = 0; i < m->chains[c].n; i++) {
             pt_instr *ins = &m->chains[c].instrs[i];
             if (ins->kind != INSTR_KERNEL_CALL || !m->ops[ins->index].prepare) continue;
-            pk_prepare pp = {e, m->exec.isa, &m->arena, &m->prog->cache, 0, 0, 0};
+            pk_prepare pp = {e, m->exec.isa, &m->arena, &m->prog->cache, 0, 0, 0, read_elsewhere, &rc};
+            rc.current = ins;
             petite_status s = m->ops[ins->index].prepare(&pp, ins->args, ins->nargs, &ins->state);
             m->packed_bytes += pp.shared_bytes;
             if (!s) s = pt_method_charge(m, 0, "packed constants", e);

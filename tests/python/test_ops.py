@@ -56,6 +56,8 @@ DELEGATED = {
     "nhwc_residual_cat": {"aten::convolution", "aten::add", "aten::sigmoid", "aten::cat"},
     "conv_silu": {"aten::convolution", "aten::sigmoid", "aten::mul"}, "linear_sigmoid": {"aten::addmm", "aten::sigmoid"},
     "silu_alone": {"aten::sigmoid", "aten::mul"},
+    "act_hardswish": {"aten::add", "aten::clamp", "aten::mul", "aten::div"},
+    "dwconv_hardswish": {"aten::convolution", "aten::add", "aten::clamp", "aten::mul", "aten::div"},
 }
 
 

@@ -596,6 +596,64 @@ def _emit_bmm(g, p, ins, run, k):
     return 1
 
 
+def _sup_hardswish(p, ins):
+    return _is_float(p, ins.args[0]) and _is_float(p, ins.outs[0], ins.args[0])
+
+
+def _emit_hardswish(g, p, ins, run, k):
+    x, out = ins.args[0], ins.outs[0]
+    lay = g.layout_of(x)
+    xi = g.get(x, lay)
+    o = g.out(out, lay)
+    g.node("Hardswish", {"input_id": xi, "output_id": o}, o)
+    g.finish(out)
+    return 1
+
+
+def _find_hardswish(p):
+    """Capture decomposes hardswish into x * clamp(x + 3, 0, 6) / 6: five element-wise passes.
+    Where that exact chain appears (each intermediate read once), one "petite::hardswish"
+    instruction stands for it, so the delegate writes one XNNPACK Hardswish node (which the
+    runtime then fuses into the convolution before it). Returns the rewritten instruction list."""
+    ins = list(p.instrs)
+    uses = {}
+    for i in ins:
+        for a in i.args:
+            if a not in i.outs:
+                uses[a] = uses.get(a, 0) + 1
+    for o in p.outputs:
+        uses[o] = uses.get(o, 0) + 1
+
+    def num(i, want):
+        v = p.values[i]
+        return v.kind in ("int", "double") and float(v.value) == want
+
+    def none(i):
+        return p.values[i].kind == "none"
+
+    out, k = [], 0
+    while k < len(ins):
+        w = ins[k:k + 5]
+        if len(w) == 5 and [i.name for i in w] == ["aten::add.Scalar_out", "aten::clamp.out", "aten::clamp.out",
+                                                   "aten::mul.out", "aten::div.Scalar_out"]:
+            add, c0, c1, mul, div = w
+            x, a = add.args[0], add.outs[0]
+            b, c, d, y = c0.outs[0], c1.outs[0], mul.outs[0], div.outs[0]
+            ok = (num(add.args[1], 3) and num(add.args[2], 1) and c0.args[0] == a and num(c0.args[1], 0) and
+                  none(c0.args[2]) and c1.args[0] == b and none(c1.args[1]) and num(c1.args[2], 6) and
+                  sorted(mul.args[:2]) == sorted([x, c]) and div.args[0] == d and num(div.args[1], 6) and
+                  all(uses.get(v, 0) == 1 for v in (a, b, c, d)) and _is_float(p, x) and _is_float(p, y, x))
+            if ok:
+                out.append(Instr("petite::hardswish", "out", [x, y, y], [y]))
+                for v in (a, b, c, d):
+                    p.values[v].role = "dead"
+                k += 5
+                continue
+        out.append(ins[k])
+        k += 1
+    return out
+
+
 OPS = dict(
     [(op, (_sup_binary, _emit_binary)) for op in BINARY] +
     [(op, (_sup_unary, _emit_unary)) for op in UNARY] +
@@ -613,6 +671,7 @@ OPS = dict(
         ("aten::cat", (_sup_cat, _emit_cat)),
         ("aten::_softmax", (_sup_softmax, _emit_softmax)),
         ("aten::bmm", (_sup_bmm, _emit_bmm)),
+        ("petite::hardswish", (_sup_hardswish, _emit_hardswish)),
     ])
 
 
@@ -719,6 +778,7 @@ def delegate(p, quantize=None):
     quantize: None, "static" (int8 convolutions and linear layers from p.ranges, see calibrate.py),
     "dynamic" (qdint8 linear layers) or "8da4w" (qdint8 linear layers with 4-bit weights).
     Returns the number of instructions delegated."""
+    p.instrs = _find_hardswish(p)
     uses = {}
     for ins in p.instrs:
         written = set(ins.outs)

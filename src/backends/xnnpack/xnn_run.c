@@ -118,7 +118,7 @@ static petite_status pool_dims(const xnn_graph *g, const xnn_node *n, uint32_t *
     d[0] = N, d[1] = (uint32_t)OH, d[2] = (uint32_t)OW, d[3] = C;
     if (pd) {
         pc_pool2d q = {(pc_pool_kind)xnn_node_arg(n->type), N, H, W, C, OH, OW, PH, PW, sh, sw, dh, dw, pt, pl,
-                       0, 0, pb, pr, n->out_min, n->out_max, {0}, {0}};
+                       0, 0, pb, pr, n->out_min, n->out_max, {0}, {0}, g->isa};
         int64_t xs[4] = {(int64_t)H * W * C, (int64_t)W * C, C, 1}, ys[4] = {OH * OW * C, OW * C, C, 1};
         memcpy(q.xs, xs, sizeof xs);
         memcpy(q.ys, ys, sizeof ys);
