@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
         pc_conv2d_f32_setup(&d, isa);
         int64_t icg = d.C / d.groups;
         float *w = rnd((size_t)(d.OC * icg * d.KH * d.KW), 4), *bias = rnd((size_t)d.OC, 5);
-        pc_weights wt = {w, icg * d.KH * d.KW, d.KH * d.KW, d.KW, 1, bias};
+        pc_weights wt = {w, icg * d.KH * d.KW, d.KH * d.KW, d.KW, 1, bias, NULL};
         float *packed = aligned_alloc(64, pc_align64(pc_conv2d_f32_packed_floats(&d) * sizeof(float)));
         pc_conv2d_f32_pack(&d, &wt, packed);
         size_t scr = pc_conv2d_f32_scratch(&d);

@@ -182,8 +182,8 @@ static void test_conv_case(pc_isa isa, const conv_case *k) {
                     ref[YI(n, o, oh, ow)] = s, mag[YI(n, o, oh, ow)] = a + 1;
                 }
     pc_conv2d_f32_setup(&d, isa);
-    pc_weights wt = k->transposed ? (pc_weights){w, ocg * k->KH * k->KW, k->KH * k->KW, k->KW, 1, bias}
-                                  : (pc_weights){w, icg * k->KH * k->KW, k->KH * k->KW, k->KW, 1, bias};
+    pc_weights wt = k->transposed ? (pc_weights){w, ocg * k->KH * k->KW, k->KH * k->KW, k->KW, 1, bias, NULL}
+                                  : (pc_weights){w, icg * k->KH * k->KW, k->KH * k->KW, k->KW, 1, bias, NULL};
     float *packed = amalloc(pc_conv2d_f32_packed_floats(&d) * sizeof(float));
     pc_conv2d_f32_pack(&d, &wt, packed);
     ctxs c = make_ctx(isa, pc_conv2d_f32_scratch(&d));

@@ -177,6 +177,7 @@ typedef struct pc_weights {
     const float *w;
     int64_t so, si, skh, skw;
     const float *bias;                  /* [OC] or NULL */
+    const float *scale;                 /* [OC] per output channel factor (a folded batch norm), or NULL */
 } pc_weights;
 
 /* Choose the algorithm for c->isa; call once after filling the descriptor. */

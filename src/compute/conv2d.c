@@ -49,7 +49,8 @@ void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed)
     const int64_t OC = d->OC, ocg = OC / d->groups, icg = d->C / d->groups, KH = d->KH, KW = d->KW;
     float *w = packed + bias_floats(d);
     for (int64_t o = 0; o < bias_floats(d); o++) packed[o] = o < OC && wt->bias ? wt->bias[o] : 0.0f;
-#define W_AT(o, i, kh, kw) wt->w[(o) * wt->so + (i) * wt->si + (kh) * wt->skh + (kw) * wt->skw]
+#define W_AT(o, i, kh, kw) \
+    (wt->w[(o) * wt->so + (i) * wt->si + (kh) * wt->skh + (kw) * wt->skw] * (wt->scale ? wt->scale[o] : 1.0f))
     switch (d->kind) {
     case PC_CONV_GEMM:
     case PC_CONV_IM2COL:

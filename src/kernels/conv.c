@@ -3,7 +3,12 @@
  *
  * Prepare checks the arguments once, chooses the algorithm and packs constant weights (and bias)
  * through the program's cache; run only re-derives the spatial sizes when a dynamic input
- * changed them. Weights that are not constants are packed into scratch on every run. */
+ * changed them. Weights that are not constants are packed into scratch on every run.
+ *
+ * Fusion: a batch norm with constant statistics that alone reads the convolution's output is
+ * folded into the packed weights and bias, and a relu / hardtanh / clamp that alone reads the
+ * result becomes the output clamp; the convolution then writes the last one's output and the
+ * runtime skips the absorbed instructions. */
 #include <math.h>
 #include <string.h>
 
@@ -15,7 +20,8 @@ typedef struct conv_state {
     const float *packed;      /* NULL: pack into scratch each run */
     size_t packed_bytes;      /* scratch offset of the per-thread compute scratch */
     int32_t sd;               /* spatial dims: 1 or 2 */
-    int64_t stride[2], pad[2], dil[2], opad[2];
+    pt_tensor *fused[2];      /* outputs of absorbed instructions (the last one is written) */
+    uint32_t nfused;
 } conv_state;
 
 static petite_status int_list(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name,
@@ -116,7 +122,7 @@ static petite_status describe(petite_kernel_ctx *c, const conv_args *a, pc_conv2
 static pc_weights weights_of(const conv_args *a) {
     const pt_tensor *w = a->w;
     int64_t kh = a->sd == 2 ? w->sizes[2] : 1, kw = w->sizes[a->sd == 2 ? 3 : 2];
-    pc_weights r = {w->data, w->sizes[1] * kh * kw, kh * kw, kw, 1, a->b ? a->b->data : NULL};
+    pc_weights r = {w->data, w->sizes[1] * kh * kw, kh * kw, kw, 1, a->b ? a->b->data : NULL, NULL};
     return r;
 }
 
@@ -130,6 +136,90 @@ static void pack(void *dst, const void *arg) {
     pc_conv2d_f32_pack(p->d, &p->w, dst);
 }
 
+static bool is_const(const petite_value *v) {
+    return v->kind == PETITE_KIND_NONE || (v->kind == PETITE_KIND_TENSOR && v->u.t->storage == PT_STORE_CONSTANT);
+}
+
+static bool f32_numel(const petite_value *v, int64_t n) {
+    return v->kind == PETITE_KIND_NONE ||
+           (v->kind == PETITE_KIND_TENSOR && v->u.t->dtype == PETITE_FLOAT32 && v->u.t->contiguous &&
+            (v->u.t->numel == n || v->u.t->numel == 0));
+}
+
+static bool scalar(const petite_value *v, double *out) {
+    if (v->kind == PETITE_KIND_DOUBLE) *out = v->u.d;
+    else if (v->kind == PETITE_KIND_INT) *out = (double)v->u.i;
+    else return false;
+    return true;
+}
+
+/* out is a float32 tensor like `like` that nothing but these arguments reads */
+static bool private_out(pk_prepare *p, const petite_value *v, const pt_tensor *like, uint32_t own) {
+    return v->kind == PETITE_KIND_TENSOR && v->u.t->dtype == PETITE_FLOAT32 && v->u.t->contiguous &&
+           v->u.t->rank == like->rank && p->appearances(p, v) == own;
+}
+
+/* Fold a following batch norm (into *scale, *shift) and clamp (into d->lo, d->hi); returns how many
+ * instructions were absorbed and their outputs. y: the convolution's out value. */
+static uint32_t fuse_following(pk_prepare *p, const petite_value *y, pc_conv2d *d, float **scale, float **shift,
+                               pt_tensor **outs) {
+    uint32_t n = 0;
+    const petite_value *cur = y;
+    /* the convolution's own out appears twice (out, return); its one reader once more */
+    if (n < p->nnext && strcmp(p->next[n].name, "aten::_native_batch_norm_legit_no_training.out") == 0 &&
+        p->next[n].nargs == 11) {
+        petite_value **a = p->next[n].args;
+        double eps;
+        int64_t C = d->OC;
+        if (a[0] == cur && p->appearances(p, cur) == 3 && is_const(a[1]) && is_const(a[2]) && is_const(a[3]) &&
+            is_const(a[4]) && a[3]->kind == PETITE_KIND_TENSOR && a[4]->kind == PETITE_KIND_TENSOR &&
+            f32_numel(a[1], C) && f32_numel(a[2], C) && f32_numel(a[3], C) && f32_numel(a[4], C) &&
+            a[3]->u.t->numel == C && a[4]->u.t->numel == C && scalar(a[6], &eps) &&
+            private_out(p, a[7], y->u.t, p->appearances(p, a[7])) && a[8]->kind == PETITE_KIND_TENSOR && a[9]->kind == PETITE_KIND_TENSOR &&
+            p->appearances(p, a[8]) == 2 && p->appearances(p, a[9]) == 2) {
+            float *sc = pt_arena_calloc(p->arena, (size_t)C, 2 * sizeof(float));
+            if (!sc) return 0;
+            const float *g = a[1]->kind == PETITE_KIND_TENSOR && a[1]->u.t->numel ? a[1]->u.t->data : NULL;
+            const float *b = a[2]->kind == PETITE_KIND_TENSOR && a[2]->u.t->numel ? a[2]->u.t->data : NULL;
+            const float *mean = a[3]->u.t->data, *var = a[4]->u.t->data;
+            for (int64_t c = 0; c < C; c++) { /* as the batch norm kernel folds them */
+                float inv = 1.0f / sqrtf(var[c] + (float)eps);
+                sc[c] = (g ? g[c] : 1.0f) * inv;
+                sc[C + c] = (b ? b[c] : 0.0f) - mean[c] * sc[c];
+            }
+            *scale = sc, *shift = sc + C;
+            outs[n++] = a[7]->u.t;
+            cur = a[7];
+        }
+    }
+    /* then relu / hardtanh / clamp on float32: an output clamp */
+    if (n < p->nnext) {
+        const pk_next *x = &p->next[n];
+        petite_value **a = x->args;
+        float lo = -INFINITY, hi = INFINITY;
+        bool ok = false;
+        double v;
+        if (strcmp(x->name, "aten::relu.out") == 0 && x->nargs == 3) ok = true, lo = 0.0f;
+        else if (strcmp(x->name, "aten::hardtanh.out") == 0 && x->nargs == 5 && scalar(a[1], &v)) {
+            lo = (float)v;
+            ok = scalar(a[2], &v);
+            hi = (float)v;
+        } else if (strcmp(x->name, "aten::clamp.out") == 0 && x->nargs == 5) {
+            ok = true;
+            if (a[1]->kind != PETITE_KIND_NONE) ok = scalar(a[1], &v), lo = (float)v;
+            if (a[2]->kind != PETITE_KIND_NONE) ok = ok && scalar(a[2], &v), hi = (float)v;
+        }
+        /* the reader's out appears twice (out, return) in its own instruction */
+        size_t oi = x->nargs - 2;
+        if (ok && a[0] == cur && p->appearances(p, cur) == 3 && lo <= hi &&
+            private_out(p, a[oi], y->u.t, p->appearances(p, a[oi])) && a[oi] == a[oi + 1]) {
+            d->lo = lo, d->hi = hi;
+            outs[n++] = a[oi]->u.t;
+        }
+    }
+    return n;
+}
+
 petite_status pk_convolution_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
     petite_kernel_ctx c = {p->err, NULL, NULL};
     conv_args a;
@@ -138,17 +228,31 @@ petite_status pk_convolution_prepare(pk_prepare *p, petite_value **args, size_t 
     conv_state *st = pt_arena_alloc(p->arena, sizeof *st);
     if (!st) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
     if ((s = describe(&c, &a, &st->d))) return s;
-    pc_conv2d_f32_setup(&st->d, p->isa);
     st->sd = a.sd;
+    bool constant = a.w->storage == PT_STORE_CONSTANT && (!a.b || a.b->storage == PT_STORE_CONSTANT);
+    float *scale = NULL, *shift = NULL, *bias = NULL;
+    if (constant && !a.transposed) {
+        st->nfused = fuse_following(p, args[9], &st->d, &scale, &shift, st->fused);
+        p->absorbed = st->nfused;
+        if (scale) { /* the folded bias: b * scale + shift */
+            bias = pt_arena_calloc(p->arena, (size_t)st->d.OC, sizeof(float));
+            if (!bias) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+            for (int64_t o = 0; o < st->d.OC; o++) bias[o] = (a.b ? ((const float *)a.b->data)[o] : 0.0f) * scale[o] + shift[o];
+        }
+    }
+    pc_conv2d_f32_setup(&st->d, p->isa);
     size_t size = pc_conv2d_f32_packed_floats(&st->d) * sizeof(float);
-    if (a.w->storage == PT_STORE_CONSTANT && (!a.b || a.b->storage == PT_STORE_CONSTANT)) {
+    if (constant) {
         pack_arg arg = {&st->d, weights_of(&a)};
-        struct { char tag[4]; int32_t isa, kind, sd; int64_t C, OC, KH, KW, groups; const void *bias; } desc;
+        if (scale) arg.w.scale = scale, arg.w.bias = bias;
+        struct { char tag[4]; int32_t isa, kind, sd; int64_t C, OC, KH, KW, groups; const void *bias, *scale; } desc;
         memset(&desc, 0, sizeof desc);
         memcpy(desc.tag, "ncw", 4);
         desc.isa = (int32_t)st->d.isa, desc.kind = (int32_t)st->d.kind, desc.sd = a.sd;
         desc.C = st->d.C, desc.OC = st->d.OC, desc.KH = st->d.KH, desc.KW = st->d.KW, desc.groups = st->d.groups;
-        desc.bias = arg.w.bias;
+        desc.bias = a.b ? a.b->data : NULL;
+        /* a folded batch norm is identified by its statistics (the first absorbed instruction's) */
+        desc.scale = scale ? p->next[0].args[3]->u.t->data : NULL;
         uint64_t charged = 0;
         st->packed = p->cache->get(p->cache->owner, a.w->data, &desc, sizeof desc, size, pack, &arg, &charged, p->err);
         if (!st->packed) return p->err->status;
@@ -185,6 +289,9 @@ petite_status pk_convolution_out(petite_kernel_ctx *c, petite_value **args, size
     int64_t osz[4] = {d.N, d.OC, d.OH, d.OW};
     if (a.sd == 1) osz[2] = d.OW;
     if ((s = pt_tensor_resize(a.out, a.x->rank, osz, c->err))) return pt_prefix(c->err, "out");
+    pt_tensor *y = a.out;
+    for (uint32_t k = 0; k < st->nfused; k++, y = st->fused[k - 1])
+        if ((s = pt_tensor_resize(st->fused[k], a.x->rank, osz, c->err))) return pt_prefix(c->err, "fused output %u", k);
     const float *packed = st->packed;
     pc_ctx exec = *c->exec;
     if (!packed) { /* weights computed by the program: pack them at the start of thread 0's scratch */
@@ -193,6 +300,6 @@ petite_status pk_convolution_out(petite_kernel_ctx *c, petite_value **args, size
         packed = (const float *)exec.scratch;
         exec.scratch += st->packed_bytes;
     }
-    pc_conv2d_f32_run(&exec, &d, packed, a.x->data, a.out->data);
+    pc_conv2d_f32_run(&exec, &d, packed, a.x->data, y->data);
     return PETITE_OK;
 }

@@ -25,6 +25,13 @@ struct petite_kernel_ctx {
  * (tensors at their upper-bound sizes). It checks what cannot change between runs, packs
  * constants through the cache and returns state for run; it may also return NULL state (run
  * does the work unprepared). A failure fails the load with its message. */
+/* An instruction that follows the one being prepared, in its chain (candidates for fusion). */
+typedef struct pk_next {
+    const char *name;              /* "aten::relu.out" */
+    petite_value **args;
+    size_t nargs;
+} pk_next;
+
 typedef struct pk_prepare {
     pt_err *err;
     pc_isa isa;
@@ -36,7 +43,14 @@ typedef struct pk_prepare {
     /* 1 if value v (one of this instruction's arguments) is read by another instruction or is a
      * method output: an out argument nothing reads need not be computed */
     int (*read_elsewhere)(const struct pk_prepare *p, const petite_value *v);
-    const void *owner;             /* the runtime's, for read_elsewhere */
+    /* how often v appears in any instruction's arguments (lists included) or among the outputs */
+    uint32_t (*appearances)(const struct pk_prepare *p, const petite_value *v);
+    const void *owner;             /* the runtime's, for the two above */
+    /* fusion: the KernelCalls right after this one (up to 4), and how many of them this kernel
+     * now computes (prepare sets it; the runtime skips them at run) */
+    const pk_next *next;
+    uint32_t nnext;
+    uint32_t absorbed;
 } pk_prepare;
 typedef petite_status (*pk_prepare_fn)(pk_prepare *p, petite_value **args, size_t nargs, void **state);
 

@@ -636,7 +636,14 @@ static int read_elsewhere(const pk_prepare *p, const petite_value *v) {
     return rc->count[i] > own[i];
 }
 
-/* Every KernelCall whose kernel has a prepare: check, pack, plan scratch, once. */
+static uint32_t appearances(const pk_prepare *p, const petite_value *v) {
+    const read_counts *rc = p->owner;
+    if (v < rc->m->values || v >= rc->m->values + rc->m->nvalues) return UINT32_MAX;
+    return rc->count[v - rc->m->values];
+}
+
+/* Every KernelCall whose kernel has a prepare: check, pack, plan scratch, once. A prepare may
+ * absorb the KernelCalls that follow it (fusion): they become no-ops at run. */
 static petite_status prepare_kernels(petite_method *m, pt_err *e) {
     read_counts rc = {m, pt_arena_calloc(&m->arena, (size_t)m->nvalues * 2 + 1, sizeof(uint32_t)), NULL};
     if (!rc.count) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
@@ -648,7 +655,18 @@ static petite_status prepare_kernels(petite_method *m, pt_err *e) {
         for (uint32_t i = 0; i < m->chains[c].n; i++) {
             pt_instr *ins = &m->chains[c].instrs[i];
             if (ins->kind != INSTR_KERNEL_CALL || !m->ops[ins->index].prepare) continue;
-            pk_prepare pp = {e, m->exec.isa, &m->arena, &m->prog->cache, 0, 0, 0, read_elsewhere, &rc};
+            pk_next next[4];
+            uint32_t nnext = 0;
+            for (uint32_t k = i + 1; k < m->chains[c].n && nnext < 4; k++) {
+                const pt_instr *nx = &m->chains[c].instrs[k];
+                if (nx->kind != INSTR_KERNEL_CALL) break;
+                next[nnext].name = m->ops[nx->index].name;
+                next[nnext].args = nx->args;
+                next[nnext].nargs = nx->nargs;
+                nnext++;
+            }
+            pk_prepare pp = {e, m->exec.isa, &m->arena, &m->prog->cache, 0, 0, 0, read_elsewhere, appearances, &rc,
+                             next, nnext, 0};
             rc.current = ins;
             petite_status s = m->ops[ins->index].prepare(&pp, ins->args, ins->nargs, &ins->state);
             m->packed_bytes += pp.shared_bytes;
@@ -660,6 +678,8 @@ static petite_status prepare_kernels(petite_method *m, pt_err *e) {
             }
             if (pp.scratch > m->scratch_need) m->scratch_need = pp.scratch;
             ins->flops = pp.flops;
+            for (uint32_t k = 1; k <= pp.absorbed && k <= nnext; k++) m->chains[c].instrs[i + k].fused = 1;
+            i += pp.absorbed;
         }
     return PETITE_OK;
 }
@@ -707,7 +727,7 @@ static petite_status plan_profile(petite_method *m, pt_err *e) {
             pt_instr *ins = &m->chains[c].instrs[i];
             if (ins->kind == INSTR_KERNEL_CALL) {
                 pt_profile *p = &m->prof[ins->prof];
-                p->kind = m->ops[ins->index].name;
+                p->kind = ins->fused ? "(fused)" : m->ops[ins->index].name;
                 p->instruction = (int32_t)i, p->node = -1, p->flops = ins->flops;
             } else if (ins->kind == INSTR_DELEGATE_CALL) {
                 for (uint32_t k = 0; k < m->delegates[ins->index].info.nodes; k++) {
@@ -924,6 +944,7 @@ petite_status petite_method_run(petite_method *m) {
             uint64_t t0 = prof ? pt_now_ns() : 0;
             switch (ins->kind) {
             case INSTR_KERNEL_CALL:
+                if (ins->fused) break; /* computed by the instruction before it */
                 ctx.state = ins->state;
                 s = m->ops[ins->index].fn(&ctx, ins->args, ins->nargs);
                 if (s != PETITE_OK) {

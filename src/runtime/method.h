@@ -18,6 +18,7 @@ typedef struct pt_instr {
     void *state;           /* KernelCall: what the kernel's prepare returned */
     double flops;          /* KernelCall: operations per run, where the prepare knows them */
     uint32_t prof;         /* first profile entry of this instruction */
+    uint8_t fused;         /* KernelCall computed by the KernelCall before it (skipped at run) */
 } pt_instr;
 
 typedef struct pt_chain {

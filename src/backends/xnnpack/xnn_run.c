@@ -703,7 +703,7 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
             int64_t gic = dwise ? 1 : p[10];
             pack_conv_arg arg = {d, {w->constant, dwise ? 1 : (int64_t)p[4] * p[5] * gic, dwise ? 0 : 1,
                                      dwise ? (int64_t)p[5] * d->OC : (int64_t)p[5] * gic, dwise ? d->OC : gic,
-                                     b ? b->constant : NULL}};
+                                     b ? b->constant : NULL, NULL}};
             struct { char tag[4]; int32_t isa, kind, layout; int64_t C, OC, KH, KW, groups; const void *bias; } desc;
             memset(&desc, 0, sizeof desc);
             memcpy(desc.tag, "cnv", 4);
