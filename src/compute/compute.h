@@ -68,11 +68,12 @@ static inline size_t pc_align64(size_t n) { return (n + 63) & ~(size_t)63; }
 /* ---- microkernel table (one per ISA) ---------------------------------------------------------- */
 
 /* C[mr x nr] (= or +=) alpha * A[mr x kc] * W + bias, clamped to [lo, hi].
- * A: mr rows at a, a + lda, ...; W: a packed panel of kc rows of NR floats (NR = table's gemm_nr);
- * C: rows at c, c + ldc; only the first nr <= NR columns are stored. accumulate: add to C.
- * bias_n: nr per-column values (or NULL); bias_m: mr per-row values (or NULL). */
+ * A: mr rows at a, a + lda, ...; W: kc rows of nr <= NR floats at w, w + ldw, ... (NR = table's
+ * gemm_nr): a packed panel (ldw = NR) or a row-major matrix read in place (only the first nr
+ * floats of each row are read); C: rows at c, c + ldc; only the first nr columns are stored.
+ * accumulate: add to C. bias_n: nr per-column values (or NULL); bias_m: mr per-row values (or NULL). */
 typedef void (*pc_gemm_f32_uk)(size_t mr, size_t nr, size_t kc, const float *a, size_t lda,
-                               const float *w, float *c, size_t ldc, const float *bias_n,
+                               const float *w, size_t ldw, float *c, size_t ldc, const float *bias_n,
                                const float *bias_m, float alpha, int accumulate, float lo, float hi);
 
 typedef struct pc_ukernels {
@@ -100,6 +101,7 @@ typedef struct pc_ukernels {
     void (*softmax_f32_row)(size_t n, const float *x, float *y, int take_log);
     /* acc[i] = max(acc[i], x[i * sx]) (a NaN stays), or acc[i] += x[i * sx], for i < n */
     void (*max_f32_strided)(size_t n, const float *x, size_t sx, float *acc);
+    float (*sum_f32)(size_t n, const float *x); /* in 16 lanes, then the lanes in order */
     void (*add_f32_strided)(size_t n, const float *x, size_t sx, float *acc);
     void (*affine_f32)(size_t n, const float *x, float scale, float shift, float *y);
 } pc_ukernels;
@@ -168,6 +170,7 @@ typedef struct pc_conv2d {
     /* filled by pc_conv2d_f32_setup */
     pc_conv_kind kind;
     pc_isa isa;
+    int dw_nhwc;                        /* NCHW depthwise on narrow rows: transposed to NHWC around it */
 } pc_conv2d;
 
 /* Weight element (o, i, kh, kw) at w[o * so + i * si + kh * skh + kw * skw] (i within the group;
@@ -327,6 +330,8 @@ void pc_softmax_f32_strided(size_t len, const float *x, int64_t xs, float *y, in
 /* y = x * scale[c] + shift[c] over N x C planes of `inner` contiguous floats (batch norm). */
 void pc_channel_affine_f32(const pc_ctx *c, size_t N, size_t C, size_t inner, const float *x,
                            const float *scale, const float *shift, float *y);
+/* y[r] = scale * sum of row r (n contiguous floats), r < rows: mean and sum over trailing dims. */
+void pc_sum_rows_f32(const pc_ctx *c, size_t rows, size_t n, const float *x, float *y, float scale);
 /* Layer norm over `rows` rows of n floats; w, b may be NULL; mean / rstd (per row) may be NULL. */
 void pc_layer_norm_f32(size_t rows, size_t n, const float *x, const float *w, const float *b, float eps,
                        float *y, float *mean, float *rstd);

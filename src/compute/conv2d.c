@@ -23,6 +23,9 @@ static int64_t kdepth(const pc_conv2d *d) { return d->KH * d->KW * (d->C / d->gr
 
 void pc_conv2d_f32_setup(pc_conv2d *d, pc_isa isa) {
     d->isa = isa;
+    /* one pixel: NCHW and NHWC are the same bytes, and NHWC makes a 1x1 convolution a product with
+     * one row per image instead of one column (squeeze-and-excitation blocks) */
+    if (d->layout == PC_NCHW && d->H == 1 && d->W == 1 && d->OH == 1 && d->OW == 1 && !d->transposed) d->layout = PC_NHWC;
     if (d->transposed) d->kind = PC_CONV_TRANSPOSED;
     else if (d->groups > 1 && d->groups == d->C && d->OC % d->C == 0 && (d->layout == PC_NCHW || d->OC == d->C))
         d->kind = PC_CONV_DW;
@@ -30,6 +33,9 @@ void pc_conv2d_f32_setup(pc_conv2d *d, pc_isa isa) {
              d->OW == d->W && d->groups == 1)
         d->kind = PC_CONV_GEMM;
     else d->kind = PC_CONV_IM2COL;
+    /* NCHW depthwise vectorizes along output rows: on narrow rows it is better done channels-last,
+     * with the input and output transposed around it */
+    d->dw_nhwc = d->kind == PC_CONV_DW && d->layout == PC_NCHW && d->OC == d->C && d->OW < 32 && d->C >= 16;
 }
 
 size_t pc_conv2d_f32_packed_floats(const pc_conv2d *d) {
@@ -75,7 +81,7 @@ void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed)
         }
         break;
     case PC_CONV_DW:
-        if (d->layout == PC_NCHW) { /* [OC][kh][kw] */
+        if (d->layout == PC_NCHW && !d->dw_nhwc) { /* [OC][kh][kw] */
             for (int64_t o = 0; o < OC; o++)
                 for (int64_t kh = 0; kh < KH; kh++)
                     for (int64_t kw = 0; kw < KW; kw++) *w++ = W_AT(o, 0, kh, kw);
@@ -129,6 +135,10 @@ size_t pc_conv2d_f32_scratch(const pc_conv2d *d) {
         if (d->layout == PC_NCHW) return pc_align64(nchw_cols(d) * (size_t)kdepth(d) * sizeof(float));
         return pc_align64(nhwc_rows(d) * (size_t)kdepth(d) * sizeof(float));
     case PC_CONV_DW:
+        if (d->dw_nhwc) /* the image in and out, channels-last, then the NHWC depthwise's own */
+            return pc_align64((size_t)(d->H * d->W * d->C) * sizeof(float)) +
+                   pc_align64((size_t)(d->OH * d->OW * d->OC) * sizeof(float)) + pc_align64((size_t)d->C * sizeof(float)) +
+                   pc_align64((size_t)(d->KH * d->KW) * sizeof(float *)) + pc_align64((size_t)(d->KH * d->KW) * sizeof(int64_t));
         if (d->layout == PC_NCHW) {
             size_t ph = (size_t)(d->H + d->pt + pad_after(d->H, d->OH, d->KH, d->sh, d->dh, d->pt));
             size_t pw = (size_t)(d->W + d->pl + pad_after(d->W, d->OW, d->KW, d->sw, d->dw, d->pl));
@@ -486,6 +496,25 @@ void pc_conv2d_f32_run(const pc_ctx *c, const pc_conv2d *d, const float *packed,
         return;
     }
     case PC_CONV_DW:
+        if (d->dw_nhwc) {
+            pc_conv2d nd = *d;
+            nd.layout = PC_NHWC, nd.N = 1, nd.dw_nhwc = 0;
+            size_t in = pc_align64((size_t)(d->H * d->W * d->C) * sizeof(float));
+            size_t out = pc_align64((size_t)(d->OH * d->OW * d->OC) * sizeof(float));
+            float *xt = (float *)c->scratch, *yt = (float *)(c->scratch + in);
+            pc_ctx sub = *c; /* each thread's NHWC scratch after the two buffers in its slice */
+            sub.scratch += in + out;
+            conv_job k = j;
+            k.d = &nd, k.c = &sub, k.x = xt, k.y = yt;
+            for (int64_t n = 0; n < d->N; n++) {
+                const int64_t sz_in[3] = {d->H, d->W, d->C}, st_in[3] = {d->W, 1, d->H * d->W};
+                pc_transpose_f32(3, sz_in, st_in, x + n * d->C * d->H * d->W, xt);
+                pc_parallel(&sub, (size_t)d->OH, dw_nhwc_task, &k);
+                const int64_t sz_out[3] = {d->OC, d->OH, d->OW}, st_out[3] = {1, d->OW * d->OC, d->OC};
+                pc_transpose_f32(3, sz_out, st_out, yt, y + n * d->OC * d->OH * d->OW);
+            }
+            return;
+        }
         if (d->layout == PC_NHWC) pc_parallel(c, (size_t)(d->N * d->OH), dw_nhwc_task, &j);
         else pc_parallel(c, (size_t)(d->N * d->OC), dw_nchw_task, &j);
         return;

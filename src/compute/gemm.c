@@ -39,22 +39,24 @@ void pc_gemm_f32_pack(pc_isa isa, size_t K, size_t N, const float *B, size_t ldk
     }
 }
 
-void pc_gemm_f32_tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const float *A, size_t lda,
-                      const float *packed, float *C, size_t ldc, const pc_gemm_epi *epi, size_t m_off, size_t n_off) {
-    const size_t mr = uk->gemm_mr, nr = uk->gemm_nr;
+/* B packed (ldb 0: panels of NR columns) or row-major read in place (ldb: its row stride) */
+static void tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const float *A, size_t lda, const float *B, size_t ldb,
+                 float *C, size_t ldc, const pc_gemm_epi *epi, size_t m_off, size_t n_off) {
+    const size_t mr = uk->gemm_mr, nr = uk->gemm_nr, ldp = ldb ? ldb : nr;
+    const float *packed = B;
     for (size_t k0 = 0; k0 < K || k0 == 0; k0 += KC) {
         size_t kc = K - k0 < KC ? K - k0 : KC;
         int first = k0 == 0, last = k0 + kc >= K;
         float lo = last ? epi->lo : -INFINITY, hi = last ? epi->hi : INFINITY;
         for (size_t n0 = 0; n0 < N; n0 += nr) {
-            const float *panel = packed + n0 * K + k0 * nr;
+            const float *panel = ldb ? B + n0 + k0 * ldb : packed + n0 * K + k0 * nr;
             size_t w = N - n0 < nr ? N - n0 : nr;
             const float *bn = first && epi->bias_n ? epi->bias_n + n_off + n0 : NULL;
             for (size_t m0 = 0; m0 < M; m0 += mr) {
                 size_t h = M - m0 < mr ? M - m0 : mr;
                 const float *bm = first && epi->bias_m ? epi->bias_m + m_off + m0 : NULL;
-                (h == 1 ? uk->gemm_f32_1 : uk->gemm_f32)(h, w, kc, A + m0 * lda + k0, lda, panel, C + m0 * ldc + n0, ldc,
-                                                          bn, bm, epi->alpha, first ? epi->accumulate : 1, lo, hi);
+                (h == 1 ? uk->gemm_f32_1 : uk->gemm_f32)(h, w, kc, A + m0 * lda + k0, lda, panel, ldp, C + m0 * ldc + n0,
+                                                          ldc, bn, bm, epi->alpha, first ? epi->accumulate : 1, lo, hi);
                 if (last && epi->act) /* the fused activation, while the tile is in L1 */
                     for (size_t r = 0; r < h; r++) {
                         float *row = C + (m0 + r) * ldc + n0;
@@ -64,6 +66,11 @@ void pc_gemm_f32_tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const
         }
         if (K == 0) break;
     }
+}
+
+void pc_gemm_f32_tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const float *A, size_t lda,
+                      const float *packed, float *C, size_t ldc, const pc_gemm_epi *epi, size_t m_off, size_t n_off) {
+    tile(uk, M, N, K, A, lda, packed, 0, C, ldc, epi, m_off, n_off);
 }
 
 /* tasks: row blocks x column blocks, sized so that there are a few per thread */
@@ -144,6 +151,10 @@ static void gemm_any_task(void *arg, size_t t, size_t thread) {
     const gemm_any_job *j = arg;
     size_t n0 = (t / j->ntm) * j->nb, m0 = (t % j->ntm) * j->mb;
     size_t n = j->N - n0 < j->nb ? j->N - n0 : j->nb, m = j->M - m0 < j->mb ? j->M - m0 : j->mb;
+    if (j->ldn == 1) { /* row-major B: the microkernel reads its rows in place */
+        tile(j->uk, m, n, j->K, j->A + m0 * j->lda, j->lda, j->B + n0, j->ldk, j->C + m0 * j->ldc + n0, j->ldc, j->epi, m0, n0);
+        return;
+    }
     float *packed = pc_scratch(j->c, thread);
     pc_gemm_f32_pack(j->uk->isa, j->K, n, j->B + n0 * j->ldn, j->ldk, j->ldn, packed);
     pc_gemm_f32_tile(j->uk, m, n, j->K, j->A + m0 * j->lda, j->lda, packed, j->C + m0 * j->ldc + n0, j->ldc, j->epi,

@@ -72,6 +72,31 @@ void pc_channel_affine_f32(const pc_ctx *c, size_t N, size_t C, size_t inner, co
         for (size_t t = 0; t < N * C; t++) affine_task(&j, t, 0);
 }
 
+typedef struct sum_job {
+    const pc_ukernels *uk;
+    size_t rows, n, per;
+    const float *x;
+    float *y;
+    float scale;
+} sum_job;
+
+static void sum_task(void *arg, size_t t, size_t thread) {
+    (void)thread;
+    const sum_job *j = arg;
+    for (size_t r = t * j->per; r < pc_min((t + 1) * j->per, j->rows); r++) j->y[r] = j->uk->sum_f32(j->n, j->x + r * j->n) * j->scale;
+}
+
+void pc_sum_rows_f32(const pc_ctx *c, size_t rows, size_t n, const float *x, float *y, float scale) {
+    sum_job j = {pc_uk(c->isa), rows, n, rows, x, y, scale};
+    size_t per = n >= 16384 ? 1 : 16384 / (n ? n : 1);
+    if (pc_ctx_threads(c) > 1 && rows > per) {
+        j.per = per;
+        pc_parallel(c, (rows + per - 1) / per, sum_task, &j);
+    } else {
+        sum_task(&j, 0, 0);
+    }
+}
+
 void pc_layer_norm_f32(size_t rows, size_t n, const float *x, const float *w, const float *b, float eps, float *y,
                        float *mean, float *rstd) {
     for (size_t r = 0; r < rows; r++) {

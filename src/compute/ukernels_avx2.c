@@ -44,9 +44,11 @@ static inline __m256i first_lanes(size_t n) {
 }
 
 static void gemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w,
-                                float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
+                                size_t ldw, float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
-    for (size_t k = 0; k < kc; k++, w += 16) {
+    const __m256i m0 = first_lanes(nr), m1 = first_lanes(nr > 8 ? nr - 8 : 0);
+    const int full = nr >= 16; /* a row-major B read in place must not be read past its nr columns */
+    for (size_t k = 0; k < kc; k++, w += ldw) {
         if ((k & 15) == 0) { /* the six rows of A stream from L2: fetch a line ahead */
             _mm_prefetch((const char *)(a0 + k + 64), _MM_HINT_T0);
             _mm_prefetch((const char *)(a1 + k + 64), _MM_HINT_T0);
@@ -55,10 +57,10 @@ static void gemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a,
             _mm_prefetch((const char *)(a4 + k + 64), _MM_HINT_T0);
             _mm_prefetch((const char *)(a5 + k + 64), _MM_HINT_T0);
         }
-        const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
+        const __m256 b0 = full ? _mm256_loadu_ps(w) : _mm256_maskload_ps(w, m0);
+        const __m256 b1 = full ? _mm256_loadu_ps(w + 8) : _mm256_maskload_ps(w + 8, m1);
         FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5)
     }
-    const __m256i m0 = first_lanes(nr), m1 = first_lanes(nr > 8 ? nr - 8 : 0);
     const __m256 valpha = _mm256_set1_ps(alpha), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
     const __m256 bn0 = bias_n ? _mm256_maskload_ps(bias_n, m0) : _mm256_setzero_ps();
     const __m256 bn1 = bias_n ? _mm256_maskload_ps(bias_n + 8, m1) : _mm256_setzero_ps();
@@ -67,29 +69,33 @@ static void gemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a,
 
 
 /* one row of A against a 16-wide panel: four independent accumulator pairs hide the FMA latency */
-static void gemm_f32_1x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w, float *c,
-                                size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
+static void gemm_f32_1x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w,
+                                size_t ldw, float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
     (void)mr, (void)lda, (void)ldc;
+    const __m256i m0 = first_lanes(nr), m1 = first_lanes(nr > 8 ? nr - 8 : 0);
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
     __m256 u0 = _mm256_setzero_ps(), u1 = _mm256_setzero_ps(), q0 = _mm256_setzero_ps(), q1 = _mm256_setzero_ps();
     size_t k = 0;
-    for (; k + 4 <= kc; k += 4, w += 64) {
+#define B0(p) _mm256_maskload_ps(p, m0)
+#define B1(p) _mm256_maskload_ps((p) + 8, m1)
+    for (; k + 4 <= kc; k += 4, w += 4 * ldw) {
         __m256 x = _mm256_broadcast_ss(a + k);
-        s0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w), s0), s1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 8), s1);
+        s0 = _mm256_fmadd_ps(x, B0(w), s0), s1 = _mm256_fmadd_ps(x, B1(w), s1);
         x = _mm256_broadcast_ss(a + k + 1);
-        t0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 16), t0), t1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 24), t1);
+        t0 = _mm256_fmadd_ps(x, B0(w + ldw), t0), t1 = _mm256_fmadd_ps(x, B1(w + ldw), t1);
         x = _mm256_broadcast_ss(a + k + 2);
-        u0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 32), u0), u1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 40), u1);
+        u0 = _mm256_fmadd_ps(x, B0(w + 2 * ldw), u0), u1 = _mm256_fmadd_ps(x, B1(w + 2 * ldw), u1);
         x = _mm256_broadcast_ss(a + k + 3);
-        q0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 48), q0), q1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 56), q1);
+        q0 = _mm256_fmadd_ps(x, B0(w + 3 * ldw), q0), q1 = _mm256_fmadd_ps(x, B1(w + 3 * ldw), q1);
     }
-    for (; k < kc; k++, w += 16) {
+    for (; k < kc; k++, w += ldw) {
         const __m256 x = _mm256_broadcast_ss(a + k);
-        s0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w), s0), s1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 8), s1);
+        s0 = _mm256_fmadd_ps(x, B0(w), s0), s1 = _mm256_fmadd_ps(x, B1(w), s1);
     }
+#undef B0
+#undef B1
     __m256 c00 = _mm256_add_ps(_mm256_add_ps(s0, t0), _mm256_add_ps(u0, q0));
     __m256 c01 = _mm256_add_ps(_mm256_add_ps(s1, t1), _mm256_add_ps(u1, q1));
-    const __m256i m0 = first_lanes(nr), m1 = first_lanes(nr > 8 ? nr - 8 : 0);
     const __m256 valpha = _mm256_set1_ps(alpha), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
     const __m256 bn0 = bias_n ? _mm256_maskload_ps(bias_n, m0) : _mm256_setzero_ps();
     const __m256 bn1 = bias_n ? _mm256_maskload_ps(bias_n + 8, m1) : _mm256_setzero_ps();
@@ -152,6 +158,6 @@ static void dwconv_f32_row_p2__avx2(size_t C, size_t n, size_t taps, const float
 
 const pc_ukernels pc_uk_avx2 = {
     PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, PC_UK(vunary_f32), PC_UK(vbinary_f32),
-    dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(add_f32_strided), PC_UK(affine_f32),
+    dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif

@@ -39,9 +39,11 @@
     }
 
 static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w,
-                                  float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
+                                  size_t ldw, float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
-    for (size_t k = 0; k < kc; k++, w += 32) {
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
+    for (size_t k = 0; k < kc; k++, w += ldw) {
         if ((k & 15) == 0) { /* the eight rows of A stream from L2: fetch a line ahead */
             _mm_prefetch((const char *)(a0 + k + 64), _MM_HINT_T0);
             _mm_prefetch((const char *)(a1 + k + 64), _MM_HINT_T0);
@@ -52,11 +54,10 @@ static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *
             _mm_prefetch((const char *)(a6 + k + 64), _MM_HINT_T0);
             _mm_prefetch((const char *)(a7 + k + 64), _MM_HINT_T0);
         }
-        const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
+        /* masked: a row-major B read in place must not be read past its nr columns */
+        const __m512 b0 = _mm512_maskz_loadu_ps(m0, w), b1 = _mm512_maskz_loadu_ps(m1, w + 16);
         FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7)
     }
-    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
     const __m512 valpha = _mm512_set1_ps(alpha), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     const __m512 bn0 = bias_n ? _mm512_maskz_loadu_ps(m0, bias_n) : _mm512_setzero_ps();
     const __m512 bn1 = bias_n ? _mm512_maskz_loadu_ps(m1, bias_n + 16) : _mm512_setzero_ps();
@@ -65,30 +66,33 @@ static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *
 
 
 /* one row of A against a 32-wide panel: four independent accumulator pairs hide the FMA latency */
-static void gemm_f32_1x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w, float *c,
-                                  size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
+static void gemm_f32_1x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w,
+                                  size_t ldw, float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
     (void)mr, (void)lda, (void)ldc;
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
     __m512 u0 = _mm512_setzero_ps(), u1 = _mm512_setzero_ps(), q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps();
     size_t k = 0;
-    for (; k + 4 <= kc; k += 4, w += 128) {
+    for (; k + 4 <= kc; k += 4, w += 4 * ldw) {
         __m512 x = _mm512_set1_ps(a[k]);
-        s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w), s0), s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 16), s1);
+        s0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m0, w), s0), s1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m1, w + 16), s1);
         x = _mm512_set1_ps(a[k + 1]);
-        t0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 32), t0), t1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 48), t1);
+        t0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m0, w + ldw), t0);
+        t1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m1, w + ldw + 16), t1);
         x = _mm512_set1_ps(a[k + 2]);
-        u0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 64), u0), u1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 80), u1);
+        u0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m0, w + 2 * ldw), u0);
+        u1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m1, w + 2 * ldw + 16), u1);
         x = _mm512_set1_ps(a[k + 3]);
-        q0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 96), q0), q1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 112), q1);
+        q0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m0, w + 3 * ldw), q0);
+        q1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m1, w + 3 * ldw + 16), q1);
     }
-    for (; k < kc; k++, w += 32) {
+    for (; k < kc; k++, w += ldw) {
         const __m512 x = _mm512_set1_ps(a[k]);
-        s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w), s0), s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(w + 16), s1);
+        s0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m0, w), s0), s1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m1, w + 16), s1);
     }
     s0 = _mm512_add_ps(_mm512_add_ps(s0, t0), _mm512_add_ps(u0, q0));
     s1 = _mm512_add_ps(_mm512_add_ps(s1, t1), _mm512_add_ps(u1, q1));
-    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
     const __m512 valpha = _mm512_set1_ps(alpha), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     const __m512 bn0 = bias_n ? _mm512_maskz_loadu_ps(m0, bias_n) : _mm512_setzero_ps();
     const __m512 bn1 = bias_n ? _mm512_maskz_loadu_ps(m1, bias_n + 16) : _mm512_setzero_ps();
@@ -155,6 +159,6 @@ static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const flo
 
 const pc_ukernels pc_uk_avx512 = {
     PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, PC_UK(vunary_f32), PC_UK(vbinary_f32),
-    dwconv_f32_c32__avx512, dwconv_f32_row_p2__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(add_f32_strided), PC_UK(affine_f32),
+    dwconv_f32_c32__avx512, dwconv_f32_row_p2__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif

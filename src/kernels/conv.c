@@ -20,7 +20,7 @@ typedef struct conv_state {
     const float *packed;      /* NULL: pack into scratch each run */
     size_t packed_bytes;      /* scratch offset of the per-thread compute scratch */
     int32_t sd;               /* spatial dims: 1 or 2 */
-    pt_tensor *fused[2];      /* outputs of absorbed instructions (the last one is written) */
+    pt_tensor *fused[8];      /* outputs of absorbed instructions (the last one is written) */
     uint32_t nfused;
 } conv_state;
 
@@ -215,6 +215,43 @@ static uint32_t fuse_following(pk_prepare *p, const petite_value *y, pc_conv2d *
             private_out(p, a[oi], y->u.t, p->appearances(p, a[oi])) && a[oi] == a[oi + 1]) {
             d->lo = lo, d->hi = hi;
             outs[n++] = a[oi]->u.t;
+            return n;
+        }
+    }
+    /* or an activation the capture decomposed: SiLU = x * sigmoid(x), hardswish =
+     * x * clamp(x + 3, 0, 6) / 6, or a sigmoid alone */
+    const pk_next *nx = p->next + n;
+    uint32_t left = p->nnext - n;
+    const petite_value *o = NULL;
+    uint32_t used = 0;
+#define IS(k, nm, na) (left > (k) && nx[k].nargs == (na) && strcmp(nx[k].name, nm) == 0)
+#define ONLY_READ_ONCE(v) (p->appearances(p, v) == 3)
+    if (IS(0, "aten::sigmoid.out", 3) && IS(1, "aten::mul.out", 4) && nx[0].args[0] == cur && p->appearances(p, cur) == 4 &&
+        ONLY_READ_ONCE(nx[0].args[1]) &&
+        ((nx[1].args[0] == cur && nx[1].args[1] == nx[0].args[1]) || (nx[1].args[1] == cur && nx[1].args[0] == nx[0].args[1]))) {
+        d->act = PC_U_SILU, o = nx[1].args[2], used = 2;
+    } else if (IS(0, "aten::add.Scalar_out", 5) && IS(1, "aten::clamp.out", 5) && IS(2, "aten::clamp.out", 5) &&
+               IS(3, "aten::mul.out", 4) && IS(4, "aten::div.Scalar_out", 4) && nx[0].args[0] == cur &&
+               p->appearances(p, cur) == 4) {
+        double three, one, zero, six, six2;
+        petite_value *a0 = nx[0].args[3], *a1 = nx[1].args[3], *a2 = nx[2].args[3], *a3 = nx[3].args[2];
+        if (scalar(nx[0].args[1], &three) && three == 3 && scalar(nx[0].args[2], &one) && one == 1 &&
+            nx[1].args[0] == a0 && scalar(nx[1].args[1], &zero) && zero == 0 && nx[1].args[2]->kind == PETITE_KIND_NONE &&
+            nx[2].args[0] == a1 && nx[2].args[1]->kind == PETITE_KIND_NONE && scalar(nx[2].args[2], &six) && six == 6 &&
+            ((nx[3].args[0] == cur && nx[3].args[1] == a2) || (nx[3].args[1] == cur && nx[3].args[0] == a2)) &&
+            nx[4].args[0] == a3 && scalar(nx[4].args[1], &six2) && six2 == 6 && ONLY_READ_ONCE(a0) && ONLY_READ_ONCE(a1) &&
+            ONLY_READ_ONCE(a2) && ONLY_READ_ONCE(a3))
+            d->act = PC_U_HARDSWISH, o = nx[4].args[2], used = 5;
+    } else if (IS(0, "aten::sigmoid.out", 3) && nx[0].args[0] == cur && p->appearances(p, cur) == 3) {
+        d->act = PC_U_SIGMOID, o = nx[0].args[1], used = 1;
+    }
+#undef IS
+#undef ONLY_READ_ONCE
+    if (used && private_out(p, o, y->u.t, p->appearances(p, o))) {
+        d->has_act = 1, d->act_params = pc_unary_defaults();
+        for (uint32_t k = 0; k < used; k++) { /* every absorbed instruction's out, resized each run */
+            const pk_next *q = &nx[k];
+            outs[n++] = q->args[q->nargs - 2]->u.t;
         }
     }
     return n;
@@ -282,6 +319,9 @@ petite_status pk_convolution_out(petite_kernel_ctx *c, petite_value **args, size
         if ((s = describe(c, &a, &nd))) return s;
         if (nd.C != d.C || nd.OC != d.OC)
             return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "convolution: channels changed since the method was loaded");
+        if (d.layout != PC_NCHW && !(nd.H == 1 && nd.W == 1 && nd.OH == 1 && nd.OW == 1))
+            return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "convolution: prepared for a 1x1 image, given %lldx%lld",
+                           (long long)nd.H, (long long)nd.W);
         d.N = nd.N, d.H = nd.H, d.W = nd.W, d.OH = nd.OH, d.OW = nd.OW;
         if (pc_conv2d_f32_scratch(&d) + st->packed_bytes > c->exec->scratch_size)
             return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "convolution: the input grew past the size planned at load");

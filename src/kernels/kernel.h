@@ -46,7 +46,7 @@ typedef struct pk_prepare {
     /* how often v appears in any instruction's arguments (lists included) or among the outputs */
     uint32_t (*appearances)(const struct pk_prepare *p, const petite_value *v);
     const void *owner;             /* the runtime's, for the two above */
-    /* fusion: the KernelCalls right after this one (up to 4), and how many of them this kernel
+    /* fusion: the KernelCalls right after this one (up to 6), and how many of them this kernel
      * now computes (prepare sets it; the runtime skips them at run) */
     const pk_next *next;
     uint32_t nnext;

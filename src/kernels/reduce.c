@@ -99,6 +99,18 @@ static petite_status mean_sum(petite_kernel_ctx *c, petite_value **args, size_t 
         pt_store_i64(out->data, out->dtype, 0, acc);
         return PETITE_OK;
     }
+    /* float32 over trailing dims of a contiguous tensor: rows on the vector path */
+    int32_t lead = 0;
+    while (lead < in->rank && !mask[lead]) lead++;
+    bool trailing = true;
+    for (int32_t d = lead; d < in->rank; d++) trailing = trailing && mask[d];
+    if (in->dtype == PETITE_FLOAT32 && out->dtype == PETITE_FLOAT32 && in->contiguous && trailing && in->numel > 0) {
+        int64_t n = 1;
+        for (int32_t d = lead; d < in->rank; d++) n *= in->sizes[d];
+        pc_sum_rows_f32(c->exec, (size_t)(in->numel / n), (size_t)n, in->data, out->data,
+                        op == R_MEAN ? 1.0f / (float)n : 1.0f);
+        return PETITE_OK;
+    }
     reduce_f(in, mask, out, op);
     return PETITE_OK;
 }

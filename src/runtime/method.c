@@ -655,9 +655,9 @@ static petite_status prepare_kernels(petite_method *m, pt_err *e) {
         for (uint32_t i = 0; i < m->chains[c].n; i++) {
             pt_instr *ins = &m->chains[c].instrs[i];
             if (ins->kind != INSTR_KERNEL_CALL || !m->ops[ins->index].prepare) continue;
-            pk_next next[4];
+            pk_next next[6];
             uint32_t nnext = 0;
-            for (uint32_t k = i + 1; k < m->chains[c].n && nnext < 4; k++) {
+            for (uint32_t k = i + 1; k < m->chains[c].n && nnext < 6; k++) {
                 const pt_instr *nx = &m->chains[c].instrs[k];
                 if (nx->kind != INSTR_KERNEL_CALL) break;
                 next[nnext].name = m->ops[nx->index].name;
