@@ -57,13 +57,11 @@ static void tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const floa
                 const float *bm = first && epi->bias_m ? epi->bias_m + m_off + m0 : NULL;
                 (h == 1 ? uk->gemm_f32_1 : uk->gemm_f32)(h, w, kc, A + m0 * lda + k0, lda, panel, ldp, C + m0 * ldc + n0,
                                                           ldc, bn, bm, epi->alpha, first ? epi->accumulate : 1, lo, hi);
-                if (last && epi->act) /* the fused activation, while the tile is in L1 */
-                    for (size_t r = 0; r < h; r++) {
-                        float *row = C + (m0 + r) * ldc + n0;
-                        uk->vunary_f32((int)epi->act_op, w, row, row, epi->act);
-                    }
+
             }
         }
+        if (last && epi->act) /* the fused activation, on whole rows while the block is in cache */
+            for (size_t r = 0; r < M; r++) uk->vunary_f32((int)epi->act_op, N, C + r * ldc, C + r * ldc, epi->act);
         if (K == 0) break;
     }
 }

@@ -102,6 +102,49 @@ static void gemm_f32_1x16__avx2(size_t mr, size_t nr, size_t kc, const float *a,
     EPI(0)
 }
 
+/* ---- sigmoid and SiLU in intrinsics (as the AVX-512 ones; 2^n built in two halves) ---- */
+
+static inline __m256 exp_avx2(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.7f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187e-06f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    const __m256i e = _mm256_cvtps_epi32(n), e1 = _mm256_srai_epi32(e, 1), e2 = _mm256_sub_epi32(e, e1);
+    const __m256i bias = _mm256_set1_epi32(127);
+    const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e1, bias), 23));
+    const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e2, bias), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+}
+
+static void vunary_f32_x__avx2(int op, size_t n, const float *x, float *y, const void *params) {
+    if (op != PC_U_SIGMOID && op != PC_U_SILU) {
+        PC_UK(vunary_f32)(op, n, x, y, params);
+        return;
+    }
+    const pc_unary_params *p = params;
+    const __m256 vlo = _mm256_set1_ps(p->lo), vhi = _mm256_set1_ps(p->hi), one = _mm256_set1_ps(1.0f);
+    const int silu = op == PC_U_SILU;
+    for (size_t i = 0; i < n; i += 8) {
+        const __m256i m = first_lanes(n - i);
+        const __m256 v = _mm256_maskload_ps(x + i, m);
+        const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), v));
+        const __m256 d = _mm256_add_ps(one, e), r0 = _mm256_rcp_ps(d);
+        __m256 s = _mm256_fmadd_ps(r0, _mm256_fnmadd_ps(d, r0, one), r0); /* one Newton step */
+        s = _mm256_fmadd_ps(s, _mm256_fnmadd_ps(d, s, one), s);            /* rcp_ps is 12 bits: two */
+        if (silu) s = _mm256_mul_ps(v, s);
+        s = _mm256_min_ps(vhi, _mm256_max_ps(vlo, s));
+        _mm256_maskstore_ps(y + i, m, s);
+    }
+}
+
 /* ---- depthwise convolution: channels in vectors of 8, two vectors per step ---- */
 
 static void dwconv_f32_c16__avx2(size_t C, size_t taps, const float *const *in, const float *w, const float *bias, float *y,
@@ -157,7 +200,7 @@ static void dwconv_f32_row_p2__avx2(size_t C, size_t n, size_t taps, const float
 }
 
 const pc_ukernels pc_uk_avx2 = {
-    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, PC_UK(vunary_f32), PC_UK(vbinary_f32),
+    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, vunary_f32_x__avx2, PC_UK(vbinary_f32),
     dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif
