@@ -63,4 +63,13 @@ static inline size_t pt_tensor_nbytes(const pt_tensor *t) {
     return (size_t)t->numel * petite_dtype_size(t->dtype);
 }
 
+/* Two planned tensors whose bytes (at their capacities) the plan places in the same memory: one is
+ * only safe to write while the other is read if the plan says they are never live together. */
+static inline bool pt_tensor_planned_overlap(const pt_tensor *a, const pt_tensor *b) {
+    if (a->storage != PT_STORE_PLANNED || b->storage != PT_STORE_PLANNED || a->plan_id != b->plan_id) return false;
+    uint64_t alo = a->plan_offset, ahi = alo + (uint64_t)a->max_numel * petite_dtype_size(a->dtype);
+    uint64_t blo = b->plan_offset, bhi = blo + (uint64_t)b->max_numel * petite_dtype_size(b->dtype);
+    return alo < bhi && blo < ahi;
+}
+
 #endif

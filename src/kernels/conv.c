@@ -270,6 +270,12 @@ petite_status pk_convolution_prepare(pk_prepare *p, petite_value **args, size_t 
     float *scale = NULL, *shift = NULL, *bias = NULL;
     if (constant && !a.transposed) {
         st->nfused = fuse_following(p, args[9], &st->d, &scale, &shift, st->fused);
+        /* the chain's last out is written now, while the input is read, though the plan may give
+         * it the input's bytes (its life starts later): then run unfused */
+        if (st->nfused && pt_tensor_planned_overlap(st->fused[st->nfused - 1], a.x)) {
+            st->nfused = 0, scale = shift = NULL;
+            st->d.lo = -INFINITY, st->d.hi = INFINITY, st->d.has_act = 0;
+        }
         p->absorbed = st->nfused;
         if (scale) { /* the folded bias: b * scale + shift */
             bias = pt_arena_calloc(p->arena, (size_t)st->d.OC, sizeof(float));
@@ -291,7 +297,8 @@ petite_status pk_convolution_prepare(pk_prepare *p, petite_value **args, size_t 
         /* a folded batch norm is identified by its statistics (the first absorbed instruction's) */
         desc.scale = scale ? p->next[0].args[3]->u.t->data : NULL;
         uint64_t charged = 0;
-        st->packed = p->cache->get(p->cache->owner, a.w->data, &desc, sizeof desc, size, pack, &arg, &charged, p->err);
+        st->packed = p->cache->get(p->cache->owner, a.w->data, pt_tensor_nbytes(a.w), &desc, sizeof desc, size, pack, &arg,
+                                   &charged, p->err);
         if (!st->packed) return p->err->status;
         p->shared_bytes += charged;
         st->packed_bytes = 0;

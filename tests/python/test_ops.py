@@ -193,6 +193,15 @@ def cases():
     # patterns the xnnpack path rewrites: clamp fusion must skip nodes without output clamps
     add("linear_view_relu", Fn(lambda m, x: torch.relu(m[0](x).view(2, 3, 4)), nn.Linear(4, 12)), r(2, 4))
     add("conv_bn_relu6", Fn(lambda m, x: F.relu6(m[1](m[0](x))), nn.Conv2d(3, 5, 3, padding=1), bn), r(1, 3, 6, 6))
+    # the fused chain's last out may be planned over the convolution's input (its life starts
+    # later): a 1x1 convolution + batch norm ending the graph, and a residual block
+    bn32, bn8 = nn.BatchNorm2d(32), nn.BatchNorm2d(8)
+    for b in (bn32, bn8):
+        b.running_mean.uniform_(-1, 1, generator=g)
+        b.running_var.uniform_(0.5, 2, generator=g)
+    add("conv1x1_bn_last", Fn(lambda m, x: m[1](m[0](x)), nn.Conv2d(16, 32, 1), bn32), r(1, 16, 5, 5))
+    add("conv_bn_residual", Fn(lambda m, x: F.relu(m[1](m[0](x)) + x), nn.Conv2d(8, 8, 3, padding=1, bias=False), bn8),
+        r(1, 8, 6, 6))
     add("conv_to_linear", Fn(lambda m, x: m[1](torch.flatten(F.relu(m[0](x)), 1)), nn.Conv2d(2, 3, 3), nn.Linear(27, 5)),
         r(1, 2, 5, 5))
     # activations the XNNPACK delegate fuses into the producing convolution / linear layer
