@@ -15,12 +15,13 @@ typedef void (*pt_fill_fn)(void *dst, const void *arg);
 typedef struct pt_const_cache {
     void *owner;
     /* The derived constant for (data, desc): made once with fill(dst, arg) and kept until the
-     * program closes. data is the source constant (its address identifies it), desc the bytes that
-     * say how it was derived (layout, ISA, shape); size the derived bytes. NULL with *e set on
-     * failure (out of memory). *charged is set to size (the caller counts it against its memory
-     * limit). */
-    const void *(*get)(void *owner, const void *data, const void *desc, size_t desc_len, size_t size,
-                       pt_fill_fn fill, const void *arg, uint64_t *charged, pt_err *e);
+     * program closes. data is the source constant (its address identifies it; data_bytes its
+     * length: once derived, a memory-mapped source's pages are handed back to the OS, and read
+     * again from the file only if something still reads them), desc the bytes that say how it was
+     * derived (layout, ISA, shape); size the derived bytes. NULL with *e set on failure (out of
+     * memory). *charged is set to size (the caller counts it against its memory limit). */
+    const void *(*get)(void *owner, const void *data, size_t data_bytes, const void *desc, size_t desc_len,
+                       size_t size, pt_fill_fn fill, const void *arg, uint64_t *charged, pt_err *e);
 } pt_const_cache;
 
 #endif

@@ -48,7 +48,7 @@ static petite_status prepare_mat2(pk_prepare *p, const pt_tensor *b, void **stat
     pack_arg arg = {p->isa, K, N, b->data};
     struct { char tag[4]; int32_t isa; uint64_t K, N; } desc = {"mm", (int32_t)p->isa, K, N};
     uint64_t charged = 0;
-    st->packed = p->cache->get(p->cache->owner, b->data, &desc, sizeof desc, pc_gemm_f32_packed_floats(p->isa, K, N) * sizeof(float),
+    st->packed = p->cache->get(p->cache->owner, b->data, pt_tensor_nbytes(b), &desc, sizeof desc, pc_gemm_f32_packed_floats(p->isa, K, N) * sizeof(float),
                                pack, &arg, &charged, p->err);
     if (!st->packed) return p->err->status;
     p->shared_bytes += charged;

@@ -1,5 +1,6 @@
 /* program.c — open a `.pte` (mmap or buffer), verify its Program table, and serve its data. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise */
 #include "runtime/program.h"
 
 #include <errno.h>
@@ -112,8 +113,23 @@ struct pt_cache_entry {
     unsigned char desc[]; /* desc_len bytes */
 };
 
-static const void *cache_get(void *owner, const void *data, const void *desc, size_t desc_len, size_t size,
-                             pt_fill_fn fill, const void *arg, uint64_t *charged, pt_err *e) {
+/* Give the pages of [data, data + bytes) in the file mapping back to the OS: the derived copy
+ * replaces them (a later read faults them in from the file again). */
+static void release_source(const petite_program *p, const void *data, size_t bytes) {
+#ifndef _WIN32
+    if (!p->map || bytes < (64u << 10)) return;
+    uintptr_t lo = (uintptr_t)data, hi = lo + bytes, mlo = (uintptr_t)p->map, mhi = mlo + p->map_size;
+    if (lo < mlo || hi > mhi) return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (lo + page - 1) / page * page, b = hi / page * page;
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+#else
+    (void)p, (void)data, (void)bytes;
+#endif
+}
+
+static const void *cache_get(void *owner, const void *data, size_t data_bytes, const void *desc, size_t desc_len,
+                             size_t size, pt_fill_fn fill, const void *arg, uint64_t *charged, pt_err *e) {
     petite_program *p = owner;
     void *found = NULL;
     pt_mutex_lock(&p->cache_lock);
@@ -130,6 +146,7 @@ static const void *cache_get(void *owner, const void *data, const void *desc, si
             return NULL;
         }
         fill(buf, arg);
+        release_source(p, data, data_bytes);
         c->data = data, c->desc_len = desc_len, c->size = size, c->buf = buf;
         memcpy(c->desc, desc, desc_len);
         c->next = p->cache_entries;

@@ -618,7 +618,8 @@ static const float *packed_weights(xnn_graph *g, xnn_node *n, const xnn_value *w
         return n->owned_packed;
     }
     uint64_t charged = 0;
-    const float *p = in->cache->get(in->cache->owner, w->constant, desc, desc_len, size, fill, arg, &charged, e);
+    const float *p = in->cache->get(in->cache->owner, w->constant, (size_t)(numel_of(w->dims, w->ndims) * sizeof(float)), desc,
+                                    desc_len, size, fill, arg, &charged, e);
     info->shared_bytes += charged;
     return p;
 }
