@@ -2,7 +2,8 @@
 integer arithmetic written here in numpy from XNNPACK's rules, on the quantization parameters the
 exporter chose (recorded while it writes the file):
 
-    xq  = clamp(rint(x / sx) + zx)                              Convert fp32 -> qint8 (ties to even)
+    xq  = clamp(rint(x * (1 / sx)) + zx)                        Convert fp32 -> qint8 (ties to even;
+                                                                the reciprocal in float32, as XNNPACK)
     acc = bias_q + sum (xq - zx) * wq                           int32 accumulation
     yq  = clamp(rint(float(acc) * (sx * sw[c] / sy)) + zy)      fp32 requantization (ties to even)
     y   = (yq - zy) * sy                                        Convert qint8 -> fp32
@@ -27,14 +28,17 @@ from petite.export import calibrate, capture, lower, plan, serialize, xnnpack  #
 F = np.float32
 
 
-def export_recording(model, x):
+def export_recording(model, x, first_scale=None):
     """Export static int8; return the file and the (scale, zero point) / (weights, scales) the
-    writer chose, in the order it chose them."""
+    writer chose, in the order it chose them. first_scale: use this scale for the first
+    activation instead of the calibrated one."""
     acts, weights = [], []
     qp, pc = xnnpack._qparams, xnnpack._per_channel
 
     def rec_qparams(rng):
         r = qp(rng)
+        if first_scale is not None and not acts:
+            r = (first_scale,) + tuple(r[1:])
         acts.append(r)
         return r
 
@@ -58,7 +62,8 @@ def export_recording(model, x):
 
 
 def quantize(x, s, z):
-    return np.clip(np.rint(x.astype(F) / F(s)) + z, -128, 127).astype(np.int64)
+    inv = F(1) / F(s)
+    return np.clip(np.rint((x.astype(F) * inv).astype(F)) + z, -128, 127).astype(np.int64)
 
 
 def requantize(acc, sx, sw, sy, zy):
@@ -71,11 +76,32 @@ def bias_q(b, sx, sw):
     return np.clip(np.round(b / bs), -2**31, 2**31 - 1).astype(np.int64)
 
 
-def check_linear():
+def edge_inputs(s, rows):
+    """[rows, 16] float32 values within 8 ulps of the rounding ties (k + 1/2) * s of a Convert with
+    scale s, those where x / s and x * (1 / s) round to different integers first, and some past the
+    int8 range."""
+    s = F(s)
+    k = np.arange(-140, 140, dtype=F)
+    near = [((k + F(0.5)) * s).astype(F)]
+    for direction in (np.inf, -np.inf):
+        v = near[0]
+        for _ in range(8):
+            v = np.nextafter(v, F(direction))
+            near.append(v)
+    v = np.concatenate(near).astype(F)
+    split = np.rint((v / s).astype(F)) != np.rint((v * (F(1) / s)).astype(F))
+    v = np.concatenate([v[split], v[~split]])
+    return torch.from_numpy(np.resize(v, rows * 16).astype(F).reshape(rows, 16))
+
+
+def check_linear(edges=False):
     torch.manual_seed(0)
     m = nn.Linear(16, 8).eval()
-    x = torch.randn(3, 16)
-    data, acts, weights = export_recording(m, x)
+    x = torch.randn(60 if edges else 3, 16)
+    # a scale whose float32 reciprocal is inexact enough that x / s and x * (1 / s) round apart
+    data, acts, weights = export_recording(m, x, first_scale=float(F(0.0123)) if edges else None)
+    if edges:
+        x = edge_inputs(acts[0][0], 60)
     (sx, zx), (sy, zy) = acts
     wq, sw = weights[0]
     xq = quantize(x.numpy(), sx, zx)
@@ -122,6 +148,7 @@ def check_conv(cin, cout, k, stride, pad, groups, shape):
 def main():
     cases = {
         "fully connected 16 -> 8": check_linear,
+        "fully connected on rounding ties of the input Convert": lambda: check_linear(edges=True),
         "convolution 3x3 pad 1": lambda: check_conv(4, 6, 3, 1, 1, 1, (1, 4, 6, 6)),
         "convolution 3x3 stride 2": lambda: check_conv(3, 5, 3, 2, 1, 1, (2, 3, 9, 8)),
         "depthwise 3x3 stride 2": lambda: check_conv(5, 5, 3, 2, 1, 5, (1, 5, 7, 7)),

@@ -14,6 +14,7 @@
 #include "core/os.h"
 
 #define XNN_FLAG_TRANSPOSE_WEIGHTS 0x1u
+#define XNN_FLAG_KEEP_DIMS 0x40u
 
 static uint64_t numel_of(const uint32_t *d, uint32_t n) {
     uint64_t x = 1;
@@ -161,7 +162,13 @@ static petite_status node_dims(const xnn_graph *g, const xnn_node *n, uint32_t *
         return PETITE_OK;
     }
     case XF_CONV: *r = 4; return conv_dims(g, n, d, e);
-    case XF_POOL: *r = 4; return pool_dims(g, n, d, NULL, e);
+    case XF_POOL: {
+        petite_status s = pool_dims(g, n, d, NULL, e);
+        *r = 4;
+        /* global pooling, as XNNPACK: without XNN_FLAG_KEEP_DIMS the pooled dims go, [N, C] */
+        if (!s && n->type == XN_GlobalAvgPooling2d && !(n->flags & XNN_FLAG_KEEP_DIMS)) d[1] = d[3], *r = 2;
+        return s;
+    }
     case XF_LAYOUT: {
         uint32_t rank = a->ndims;
         if (n->nlist != rank)
@@ -285,18 +292,13 @@ static petite_status shape_output(xnn_graph *g, const xnn_node *n, pt_value **ar
 
 /* ---- node kernels ---- */
 
+/* the fused clamp in the quantized domain, as XNNPACK's subgraph derives it (xnn_qs8_quantize:
+ * val / scale + zero point, clamped to the type's range in float, then rounded half to even) */
 static void q8_bounds(const xnn_value *out, float out_min, float out_max, int32_t *lo, int32_t *hi) {
-    int32_t tlo = out->dtype == XDT_QINT8 ? -128 : 0, thi = out->dtype == XDT_QINT8 ? 127 : 255;
-    /* fused clamp in the quantized domain */
-    if (out_min > -INFINITY) {
-        float q = roundf(out_min / out->scale) + (float)out->zero_point;
-        if (q > (float)tlo) tlo = q > (float)thi ? thi : (int32_t)q;
-    }
-    if (out_max < INFINITY) {
-        float q = roundf(out_max / out->scale) + (float)out->zero_point;
-        if (q < (float)thi) thi = q < (float)tlo ? tlo : (int32_t)q;
-    }
-    *lo = tlo, *hi = thi;
+    float tlo = out->dtype == XDT_QINT8 ? -128.0f : 0.0f, thi = out->dtype == XDT_QINT8 ? 127.0f : 255.0f;
+    float zp = (float)out->zero_point;
+    *lo = (int32_t)lrintf(fminf(fmaxf(out_min / out->scale + zp, tlo), thi));
+    *hi = (int32_t)lrintf(fminf(fmaxf(out_max / out->scale + zp, tlo), thi));
 }
 
 static void run_binary(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
@@ -426,8 +428,9 @@ static void run_convert(xnn_graph *g, const xnn_node *n) {
     } else if (is_f32(a)) {
         int32_t lo = o->dtype == XDT_QINT8 ? -128 : 0, hi = o->dtype == XDT_QINT8 ? 127 : 255;
         const float *x = a->data;
+        const float inv = 1.0f / o->scale; /* XNNPACK multiplies by the reciprocal scale (f32-qs8-vcvt) */
         for (uint64_t i = 0; i < total; i++) {
-            float f = x[i] / o->scale;
+            float f = x[i] * inv;
             int32_t q = f > 1e6f ? hi : (f < -1e6f || f != f ? lo : (int32_t)lrintf(f) + o->zero_point);
             q = q < lo ? lo : (q > hi ? hi : q);
             if (o->dtype == XDT_QINT8) ((int8_t *)o->data)[i] = (int8_t)q;
