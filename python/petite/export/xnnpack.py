@@ -48,6 +48,7 @@ XDT_OF = {6: FP32, 5: FP16}           # ExecuTorch ScalarType -> XNNDatatype
 NP_OF = {6: np.float32, 5: np.float16}
 UINT32_MAX = 0xFFFFFFFF
 INF = float("inf")
+XNN_FLAG_KEEP_DIMS = 0x40  # xnnpack.h; the official writer sets it on GlobalAvgPooling2d, AvgPooling2d, MaxPooling2d
 
 BINARY = {"aten::add": "Add", "aten::sub": "Subtract", "aten::mul": "Multiply", "aten::div": "Div"}
 UNARY = {"aten::sigmoid": "Sigmoid", "aten::tanh": "Tanh", "aten::exp": "Exp", "aten::log": "Log",
@@ -487,7 +488,9 @@ def _emit_global_pool(g, p, ins, run, k):
     xi = g.get(x, "nhwc")
     keep = len(p.values[out].shape) == 4
     o = g.out(out, "nhwc") if keep else g.new_value([p.values[x].shape[0], 1, 1, p.values[x].shape[1]])
-    g.node("GlobalAvgPooling2d", {"input_id": xi, "output_id": o}, o)
+    # the official writer always keeps the pooled dims (op_mean_dim.py); without the flag XNNPACK
+    # gives [N, C] and the 4-D nodes after it fail in the official runtime
+    g.node("GlobalAvgPooling2d", {"input_id": xi, "output_id": o, "flags": XNN_FLAG_KEEP_DIMS}, o)
     if keep:
         g.finish(out)
     else:  # [N,1,1,C] in NHWC is [N,C] in memory
@@ -519,10 +522,14 @@ def _emit_pool(g, p, ins, run, k):
     pd = pd * 2 if len(pd) == 1 else pd
     xi = g.get(x, "nhwc")
     o = g.out(out, "nhwc")
-    g.node("MaxPooling2d" if op == "aten::max_pool2d_with_indices" else "AvgPooling2d",
+    is_max = op == "aten::max_pool2d_with_indices"
+    # as the official writer (op_max_pool2d.py, op_avg_pooling2d.py): KEEP_DIMS on both, dilation
+    # 1 x 1 on max pooling and 0 x 0 ("unused") on average pooling
+    g.node("MaxPooling2d" if is_max else "AvgPooling2d",
            {"padding_top": pd[0], "padding_right": pd[1], "padding_bottom": pd[0], "padding_left": pd[1],
             "pooling_height": k_[0], "pooling_width": k_[1], "stride_height": s_[0], "stride_width": s_[1],
-            "dilation_height": 1, "dilation_width": 1, "input_id": xi, "output_id": o}, o)
+            "dilation_height": 1 if is_max else 0, "dilation_width": 1 if is_max else 0, "input_id": xi,
+            "output_id": o, "flags": XNN_FLAG_KEEP_DIMS}, o)
     g.finish(out)
     return 1
 
