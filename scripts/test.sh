@@ -6,7 +6,8 @@
 #      exporter, int8 bit-exactness, the kernel-table coverage, the model zoo; then conformance and
 #      the operator tests again on each lower ISA (PETITE_ISA=scalar, avx2)
 #   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
-#   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer; the
+#      thread test under ThreadSanitizer
 #   4. the libFuzzer target on open+load+run, seeded with the corpus, for FUZZ_SECONDS (60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +54,11 @@ if ls build/zoo/*.pte >/dev/null 2>&1; then
   [ -z "$extra" ] || ASAN_OPTIONS=allocator_may_return_null=1 ./build-asan/tests/test_badinput \
     "$PETITE_CONFORMANCE_DIR" 300 $extra | tail -2
 fi
+
+echo "== ThreadSanitizer (clang): concurrent loads and runs on one shared program =="
+CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPETITE_TSAN=ON -DPETITE_PYTHON=/nonexistent >/dev/null
+cmake --build build-tsan -j"$jobs" --target test_threads
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/test_threads "$PETITE_CONFORMANCE_DIR"
 
 if [ "$(uname -m)" = x86_64 ]; then
   echo "== libFuzzer: open + load + run, ${FUZZ_SECONDS:-60} s =="

@@ -48,7 +48,7 @@ static petite_status run_method(petite_program *p, const jnode *run, petite_meth
     petite_method *m = NULL;
     petite_status s = petite_method_load(p, name, &m);
     if (s) {
-        snprintf(msg, cap, "%s", petite_program_errmsg(p));
+        snprintf(msg, cap, "%s", petite_last_error());
         return s;
     }
     const jnode *ins = json_get(run, "inputs");
@@ -186,7 +186,7 @@ static void run_case(const char *dir, const jnode *c) {
     if (has_feature(c, "custom-operator") && p) {
         petite_method *m = NULL;
         petite_status s = petite_method_load(p, "forward", &m);
-        if (s == PETITE_ERR_OPERATOR_MISSING && strstr(petite_program_errmsg(p), "etnp::lstm.out")) {
+        if (s == PETITE_ERR_OPERATOR_MISSING && strstr(petite_last_error(), "etnp::lstm.out")) {
             passed++;
             report("PASS", file, "forward", 0, "fails without the custom kernel, naming etnp::lstm.out");
         } else {

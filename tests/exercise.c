@@ -34,13 +34,13 @@ void exercise_bytes(const uint8_t *data, size_t size, uint64_t memory_cap, exerc
             }
             petite_method_free(m);
         } else {
-            note_failure(st, petite_program_errmsg(p));
+            note_failure(st, petite_last_error());
         }
         o.flags = 0;
         o.max_memory_bytes = memory_cap;
         m = NULL;
         if (petite_method_load_ex(p, name, &o, &m) != PETITE_OK) {
-            note_failure(st, petite_program_errmsg(p));
+            note_failure(st, petite_last_error());
             continue;
         }
         st->loaded++;

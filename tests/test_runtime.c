@@ -256,9 +256,12 @@ static void test_api_dynamic(void) {
 
     petite_method *m = NULL;
     CHECK(petite_method_load(p, "nope", &m) == PETITE_ERR_NOT_FOUND && m == NULL, "wrong method name");
-    CHECK(strstr(petite_program_errmsg(p), "nope") && strstr(petite_program_errmsg(p), "forward"),
-          "message names it and lists methods: %s", petite_program_errmsg(p));
-    CHECK(petite_method_load(p, "forward", &m) == PETITE_OK, "%s", petite_program_errmsg(p));
+    CHECK(strstr(petite_last_error(), "nope") && strstr(petite_last_error(), "forward") &&
+              strncmp(petite_last_error(), "NotFound: ", 10) == 0 && !strstr(petite_last_error() + 10, "NotFound"),
+          "message names it and lists methods, status once: %s", petite_last_error());
+    CHECK(petite_program_errmsg(p)[0] == 0, "a failed method load leaves the shared program untouched: %s",
+          petite_program_errmsg(p));
+    CHECK(petite_method_load(p, "forward", &m) == PETITE_OK, "%s", petite_last_error());
     if (!m) { petite_program_close(p); return; }
     petite_io_info info;
     CHECK(petite_method_io_info(m, PETITE_INPUT, 0, &info) == PETITE_OK && info.dynamism == PETITE_DYNAMIC_BOUND &&
@@ -281,7 +284,31 @@ static void test_api_dynamic(void) {
     CHECK(petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s3, NULL, 12, 0) == PETITE_ERR_INVALID_ARGUMENT, "NULL data");
     CHECK(petite_method_set_input(m, 0, PETITE_FLOAT32, 1, NULL, x, 12, 0) == PETITE_ERR_INVALID_ARGUMENT, "NULL sizes");
     CHECK(petite_method_set_input(m, 3, PETITE_FLOAT32, 1, s3, x, 12, 0) == PETITE_ERR_INVALID_ARGUMENT, "input index");
-    CHECK(petite_method_set_input_int(m, 0, 1) == PETITE_ERR_INVALID_TYPE, "scalar setter on a tensor input");
+    CHECK(petite_method_set_input_int(m, 0, 1) == PETITE_ERR_INVALID_TYPE && strstr(petite_method_errmsg(m), "a Tensor, not an Int") == NULL &&
+              strstr(petite_method_errmsg(m), "is a Tensor, not a Int"),
+          "scalar setter on a tensor input, kinds by name: %s", petite_method_errmsg(m));
+    CHECK(petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s3, x, 12, 0x80) == PETITE_ERR_INVALID_ARGUMENT &&
+          strstr(petite_method_errmsg(m), "flag"), "unknown flag bits: %s", petite_method_errmsg(m));
+    CHECK(petite_method_io_info(m, 7, 0, &info) == PETITE_ERR_INVALID_ARGUMENT && strstr(petite_method_errmsg(m), "selector"),
+          "io selector: %s", petite_method_errmsg(m));
+    const void *y0;
+    size_t nb0;
+    CHECK(petite_method_output_data(m, 0, &y0, &nb0) == PETITE_ERR_INVALID_STATE && strstr(petite_method_errmsg(m), "not run"),
+          "output before any run: %s", petite_method_errmsg(m));
+    /* a refused set leaves the method as it was: set [2], refuse [4] with too few bytes, run on [2] */
+    int64_t s2b[] = {2}, s4b[] = {4};
+    CHECK(petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s2b, x, 8, PETITE_COPY) == PETITE_OK, "%s", petite_method_errmsg(m));
+    CHECK(petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s4b, x, 8, PETITE_COPY) == PETITE_ERR_INVALID_ARGUMENT, "refused");
+    CHECK(petite_method_io_info(m, PETITE_INPUT, 0, &info) == PETITE_OK && info.sizes[0] == 2, "input still [2] after a refused set");
+    CHECK(petite_method_run(m) == PETITE_OK && petite_method_output_data(m, 0, &y0, &nb0) == PETITE_OK && nb0 == 8 &&
+              ((const float *)y0)[1] == 12,
+          "run on the [2] input: %s", petite_method_errmsg(m));
+    CHECK(petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s2b, x, 8, PETITE_COPY) == PETITE_OK &&
+              petite_method_output_data(m, 0, &y0, &nb0) == PETITE_ERR_INVALID_STATE,
+          "outputs are stale once an input is set: %s", petite_method_errmsg(m));
+    petite_last_error();
+    CHECK(petite_method_run(NULL) == PETITE_ERR_INVALID_ARGUMENT && strstr(petite_last_error(), "petite_method_run"),
+          "a NULL handle failure names the function: %s", petite_last_error());
 
     CHECK(petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s3, x, 12, PETITE_COPY) == PETITE_OK, "%s", petite_method_errmsg(m));
     CHECK(petite_method_run(m) == PETITE_OK, "%s", petite_method_errmsg(m));
@@ -320,32 +347,44 @@ static void test_control_flow_and_external(void) {
     const void *y;
     size_t nb;
     petite_method *m = NULL;
-    CHECK(petite_method_load(p, "jump", &m) == PETITE_OK, "%s", petite_program_errmsg(p));
+    CHECK(petite_method_load(p, "jump", &m) == PETITE_OK, "%s", petite_last_error());
     CHECK(m && petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s2, x, 8, 0) == PETITE_OK &&
           petite_method_run(m) == PETITE_OK && petite_method_output_data(m, 0, &y, &nb) == PETITE_OK &&
           ((const float *)y)[1] == 12, "JumpFalse skipped the second add");
     petite_method_free(m);
-    CHECK(petite_method_load(p, "move", &m) == PETITE_OK, "%s", petite_program_errmsg(p));
+    CHECK(petite_method_load(p, "move", &m) == PETITE_OK, "%s", petite_last_error());
     CHECK(m && petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s2, x, 8, 0) == PETITE_OK &&
           petite_method_run(m) == PETITE_OK && petite_method_output_data(m, 0, &y, &nb) == PETITE_OK &&
           ((const float *)y)[1] == 2, "MoveCall aliases the output to the input");
     petite_method_free(m);
     m = NULL;
     CHECK(petite_method_load(p, "external", &m) == PETITE_ERR_INVALID_EXTERNAL_DATA &&
-          strstr(petite_program_errmsg(p), "'c'"), "external tensor without .ptd: %s", petite_program_errmsg(p));
+          strstr(petite_last_error(), "'c'"), "external tensor without .ptd: %s", petite_last_error());
     /* attach the .ptd through a file */
     const char *path = "test_runtime_weights.ptd";
     FILE *fp = fopen(path, "wb");
     CHECK(fp && fwrite(ptd_buf.b, 1, ptd_buf.n, fp) == ptd_buf.n, "write ptd");
     if (fp) fclose(fp);
-    CHECK(petite_program_attach_data_file(p, path) == PETITE_OK, "%s", petite_program_errmsg(p));
-    CHECK(petite_method_load(p, "external", &m) == PETITE_OK, "%s", petite_program_errmsg(p));
-    CHECK(m && petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s2, x, 8, PETITE_ZERO_COPY) == PETITE_OK &&
-          petite_method_run(m) == PETITE_OK && petite_method_output_data(m, 0, &y, &nb) == PETITE_OK &&
-          ((const float *)y)[0] == 101 && ((const float *)y)[1] == 202, "x + c from the .ptd");
-    petite_method_free(m);
+    /* methods of p were loaded: the program is shared and no longer changes */
+    CHECK(petite_program_attach_data_file(p, path) == PETITE_ERR_INVALID_STATE && strstr(petite_program_errmsg(p), "before"),
+          "attach after a method was loaded is refused: %s", petite_program_errmsg(p));
+    petite_program *q = open_prog();
+    if (q) {
+        CHECK(petite_program_attach_data_file(q, path) == PETITE_OK, "%s", petite_program_errmsg(q));
+        CHECK(petite_program_attach_data_file(q, path) == PETITE_ERR_INVALID_EXTERNAL_DATA &&
+                  strstr(petite_program_errmsg(q), "already"),
+              "a second file serving the same key is refused: %s", petite_program_errmsg(q));
+        CHECK(petite_method_load(q, "external", &m) == PETITE_OK, "%s", petite_last_error());
+        CHECK(m && petite_method_set_input(m, 0, PETITE_FLOAT32, 1, s2, x, 8, PETITE_ZERO_COPY) == PETITE_OK &&
+              petite_method_run(m) == PETITE_OK && petite_method_output_data(m, 0, &y, &nb) == PETITE_OK &&
+              ((const float *)y)[0] == 101 && ((const float *)y)[1] == 202, "x + c from the .ptd");
+        petite_method_free(m);
+        petite_program_close(q);
+    }
     remove(path);
-    CHECK(petite_program_attach_data_file(p, "/nonexistent.ptd") == PETITE_ERR_ACCESS_FAILED, "missing ptd");
+    q = open_prog();
+    CHECK(q && petite_program_attach_data_file(q, "/nonexistent.ptd") == PETITE_ERR_ACCESS_FAILED, "missing ptd");
+    petite_program_close(q);
     pt_ptd *d;
     pt_err e;
     CHECK(pt_ptd_open_buffer(prog_buf.b, prog_buf.n, &d, &e) == PETITE_ERR_INVALID_EXTERNAL_DATA, "a .pte is not a .ptd");
@@ -372,7 +411,7 @@ static void test_corruptions(void) {
             for (int mi = 0; mi < 4; mi++) {
                 petite_method *m = NULL;
                 if (petite_method_load(p, names[mi], &m) != PETITE_OK) {
-                    failures_reported += petite_program_errmsg(p)[0] != 0;
+                    failures_reported += petite_last_error()[0] != 0;
                     continue;
                 }
                 float x[4] = {1, 2, 3, 4};

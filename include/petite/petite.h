@@ -11,7 +11,7 @@
  *       return 1;
  *   }
  *   if (petite_method_load(prog, "forward", &m) != PETITE_OK)
- *       fprintf(stderr, "%s\n", petite_program_errmsg(prog)); // names method, operator, field
+ *       fprintf(stderr, "%s\n", petite_last_error());        // names method, operator, field
  *
  *   petite_io_info in;                                       // what input 0 wants
  *   petite_method_io_info(m, PETITE_INPUT, 0, &in);           // dtype, rank, sizes, bounds ...
@@ -22,7 +22,7 @@
  *
  *   const void *y; size_t ny; petite_io_info out;
  *   petite_method_io_info(m, PETITE_OUTPUT, 0, &out);         // current (run-time) sizes
- *   petite_method_output_data(m, 0, &y, &ny);                 // valid until the next run
+ *   petite_method_output_data(m, 0, &y, &ny);                 // valid until the next set_input / run
  *   petite_method_free(m);
  *   petite_program_close(prog);
  * ---------------------------------------------------------------------------------------------
@@ -39,9 +39,13 @@
  *    valid as stated per function; never free them.
  *  - Every function that takes a handle accepts NULL and answers PETITE_ERR_INVALID_ARGUMENT;
  *    petite_*_free / _close accept NULL and do nothing.
- *  - Errors: every call returns a status code. The message of the last failure is kept on the
- *    handle involved (petite_program_errmsg, petite_method_errmsg) and also in a thread-local
- *    buffer (petite_last_error), which is the only channel when no handle exists yet (open).
+ *  - Errors: every call returns a status code, and a refused call changes nothing. The message
+ *    of the last failure is kept in a thread-local buffer (petite_last_error: "Status: message")
+ *    and on the handle the call changes (petite_method_errmsg for calls on a method,
+ *    petite_program_errmsg for petite_program_attach_data_file). A failed petite_method_load
+ *    reports through petite_last_error only: the program is shared, and one thread's failure
+ *    must not overwrite what another reads. A NULL handle or argument is
+ *    PETITE_ERR_INVALID_ARGUMENT with petite_last_error naming the function.
  *  - The one piece of global mutable state is the custom kernel registry
  *    (petite_register_kernel): register kernels before loading the methods that use them.
  *    Registration is serialized internally; methods already loaded keep the kernel they resolved.
@@ -197,7 +201,10 @@ PETITE_API petite_status petite_program_open_buffer(const void *data, size_t siz
                                                     uint32_t flags, petite_program **out);
 
 /* Attach an external weights file (`.ptd`, FlatTensor "FT01") whose named tensors serve tensors
- * stored EXTERNAL and delegate weights looked up by key. Call before loading methods. */
+ * stored EXTERNAL and delegate weights looked up by key. Only before the first method is loaded
+ * (after that the program is shared and does not change: PETITE_ERR_INVALID_STATE). A key the
+ * program or an earlier file already serves is refused (PETITE_ERR_INVALID_EXTERNAL_DATA), as is,
+ * at method load, an external tensor whose blob size differs from the tensor's byte size. */
 PETITE_API petite_status petite_program_attach_data_file(petite_program *p, const char *path);
 
 PETITE_API void petite_program_close(petite_program *p);
@@ -243,8 +250,9 @@ PETITE_API petite_status petite_program_method_name(const petite_program *p, siz
 
 /* ---- method ---- */
 /* Load method `name`: parses its plan, resolves every operator and delegate, allocates its
- * planned memory. Fails with a message naming the missing operator or backend; the program
- * stays usable for its other methods. */
+ * planned memory. Fails with a message (petite_last_error) naming the missing operator or
+ * backend; the program stays usable for its other methods. Safe to call from several threads on
+ * one program. */
 PETITE_API petite_status petite_method_load(petite_program *p, const char *name,
                                             petite_method **out);
 
@@ -287,7 +295,10 @@ PETITE_API petite_status petite_method_io_info(const petite_method *m, int32_t i
                                                petite_io_info *info);
 
 /* Set tensor input i. dtype must be the input's dtype; rank/sizes must fit (equal for static
- * inputs, within max_sizes' element count for bounded ones); nbytes must equal the data size. */
+ * inputs, within max_sizes' element count for bounded ones); nbytes must equal the data size;
+ * flags is PETITE_COPY or PETITE_ZERO_COPY (other bits are refused). A refused call leaves the
+ * input as it was (its earlier value and shape still count as set). Setting an input makes the
+ * outputs of the last run unreadable (its bytes may be planned over theirs) until the next run. */
 PETITE_API petite_status petite_method_set_input(petite_method *m, size_t i, int32_t dtype,
                                                  int32_t rank, const int64_t *sizes,
                                                  const void *data, size_t nbytes,
@@ -373,7 +384,8 @@ PETITE_API petite_status petite_method_profile_entry(const petite_method *m, siz
                                                      petite_profile_entry *entry);
 
 /* Tensor output i: pointer to its data and its byte size. Owned by the method; valid until the
- * next run, set_input or free. */
+ * next run, set_input or free. PETITE_ERR_INVALID_STATE before the first completed run, after a
+ * failed run, and after a set_input (the same holds for the scalar output getters). */
 PETITE_API petite_status petite_method_output_data(const petite_method *m, size_t i,
                                                    const void **data, size_t *nbytes);
 PETITE_API petite_status petite_method_output_int(const petite_method *m, size_t i, int64_t *v);

@@ -213,5 +213,5 @@ class Program:
         o.num_threads, o.isa, o.max_memory_bytes = threads, ISAS.index(isa), max_memory
         m = ctypes.c_void_p()
         if L.petite_method_load_ex(self._h, name.encode(), ctypes.byref(o), ctypes.byref(m)):
-            raise PetiteError(L.petite_program_errmsg(self._h).decode(errors="replace"))
+            raise PetiteError(L.petite_last_error().decode(errors="replace"))
         return Method(self, m, name)

@@ -38,6 +38,12 @@ void pt_set_last_error(const pt_err *e) {
 
 const char *petite_last_error(void) { return tls_last_error; }
 
+petite_status pt_bad_args(const char *function) {
+    snprintf(tls_last_error, sizeof tls_last_error,
+             "InvalidArgument: %s: a NULL handle or argument, or an index out of range", function);
+    return PETITE_ERR_INVALID_ARGUMENT;
+}
+
 const char *petite_status_name(petite_status s) {
     switch (s) {
     case PETITE_OK: return "Ok";

@@ -29,5 +29,9 @@ void pt_err_clear(pt_err *e);
 
 /* This thread's last-error buffer (behind petite_last_error). */
 void pt_set_last_error(const pt_err *e);
+/* A public function called with a NULL handle or argument (or an index out of range): records
+ * "InvalidArgument: <function>: ..." as this thread's last error; returns
+ * PETITE_ERR_INVALID_ARGUMENT. */
+petite_status pt_bad_args(const char *function);
 
 #endif

@@ -111,6 +111,16 @@ petite_status pt_ptd_open(const char *path, pt_ptd **out, pt_err *e) {
     return s;
 }
 
+petite_status pt_ptd_key(const pt_ptd *d, uint32_t i, const char **key, uint32_t *len, pt_err *e) {
+    fb_table nd;
+    petite_status s;
+    if ((s = fb_vec_table(&d->fb, &d->named, i, &nd, e, "FlatTensor.named_data")) ||
+        (s = fb_string_field(&d->fb, &nd, FTN_KEY, key, len, e, "NamedData.key")))
+        return s;
+    if (!*key) return pt_fail(e, PETITE_ERR_INVALID_EXTERNAL_DATA, "FlatTensor.named_data[%u] has no key", i);
+    return PETITE_OK;
+}
+
 petite_status pt_ptd_get(const pt_ptd *d, const char *key, size_t keylen, const uint8_t **ptr,
                          uint64_t *size, pt_err *e) {
     petite_status s;

@@ -17,5 +17,7 @@ void pt_ptd_close(pt_ptd *d);
 petite_status pt_ptd_get(const pt_ptd *d, const char *key, size_t keylen, const uint8_t **ptr,
                          uint64_t *size, pt_err *e);
 uint32_t pt_ptd_count(const pt_ptd *d);
+/* Key of named blob i (< pt_ptd_count), not NUL-terminated. */
+petite_status pt_ptd_key(const pt_ptd *d, uint32_t i, const char **key, uint32_t *len, pt_err *e);
 
 #endif

@@ -27,7 +27,7 @@ static petite_status api_fail(petite_method *m, petite_status s, const char *fmt
 
 petite_status petite_method_io_count(const petite_method *m, int32_t io, size_t *count) {
     if (!m || !count || (io != PETITE_INPUT && io != PETITE_OUTPUT))
-        return PETITE_ERR_INVALID_ARGUMENT;
+        return pt_bad_args(__func__);
     *count = io == PETITE_INPUT ? m->ninputs : m->noutputs;
     return PETITE_OK;
 }
@@ -40,7 +40,10 @@ static const pt_value *io_value(const petite_method *m, int32_t io, size_t i) {
 
 petite_status petite_method_io_info(const petite_method *m, int32_t io, size_t i,
                                     petite_io_info *info) {
-    if (!m || !info) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !info) return pt_bad_args(__func__);
+    if (io != PETITE_INPUT && io != PETITE_OUTPUT)
+        return api_fail((petite_method *)m, PETITE_ERR_INVALID_ARGUMENT,
+                        "io selector %d is neither PETITE_INPUT (0) nor PETITE_OUTPUT (1)", (int)io);
     const pt_value *v = io_value(m, io, i);
     if (!v) return api_fail((petite_method *)m, PETITE_ERR_INVALID_ARGUMENT,
                             "%s %zu does not exist (%u %ss)", io ? "output" : "input", i,
@@ -63,21 +66,27 @@ petite_status petite_method_io_info(const petite_method *m, int32_t io, size_t i
     return PETITE_OK;
 }
 
+static const char *kind_name(int32_t k) {
+    static const char *const names[] = {"?", "None", "Int", "Bool", "Double", "Tensor", "String", "IntList",
+                                        "DoubleList", "BoolList", "TensorList", "OptionalTensorList"};
+    return k >= 1 && k <= 11 ? names[k] : "unknown";
+}
+
 static petite_status input_value(petite_method *m, size_t i, int32_t kind, pt_value **v) {
     if (i >= m->ninputs)
         return api_fail(m, PETITE_ERR_INVALID_ARGUMENT, "input %zu does not exist (%u inputs)", i,
                         m->ninputs);
     *v = &m->values[m->inputs[i]];
     if ((*v)->kind != kind)
-        return api_fail(m, PETITE_ERR_INVALID_TYPE, "input %zu is of kind %d, not %d", i,
-                        (int)(*v)->kind, (int)kind);
+        return api_fail(m, PETITE_ERR_INVALID_TYPE, "input %zu is a %s, not a %s", i, kind_name((*v)->kind),
+                        kind_name(kind));
     return PETITE_OK;
 }
 
 petite_status petite_method_set_input(petite_method *m, size_t i, int32_t dtype, int32_t rank,
                                       const int64_t *sizes, const void *data, size_t nbytes,
                                       uint32_t flags) {
-    if (!m) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m) return pt_bad_args(__func__);
     pt_err_clear(&m->err);
     pt_value *v = NULL;
     petite_status s = input_value(m, i, PETITE_KIND_TENSOR, &v);
@@ -102,21 +111,28 @@ petite_status petite_method_set_input(petite_method *m, size_t i, int32_t dtype,
                                 "input %zu: shape %s exceeds the upper bound %s", i,
                                 pt_shape_str(sizes, rank, want, sizeof want),
                                 pt_shape_str(t->max_sizes, t->rank, have, sizeof have));
-    if ((s = pt_tensor_resize(t, rank, sizes, &m->err))) {
+    if (flags & ~(uint32_t)PETITE_ZERO_COPY)
+        return api_fail(m, PETITE_ERR_INVALID_ARGUMENT, "input %zu: unknown flag bits %#x", i,
+                        (unsigned)(flags & ~(uint32_t)PETITE_ZERO_COPY));
+    if (t->storage == PT_STORE_CONSTANT)
+        return api_fail(m, PETITE_ERR_INVALID_STATE, "input %zu is a constant of the program", i);
+    /* every check on a copy first: a refused call leaves the method as it was */
+    pt_tensor next = *t;
+    if ((s = pt_tensor_resize(&next, rank, sizes, &m->err))) {
         pt_prefix(&m->err, "method '%s': input %zu", m->name, i);
         pt_set_last_error(&m->err);
         return s;
     }
-    size_t need = pt_tensor_nbytes(t);
+    size_t need = pt_tensor_nbytes(&next);
     if (nbytes != need)
         return api_fail(m, PETITE_ERR_INVALID_ARGUMENT,
                         "input %zu: %zu bytes given, shape %s of %s needs %zu", i, nbytes,
-                        pt_shape_str(t->sizes, t->rank, want, sizeof want),
-                        petite_dtype_name(t->dtype), need);
+                        pt_shape_str(next.sizes, next.rank, want, sizeof want),
+                        petite_dtype_name(next.dtype), need);
     if (need && !data)
         return api_fail(m, PETITE_ERR_INVALID_ARGUMENT, "input %zu: NULL data", i);
-    if (t->storage == PT_STORE_CONSTANT)
-        return api_fail(m, PETITE_ERR_INVALID_STATE, "input %zu is a constant of the program", i);
+    *t = next;
+    m->outputs_valid = 0; /* the input's bytes may be planned over an output's */
     /* zero-copy needs an unplanned input and element-aligned caller memory; else copy */
     if ((flags & PETITE_ZERO_COPY) && t->storage == PT_STORE_UNPLANNED &&
         (uintptr_t)data % petite_dtype_size(t->dtype) == 0) {
@@ -134,7 +150,7 @@ petite_status petite_method_set_input(petite_method *m, size_t i, int32_t dtype,
 }
 
 petite_status petite_method_set_input_int(petite_method *m, size_t i, int64_t x) {
-    if (!m) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m) return pt_bad_args(__func__);
     pt_value *v = NULL;
     petite_status s = input_value(m, i, PETITE_KIND_INT, &v);
     if (s) return s;
@@ -147,7 +163,7 @@ petite_status petite_method_set_input_int(petite_method *m, size_t i, int64_t x)
 }
 
 petite_status petite_method_set_input_double(petite_method *m, size_t i, double x) {
-    if (!m) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m) return pt_bad_args(__func__);
     pt_value *v = NULL;
     petite_status s = input_value(m, i, PETITE_KIND_DOUBLE, &v);
     if (s) return s;
@@ -161,7 +177,7 @@ petite_status petite_method_set_input_double(petite_method *m, size_t i, double 
 }
 
 petite_status petite_method_set_input_bool(petite_method *m, size_t i, int32_t x) {
-    if (!m) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m) return pt_bad_args(__func__);
     pt_value *v = NULL;
     petite_status s = input_value(m, i, PETITE_KIND_BOOL, &v);
     if (s) return s;
@@ -181,14 +197,18 @@ static petite_status output_value(const petite_method *m, size_t i, int32_t kind
                         i, m->noutputs);
     *v = &m->values[m->outputs[i]];
     if ((*v)->kind != kind)
-        return api_fail(mm, PETITE_ERR_INVALID_TYPE, "output %zu is of kind %d, not %d", i,
-                        (int)(*v)->kind, (int)kind);
+        return api_fail(mm, PETITE_ERR_INVALID_TYPE, "output %zu is a %s, not a %s", i, kind_name((*v)->kind),
+                        kind_name(kind));
+    if (!m->outputs_valid)
+        return api_fail(mm, PETITE_ERR_INVALID_STATE,
+                        m->ran ? "output %zu: an input was set (or the last run failed) since the last completed run"
+                               : "output %zu: the method has not run yet", i);
     return PETITE_OK;
 }
 
 petite_status petite_method_output_data(const petite_method *m, size_t i, const void **data,
                                         size_t *nbytes) {
-    if (!m || !data || !nbytes) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !data || !nbytes) return pt_bad_args(__func__);
     const pt_value *v = NULL;
     petite_status s = output_value(m, i, PETITE_KIND_TENSOR, &v);
     if (s) return s;
@@ -198,7 +218,7 @@ petite_status petite_method_output_data(const petite_method *m, size_t i, const 
 }
 
 petite_status petite_method_output_int(const petite_method *m, size_t i, int64_t *x) {
-    if (!m || !x) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !x) return pt_bad_args(__func__);
     const pt_value *v = NULL;
     petite_status s = output_value(m, i, PETITE_KIND_INT, &v);
     if (!s) *x = v->u.i;
@@ -206,7 +226,7 @@ petite_status petite_method_output_int(const petite_method *m, size_t i, int64_t
 }
 
 petite_status petite_method_output_double(const petite_method *m, size_t i, double *x) {
-    if (!m || !x) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !x) return pt_bad_args(__func__);
     const pt_value *v = NULL;
     petite_status s = output_value(m, i, PETITE_KIND_DOUBLE, &v);
     if (!s) *x = v->u.d;
@@ -214,7 +234,7 @@ petite_status petite_method_output_double(const petite_method *m, size_t i, doub
 }
 
 petite_status petite_method_output_bool(const petite_method *m, size_t i, int32_t *x) {
-    if (!m || !x) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !x) return pt_bad_args(__func__);
     const pt_value *v = NULL;
     petite_status s = output_value(m, i, PETITE_KIND_BOOL, &v);
     if (!s) *x = v->u.b;
@@ -223,7 +243,7 @@ petite_status petite_method_output_bool(const petite_method *m, size_t i, int32_
 
 petite_status petite_method_output_string(const petite_method *m, size_t i, const char **str,
                                           size_t *len) {
-    if (!m || !str || !len) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !str || !len) return pt_bad_args(__func__);
     const pt_value *v = NULL;
     petite_status s = output_value(m, i, PETITE_KIND_STRING, &v);
     if (!s) {
@@ -244,7 +264,7 @@ petite_status petite_value_int(const petite_value *v, int64_t *out) {
 }
 
 petite_status petite_value_double(const petite_value *v, double *out) {
-    if (!v || !out) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!v || !out) return pt_bad_args(__func__);
     if (v->kind == PETITE_KIND_DOUBLE) *out = v->u.d;
     else if (v->kind == PETITE_KIND_INT) *out = (double)v->u.i;
     else return PETITE_ERR_INVALID_TYPE;
@@ -262,7 +282,7 @@ petite_tensor *petite_value_tensor(petite_value *v) {
 }
 
 petite_status petite_value_list_len(const petite_value *v, size_t *len) {
-    if (!v || !len) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!v || !len) return pt_bad_args(__func__);
     switch (v->kind) {
     case PETITE_KIND_INT_LIST: case PETITE_KIND_TENSOR_LIST:
     case PETITE_KIND_OPTIONAL_TENSOR_LIST: *len = v->u.list.n; return PETITE_OK;
@@ -274,7 +294,7 @@ petite_status petite_value_list_len(const petite_value *v, size_t *len) {
 
 petite_status petite_value_int_list_get(const petite_value *v, size_t j, int64_t *out) {
     if (!v || !out || v->kind != PETITE_KIND_INT_LIST) return PETITE_ERR_INVALID_TYPE;
-    if (j >= v->u.list.n) return PETITE_ERR_INVALID_ARGUMENT;
+    if (j >= v->u.list.n) return pt_bad_args(__func__);
     const pt_value *x = &v->u.list.base[v->u.list.idx[j]];
     if (x->kind != PETITE_KIND_INT) return PETITE_ERR_INVALID_TYPE;
     *out = x->u.i;
@@ -293,7 +313,7 @@ int32_t petite_tensor_is_contiguous(const petite_tensor *t) { return t ? t->cont
 petite_status petite_tensor_resize(petite_kernel_ctx *ctx, petite_tensor *t, int32_t rank,
                                    const int64_t *sizes) {
     if (!ctx || !t || (rank > 0 && !sizes) || rank < 0 || rank > PETITE_MAX_RANK)
-        return PETITE_ERR_INVALID_ARGUMENT;
+        return pt_bad_args(__func__);
     return pt_tensor_resize(t, rank, sizes, ctx->err);
 }
 

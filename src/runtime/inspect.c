@@ -8,14 +8,20 @@
 static petite_status give(void *dst, const void *src, size_t full) {
     uint32_t want;
     memcpy(&want, dst, sizeof want);
-    if (want < sizeof(uint32_t) || want > 65536) return PETITE_ERR_INVALID_ARGUMENT;
+    if (want < sizeof(uint32_t) || want > 65536) {
+        pt_err e;
+        pt_err_clear(&e);
+        pt_fail(&e, PETITE_ERR_INVALID_ARGUMENT, "struct_size %u: set it to sizeof the struct", (unsigned)want);
+        pt_set_last_error(&e);
+        return e.status;
+    }
     memcpy(dst, src, want < full ? want : full);
     memcpy(dst, &want, sizeof want);
     return PETITE_OK;
 }
 
 petite_status petite_program_describe(const petite_program *p, petite_program_info *info) {
-    if (!p || !info) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!p || !info) return pt_bad_args(__func__);
     petite_program_info r;
     memset(&r, 0, sizeof r);
     r.struct_size = sizeof r;
@@ -44,7 +50,7 @@ petite_status petite_program_describe(const petite_program *p, petite_program_in
 }
 
 petite_status petite_program_segment(const petite_program *p, size_t i, uint64_t *offset, uint64_t *size) {
-    if (!p || !offset || !size || i >= p->segments.len) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!p || !offset || !size || i >= p->segments.len) return pt_bad_args(__func__);
     const uint8_t *ptr;
     pt_err e;
     petite_status s = pt_program_segment(p, i, &ptr, size, &e);
@@ -54,7 +60,7 @@ petite_status petite_program_segment(const petite_program *p, size_t i, uint64_t
 }
 
 petite_status petite_method_describe(const petite_method *m, petite_method_info *info) {
-    if (!m || !info) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !info) return pt_bad_args(__func__);
     petite_method_info r;
     memset(&r, 0, sizeof r);
     r.struct_size = sizeof r;
@@ -79,14 +85,14 @@ petite_status petite_method_describe(const petite_method *m, petite_method_info 
 }
 
 petite_status petite_method_operator(const petite_method *m, size_t i, petite_operator_info *info) {
-    if (!m || !info || i >= m->nops) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !info || i >= m->nops) return pt_bad_args(__func__);
     petite_operator_info r = {sizeof r, m->ops[i].name, m->ops[i].calls,
                               m->ops[i].fn != NULL || pt_kernel_lookup(m->ops[i].name, NULL) != NULL};
     return give(info, &r, sizeof r);
 }
 
 petite_status petite_method_delegate(const petite_method *m, size_t i, petite_delegate_info *info) {
-    if (!m || !info || i >= m->ndelegates) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !info || i >= m->ndelegates) return pt_bad_args(__func__);
     const pt_delegate *d = &m->delegates[i];
     petite_delegate_info r = {sizeof r, d->id, d->location == PTE_LOCATION_INLINE, d->data_index, d->blob_size,
                               d->nspecs, pt_backend_lookup(d->id) != NULL};
@@ -94,13 +100,13 @@ petite_status petite_method_delegate(const petite_method *m, size_t i, petite_de
 }
 
 petite_status petite_method_planned_buffer(const petite_method *m, size_t i, uint64_t *size) {
-    if (!m || !size || i >= m->nplanned) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !size || i >= m->nplanned) return pt_bad_args(__func__);
     *size = m->planned_sizes[i];
     return PETITE_OK;
 }
 
 petite_status petite_method_input_scalar(const petite_method *m, size_t i, int64_t *int_value, double *double_value) {
-    if (!m || i >= m->ninputs) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || i >= m->ninputs) return pt_bad_args(__func__);
     const pt_value *v = &m->values[m->inputs[i]];
     switch (v->kind) {
     case PETITE_KIND_INT: if (int_value) *int_value = v->u.i; return PETITE_OK;
@@ -111,20 +117,20 @@ petite_status petite_method_input_scalar(const petite_method *m, size_t i, int64
 }
 
 petite_status petite_method_set_profiling(petite_method *m, int32_t on) {
-    if (!m) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m) return pt_bad_args(__func__);
     if (m->inspect) return PETITE_ERR_INVALID_STATE;
     m->profiling = on != 0;
     return PETITE_OK;
 }
 
 petite_status petite_method_profile_count(const petite_method *m, size_t *count) {
-    if (!m || !count) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !count) return pt_bad_args(__func__);
     *count = m->prof ? m->nprof : 0;
     return PETITE_OK;
 }
 
 petite_status petite_method_profile_entry(const petite_method *m, size_t i, petite_profile_entry *entry) {
-    if (!m || !entry || !m->prof || i >= m->nprof) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m || !entry || !m->prof || i >= m->nprof) return pt_bad_args(__func__);
     const pt_profile *p = &m->prof[i];
     petite_profile_entry r;
     memset(&r, 0, sizeof r);

@@ -149,9 +149,10 @@ static petite_status parse_tensor(petite_method *m, const fb_table *tt, pt_tenso
             if (s == PETITE_ERR_NOT_FOUND) e->status = PETITE_ERR_INVALID_EXTERNAL_DATA;
             return pt_prefix(e, "external tensor '%s' (attach its .ptd file)", fqn);
         }
-        if (have < nbytes)
+        /* exactly: a blob of another size belongs to another model (or another export) */
+        if (have != nbytes)
             return pt_fail(e, PETITE_ERR_INVALID_EXTERNAL_DATA,
-                           "external tensor '%s' has %llu bytes, needs %llu", fqn,
+                           "external tensor '%s' has %llu bytes in the data file, the program's tensor has %llu", fqn,
                            (unsigned long long)have, (unsigned long long)nbytes);
     } else if (location != PTE_TENSOR_SEGMENT) {
         return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "ExtraTensorInfo.location %u is unknown",
@@ -874,12 +875,15 @@ fail:
 
 petite_status petite_method_load_ex(petite_program *p, const char *name, const petite_load_options *options,
                                     petite_method **out) {
-    if (!out) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!out) return pt_bad_args(__func__);
     *out = NULL;
-    if (!p || !name) return PETITE_ERR_INVALID_ARGUMENT;
-    pt_err_clear(&p->err);
+    if (!p || !name) return pt_bad_args(__func__);
+    /* the program is shared between threads: a failed load reports to the calling thread only
+     * (petite_last_error), never through the program */
+    pt_err err;
+    pt_err_clear(&err);
     petite_load_options o;
-    petite_status s = read_options(options, &o, &p->err);
+    petite_status s = read_options(options, &o, &err);
     int64_t idx = s ? -1 : pt_program_find_plan(p, name);
     if (s) {
         /* message already recorded */
@@ -889,12 +893,13 @@ petite_status petite_method_load_ex(petite_program *p, const char *name, const p
         for (uint32_t i = 0; i < p->nplans && n < sizeof names; i++)
             n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
                                   p->plan_names[i]);
-        s = pt_fail(&p->err, PETITE_ERR_NOT_FOUND, "no method named '%s' (the program has: %s)",
+        s = pt_fail(&err, PETITE_ERR_NOT_FOUND, "no method named '%s' (the program has: %s)",
                     name, names);
     } else {
-        s = pt_method_build(p, (uint32_t)idx, &o, out, &p->err);
+        s = pt_method_build(p, (uint32_t)idx, &o, out, &err);
     }
-    if (s != PETITE_OK) pt_set_last_error(&p->err);
+    if (s != PETITE_OK) pt_set_last_error(&err);
+    else atomic_store(&p->methods_loaded, 1);
     return s;
 }
 
@@ -914,7 +919,7 @@ static petite_status run_fail(petite_method *m, petite_status s) {
 }
 
 petite_status petite_method_run(petite_method *m) {
-    if (!m) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!m) return pt_bad_args(__func__);
     pt_err *e = &m->err;
     pt_err_clear(e);
     if (m->inspect)
@@ -927,6 +932,7 @@ petite_status petite_method_run(petite_method *m) {
                                            : "method '%s': input %u was not set",
                                        m->name, i));
     m->ran = 1;
+    m->outputs_valid = 0;
     petite_kernel_ctx ctx = {e, &m->exec, NULL};
     const int prof = m->profiling;
     uint64_t executed = 0;
@@ -1017,5 +1023,6 @@ petite_status petite_method_run(petite_method *m) {
     }
     for (uint32_t i = 0; i < m->ninputs; i++)
         if (m->input_reused[i]) m->input_set[i] = 0; /* its bytes now hold other tensors */
+    m->outputs_valid = 1;
     return PETITE_OK;
 }

@@ -65,6 +65,7 @@ struct petite_method {
     uint8_t *input_set;
     uint8_t *input_reused;   /* planned input memory the plan hands to other tensors during a run */
     int ran;
+    int outputs_valid;       /* a run completed and no input was set since */
     pt_chain *chains;  uint32_t nchains;
     pt_operator *ops;  uint32_t nops;
     pt_delegate *delegates; uint32_t ndelegates;

@@ -288,10 +288,33 @@ const char *petite_program_errmsg(const petite_program *p) {
 }
 
 petite_status petite_program_attach_data_file(petite_program *p, const char *path) {
-    if (!p) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!p) return pt_bad_args(__func__);
     pt_err_clear(&p->err);
+    if (atomic_load(&p->methods_loaded)) {
+        pt_fail(&p->err, PETITE_ERR_INVALID_STATE,
+                "attach data files before loading methods (a method of this program is loaded)");
+        pt_set_last_error(&p->err);
+        return p->err.status;
+    }
     pt_ptd *d = NULL;
     petite_status s = pt_ptd_open(path, &d, &p->err);
+    /* one key, one blob: a key an earlier attached file (or the program) already serves is refused */
+    for (uint32_t i = 0; s == PETITE_OK && i < pt_ptd_count(d); i++) {
+        const char *key;
+        uint32_t klen;
+        const uint8_t *ptr;
+        uint64_t size;
+        pt_err quiet;
+        if ((s = pt_ptd_key(d, i, &key, &klen, &p->err))) break;
+        pt_err_clear(&quiet);
+        if (pt_program_named(p, key, klen, &ptr, &size, &quiet) == PETITE_OK)
+            s = pt_fail(&p->err, PETITE_ERR_INVALID_EXTERNAL_DATA, "%s: key '%.*s' is already served by %s", path,
+                        (int)(klen > 200 ? 200 : klen), key, "the program or a data file attached before");
+    }
+    if (s != PETITE_OK && d) {
+        pt_ptd_close(d);
+        d = NULL;
+    }
     if (s == PETITE_OK) {
         pt_ptd **grown = realloc(p->ptd, (p->nptd + 1) * sizeof *grown);
         if (!grown) {
@@ -307,13 +330,13 @@ petite_status petite_program_attach_data_file(petite_program *p, const char *pat
 }
 
 petite_status petite_program_method_count(const petite_program *p, size_t *count) {
-    if (!p || !count) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!p || !count) return pt_bad_args(__func__);
     *count = p->nplans;
     return PETITE_OK;
 }
 
 petite_status petite_program_method_name(const petite_program *p, size_t i, const char **name) {
-    if (!p || !name) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!p || !name) return pt_bad_args(__func__);
     if (i >= p->nplans) return PETITE_ERR_NOT_FOUND;
     *name = p->plan_names[i];
     return PETITE_OK;

@@ -2,6 +2,8 @@
 #ifndef PETITE_RUNTIME_PROGRAM_H
 #define PETITE_RUNTIME_PROGRAM_H
 
+#include <stdatomic.h>
+
 #include "core/cache.h"
 #include "core/os.h"
 #include "format/pte.h"
@@ -42,7 +44,8 @@ struct petite_program {
     pt_mutex cache_lock;
     int cache_lock_ok;
 
-    pt_err err;
+    pt_err err;                 /* the last failure of a call that changes the program (attach) */
+    atomic_int methods_loaded;  /* a method was loaded: attaching data files is closed */
 };
 
 /* A segment's bytes (index into Program.segments), bounds-checked. */

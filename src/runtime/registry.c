@@ -25,9 +25,9 @@ static void lock(void) {
 static void unlock(void) { atomic_flag_clear_explicit(&g_lock, memory_order_release); }
 
 petite_status petite_register_kernel(const char *name, petite_kernel_fn fn) {
-    if (!name || !fn) return PETITE_ERR_INVALID_ARGUMENT;
+    if (!name || !fn) return pt_bad_args(__func__);
     size_t len = strlen(name);
-    if (len == 0 || len >= PT_MAX_OP_NAME) return PETITE_ERR_INVALID_ARGUMENT;
+    if (len == 0 || len >= PT_MAX_OP_NAME) return pt_bad_args(__func__);
     petite_status s = PETITE_OK;
     lock();
     size_t i = 0;

@@ -127,7 +127,7 @@ int cmd_bench(int argc, char **argv) {
     }
     if (!method) method = cli_default_method(p);
     if (petite_method_load_ex(p, method, &opt, &m) != PETITE_OK) {
-        fprintf(stderr, "petite bench: %s\n", petite_program_errmsg(p));
+        fprintf(stderr, "petite bench: %s\n", petite_last_error());
         goto done;
     }
     double load_ms = wall_ms() - t0;

@@ -84,7 +84,7 @@ static void emit_method(emit *o, petite_program *p, const char *name) {
     petite_load_options_init(&opt);
     opt.flags = PETITE_LOAD_INSPECT;
     if (petite_method_load_ex(p, name, &opt, &m) != PETITE_OK) {
-        emit_str(o, "error", petite_program_errmsg(p));
+        emit_str(o, "error", petite_last_error());
         emit_end(o);
         return;
     }

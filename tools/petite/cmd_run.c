@@ -99,7 +99,7 @@ int cmd_run(int argc, char **argv) {
         }
     if (!method) method = cli_default_method(p);
     if (petite_method_load(p, method, &m) != PETITE_OK) {
-        fprintf(stderr, "petite run: %s\n", petite_program_errmsg(p));
+        fprintf(stderr, "petite run: %s\n", petite_last_error());
         goto done;
     }
     size_t nin, nout;
