@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install what petite needs on Debian 12 (idempotent; installs only what is missing).
-#   build: gcc, make, cmake; fuzzing and sanitizers: clang + its runtime (libFuzzer);
+#   build: gcc, make, cmake (pkg-config for the install check); fuzzing and sanitizers: clang + its runtime (libFuzzer);
 #   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers.
 set -euo pipefail
 need=()
 command -v gcc   >/dev/null 2>&1 || need+=(build-essential)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v clang >/dev/null 2>&1 || need+=(clang)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
   || [ "$(uname -m)" != x86_64 ] || need+=(libclang-rt-dev)
 # the exporter and its tests: Debian's PyTorch, used through /usr/bin/python3

@@ -5,6 +5,7 @@
 #      has, kernels, runtime), conformance, bad-input sweep, every kernel against PyTorch, the
 #      exporter, int8 bit-exactness, the kernel-table coverage, the model zoo; then conformance and
 #      the operator tests again on each lower ISA (PETITE_ISA=scalar, avx2)
+#      then scripts/check_install.sh: only petite_* exported; install, pkg-config, Python import
 #   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
 #   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer; the
 #      thread test under ThreadSanitizer
@@ -19,9 +20,11 @@ echo "== layering: includes point down only =="
 bash scripts/check_layers.sh
 
 echo "== release build (gcc) =="
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure)
+echo "== linking into an app: exported symbols, install, pkg-config, Python import =="
+bash scripts/check_install.sh build
 best=$(./build/petite bench "$PETITE_CONFORMANCE_DIR/files/xnnpack_add.pte" --runs 1 --warmup 0 --json 2>/dev/null |
        sed -n 's/.*"isa": *"\([a-z0-9]*\)".*/\1/p')
 for isa in scalar avx2; do
@@ -37,7 +40,7 @@ echo "== mutation check: deliberate wrong edits must fail the fast suite =="
 bash scripts/mutation_check.sh
 
 echo "== ASan + UBSan build (clang) =="
-CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPETITE_SANITIZE=ON >/dev/null
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPETITE_SANITIZE=ON -DPETITE_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 ctest --output-on-failure)
 # every file the zoo exported (portable, xnnpack, int8 static and dynamic) through the sanitized CLI

@@ -48,11 +48,13 @@ def _find_library():
     env = os.environ.get("PETITE_LIB")
     if env:
         return env
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for cand in ("build/libpetite.so", "build-release/libpetite.so"):
-        p = os.path.join(root, cand)
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(here))
+    # a source tree (python/petite) or an installed one (PREFIX/lib/petite/python/petite)
+    for p in (os.path.join(root, "build", "libpetite.so"), os.path.join(root, "build-release", "libpetite.so"),
+              os.path.join(root, "..", "libpetite.so"), os.path.join(root, "..", "libpetite.so.0")):
         if os.path.exists(p):
-            return p
+            return os.path.normpath(p)
     raise PetiteError("libpetite.so not found: build it (cmake --build build) or set PETITE_LIB")
 
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Linking into an app: (1) only petite_* is exported by libpetite.a and libpetite.so (nm);
+# (2) `cmake --install` to a temporary prefix, then a C program built with pkg-config against it
+# (shared and static), the Python binding imported from the installed place and run on a
+# conformance file, and the installed petite-export answering --help.
+#
+#   bash scripts/check_install.sh [BUILD_DIR]      (default: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+conf=${PETITE_CONFORMANCE_DIR:-$PWD/../shared/conformance}
+
+fail=0
+for lib in "$build/libpetite.a" "$build/libpetite.so"; do
+  extra=$(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF==3 {print $3}' | grep -v '^petite_' || true)
+  if [ -n "$extra" ]; then
+    echo "FAIL $lib exports $(echo "$extra" | wc -l) symbols outside petite_*: $(echo $extra | head -c 300)"
+    fail=1
+  else
+    echo "symbols: $lib exports $(nm -g --defined-only "$lib" | awk 'NF==3' | wc -l) symbols, all petite_*"
+  fi
+done
+
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix" >/dev/null
+pc=$(find "$prefix" -name petite.pc | head -1)
+export PKG_CONFIG_PATH="$(dirname "$pc")"
+cat > "$prefix/app.c" <<'C'
+#include <stdio.h>
+#include <petite/petite.h>
+int main(int argc, char **argv) {
+    petite_program *p = NULL;
+    petite_method *m = NULL;
+    if (petite_program_open_file(argv[1], &p) || petite_method_load(p, "forward", &m)) {
+        printf("%s\n", petite_last_error());
+        return 1;
+    }
+    float a[3] = {1, 2, 3}, b[3] = {10, 20, 30};
+    int64_t shape[1] = {3};
+    const void *y;
+    size_t n;
+    if (petite_method_set_input(m, 0, PETITE_FLOAT32, 1, shape, a, sizeof a, PETITE_COPY) ||
+        petite_method_set_input(m, 1, PETITE_FLOAT32, 1, shape, b, sizeof b, PETITE_COPY) || petite_method_run(m) ||
+        petite_method_output_data(m, 0, &y, &n) || ((const float *)y)[2] != 33.0f) {
+        printf("%s\n", petite_last_error());
+        return 1;
+    }
+    printf("petite %s: 3 + 30 = %g\n", petite_version(), ((const float *)y)[2]);
+    petite_method_free(m);
+    petite_program_close(p);
+    return 0;
+}
+C
+if ! command -v pkg-config >/dev/null; then echo "FAIL pkg-config missing"; exit 1; fi
+cc -o "$prefix/app_shared" "$prefix/app.c" $(pkg-config --cflags --libs petite) -Wl,-rpath,"$(pkg-config --variable=libdir petite)"
+cc -o "$prefix/app_static" "$prefix/app.c" $(pkg-config --cflags petite) "$(pkg-config --variable=libdir petite)/libpetite.a" \
+  $(pkg-config --libs-only-l --static petite | sed 's/-lpetite//')
+for app in app_shared app_static; do
+  "$prefix/$app" "$conf/files/xnnpack_add.pte" >/dev/null || { echo "FAIL $app"; fail=1; }
+done
+echo "install: pkg-config builds a C program against $prefix (shared and static): both run"
+pydir=$(find "$prefix" -type d -path '*/petite/python' | head -1)
+if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
+  (cd /tmp && PYTHONPATH="$pydir" /usr/bin/python3 - "$conf/files/xnnpack_add.pte" "$prefix" <<'PY'
+import sys, numpy as np
+import petite.runtime as rt
+assert rt.__file__.startswith(sys.argv[2]), rt.__file__
+lib = rt._find_library()
+assert lib.startswith(sys.argv[2]), lib
+y = rt.Program(sys.argv[1]).load_method().run(np.ones(3, np.float32), np.arange(3, dtype=np.float32))[0]
+assert (y == [1, 2, 3]).all(), y
+print("install: the Python binding imports from %s and runs on %s" % (rt.__file__.rsplit("/", 2)[0], lib))
+PY
+  ) || fail=1
+fi
+if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  "$prefix/bin/petite-export" --help >/dev/null || { echo "FAIL installed petite-export"; fail=1; }
+  (cd /tmp && PYTHONPATH="$pydir" /usr/bin/python3 -c "import petite.export.xnnpack as x; assert x.XN and x.__file__.startswith('$prefix')") ||
+    { echo "FAIL the installed exporter does not find its node lists"; fail=1; }
+  echo "install: $prefix/bin/petite-export --help runs; the installed exporter reads its node lists"
+fi
+exit $fail
