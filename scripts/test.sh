@@ -9,7 +9,9 @@
 #   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
 #   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer; the
 #      thread test under ThreadSanitizer
-#   4. the libFuzzer target on open+load+run, seeded with the corpus, for FUZZ_SECONDS (60)
+#   4. two libFuzzer targets for FUZZ_SECONDS (60) each: the loader on any bytes (seeded with the
+#      corpus and zoo files; half of it with the public default memory cap), and the run path on
+#      real programs with fuzzed inputs, shapes and dtypes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -64,19 +66,30 @@ cmake --build build-tsan -j"$jobs" --target test_threads
 TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/test_threads "$PETITE_CONFORMANCE_DIR"
 
 if [ "$(uname -m)" = x86_64 ]; then
-  echo "== libFuzzer: open + load + run, ${FUZZ_SECONDS:-60} s =="
+  echo "== libFuzzer: the loader (open + load + run on any bytes) and the run path, ${FUZZ_SECONDS:-60} s each =="
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPETITE_FUZZ=ON \
     -DPETITE_SANITIZE=ON -DPETITE_TESTS=OFF >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_pte
+  cmake --build build-fuzz -j"$jobs" --target fuzz_pte fuzz_run
   corpus=build-fuzz/corpus
   mkdir -p "$corpus"
   cp "$PETITE_CONFORMANCE_DIR"/files/*.pte "$corpus"/
   # seeds that reach the XNNPACK and int8 paths: small files the zoo exported
   cp build/zoo/digits_cnn_xnnpack.pte build/zoo/digits_cnn_xnnpack_quantized.pte \
-     build/zoo/kws_dscnn_xnnpack_quantized.pte "$corpus"/ 2>/dev/null || true
-  ./build-fuzz/fuzz_pte "$corpus" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 \
-    -max_len=65536 -print_final_stats=1 2>build-fuzz/fuzz.log \
+     build/zoo/kws_dscnn_xnnpack_quantized.pte build/zoo/kws_dscnn_portable.pte "$corpus"/ 2>/dev/null || true
+  # half the inputs load with the public default cap (PETITE_DEFAULT_MAX_MEMORY): a hostile file may
+  # reserve up to it, but must not make it resident (rss limit) nor ask for more (malloc limit)
+  ./build-fuzz/fuzz_pte "$corpus" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 -malloc_limit_mb=4400 \
+    -max_len=262144 -print_final_stats=1 2>build-fuzz/fuzz.log \
     || { tail -50 build-fuzz/fuzz.log; echo "fuzz: FAILED"; exit 1; }
   grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz.log | tail -2
+  # the run path: real programs (conformance + small zoo files), fuzzed inputs, shapes and dtypes
+  mkdir -p build-fuzz/run-corpus build-fuzz/programs
+  cp build/zoo/digits_cnn_*.pte build/zoo/kws_dscnn_*.pte build/zoo/lstm_text_dynamic_xnnpack_quantized.pte \
+     build-fuzz/programs/ 2>/dev/null || true
+  PETITE_FUZZ_PROGRAMS="$PETITE_CONFORMANCE_DIR/files:$PWD/build-fuzz/programs" \
+    ./build-fuzz/fuzz_run build-fuzz/run-corpus -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 \
+    -print_final_stats=1 2>build-fuzz/fuzz-run.log \
+    || { tail -50 build-fuzz/fuzz-run.log; echo "fuzz (run path): FAILED"; exit 1; }
+  grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz-run.log | tail -2
 fi
 echo "all tests passed"

@@ -268,11 +268,17 @@ typedef enum petite_isa {
     PETITE_ISA_AVX512 = 3  /* x86-64 AVX-512 */
 } petite_isa;
 
+/* The memory cap of a method load unless the options say otherwise: 4 GiB. A file declares its
+ * buffers' sizes; this bounds what a hostile or broken one can make a load allocate. */
+#define PETITE_DEFAULT_MAX_MEMORY (4ull << 30)
+
 typedef struct petite_load_options {
     uint32_t struct_size;      /* sizeof(petite_load_options) */
     uint32_t flags;            /* PETITE_LOAD_* */
     uint64_t max_memory_bytes; /* refuse to load a method needing more (planned, unplanned, backend,
-                                  scratch and packed-constant bytes); 0: no limit (the default) */
+                                  scratch and packed-constant bytes; constants read in place from the
+                                  file do not count). 0: PETITE_DEFAULT_MAX_MEMORY (also what
+                                  petite_method_load uses); UINT64_MAX: no limit */
     int32_t num_threads;       /* threads a run uses: the caller's plus num_threads - 1 workers owned by
                                   the method instance. 0 or 1 (the default): the caller's thread only.
                                   Results are bit-identical whatever the count. */

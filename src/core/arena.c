@@ -22,6 +22,22 @@ void *pt_aligned_alloc(size_t size) {
 
 void pt_aligned_free(void *p) { free(p); }
 
+void *pt_aligned_zalloc(size_t size) {
+    if (size > SIZE_MAX - PT_ARENA_ALIGN - sizeof(void *)) return NULL;
+    unsigned char *raw = calloc(1, size + PT_ARENA_ALIGN + sizeof(void *));
+    if (!raw) return NULL;
+    uintptr_t at = ((uintptr_t)(raw + sizeof(void *)) + PT_ARENA_ALIGN - 1) & ~(uintptr_t)(PT_ARENA_ALIGN - 1);
+    memcpy((void *)(at - sizeof(void *)), &raw, sizeof raw);
+    return (void *)at;
+}
+
+void pt_aligned_zfree(void *p) {
+    if (!p) return;
+    void *raw;
+    memcpy(&raw, (unsigned char *)p - sizeof raw, sizeof raw);
+    free(raw);
+}
+
 void *pt_arena_alloc(pt_arena *a, size_t size) {
     if (size > SIZE_MAX / 2) return NULL;
     size_t need = (size + PT_ARENA_ALIGN - 1) & ~(size_t)(PT_ARENA_ALIGN - 1);

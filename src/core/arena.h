@@ -20,5 +20,9 @@ void pt_arena_free(pt_arena *a);
 /* 64-byte aligned heap memory (planned buffers, copies); free with pt_aligned_free. */
 void *pt_aligned_alloc(size_t size);
 void pt_aligned_free(void *p);
+/* 64-byte aligned zeroed memory that costs no resident pages until written (calloc underneath: a
+ * large block is fresh zero pages); free with pt_aligned_zfree. */
+void *pt_aligned_zalloc(size_t size);
+void pt_aligned_zfree(void *p);
 
 #endif

@@ -47,15 +47,14 @@ static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_
     if (nbytes == 0 || m->inspect) return PETITE_OK;
     petite_status s = pt_method_charge(m, nbytes, "an unplanned tensor", e);
     if (s) return s;
-    void *buf = pt_aligned_alloc(nbytes);
+    void *buf = pt_aligned_zalloc(nbytes); /* zero, and resident only once written */
     void **grown = realloc(m->owned, (m->nowned + 1) * sizeof *grown);
     if (!buf || !grown) {
-        pt_aligned_free(buf);
+        pt_aligned_zfree(buf);
         if (grown) m->owned = grown;
         return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED,
                        "no memory for a %zu-byte unplanned tensor", nbytes);
     }
-    memset(buf, 0, nbytes);
     m->owned = grown;
     m->owned[m->nowned++] = buf;
     m->unplanned_bytes += nbytes;
@@ -345,8 +344,7 @@ static petite_status parse_index_vec(petite_method *m, const fb_table *plan, uns
     return PETITE_OK;
 }
 
-static petite_status parse_buffers(petite_method *m, const fb_table *plan,
-                                   const petite_load_options *o, pt_err *e) {
+static petite_status parse_buffers(petite_method *m, const fb_table *plan, pt_err *e) {
     fb_vec v;
     petite_status s = fb_vec_field(&m->prog->fb, plan, PLAN_NON_CONST_BUFFER_SIZES, 8, &v, e,
                                    "ExecutionPlan.non_const_buffer_sizes");
@@ -365,10 +363,10 @@ static petite_status parse_buffers(petite_method *m, const fb_table *plan,
                            i + 1, (long long)size);
         m->planned_sizes[i] = (uint64_t)size;
         total += (uint64_t)size;
-        if (o->max_memory_bytes && total > o->max_memory_bytes)
+        if (m->memory_limit && total > m->memory_limit)
             return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES,
-                           "planned memory of %llu+ bytes exceeds the limit of %llu",
-                           (unsigned long long)total, (unsigned long long)o->max_memory_bytes);
+                           "planned memory of %llu+ bytes exceeds the limit of %llu (petite_load_options.max_memory_bytes)",
+                           (unsigned long long)total, (unsigned long long)m->memory_limit);
         if (!m->inspect && size > 0) {
             if ((uint64_t)size > SIZE_MAX ||
                 !(m->planned[i] = pt_aligned_alloc((size_t)size)))
@@ -773,7 +771,7 @@ void petite_method_free(petite_method *m) {
         if (m->delegates[i].backend && m->delegates[i].handle)
             m->delegates[i].backend->destroy(m->delegates[i].handle);
     for (uint32_t i = 0; i < m->nplanned; i++) pt_aligned_free(m->planned[i]);
-    for (uint32_t i = 0; i < m->nowned; i++) pt_aligned_free(m->owned[i]);
+    for (uint32_t i = 0; i < m->nowned; i++) pt_aligned_zfree(m->owned[i]);
     free(m->owned);
     pc_pool_destroy(m->exec.pool);
     pt_aligned_free(m->exec.scratch);
@@ -817,7 +815,9 @@ petite_status pt_method_build(petite_program *p, uint32_t plan_index, const peti
     m->plan_index = plan_index;
     m->name = p->plan_names[plan_index];
     m->inspect = (o->flags & PETITE_LOAD_INSPECT) != 0;
-    m->memory_limit = o->max_memory_bytes;
+    /* 0: the default cap; UINT64_MAX: none (memory_limit 0 means unlimited inside) */
+    m->memory_limit = o->max_memory_bytes == 0 ? PETITE_DEFAULT_MAX_MEMORY
+                      : o->max_memory_bytes == UINT64_MAX ? 0 : o->max_memory_bytes;
     m->threads = o->num_threads > 1 ? o->num_threads : 1;
     m->exec.isa = o->isa == PETITE_ISA_AUTO ? pc_isa_default() : (pc_isa)(o->isa - 1);
     const fb_buf *b = &p->fb;
@@ -825,7 +825,7 @@ petite_status pt_method_build(petite_program *p, uint32_t plan_index, const peti
     fb_vec values;
     petite_status s;
     if ((s = pt_program_plan(p, plan_index, &plan, e)) ||
-        (s = parse_buffers(m, &plan, o, e)) ||
+        (s = parse_buffers(m, &plan, e)) ||
         (s = fb_vec_field(b, &plan, PLAN_VALUES, 4, &values, e, "ExecutionPlan.values")))
         goto fail;
     m->nvalues = values.len;

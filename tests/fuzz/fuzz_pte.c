@@ -6,6 +6,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     exercise_stats st = {0, 0, 0, 0, 0};
-    exercise_bytes(data, size, 16u << 20, &st);
+    /* odd sizes: the public default (petite_load_options zeroed: PETITE_DEFAULT_MAX_MEMORY), even
+     * sizes: a 16 MiB cap */
+    exercise_bytes(data, size, (size & 1) ? 0 : 16u << 20, &st);
     return 0;
 }
