@@ -53,6 +53,9 @@ if ls build/zoo/*.pte >/dev/null 2>&1; then
     n=$((n + 1))
   done
   echo "sanitized runs of zoo files: $n passed, 0 failed"
+  # allocation-failure injection on exported XNNPACK fp32 / int8 files too (leaks checked)
+  ASAN_OPTIONS=detect_leaks=1 ./build-asan/tests/test_faults "$PETITE_CONFORMANCE_DIR" \
+    build/zoo/digits_cnn_xnnpack.pte build/zoo/digits_cnn_xnnpack_quantized.pte build/zoo/kws_dscnn_portable.pte | tail -4
   # exported XNNPACK fp32 / int8 / qdint8 programs through the bad-input sweep, sanitized
   extra=$(ls build/zoo/digits_cnn_xnnpack.pte build/zoo/digits_cnn_xnnpack_quantized.pte \
              build/zoo/kws_dscnn_xnnpack_quantized.pte build/zoo/lstm_text_dynamic_xnnpack_quantized.pte 2>/dev/null)

@@ -350,11 +350,12 @@ static petite_status parse_buffers(petite_method *m, const fb_table *plan, pt_er
                                    "ExecutionPlan.non_const_buffer_sizes");
     if (s) return s;
     /* entry 0 is reserved; buffer i serves memory_id i */
-    m->nplanned = v.len > 1 ? v.len - 1 : 0;
-    m->planned = pt_arena_calloc(&m->arena, m->nplanned + 1, sizeof *m->planned);
-    m->planned_sizes = pt_arena_calloc(&m->arena, m->nplanned + 1, sizeof *m->planned_sizes);
+    uint32_t nplanned = v.len > 1 ? v.len - 1 : 0;
+    m->planned = pt_arena_calloc(&m->arena, nplanned + 1, sizeof *m->planned);
+    m->planned_sizes = pt_arena_calloc(&m->arena, nplanned + 1, sizeof *m->planned_sizes);
     if (!m->planned || !m->planned_sizes)
         return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    m->nplanned = nplanned; /* (petite_method_free walks planned[] up to nplanned) */
     uint64_t total = 0;
     for (uint32_t i = 0; i < m->nplanned; i++) {
         int64_t size = fb_vec_i64(&m->prog->fb, &v, i + 1);
@@ -433,9 +434,9 @@ static petite_status parse_delegates(petite_method *m, const fb_table *plan, pt_
     fb_vec v;
     petite_status s = fb_vec_field(b, plan, PLAN_DELEGATES, 4, &v, e, "ExecutionPlan.delegates");
     if (s) return s;
-    m->ndelegates = v.len;
     m->delegates = pt_arena_calloc(&m->arena, v.len ? v.len : 1, sizeof *m->delegates);
     if (!m->delegates) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    m->ndelegates = v.len;
     for (uint32_t i = 0; i < v.len; i++) {
         pt_delegate *d = &m->delegates[i];
         fb_table del, ref;

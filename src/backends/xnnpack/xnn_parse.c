@@ -434,8 +434,6 @@ petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e) {
     if (num_externs > 4096) return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "num_externs %u > 4096", num_externs);
     xnn_graph *g = calloc(1, sizeof *g);
     if (!g) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
-    g->nvalues = xvalues.len;
-    g->nnodes = xnodes.len;
     g->num_externs = num_externs;
     g->values = calloc(xvalues.len ? xvalues.len : 1, sizeof *g->values);
     g->nodes = calloc(xnodes.len ? xnodes.len : 1, sizeof *g->nodes);
@@ -443,9 +441,11 @@ petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e) {
     uint32_t *ids = calloc(xvalues.len ? xvalues.len : 1, sizeof *ids);
     if (!g->values || !g->nodes || !g->extern_value || !ids) {
         free(ids);
-        xnn_free(g);
+        xnn_free(g); /* (counts still 0: xnn_free walks only what exists) */
         return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
     }
+    g->nvalues = xvalues.len;
+    g->nnodes = xnodes.len;
     for (uint32_t i = 0; i < num_externs; i++) g->extern_value[i] = XNN_INVALID_ID;
     /* values; node ids refer to id_out, which must name each value once */
     for (uint32_t i = 0; i < xvalues.len && !s; i++) {
