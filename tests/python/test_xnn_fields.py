@@ -265,8 +265,35 @@ def check_keep_dims():
     return "GlobalAvgPooling2d without KEEP_DIMS still ran as 4-D"
 
 
+def check_zero_nodes():
+    """An XNNGraph whose outputs no node writes (here: no nodes at all) is refused at load; it
+    would otherwise run and return the planned buffer's zeros."""
+    blob = xnnpack._blob
+
+    def no_nodes(g, named):
+        g.nodes.clear()
+        return blob(g, named)
+    xnnpack._blob = no_nodes
+    try:
+        x = r(2, 5)
+        data, nodes = export(Fn(lambda m, a, b: a + b), x, x)
+    finally:
+        xnnpack._blob = blob
+    if nodes:
+        return "the patched export still has nodes"
+    try:
+        runtime.Program(bytes(data)).load_method().run(x.numpy(), x.numpy())
+    except runtime.PetiteError as e:
+        return None if "written by no node" in str(e) else "refused, but not for the missing writer: %s" % e
+    return "a graph with no nodes loaded and ran"
+
+
 def main():
     failed = 0
+    problem = check_zero_nodes()
+    if problem:
+        failed += 1
+        print("FAIL zero nodes: %s" % problem)
     problem = check_keep_dims()
     if problem:
         failed += 1
