@@ -41,7 +41,7 @@ mutations=(
   "src/compute/pool2d.c|average pooling ignores count_include_pad|s/else if (d->count_include_pad) r.area/else if (0) r.area/"
   "src/compute/ukernels.inc|softmax without the max subtraction|s/for (size_t k = 0; k < n; k++) y\[k\] = uk_exp(x\[k\] - mx);/for (size_t k = 0; k < n; k++) y[k] = uk_exp(x[k]);/"
   "src/backends/xnnpack/xnn_run.c|XNNPACK Convert fp32 -> int8 divides by the scale instead of multiplying by its float reciprocal|s/            float f = x\\[i\\] \\* inv;/            float f = x[i] \\/ o->scale; (void)inv;/"
-  "src/compute/conv2d.c|NCHW im2col ignores dilation|s/int64_t off = kw \* d->dw - d->pl;/int64_t off = kw - d->pl;/"
+  "src/compute/conv2d.c|NCHW im2col ignores dilation|s/int64_t off = kw \* d->dw - d->pl, base/int64_t off = kw - d->pl, base/"
 )
 
 survived=0
