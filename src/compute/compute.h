@@ -141,6 +141,15 @@ size_t pc_gemm_f32_packed_floats(pc_isa isa, size_t K, size_t N);
  * ldk = 1, ldn = K for a [N, K] matrix used transposed). */
 void pc_gemm_f32_pack(pc_isa isa, size_t K, size_t N, const float *B, size_t ldk, size_t ldn,
                       float *packed);
+/* The same as a deferred call (for a derived-constant cache's fill(dst, arg)): arg is a
+ * pc_gemm_pack_args. */
+typedef struct pc_gemm_pack_args {
+    pc_isa isa;
+    size_t K, N;
+    const float *B;
+    size_t ldk, ldn;
+} pc_gemm_pack_args;
+void pc_gemm_f32_pack_fill(void *packed, const void *args);
 /* C[M, N] = epi(A[M, K] * B) with B packed by pc_gemm_f32_pack for c->isa. */
 void pc_gemm_f32(const pc_ctx *c, size_t M, size_t N, size_t K, const float *A, size_t lda,
                  const float *packed, float *C, size_t ldc, const pc_gemm_epi *epi);
@@ -187,6 +196,12 @@ typedef struct pc_weights {
 void pc_conv2d_f32_setup(pc_conv2d *d, pc_isa isa);
 size_t pc_conv2d_f32_packed_floats(const pc_conv2d *d);
 void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *w, float *packed);
+/* The same as a deferred call (a cache's fill(dst, arg)): arg is a pc_conv2d_pack_args. */
+typedef struct pc_conv2d_pack_args {
+    const pc_conv2d *d;
+    pc_weights w;
+} pc_conv2d_pack_args;
+void pc_conv2d_f32_pack_fill(void *packed, const void *args);
 size_t pc_conv2d_f32_scratch(const pc_conv2d *d);
 /* y = conv(x); x and y contiguous in d->layout. The spatial sizes (N, H, W, OH, OW) may be
  * changed between runs (dynamic shapes) as long as the scratch suffices: re-run setup's checks

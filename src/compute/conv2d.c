@@ -101,6 +101,11 @@ void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed)
 #undef W_AT
 }
 
+void pc_conv2d_f32_pack_fill(void *packed, const void *args) {
+    const pc_conv2d_pack_args *a = args;
+    pc_conv2d_f32_pack(a->d, &a->w, packed);
+}
+
 /* rows of im2col per NHWC block: a block of rows fits in L2 (so the weights stream past it once
  * per block); a small image is one block */
 static size_t nhwc_rows(const pc_conv2d *d) {

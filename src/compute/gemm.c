@@ -39,6 +39,11 @@ void pc_gemm_f32_pack(pc_isa isa, size_t K, size_t N, const float *B, size_t ldk
     }
 }
 
+void pc_gemm_f32_pack_fill(void *packed, const void *args) {
+    const pc_gemm_pack_args *a = args;
+    pc_gemm_f32_pack(a->isa, a->K, a->N, a->B, a->ldk, a->ldn, packed);
+}
+
 /* B packed (ldb 0: panels of NR columns) or row-major read in place (ldb: its row stride) */
 static void tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const float *A, size_t lda, const float *B, size_t ldb,
                  float *C, size_t ldc, const pc_gemm_epi *epi, size_t m_off, size_t n_off) {

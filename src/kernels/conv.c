@@ -126,16 +126,6 @@ static pc_weights weights_of(const conv_args *a) {
     return r;
 }
 
-typedef struct pack_arg {
-    const pc_conv2d *d;
-    pc_weights w;
-} pack_arg;
-
-static void pack(void *dst, const void *arg) {
-    const pack_arg *p = arg;
-    pc_conv2d_f32_pack(p->d, &p->w, dst);
-}
-
 static bool is_const(const petite_value *v) {
     return v->kind == PETITE_KIND_NONE || (v->kind == PETITE_KIND_TENSOR && v->u.t->storage == PT_STORE_CONSTANT);
 }
@@ -286,7 +276,7 @@ petite_status pk_convolution_prepare(pk_prepare *p, petite_value **args, size_t 
     pc_conv2d_f32_setup(&st->d, p->isa);
     size_t size = pc_conv2d_f32_packed_floats(&st->d) * sizeof(float);
     if (constant) {
-        pack_arg arg = {&st->d, weights_of(&a)};
+        pc_conv2d_pack_args arg = {&st->d, weights_of(&a)};
         if (scale) arg.w.scale = scale, arg.w.bias = bias;
         struct { char tag[4]; int32_t isa, kind, sd; int64_t C, OC, KH, KW, groups; const void *bias, *scale; } desc;
         memset(&desc, 0, sizeof desc);
@@ -297,8 +287,8 @@ petite_status pk_convolution_prepare(pk_prepare *p, petite_value **args, size_t 
         /* a folded batch norm is identified by its statistics (the first absorbed instruction's) */
         desc.scale = scale ? p->next[0].args[3]->u.t->data : NULL;
         uint64_t charged = 0;
-        st->packed = p->cache->get(p->cache->owner, a.w->data, pt_tensor_nbytes(a.w), &desc, sizeof desc, size, pack, &arg,
-                                   &charged, p->err);
+        st->packed = p->cache->get(p->cache->owner, a.w->data, pt_tensor_nbytes(a.w), &desc, sizeof desc, size,
+                                   pc_conv2d_f32_pack_fill, &arg, &charged, p->err);
         if (!st->packed) return p->err->status;
         p->shared_bytes += charged;
         st->packed_bytes = 0;

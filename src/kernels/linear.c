@@ -25,17 +25,6 @@ typedef struct gemm_state {
     size_t K, N;
 } gemm_state;
 
-typedef struct pack_arg {
-    pc_isa isa;
-    size_t K, N;
-    const float *b;
-} pack_arg;
-
-static void pack(void *dst, const void *arg) {
-    const pack_arg *p = arg;
-    pc_gemm_f32_pack(p->isa, p->K, p->N, p->b, p->N, 1, dst);
-}
-
 static petite_status prepare_mat2(pk_prepare *p, const pt_tensor *b, void **state) {
     size_t K = (size_t)b->sizes[0], N = (size_t)b->sizes[1];
     if (b->storage != PT_STORE_CONSTANT || b->dynamism != PETITE_STATIC) {
@@ -45,11 +34,11 @@ static petite_status prepare_mat2(pk_prepare *p, const pt_tensor *b, void **stat
     }
     gemm_state *st = pt_arena_alloc(p->arena, sizeof *st);
     if (!st) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
-    pack_arg arg = {p->isa, K, N, b->data};
+    pc_gemm_pack_args arg = {p->isa, K, N, b->data, N, 1}; /* row-major [K, N] */
     struct { char tag[4]; int32_t isa; uint64_t K, N; } desc = {"mm", (int32_t)p->isa, K, N};
     uint64_t charged = 0;
     st->packed = p->cache->get(p->cache->owner, b->data, pt_tensor_nbytes(b), &desc, sizeof desc, pc_gemm_f32_packed_floats(p->isa, K, N) * sizeof(float),
-                               pack, &arg, &charged, p->err);
+                               pc_gemm_f32_pack_fill, &arg, &charged, p->err);
     if (!st->packed) return p->err->status;
     p->shared_bytes += charged;
     st->K = K, st->N = N;

@@ -627,28 +627,6 @@ static const float *packed_weights(xnn_graph *g, xnn_node *n, const xnn_value *w
     return p;
 }
 
-typedef struct pack_fc_arg {
-    pc_isa isa;
-    uint32_t N, K;
-    int transposed;
-    const float *w;
-} pack_fc_arg;
-
-static void pack_fc(void *dst, const void *arg) {
-    const pack_fc_arg *p = arg;
-    /* B(k, n) = W[n][k] (or W[k][n] with transposed weights) */
-    pc_gemm_f32_pack(p->isa, p->K, p->N, p->w, p->transposed ? p->N : 1, p->transposed ? 1 : p->K, dst);
-}
-
-typedef struct pack_conv_arg {
-    const pc_conv2d *d;
-    pc_weights w;
-} pack_conv_arg;
-
-static void pack_conv(void *dst, const void *arg) {
-    const pack_conv_arg *p = arg;
-    pc_conv2d_f32_pack(p->d, &p->w, dst);
-}
 
 static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_init *in, pt_backend_info *info,
                                   pt_err *e) {
@@ -676,10 +654,11 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
         bool tw = n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS;
         uint32_t N = tw ? w->dims[1] : w->dims[0], K = tw ? w->dims[0] : w->dims[1];
         if (w->constant) {
-            pack_fc_arg arg = {g->isa, N, K, tw, w->constant};
+            /* B(k, n) = W[n][k] (or W[k][n] with transposed weights) */
+            pc_gemm_pack_args arg = {g->isa, K, N, w->constant, tw ? N : 1, tw ? 1 : K};
             struct { char tag[4]; int32_t isa; uint32_t N, K; int32_t t; } desc = {"fc", (int32_t)g->isa, N, K, tw};
             size_t size = pc_gemm_f32_packed_floats(g->isa, K, N) * sizeof(float);
-            n->packed = packed_weights(g, n, w, in, &desc, sizeof desc, size, pack_fc, &arg, info, e);
+            n->packed = packed_weights(g, n, w, in, &desc, sizeof desc, size, pc_gemm_f32_pack_fill, &arg, info, e);
             if (!n->packed) return e->status;
         } else {
             size_t sc = pc_gemm_f32_any_scratch(g->isa, K, N);
@@ -705,7 +684,7 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
             d->has_act = n->has_act, d->act = n->uop, d->act_params = n->up;
             pc_conv2d_f32_setup(d, g->isa);
             int64_t gic = dwise ? 1 : p[10];
-            pack_conv_arg arg = {d, {w->constant, dwise ? 1 : (int64_t)p[4] * p[5] * gic, dwise ? 0 : 1,
+            pc_conv2d_pack_args arg = {d, {w->constant, dwise ? 1 : (int64_t)p[4] * p[5] * gic, dwise ? 0 : 1,
                                      dwise ? (int64_t)p[5] * d->OC : (int64_t)p[5] * gic, dwise ? d->OC : gic,
                                      b ? b->constant : NULL, NULL}};
             struct { char tag[4]; int32_t isa, kind, layout; int64_t C, OC, KH, KW, groups; const void *bias; } desc;
@@ -715,7 +694,7 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
             desc.C = d->C, desc.OC = d->OC, desc.KH = d->KH, desc.KW = d->KW, desc.groups = d->groups;
             desc.bias = arg.w.bias;
             size_t size = pc_conv2d_f32_packed_floats(d) * sizeof(float);
-            n->packed = packed_weights(g, n, w, in, &desc, sizeof desc, size, pack_conv, &arg, info, e);
+            n->packed = packed_weights(g, n, w, in, &desc, sizeof desc, size, pc_conv2d_f32_pack_fill, &arg, info, e);
             if (!n->packed) return e->status;
             size_t sc = pc_conv2d_f32_scratch(d);
             if (sc > info->scratch) info->scratch = sc;
