@@ -330,6 +330,12 @@ static inline void pc_iter_next(pc_iter *it, int nops) {
     }
 }
 
+/* y[i . sy] = x[i . sx] over `sizes`, elements of es bytes, strides in elements: size-1 dims
+ * dropped, dims merged where both sides are contiguous, runs contiguous on both sides copied
+ * with memcpy. x and y must not overlap. */
+void pc_copy_strided(size_t es, int32_t rank, const int64_t *sizes, const void *x, const int64_t *sx, void *y,
+                     const int64_t *sy);
+
 /* y (contiguous, `sizes`) = x read with src_strides per output dim: any permutation or strided
  * view of a float tensor. Copies runs where the source is contiguous, 16 x 16 tiles otherwise. */
 void pc_transpose_f32(int32_t rank, const int64_t *sizes, const int64_t *src_strides, const float *x, float *y);

@@ -185,6 +185,34 @@ void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t
 
 /* ---- layout copies ---- */
 
+void pc_copy_strided(size_t es, int32_t rank, const int64_t *sizes, const void *x, const int64_t *sx, void *y,
+                     const int64_t *sy) {
+    int64_t sz[PC_MAX_RANK], st[2][PC_MAX_RANK];
+    int32_t r = 0;
+    for (int32_t d = 0; d < rank; d++) {
+        if (sizes[d] == 0) return;
+        if (sizes[d] == 1) continue;
+        if (r > 0 && st[0][r - 1] == sx[d] * sizes[d] && st[1][r - 1] == sy[d] * sizes[d]) {
+            sz[r - 1] *= sizes[d], st[0][r - 1] = sx[d], st[1][r - 1] = sy[d];
+            continue;
+        }
+        sz[r] = sizes[d], st[0][r] = sx[d], st[1][r] = sy[d], r++;
+    }
+    const uint8_t *src = x;
+    uint8_t *dst = y;
+    size_t run = 1; /* elements per memcpy */
+    if (r > 0 && st[0][r - 1] == 1 && st[1][r - 1] == 1) run = (size_t)sz[--r];
+    pc_iter it;
+    pc_iter_init(&it, r, sz);
+    memcpy(it.strides[0], st[0], (size_t)r * sizeof(int64_t));
+    memcpy(it.strides[1], st[1], (size_t)r * sizeof(int64_t));
+    size_t n = 1;
+    for (int32_t d = 0; d < r; d++) n *= (size_t)sz[d];
+    const size_t bytes = run * es;
+    for (size_t k = 0; k < n; k++, pc_iter_next(&it, 2))
+        memcpy(dst + (size_t)it.off[1] * es, src + (size_t)it.off[0] * es, bytes);
+}
+
 void pc_transpose_f32(int32_t rank, const int64_t *sizes, const int64_t *src_strides, const float *x, float *y) {
     int64_t sz[PC_MAX_RANK], st[PC_MAX_RANK];
     int32_t r = 0;

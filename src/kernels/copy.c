@@ -29,11 +29,7 @@ petite_status pk_copy_convert(petite_kernel_ctx *c, const pt_tensor *in, pt_tens
     memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof *in->strides);
     bool as_float = pt_dtype_is_float(in->dtype) || pt_dtype_is_float(out->dtype);
     if (in->dtype == out->dtype) {
-        size_t es = petite_dtype_size(in->dtype);
-        const uint8_t *src = in->data;
-        uint8_t *dst = out->data;
-        for (int64_t k = 0; k < n; k++, pc_iter_next(&it, 2))
-            memcpy(dst + (size_t)it.off[1] * es, src + (size_t)it.off[0] * es, es);
+        pc_copy_strided(petite_dtype_size(in->dtype), in->rank, in->sizes, in->data, in->strides, out->data, out->strides);
     } else if (as_float) {
         for (int64_t k = 0; k < n; k++, pc_iter_next(&it, 2))
             pt_store_f64(out->data, out->dtype, it.off[1], pt_load_f64(in->data, in->dtype, it.off[0]));

@@ -193,11 +193,6 @@ petite_status pk_int_pair(petite_kernel_ctx *c, petite_value **args, size_t i, c
 
 void pk_copy_into_window(const pt_tensor *in, pt_tensor *out, int64_t base) {
     size_t es = petite_dtype_size(in->dtype);
-    pc_iter it;
-    pc_iter_init(&it, in->rank, in->sizes);
-    memcpy(it.strides[0], in->strides, (size_t)in->rank * sizeof(int64_t));
-    memcpy(it.strides[1], out->strides, (size_t)in->rank * sizeof(int64_t));
-    for (int64_t e = 0; e < in->numel; e++, pc_iter_next(&it, 2))
-        memcpy((uint8_t *)out->data + (size_t)(base + it.off[1]) * es, (const uint8_t *)in->data + (size_t)it.off[0] * es,
-               es);
+    pc_copy_strided(es, in->rank, in->sizes, in->data, in->strides, (uint8_t *)out->data + (size_t)base * es,
+                    out->strides);
 }

@@ -35,31 +35,8 @@ static petite_status copy_view(petite_kernel_ctx *c, const pt_tensor *in, const 
     if (out->numel == 0) return PETITE_OK;
     if (in->data == out->data) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "out aliases self");
     size_t es = petite_dtype_size(in->dtype);
-    const uint8_t *src = (const uint8_t *)in->data + (size_t)v->offset * es;
-    uint8_t *dst = out->data;
-    pc_iter it;
-    pc_iter_init(&it, v->rank, v->sizes);
-    memcpy(it.strides[0], v->strides, (size_t)v->rank * sizeof(int64_t));
-    memcpy(it.strides[1], out->strides, (size_t)v->rank * sizeof(int64_t));
-    /* contiguous innermost run: copy rows at a time */
-    int64_t n = out->numel;
-    if (v->rank > 0 && v->strides[v->rank - 1] == 1 && out->strides[v->rank - 1] == 1) {
-        int64_t row = v->sizes[v->rank - 1];
-        it.sizes[v->rank - 1] = 1;
-        for (int64_t k = 0; k < n / row; k++, pc_iter_next(&it, 2))
-            memcpy(dst + (size_t)it.off[1] * es, src + (size_t)it.off[0] * es, (size_t)row * es);
-        return PETITE_OK;
-    }
-    for (int64_t k = 0; k < n; k++, pc_iter_next(&it, 2)) {
-        const uint8_t *a = src + (size_t)it.off[0] * es;
-        uint8_t *b = dst + (size_t)it.off[1] * es;
-        switch (es) {
-        case 4: memcpy(b, a, 4); break;
-        case 8: memcpy(b, a, 8); break;
-        case 2: memcpy(b, a, 2); break;
-        default: *b = *a; break;
-        }
-    }
+    pc_copy_strided(es, v->rank, v->sizes, (const uint8_t *)in->data + (size_t)v->offset * es, v->strides, out->data,
+                    out->strides);
     return PETITE_OK;
 }
 
@@ -434,13 +411,8 @@ petite_status pk_cat_out(petite_kernel_ctx *c, petite_value **args, size_t nargs
         const pt_tensor *t = list->u.list.base[list->u.list.idx[k]].u.t;
         if ((t->rank == 1 && t->numel == 0) || t->numel == 0) continue;
         if (t->data == out->data) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "out aliases an input");
-        pc_iter it;
-        pc_iter_init(&it, t->rank, t->sizes);
-        memcpy(it.strides[0], t->strides, (size_t)t->rank * sizeof(int64_t));
-        memcpy(it.strides[1], out->strides, (size_t)t->rank * sizeof(int64_t));
-        uint8_t *dst = (uint8_t *)out->data + (size_t)(at * out->strides[d]) * es;
-        for (int64_t e = 0; e < t->numel; e++, pc_iter_next(&it, 2))
-            memcpy(dst + (size_t)it.off[1] * es, (const uint8_t *)t->data + (size_t)it.off[0] * es, es);
+        pc_copy_strided(es, t->rank, t->sizes, t->data, t->strides,
+                        (uint8_t *)out->data + (size_t)(at * out->strides[d]) * es, out->strides);
         at += t->sizes[d];
     }
     return PETITE_OK;
