@@ -233,6 +233,14 @@ static void test_conv(pc_isa isa) {
         {PC_NHWC, 1, 6, 7, 33, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 33, 0, -I, I, PC_U_HARDSWISH + 1},
         {PC_NCHW, 1, 6, 7, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 0, -I, I, PC_U_SIGMOID + 1},
         {PC_NCHW, 2, 5, 6, 17, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -1.0f, 1.0f, PC_U_SILU + 1},
+        /* NHWC indirect GEMM (8 or more channels per group): partial row and column tiles, rows
+         * over several tasks, stride + dilation + asymmetric padding, groups, 7x7, fused act */
+        {PC_NHWC, 1, 30, 31, 8, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I, 0},
+        {PC_NHWC, 2, 11, 10, 16, 37, 3, 3, 2, 2, 2, 2, 2, 1, 2, 1, 1, 0, -0.5f, 0.5f, 0},
+        {PC_NHWC, 1, 7, 7, 32, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0, -I, I, 0},
+        {PC_NHWC, 1, 17, 15, 9, 33, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 0, -I, I, 0},
+        {PC_NHWC, 1, 6, 5, 12, 40, 3, 3, 1, 1, 1, 1, 0, 1, 1, 0, 1, 0, -I, I, PC_U_HARDSWISH + 1},
+        {PC_NHWC, 3, 4, 4, 64, 9, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 0, -I, I, 0},       /* 1x1 stride 2 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(isa, &cases[i]);
 }

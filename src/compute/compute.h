@@ -76,11 +76,20 @@ typedef void (*pc_gemm_f32_uk)(size_t mr, size_t nr, size_t kc, const float *a, 
                                const float *w, size_t ldw, float *c, size_t ldc, const float *bias_n,
                                const float *bias_m, float alpha, int accumulate, float lo, float hi);
 
+/* Indirect GEMM (convolution without an im2col copy): C[mr x nr] = clamp(bias_n + sum over taps t
+ * < ks and k < kc of a[t * MR + r][k] * W[t * kc + k]), MR = the table's gemm_mr. a holds ks * MR
+ * row pointers (each tap's kc input channels; padding taps point at kc zeros; rows r >= mr must
+ * still point at readable memory); W: a packed panel of ks * kc rows of NR floats. Only the first
+ * mr rows and nr columns of C are stored. */
+typedef void (*pc_igemm_f32_uk)(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a, const float *w,
+                                float *c, size_t ldc, const float *bias_n, float lo, float hi);
+
 typedef struct pc_ukernels {
     pc_isa isa;
     uint32_t gemm_mr, gemm_nr;     /* register tile of gemm_f32 */
     pc_gemm_f32_uk gemm_f32;
     pc_gemm_f32_uk gemm_f32_1;     /* the same for a single row (matrix-vector; mr must be 1) */
+    pc_igemm_f32_uk igemm_f32;     /* the same tile, rows through indirection pointers */
     /* y[i] = clamp(op(x[i])); x == y allowed */
     void (*vunary_f32)(int op, size_t n, const float *x, float *y, const void *params);
     /* y[i] = clamp(op(a[i * ainc], b[i * binc])), ainc and binc 0 or 1; y may alias a or b */
@@ -180,6 +189,7 @@ typedef struct pc_conv2d {
     pc_conv_kind kind;
     pc_isa isa;
     int dw_nhwc;                        /* NCHW depthwise on narrow rows: transposed to NHWC around it */
+    int indirect;                       /* NHWC IM2COL read through row pointers (no im2col copy) */
 } pc_conv2d;
 
 /* Weight element (o, i, kh, kw) at w[o * so + i * si + kh * skh + kw * skw] (i within the group;

@@ -2,8 +2,10 @@
  *
  *   kind        NHWC (XNNPACK delegate)                    NCHW (portable operators)
  *   GEMM        1x1/s1/p0: y[P, OC] = x[P, C] . Wp          per image: y[OC, HW] = W . x[C, HW]
- *   IM2COL      rows of the receptive field into scratch,   column panels of the receptive field
- *               then y[P, OC] = col . Wp (per group)        packed into scratch, y = W . col
+ *   IM2COL      indirect GEMM: per output row, a pointer    column panels of the receptive field
+ *               per tap into the input (no copy); or, with  packed into scratch, y = W . col
+ *               few channels, rows of the receptive field
+ *               into scratch, then y[P, OC] = col . Wp
  *   DW          per pixel, vector over channels             per plane, vector over output columns
  *   TRANSPOSED  -                                           reference loops
  *
@@ -17,6 +19,7 @@
 
 #define IM2COL_ROWS_BYTES (1024 * 1024)  /* NHWC: a block of im2col rows fits in L2 */
 #define IM2COL_COLS_BYTES (512 * 1024)   /* NCHW: a block of packed columns fits in L2 */
+#define INDIRECT_MIN_C 8                 /* NHWC: channels per group from which the indirect GEMM beats im2col */
 
 static int64_t bias_floats(const pc_conv2d *d) { return (int64_t)pc_round_up((size_t)d->OC, 16); }
 static int64_t kdepth(const pc_conv2d *d) { return d->KH * d->KW * (d->C / d->groups); }
@@ -36,6 +39,7 @@ void pc_conv2d_f32_setup(pc_conv2d *d, pc_isa isa) {
     /* NCHW depthwise vectorizes along output rows: on narrow rows it is better done channels-last,
      * with the input and output transposed around it */
     d->dw_nhwc = d->kind == PC_CONV_DW && d->layout == PC_NCHW && d->OC == d->C && d->OW < 32 && d->C >= 16;
+    d->indirect = d->kind == PC_CONV_IM2COL && d->layout == PC_NHWC && d->C / d->groups >= INDIRECT_MIN_C;
 }
 
 size_t pc_conv2d_f32_packed_floats(const pc_conv2d *d) {
@@ -132,12 +136,20 @@ static int64_t pad_after(int64_t in, int64_t out, int64_t k, int64_t s, int64_t 
     return need > 0 ? need : 0;
 }
 
+/* indirect GEMM: a zero row of icg floats, then the row pointers of one task's rows */
+static size_t indirect_scratch(const pc_conv2d *d) {
+    const size_t mr = pc_uk(d->isa)->gemm_mr;
+    return pc_align64((size_t)(d->C / d->groups) * sizeof(float)) +
+           pc_round_up(PC_GEMM_MB_MAX, mr) * (size_t)(d->KH * d->KW) * sizeof(float *);
+}
+
 size_t pc_conv2d_f32_scratch(const pc_conv2d *d) {
     switch (d->kind) {
     case PC_CONV_GEMM:
         return d->layout == PC_NCHW ? pc_gemm_f32_any_scratch(d->isa, (size_t)d->C, (size_t)(d->H * d->W)) : 0;
     case PC_CONV_IM2COL:
         if (d->layout == PC_NCHW) return pc_align64(nchw_cols(d) * (size_t)kdepth(d) * sizeof(float));
+        if (d->indirect) return indirect_scratch(d);
         return pc_align64(nhwc_rows(d) * (size_t)kdepth(d) * sizeof(float));
     case PC_CONV_DW:
         if (d->dw_nhwc) /* the image in and out, channels-last, then the NHWC depthwise's own */
@@ -267,6 +279,55 @@ static void nhwc_cols_task(void *arg, size_t t, size_t thread) {
     const size_t M = (size_t)(d->N * d->OH * d->OW), K = (size_t)kdepth(d), ocg = (size_t)(d->OC / d->groups);
     size_t g = t % j->ntg, n0 = (t / j->ntg) * j->cols;
     nhwc_gemm(j, (const float *)j->shared + g * M * K, 0, M, n0, pc_min(j->cols, ocg - n0), (int64_t)g);
+}
+
+/* indirect GEMM: a task is a block of rows x a block of columns of one group */
+static void nhwc_indirect_task(void *arg, size_t t, size_t thread) {
+    const conv_job *j = arg;
+    const pc_conv2d *d = j->d;
+    const pc_ukernels *uk = j->uk;
+    const size_t MR = uk->gemm_mr, NR = uk->gemm_nr, KS = (size_t)(d->KH * d->KW), icg = (size_t)(d->C / d->groups);
+    const size_t M = (size_t)(d->N * d->OH * d->OW), ocg = (size_t)(d->OC / d->groups), K = KS * icg;
+    const size_t g = t % j->ntg, tn = (t / j->ntg) % j->ntc, tm = t / (j->ntg * j->ntc);
+    const size_t m0 = tm * j->rows, m = pc_min(j->rows, M - m0), n0 = tn * j->cols, n = pc_min(j->cols, ocg - n0);
+    uint8_t *s = pc_scratch(j->c, thread);
+    float *zero = (float *)s;
+    const float **ind = (const float **)(s + pc_align64(icg * sizeof(float)));
+    memset(zero, 0, icg * sizeof *zero);
+    /* row pointers, tile by tile: ind[tile][tap][r]; rows past the end repeat the tile's last */
+    int64_t ow = (int64_t)m0 % d->OW, oh = ((int64_t)m0 / d->OW) % d->OH, ni = (int64_t)m0 / (d->OW * d->OH);
+    for (size_t i = 0; i < m; i++) {
+        const float *xn = j->x + ni * d->H * d->W * d->C + (int64_t)g * (int64_t)icg;
+        const float **row = ind + (i / MR) * KS * MR + i % MR;
+        for (int64_t kh = 0, k = 0; kh < d->KH; kh++) {
+            int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+            for (int64_t kw = 0; kw < d->KW; kw++, k++) {
+                int64_t iw = ow * d->sw - d->pl + kw * d->dw;
+                row[k * (int64_t)MR] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : xn + (ih * d->W + iw) * d->C;
+            }
+        }
+        if (++ow == d->OW) {
+            ow = 0;
+            if (++oh == d->OH) oh = 0, ni++;
+        }
+    }
+    if (m % MR) {
+        const float **last = ind + (m / MR) * KS * MR;
+        for (size_t k = 0; k < KS; k++)
+            for (size_t r = m % MR; r < MR; r++) last[k * MR + r] = last[k * MR + m % MR - 1];
+    }
+    const float *bias = j->packed + g * ocg;
+    const float *w = j->packed + bias_floats(d) + g * pc_gemm_f32_packed_floats(d->isa, K, ocg);
+    float *y = j->y + m0 * (size_t)d->OC + g * ocg;
+    for (size_t p = n0; p < n0 + n; p += NR) {
+        const size_t nw = pc_min(NR, n0 + n - p);
+        for (size_t i = 0; i < m; i += MR)
+            uk->igemm_f32(pc_min(MR, m - i), nw, icg, KS, ind + (i / MR) * KS * MR, w + p * K, y + i * (size_t)d->OC + p,
+                          (size_t)d->OC, bias + p, d->lo, d->hi);
+    }
+    if (d->has_act)
+        for (size_t i = 0; i < m; i++)
+            uk->vunary_f32((int)d->act, n, y + i * (size_t)d->OC + n0, y + i * (size_t)d->OC + n0, &d->act_params);
 }
 
 /* ---- NCHW: W . im2col panels ---- */
@@ -474,7 +535,13 @@ void pc_conv2d_f32_run(const pc_ctx *c, const pc_conv2d *d, const float *packed,
         return;
     case PC_CONV_IM2COL: {
         j.ntg = (size_t)d->groups;
-        if (d->layout == PC_NHWC) {
+        if (d->layout == PC_NHWC && d->indirect) {
+            const size_t M = (size_t)(d->N * d->OH * d->OW), ocg = (size_t)(d->OC / d->groups);
+            pc_gemm_split(j.uk, threads, M, ocg, &j.rows, &j.cols);
+            j.ntr = (M + j.rows - 1) / j.rows;
+            j.ntc = (ocg + j.cols - 1) / j.cols;
+            pc_parallel(c, j.ntr * j.ntc * j.ntg, nhwc_indirect_task, &j);
+        } else if (d->layout == PC_NHWC) {
             const size_t M = (size_t)(d->N * d->OH * d->OW), ocg = (size_t)(d->OC / d->groups), nr = j.uk->gemm_nr;
             j.rows = nhwc_rows(d);
             j.ntr = (M + j.rows - 1) / j.rows;

@@ -12,7 +12,6 @@
 #include "compute/internal.h"
 
 #define KC 256        /* depth block: a KC x NR panel slice stays in L1 */
-#define MB_MAX 384    /* rows per task: an MB x KC slice of A stays in L2 */
 #define NB_MAX 256    /* columns per task: the task's MB x NB block of C stays in L2 across depth blocks */
 
 size_t pc_gemm_f32_packed_floats(pc_isa isa, size_t K, size_t N) {
@@ -79,7 +78,7 @@ void pc_gemm_f32_tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const
 /* tasks: row blocks x column blocks, sized so that there are a few per thread */
 void pc_gemm_split(const pc_ukernels *uk, int threads, size_t M, size_t N, size_t *mb, size_t *nb) {
     const size_t mr = uk->gemm_mr, nr = uk->gemm_nr;
-    size_t m = M < MB_MAX ? M : MB_MAX;
+    size_t m = M < PC_GEMM_MB_MAX ? M : PC_GEMM_MB_MAX;
     m = (m + mr - 1) / mr * mr;
     size_t n = (N + nr - 1) / nr * nr;
     if (n > NB_MAX) n = NB_MAX >= nr ? NB_MAX / nr * nr : nr;

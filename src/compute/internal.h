@@ -8,7 +8,9 @@
  * bias vectors (for a tile of a larger product). packed: panels covering these N columns. */
 void pc_gemm_f32_tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const float *A, size_t lda,
                       const float *packed, float *C, size_t ldc, const pc_gemm_epi *epi, size_t m_off, size_t n_off);
-/* Task sizes for an M x N product on `threads` threads. */
+/* Task sizes for an M x N product on `threads` threads: at most PC_GEMM_MB_MAX rows (rounded up
+ * to the tile) per task. */
+#define PC_GEMM_MB_MAX 384 /* rows per task: an MB x KC slice of A stays in L2 */
 void pc_gemm_split(const pc_ukernels *uk, int threads, size_t M, size_t N, size_t *mb, size_t *nb);
 
 static inline size_t pc_min(size_t a, size_t b) { return a < b ? a : b; }

@@ -102,6 +102,28 @@ static void gemm_f32_1x16__avx2(size_t mr, size_t nr, size_t kc, const float *a,
     EPI(0)
 }
 
+/* the 6x16 tile over indirection pointers (see the AVX-512 one) */
+static void igemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a, const float *w,
+                                 float *c, size_t ldc, const float *bias_n, float lo, float hi) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (size_t t = 0; t < ks; t++, a += 6) {
+        const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5];
+        for (size_t k = 0; k < kc; k++, w += 16) {
+            const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
+            FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5)
+        }
+    }
+    const __m256i m0 = first_lanes(nr), m1 = first_lanes(nr > 8 ? nr - 8 : 0);
+    const __m256 valpha = _mm256_set1_ps(1.0f), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    const __m256 bn0 = bias_n ? _mm256_maskload_ps(bias_n, m0) : _mm256_setzero_ps();
+    const __m256 bn1 = bias_n ? _mm256_maskload_ps(bias_n + 8, m1) : _mm256_setzero_ps();
+    const float *const bias_m = NULL;
+    const int accumulate = 0;
+    EPI(0) EPI(1) EPI(2) EPI(3) EPI(4) EPI(5)
+}
+
 /* ---- sigmoid and SiLU in intrinsics (as the AVX-512 ones; 2^n built in two halves) ---- */
 
 static inline __m256 exp_avx2(__m256 x) {
@@ -200,7 +222,7 @@ static void dwconv_f32_row_p2__avx2(size_t C, size_t n, size_t taps, const float
 }
 
 const pc_ukernels pc_uk_avx2 = {
-    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, vunary_f32_x__avx2, PC_UK(vbinary_f32),
+    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, igemm_f32_6x16__avx2, vunary_f32_x__avx2, PC_UK(vbinary_f32),
     dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif

@@ -100,6 +100,31 @@ static void gemm_f32_1x32__avx512(size_t mr, size_t nr, size_t kc, const float *
     EPI(0)
 }
 
+/* the 8x32 tile over indirection pointers: per tap, eight row pointers, then kc steps down the
+ * packed panel (always NR = 32 wide and zero-padded, so the loads need no mask) */
+static void igemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a, const float *w,
+                                   float *c, size_t ldc, const float *bias_n, float lo, float hi) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    for (size_t t = 0; t < ks; t++, a += 8) {
+        const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5], *a6 = a[6], *a7 = a[7];
+        for (size_t k = 0; k < kc; k++, w += 32) {
+            const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
+            FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7)
+        }
+    }
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
+    const __m512 valpha = _mm512_set1_ps(1.0f), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    const __m512 bn0 = bias_n ? _mm512_maskz_loadu_ps(m0, bias_n) : _mm512_setzero_ps();
+    const __m512 bn1 = bias_n ? _mm512_maskz_loadu_ps(m1, bias_n + 16) : _mm512_setzero_ps();
+    const float *const bias_m = NULL;
+    const int accumulate = 0;
+    EPI(0) EPI(1) EPI(2) EPI(3) EPI(4) EPI(5) EPI(6) EPI(7)
+}
+
 /* ---- sigmoid and SiLU in intrinsics: exp by range reduction and a degree-6 polynomial, 2^n by
  * scalef, the reciprocal by rcp14 and one Newton step (relative error about 1e-7) ---- */
 
@@ -201,7 +226,7 @@ static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const flo
 }
 
 const pc_ukernels pc_uk_avx512 = {
-    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, vunary_f32_x__avx512, PC_UK(vbinary_f32),
+    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, igemm_f32_8x32__avx512, vunary_f32_x__avx512, PC_UK(vbinary_f32),
     dwconv_f32_c32__avx512, dwconv_f32_row_p2__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif
