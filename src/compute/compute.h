@@ -189,7 +189,6 @@ typedef struct pc_conv2d {
     pc_conv_kind kind;
     pc_isa isa;
     int dw_nhwc;                        /* NCHW depthwise on narrow rows: transposed to NHWC around it */
-    int indirect;                       /* NHWC IM2COL read through row pointers (no im2col copy) */
 } pc_conv2d;
 
 /* Weight element (o, i, kh, kw) at w[o * so + i * si + kh * skh + kw * skw] (i within the group;

@@ -2,10 +2,8 @@
  *
  *   kind        NHWC (XNNPACK delegate)                    NCHW (portable operators)
  *   GEMM        1x1/s1/p0: y[P, OC] = x[P, C] . Wp          per image: y[OC, HW] = W . x[C, HW]
- *   IM2COL      indirect GEMM: per output row, a pointer    column panels of the receptive field
- *               per tap into the input (no copy); or, with  packed into scratch, y = W . col
- *               few channels, rows of the receptive field
- *               into scratch, then y[P, OC] = col . Wp
+ *   IM2COL      indirect GEMM: per output pixel, a pointer  column panels of the receptive field
+ *               per tap into the input (no im2col copy)     packed into scratch, y = W . col
  *   DW          per pixel, vector over channels             per plane, vector over output columns
  *   TRANSPOSED  -                                           reference loops
  *
@@ -17,9 +15,7 @@
 #include "compute/compute.h"
 #include "compute/internal.h"
 
-#define IM2COL_ROWS_BYTES (1024 * 1024)  /* NHWC: a block of im2col rows fits in L2 */
 #define IM2COL_COLS_BYTES (512 * 1024)   /* NCHW: a block of packed columns fits in L2 */
-#define INDIRECT_MIN_C 8                 /* NHWC: channels per group from which the indirect GEMM beats im2col */
 
 static int64_t bias_floats(const pc_conv2d *d) { return (int64_t)pc_round_up((size_t)d->OC, 16); }
 static int64_t kdepth(const pc_conv2d *d) { return d->KH * d->KW * (d->C / d->groups); }
@@ -39,7 +35,6 @@ void pc_conv2d_f32_setup(pc_conv2d *d, pc_isa isa) {
     /* NCHW depthwise vectorizes along output rows: on narrow rows it is better done channels-last,
      * with the input and output transposed around it */
     d->dw_nhwc = d->kind == PC_CONV_DW && d->layout == PC_NCHW && d->OC == d->C && d->OW < 32 && d->C >= 16;
-    d->indirect = d->kind == PC_CONV_IM2COL && d->layout == PC_NHWC && d->C / d->groups >= INDIRECT_MIN_C;
 }
 
 size_t pc_conv2d_f32_packed_floats(const pc_conv2d *d) {
@@ -110,16 +105,6 @@ void pc_conv2d_f32_pack_fill(void *packed, const void *args) {
     pc_conv2d_f32_pack(a->d, &a->w, packed);
 }
 
-/* rows of im2col per NHWC block: a block of rows fits in L2 (so the weights stream past it once
- * per block); a small image is one block */
-static size_t nhwc_rows(const pc_conv2d *d) {
-    const size_t mr = pc_uk(d->isa)->gemm_mr, K = (size_t)kdepth(d);
-    size_t rows = K ? (size_t)IM2COL_ROWS_BYTES / (K * sizeof(float)) : 512;
-    rows = rows / mr * mr;
-    if (rows < mr) rows = mr;
-    return rows > 512 ? 512 : rows;
-}
-
 /* packed columns per NCHW task */
 static size_t nchw_cols(const pc_conv2d *d) {
     const size_t nr = pc_uk(d->isa)->gemm_nr, K = (size_t)kdepth(d);
@@ -149,8 +134,7 @@ size_t pc_conv2d_f32_scratch(const pc_conv2d *d) {
         return d->layout == PC_NCHW ? pc_gemm_f32_any_scratch(d->isa, (size_t)d->C, (size_t)(d->H * d->W)) : 0;
     case PC_CONV_IM2COL:
         if (d->layout == PC_NCHW) return pc_align64(nchw_cols(d) * (size_t)kdepth(d) * sizeof(float));
-        if (d->indirect) return indirect_scratch(d);
-        return pc_align64(nhwc_rows(d) * (size_t)kdepth(d) * sizeof(float));
+        return indirect_scratch(d);
     case PC_CONV_DW:
         if (d->dw_nhwc) /* the image in and out, channels-last, then the NHWC depthwise's own */
             return pc_align64((size_t)(d->H * d->W * d->C) * sizeof(float)) +
@@ -177,7 +161,6 @@ typedef struct conv_job {
     const float *packed, *x;
     float *y;
     size_t rows, cols, ntr, ntc, ntg; /* task grid */
-    void *shared;                     /* im2col rows shared by all tasks (few-row NHWC) */
 } conv_job;
 
 /* small copies inline: for a 3-channel image the runs are a few floats, where calls to memcpy and
@@ -202,85 +185,6 @@ PC_NO_LIBCALLS static inline void zero_floats(float *dst, int64_t n) {
     for (int64_t i = 0; i < n; i++) dst[i] = 0.0f;
 }
 
-/* the receptive fields of output pixels [p, p + count), group g, as rows of K = KH * KW * icg
- * floats (pixel coordinates advance without divisions: a 3-channel image has many short rows) */
-PC_NO_LIBCALLS static void im2col_rows(const pc_conv2d *d, const float *x, int64_t p, int64_t count, int64_t g, float *dst) {
-    const int64_t icg = d->C / d->groups, C = d->C, KWC = d->KW * icg;
-    int64_t ow = p % d->OW, oh = (p / d->OW) % d->OH, ni = p / (d->OW * d->OH);
-    const bool run = d->dw == 1 && icg == C; /* the KW taps of a kernel row are adjacent pixels */
-    for (int64_t r = 0; r < count; r++) {
-        const float *xn = x + ni * d->H * d->W * C + g * icg;
-        int64_t iw0 = ow * d->sw - d->pl;
-        int64_t k0 = iw0 < 0 ? (-iw0 + d->dw - 1) / d->dw : 0;
-        int64_t k1 = d->W - iw0 <= 0 ? 0 : (d->W - iw0 + d->dw - 1) / d->dw;
-        if (k1 > d->KW) k1 = d->KW;
-        if (k1 < k0) k1 = k0;
-        for (int64_t kh = 0; kh < d->KH; kh++, dst += KWC) {
-            int64_t ih = oh * d->sh - d->pt + kh * d->dh;
-            if (ih < 0 || ih >= d->H) {
-                zero_floats(dst, KWC);
-                continue;
-            }
-            const float *row = xn + ih * d->W * C;
-            zero_floats(dst, k0 * icg);
-            if (run) {
-                copy_floats(dst + k0 * C, row + (iw0 + k0) * C, (k1 - k0) * C);
-            } else {
-                for (int64_t kw = k0; kw < k1; kw++) copy_floats(dst + kw * icg, row + (iw0 + kw * d->dw) * C, icg);
-            }
-            zero_floats(dst + k1 * icg, (d->KW - k1) * icg);
-        }
-        if (++ow == d->OW) {
-            ow = 0;
-            if (++oh == d->OH) oh = 0, ni++;
-        }
-    }
-}
-
-/* rows [m0, m0 + m) x columns [n0, n0 + n) of group g from im2col rows at col */
-static void nhwc_gemm(const conv_job *j, const float *col, size_t m0, size_t m, size_t n0, size_t n, int64_t g) {
-    const pc_conv2d *d = j->d;
-    const int64_t ocg = d->OC / d->groups, K = kdepth(d);
-    const float *bias = j->packed;
-    const float *w = j->packed + bias_floats(d) + (size_t)g * pc_gemm_f32_packed_floats(d->isa, (size_t)K, (size_t)ocg);
-    pc_gemm_epi epi = {bias + g * ocg, NULL, 1.0f, 0, d->lo, d->hi, d->has_act ? &d->act_params : NULL, d->act};
-    pc_gemm_f32_tile(j->uk, m, n, (size_t)K, col, (size_t)K, w + n0 * (size_t)K,
-                     j->y + m0 * (size_t)d->OC + (size_t)(g * ocg) + n0, (size_t)d->OC, &epi, 0, n0);
-}
-
-/* many rows: a task is a block of rows (im2col into its thread's scratch) for one group */
-static void nhwc_im2col_task(void *arg, size_t t, size_t thread) {
-    const conv_job *j = arg;
-    const pc_conv2d *d = j->d;
-    const int64_t ocg = d->OC / d->groups;
-    size_t tg = t % j->ntg, tr = t / j->ntg;
-    const size_t M = (size_t)(d->N * d->OH * d->OW), m0 = tr * j->rows, m = pc_min(j->rows, M - m0);
-    float *col = pc_scratch(j->c, thread);
-    im2col_rows(d, j->x, (int64_t)m0, (int64_t)m, (int64_t)tg, col);
-    nhwc_gemm(j, col, m0, m, 0, (size_t)ocg, (int64_t)tg);
-}
-
-/* few rows (one block): im2col once into shared memory, then tasks over column blocks */
-static void nhwc_fill_task(void *arg, size_t t, size_t thread) {
-    (void)thread;
-    const conv_job *j = arg;
-    const pc_conv2d *d = j->d;
-    const size_t M = (size_t)(d->N * d->OH * d->OW), K = (size_t)kdepth(d);
-    size_t g = t % j->ntg, part = t / j->ntg, per = (M + j->ntr - 1) / j->ntr;
-    float *col = (float *)j->shared + g * M * K;
-    size_t r0 = part * per, r1 = pc_min(M, (part + 1) * per);
-    if (r0 < r1) im2col_rows(d, j->x, (int64_t)r0, (int64_t)(r1 - r0), (int64_t)g, col + r0 * K);
-}
-
-static void nhwc_cols_task(void *arg, size_t t, size_t thread) {
-    (void)thread;
-    const conv_job *j = arg;
-    const pc_conv2d *d = j->d;
-    const size_t M = (size_t)(d->N * d->OH * d->OW), K = (size_t)kdepth(d), ocg = (size_t)(d->OC / d->groups);
-    size_t g = t % j->ntg, n0 = (t / j->ntg) * j->cols;
-    nhwc_gemm(j, (const float *)j->shared + g * M * K, 0, M, n0, pc_min(j->cols, ocg - n0), (int64_t)g);
-}
-
 /* indirect GEMM: a task is a block of rows x a block of columns of one group */
 static void nhwc_indirect_task(void *arg, size_t t, size_t thread) {
     const conv_job *j = arg;
@@ -296,14 +200,26 @@ static void nhwc_indirect_task(void *arg, size_t t, size_t thread) {
     memset(zero, 0, icg * sizeof *zero);
     /* row pointers, tile by tile: ind[tile][tap][r]; rows past the end repeat the tile's last */
     int64_t ow = (int64_t)m0 % d->OW, oh = ((int64_t)m0 / d->OW) % d->OH, ni = (int64_t)m0 / (d->OW * d->OH);
+    const int64_t span_h = (d->KH - 1) * d->dh, span_w = (d->KW - 1) * d->dw;
+    int64_t tap_off[64]; /* interior pixels: each tap at a fixed offset from the first */
+    const bool offs = KS <= 64;
+    if (offs)
+        for (int64_t kh = 0, k = 0; kh < d->KH; kh++)
+            for (int64_t kw = 0; kw < d->KW; kw++, k++) tap_off[k] = (kh * d->dh * d->W + kw * d->dw) * d->C;
     for (size_t i = 0; i < m; i++) {
         const float *xn = j->x + ni * d->H * d->W * d->C + (int64_t)g * (int64_t)icg;
         const float **row = ind + (i / MR) * KS * MR + i % MR;
-        for (int64_t kh = 0, k = 0; kh < d->KH; kh++) {
-            int64_t ih = oh * d->sh - d->pt + kh * d->dh;
-            for (int64_t kw = 0; kw < d->KW; kw++, k++) {
-                int64_t iw = ow * d->sw - d->pl + kw * d->dw;
-                row[k * (int64_t)MR] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : xn + (ih * d->W + iw) * d->C;
+        const int64_t ih0 = oh * d->sh - d->pt, iw0 = ow * d->sw - d->pl;
+        if (offs && ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W) {
+            const float *base = xn + (ih0 * d->W + iw0) * d->C;
+            for (size_t k = 0; k < KS; k++) row[k * MR] = base + tap_off[k];
+        } else {
+            for (int64_t kh = 0, k = 0; kh < d->KH; kh++) {
+                int64_t ih = oh * d->sh - d->pt + kh * d->dh;
+                for (int64_t kw = 0; kw < d->KW; kw++, k++) {
+                    int64_t iw = ow * d->sw - d->pl + kw * d->dw;
+                    row[k * (int64_t)MR] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : xn + (ih * d->W + iw) * d->C;
+                }
             }
         }
         if (++ow == d->OW) {
@@ -517,7 +433,7 @@ static void transposed(const pc_conv2d *d, const float *packed, const float *x, 
 
 void pc_conv2d_f32_run(const pc_ctx *c, const pc_conv2d *d, const float *packed, const float *x, float *y) {
     if (d->N == 0 || d->OC == 0 || d->OH == 0 || d->OW == 0) return;
-    conv_job j = {c, d, pc_uk(d->isa), packed, x, y, 0, 0, 1, 1, 1, NULL};
+    conv_job j = {c, d, pc_uk(d->isa), packed, x, y, 0, 0, 1, 1, 1};
     const int threads = pc_ctx_threads(c);
     switch (d->kind) {
     case PC_CONV_GEMM:
@@ -535,27 +451,12 @@ void pc_conv2d_f32_run(const pc_ctx *c, const pc_conv2d *d, const float *packed,
         return;
     case PC_CONV_IM2COL: {
         j.ntg = (size_t)d->groups;
-        if (d->layout == PC_NHWC && d->indirect) {
+        if (d->layout == PC_NHWC) {
             const size_t M = (size_t)(d->N * d->OH * d->OW), ocg = (size_t)(d->OC / d->groups);
             pc_gemm_split(j.uk, threads, M, ocg, &j.rows, &j.cols);
             j.ntr = (M + j.rows - 1) / j.rows;
             j.ntc = (ocg + j.cols - 1) / j.cols;
             pc_parallel(c, j.ntr * j.ntc * j.ntg, nhwc_indirect_task, &j);
-        } else if (d->layout == PC_NHWC) {
-            const size_t M = (size_t)(d->N * d->OH * d->OW), ocg = (size_t)(d->OC / d->groups), nr = j.uk->gemm_nr;
-            j.rows = nhwc_rows(d);
-            j.ntr = (M + j.rows - 1) / j.rows;
-            if (j.ntr == 1 && (size_t)d->groups * M * (size_t)kdepth(d) * sizeof(float) <= c->scratch_size) {
-                /* one block of rows: im2col it once (in thread 0's scratch), split the columns */
-                j.shared = c->scratch;
-                j.ntr = (size_t)threads;
-                pc_parallel(c, j.ntr * j.ntg, nhwc_fill_task, &j);
-                j.cols = pc_round_up((ocg + (size_t)threads - 1) / (size_t)threads, nr);
-                j.ntc = (ocg + j.cols - 1) / j.cols;
-                pc_parallel(c, j.ntc * j.ntg, nhwc_cols_task, &j);
-            } else {
-                pc_parallel(c, j.ntr * j.ntg, nhwc_im2col_task, &j);
-            }
         } else {
             const size_t P = (size_t)(d->OH * d->OW);
             j.cols = nchw_cols(d);
