@@ -93,6 +93,7 @@ void pc_pool2d_f32(const pc_pool2d *d, const float *x, float *y, int64_t *indice
         pool_rows(d, x, y, indices);
         return;
     }
+    const pc_ukernels *uk = pc_uk(d->isa);
     const int64_t *xs = d->xs, *ys = d->ys;
     const int64_t dh = d->kind == PC_POOL_ADAPTIVE_AVG ? 1 : d->dh, dw = d->kind == PC_POOL_ADAPTIVE_AVG ? 1 : d->dw;
     const bool maxp = d->kind == PC_POOL_MAX;
@@ -110,10 +111,8 @@ void pc_pool2d_f32(const pc_pool2d *d, const float *x, float *y, int64_t *indice
                     for (int64_t ih = hs; ih < r.h1; ih += dh)
                         for (int64_t iw = ws; iw < r.w1; iw += dw) {
                             const float *xi = xn + ih * xs[1] + iw * xs[2];
-                            if (maxp)
-                                for (int64_t c = 0; c < d->C; c++) yo[c] = xi[c] > yo[c] || xi[c] != xi[c] ? xi[c] : yo[c];
-                            else
-                                for (int64_t c = 0; c < d->C; c++) yo[c] += xi[c];
+                            if (maxp) uk->max_f32_strided((size_t)d->C, xi, 1, yo);
+                            else uk->add_f32_strided((size_t)d->C, xi, 1, yo);
                         }
                     for (int64_t c = 0; c < d->C; c++) {
                         float v = maxp ? yo[c] : (r.area ? yo[c] / (float)r.area : 0.0f);

@@ -236,8 +236,55 @@ static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const flo
     }
 }
 
+/* 3x3 and 5x5 rows: blocks of 16 pixels (their input stays in L1); per block, one 16-channel
+ * slice at a time with its taps' weights held in registers, four pixels per step (four
+ * independent FMA chains): one load per multiply-add */
+static inline __attribute__((always_inline)) void dw_row_taps__avx512(size_t TAPS, size_t C, size_t n, const float *x,
+                                                                      size_t x_step, const int64_t *tap_off, const float *w,
+                                                                      const float *bias, float *y, float lo, float hi) {
+    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    for (size_t p0 = 0; p0 < n; p0 += 16) {
+        const size_t pn = n - p0 < 16 ? n - p0 : 16;
+        for (size_t c = 0; c < C; c += 16) {
+            const __mmask16 m = lanes16(C - c);
+            __m512 wv[25];
+            for (size_t t = 0; t < TAPS; t++) wv[t] = _mm512_maskz_loadu_ps(m, w + t * C + c);
+            const __m512 b = _mm512_maskz_loadu_ps(m, bias + c);
+            const float *xp = x + p0 * x_step + c;
+            float *yp = y + p0 * C + c;
+            size_t p = 0;
+            for (; p + 4 <= pn; p += 4, xp += 4 * x_step, yp += 4 * C) {
+                __m512 a0 = b, a1 = b, a2 = b, a3 = b;
+                for (size_t t = 0; t < TAPS; t++) {
+                    const float *q = xp + tap_off[t];
+                    a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q), wv[t], a0);
+                    a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + x_step), wv[t], a1);
+                    a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 2 * x_step), wv[t], a2);
+                    a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 3 * x_step), wv[t], a3);
+                }
+                _mm512_mask_storeu_ps(yp, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a0)));
+                _mm512_mask_storeu_ps(yp + C, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a1)));
+                _mm512_mask_storeu_ps(yp + 2 * C, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a2)));
+                _mm512_mask_storeu_ps(yp + 3 * C, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a3)));
+            }
+            for (; p < pn; p++, xp += x_step, yp += C) {
+                __m512 a0 = b;
+                for (size_t t = 0; t < TAPS; t++) a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, xp + tap_off[t]), wv[t], a0);
+                _mm512_mask_storeu_ps(yp, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a0)));
+            }
+        }
+    }
+}
+
+static void dwconv_f32_row_w__avx512(size_t C, size_t n, size_t taps, const float *x, size_t x_step, const int64_t *tap_off,
+                                   const float *w, const float *bias, float *y, float lo, float hi) {
+    if (taps == 9) dw_row_taps__avx512(9, C, n, x, x_step, tap_off, w, bias, y, lo, hi);
+    else if (taps == 25) dw_row_taps__avx512(25, C, n, x, x_step, tap_off, w, bias, y, lo, hi);
+    else dwconv_f32_row_p2__avx512(C, n, taps, x, x_step, tap_off, w, bias, y, lo, hi);
+}
+
 const pc_ukernels pc_uk_avx512 = {
     PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, igemm_f32_8x32__avx512, vunary_f32_x__avx512, PC_UK(vbinary_f32),
-    dwconv_f32_c32__avx512, dwconv_f32_row_p2__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
+    dwconv_f32_c32__avx512, dwconv_f32_row_w__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif
