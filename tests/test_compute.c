@@ -241,6 +241,8 @@ static void test_conv(pc_isa isa) {
         {PC_NHWC, 1, 17, 15, 9, 33, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 0, -I, I, 0},
         {PC_NHWC, 1, 6, 5, 12, 40, 3, 3, 1, 1, 1, 1, 0, 1, 1, 0, 1, 0, -I, I, PC_U_HARDSWISH + 1},
         {PC_NHWC, 3, 4, 4, 64, 9, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 0, -I, I, 0},       /* 1x1 stride 2 */
+        {PC_NHWC, 1, 12, 13, 5, 20, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 1, 0, -I, I, 0},    /* dilation on H only */
+        {PC_NHWC, 1, 20, 9, 3, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0.0f, 6.0f, 0}, /* 3-channel first layer */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(isa, &cases[i]);
 }

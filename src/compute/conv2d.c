@@ -198,50 +198,67 @@ static void nhwc_indirect_task(void *arg, size_t t, size_t thread) {
     float *zero = (float *)s;
     const float **ind = (const float **)(s + pc_align64(icg * sizeof(float)));
     memset(zero, 0, icg * sizeof *zero);
-    /* row pointers, tile by tile: ind[tile][tap][r]; rows past the end repeat the tile's last */
-    int64_t ow = (int64_t)m0 % d->OW, oh = ((int64_t)m0 / d->OW) % d->OH, ni = (int64_t)m0 / (d->OW * d->OH);
+    /* row pointers, tile by tile: ind[tile][tap][r]; rows past the end repeat the tile's last. A
+     * tile whose pixels all lie inside the image (no padding tap) and whose kernel rows are
+     * contiguous (dilation 1 along W, one group) gets one pointer per kernel row: kc = KW * C. */
     const int64_t span_h = (d->KH - 1) * d->dh, span_w = (d->KW - 1) * d->dw;
     int64_t tap_off[64]; /* interior pixels: each tap at a fixed offset from the first */
-    const bool offs = KS <= 64;
+    const bool offs = KS <= 64, can_merge = offs && d->dw == 1 && d->groups == 1 && d->KW > 1;
     if (offs)
         for (int64_t kh = 0, k = 0; kh < d->KH; kh++)
             for (int64_t kw = 0; kw < d->KW; kw++, k++) tap_off[k] = (kh * d->dh * d->W + kw * d->dw) * d->C;
-    for (size_t i = 0; i < m; i++) {
-        const float *xn = j->x + ni * d->H * d->W * d->C + (int64_t)g * (int64_t)icg;
-        const float **row = ind + (i / MR) * KS * MR + i % MR;
-        const int64_t ih0 = oh * d->sh - d->pt, iw0 = ow * d->sw - d->pl;
-        if (offs && ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W) {
-            const float *base = xn + (ih0 * d->W + iw0) * d->C;
-            for (size_t k = 0; k < KS; k++) row[k * MR] = base + tap_off[k];
-        } else {
-            for (int64_t kh = 0, k = 0; kh < d->KH; kh++) {
-                int64_t ih = oh * d->sh - d->pt + kh * d->dh;
-                for (int64_t kw = 0; kw < d->KW; kw++, k++) {
-                    int64_t iw = ow * d->sw - d->pl + kw * d->dw;
-                    row[k * (int64_t)MR] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : xn + (ih * d->W + iw) * d->C;
+    uint8_t merged[PC_GEMM_MB_MAX / 4 + 1]; /* per tile (MR >= 4) */
+    int64_t ow = (int64_t)m0 % d->OW, oh = ((int64_t)m0 / d->OW) % d->OH, ni = (int64_t)m0 / (d->OW * d->OH);
+    for (size_t i0 = 0, ti = 0; i0 < m; i0 += MR, ti++) {
+        const size_t h = pc_min(MR, m - i0);
+        const float **tile = ind + ti * KS * MR;
+        bool merge = can_merge;
+        for (size_t r = 0, w2 = (size_t)ow, h2 = (size_t)oh; merge && r < h; r++) {
+            const int64_t ih0 = (int64_t)h2 * d->sh - d->pt, iw0 = (int64_t)w2 * d->sw - d->pl;
+            merge = ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W;
+            if (++w2 == (size_t)d->OW) w2 = 0, h2 = h2 + 1 == (size_t)d->OH ? 0 : h2 + 1;
+        }
+        merged[ti] = merge;
+        const size_t ks = merge ? (size_t)d->KH : KS;
+        for (size_t r = 0; r < h; r++) {
+            const float *xn = j->x + ni * d->H * d->W * d->C + (int64_t)g * (int64_t)icg;
+            const float **row = tile + r;
+            const int64_t ih0 = oh * d->sh - d->pt, iw0 = ow * d->sw - d->pl;
+            if (merge) {
+                const float *base = xn + (ih0 * d->W + iw0) * d->C;
+                for (size_t k = 0; k < ks; k++) row[k * MR] = base + tap_off[k * (size_t)d->KW];
+            } else if (offs && ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W) {
+                const float *base = xn + (ih0 * d->W + iw0) * d->C;
+                for (size_t k = 0; k < KS; k++) row[k * MR] = base + tap_off[k];
+            } else {
+                for (int64_t kh = 0, k = 0; kh < d->KH; kh++) {
+                    int64_t ih = ih0 + kh * d->dh;
+                    for (int64_t kw = 0; kw < d->KW; kw++, k++) {
+                        int64_t iw = iw0 + kw * d->dw;
+                        row[k * (int64_t)MR] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : xn + (ih * d->W + iw) * d->C;
+                    }
                 }
             }
+            if (++ow == d->OW) {
+                ow = 0;
+                if (++oh == d->OH) oh = 0, ni++;
+            }
         }
-        if (++ow == d->OW) {
-            ow = 0;
-            if (++oh == d->OH) oh = 0, ni++;
-        }
-    }
-    if (m % MR) {
-        const float **last = ind + (m / MR) * KS * MR;
-        for (size_t k = 0; k < KS; k++)
-            for (size_t r = m % MR; r < MR; r++) last[k * MR + r] = last[k * MR + m % MR - 1];
+        for (size_t k = 0; k < ks; k++)
+            for (size_t r = h; r < MR; r++) tile[k * MR + r] = tile[k * MR + h - 1];
     }
     const float *bias = j->packed + g * ocg;
     const float *w = j->packed + bias_floats(d) + g * pc_gemm_f32_packed_floats(d->isa, K, ocg);
     float *y = j->y + m0 * (size_t)d->OC + g * ocg;
     for (size_t p = n0; p < n0 + n; p += NR) {
         const size_t nw = pc_min(NR, n0 + n - p);
-        for (size_t i = 0; i < m; i += MR)
-            uk->igemm_f32(pc_min(MR, m - i), nw, icg, KS, ind + (i / MR) * KS * MR, w + p * K, y + i * (size_t)d->OC + p,
-                          (size_t)d->OC, bias + p, d->lo, d->hi);
+        for (size_t i = 0, ti = 0; i < m; i += MR, ti++)
+            uk->igemm_f32(pc_min(MR, m - i), nw, merged[ti] ? (size_t)d->KW * icg : icg, merged[ti] ? (size_t)d->KH : KS,
+                          ind + ti * KS * MR, w + p * K, y + i * (size_t)d->OC + p, (size_t)d->OC, bias + p, d->lo, d->hi);
     }
-    if (d->has_act)
+    if (d->has_act && n == (size_t)d->OC) /* whole rows: one contiguous run */
+        uk->vunary_f32((int)d->act, m * n, y, y, &d->act_params);
+    else if (d->has_act)
         for (size_t i = 0; i < m; i++)
             uk->vunary_f32((int)d->act, n, y + i * (size_t)d->OC + n0, y + i * (size_t)d->OC + n0, &d->act_params);
 }

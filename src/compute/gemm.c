@@ -64,7 +64,9 @@ static void tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const floa
 
             }
         }
-        if (last && epi->act) /* the fused activation, on whole rows while the block is in cache */
+        if (last && epi->act && ldc == N) /* the fused activation while the block is in cache */
+            uk->vunary_f32((int)epi->act_op, M * N, C, C, epi->act);
+        else if (last && epi->act)
             for (size_t r = 0; r < M; r++) uk->vunary_f32((int)epi->act_op, N, C + r * ldc, C + r * ldc, epi->act);
         if (K == 0) break;
     }
