@@ -1,11 +1,15 @@
-/* parallel.c — a small thread pool for pc_parallel: the caller and threads - 1 workers take task
- * indices from one atomic counter. Workers spin briefly for the next job (inference runs many
- * short operators back to back), then sleep on a condition variable. Every worker takes part in
- * every job and reports when it leaves it, so the caller starts the next job only when no worker
- * can still be reading the last one. One pool serves one method instance at a time (the runtime's
- * threading rule), so jobs never overlap. */
+/* parallel.c — a small thread pool for pc_parallel. The tasks of a job are cut into one
+ * contiguous range per thread, so the same thread takes the same rows of every operator and finds
+ * what it produced in its own cache; a thread that finishes its range steals from the far end of
+ * the others'. Each range counts its unclaimed tasks: a claim decrements the count first, so the
+ * owner (taking from the front) and thieves (from the back) never take the same task. Workers
+ * spin briefly for the next job (inference runs many short operators back to back), then sleep on
+ * a condition variable. Every worker takes part in every job and reports when it leaves it, so
+ * the caller starts the next job only when no worker can still be reading the last one. One pool
+ * serves one method instance at a time (the runtime's threading rule), so jobs never overlap. */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "compute/compute.h"
 
@@ -17,6 +21,14 @@
 
 #ifdef PC_HAVE_THREADS
 
+#define PC_POOL_MAX 64
+
+typedef struct task_range {
+    _Alignas(64) atomic_size_t start; /* the owner takes from here up */
+    atomic_size_t end;                /* thieves take from here down */
+    atomic_long unclaimed;
+} task_range;
+
 struct pc_pool {
     int threads;
     pthread_t *workers;
@@ -25,18 +37,20 @@ struct pc_pool {
     /* the current job */
     pc_task_fn fn;
     void *arg;
-    size_t ntasks;
-    atomic_size_t next;          /* next task index to take */
+    task_range ranges[PC_POOL_MAX];
     atomic_int left;             /* workers that have left the current job */
     atomic_uint generation;      /* bumped for each job (and for shutdown) */
     atomic_int stop;
 };
 
 static void run_tasks(pc_pool *p, size_t thread) {
-    for (;;) {
-        size_t t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
-        if (t >= p->ntasks) break;
-        p->fn(p->arg, t, thread);
+    task_range *own = &p->ranges[thread];
+    while (atomic_fetch_sub_explicit(&own->unclaimed, 1, memory_order_acq_rel) > 0)
+        p->fn(p->arg, atomic_fetch_add_explicit(&own->start, 1, memory_order_relaxed), thread);
+    for (int k = 1; k < p->threads; k++) {
+        task_range *r = &p->ranges[(thread + (size_t)k) % (size_t)p->threads];
+        while (atomic_fetch_sub_explicit(&r->unclaimed, 1, memory_order_acq_rel) > 0)
+            p->fn(p->arg, atomic_fetch_sub_explicit(&r->end, 1, memory_order_relaxed) - 1, thread);
     }
 }
 
@@ -75,9 +89,10 @@ static void *worker(void *varg) {
 
 pc_pool *pc_pool_create(int threads) {
     if (threads < 2) return NULL;
-    if (threads > 64) threads = 64;
-    pc_pool *p = calloc(1, sizeof *p);
+    if (threads > PC_POOL_MAX) threads = PC_POOL_MAX;
+    pc_pool *p = aligned_alloc(64, (sizeof *p + 63) & ~(size_t)63); /* the ranges sit on their own lines */
     if (!p) return NULL;
+    memset(p, 0, sizeof *p);
     p->workers = calloc((size_t)threads - 1, sizeof *p->workers);
     if (!p->workers || pthread_mutex_init(&p->lock, NULL) != 0) {
         free(p->workers);
@@ -133,8 +148,13 @@ void pc_parallel(const pc_ctx *c, size_t ntasks, pc_task_fn fn, void *arg) {
     }
     p->fn = fn;
     p->arg = arg;
-    p->ntasks = ntasks;
-    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    const size_t T = (size_t)p->threads;
+    for (size_t i = 0; i < T; i++) {
+        size_t a = ntasks * i / T, b = ntasks * (i + 1) / T;
+        atomic_store_explicit(&p->ranges[i].start, a, memory_order_relaxed);
+        atomic_store_explicit(&p->ranges[i].end, b, memory_order_relaxed);
+        atomic_store_explicit(&p->ranges[i].unclaimed, (long)(b - a), memory_order_relaxed);
+    }
     atomic_store_explicit(&p->left, 0, memory_order_relaxed);
     pthread_mutex_lock(&p->lock);
     atomic_fetch_add_explicit(&p->generation, 1, memory_order_acq_rel);
