@@ -111,6 +111,7 @@ static void igemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, con
     for (size_t t = 0; t < ks; t++, a += 6) {
         const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5];
         for (size_t k = 0; k < kc; k++, w += 16) {
+            _mm_prefetch((const char *)(w + 384), _MM_HINT_T0); /* the panel streams from L2 */
             const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
             FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5)
         }

@@ -121,6 +121,8 @@ static void igemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, c
         for (size_t t = 0; t < ks; t++, a += 8) {
             const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5], *a6 = a[6], *a7 = a[7];
             for (size_t k = 0; k < kc; k++, w += 32) {
+                _mm_prefetch((const char *)(w + 384), _MM_HINT_T0); /* the panel streams from L2 */
+                _mm_prefetch((const char *)(w + 400), _MM_HINT_T0);
                 const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
                 FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7)
             }
