@@ -51,6 +51,8 @@ DELEGATED = {
     "mean_dims": {"aten::mean"}, "softmax_dim1": set(), "cat": {"aten::cat"},
     "add_broadcast": {"aten::add"}, "sub_alpha": set(), "div_scalar": {"aten::div"},
     "fp16_arith": {"aten::mul", "aten::div"}, "linear_view_relu": {"aten::addmm", "aten::relu"},
+    "reshape_alias_chain": {"aten::view_copy", "aten::relu", "aten::sigmoid"},
+    "reshape_alias_live": {"aten::view_copy", "aten::relu", "aten::sigmoid"},
     "conv_bn_relu6": {"aten::convolution", "aten::_native_batch_norm_legit_no_training", "aten::hardtanh"},
     "conv_to_linear": {"aten::convolution", "aten::relu", "aten::addmm"},
     "nhwc_residual_cat": {"aten::convolution", "aten::add", "aten::sigmoid", "aten::cat"},
@@ -192,6 +194,11 @@ def cases():
     add("fp16_arith", Fn(lambda a, b: (a * b + 1.5) - a / 4), r(3, 5).half(), r(3, 5).half())
     # patterns the xnnpack path rewrites: clamp fusion must skip nodes without output clamps
     add("linear_view_relu", Fn(lambda m, x: torch.relu(m[0](x).view(2, 3, 4)), nn.Linear(4, 12)), r(2, 4))
+    # reshapes inside a delegate alias their input's bytes: a chain of two, the input read again
+    # after the chain, and a reshape of the graph's input (not aliased)
+    add("reshape_alias_chain", Fn(lambda x: (lambda y: torch.relu(y.view(4, 6).view(2, 12)) + y.view(2, 12) * 2)(torch.sigmoid(x * 3)).view(24) + 1), r(2, 3, 4))
+    # ... and values computed while only an alias is alive must not land on its bytes
+    add("reshape_alias_live", Fn(lambda x: (lambda z: torch.relu(x * 5 - 1).view(24) + z.view(24))(torch.sigmoid(x * 3).view(4, 6))), r(2, 3, 4))
     add("conv_bn_relu6", Fn(lambda m, x: F.relu6(m[1](m[0](x))), nn.Conv2d(3, 5, 3, padding=1), bn), r(1, 3, 6, 6))
     # the fused chain's last out may be planned over the convolution's input (its life starts
     # later): a 1x1 convolution + batch norm ending the graph, and a residual block

@@ -70,6 +70,8 @@ typedef struct xnn_value {
     size_t cap;                    /* planned bytes */
     uint64_t offset;               /* in the arena */
     int32_t first, last;           /* nodes that define / last read it (-1: none) */
+    uint32_t alias1;               /* a reshape's output sharing its input's bytes: 1 + the value
+                                      that holds them (0: none) */
 } xnn_value;
 
 typedef struct xnn_node {

@@ -276,6 +276,14 @@ static petite_status shape_output(xnn_graph *g, const xnn_node *n, pt_value **ar
         v->data = t->data;
         return PETITE_OK;
     }
+    if (v->alias1) { /* a reshape's output: its input's bytes */
+        const xnn_value *root = &g->values[v->alias1 - 1];
+        if (need > root->cap)
+            return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "value %u needs %zu bytes, more than the %zu planned for value %u",
+                           n->out, need, root->cap, v->alias1 - 1);
+        v->data = root->data;
+        return PETITE_OK;
+    }
     if (need > v->cap)
         return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "value %u needs %zu bytes, more than the %zu its serialized shape "
                        "planned", n->out, need, v->cap);
@@ -825,6 +833,19 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
         if ((v->flags & 2) && v->first < 0)
             s = pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "external output value %u is written by no node", i);
     }
+    /* a reshape from an internal value to an internal value moves no bytes: its output aliases the
+     * input, and the value holding the bytes lives until the last read of any alias */
+    for (uint32_t i = 0; i < g->nnodes && !s; i++) {
+        const xnn_node *n = &g->nodes[i];
+        if (n->skip || xnn_node_family(n->type) != XF_RESHAPE) continue;
+        const xnn_value *a = &g->values[n->in[0]];
+        xnn_value *o = &g->values[n->out];
+        if (a->constant || (a->flags & 1) || a->external_id != XNN_INVALID_ID || o->external_id != XNN_INVALID_ID)
+            continue;
+        uint32_t root = a->alias1 ? a->alias1 - 1 : n->in[0];
+        o->alias1 = root + 1;
+        if (o->last > g->values[root].last) g->values[root].last = o->last;
+    }
     /* shapes from the serialized external dims; planned bytes: the larger of that and the serialized dims */
     for (uint32_t i = 0; i < g->nvalues && !s; i++) memcpy(g->values[i].cur, g->values[i].dims, sizeof g->values[i].cur);
     for (uint32_t i = 0; i < g->nnodes && !s; i++) {
@@ -836,7 +857,7 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
         }
         xnn_value *o = &g->values[n->out];
         bool staged = o->external_id != XNN_INVALID_ID && o->narrow;
-        if (o->external_id != XNN_INVALID_ID && !staged) continue;
+        if ((o->external_id != XNN_INVALID_ID && !staged) || o->alias1) continue;
         uint64_t bytes = numel_of(o->cur, o->ndims), ser = numel_of(o->dims, o->ndims < XNN_MAX_DIMS ? o->ndims : XNN_MAX_DIMS);
         bytes = (bytes > ser ? bytes : ser) * xnn_dtype_bytes(o->dtype);
         o->cap = (size_t)(bytes ? bytes : 4);
