@@ -158,7 +158,10 @@ typedef struct pc_gemm_pack_args {
     const float *B;
     size_t ldk, ldn;
 } pc_gemm_pack_args;
-void pc_gemm_f32_pack_fill(void *packed, const void *args);
+/* consumed(ctx, src, bytes) is told, chunk by chunk, of source bytes packing will not read again
+ * (it may be NULL). */
+typedef void (*pc_consumed_fn)(void *ctx, const void *src, size_t bytes);
+void pc_gemm_f32_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx);
 /* C[M, N] = epi(A[M, K] * B) with B packed by pc_gemm_f32_pack for c->isa. */
 void pc_gemm_f32(const pc_ctx *c, size_t M, size_t N, size_t K, const float *A, size_t lda,
                  const float *packed, float *C, size_t ldc, const pc_gemm_epi *epi);
@@ -210,7 +213,7 @@ typedef struct pc_conv2d_pack_args {
     const pc_conv2d *d;
     pc_weights w;
 } pc_conv2d_pack_args;
-void pc_conv2d_f32_pack_fill(void *packed, const void *args);
+void pc_conv2d_f32_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx);
 size_t pc_conv2d_f32_scratch(const pc_conv2d *d);
 /* y = conv(x); x and y contiguous in d->layout. The spatial sizes (N, H, W, OH, OW) may be
  * changed between runs (dynamic shapes) as long as the scratch suffices: re-run setup's checks

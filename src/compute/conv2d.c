@@ -50,7 +50,9 @@ size_t pc_conv2d_f32_packed_floats(const pc_conv2d *d) {
     return b;
 }
 
-void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed) {
+/* consumed (when given) hears of whole output channels' weights once their panels are packed:
+ * only where each output channel's weights are one run of the source (o the outermost dim) */
+static void pack(const pc_conv2d *d, const pc_weights *wt, float *packed, pc_consumed_fn consumed, void *ctx) {
     const int64_t OC = d->OC, ocg = OC / d->groups, icg = d->C / d->groups, KH = d->KH, KW = d->KW;
     float *w = packed + bias_floats(d);
     for (int64_t o = 0; o < bias_floats(d); o++) packed[o] = o < OC && wt->bias ? wt->bias[o] : 0.0f;
@@ -68,7 +70,8 @@ void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed)
             const size_t nr = pc_uk(d->isa)->gemm_nr, K = (size_t)kdepth(d);
             for (int64_t g = 0; g < d->groups; g++) {
                 float *dst = w + (size_t)g * pc_gemm_f32_packed_floats(d->isa, K, (size_t)ocg);
-                for (int64_t n0 = 0; n0 < ocg; n0 += (int64_t)nr)
+                int64_t done = 0; /* channels [g ocg, g ocg + done) already handed back */
+                for (int64_t n0 = 0; n0 < ocg; n0 += (int64_t)nr) {
                     for (int64_t kh = 0; kh < KH; kh++)
                         for (int64_t kw = 0; kw < KW; kw++)
                             for (int64_t i = 0; i < icg; i++)
@@ -76,6 +79,12 @@ void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed)
                                     int64_t o = n0 + (int64_t)j;
                                     *dst++ = o < ocg ? W_AT(g * ocg + o, i, kh, kw) : 0.0f;
                                 }
+                    int64_t end = n0 + (int64_t)nr < ocg ? n0 + (int64_t)nr : ocg; /* channels packed so far */
+                    if (consumed && (end - done) * wt->so >= (64 << 10)) { /* 256 KiB or more */
+                        consumed(ctx, wt->w + (g * ocg + done) * wt->so, (size_t)((end - done) * wt->so) * sizeof(float));
+                        done = end;
+                    }
+                }
             }
         }
         break;
@@ -100,9 +109,17 @@ void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed)
 #undef W_AT
 }
 
-void pc_conv2d_f32_pack_fill(void *packed, const void *args) {
+void pc_conv2d_f32_pack(const pc_conv2d *d, const pc_weights *wt, float *packed) { pack(d, wt, packed, NULL, NULL); }
+
+void pc_conv2d_f32_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx) {
     const pc_conv2d_pack_args *a = args;
-    pc_conv2d_f32_pack(a->d, &a->w, packed);
+    const pc_weights *wt = &a->w;
+    const pc_conv2d *d = a->d;
+    const int64_t icg = d->C / d->groups;
+    /* one output channel's weights span at most so floats: then channel blocks are runs */
+    const bool runs = wt->so > 0 && wt->si >= 0 && wt->skh >= 0 && wt->skw >= 0 &&
+                      (icg - 1) * wt->si + (d->KH - 1) * wt->skh + (d->KW - 1) * wt->skw < wt->so;
+    pack(d, wt, packed, runs && d->layout == PC_NHWC ? consumed : NULL, ctx);
 }
 
 /* packed columns per NCHW task */

@@ -38,9 +38,22 @@ void pc_gemm_f32_pack(pc_isa isa, size_t K, size_t N, const float *B, size_t ldk
     }
 }
 
-void pc_gemm_f32_pack_fill(void *packed, const void *args) {
+void pc_gemm_f32_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx) {
     const pc_gemm_pack_args *a = args;
-    pc_gemm_f32_pack(a->isa, a->K, a->N, a->B, a->ldk, a->ldn, packed);
+    if (!consumed || a->ldn < a->ldk || a->K == 0) { /* a column panel is not one run of the source */
+        pc_gemm_f32_pack(a->isa, a->K, a->N, a->B, a->ldk, a->ldn, packed);
+        return;
+    }
+    /* B's columns are the source's rows (a fully connected layer's [N, K] weights): pack about
+     * 256 KiB of them at a time and hand them back */
+    const size_t nr = pc_uk(a->isa)->gemm_nr, per = (64u << 10) / (a->ldn ? a->ldn : 1);
+    const size_t step = per > nr ? per / nr * nr : nr;
+    for (size_t n0 = 0; n0 < a->N; n0 += step) {
+        size_t n = a->N - n0 < step ? a->N - n0 : step;
+        const float *src = a->B + n0 * a->ldn;
+        pc_gemm_f32_pack(a->isa, a->K, n, src, a->ldk, a->ldn, (float *)packed + n0 * a->K);
+        consumed(ctx, src, ((n - 1) * a->ldn + (a->K - 1) * a->ldk + 1) * sizeof(float));
+    }
 }
 
 /* B packed (ldb 0: panels of NR columns) or row-major read in place (ldb: its row stride) */

@@ -9,8 +9,11 @@
 
 #include "core/error.h"
 
-/* Writes the derived form of `arg` into dst (size bytes, 64-byte aligned). Cannot fail. */
-typedef void (*pt_fill_fn)(void *dst, const void *arg);
+/* Writes the derived form of `arg` into dst (size bytes, 64-byte aligned). Cannot fail. It may
+ * call consumed(ctx, src, bytes) for source bytes it will not read again (so a memory-mapped
+ * file's pages can go back to the OS while a large constant is still being derived). */
+typedef void (*pt_fill_fn)(void *dst, const void *arg, void (*consumed)(void *ctx, const void *src, size_t bytes),
+                           void *ctx);
 
 typedef struct pt_const_cache {
     void *owner;

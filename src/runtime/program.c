@@ -117,7 +117,7 @@ struct pt_cache_entry {
  * replaces them (a later read faults them in from the file again). */
 static void release_source(const petite_program *p, const void *data, size_t bytes) {
 #ifndef _WIN32
-    if (!p->map || bytes < (64u << 10)) return;
+    if (!p->map) return;
     uintptr_t lo = (uintptr_t)data, hi = lo + bytes, mlo = (uintptr_t)p->map, mhi = mlo + p->map_size;
     if (lo < mlo || hi > mhi) return;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -127,6 +127,8 @@ static void release_source(const petite_program *p, const void *data, size_t byt
     (void)p, (void)data, (void)bytes;
 #endif
 }
+
+static void consumed(void *ctx, const void *src, size_t bytes) { release_source(ctx, src, bytes); }
 
 static const void *cache_get(void *owner, const void *data, size_t data_bytes, const void *desc, size_t desc_len,
                              size_t size, pt_fill_fn fill, const void *arg, uint64_t *charged, pt_err *e) {
@@ -145,7 +147,7 @@ static const void *cache_get(void *owner, const void *data, size_t data_bytes, c
             pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %zu bytes of packed constants", size);
             return NULL;
         }
-        fill(buf, arg);
+        fill(buf, arg, consumed, p);
         release_source(p, data, data_bytes);
         c->data = data, c->desc_len = desc_len, c->size = size, c->buf = buf;
         memcpy(c->desc, desc, desc_len);

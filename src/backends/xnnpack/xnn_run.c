@@ -624,7 +624,7 @@ static const float *packed_weights(xnn_graph *g, xnn_node *n, const xnn_value *w
             pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %zu bytes of packed weights", size);
             return NULL;
         }
-        fill(n->owned_packed, arg);
+        fill(n->owned_packed, arg, NULL, NULL);
         g->memory_bytes += size;
         return n->owned_packed;
     }
