@@ -337,7 +337,7 @@ static void test_unary(pc_isa isa) {
                 if (op == PC_U_LOG || op == PC_U_SQRT || op == PC_U_RSQRT || op == PC_U_LOG1P) x[i] = fabsf(x[i]) + 0.01f;
             }
             if (n > 4 && op != PC_U_LOG && op != PC_U_SQRT && op != PC_U_RSQRT && op != PC_U_LOG1P)
-                x[0] = -90.0f, x[1] = 90.0f, x[2] = 0.0f, x[3] = 1e-4f; /* saturation and small values */
+                x[0] = -90.0f, x[1] = 90.0f, x[2] = 0.0f, x[3] = 1e-4f, x[4] = NAN; /* saturation, small values, NaN */
             pc_unary_params p = pc_unary_defaults();
             p.slope = 0.1f, p.alpha = 0.7f, p.scale = 1.3f, p.input_scale = 0.9f;
             if (op == PC_U_CLAMP || si == 2) p.lo = -0.4f, p.hi = 0.8f;

@@ -125,26 +125,31 @@ static void igemm_f32_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, con
     EPI(0) EPI(1) EPI(2) EPI(3) EPI(4) EPI(5)
 }
 
-/* ---- sigmoid and SiLU in intrinsics (as the AVX-512 ones; 2^n built in two halves) ---- */
+/* ---- sigmoid and SiLU in intrinsics ---- */
 
-static inline __m256 exp_avx2(__m256 x) {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.7f));
-    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+/* sigmoid(v) from e = exp(-|v|) (see the AVX-512 one); rcp_ps has 12 bits: two Newton steps */
+static inline __m256 sigmoid_avx2(__m256 v) {
+    const __m256 one = _mm256_set1_ps(1.0f), magic = _mm256_set1_ps(0x1.8000FEp23f);
+    __m256 z = _mm256_or_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MIN))); /* -|v| */
+    z = _mm256_max_ps(_mm256_set1_ps(-87.0f), z);
+    __m256 n = _mm256_fmadd_ps(z, _mm256_set1_ps(1.44269504088896341f), magic);
+    const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(n), 23)); /* 2^n */
+    n = _mm256_sub_ps(n, magic);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), z);
     r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187e-06f), r);
     __m256 p = _mm256_set1_ps(1.0f / 720.0f);
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    const __m256i e = _mm256_cvtps_epi32(n), e1 = _mm256_srai_epi32(e, 1), e2 = _mm256_sub_epi32(e, e1);
-    const __m256i bias = _mm256_set1_epi32(127);
-    const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e1, bias), 23));
-    const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e2, bias), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+    p = _mm256_fmadd_ps(p, r, one);
+    p = _mm256_fmadd_ps(p, r, one);
+    const __m256 e = _mm256_mul_ps(p, s), d = _mm256_add_ps(one, e);
+    __m256 q = _mm256_rcp_ps(d);
+    q = _mm256_fmadd_ps(q, _mm256_fnmadd_ps(d, q, one), q);
+    q = _mm256_fmadd_ps(q, _mm256_fnmadd_ps(d, q, one), q);
+    const __m256 f = _mm256_mul_ps(e, q);
+    return _mm256_blendv_ps(f, _mm256_sub_ps(one, f), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ));
 }
 
 static void vunary_f32_x__avx2(int op, size_t n, const float *x, float *y, const void *params) {
@@ -153,15 +158,20 @@ static void vunary_f32_x__avx2(int op, size_t n, const float *x, float *y, const
         return;
     }
     const pc_unary_params *p = params;
-    const __m256 vlo = _mm256_set1_ps(p->lo), vhi = _mm256_set1_ps(p->hi), one = _mm256_set1_ps(1.0f);
-    const int silu = op == PC_U_SILU;
-    for (size_t i = 0; i < n; i += 8) {
+    const __m256 vlo = _mm256_set1_ps(p->lo), vhi = _mm256_set1_ps(p->hi);
+    const int silu = op == PC_U_SILU, clamp = p->lo > -INFINITY || p->hi < INFINITY;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        __m256 s = sigmoid_avx2(v);
+        if (silu) s = _mm256_mul_ps(v, s);
+        if (clamp) s = _mm256_min_ps(vhi, _mm256_max_ps(vlo, s));
+        _mm256_storeu_ps(y + i, s);
+    }
+    if (i < n) {
         const __m256i m = first_lanes(n - i);
         const __m256 v = _mm256_maskload_ps(x + i, m);
-        const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), v));
-        const __m256 d = _mm256_add_ps(one, e), r0 = _mm256_rcp_ps(d);
-        __m256 s = _mm256_fmadd_ps(r0, _mm256_fnmadd_ps(d, r0, one), r0); /* one Newton step */
-        s = _mm256_fmadd_ps(s, _mm256_fnmadd_ps(d, s, one), s);            /* rcp_ps is 12 bits: two */
+        __m256 s = sigmoid_avx2(v);
         if (silu) s = _mm256_mul_ps(v, s);
         s = _mm256_min_ps(vhi, _mm256_max_ps(vlo, s));
         _mm256_maskstore_ps(y + i, m, s);

@@ -138,28 +138,32 @@ static void igemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, c
     EPI(0) EPI(1) EPI(2) EPI(3) EPI(4) EPI(5) EPI(6) EPI(7)
 }
 
-/* ---- sigmoid and SiLU in intrinsics: exp by range reduction and a degree-6 polynomial, 2^n by
- * scalef, the reciprocal by rcp14 and one Newton step (relative error about 1e-7) ---- */
+/* ---- sigmoid and SiLU in intrinsics (relative error about 1e-7) ---- */
 
-static inline __m512 exp_avx512(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.7f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+/* sigmoid(v) from e = exp(-|v|), in (0, 1] so it cannot overflow: 2^n straight from the bits of
+ * a magic-biased n (the bias carries the exponent's 127), e^r by the degree-6 polynomial, the
+ * reciprocal by rcp14 and one Newton step; then 1 - f for v > 0. A NaN stays NaN. */
+static inline __m512 sigmoid_avx512(__m512 v) {
+    const __m512 one = _mm512_set1_ps(1.0f), magic = _mm512_set1_ps(0x1.8000FEp23f);
+    __m512 z = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN))); /* -|v| */
+    z = _mm512_max_ps(_mm512_set1_ps(-87.0f), z);
+    __m512 n = _mm512_fmadd_ps(z, _mm512_set1_ps(1.44269504088896341f), magic);
+    const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(n), 23)); /* 2^n */
+    n = _mm512_sub_ps(n, magic);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), z);
     r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);
     __m512 p = _mm512_set1_ps(1.0f / 720.0f);
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
-
-static inline __m512 recip_avx512(__m512 d) {
-    const __m512 r = _mm512_rcp14_ps(d);
-    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r); /* r + r (1 - d r) */
+    p = _mm512_fmadd_ps(p, r, one);
+    p = _mm512_fmadd_ps(p, r, one);
+    const __m512 e = _mm512_mul_ps(p, s), d = _mm512_add_ps(one, e);
+    __m512 q = _mm512_rcp14_ps(d);
+    q = _mm512_fmadd_ps(q, _mm512_fnmadd_ps(d, q, one), q);
+    const __m512 f = _mm512_mul_ps(e, q);
+    return _mm512_mask_sub_ps(f, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), one, f);
 }
 
 static void vunary_f32_x__avx512(int op, size_t n, const float *x, float *y, const void *params) {
@@ -168,13 +172,20 @@ static void vunary_f32_x__avx512(int op, size_t n, const float *x, float *y, con
         return;
     }
     const pc_unary_params *p = params;
-    const __m512 vlo = _mm512_set1_ps(p->lo), vhi = _mm512_set1_ps(p->hi), one = _mm512_set1_ps(1.0f);
-    const int silu = op == PC_U_SILU;
-    for (size_t i = 0; i < n; i += 16) {
-        const __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+    const __m512 vlo = _mm512_set1_ps(p->lo), vhi = _mm512_set1_ps(p->hi);
+    const int silu = op == PC_U_SILU, clamp = p->lo > -INFINITY || p->hi < INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        __m512 s = sigmoid_avx512(v);
+        if (silu) s = _mm512_mul_ps(v, s);
+        if (clamp) s = _mm512_min_ps(vhi, _mm512_max_ps(vlo, s));
+        _mm512_storeu_ps(y + i, s);
+    }
+    if (i < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
         const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        const __m512 e = exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), v));
-        __m512 s = recip_avx512(_mm512_add_ps(one, e));
+        __m512 s = sigmoid_avx512(v);
         if (silu) s = _mm512_mul_ps(v, s);
         s = _mm512_min_ps(vhi, _mm512_max_ps(vlo, s));
         _mm512_mask_storeu_ps(y + i, m, s);
