@@ -202,6 +202,63 @@ PC_NO_LIBCALLS static inline void zero_floats(float *dst, int64_t n) {
     for (int64_t i = 0; i < n; i++) dst[i] = 0.0f;
 }
 
+/* Row pointers for output pixels [m0, m0 + m) of group g, tile by tile: ind[tile][tap][r]; rows
+ * past the end repeat the tile's last. A tile whose pixels all lie inside the image (no padding
+ * tap) and whose kernel rows are contiguous (dilation 1 along W, one group) gets one pointer per
+ * kernel row (merged[tile] = 1: kc = KW * C). x: NHWC elements of es bytes; zero: icg elements of
+ * the padding value. */
+void pc_conv_indirection(const pc_conv2d *d, const void *x, size_t es, const void *zero, size_t MR, size_t m0, size_t m,
+                         size_t g, const void **ind, uint8_t *merged) {
+    const size_t KS = (size_t)(d->KH * d->KW), icg = (size_t)(d->C / d->groups);
+    const int64_t span_h = (d->KH - 1) * d->dh, span_w = (d->KW - 1) * d->dw;
+    const int64_t E = (int64_t)es;
+    int64_t tap_off[64]; /* interior pixels: each tap at a fixed offset (bytes) from the first */
+    const bool offs = KS <= 64, can_merge = offs && d->dw == 1 && d->groups == 1 && d->KW > 1;
+    if (offs)
+        for (int64_t kh = 0, k = 0; kh < d->KH; kh++)
+            for (int64_t kw = 0; kw < d->KW; kw++, k++) tap_off[k] = (kh * d->dh * d->W + kw * d->dw) * d->C * E;
+    int64_t ow = (int64_t)m0 % d->OW, oh = ((int64_t)m0 / d->OW) % d->OH, ni = (int64_t)m0 / (d->OW * d->OH);
+    for (size_t i0 = 0, ti = 0; i0 < m; i0 += MR, ti++) {
+        const size_t h = pc_min(MR, m - i0);
+        const void **tile = ind + ti * KS * MR;
+        bool merge = can_merge;
+        for (size_t r = 0, w2 = (size_t)ow, h2 = (size_t)oh; merge && r < h; r++) {
+            const int64_t ih0 = (int64_t)h2 * d->sh - d->pt, iw0 = (int64_t)w2 * d->sw - d->pl;
+            merge = ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W;
+            if (++w2 == (size_t)d->OW) w2 = 0, h2 = h2 + 1 == (size_t)d->OH ? 0 : h2 + 1;
+        }
+        merged[ti] = merge;
+        const size_t ks = merge ? (size_t)d->KH : KS;
+        for (size_t r = 0; r < h; r++) {
+            const uint8_t *xn = (const uint8_t *)x + (ni * d->H * d->W * d->C + (int64_t)g * (int64_t)icg) * E;
+            const void **row = tile + r;
+            const int64_t ih0 = oh * d->sh - d->pt, iw0 = ow * d->sw - d->pl;
+            if (merge) {
+                const uint8_t *base = xn + (ih0 * d->W + iw0) * d->C * E;
+                for (size_t k = 0; k < ks; k++) row[k * MR] = base + tap_off[k * (size_t)d->KW];
+            } else if (offs && ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W) {
+                const uint8_t *base = xn + (ih0 * d->W + iw0) * d->C * E;
+                for (size_t k = 0; k < KS; k++) row[k * MR] = base + tap_off[k];
+            } else {
+                for (int64_t kh = 0, k = 0; kh < d->KH; kh++) {
+                    int64_t ih = ih0 + kh * d->dh;
+                    for (int64_t kw = 0; kw < d->KW; kw++, k++) {
+                        int64_t iw = iw0 + kw * d->dw;
+                        row[k * (int64_t)MR] =
+                            ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : (const void *)(xn + (ih * d->W + iw) * d->C * E);
+                    }
+                }
+            }
+            if (++ow == d->OW) {
+                ow = 0;
+                if (++oh == d->OH) oh = 0, ni++;
+            }
+        }
+        for (size_t k = 0; k < ks; k++)
+            for (size_t r = h; r < MR; r++) tile[k * MR + r] = tile[k * MR + h - 1];
+    }
+}
+
 /* indirect GEMM: a task is a block of rows x a block of columns of one group */
 static void nhwc_indirect_task(void *arg, size_t t, size_t thread) {
     const conv_job *j = arg;
@@ -215,55 +272,8 @@ static void nhwc_indirect_task(void *arg, size_t t, size_t thread) {
     float *zero = (float *)s;
     const float **ind = (const float **)(s + pc_align64(icg * sizeof(float)));
     memset(zero, 0, icg * sizeof *zero);
-    /* row pointers, tile by tile: ind[tile][tap][r]; rows past the end repeat the tile's last. A
-     * tile whose pixels all lie inside the image (no padding tap) and whose kernel rows are
-     * contiguous (dilation 1 along W, one group) gets one pointer per kernel row: kc = KW * C. */
-    const int64_t span_h = (d->KH - 1) * d->dh, span_w = (d->KW - 1) * d->dw;
-    int64_t tap_off[64]; /* interior pixels: each tap at a fixed offset from the first */
-    const bool offs = KS <= 64, can_merge = offs && d->dw == 1 && d->groups == 1 && d->KW > 1;
-    if (offs)
-        for (int64_t kh = 0, k = 0; kh < d->KH; kh++)
-            for (int64_t kw = 0; kw < d->KW; kw++, k++) tap_off[k] = (kh * d->dh * d->W + kw * d->dw) * d->C;
     uint8_t merged[PC_GEMM_MB_MAX / 4 + 1]; /* per tile (MR >= 4) */
-    int64_t ow = (int64_t)m0 % d->OW, oh = ((int64_t)m0 / d->OW) % d->OH, ni = (int64_t)m0 / (d->OW * d->OH);
-    for (size_t i0 = 0, ti = 0; i0 < m; i0 += MR, ti++) {
-        const size_t h = pc_min(MR, m - i0);
-        const float **tile = ind + ti * KS * MR;
-        bool merge = can_merge;
-        for (size_t r = 0, w2 = (size_t)ow, h2 = (size_t)oh; merge && r < h; r++) {
-            const int64_t ih0 = (int64_t)h2 * d->sh - d->pt, iw0 = (int64_t)w2 * d->sw - d->pl;
-            merge = ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W;
-            if (++w2 == (size_t)d->OW) w2 = 0, h2 = h2 + 1 == (size_t)d->OH ? 0 : h2 + 1;
-        }
-        merged[ti] = merge;
-        const size_t ks = merge ? (size_t)d->KH : KS;
-        for (size_t r = 0; r < h; r++) {
-            const float *xn = j->x + ni * d->H * d->W * d->C + (int64_t)g * (int64_t)icg;
-            const float **row = tile + r;
-            const int64_t ih0 = oh * d->sh - d->pt, iw0 = ow * d->sw - d->pl;
-            if (merge) {
-                const float *base = xn + (ih0 * d->W + iw0) * d->C;
-                for (size_t k = 0; k < ks; k++) row[k * MR] = base + tap_off[k * (size_t)d->KW];
-            } else if (offs && ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W) {
-                const float *base = xn + (ih0 * d->W + iw0) * d->C;
-                for (size_t k = 0; k < KS; k++) row[k * MR] = base + tap_off[k];
-            } else {
-                for (int64_t kh = 0, k = 0; kh < d->KH; kh++) {
-                    int64_t ih = ih0 + kh * d->dh;
-                    for (int64_t kw = 0; kw < d->KW; kw++, k++) {
-                        int64_t iw = iw0 + kw * d->dw;
-                        row[k * (int64_t)MR] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : xn + (ih * d->W + iw) * d->C;
-                    }
-                }
-            }
-            if (++ow == d->OW) {
-                ow = 0;
-                if (++oh == d->OH) oh = 0, ni++;
-            }
-        }
-        for (size_t k = 0; k < ks; k++)
-            for (size_t r = h; r < MR; r++) tile[k * MR + r] = tile[k * MR + h - 1];
-    }
+    pc_conv_indirection(d, j->x, sizeof(float), zero, MR, m0, m, g, (const void **)ind, merged);
     const float *bias = j->packed + g * ocg;
     const float *w = j->packed + bias_floats(d) + g * pc_gemm_f32_packed_floats(d->isa, K, ocg);
     float *y = j->y + m0 * (size_t)d->OC + g * ocg;
