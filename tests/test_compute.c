@@ -247,6 +247,77 @@ static void test_conv(pc_isa isa) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(isa, &cases[i]);
 }
 
+/* ---- int8 fast path against the int8 reference loops, bit for bit ---- */
+
+typedef struct qcase {
+    int64_t N, H, W, C, OC, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, groups;
+    int32_t xz, yz, lo, hi;
+    float scale; /* base requantization scale (varied per channel) */
+} qcase;
+
+static void test_qconv_fast_case(pc_isa isa, const qcase *k) {
+    pc_qconv d;
+    memset(&d, 0, sizeof d);
+    pc_conv2d *g = &d.geom;
+    g->layout = PC_NHWC, g->N = k->N, g->H = k->H, g->W = k->W, g->C = k->C, g->OC = k->OC, g->KH = k->KH, g->KW = k->KW;
+    g->sh = k->sh, g->sw = k->sw, g->dh = k->dh, g->dw = k->dw, g->pt = k->pt, g->pl = k->pl, g->groups = k->groups;
+    g->OH = (k->H + k->pt + k->pb - k->dh * (k->KH - 1) - 1) / k->sh + 1;
+    g->OW = (k->W + k->pl + k->pr - k->dw * (k->KW - 1) - 1) / k->sw + 1;
+    d.x_zero_point = k->xz, d.y_zero_point = k->yz, d.lo = k->lo, d.hi = k->hi;
+    const int64_t icg = k->C / k->groups;
+    const size_t nx = (size_t)(k->N * k->H * k->W * k->C), nw = (size_t)(k->OC * k->KH * k->KW * icg);
+    const size_t ny = (size_t)(k->N * g->OH * g->OW * k->OC);
+    int8_t *x = malloc(nx), *w = malloc(nw), *y = malloc(ny), *y3 = malloc(ny), *ref = malloc(ny);
+    int32_t *bias = malloc((size_t)k->OC * sizeof *bias);
+    float *scale = malloc((size_t)k->OC * sizeof *scale);
+    for (size_t i = 0; i < nx; i++) x[i] = (int8_t)((int)(frand() * 128.0f));
+    for (size_t i = 0; i < nw; i++) w[i] = (int8_t)((int)(frand() * 128.0f));
+    if (nx > 2) x[0] = -128, x[1] = 127;
+    if (nw > 2) w[0] = -128, w[1] = 127;
+    for (int64_t o = 0; o < k->OC; o++) /* a negative scale: exactly -scale (a power of two: ties) */
+        bias[o] = (int32_t)(frand() * 2000.0f), scale[o] = k->scale < 0 ? -k->scale : k->scale * (1.0f + 0.5f * frand());
+    pc_qweights wt = {w, k->KH * k->KW * icg, k->KW * icg, icg, 1, bias, scale};
+    CHECK(pc_qconv_setup(&d, isa, &wt), "int8 fast path refuses an ordinary convolution");
+    void *packed = amalloc(pc_qconv_packed_bytes(&d));
+    pc_qconv_pack(&d, &wt, packed);
+    ctxs c = make_ctx(isa, pc_qconv_scratch(&d));
+    pc_qconv_run(&c.one, &d, packed, x, y);
+    pc_qconv_run(&c.three, &d, packed, x, y3);
+    pc_conv2d_s8 r = {k->N, k->H, k->W, k->C, k->OC, g->OH, g->OW, k->KH, k->KW, k->sh, k->sw, k->dh, k->dw, k->pt, k->pl,
+                      k->groups, 0, {k->H * k->W * k->C, k->W * k->C, k->C, 1},
+                      {g->OH * g->OW * k->OC, g->OW * k->OC, k->OC, 1}, {k->KH * k->KW * icg, k->KW * icg, icg, 1},
+                      k->xz, 0, 0, 0};
+    pc_requant rq = {PC_REQ_FP32, scale, NULL, NULL, 1, k->yz, k->lo, k->hi};
+    pc_conv2d_s8_run(&r, x, w, bias, &rq, ref);
+    size_t at = 0;
+    while (at < ny && y[at] == ref[at]) at++;
+    CHECK(at == ny, "int8 conv %s%s N%lld %lldx%lld C%lld OC%lld k%lldx%lld s%lld d%lld g%lld xz%d: [%zu] %d vs %d",
+          pc_isa_name(isa), d.vnni ? " (VNNI)" : "", (long long)k->N, (long long)k->H, (long long)k->W, (long long)k->C,
+          (long long)k->OC, (long long)k->KH, (long long)k->KW, (long long)k->sh, (long long)k->dh, (long long)k->groups,
+          k->xz, at, at < ny ? y[at] : 0, at < ny ? ref[at] : 0);
+    CHECK(memcmp(y, y3, ny) == 0, "int8 conv %s: 1 and 3 threads differ", pc_isa_name(isa));
+    free_ctx(&c);
+    free(x), free(w), free(y), free(y3), free(ref), free(bias), free(scale), free(packed);
+}
+
+static void test_qconv_fast(pc_isa isa) {
+    const qcase cases[] = {
+        /* N  H   W   C   OC  KH KW sh sw dh dw pt pl pb pr g   xz   yz   lo    hi   scale */
+        {1, 9, 9, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, -3, -128, 127, 0.002f},      /* 3 channels: tails */
+        {1, 20, 9, 3, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, -7, 0, -128, 127, 0.003f},    /* first layer, stride 2 */
+        {2, 11, 10, 16, 37, 3, 3, 2, 2, 2, 2, 2, 1, 2, 1, 1, 12, 4, -100, 90, 0.0005f}, /* dilation, clamp */
+        {1, 30, 31, 8, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, -128, 0, -128, 127, 0.001f},/* merged tiles, rows over tasks */
+        {1, 7, 7, 32, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 1, -128, 127, 0.0008f},   /* groups */
+        {1, 12, 13, 5, 20, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 1, 127, -5, -128, 127, 0.004f},/* dilation on H only */
+        {3, 4, 4, 64, 9, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 127, 0.001f},        /* 1x1 stride 2, ReLU */
+        {5, 1, 1, 300, 33, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, -1, 2, -128, 127, 0.0002f}, /* fully connected */
+        {1, 17, 15, 9, 33, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 9, 0, -128, 127, 0.0003f},  /* 7x7 */
+        {1, 6, 6, 40, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, -128, 127, 1e-9f},     /* everything rounds to 0 */
+        {2, 5, 5, 24, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 3, 1, -128, 127, -1.0f / 512},/* halves: ties to even */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_qconv_fast_case(isa, &cases[i]);
+}
+
 /* ---- pooling ---- */
 
 static void test_pool(pc_isa isa) {
@@ -611,6 +682,7 @@ int main(void) {
         test_pool(isa);
         test_gemm(isa);
         test_conv(isa);
+        test_qconv_fast(isa);
         test_unary(isa);
         test_binary(isa);
         test_softmax(isa);

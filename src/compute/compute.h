@@ -84,12 +84,24 @@ typedef void (*pc_gemm_f32_uk)(size_t mr, size_t nr, size_t kc, const float *a, 
 typedef void (*pc_igemm_f32_uk)(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a, const float *w,
                                 float *c, size_t ldc, const float *bias_n, float lo, float hi);
 
+#define PC_QMR 4   /* the portable int8 tile */
+#define PC_QNR 16
+/* The int8 tile: C[mr x nr] = clamp(round(float(bias + sum over taps t < ks, k < kc of
+ * a[t * MR + r][k] * W) * scale) + zero point); W a packed panel (see qgemm.c). */
+typedef struct pc_qout {
+    float flo, fhi;              /* lo - zero point, hi - zero point */
+    int32_t zero_point;
+} pc_qout;
+typedef void (*pc_qigemm_uk)(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
+                             int8_t *c, size_t ldc, const pc_qout *q);
+
 typedef struct pc_ukernels {
     pc_isa isa;
     uint32_t gemm_mr, gemm_nr;     /* register tile of gemm_f32 */
     pc_gemm_f32_uk gemm_f32;
     pc_gemm_f32_uk gemm_f32_1;     /* the same for a single row (matrix-vector; mr must be 1) */
     pc_igemm_f32_uk igemm_f32;     /* the same tile, rows through indirection pointers */
+    pc_qigemm_uk qigemm_s8;        /* int8, portable C: a 4 x 16 tile (PC_QMR x PC_QNR) */
     /* y[i] = clamp(op(x[i])); x == y allowed */
     void (*vunary_f32)(int op, size_t n, const float *x, float *y, const void *params);
     /* y[i] = clamp(op(a[i * ainc], b[i * binc])), ainc and binc 0 or 1; y may alias a or b */
@@ -272,6 +284,43 @@ typedef struct pc_fc_s8 {
 } pc_fc_s8;
 void pc_fc_s8_run(const pc_fc_s8 *d, const void *x, const int8_t *w, const int32_t *bias,
                   const pc_requant *rq, void *y);
+
+/* ---- int8 convolution and fully connected: the fast path ------------------------------------- */
+
+/* QS8 activations (int8, any zero point), int8 weights with zero point 0 (XNNPACK's qc8 per channel
+ * or symmetric per tensor), int32 bias, fp32 requantization (pc_requant_fp32's arithmetic, bit for
+ * bit): dense NHWC convolution of any kernel, stride, dilation, padding and groups as an indirect
+ * GEMM on int32 accumulators (AVX-512 VNNI where the CPU has it, portable C otherwise); a fully
+ * connected layer is the 1x1 case over rows. Weights are packed once with the input zero point
+ * folded into the bias. */
+typedef struct pc_qconv {
+    pc_conv2d geom;              /* NHWC geometry (layout, N, H, W, C, OC, OH, OW, KH..pl, groups) */
+    int32_t x_zero_point, y_zero_point;
+    int32_t lo, hi;              /* output clamp (int8 values) */
+    /* filled by pc_qconv_setup */
+    pc_isa isa;
+    int vnni;                    /* packed for the VNNI tile */
+} pc_qconv;
+/* Weight (o, kh, kw, i) at w[o * so + kh * skh + kw * skw + i * si] (i within the group). */
+typedef struct pc_qweights {
+    const int8_t *w;
+    int64_t so, skh, skw, si;
+    const int32_t *bias;         /* [OC] or NULL */
+    const float *scale;          /* [OC]: input scale * weight scale / output scale */
+} pc_qweights;
+/* Choose the tile for isa; false when the fast path cannot hold the arithmetic exactly (a reduction
+ * too deep for int32, or a bias too large): use pc_conv2d_s8_run / pc_fc_s8_run then. */
+bool pc_qconv_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w);
+size_t pc_qconv_packed_bytes(const pc_qconv *d);
+void pc_qconv_pack(const pc_qconv *d, const pc_qweights *w, void *packed);
+typedef struct pc_qconv_pack_args {
+    const pc_qconv *d;
+    pc_qweights w;
+} pc_qconv_pack_args;
+void pc_qconv_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx);
+size_t pc_qconv_scratch(const pc_qconv *d);
+/* y = requant(conv(x)); N, H, W, OH, OW may change between runs (within the scratch). */
+void pc_qconv_run(const pc_ctx *c, const pc_qconv *d, const void *packed, const int8_t *x, int8_t *y);
 
 /* ---- pooling ------------------------------------------------------------------------------------- */
 

@@ -208,12 +208,12 @@ PC_NO_LIBCALLS static inline void zero_floats(float *dst, int64_t n) {
  * kernel row (merged[tile] = 1: kc = KW * C). x: NHWC elements of es bytes; zero: icg elements of
  * the padding value. */
 void pc_conv_indirection(const pc_conv2d *d, const void *x, size_t es, const void *zero, size_t MR, size_t m0, size_t m,
-                         size_t g, const void **ind, uint8_t *merged) {
+                         size_t g, bool allow_merge, const void **ind, uint8_t *merged) {
     const size_t KS = (size_t)(d->KH * d->KW), icg = (size_t)(d->C / d->groups);
     const int64_t span_h = (d->KH - 1) * d->dh, span_w = (d->KW - 1) * d->dw;
     const int64_t E = (int64_t)es;
     int64_t tap_off[64]; /* interior pixels: each tap at a fixed offset (bytes) from the first */
-    const bool offs = KS <= 64, can_merge = offs && d->dw == 1 && d->groups == 1 && d->KW > 1;
+    const bool offs = KS <= 64, can_merge = allow_merge && offs && d->dw == 1 && d->groups == 1 && d->KW > 1;
     if (offs)
         for (int64_t kh = 0, k = 0; kh < d->KH; kh++)
             for (int64_t kw = 0; kw < d->KW; kw++, k++) tap_off[k] = (kh * d->dh * d->W + kw * d->dw) * d->C * E;
@@ -273,7 +273,7 @@ static void nhwc_indirect_task(void *arg, size_t t, size_t thread) {
     const float **ind = (const float **)(s + pc_align64(icg * sizeof(float)));
     memset(zero, 0, icg * sizeof *zero);
     uint8_t merged[PC_GEMM_MB_MAX / 4 + 1]; /* per tile (MR >= 4) */
-    pc_conv_indirection(d, j->x, sizeof(float), zero, MR, m0, m, g, (const void **)ind, merged);
+    pc_conv_indirection(d, j->x, sizeof(float), zero, MR, m0, m, g, true, (const void **)ind, merged);
     const float *bias = j->packed + g * ocg;
     const float *w = j->packed + bias_floats(d) + g * pc_gemm_f32_packed_floats(d->isa, K, ocg);
     float *y = j->y + m0 * (size_t)d->OC + g * ocg;

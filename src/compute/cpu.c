@@ -34,6 +34,16 @@ bool pc_isa_supported(pc_isa isa) {
     }
 }
 
+#ifdef PC_HAVE_X86
+bool pc_cpu_has_vnni(void) {
+#if defined(__GNUC__)
+    return pc_isa_supported(PC_ISA_AVX512) && __builtin_cpu_supports("avx512vnni");
+#else
+    return false;
+#endif
+}
+#endif
+
 static atomic_int detected = -1; /* written once; every writer writes the same value */
 
 pc_isa pc_isa_default(void) {

@@ -13,9 +13,10 @@ void pc_gemm_f32_tile(const pc_ukernels *uk, size_t M, size_t N, size_t K, const
 #define PC_GEMM_MB_MAX 384 /* rows per task: an MB x KC slice of A stays in L2 */
 void pc_gemm_split(const pc_ukernels *uk, int threads, size_t M, size_t N, size_t *mb, size_t *nb);
 
-/* Indirection for an NHWC convolution's output pixels [m0, m0 + m), group g (see conv2d.c). */
+/* Indirection for an NHWC convolution's output pixels [m0, m0 + m), group g (see conv2d.c);
+ * allow_merge: a padding-free tile may take one pointer per kernel row. */
 void pc_conv_indirection(const pc_conv2d *d, const void *x, size_t es, const void *zero, size_t MR, size_t m0,
-                         size_t m, size_t g, const void **ind, uint8_t *merged);
+                         size_t m, size_t g, bool allow_merge, const void **ind, uint8_t *merged);
 
 static inline size_t pc_min(size_t a, size_t b) { return a < b ? a : b; }
 static inline size_t pc_round_up(size_t a, size_t m) { return (a + m - 1) / m * m; }

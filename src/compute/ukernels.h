@@ -10,6 +10,10 @@ extern const pc_ukernels pc_uk_scalar;
 #define PC_HAVE_X86 1
 extern const pc_ukernels pc_uk_avx2;
 extern const pc_ukernels pc_uk_avx512;
+/* the int8 tile on AVX-512 VNNI (ukernels_avx512vnni.c): 8 x 32 */
+void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
+                                   int8_t *c, size_t ldc, const pc_qout *q);
+bool pc_cpu_has_vnni(void);
 #endif
 
 /* Generic GEMM microkernel body for a table with tile MR x NR (used by the scalar table). */

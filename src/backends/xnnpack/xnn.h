@@ -95,6 +95,9 @@ typedef struct xnn_node {
     float *owned_packed;           /* ... or this node's own (weights widened from fp16 / bf16) */
     pc_requant rq;                 /* int8 conv / fully connected */
     float *rq_scales;              /* per output channel: input scale * filter scale / output scale */
+    int qfast;                     /* int8 conv / fully connected on the compute layer's int8 GEMM: */
+    pc_qconv qconv;
+    const void *qpacked;           /*   its packed weights (program cache) */
     /* profile */
     uint64_t ns;
     double flops;

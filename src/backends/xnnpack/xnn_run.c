@@ -421,6 +421,12 @@ static void run_fully_connected(const pc_ctx *c, xnn_graph *g, const xnn_node *n
         }
         return;
     }
+    if (n->qfast) {
+        pc_qconv q = n->qconv;
+        q.geom.N = (int64_t)M;
+        pc_qconv_run(c, &q, n->qpacked, a->data, o->data);
+        return;
+    }
     /* static int8: (x - zx) * (w - zw) (+ bias int32) -> requantized */
     pc_fc_s8 d = {(int64_t)M, N, K, tw ? 1 : K, tw ? N : 1, a->zero_point,
                   w->qkind == XQ_PER_TENSOR ? w->zero_point : 0, a->dtype == XDT_QUINT8, o->dtype == XDT_QUINT8};
@@ -460,6 +466,12 @@ static void run_conv(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
         pc_conv2d d = n->conv;
         d.N = a->cur[0], d.H = a->cur[1], d.W = a->cur[2], d.OH = o->cur[1], d.OW = o->cur[2];
         pc_conv2d_f32_run(c, &d, n->packed, a->data, o->data);
+        return;
+    }
+    if (n->qfast) {
+        pc_qconv q = n->qconv;
+        q.geom.N = a->cur[0], q.geom.H = a->cur[1], q.geom.W = a->cur[2], q.geom.OH = o->cur[1], q.geom.OW = o->cur[2];
+        pc_qconv_run(c, &q, n->qpacked, a->data, o->data);
         return;
     }
     const uint32_t *p = n->p;
@@ -629,12 +641,62 @@ static const float *packed_weights(xnn_graph *g, xnn_node *n, const xnn_value *w
         return n->owned_packed;
     }
     uint64_t charged = 0;
-    const float *p = in->cache->get(in->cache->owner, w->constant, (size_t)(numel_of(w->dims, w->ndims) * sizeof(float)), desc,
+    const float *p = in->cache->get(in->cache->owner, w->constant, (size_t)(numel_of(w->dims, w->ndims) * xnn_dtype_bytes(w->dtype)), desc,
                                     desc_len, size, fill, arg, &charged, e);
     info->shared_bytes += charged;
     return p;
 }
 
+
+/* int8 dense convolution and fully connected with int8 activations, zero-point-0 int8 weights and
+ * constant weights and bias take the compute layer's int8 GEMM (weights packed once); anything else
+ * (uint8, weight zero points, depthwise, a reduction too deep for int32) the reference loops. */
+static petite_status prepare_qfast(xnn_graph *g, xnn_node *n, const pt_backend_init *in, pt_backend_info *info,
+                                   pt_err *e) {
+    const xnn_value *a = &g->values[n->in[0]], *w = &g->values[n->in[1]], *b = opt_in(g, n, 2), *o = &g->values[n->out];
+    const bool conv = xnn_node_family(n->type) == XF_CONV;
+    if (n->type == XN_DepthwiseConv2d || a->dtype != XDT_QINT8 || o->dtype != XDT_QINT8 || !w->constant ||
+        (b && !b->constant) || (w->qkind == XQ_PER_TENSOR && w->zero_point != 0) ||
+        (w->dtype != XDT_QCINT8 && w->dtype != XDT_QINT8) || (conv ? w->ndims != 4 : w->ndims != 2))
+        return PETITE_OK;
+    pc_qconv *d = &n->qconv;
+    memset(d, 0, sizeof *d);
+    pc_conv2d *gm = &d->geom;
+    pc_qweights wt = {w->constant, 0, 0, 0, 0, b ? b->constant : NULL, n->rq_scales};
+    gm->layout = PC_NHWC;
+    if (conv) {
+        const uint32_t *p = n->p;
+        gm->N = a->cur[0], gm->H = a->cur[1], gm->W = a->cur[2], gm->C = a->cur[3];
+        gm->OC = o->cur[3], gm->OH = o->cur[1], gm->OW = o->cur[2];
+        gm->KH = p[4], gm->KW = p[5], gm->sh = p[6], gm->sw = p[7], gm->dh = p[8], gm->dw = p[9], gm->pt = p[0], gm->pl = p[3];
+        gm->groups = p[12];
+        int64_t gic = p[10];
+        wt.so = gm->KH * gm->KW * gic, wt.skh = gm->KW * gic, wt.skw = gic, wt.si = 1;
+    } else {
+        bool tw = n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS;
+        uint32_t N = tw ? w->dims[1] : w->dims[0], K = tw ? w->dims[0] : w->dims[1];
+        gm->N = K ? (int64_t)(numel_of(a->cur, a->ndims) / K) : 0, gm->H = gm->W = gm->OH = gm->OW = 1;
+        gm->C = K, gm->OC = N, gm->KH = gm->KW = gm->sh = gm->sw = gm->dh = gm->dw = 1, gm->groups = 1;
+        wt.so = tw ? 1 : K, wt.si = tw ? N : 1;
+    }
+    d->x_zero_point = a->zero_point, d->y_zero_point = o->zero_point, d->lo = n->rq.lo, d->hi = n->rq.hi;
+    if (!pc_qconv_setup(d, g->isa, &wt)) return PETITE_OK;
+    pc_qconv_pack_args arg = {d, wt};
+    struct { char tag[4]; int32_t isa, vnni, xz; float a_scale, o_scale, w_scale; int64_t C, OC, KH, KW, groups; const void *bias, *scales; } desc;
+    memset(&desc, 0, sizeof desc);
+    memcpy(desc.tag, "q8c", 4);
+    desc.isa = (int32_t)g->isa, desc.vnni = d->vnni, desc.xz = d->x_zero_point;
+    desc.a_scale = a->scale, desc.o_scale = o->scale, desc.w_scale = w->qkind == XQ_PER_CHANNEL ? 0.0f : w->scale;
+    desc.C = gm->C, desc.OC = gm->OC, desc.KH = gm->KH, desc.KW = gm->KW, desc.groups = gm->groups;
+    desc.bias = wt.bias, desc.scales = w->qkind == XQ_PER_CHANNEL ? (const void *)w->scales : NULL;
+    /* the panel holds the requantization scales: the key carries what they are made of */
+    n->qpacked = packed_weights(g, n, w, in, &desc, sizeof desc, pc_qconv_packed_bytes(d), pc_qconv_pack_fill, &arg, info, e);
+    if (!n->qpacked) return e->status;
+    n->qfast = 1;
+    size_t sc = pc_qconv_scratch(d);
+    if (sc > info->scratch) info->scratch = sc;
+    return PETITE_OK;
+}
 
 static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_init *in, pt_backend_info *info,
                                   pt_err *e) {
@@ -655,6 +717,8 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
             q8_bounds(o, n->out_min, n->out_max, &lo, &hi);
             pc_requant rq = {PC_REQ_FP32, n->rq_scales, NULL, NULL, 1, o->zero_point, lo, hi};
             n->rq = rq;
+            petite_status qs = prepare_qfast(g, n, in, info, e);
+            if (qs) return qs;
         }
     }
     if (family == XF_FC && is_f32(a)) {

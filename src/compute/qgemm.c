@@ -1,0 +1,159 @@
+/* qgemm.c — int8 convolution and fully connected on the int8 tile (see compute.h): packing with
+ * the input zero point folded into the bias, the task grid, and indirection through
+ * pc_conv_indirection (the fp32 convolution's). Results equal pc_conv2d_s8_run's bit for bit:
+ * the int32 accumulator cannot overflow (setup bounds the reduction depth and the bias), and the
+ * epilogue is pc_requant_fp32's arithmetic (clamp in float, round half to even, add the zero
+ * point). */
+#include <math.h>
+#include <string.h>
+
+#include "compute/compute.h"
+#include "compute/internal.h"
+#include "compute/ukernels.h"
+
+typedef struct qtile {
+    size_t mr, nr;
+    int vnni;
+    pc_qigemm_uk fn;
+} qtile;
+
+static qtile tile_of(const pc_qconv *d) {
+#ifdef PC_HAVE_X86
+    if (d->vnni) return (qtile){8, 32, 1, pc_qigemm_s8_8x32__avx512vnni};
+#endif
+    return (qtile){PC_QMR, PC_QNR, 0, pc_uk(d->isa)->qigemm_s8};
+}
+
+static size_t icg_of(const pc_qconv *d) { return (size_t)(d->geom.C / d->geom.groups); }
+static size_t ocg_of(const pc_qconv *d) { return (size_t)(d->geom.OC / d->geom.groups); }
+static size_t taps_of(const pc_qconv *d) { return (size_t)(d->geom.KH * d->geom.KW); }
+
+/* one panel: NR int32 biases, NR float scales, then per tap ceil(icg / 4) groups of NR x 4 bytes */
+static size_t panel_bytes(const pc_qconv *d, const qtile *t) {
+    return t->nr * 8 + taps_of(d) * ((icg_of(d) + 3) / 4) * t->nr * 4;
+}
+static size_t panels(const pc_qconv *d, const qtile *t) { return (ocg_of(d) + t->nr - 1) / t->nr; }
+
+bool pc_qconv_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w) {
+    d->isa = isa;
+#ifdef PC_HAVE_X86
+    d->vnni = isa == PC_ISA_AVX512 && pc_cpu_has_vnni();
+#else
+    d->vnni = 0;
+#endif
+    const pc_conv2d *g = &d->geom;
+    if (g->groups < 1 || g->C % g->groups || g->OC % g->groups || g->KH < 1 || g->KW < 1) return false;
+    /* |sum| <= K * 255 * 128 and the folded bias <= |bias| + 256 * 128 * K: keep both in int32 */
+    const int64_t K = g->KH * g->KW * (g->C / g->groups);
+    if (K > 16384 || d->x_zero_point < -128 || d->x_zero_point > 127) return false;
+    if (w->bias)
+        for (int64_t o = 0; o < g->OC; o++)
+            if (w->bias[o] > (1 << 30) || w->bias[o] < -(1 << 30)) return false;
+    return true;
+}
+
+size_t pc_qconv_packed_bytes(const pc_qconv *d) {
+    const qtile t = tile_of(d);
+    return (size_t)d->geom.groups * panels(d, &t) * panel_bytes(d, &t);
+}
+
+void pc_qconv_pack(const pc_qconv *d, const pc_qweights *wt, void *packed) {
+    const qtile t = tile_of(d);
+    const size_t NR = t.nr, icg = icg_of(d), ocg = ocg_of(d), q4 = (icg + 3) / 4, pb = panel_bytes(d, &t);
+    const int32_t fold = (t.vnni ? 128 : 0) + d->x_zero_point; /* the kernel reads x (+ 128 on VNNI) */
+    const int64_t KH = d->geom.KH, KW = d->geom.KW;
+#define WQ(o, kh, kw, i) wt->w[(o) * wt->so + (kh) * wt->skh + (kw) * wt->skw + (i) * wt->si]
+    for (int64_t g = 0; g < d->geom.groups; g++)
+        for (size_t p = 0; p < panels(d, &t); p++) {
+            uint8_t *base = (uint8_t *)packed + ((size_t)g * panels(d, &t) + p) * pb;
+            int32_t *bias = (int32_t *)base;
+            float *scale = (float *)(base + NR * 4);
+            int8_t *w = (int8_t *)(base + NR * 8);
+            for (size_t j = 0; j < NR; j++) {
+                size_t o = p * NR + j;
+                int64_t O = g * (int64_t)ocg + (int64_t)o, sum = 0;
+                if (o >= ocg) {
+                    bias[j] = 0, scale[j] = 0.0f;
+                    continue;
+                }
+                for (int64_t kh = 0; kh < KH; kh++)
+                    for (int64_t kw = 0; kw < KW; kw++)
+                        for (size_t i = 0; i < icg; i++) sum += WQ(O, kh, kw, (int64_t)i);
+                bias[j] = (int32_t)((wt->bias ? wt->bias[O] : 0) - (int64_t)fold * sum);
+                scale[j] = wt->scale[O];
+            }
+            for (int64_t kh = 0; kh < KH; kh++)
+                for (int64_t kw = 0; kw < KW; kw++)
+                    for (size_t k4 = 0; k4 < q4; k4++)
+                        for (size_t j = 0; j < NR; j++)
+                            for (size_t q = 0; q < 4; q++) {
+                                size_t o = p * NR + j, i = k4 * 4 + q;
+                                *w++ = o < ocg && i < icg ? WQ(g * (int64_t)ocg + (int64_t)o, kh, kw, (int64_t)i) : 0;
+                            }
+        }
+#undef WQ
+}
+
+void pc_qconv_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx) {
+    (void)consumed, (void)ctx; /* int8 weights are small: the cache hands them back once packed */
+    const pc_qconv_pack_args *a = args;
+    pc_qconv_pack(a->d, &a->w, packed);
+}
+
+size_t pc_qconv_scratch(const pc_qconv *d) {
+    const qtile t = tile_of(d);
+    return pc_align64(icg_of(d)) + pc_round_up(PC_GEMM_MB_MAX, t.mr) * taps_of(d) * sizeof(void *);
+}
+
+typedef struct qjob {
+    const pc_ctx *c;
+    const pc_qconv *d;
+    qtile t;
+    const uint8_t *packed;
+    const int8_t *x;
+    int8_t *y;
+    size_t rows, cols, ntr, ntc, ntg;
+    pc_qout q;
+} qjob;
+
+static void qconv_task(void *arg, size_t task, size_t thread) {
+    const qjob *j = arg;
+    const pc_qconv *d = j->d;
+    const pc_conv2d *gm = &d->geom;
+    const size_t MR = j->t.mr, NR = j->t.nr, KS = taps_of(d), icg = icg_of(d), ocg = ocg_of(d);
+    const size_t M = (size_t)(gm->N * gm->OH * gm->OW), OC = (size_t)gm->OC, pb = panel_bytes(d, &j->t);
+    const size_t g = task % j->ntg, tn = (task / j->ntg) % j->ntc, tm = task / (j->ntg * j->ntc);
+    const size_t m0 = tm * j->rows, m = pc_min(j->rows, M - m0), n0 = tn * j->cols, n = pc_min(j->cols, ocg - n0);
+    uint8_t *s = pc_scratch(j->c, thread);
+    int8_t *zero = (int8_t *)s; /* padding taps read the input's zero point */
+    const int8_t **ind = (const int8_t **)(s + pc_align64(icg));
+    memset(zero, (int8_t)d->x_zero_point, icg);
+    uint8_t merged[PC_GEMM_MB_MAX / 4 + 1];
+    /* a kernel row is one run of the packed weights only when no tap is padded to 4 */
+    pc_conv_indirection(gm, j->x, 1, zero, MR, m0, m, g, icg % 4 == 0, (const void **)ind, merged);
+    const uint8_t *gp = j->packed + g * ((ocg + NR - 1) / NR) * pb;
+    int8_t *y = j->y + m0 * OC + g * ocg;
+    for (size_t p = n0; p < n0 + n; p += NR) {
+        const size_t nw = pc_min(NR, n0 + n - p);
+        for (size_t i = 0, ti = 0; i < m; i += MR, ti++)
+            j->t.fn(pc_min(MR, m - i), nw, merged[ti] ? (size_t)gm->KW * icg : icg, merged[ti] ? (size_t)gm->KH : KS,
+                    ind + ti * KS * MR, gp + (p / NR) * pb, y + i * OC + p, OC, &j->q);
+    }
+}
+
+void pc_qconv_run(const pc_ctx *c, const pc_qconv *d, const void *packed, const int8_t *x, int8_t *y) {
+    const pc_conv2d *gm = &d->geom;
+    if (gm->N == 0 || gm->OC == 0 || gm->OH == 0 || gm->OW == 0) return;
+    qjob j = {c, d, tile_of(d), packed, x, y, 0, 0, 0, 0, (size_t)gm->groups,
+              {(float)(d->lo - d->y_zero_point), (float)(d->hi - d->y_zero_point), d->y_zero_point}};
+    const size_t M = (size_t)(gm->N * gm->OH * gm->OW), ocg = ocg_of(d), mr = j.t.mr, nr = j.t.nr;
+    /* tasks: blocks of rows (at most PC_GEMM_MB_MAX) x blocks of whole panels, a few per thread */
+    size_t rows = pc_round_up(pc_min(M, PC_GEMM_MB_MAX), mr), cols = pc_round_up(ocg, nr);
+    const size_t want = (size_t)pc_ctx_threads(c) * 3;
+    while (want > 3 && ((M + rows - 1) / rows) * ((ocg + cols - 1) / cols) * j.ntg < want && rows > mr)
+        rows = pc_round_up(rows / 2, mr);
+    while (want > 3 && ((M + rows - 1) / rows) * ((ocg + cols - 1) / cols) * j.ntg < want && cols > nr)
+        cols = pc_round_up(cols / 2, nr);
+    j.rows = rows, j.cols = cols, j.ntr = (M + rows - 1) / rows, j.ntc = (ocg + cols - 1) / cols;
+    pc_parallel(c, j.ntr * j.ntc * j.ntg, qconv_task, &j);
+}

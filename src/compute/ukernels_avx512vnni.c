@@ -1,0 +1,70 @@
+/* ukernels_avx512vnni.c — the int8 indirect GEMM tile on AVX-512 VNNI (vpdpbusd): 8 rows x 32
+ * output channels in 16 int32 accumulators. vpdpbusd multiplies unsigned by signed bytes, so each
+ * broadcast group of four input bytes is flipped to x + 128 (xor 0x80) and the packing folds
+ * -(128 + input zero point) * (the channel's weight sum) into the bias. Compiled with
+ * -mavx512vnni; used only where the CPU reports it (see qgemm.c). */
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#include <string.h>
+
+#include "compute/ukernels.h"
+
+/* four input bytes as one int32 lane value, flipped to unsigned; a tail of 1-3 bytes is read
+ * without touching the bytes after it */
+static inline __m512i quad(const int8_t *p, size_t cnt) {
+    int32_t v = 0;
+    memcpy(&v, p, cnt);
+    return _mm512_xor_si512(_mm512_set1_epi32(v), _mm512_set1_epi32((int32_t)0x80808080u));
+}
+
+#define QROW(r)                                                                   \
+    __m512i c##r##0 = b0, c##r##1 = b1;                                           \
+    const int8_t *a##r;
+#define QLOAD(r) a##r = a[r];
+#define QDOT(r, n)                                                                \
+    {                                                                             \
+        const __m512i x = quad(a##r + k, n);                                      \
+        c##r##0 = _mm512_dpbusd_epi32(c##r##0, x, w0);                            \
+        c##r##1 = _mm512_dpbusd_epi32(c##r##1, x, w1);                            \
+    }
+#define QSTORE(r)                                                                 \
+    if (r < mr) {                                                                 \
+        __m512 f0 = _mm512_mul_ps(_mm512_cvtepi32_ps(c##r##0), s0);               \
+        __m512 f1 = _mm512_mul_ps(_mm512_cvtepi32_ps(c##r##1), s1);               \
+        f0 = _mm512_min_ps(_mm512_max_ps(f0, vlo), vhi); /* a NaN becomes lo */    \
+        f1 = _mm512_min_ps(_mm512_max_ps(f1, vlo), vhi);                          \
+        const __m512i q0 = _mm512_add_epi32(_mm512_cvtps_epi32(f0), zp);          \
+        const __m512i q1 = _mm512_add_epi32(_mm512_cvtps_epi32(f1), zp);          \
+        _mm_mask_storeu_epi8(c + r * ldc, m0, _mm512_cvtsepi32_epi8(q0));         \
+        _mm_mask_storeu_epi8(c + r * ldc + 16, m1, _mm512_cvtsepi32_epi8(q1));    \
+    }
+
+void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *wp,
+                                   int8_t *c, size_t ldc, const pc_qout *q) {
+    const int32_t *bias = wp;
+    const float *scale = (const float *)(bias + 32);
+    const int8_t *w = (const int8_t *)(scale + 32);
+    const __m512i b0 = _mm512_loadu_si512(bias), b1 = _mm512_loadu_si512(bias + 16);
+    QROW(0) QROW(1) QROW(2) QROW(3) QROW(4) QROW(5) QROW(6) QROW(7)
+    const size_t full = kc / 4 * 4, tail = kc - full;
+    for (size_t t = 0; t < ks; t++, a += 8) {
+        QLOAD(0) QLOAD(1) QLOAD(2) QLOAD(3) QLOAD(4) QLOAD(5) QLOAD(6) QLOAD(7)
+        size_t k = 0;
+        for (; k < full; k += 4, w += 128) {
+            const __m512i w0 = _mm512_loadu_si512(w), w1 = _mm512_loadu_si512(w + 64);
+            QDOT(0, 4) QDOT(1, 4) QDOT(2, 4) QDOT(3, 4) QDOT(4, 4) QDOT(5, 4) QDOT(6, 4) QDOT(7, 4)
+        }
+        if (tail) {
+            const __m512i w0 = _mm512_loadu_si512(w), w1 = _mm512_loadu_si512(w + 64);
+            QDOT(0, tail) QDOT(1, tail) QDOT(2, tail) QDOT(3, tail) QDOT(4, tail) QDOT(5, tail) QDOT(6, tail) QDOT(7, tail)
+            w += 128;
+        }
+    }
+    const __m512 s0 = _mm512_loadu_ps(scale), s1 = _mm512_loadu_ps(scale + 16);
+    const __m512 vlo = _mm512_set1_ps(q->flo), vhi = _mm512_set1_ps(q->fhi);
+    const __m512i zp = _mm512_set1_epi32(q->zero_point);
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
+    QSTORE(0) QSTORE(1) QSTORE(2) QSTORE(3) QSTORE(4) QSTORE(5) QSTORE(6) QSTORE(7)
+}
+#endif
