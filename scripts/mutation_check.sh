@@ -41,10 +41,15 @@ mutations=(
   "src/backends/xnnpack/xnn_run.c|XNNPACK convolution: input zero point off by one|s/{0, 0, 0, 0}, a->zero_point, w->qkind/{0, 0, 0, 0}, a->zero_point - 1, w->qkind/"
   "src/compute/pool2d.c|average pooling ignores count_include_pad|s/else if (d->count_include_pad) r.area/else if (0) r.area/"
   "src/compute/ukernels.inc|softmax without the max subtraction|s/for (size_t k = 0; k < n; k++) y\[k\] = uk_exp(x\[k\] - mx);/for (size_t k = 0; k < n; k++) y[k] = uk_exp(x[k]);/"
-  "src/backends/xnnpack/xnn_run.c|XNNPACK Convert fp32 -> int8 divides by the scale instead of multiplying by its float reciprocal|s/            float f = x\\[i\\] \\* inv;/            float f = x[i] \\/ o->scale; (void)inv;/"
+  "src/compute/ukernels.inc|fp32 -> int8 convert rounds halves away from zero|s/            s8\[i\] = (int8_t)((int32_t)((f + magic) - magic) + zp);/            s8[i] = (int8_t)((int32_t)roundf(f) + zp);/"
   "src/compute/conv2d.c|indirect convolution: a padding-free tile reads one tap per kernel row|s/merged\[ti\] ? (size_t)d->KW \* icg : icg/merged[ti] ? icg : icg/"
   "src/backends/xnnpack/xnn_run.c|XNNPACK reshape aliases do not keep their bytes alive|s/        if (o->last > g->values\[root\].last) g->values\[root\].last = o->last;/        if (0) g->values[root].last = o->last;/"
   "src/compute/conv2d.c|NCHW im2col ignores dilation|s/int64_t off = kw \* d->dw - d->pl, base/int64_t off = kw - d->pl, base/"
+)
+
+# the VNNI tile runs only where the CPU has it
+grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && mutations+=(
+  "src/compute/ukernels_avx512vnni.c|VNNI tile: the input is not flipped to unsigned|s/return _mm512_xor_si512(_mm512_set1_epi32(v), _mm512_set1_epi32((int32_t)0x80808080u));/return _mm512_set1_epi32(v);/"
 )
 
 survived=0

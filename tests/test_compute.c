@@ -276,17 +276,22 @@ static void test_qconv_fast_case(pc_isa isa, const qcase *k) {
     if (nw > 2) w[0] = -128, w[1] = 127;
     for (int64_t o = 0; o < k->OC; o++) /* a negative scale: exactly -scale (a power of two: ties) */
         bias[o] = (int32_t)(frand() * 2000.0f), scale[o] = k->scale < 0 ? -k->scale : k->scale * (1.0f + 0.5f * frand());
+    const bool dw = k->groups == k->C && k->OC == k->C; /* the depthwise path: filter [1, KH, KW, C] */
     pc_qweights wt = {w, k->KH * k->KW * icg, k->KW * icg, icg, 1, bias, scale};
-    CHECK(pc_qconv_setup(&d, isa, &wt), "int8 fast path refuses an ordinary convolution");
-    void *packed = amalloc(pc_qconv_packed_bytes(&d));
-    pc_qconv_pack(&d, &wt, packed);
-    ctxs c = make_ctx(isa, pc_qconv_scratch(&d));
-    pc_qconv_run(&c.one, &d, packed, x, y);
-    pc_qconv_run(&c.three, &d, packed, x, y3);
+    if (dw) wt.so = 1, wt.skh = k->KW * k->C, wt.skw = k->C, wt.si = 0;
+    CHECK(dw ? pc_qdw_setup(&d, isa, &wt) : pc_qconv_setup(&d, isa, &wt), "int8 fast path refuses an ordinary convolution");
+    void *packed = amalloc(dw ? pc_qdw_packed_bytes(&d) : pc_qconv_packed_bytes(&d));
+    pc_qconv_pack_args pa = {&d, wt};
+    if (dw) pc_qdw_pack_fill(packed, &pa, NULL, NULL);
+    else pc_qconv_pack(&d, &wt, packed);
+    ctxs c = make_ctx(isa, dw ? pc_qdw_scratch(&d) : pc_qconv_scratch(&d));
+    if (dw) pc_qdw_run(&c.one, &d, packed, x, y), pc_qdw_run(&c.three, &d, packed, x, y3);
+    else pc_qconv_run(&c.one, &d, packed, x, y), pc_qconv_run(&c.three, &d, packed, x, y3);
     pc_conv2d_s8 r = {k->N, k->H, k->W, k->C, k->OC, g->OH, g->OW, k->KH, k->KW, k->sh, k->sw, k->dh, k->dw, k->pt, k->pl,
-                      k->groups, 0, {k->H * k->W * k->C, k->W * k->C, k->C, 1},
+                      k->groups, dw, {k->H * k->W * k->C, k->W * k->C, k->C, 1},
                       {g->OH * g->OW * k->OC, g->OW * k->OC, k->OC, 1}, {k->KH * k->KW * icg, k->KW * icg, icg, 1},
                       k->xz, 0, 0, 0};
+    if (dw) r.ws[0] = 1, r.ws[1] = k->KW * k->C, r.ws[2] = k->C, r.ws[3] = 0;
     pc_requant rq = {PC_REQ_FP32, scale, NULL, NULL, 1, k->yz, k->lo, k->hi};
     pc_conv2d_s8_run(&r, x, w, bias, &rq, ref);
     size_t at = 0;
@@ -298,6 +303,43 @@ static void test_qconv_fast_case(pc_isa isa, const qcase *k) {
     CHECK(memcmp(y, y3, ny) == 0, "int8 conv %s: 1 and 3 threads differ", pc_isa_name(isa));
     free_ctx(&c);
     free(x), free(w), free(y), free(y3), free(ref), free(bias), free(scale), free(packed);
+}
+
+/* f32 <-> int8 converts against the reference arithmetic (x * (1 / scale), round half to even, add
+ * the zero point, saturate; NaN to the low bound) */
+static void test_convert(pc_isa isa) {
+    ctxs c = make_ctx(isa, 0);
+    const size_t n = 40000;
+    float *x = rnd(n), *back = malloc(n * sizeof *back);
+    int8_t *q = malloc(n), *q3 = malloc(n);
+    uint8_t *u = malloc(n);
+    const float scale = 0.0123f, inv = 1.0f / scale;
+    for (size_t i = 0; i < n; i++) x[i] *= 2.0f;
+    x[0] = NAN, x[1] = INFINITY, x[2] = -INFINITY, x[3] = 1e30f, x[4] = 2.5f * scale, x[5] = -0.5f * scale;
+    for (size_t i = 6; i < 200; i++) x[i] = ((float)i - 100.0f + 0.5f) / inv; /* near halves */
+    pc_quantize_f32(&c.one, n, x, scale, -3, -128, 127, q, 0);
+    pc_quantize_f32(&c.three, n, x, scale, -3, -128, 127, q3, 0);
+    pc_quantize_f32(&c.one, n, x, scale, 130, 0, 255, u, 1);
+    size_t bad = n, badu = n;
+    for (size_t i = 0; i < n; i++) {
+        float f = x[i] * inv;
+        int32_t r = f > 1e6f ? 127 : (f < -1e6f || f != f ? -128 : (int32_t)lrintf(f) - 3);
+        r = r < -128 ? -128 : (r > 127 ? 127 : r);
+        int32_t ru = f > 1e6f ? 255 : (f < -1e6f || f != f ? 0 : (int32_t)lrintf(f) + 130);
+        ru = ru < 0 ? 0 : (ru > 255 ? 255 : ru);
+        if (q[i] != r && bad == n) bad = i;
+        if (u[i] != ru && badu == n) badu = i;
+    }
+    CHECK(bad == n, "quantize %s: [%zu] x %g: %d", pc_isa_name(isa), bad, bad < n ? x[bad] : 0.0, bad < n ? q[bad] : 0);
+    CHECK(badu == n, "quantize uint8 %s: [%zu] x %g: %d", pc_isa_name(isa), badu, badu < n ? x[badu] : 0.0, badu < n ? u[badu] : 0);
+    CHECK(memcmp(q, q3, n) == 0, "quantize %s: 1 and 3 threads differ", pc_isa_name(isa));
+    pc_dequantize_f32(&c.three, n, q, 0, -3, scale, back);
+    bad = n;
+    for (size_t i = 0; i < n && bad == n; i++)
+        if (back[i] != (float)(q[i] + 3) * scale) bad = i;
+    CHECK(bad == n, "dequantize %s: [%zu]", pc_isa_name(isa), bad);
+    free_ctx(&c);
+    free(x), free(back), free(q), free(q3), free(u);
 }
 
 static void test_qconv_fast(pc_isa isa) {
@@ -314,6 +356,11 @@ static void test_qconv_fast(pc_isa isa) {
         {1, 17, 15, 9, 33, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 9, 0, -128, 127, 0.0003f},  /* 7x7 */
         {1, 6, 6, 40, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, -128, 127, 1e-9f},     /* everything rounds to 0 */
         {2, 5, 5, 24, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 3, 1, -128, 127, -1.0f / 512},/* halves: ties to even */
+        /* depthwise: 3x3 s1 / s2, 5x5, odd channel counts past the 64-channel block, clamp */
+        {1, 9, 8, 19, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 19, 7, -2, -128, 127, 0.004f},
+        {2, 10, 11, 96, 96, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 96, -20, 3, -128, 127, 0.003f},
+        {1, 7, 7, 131, 131, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 131, 0, 0, 0, 127, 0.002f},
+        {1, 6, 6, 16, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 16, 127, 0, -128, 127, -1.0f / 256},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_qconv_fast_case(isa, &cases[i]);
 }
@@ -683,6 +730,7 @@ int main(void) {
         test_gemm(isa);
         test_conv(isa);
         test_qconv_fast(isa);
+        test_convert(isa);
         test_unary(isa);
         test_binary(isa);
         test_softmax(isa);

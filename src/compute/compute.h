@@ -94,6 +94,14 @@ typedef struct pc_qout {
 } pc_qout;
 typedef void (*pc_qigemm_uk)(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                              int8_t *c, size_t ldc, const pc_qout *q);
+/* One int8 depthwise output pixel: y[c] = requant(bias[c] + sum_t in[t][c] * w[t * C + c]) with
+ * scale[c]; the bias already holds -(input zero point) x the channel's weight sum. */
+typedef void (*pc_qdw_uk)(size_t C, size_t taps, const int8_t *const *in, const int32_t *w, const int32_t *bias,
+                          const float *scale, int8_t *y, const pc_qout *q);
+/* y[i] = clamp(round(x[i] * inv_scale) + zero point) (XNNPACK's f32 -> qs8 / qu8 convert), or back:
+ * y[i] = (x[i] - zero point) * scale. */
+typedef void (*pc_quantize_uk)(size_t n, const float *x, float inv_scale, const pc_qout *q, void *y, int is_unsigned);
+typedef void (*pc_dequantize_uk)(size_t n, const void *x, int is_unsigned, int32_t zero_point, float scale, float *y);
 
 typedef struct pc_ukernels {
     pc_isa isa;
@@ -102,6 +110,9 @@ typedef struct pc_ukernels {
     pc_gemm_f32_uk gemm_f32_1;     /* the same for a single row (matrix-vector; mr must be 1) */
     pc_igemm_f32_uk igemm_f32;     /* the same tile, rows through indirection pointers */
     pc_qigemm_uk qigemm_s8;        /* int8, portable C: a 4 x 16 tile (PC_QMR x PC_QNR) */
+    pc_qdw_uk qdwconv_s8;
+    pc_quantize_uk quantize_f32;
+    pc_dequantize_uk dequantize_f32;
     /* y[i] = clamp(op(x[i])); x == y allowed */
     void (*vunary_f32)(int op, size_t n, const float *x, float *y, const void *params);
     /* y[i] = clamp(op(a[i * ainc], b[i * binc])), ainc and binc 0 or 1; y may alias a or b */
@@ -321,6 +332,17 @@ void pc_qconv_pack_fill(void *packed, const void *args, pc_consumed_fn consumed,
 size_t pc_qconv_scratch(const pc_qconv *d);
 /* y = requant(conv(x)); N, H, W, OH, OW may change between runs (within the scratch). */
 void pc_qconv_run(const pc_ctx *c, const pc_qconv *d, const void *packed, const int8_t *x, int8_t *y);
+/* Depthwise (groups = C = OC; weight (c, kh, kw) at w[c * so + kh * skh + kw * skw], si unused): the
+ * same contract on per-channel vectors. */
+bool pc_qdw_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w);
+size_t pc_qdw_packed_bytes(const pc_qconv *d);
+void pc_qdw_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx);
+size_t pc_qdw_scratch(const pc_qconv *d);
+void pc_qdw_run(const pc_ctx *c, const pc_qconv *d, const void *packed, const int8_t *x, int8_t *y);
+/* f32 <-> int8 / uint8 converts on the vector loops (lo, hi: the type's range). */
+void pc_quantize_f32(const pc_ctx *c, size_t n, const float *x, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                     void *y, int is_unsigned);
+void pc_dequantize_f32(const pc_ctx *c, size_t n, const void *x, int is_unsigned, int32_t zero_point, float scale, float *y);
 
 /* ---- pooling ------------------------------------------------------------------------------------- */
 

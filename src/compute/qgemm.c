@@ -157,3 +157,126 @@ void pc_qconv_run(const pc_ctx *c, const pc_qconv *d, const void *packed, const 
     j.rows = rows, j.cols = cols, j.ntr = (M + rows - 1) / rows, j.ntc = (ocg + cols - 1) / cols;
     pc_parallel(c, j.ntr * j.ntc * j.ntg, qconv_task, &j);
 }
+
+/* ---- depthwise: per output pixel, channels in vectors ---- */
+
+bool pc_qdw_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w) {
+    d->isa = isa, d->vnni = 0;
+    const pc_conv2d *g = &d->geom;
+    if (g->groups != g->C || g->OC != g->C || g->KH < 1 || g->KW < 1 || g->KH * g->KW > 1024) return false;
+    if (d->x_zero_point < -128 || d->x_zero_point > 127) return false;
+    if (w->bias) /* |sum| <= taps * 128 * 256 and the folded bias: int32 holds them */
+        for (int64_t o = 0; o < g->OC; o++)
+            if (w->bias[o] > (1 << 30) || w->bias[o] < -(1 << 30)) return false;
+    return true;
+}
+
+/* int32 bias[C], float scale[C], int32 weights [taps][C] */
+size_t pc_qdw_packed_bytes(const pc_qconv *d) {
+    return (size_t)d->geom.C * (8 + (size_t)(d->geom.KH * d->geom.KW) * 4);
+}
+
+void pc_qdw_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx) {
+    (void)consumed, (void)ctx;
+    const pc_qconv_pack_args *a = args;
+    const pc_qconv *d = a->d;
+    const pc_qweights *wt = &a->w;
+    const int64_t C = d->geom.C, KH = d->geom.KH, KW = d->geom.KW;
+    int32_t *bias = packed, *w = (int32_t *)((uint8_t *)packed + (size_t)C * 8);
+    float *scale = (float *)(bias + C);
+    for (int64_t c = 0; c < C; c++) {
+        int64_t sum = 0;
+        for (int64_t kh = 0; kh < KH; kh++)
+            for (int64_t kw = 0; kw < KW; kw++) {
+                int32_t v = wt->w[c * wt->so + kh * wt->skh + kw * wt->skw];
+                w[(kh * KW + kw) * C + c] = v;
+                sum += v;
+            }
+        bias[c] = (int32_t)((wt->bias ? wt->bias[c] : 0) - (int64_t)d->x_zero_point * sum);
+        scale[c] = wt->scale[c];
+    }
+}
+
+size_t pc_qdw_scratch(const pc_qconv *d) {
+    return pc_align64((size_t)d->geom.C) + pc_align64((size_t)(d->geom.KH * d->geom.KW) * sizeof(void *));
+}
+
+typedef struct qdw_job {
+    const pc_ctx *c;
+    const pc_qconv *d;
+    const pc_ukernels *uk;
+    const uint8_t *packed;
+    const int8_t *x;
+    int8_t *y;
+    pc_qout q;
+} qdw_job;
+
+static void qdw_task(void *arg, size_t task, size_t thread) {
+    const qdw_job *j = arg;
+    const pc_conv2d *g = &j->d->geom;
+    const int64_t C = g->C, KK = g->KH * g->KW, ni = (int64_t)task / g->OH, oh = (int64_t)task % g->OH;
+    uint8_t *s = pc_scratch(j->c, thread);
+    int8_t *zero = (int8_t *)s;
+    const int8_t **taps = (const int8_t **)(s + pc_align64((size_t)C));
+    memset(zero, (int8_t)j->d->x_zero_point, (size_t)C);
+    const int32_t *bias = (const int32_t *)j->packed, *w = (const int32_t *)(j->packed + (size_t)C * 8);
+    const float *scale = (const float *)(bias + C);
+    const int8_t *xn = j->x + ni * g->H * g->W * C;
+    int8_t *y = j->y + (ni * g->OH + oh) * g->OW * C;
+    for (int64_t ow = 0; ow < g->OW; ow++) {
+        size_t k = 0;
+        for (int64_t kh = 0; kh < g->KH; kh++) {
+            int64_t ih = oh * g->sh - g->pt + kh * g->dh;
+            for (int64_t kw = 0; kw < g->KW; kw++) {
+                int64_t iw = ow * g->sw - g->pl + kw * g->dw;
+                taps[k++] = ih < 0 || ih >= g->H || iw < 0 || iw >= g->W ? zero : xn + (ih * g->W + iw) * C;
+            }
+        }
+        j->uk->qdwconv_s8((size_t)C, (size_t)KK, taps, w, bias, scale, y + ow * C, &j->q);
+    }
+}
+
+void pc_qdw_run(const pc_ctx *c, const pc_qconv *d, const void *packed, const int8_t *x, int8_t *y) {
+    const pc_conv2d *g = &d->geom;
+    if (g->N == 0 || g->C == 0 || g->OH == 0 || g->OW == 0) return;
+    qdw_job j = {c, d, pc_uk(d->isa), packed, x, y,
+                 {(float)(d->lo - d->y_zero_point), (float)(d->hi - d->y_zero_point), d->y_zero_point}};
+    pc_parallel(c, (size_t)(g->N * g->OH), qdw_task, &j);
+}
+
+/* ---- converts ---- */
+
+typedef struct cvt_job {
+    const pc_ukernels *uk;
+    size_t n;
+    const void *x;
+    void *y;
+    float scale;
+    int is_unsigned, to_int;
+    pc_qout q;
+} cvt_job;
+
+#define CVT_CHUNK 16384
+
+static void cvt_task(void *arg, size_t t, size_t thread) {
+    (void)thread;
+    const cvt_job *j = arg;
+    size_t i0 = t * CVT_CHUNK, n = pc_min(CVT_CHUNK, j->n - i0);
+    if (j->to_int)
+        j->uk->quantize_f32(n, (const float *)j->x + i0, j->scale, &j->q, (uint8_t *)j->y + i0, j->is_unsigned);
+    else
+        j->uk->dequantize_f32(n, (const uint8_t *)j->x + i0, j->is_unsigned, j->q.zero_point, j->scale, (float *)j->y + i0);
+}
+
+void pc_quantize_f32(const pc_ctx *c, size_t n, const float *x, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                     void *y, int is_unsigned) {
+    /* XNNPACK multiplies by the reciprocal scale (f32-qs8-vcvt) */
+    cvt_job j = {pc_uk(c->isa), n, x, y, 1.0f / scale, is_unsigned, 1,
+                 {(float)(lo - zero_point), (float)(hi - zero_point), zero_point}};
+    pc_parallel(c, (n + CVT_CHUNK - 1) / CVT_CHUNK, cvt_task, &j);
+}
+
+void pc_dequantize_f32(const pc_ctx *c, size_t n, const void *x, int is_unsigned, int32_t zero_point, float scale, float *y) {
+    cvt_job j = {pc_uk(c->isa), n, x, y, scale, is_unsigned, 0, {0.0f, 0.0f, zero_point}};
+    pc_parallel(c, (n + CVT_CHUNK - 1) / CVT_CHUNK, cvt_task, &j);
+}

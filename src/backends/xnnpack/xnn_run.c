@@ -433,29 +433,17 @@ static void run_fully_connected(const pc_ctx *c, xnn_graph *g, const xnn_node *n
     pc_fc_s8_run(&d, a->data, wq, b ? b->data : NULL, &n->rq, o->data);
 }
 
-static void run_convert(xnn_graph *g, const xnn_node *n) {
+static void run_convert(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     const xnn_value *a = &g->values[n->in[0]];
     xnn_value *o = &g->values[n->out];
     uint64_t total = numel_of(a->cur, a->ndims);
     if (is_f32(a) && (is_f32(o) || o->dtype == XDT_QDINT8)) { /* qdint8 rows are quantized by their consumer */
         if (o->data != a->data) memcpy(o->data, a->data, total * 4);
-    } else if (is_f32(a)) {
+    } else if (is_f32(a)) { /* XNNPACK multiplies by the reciprocal scale (f32-qs8-vcvt) */
         int32_t lo = o->dtype == XDT_QINT8 ? -128 : 0, hi = o->dtype == XDT_QINT8 ? 127 : 255;
-        const float *x = a->data;
-        const float inv = 1.0f / o->scale; /* XNNPACK multiplies by the reciprocal scale (f32-qs8-vcvt) */
-        for (uint64_t i = 0; i < total; i++) {
-            float f = x[i] * inv;
-            int32_t q = f > 1e6f ? hi : (f < -1e6f || f != f ? lo : (int32_t)lrintf(f) + o->zero_point);
-            q = q < lo ? lo : (q > hi ? hi : q);
-            if (o->dtype == XDT_QINT8) ((int8_t *)o->data)[i] = (int8_t)q;
-            else ((uint8_t *)o->data)[i] = (uint8_t)q;
-        }
+        pc_quantize_f32(c, total, a->data, o->scale, o->zero_point, lo, hi, o->data, o->dtype != XDT_QINT8);
     } else {
-        float *y = o->data;
-        for (uint64_t i = 0; i < total; i++) {
-            int32_t q = a->dtype == XDT_QINT8 ? ((const int8_t *)a->data)[i] : ((const uint8_t *)a->data)[i];
-            y[i] = (float)(q - a->zero_point) * a->scale;
-        }
+        pc_dequantize_f32(c, total, a->data, a->dtype != XDT_QINT8, a->zero_point, a->scale, o->data);
     }
 }
 
@@ -471,7 +459,8 @@ static void run_conv(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     if (n->qfast) {
         pc_qconv q = n->qconv;
         q.geom.N = a->cur[0], q.geom.H = a->cur[1], q.geom.W = a->cur[2], q.geom.OH = o->cur[1], q.geom.OW = o->cur[2];
-        pc_qconv_run(c, &q, n->qpacked, a->data, o->data);
+        if (n->qfast == 2) pc_qdw_run(c, &q, n->qpacked, a->data, o->data);
+        else pc_qconv_run(c, &q, n->qpacked, a->data, o->data);
         return;
     }
     const uint32_t *p = n->p;
@@ -563,7 +552,7 @@ static void run_node(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     switch (xnn_node_family(n->type)) {
     case XF_BINARY: run_binary(c, g, n); return;
     case XF_FC: run_fully_connected(c, g, n); return;
-    case XF_CONVERT: run_convert(g, n); return;
+    case XF_CONVERT: run_convert(c, g, n); return;
     case XF_CONV: run_conv(c, g, n); return;
     case XF_POOL: run_pool(g, n); return;
     case XF_LAYOUT: run_layout(g, n); return;
@@ -654,8 +643,8 @@ static const float *packed_weights(xnn_graph *g, xnn_node *n, const xnn_value *w
 static petite_status prepare_qfast(xnn_graph *g, xnn_node *n, const pt_backend_init *in, pt_backend_info *info,
                                    pt_err *e) {
     const xnn_value *a = &g->values[n->in[0]], *w = &g->values[n->in[1]], *b = opt_in(g, n, 2), *o = &g->values[n->out];
-    const bool conv = xnn_node_family(n->type) == XF_CONV;
-    if (n->type == XN_DepthwiseConv2d || a->dtype != XDT_QINT8 || o->dtype != XDT_QINT8 || !w->constant ||
+    const bool conv = xnn_node_family(n->type) == XF_CONV, dwise = n->type == XN_DepthwiseConv2d;
+    if (a->dtype != XDT_QINT8 || o->dtype != XDT_QINT8 || !w->constant ||
         (b && !b->constant) || (w->qkind == XQ_PER_TENSOR && w->zero_point != 0) ||
         (w->dtype != XDT_QCINT8 && w->dtype != XDT_QINT8) || (conv ? w->ndims != 4 : w->ndims != 2))
         return PETITE_OK;
@@ -669,9 +658,10 @@ static petite_status prepare_qfast(xnn_graph *g, xnn_node *n, const pt_backend_i
         gm->N = a->cur[0], gm->H = a->cur[1], gm->W = a->cur[2], gm->C = a->cur[3];
         gm->OC = o->cur[3], gm->OH = o->cur[1], gm->OW = o->cur[2];
         gm->KH = p[4], gm->KW = p[5], gm->sh = p[6], gm->sw = p[7], gm->dh = p[8], gm->dw = p[9], gm->pt = p[0], gm->pl = p[3];
-        gm->groups = p[12];
+        gm->groups = dwise ? gm->C : p[12];
         int64_t gic = p[10];
-        wt.so = gm->KH * gm->KW * gic, wt.skh = gm->KW * gic, wt.skw = gic, wt.si = 1;
+        if (dwise) wt.so = 1, wt.skh = gm->KW * gm->OC, wt.skw = gm->OC, wt.si = 0;
+        else wt.so = gm->KH * gm->KW * gic, wt.skh = gm->KW * gic, wt.skw = gic, wt.si = 1;
     } else {
         bool tw = n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS;
         uint32_t N = tw ? w->dims[1] : w->dims[0], K = tw ? w->dims[0] : w->dims[1];
@@ -680,20 +670,21 @@ static petite_status prepare_qfast(xnn_graph *g, xnn_node *n, const pt_backend_i
         wt.so = tw ? 1 : K, wt.si = tw ? N : 1;
     }
     d->x_zero_point = a->zero_point, d->y_zero_point = o->zero_point, d->lo = n->rq.lo, d->hi = n->rq.hi;
-    if (!pc_qconv_setup(d, g->isa, &wt)) return PETITE_OK;
+    if (dwise ? !pc_qdw_setup(d, g->isa, &wt) : !pc_qconv_setup(d, g->isa, &wt)) return PETITE_OK;
     pc_qconv_pack_args arg = {d, wt};
     struct { char tag[4]; int32_t isa, vnni, xz; float a_scale, o_scale, w_scale; int64_t C, OC, KH, KW, groups; const void *bias, *scales; } desc;
     memset(&desc, 0, sizeof desc);
-    memcpy(desc.tag, "q8c", 4);
+    memcpy(desc.tag, dwise ? "q8d" : "q8c", 4);
     desc.isa = (int32_t)g->isa, desc.vnni = d->vnni, desc.xz = d->x_zero_point;
     desc.a_scale = a->scale, desc.o_scale = o->scale, desc.w_scale = w->qkind == XQ_PER_CHANNEL ? 0.0f : w->scale;
     desc.C = gm->C, desc.OC = gm->OC, desc.KH = gm->KH, desc.KW = gm->KW, desc.groups = gm->groups;
     desc.bias = wt.bias, desc.scales = w->qkind == XQ_PER_CHANNEL ? (const void *)w->scales : NULL;
     /* the panel holds the requantization scales: the key carries what they are made of */
-    n->qpacked = packed_weights(g, n, w, in, &desc, sizeof desc, pc_qconv_packed_bytes(d), pc_qconv_pack_fill, &arg, info, e);
+    n->qpacked = dwise ? packed_weights(g, n, w, in, &desc, sizeof desc, pc_qdw_packed_bytes(d), pc_qdw_pack_fill, &arg, info, e)
+                       : packed_weights(g, n, w, in, &desc, sizeof desc, pc_qconv_packed_bytes(d), pc_qconv_pack_fill, &arg, info, e);
     if (!n->qpacked) return e->status;
-    n->qfast = 1;
-    size_t sc = pc_qconv_scratch(d);
+    n->qfast = dwise ? 2 : 1;
+    size_t sc = dwise ? pc_qdw_scratch(d) : pc_qconv_scratch(d);
     if (sc > info->scratch) info->scratch = sc;
     return PETITE_OK;
 }
