@@ -296,8 +296,26 @@ static void dwconv_f32_row_w__avx512(size_t C, size_t n, size_t taps, const floa
     else dwconv_f32_row_p2__avx512(C, n, taps, x, x_step, tap_off, w, bias, y, lo, hi);
 }
 
+/* int8 depthwise pixel: 16 channels per vector, int32 products (the taps' int8 inputs widened) */
+static void qdwconv_s8_c16__avx512(size_t C, size_t taps, const int8_t *const *in, const int32_t *w, const int32_t *bias,
+                                   const float *scale, int8_t *y, const pc_qout *q) {
+    const __m512 vlo = _mm512_set1_ps(q->flo), vhi = _mm512_set1_ps(q->fhi);
+    const __m512i zp = _mm512_set1_epi32(q->zero_point);
+    for (size_t c = 0; c < C; c += 16) {
+        const __mmask16 m = lanes16(C - c);
+        __m512i acc = _mm512_maskz_loadu_epi32(m, bias + c);
+        for (size_t t = 0; t < taps; t++) {
+            const __m512i x = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, in[t] + c));
+            acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(x, _mm512_maskz_loadu_epi32(m, w + t * C + c)));
+        }
+        __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(m, scale + c));
+        f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi); /* a NaN becomes lo */
+        _mm_mask_storeu_epi8(y + c, m, _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
+    }
+}
+
 const pc_ukernels pc_uk_avx512 = {
-    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, igemm_f32_8x32__avx512, PC_UK(qigemm_s8), PC_UK(qdwconv_s8), PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx512, PC_UK(vbinary_f32),
+    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, igemm_f32_8x32__avx512, PC_UK(qigemm_s8), qdwconv_s8_c16__avx512, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx512, PC_UK(vbinary_f32),
     dwconv_f32_c32__avx512, dwconv_f32_row_w__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif
