@@ -145,6 +145,37 @@ def check_conv(cin, cout, k, stride, pad, groups, shape):
     return got, want
 
 
+def q8_bounds(lo, hi, s, z):
+    """A fused clamp [lo, hi] in the int8 domain, as XNNPACK derives it (float32 lo / s + z, clamped to the
+    type, rounded half to even)."""
+    with np.errstate(over="ignore"):
+        b = [np.rint(np.clip(F(v) / F(s) + F(z), F(-128), F(127))) for v in (lo, hi)]
+    return int(b[0]), int(b[1])
+
+
+def check_chain():
+    """Conv + ReLU6 -> depthwise + ReLU -> 1x1 conv: activations stay int8 between the nodes (one
+    Convert in, one out) and each activation is the node's fused int8 clamp."""
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU6(), nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU(),
+                      nn.Conv2d(8, 6, 1)).eval()
+    x = torch.randn(1, 3, 7, 6)
+    data, acts, weights = export_recording(m, x)
+    assert len(acts) == 4, "expected one Convert in and three int8 results, got %d activation parameters" % len(acts)
+    (sx, zx), (s1, z1), (s2, z2), (s3, z3) = acts
+    q = quantize(x.numpy(), sx, zx)
+    layers = [(m[0], 1, 1, (0.0, 6.0)), (m[2], 1, 8, (0.0, np.inf)), (m[4], 0, 1, None)]
+    for (conv, pad, groups, act), (wq, sw), (si, zi), (so, zo) in zip(layers, weights, acts[:3], acts[1:]):
+        acc = conv_ref(q, zi, wq, bias_q(conv.bias.detach().numpy(), si, sw), 1, pad, groups)
+        q = requantize(acc, si, sw.reshape(1, -1, 1, 1), so, zo)
+        if act:
+            lo, hi = q8_bounds(act[0], act[1], so, zo)
+            q = np.clip(q, lo, hi)
+    want = ((q - z3).astype(F) * F(s3)).astype(F)
+    got = runtime.Program(data).load_method().run(x.numpy())[0]
+    return got, want
+
+
 def main():
     cases = {
         "fully connected 16 -> 8": check_linear,
@@ -152,6 +183,7 @@ def main():
         "convolution 3x3 pad 1": lambda: check_conv(4, 6, 3, 1, 1, 1, (1, 4, 6, 6)),
         "convolution 3x3 stride 2": lambda: check_conv(3, 5, 3, 2, 1, 1, (2, 3, 9, 8)),
         "depthwise 3x3 stride 2": lambda: check_conv(5, 5, 3, 2, 1, 5, (1, 5, 7, 7)),
+        "int8 chain: conv + ReLU6, depthwise + ReLU, 1x1": check_chain,
     }
     failed = 0
     for name, fn in cases.items():

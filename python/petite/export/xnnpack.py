@@ -70,6 +70,8 @@ class _Graph:
         self.values = []       # dicts: dims, const (bytes) / None, ext, flags
         self.nodes = []        # dicts: type, fields, min, max
         self.xv = {}           # (edge value, layout) -> xvalue id
+        self.xq = {}           # (edge value, layout) -> (int8 xvalue id, scale, zero point): static int8
+                               # results stay int8; the float form is made only when something reads it
         self.producer = {}     # xvalue id -> node index
         self.ext_in, self.ext_out = [], []  # edge values, in external id order
 
@@ -88,9 +90,14 @@ class _Graph:
         return self.new_value(arr.shape if arr.ndim else [1], const=arr.tobytes(), dtype=dtype)
 
     def get(self, v, layout="nchw"):
-        """xvalue id of edge value v in `layout`, adding a transpose if only the other exists."""
+        """xvalue id of edge value v in `layout`, adding a transpose if only the other exists (and a
+        Convert to float if v so far exists only as int8)."""
         if (v, layout) in self.xv:
             return self.xv[(v, layout)]
+        for ql in (layout, "nhwc" if layout == "nchw" else "nchw"):
+            if (v, ql) in self.xq and (v, ql) not in self.xv:
+                self.dequantize(v, ql)
+                return self.get(v, layout)
         val = self.p.values[v]
         if val.role == "const":
             arr = np.frombuffer(val.data, NP_OF[val.dtype]).reshape(val.shape)
@@ -112,7 +119,21 @@ class _Graph:
     def layout_of(self, v):
         if (v, "nhwc") in self.xv and (v, "nchw") not in self.xv:
             return "nhwc"
+        if (v, "nhwc") in self.xq and (v, "nchw") not in self.xv:
+            return "nhwc"
         return "nchw"
+
+    def quantized(self, v, layout, yq, scale, zp):
+        """Record int8 xvalue yq as edge value v's result; a subgraph output gets its float form now."""
+        self.xq[(v, layout)] = (yq, scale, zp)
+        if v in self.ext_out:
+            self.dequantize(v, layout)
+
+    def dequantize(self, v, layout):
+        yq = self.xq[(v, layout)][0]
+        o = self.out(v, layout)
+        self.node("Convert", {"input_id": yq, "output_id": o}, o)
+        self.finish(v)
 
     def out(self, v, layout):
         """xvalue to write edge value v in `layout` (an external output is written NCHW)."""
@@ -186,6 +207,10 @@ def _quantized_io(g, x, out, x_layout):
     when calibration did not see both tensors."""
     if g.quantize != "static" or x not in g.ranges or out not in g.ranges:
         return None
+    if (x, x_layout) in g.xq:  # already int8 (an earlier quantized node's result): no Convert
+        xq, sx, _ = g.xq[(x, x_layout)]
+        sy, zy = _qparams(g.ranges[out])
+        return xq, sx, sy, zy
     sx, zx = _qparams(g.ranges[x])
     sy, zy = _qparams(g.ranges[out])
     xi = g.get(x, x_layout)
@@ -316,6 +341,25 @@ def _emit_clamp(g, p, ins, run, k):
     return 1
 
 
+def _clamp_after(g, p, run, k, v):
+    """(lo, hi, clamp output) when run[k + 1] is relu / hardtanh / clamp with constant bounds, the only
+    reader of v (v not a subgraph output), and calibration saw its output; else None."""
+    if k + 1 >= len(run) or p.uses.get(v, 0) != 1 or v in g.ext_out:
+        return None
+    nxt = run[k + 1]
+    a = nxt.args
+    if (nxt.op not in ("aten::relu", "aten::hardtanh", "aten::clamp") or nxt.overload != "out" or a[0] != v or
+            nxt.outs[0] not in g.ranges):
+        return None
+    if nxt.op == "aten::relu":
+        return 0.0, INF, nxt.outs[0]
+    if nxt.op == "aten::hardtanh":
+        return float(_scalar(p, a[1])), float(_scalar(p, a[2])), nxt.outs[0]
+    lo = float(_scalar(p, a[1])) if p.values[a[1]].kind != "none" else -INF
+    hi = float(_scalar(p, a[2])) if p.values[a[2]].kind != "none" else INF
+    return lo, hi, nxt.outs[0]
+
+
 def _sup_conv(p, ins):
     a = ins.args
     if ins.overload != "out":
@@ -362,9 +406,15 @@ def _emit_conv(g, p, ins, run, k):
               "group_input_channels": 1 if depthwise else cin, "group_output_channels": oc // groups,
               "groups": groups}
     typ = "DepthwiseConv2d" if depthwise else "Conv2d"
-    qio = _quantized_io(g, x, out, "nhwc")
-    if qio:  # int8: Convert -> quantized convolution -> Convert
+    # int8: an activation clamp that alone reads the result folds in (its range is the output's)
+    act = _clamp_after(g, p, run, k + used - 1, out)
+    qio = _quantized_io(g, x, act[2] if act else out, "nhwc") if g.quantize == "static" else None
+    if qio:  # int8: (Convert unless x is int8 already) -> quantized convolution, result kept int8
         xq, sx, sy, zy = qio
+        lo, hi = -INF, INF
+        if act:
+            lo, hi, out = act
+            used += 1
         wq, sw = _per_channel(w, 0)
         wt = wq.transpose(1, 2, 3, 0) if depthwise else wq.transpose(0, 2, 3, 1)
         wi = g.new_value(wt.shape, const=np.ascontiguousarray(wt).tobytes(), dtype=QCINT8,
@@ -374,10 +424,8 @@ def _emit_conv(g, p, ins, run, k):
         bi = g.new_value([oc], const=bq.tobytes(), dtype=QCINT32, q=("channel", bs, 0))
         shape = p.values[out].shape
         yq = g.new_value([shape[i] for i in NCHW_TO_NHWC], dtype=QINT8, q=("tensor", sy, zy))
-        g.node(typ, dict(fields, input1_id=xq, filter_id=wi, bias_id=bi, output_id=yq), yq)
-        o = g.out(out, "nhwc")
-        g.node("Convert", {"input_id": yq, "output_id": o}, o)
-        g.finish(out)
+        g.node(typ, dict(fields, input1_id=xq, filter_id=wi, bias_id=bi, output_id=yq), yq, lo, hi)
+        g.quantized(out, "nhwc", yq, sy, zy)
         return used
     wi = g.const(w.transpose(1, 2, 3, 0) if depthwise else w.transpose(0, 2, 3, 1))  # 1HWO / OHWI
     bi = g.const(b.astype(np.float32))
@@ -444,8 +492,7 @@ def _emit_matmul(g, p, ins, run, k):
             bi = g.new_value([len(bq)], const=bq.tobytes(), dtype=QCINT32, q=("channel", bs, 0))
         yq = g.new_value(p.values[out].shape, dtype=QINT8, q=("tensor", sy, zy))
         g.node("FullyConnected", {"input1_id": xq, "filter_id": wi, "bias_id": bi, "output_id": yq}, yq)
-        o = g.out(out, "nchw")
-        g.node("Convert", {"input_id": yq, "output_id": o}, o)
+        g.quantized(out, "nchw", yq, sy, zy)
         return 1
     xi = g.get(x, "nchw")
     if g.quantize == "8da4w":  # qdint8 activations, 4-bit weights (groupwise or per channel), fp32 out
