@@ -27,10 +27,13 @@ static qtile tile_of(const pc_qconv *d) {
 static size_t icg_of(const pc_qconv *d) { return (size_t)(d->geom.C / d->geom.groups); }
 static size_t ocg_of(const pc_qconv *d) { return (size_t)(d->geom.OC / d->geom.groups); }
 static size_t taps_of(const pc_qconv *d) { return (size_t)(d->geom.KH * d->geom.KW); }
+/* as the tile sees them: taps x depth per tap (im2col: one tap of the whole receptive field) */
+static size_t ktaps(const pc_qconv *d) { return d->im2col ? 1 : taps_of(d); }
+static size_t kdepth(const pc_qconv *d) { return d->im2col ? taps_of(d) * icg_of(d) : icg_of(d); }
 
-/* one panel: NR int32 biases, NR float scales, then per tap ceil(icg / 4) groups of NR x 4 bytes */
+/* one panel: NR int32 biases, NR float scales, then per tap ceil(depth / 4) groups of NR x 4 bytes */
 static size_t panel_bytes(const pc_qconv *d, const qtile *t) {
-    return t->nr * 8 + taps_of(d) * ((icg_of(d) + 3) / 4) * t->nr * 4;
+    return t->nr * 8 + ktaps(d) * ((kdepth(d) + 3) / 4) * t->nr * 4;
 }
 static size_t panels(const pc_qconv *d, const qtile *t) { return (ocg_of(d) + t->nr - 1) / t->nr; }
 
@@ -43,6 +46,7 @@ bool pc_qconv_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w) {
 #endif
     const pc_conv2d *g = &d->geom;
     if (g->groups < 1 || g->C % g->groups || g->OC % g->groups || g->KH < 1 || g->KW < 1) return false;
+    d->im2col = (g->C / g->groups) % 4 != 0 && g->KH * g->KW > 1;
     /* |sum| <= K * 255 * 128 and the folded bias <= |bias| + 256 * 128 * K: keep both in int32 */
     const int64_t K = g->KH * g->KW * (g->C / g->groups);
     if (K > 16384 || d->x_zero_point < -128 || d->x_zero_point > 127) return false;
@@ -82,6 +86,17 @@ void pc_qconv_pack(const pc_qconv *d, const pc_qweights *wt, void *packed) {
                 bias[j] = (int32_t)((wt->bias ? wt->bias[O] : 0) - (int64_t)fold * sum);
                 scale[j] = wt->scale[O];
             }
+            if (d->im2col) { /* one tap: k = (kh, kw, i) flattened */
+                const size_t K = taps_of(d) * icg, k4n = (K + 3) / 4;
+                for (size_t k4 = 0; k4 < k4n; k4++)
+                    for (size_t j = 0; j < NR; j++)
+                        for (size_t q = 0; q < 4; q++) {
+                            size_t o = p * NR + j, k = k4 * 4 + q;
+                            int64_t tap = (int64_t)(k / icg), i = (int64_t)(k % icg);
+                            *w++ = o < ocg && k < K ? WQ(g * (int64_t)ocg + (int64_t)o, tap / KW, tap % KW, i) : 0;
+                        }
+                continue;
+            }
             for (int64_t kh = 0; kh < KH; kh++)
                 for (int64_t kw = 0; kw < KW; kw++)
                     for (size_t k4 = 0; k4 < q4; k4++)
@@ -102,7 +117,36 @@ void pc_qconv_pack_fill(void *packed, const void *args, pc_consumed_fn consumed,
 
 size_t pc_qconv_scratch(const pc_qconv *d) {
     const qtile t = tile_of(d);
-    return pc_align64(icg_of(d)) + pc_round_up(PC_GEMM_MB_MAX, t.mr) * taps_of(d) * sizeof(void *);
+    const size_t rows = pc_round_up(PC_GEMM_MB_MAX, t.mr);
+    if (d->im2col) return pc_align64(rows * sizeof(void *)) + rows * taps_of(d) * icg_of(d);
+    return pc_align64(icg_of(d)) + rows * taps_of(d) * sizeof(void *);
+}
+
+/* im2col: rows of the receptive field (K bytes each, padding = the input zero point) into buf,
+ * one pointer per row (tile by tile, rows past the end repeating the last) */
+static void qim2col(const pc_qconv *d, const int8_t *x, size_t MR, size_t m0, size_t m, size_t g, int8_t *buf,
+                    const int8_t **ind) {
+    const pc_conv2d *gm = &d->geom;
+    const size_t icg = icg_of(d), K = taps_of(d) * icg;
+    int64_t ow = (int64_t)m0 % gm->OW, oh = ((int64_t)m0 / gm->OW) % gm->OH, ni = (int64_t)m0 / (gm->OW * gm->OH);
+    for (size_t r = 0; r < m; r++) {
+        int8_t *dst = buf + r * K;
+        const int8_t *xn = x + ni * gm->H * gm->W * gm->C + (int64_t)g * (int64_t)icg;
+        for (int64_t kh = 0; kh < gm->KH; kh++) {
+            int64_t ih = oh * gm->sh - gm->pt + kh * gm->dh;
+            for (int64_t kw = 0; kw < gm->KW; kw++, dst += icg) {
+                int64_t iw = ow * gm->sw - gm->pl + kw * gm->dw;
+                if (ih < 0 || ih >= gm->H || iw < 0 || iw >= gm->W) memset(dst, (int8_t)d->x_zero_point, icg);
+                else memcpy(dst, xn + (ih * gm->W + iw) * gm->C, icg);
+            }
+        }
+        ind[r] = buf + r * K;
+        if (++ow == gm->OW) {
+            ow = 0;
+            if (++oh == gm->OH) oh = 0, ni++;
+        }
+    }
+    for (size_t r = m; r % MR; r++) ind[r] = ind[m - 1];
 }
 
 typedef struct qjob {
@@ -125,14 +169,22 @@ static void qconv_task(void *arg, size_t task, size_t thread) {
     const size_t g = task % j->ntg, tn = (task / j->ntg) % j->ntc, tm = task / (j->ntg * j->ntc);
     const size_t m0 = tm * j->rows, m = pc_min(j->rows, M - m0), n0 = tn * j->cols, n = pc_min(j->cols, ocg - n0);
     uint8_t *s = pc_scratch(j->c, thread);
+    const uint8_t *gp = j->packed + g * ((ocg + NR - 1) / NR) * pb;
+    int8_t *y = j->y + m0 * OC + g * ocg;
+    if (d->im2col) {
+        const int8_t **ind = (const int8_t **)s;
+        qim2col(d, j->x, MR, m0, m, g, (int8_t *)(s + pc_align64(pc_round_up(PC_GEMM_MB_MAX, MR) * sizeof(void *))), ind);
+        for (size_t p = n0; p < n0 + n; p += NR)
+            for (size_t i = 0; i < m; i += MR)
+                j->t.fn(pc_min(MR, m - i), pc_min(NR, n0 + n - p), KS * icg, 1, ind + i, gp + (p / NR) * pb, y + i * OC + p,
+                        OC, &j->q);
+        return;
+    }
     int8_t *zero = (int8_t *)s; /* padding taps read the input's zero point */
     const int8_t **ind = (const int8_t **)(s + pc_align64(icg));
     memset(zero, (int8_t)d->x_zero_point, icg);
     uint8_t merged[PC_GEMM_MB_MAX / 4 + 1];
-    /* a kernel row is one run of the packed weights only when no tap is padded to 4 */
-    pc_conv_indirection(gm, j->x, 1, zero, MR, m0, m, g, icg % 4 == 0, (const void **)ind, merged);
-    const uint8_t *gp = j->packed + g * ((ocg + NR - 1) / NR) * pb;
-    int8_t *y = j->y + m0 * OC + g * ocg;
+    pc_conv_indirection(gm, j->x, 1, zero, MR, m0, m, g, true, (const void **)ind, merged);
     for (size_t p = n0; p < n0 + n; p += NR) {
         const size_t nw = pc_min(NR, n0 + n - p);
         for (size_t i = 0, ti = 0; i < m; i += MR, ti++)
