@@ -14,14 +14,17 @@
 typedef struct qtile {
     size_t mr, nr;
     int vnni;
+    size_t group;  /* consecutive k of one column stored together: 4 int8, or 2 int16 (wide) */
+    int wide;
     pc_qigemm_uk fn;
 } qtile;
 
 static qtile tile_of(const pc_qconv *d) {
 #ifdef PC_HAVE_X86
-    if (d->vnni) return (qtile){8, 32, 1, pc_qigemm_s8_8x32__avx512vnni};
+    if (d->vnni) return (qtile){8, 32, 1, 4, 0, pc_qigemm_s8_8x32__avx512vnni};
+    if (d->isa != PC_ISA_SCALAR && pc_isa_supported(PC_ISA_AVX2)) return (qtile){4, 16, 0, 2, 1, pc_qigemm_s8_4x16__avx2};
 #endif
-    return (qtile){PC_QMR, PC_QNR, 0, pc_uk(d->isa)->qigemm_s8};
+    return (qtile){PC_QMR, PC_QNR, 0, 4, 0, pc_uk(d->isa)->qigemm_s8};
 }
 
 static size_t icg_of(const pc_qconv *d) { return (size_t)(d->geom.C / d->geom.groups); }
@@ -31,9 +34,10 @@ static size_t taps_of(const pc_qconv *d) { return (size_t)(d->geom.KH * d->geom.
 static size_t ktaps(const pc_qconv *d) { return d->im2col ? 1 : taps_of(d); }
 static size_t kdepth(const pc_qconv *d) { return d->im2col ? taps_of(d) * icg_of(d) : icg_of(d); }
 
-/* one panel: NR int32 biases, NR float scales, then per tap ceil(depth / 4) groups of NR x 4 bytes */
+/* one panel: NR int32 biases, NR float scales, then per tap ceil(depth / group) groups of NR x group
+ * weights (int8, or int16 for the wide tile) */
 static size_t panel_bytes(const pc_qconv *d, const qtile *t) {
-    return t->nr * 8 + ktaps(d) * ((kdepth(d) + 3) / 4) * t->nr * 4;
+    return t->nr * 8 + ktaps(d) * ((kdepth(d) + t->group - 1) / t->group) * t->nr * t->group * (t->wide ? 2 : 1);
 }
 static size_t panels(const pc_qconv *d, const qtile *t) { return (ocg_of(d) + t->nr - 1) / t->nr; }
 
@@ -63,7 +67,7 @@ size_t pc_qconv_packed_bytes(const pc_qconv *d) {
 
 void pc_qconv_pack(const pc_qconv *d, const pc_qweights *wt, void *packed) {
     const qtile t = tile_of(d);
-    const size_t NR = t.nr, icg = icg_of(d), ocg = ocg_of(d), q4 = (icg + 3) / 4, pb = panel_bytes(d, &t);
+    const size_t NR = t.nr, icg = icg_of(d), ocg = ocg_of(d), pb = panel_bytes(d, &t);
     const int32_t fold = (t.vnni ? 128 : 0) + d->x_zero_point; /* the kernel reads x (+ 128 on VNNI) */
     const int64_t KH = d->geom.KH, KW = d->geom.KW;
 #define WQ(o, kh, kw, i) wt->w[(o) * wt->so + (kh) * wt->skh + (kw) * wt->skw + (i) * wt->si]
@@ -86,25 +90,22 @@ void pc_qconv_pack(const pc_qconv *d, const pc_qweights *wt, void *packed) {
                 bias[j] = (int32_t)((wt->bias ? wt->bias[O] : 0) - (int64_t)fold * sum);
                 scale[j] = wt->scale[O];
             }
-            if (d->im2col) { /* one tap: k = (kh, kw, i) flattened */
-                const size_t K = taps_of(d) * icg, k4n = (K + 3) / 4;
-                for (size_t k4 = 0; k4 < k4n; k4++)
+            /* per tap (im2col: one tap, k = (kh, kw, i) flattened), groups of `group` k per column */
+            const size_t kd = kdepth(d), ng = (kd + t.group - 1) / t.group;
+            int16_t *w16 = (int16_t *)w;
+            for (size_t tap = 0; tap < ktaps(d); tap++)
+                for (size_t gi = 0; gi < ng; gi++)
                     for (size_t j = 0; j < NR; j++)
-                        for (size_t q = 0; q < 4; q++) {
-                            size_t o = p * NR + j, k = k4 * 4 + q;
-                            int64_t tap = (int64_t)(k / icg), i = (int64_t)(k % icg);
-                            *w++ = o < ocg && k < K ? WQ(g * (int64_t)ocg + (int64_t)o, tap / KW, tap % KW, i) : 0;
-                        }
-                continue;
-            }
-            for (int64_t kh = 0; kh < KH; kh++)
-                for (int64_t kw = 0; kw < KW; kw++)
-                    for (size_t k4 = 0; k4 < q4; k4++)
-                        for (size_t j = 0; j < NR; j++)
-                            for (size_t q = 0; q < 4; q++) {
-                                size_t o = p * NR + j, i = k4 * 4 + q;
-                                *w++ = o < ocg && i < icg ? WQ(g * (int64_t)ocg + (int64_t)o, kh, kw, (int64_t)i) : 0;
+                        for (size_t q = 0; q < t.group; q++) {
+                            size_t o = p * NR + j, k = gi * t.group + q;
+                            int8_t v = 0;
+                            if (o < ocg && k < kd) {
+                                size_t tt = d->im2col ? k / icg : tap, i = d->im2col ? k % icg : k;
+                                v = WQ(g * (int64_t)ocg + (int64_t)o, (int64_t)tt / KW, (int64_t)tt % KW, (int64_t)i);
                             }
+                            if (t.wide) *w16++ = v;
+                            else *w++ = v;
+                        }
         }
 #undef WQ
 }

@@ -14,6 +14,9 @@ extern const pc_ukernels pc_uk_avx512;
 void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                                    int8_t *c, size_t ldc, const pc_qout *q);
 bool pc_cpu_has_vnni(void);
+/* the int8 tile on AVX2 (ukernels_avx2.c): 4 x 16, int16 pairs by vpmaddwd */
+void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
+                             int8_t *c, size_t ldc, const pc_qout *q);
 #endif
 
 /* Generic GEMM microkernel body for a table with tile MR x NR (used by the scalar table). */

@@ -2,6 +2,7 @@
  * accumulators) and the shared C loops of ukernels.inc compiled with -mavx2 -mfma. */
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
+#include <string.h>
 
 #define PC_UK(name) name##__avx2
 #define PC_UK_FAST_MATH 1
@@ -230,6 +231,63 @@ static void dwconv_f32_row_p2__avx2(size_t C, size_t n, size_t taps, const float
         if (taps <= 64) dwconv_f32_c16__avx2(C, taps, in, w, bias, y, lo, hi);
         else PC_UK(dwconv_f32_row)(C, 1, taps, x, x_step, tap_off, w, bias, y, lo, hi);
     }
+}
+
+/* ---- the int8 indirect GEMM tile on AVX2: 4 rows x 16 channels, int16 products summed in pairs
+ * by vpmaddwd (exact: |x w| <= 2^14). Panel: int32 bias[16], float scale[16], then per tap
+ * ceil(kc / 2) pairs of [16 channels][2 k] int16 weights. ---- */
+
+static inline __m256i qpair(const int8_t *p, int two) { /* (x[k], x[k + 1]) as two int16, or (x[k], 0) */
+    uint32_t lo = (uint16_t)(int16_t)p[0], hi = two ? (uint16_t)(int16_t)p[1] : 0;
+    return _mm256_set1_epi32((int32_t)(lo | hi << 16));
+}
+
+static inline void qstore8(int8_t *dst, __m256i a, __m256i b, __m256 s0, __m256 s1, __m256 vlo, __m256 vhi,
+                           __m256i zp, size_t nr) {
+    __m256 f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(a), s0), f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(b), s1);
+    f0 = _mm256_min_ps(_mm256_max_ps(f0, vlo), vhi); /* a NaN becomes lo */
+    f1 = _mm256_min_ps(_mm256_max_ps(f1, vlo), vhi);
+    const __m256i q0 = _mm256_add_epi32(_mm256_cvtps_epi32(f0), zp), q1 = _mm256_add_epi32(_mm256_cvtps_epi32(f1), zp);
+    const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8); /* 16 int16 in order */
+    const __m128i b8 = _mm_packs_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+    if (nr >= 16) {
+        _mm_storeu_si128((__m128i *)dst, b8);
+    } else {
+        int8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, b8);
+        memcpy(dst, tmp, nr);
+    }
+}
+
+void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *wp,
+                             int8_t *c, size_t ldc, const pc_qout *q) {
+    const int32_t *bias = wp;
+    const float *scale = (const float *)(bias + 16);
+    const int16_t *w = (const int16_t *)(scale + 16);
+    __m256i c00 = _mm256_loadu_si256((const __m256i *)bias), c01 = _mm256_loadu_si256((const __m256i *)(bias + 8));
+    __m256i c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+    for (size_t t = 0; t < ks; t++, a += 4) {
+        const int8_t *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+        for (size_t k = 0; k < kc; k += 2, w += 32) {
+            const int two = k + 1 < kc;
+            const __m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 16));
+            __m256i x = qpair(a0 + k, two);
+            c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, w0)), c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, w1));
+            x = qpair(a1 + k, two);
+            c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, w0)), c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, w1));
+            x = qpair(a2 + k, two);
+            c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, w0)), c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, w1));
+            x = qpair(a3 + k, two);
+            c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, w0)), c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, w1));
+        }
+    }
+    const __m256 s0 = _mm256_loadu_ps(scale), s1 = _mm256_loadu_ps(scale + 8);
+    const __m256 vlo = _mm256_set1_ps(q->flo), vhi = _mm256_set1_ps(q->fhi);
+    const __m256i zp = _mm256_set1_epi32(q->zero_point);
+    qstore8(c, c00, c01, s0, s1, vlo, vhi, zp, nr);
+    if (mr > 1) qstore8(c + ldc, c10, c11, s0, s1, vlo, vhi, zp, nr);
+    if (mr > 2) qstore8(c + 2 * ldc, c20, c21, s0, s1, vlo, vhi, zp, nr);
+    if (mr > 3) qstore8(c + 3 * ldc, c30, c31, s0, s1, vlo, vhi, zp, nr);
 }
 
 const pc_ukernels pc_uk_avx2 = {
