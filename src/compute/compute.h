@@ -301,9 +301,9 @@ void pc_fc_s8_run(const pc_fc_s8 *d, const void *x, const int8_t *w, const int32
 /* QS8 activations (int8, any zero point), int8 weights with zero point 0 (XNNPACK's qc8 per channel
  * or symmetric per tensor), int32 bias, fp32 requantization (pc_requant_fp32's arithmetic, bit for
  * bit): dense NHWC convolution of any kernel, stride, dilation, padding and groups as an indirect
- * GEMM on int32 accumulators (AVX-512 VNNI where the CPU has it, portable C otherwise); a fully
- * connected layer is the 1x1 case over rows. Weights are packed once with the input zero point
- * folded into the bias. */
+ * GEMM on int32 accumulators (AVX-512 VNNI where the CPU has it, else AVX2 int16 pairs, else
+ * portable C); a fully connected layer is the 1x1 case over rows. Weights are packed once with
+ * the input zero point folded into the bias. */
 typedef struct pc_qconv {
     pc_conv2d geom;              /* NHWC geometry (layout, N, H, W, C, OC, OH, OW, KH..pl, groups) */
     int32_t x_zero_point, y_zero_point;

@@ -1,5 +1,6 @@
-/* ukernels_avx2.c — AVX2 + FMA microkernels: a 6x16 fp32 GEMM tile in intrinsics (12 ymm
- * accumulators) and the shared C loops of ukernels.inc compiled with -mavx2 -mfma. */
+/* ukernels_avx2.c — AVX2 + FMA microkernels: the 6x16 fp32 GEMM and indirect-GEMM tiles in
+ * intrinsics (12 ymm accumulators), sigmoid/SiLU, the 4x16 int8 tile and the int8 depthwise pixel,
+ * and the shared C loops of ukernels.inc compiled with -mavx2 -mfma. */
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #include <string.h>
