@@ -9,9 +9,10 @@
 #   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
 #   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer; the
 #      thread test under ThreadSanitizer
-#   4. two libFuzzer targets for FUZZ_SECONDS (60) each: the loader on any bytes (seeded with the
-#      corpus and zoo files; half of it with the public default memory cap), and the run path on
-#      real programs with fuzzed inputs, shapes and dtypes
+#   4. three libFuzzer targets for FUZZ_SECONDS (60) each: the loader on any bytes (seeded with the
+#      corpus and zoo files; half of it with the public default memory cap), the same uncapped with
+#      every heap allocation counted against what the method declares (fuzz_alloc), and the run
+#      path on real programs with fuzzed inputs, shapes and dtypes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -72,7 +73,7 @@ if [ "$(uname -m)" = x86_64 ]; then
   echo "== libFuzzer: the loader (open + load + run on any bytes) and the run path, ${FUZZ_SECONDS:-60} s each =="
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPETITE_FUZZ=ON \
     -DPETITE_SANITIZE=ON -DPETITE_TESTS=OFF >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_pte fuzz_run
+  cmake --build build-fuzz -j"$jobs" --target fuzz_pte fuzz_alloc fuzz_run
   corpus=build-fuzz/corpus
   mkdir -p "$corpus"
   cp "$PETITE_CONFORMANCE_DIR"/files/*.pte "$corpus"/
@@ -85,6 +86,13 @@ if [ "$(uname -m)" = x86_64 ]; then
     -max_len=262144 -print_final_stats=1 2>build-fuzz/fuzz.log \
     || { tail -50 build-fuzz/fuzz.log; echo "fuzz: FAILED"; exit 1; }
   grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz.log | tail -2
+  # the uncapped public path: a load and a run may not allocate more than the method accounts for
+  # (planned + unplanned + backend + packed + scratch) plus 2 MiB + 16 bytes per file byte; the
+  # wrapped heap fails requests past 1.5 GiB live, as a small device would
+  ASAN_OPTIONS=allocator_may_return_null=1 ./build-fuzz/fuzz_alloc "$corpus" -max_total_time="${FUZZ_SECONDS:-60}" \
+    -rss_limit_mb=2560 -malloc_limit_mb=2048 -max_len=262144 -print_final_stats=1 2>build-fuzz/fuzz-alloc.log \
+    || { tail -50 build-fuzz/fuzz-alloc.log; echo "fuzz (uncapped, allocations counted): FAILED"; exit 1; }
+  grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz-alloc.log | tail -2
   # the run path: real programs (conformance + small zoo files), fuzzed inputs, shapes and dtypes
   mkdir -p build-fuzz/run-corpus build-fuzz/programs
   cp build/zoo/digits_cnn_*.pte build/zoo/kws_dscnn_*.pte build/zoo/lstm_text_dynamic_xnnpack_quantized.pte \

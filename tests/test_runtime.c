@@ -429,6 +429,44 @@ static void test_corruptions(void) {
     CHECK(failures_reported > 100, "%d clean failures", failures_reported);
 }
 
+/* A file is read and checked whole before any memory it sizes is allocated: a 4 PiB unplanned
+ * tensor in a plan whose output index is out of range is refused as an invalid program, uncapped,
+ * without trying to allocate; with a valid output, the uncapped load fails cleanly for want of
+ * memory, and the default cap refuses it by name. */
+static void test_validate_before_allocate(void) {
+    static fbb f;
+    fbb_init(&f, "ET12", 0);
+    size_t root = fbb_table(&f, 8);
+    size_t plans = fbb_refs(&f, 2);
+    fbb_ref(&f, root, PRG_EXECUTION_PLAN, plans);
+    vdesc v[] = {
+        {'T', PETITE_FLOAT32, 1, {4}, 0, 1, 0, 0, NULL, 0},
+        {'T', PETITE_FLOAT32, 3, {1 << 20, 1 << 20, 1 << 10}, 0, 0, 0, 0, NULL, 0},
+        {'I', 0, 0, {0}, 0, 0, 0, 0, NULL, 1},
+    };
+    idesc add = {INSTR_KERNEL_CALL, 0, 0, 5, {0, 0, 2, 1, 1}};
+    put_plan(&f, plans, 0, "bad", v, 3, 0, 7, &add, 1);
+    put_plan(&f, plans, 1, "huge", v, 3, 0, 1, &add, 1);
+    fbb_finish(&f, root);
+    petite_program *p = NULL;
+    CHECK(petite_program_open_buffer(f.b, f.n, PETITE_COPY, &p) == PETITE_OK, "open: %s", petite_last_error());
+    if (!p) return;
+    petite_load_options o;
+    petite_load_options_init(&o);
+    o.max_memory_bytes = UINT64_MAX;
+    petite_method *m = NULL;
+    petite_status s = petite_method_load_ex(p, "bad", &o, &m);
+    CHECK(s == PETITE_ERR_INVALID_PROGRAM && strstr(petite_last_error(), "ExecutionPlan.outputs"),
+          "bad plan, uncapped: status %d, %s", (int)s, petite_last_error());
+    s = petite_method_load_ex(p, "huge", &o, &m);
+    CHECK(s == PETITE_ERR_MEMORY_ALLOCATION_FAILED && strstr(petite_last_error(), "unplanned tensor"),
+          "4 PiB tensor, uncapped: status %d, %s", (int)s, petite_last_error());
+    s = petite_method_load(p, "huge", &m);
+    CHECK(s == PETITE_ERR_OUT_OF_RESOURCES && strstr(petite_last_error(), "memory limit"),
+          "4 PiB tensor, default cap: status %d, %s", (int)s, petite_last_error());
+    petite_program_close(p);
+}
+
 int main(void) {
     build_program(&prog_buf);
     build_ptd(&ptd_buf);
@@ -436,5 +474,6 @@ int main(void) {
     test_api_dynamic();
     test_control_flow_and_external();
     test_corruptions();
+    test_validate_before_allocate();
     return check_done("runtime");
 }

@@ -42,11 +42,18 @@ petite_status pt_method_charge(petite_method *m, uint64_t bytes, const char *wha
     return PETITE_OK;
 }
 
-static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_err *e) {
-    *out = NULL;
-    if (nbytes == 0 || m->inspect) return PETITE_OK;
+/* An unplanned tensor's bytes are only counted while the plan is parsed; allocate_memory gives them
+ * a buffer once the whole plan has been validated. */
+static petite_status charge_unplanned(petite_method *m, uint64_t nbytes, pt_err *e) {
+    if (nbytes == 0) return PETITE_OK;
     petite_status s = pt_method_charge(m, nbytes, "an unplanned tensor", e);
     if (s) return s;
+    m->unplanned_bytes += nbytes;
+    return PETITE_OK;
+}
+
+static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_err *e) {
+    *out = NULL;
     void *buf = pt_aligned_zalloc(nbytes); /* zero, and resident only once written */
     void **grown = realloc(m->owned, (m->nowned + 1) * sizeof *grown);
     if (!buf || !grown) {
@@ -57,8 +64,16 @@ static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_
     }
     m->owned = grown;
     m->owned[m->nowned++] = buf;
-    m->unplanned_bytes += nbytes;
     *out = buf;
+    return PETITE_OK;
+}
+
+/* A planned tensor's initial state (a mutable segment or a .ptd), copied in by allocate_memory. */
+static petite_status defer_init(petite_method *m, pt_tensor *t, const uint8_t *src, pt_err *e) {
+    pt_init *grown = realloc(m->inits, (m->ninits + 1) * sizeof *grown);
+    if (!grown) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    m->inits = grown;
+    m->inits[m->ninits++] = (pt_init){t, src};
     return PETITE_OK;
 }
 
@@ -176,7 +191,7 @@ static petite_status parse_tensor(petite_method *m, const fb_table *tt, pt_tenso
         const uint8_t *init = cdata;
         if (!init && dbi > 0 && (s = pt_program_mutable(m->prog, mut_table, dbi, nbytes, &init, e)))
             return s;
-        if (init && t->data && nbytes) memcpy(t->data, init, (size_t)nbytes);
+        if (init && nbytes && !m->inspect) return defer_init(m, t, init, e);
         return PETITE_OK;
     }
     if (cdata || dbi > 0) {
@@ -192,11 +207,8 @@ static petite_status parse_tensor(petite_method *m, const fb_table *tt, pt_tenso
         return PETITE_OK;
     }
     /* unplanned: the method owns a buffer of the bound size (inputs may replace it zero-copy) */
-    t->storage = PT_STORE_UNPLANNED;
-    if ((s = own_buffer(m, (size_t)nbytes, &t->own_buf, e))) return s;
-    t->data = t->own_buf;
-    if (!t->data) t->storage = nbytes ? PT_STORE_UNPLANNED : PT_STORE_NONE;
-    return PETITE_OK;
+    t->storage = nbytes ? PT_STORE_UNPLANNED : PT_STORE_NONE;
+    return charge_unplanned(m, nbytes, e);
 }
 
 /* A list of value indices; every index must name an existing value. */
@@ -368,13 +380,9 @@ static petite_status parse_buffers(petite_method *m, const fb_table *plan, pt_er
             return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES,
                            "planned memory of %llu+ bytes exceeds the limit of %llu (petite_load_options.max_memory_bytes)",
                            (unsigned long long)total, (unsigned long long)m->memory_limit);
-        if (!m->inspect && size > 0) {
-            if ((uint64_t)size > SIZE_MAX ||
-                !(m->planned[i] = pt_aligned_alloc((size_t)size)))
-                return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED,
-                               "no memory for planned buffer %u (%lld bytes)", i + 1,
-                               (long long)size);
-        }
+        if ((uint64_t)size > SIZE_MAX)
+            return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "planned buffer %u (%lld bytes) does not fit the address space",
+                           i + 1, (long long)size);
     }
     m->planned_total = total;
     return PETITE_OK;
@@ -456,8 +464,7 @@ static petite_status parse_delegates(petite_method *m, const fb_table *plan, pt_
         if (!ref.pos)
             return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "delegates[%u] (%s) has no processed data",
                            i, d->id);
-        const uint8_t *blob;
-        if ((s = pt_program_delegate_blob(m->prog, d->location, d->data_index, &blob,
+        if ((s = pt_program_delegate_blob(m->prog, d->location, d->data_index, &d->blob,
                                           &d->blob_size, e)))
             return pt_prefix(e, "delegates[%u] (%s)", i, d->id);
         d->nspecs = specs.len;
@@ -482,8 +489,18 @@ static petite_status parse_delegates(petite_method *m, const fb_table *plan, pt_
             cs[j].value = b->p + val.pos;
             cs[j].size = val.len;
         }
+        d->specs = cs;
+    }
+    return PETITE_OK;
+}
+
+/* The delegates' backends: each parses its blob, then sizes, allocates and packs what it needs. */
+static petite_status init_delegates(petite_method *m, pt_err *e) {
+    petite_status s;
+    for (uint32_t i = 0; i < m->ndelegates; i++) {
+        pt_delegate *d = &m->delegates[i];
         uint64_t used = memory_used(m);
-        pt_backend_init in = {m->name, i, blob, d->blob_size, cs, specs.len,
+        pt_backend_init in = {m->name, i, d->blob, d->blob_size, d->specs, d->nspecs,
                               m->memory_limit ? (m->memory_limit > used ? m->memory_limit - used : 1) : 0,
                               {m->prog, named_data}, &m->prog->cache, m->exec.isa};
         if ((s = d->backend->init(&in, &d->handle, &d->info, e)))
@@ -605,6 +622,37 @@ static petite_status parse_chains(petite_method *m, const fb_table *plan, pt_err
             }
         }
     }
+    return PETITE_OK;
+}
+
+/* ---- memory: after validation ---------------------------------------------------------------- */
+
+/* Planned buffers, then the tensors' pointers into them and their initial states, then the
+ * unplanned tensors' own buffers (all sizes were checked and charged while parsing). */
+static petite_status allocate_memory(petite_method *m, pt_err *e) {
+    for (uint32_t i = 0; i < m->nplanned; i++) {
+        uint64_t size = m->planned_sizes[i];
+        if (size && !(m->planned[i] = pt_aligned_alloc((size_t)size)))
+            return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED,
+                           "no memory for planned buffer %u (%llu bytes)", i + 1, (unsigned long long)size);
+    }
+    petite_status s;
+    for (uint32_t vi = 0; vi < m->nvalues; vi++) {
+        if (m->values[vi].kind != PETITE_KIND_TENSOR) continue;
+        pt_tensor *t = m->values[vi].u.t;
+        size_t nbytes = pt_tensor_nbytes(t);
+        if (t->storage == PT_STORE_PLANNED) {
+            if ((s = planned_ptr(m, t->plan_id, t->plan_offset, nbytes, &t->data, e)))
+                return pt_prefix(e, "values[%u]", vi);
+        } else if (t->storage == PT_STORE_UNPLANNED) {
+            if ((s = own_buffer(m, nbytes, &t->own_buf, e))) return pt_prefix(e, "values[%u]", vi);
+            t->data = t->own_buf;
+        }
+    }
+    for (uint32_t i = 0; i < m->ninits; i++)
+        if (m->inits[i].t->data) memcpy(m->inits[i].t->data, m->inits[i].src, pt_tensor_nbytes(m->inits[i].t));
+    free(m->inits);
+    m->inits = NULL, m->ninits = 0;
     return PETITE_OK;
 }
 
@@ -774,6 +822,7 @@ void petite_method_free(petite_method *m) {
     for (uint32_t i = 0; i < m->nplanned; i++) pt_aligned_free(m->planned[i]);
     for (uint32_t i = 0; i < m->nowned; i++) pt_aligned_zfree(m->owned[i]);
     free(m->owned);
+    free(m->inits);
     pc_pool_destroy(m->exec.pool);
     pt_aligned_free(m->exec.scratch);
     pt_arena_free(&m->arena);
@@ -843,6 +892,7 @@ petite_status pt_method_build(petite_program *p, uint32_t plan_index, const peti
             goto fail;
         }
     }
+    /* everything the file says is read and checked before any memory it sizes is allocated */
     if ((s = check_lists(m, e)) ||
         (s = parse_index_vec(m, &plan, PLAN_INPUTS, "ExecutionPlan.inputs", &m->inputs,
                              &m->ninputs, e)) ||
@@ -851,6 +901,8 @@ petite_status pt_method_build(petite_program *p, uint32_t plan_index, const peti
         (s = parse_operators(m, &plan, e)) ||
         (s = parse_delegates(m, &plan, e)) ||
         (s = parse_chains(m, &plan, e)) ||
+        (!m->inspect && (s = allocate_memory(m, e))) ||
+        (!m->inspect && (s = init_delegates(m, e))) ||
         (!m->inspect && (s = prepare_kernels(m, e))) ||
         (s = plan_profile(m, e)) ||
         (!m->inspect && (s = make_exec(m, e))))

@@ -26,6 +26,12 @@ typedef struct pt_chain {
     uint32_t n;
 } pt_chain;
 
+/* A planned tensor's initial bytes, copied in once the planned memory exists. */
+typedef struct pt_init {
+    pt_tensor *t;
+    const uint8_t *src;
+} pt_init;
+
 typedef struct pt_operator {
     char name[104];        /* "aten::add.out" */
     petite_kernel_fn fn;   /* NULL when inspecting or missing */
@@ -39,6 +45,8 @@ typedef struct pt_delegate {
     uint32_t data_index;
     uint64_t blob_size;
     uint32_t nspecs;
+    const uint8_t *blob;
+    pt_compile_spec *specs;  /* BackendDelegate.compile_specs (not when inspecting) */
     const pt_backend *backend; /* NULL when inspecting */
     void *handle;
     pt_backend_info info;      /* what init reported */
@@ -76,6 +84,8 @@ struct petite_method {
 
     void **owned;            /* unplanned tensors' buffers */
     uint32_t nowned;
+    pt_init *inits;          /* planned tensors' initial states (load time only) */
+    uint32_t ninits;
 
     uint64_t constant_bytes; /* bytes of constant tensors it refers to */
     uint64_t unplanned_bytes;
