@@ -98,6 +98,10 @@ typedef void (*pc_qigemm_uk)(size_t mr, size_t nr, size_t kc, size_t ks, const i
  * scale[c]; the bias already holds -(input zero point) x the channel's weight sum. */
 typedef void (*pc_qdw_uk)(size_t C, size_t taps, const int8_t *const *in, const int32_t *w, const int32_t *bias,
                           const float *scale, int8_t *y, const pc_qout *q);
+/* n int8 depthwise output pixels of one row, away from padding: pixel p reads tap t at
+ * x + p * x_step + tap_off[t]; writes y + p * C (the same arithmetic as pc_qdw_uk). */
+typedef void (*pc_qdw_row_uk)(size_t C, size_t n, size_t taps, const int8_t *x, size_t x_step, const int64_t *tap_off,
+                              const int32_t *w, const int32_t *bias, const float *scale, int8_t *y, const pc_qout *q);
 /* y[i] = clamp(round(x[i] * inv_scale) + zero point) (XNNPACK's f32 -> qs8 / qu8 convert), or back:
  * y[i] = (x[i] - zero point) * scale. */
 typedef void (*pc_quantize_uk)(size_t n, const float *x, float inv_scale, const pc_qout *q, void *y, int is_unsigned);
@@ -111,6 +115,7 @@ typedef struct pc_ukernels {
     pc_igemm_f32_uk igemm_f32;     /* the same tile, rows through indirection pointers */
     pc_qigemm_uk qigemm_s8;        /* int8, portable C: a 4 x 16 tile (PC_QMR x PC_QNR) */
     pc_qdw_uk qdwconv_s8;
+    pc_qdw_row_uk qdwconv_s8_row;
     pc_quantize_uk quantize_f32;
     pc_dequantize_uk dequantize_f32;
     /* y[i] = clamp(op(x[i])); x == y allowed */

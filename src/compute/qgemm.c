@@ -130,15 +130,31 @@ static void qim2col(const pc_qconv *d, const int8_t *x, size_t MR, size_t m0, si
     const pc_conv2d *gm = &d->geom;
     const size_t icg = icg_of(d), K = taps_of(d) * icg;
     int64_t ow = (int64_t)m0 % gm->OW, oh = ((int64_t)m0 / gm->OW) % gm->OH, ni = (int64_t)m0 / (gm->OW * gm->OH);
+    /* a kernel row of one group's channels is one contiguous run of the input when the taps are
+     * adjacent (dw 1) and the group holds every channel: copied at once when inside the image */
+    const bool runs = gm->dw == 1 && (int64_t)icg == gm->C;
+    const size_t run = (size_t)gm->KW * icg;
     for (size_t r = 0; r < m; r++) {
         int8_t *dst = buf + r * K;
         const int8_t *xn = x + ni * gm->H * gm->W * gm->C + (int64_t)g * (int64_t)icg;
+        const int64_t iw0 = ow * gm->sw - gm->pl;
+        const bool cols_in = runs && iw0 >= 0 && iw0 + gm->KW <= gm->W;
         for (int64_t kh = 0; kh < gm->KH; kh++) {
             int64_t ih = oh * gm->sh - gm->pt + kh * gm->dh;
+            if (cols_in && ih >= 0 && ih < gm->H) {
+                const int8_t *src = xn + (ih * gm->W + iw0) * gm->C;
+                for (size_t i = 0; i < run; i++) dst[i] = src[i];
+                dst += run;
+                continue;
+            }
             for (int64_t kw = 0; kw < gm->KW; kw++, dst += icg) {
-                int64_t iw = ow * gm->sw - gm->pl + kw * gm->dw;
-                if (ih < 0 || ih >= gm->H || iw < 0 || iw >= gm->W) memset(dst, (int8_t)d->x_zero_point, icg);
-                else memcpy(dst, xn + (ih * gm->W + iw) * gm->C, icg);
+                int64_t iw = iw0 + kw * gm->dw;
+                if (ih < 0 || ih >= gm->H || iw < 0 || iw >= gm->W)
+                    for (size_t i = 0; i < icg; i++) dst[i] = (int8_t)d->x_zero_point;
+                else {
+                    const int8_t *src = xn + (ih * gm->W + iw) * gm->C;
+                    for (size_t i = 0; i < icg; i++) dst[i] = src[i];
+                }
             }
         }
         ind[r] = buf + r * K;
@@ -251,7 +267,8 @@ void pc_qdw_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, v
 }
 
 size_t pc_qdw_scratch(const pc_qconv *d) {
-    return pc_align64((size_t)d->geom.C) + pc_align64((size_t)(d->geom.KH * d->geom.KW) * sizeof(void *));
+    const size_t KK = (size_t)(d->geom.KH * d->geom.KW);
+    return pc_align64((size_t)d->geom.C) + pc_align64(KK * sizeof(void *)) + pc_align64(KK * sizeof(int64_t));
 }
 
 typedef struct qdw_job {
@@ -271,21 +288,44 @@ static void qdw_task(void *arg, size_t task, size_t thread) {
     uint8_t *s = pc_scratch(j->c, thread);
     int8_t *zero = (int8_t *)s;
     const int8_t **taps = (const int8_t **)(s + pc_align64((size_t)C));
-    memset(zero, (int8_t)j->d->x_zero_point, (size_t)C);
+    int64_t *off = (int64_t *)(s + pc_align64((size_t)C) + pc_align64((size_t)KK * sizeof(void *)));
     const int32_t *bias = (const int32_t *)j->packed, *w = (const int32_t *)(j->packed + (size_t)C * 8);
     const float *scale = (const float *)(bias + C);
     const int8_t *xn = j->x + ni * g->H * g->W * C;
     int8_t *y = j->y + (ni * g->OH + oh) * g->OW * C;
-    for (int64_t ow = 0; ow < g->OW; ow++) {
+    /* output columns [ow0, ow1) read no padding; rows too when every kh is inside (as the fp32 one) */
+    const int64_t ih0 = oh * g->sh - g->pt, ih1 = ih0 + (g->KH - 1) * g->dh;
+    int64_t ow0 = (g->pl + g->sw - 1) / g->sw, ow1 = g->W - 1 - (g->KW - 1) * g->dw + g->pl;
+    ow1 = ow1 < 0 ? 0 : ow1 / g->sw + 1;
+    if (ow1 > g->OW) ow1 = g->OW;
+    if (ih0 < 0 || ih1 >= g->H || ow0 >= ow1) ow0 = ow1 = g->OW; /* no interior run on this row */
+    else {
+        size_t k = 0;
+        for (int64_t kh = 0; kh < g->KH; kh++)
+            for (int64_t kw = 0; kw < g->KW; kw++) off[k++] = ((ih0 + kh * g->dh) * g->W + kw * g->dw) * C;
+    }
+    int zeroed = 0;
+    for (int64_t ow = 0; ow < g->OW;) {
+        if (ow == ow0) {
+            j->uk->qdwconv_s8_row((size_t)C, (size_t)(ow1 - ow0), (size_t)KK, xn + (ow0 * g->sw - g->pl) * C,
+                                  (size_t)(g->sw * C), off, w, bias, scale, y + ow0 * C, &j->q);
+            ow = ow1;
+            continue;
+        }
+        if (!zeroed) {
+            memset(zero, (int8_t)j->d->x_zero_point, (size_t)C);
+            zeroed = 1;
+        }
         size_t k = 0;
         for (int64_t kh = 0; kh < g->KH; kh++) {
-            int64_t ih = oh * g->sh - g->pt + kh * g->dh;
+            int64_t ih = ih0 + kh * g->dh;
             for (int64_t kw = 0; kw < g->KW; kw++) {
                 int64_t iw = ow * g->sw - g->pl + kw * g->dw;
                 taps[k++] = ih < 0 || ih >= g->H || iw < 0 || iw >= g->W ? zero : xn + (ih * g->W + iw) * C;
             }
         }
         j->uk->qdwconv_s8((size_t)C, (size_t)KK, taps, w, bias, scale, y + ow * C, &j->q);
+        ow++;
     }
 }
 

@@ -324,8 +324,17 @@ static void qdwconv_s8_c8__avx2(size_t C, size_t taps, const int8_t *const *in, 
     }
 }
 
+static void qdwconv_s8_row_c8__avx2(size_t C, size_t n, size_t taps, const int8_t *x, size_t x_step, const int64_t *tap_off,
+                                 const int32_t *w, const int32_t *bias, const float *scale, int8_t *y, const pc_qout *q) {
+    const int8_t *in[1024];
+    for (size_t p = 0; p < n; p++, x += x_step, y += C) {
+        for (size_t t = 0; t < taps; t++) in[t] = x + tap_off[t];
+        qdwconv_s8_c8__avx2(C, taps, in, w, bias, scale, y, q);
+    }
+}
+
 const pc_ukernels pc_uk_avx2 = {
-    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, igemm_f32_6x16__avx2, PC_UK(qigemm_s8), qdwconv_s8_c8__avx2, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx2, PC_UK(vbinary_f32),
+    PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, igemm_f32_6x16__avx2, PC_UK(qigemm_s8), qdwconv_s8_c8__avx2, qdwconv_s8_row_c8__avx2, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx2, PC_UK(vbinary_f32),
     dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif

@@ -314,8 +314,71 @@ static void qdwconv_s8_c16__avx512(size_t C, size_t taps, const int8_t *const *i
     }
 }
 
+/* n int8 depthwise pixels of a row away from padding: per 16 channels the TAPS weight vectors, the
+ * bias and the scale stay in registers across the row, 4 pixels at a time */
+static inline __attribute__((always_inline)) __m512i qdw_acc16(__m512i acc, __mmask16 m, const int8_t *x, __m512i w) {
+    return _mm512_add_epi32(acc, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x)), w));
+}
+
+static inline __attribute__((always_inline)) void qdw_store16(int8_t *y, __mmask16 m, __m512i acc, __m512 sc, __m512 vlo,
+                                                              __m512 vhi, __m512i zp) {
+    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), sc);
+    f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi); /* a NaN becomes lo */
+    _mm_mask_storeu_epi8(y, m, _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
+}
+
+static inline __attribute__((always_inline)) void qdw_row_taps__avx512(size_t TAPS, size_t C, size_t n, const int8_t *x,
+                                                                       size_t x_step, const int64_t *tap_off,
+                                                                       const int32_t *w, const int32_t *bias,
+                                                                       const float *scale, int8_t *y, const pc_qout *q) {
+    const __m512 vlo = _mm512_set1_ps(q->flo), vhi = _mm512_set1_ps(q->fhi);
+    const __m512i zp = _mm512_set1_epi32(q->zero_point);
+    for (size_t c = 0; c < C; c += 16) {
+        const __mmask16 m = lanes16(C - c);
+        __m512i wv[25];
+        for (size_t t = 0; t < TAPS; t++) wv[t] = _mm512_maskz_loadu_epi32(m, w + t * C + c);
+        const __m512i b = _mm512_maskz_loadu_epi32(m, bias + c);
+        const __m512 sc = _mm512_maskz_loadu_ps(m, scale + c);
+        const int8_t *xp = x + c;
+        int8_t *yp = y + c;
+        size_t p = 0;
+        for (; p + 4 <= n; p += 4, xp += 4 * x_step, yp += 4 * C) {
+            __m512i a0 = b, a1 = b, a2 = b, a3 = b;
+            for (size_t t = 0; t < TAPS; t++) {
+                const int8_t *r = xp + tap_off[t];
+                a0 = qdw_acc16(a0, m, r, wv[t]);
+                a1 = qdw_acc16(a1, m, r + x_step, wv[t]);
+                a2 = qdw_acc16(a2, m, r + 2 * x_step, wv[t]);
+                a3 = qdw_acc16(a3, m, r + 3 * x_step, wv[t]);
+            }
+            qdw_store16(yp, m, a0, sc, vlo, vhi, zp);
+            qdw_store16(yp + C, m, a1, sc, vlo, vhi, zp);
+            qdw_store16(yp + 2 * C, m, a2, sc, vlo, vhi, zp);
+            qdw_store16(yp + 3 * C, m, a3, sc, vlo, vhi, zp);
+        }
+        for (; p < n; p++, xp += x_step, yp += C) {
+            __m512i a0 = b;
+            for (size_t t = 0; t < TAPS; t++) a0 = qdw_acc16(a0, m, xp + tap_off[t], wv[t]);
+            qdw_store16(yp, m, a0, sc, vlo, vhi, zp);
+        }
+    }
+}
+
+static void qdwconv_s8_row_c16__avx512(size_t C, size_t n, size_t taps, const int8_t *x, size_t x_step, const int64_t *tap_off,
+                                   const int32_t *w, const int32_t *bias, const float *scale, int8_t *y, const pc_qout *q) {
+    if (taps == 9) qdw_row_taps__avx512(9, C, n, x, x_step, tap_off, w, bias, scale, y, q);
+    else if (taps == 25) qdw_row_taps__avx512(25, C, n, x, x_step, tap_off, w, bias, scale, y, q);
+    else {
+        const int8_t *in[1024];
+        for (size_t p = 0; p < n; p++, x += x_step, y += C) {
+            for (size_t t = 0; t < taps; t++) in[t] = x + tap_off[t];
+            qdwconv_s8_c16__avx512(C, taps, in, w, bias, scale, y, q);
+        }
+    }
+}
+
 const pc_ukernels pc_uk_avx512 = {
-    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, igemm_f32_8x32__avx512, PC_UK(qigemm_s8), qdwconv_s8_c16__avx512, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx512, PC_UK(vbinary_f32),
+    PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, igemm_f32_8x32__avx512, PC_UK(qigemm_s8), qdwconv_s8_c16__avx512, qdwconv_s8_row_c16__avx512, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx512, PC_UK(vbinary_f32),
     dwconv_f32_c32__avx512, dwconv_f32_row_w__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32),
 };
 #endif
