@@ -237,12 +237,23 @@ bool pc_qdw_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w) {
     if (w->bias) /* |sum| <= taps * 128 * 256 and the folded bias: int32 holds them */
         for (int64_t o = 0; o < g->OC; o++)
             if (w->bias[o] > (1 << 30) || w->bias[o] < -(1 << 30)) return false;
+#ifdef PC_HAVE_X86
+    /* rows away from padding by kernel-row pairs on VNNI: 3x3 and 5x5, stride 1 or 2 across, no dilation */
+    d->vnni = isa == PC_ISA_AVX512 && pc_cpu_has_vnni() && (g->KW == 3 || g->KW == 5) && (g->sw == 1 || g->sw == 2) &&
+              g->dh == 1 && g->dw == 1;
+#endif
     return true;
 }
 
-/* int32 bias[C], float scale[C], int32 weights [taps][C] */
+/* int32 bias[C], float scale[C], int32 weights [taps][C]; with vnni then, from a 64-byte boundary,
+ * the weights again as int16 pairs of kernel rows: [C / 16 blocks][(KH + 1) / 2][KW][16 x 2] */
+static size_t qdw_pairs_offset(const pc_qconv *d) {
+    return pc_align64((size_t)d->geom.C * (8 + (size_t)(d->geom.KH * d->geom.KW) * 4));
+}
+
 size_t pc_qdw_packed_bytes(const pc_qconv *d) {
-    return (size_t)d->geom.C * (8 + (size_t)(d->geom.KH * d->geom.KW) * 4);
+    const size_t blocks = ((size_t)d->geom.C + 15) / 16, R = ((size_t)d->geom.KH + 1) / 2;
+    return qdw_pairs_offset(d) + (d->vnni ? blocks * R * (size_t)d->geom.KW * 32 * sizeof(int16_t) : 0);
 }
 
 void pc_qdw_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx) {
@@ -264,6 +275,17 @@ void pc_qdw_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, v
         bias[c] = (int32_t)((wt->bias ? wt->bias[c] : 0) - (int64_t)d->x_zero_point * sum);
         scale[c] = wt->scale[c];
     }
+    if (!d->vnni) return;
+    int16_t *pw = (int16_t *)((uint8_t *)packed + qdw_pairs_offset(d));
+    const int64_t R = (KH + 1) / 2;
+    for (int64_t c0 = 0; c0 < C; c0 += 16)
+        for (int64_t r = 0; r < R; r++)
+            for (int64_t kw = 0; kw < KW; kw++)
+                for (int64_t i = 0; i < 16; i++)
+                    for (int64_t h = 0; h < 2; h++, pw++) {
+                        const int64_t c = c0 + i, kh = 2 * r + h;
+                        *pw = (int16_t)(c < C && kh < KH ? wt->w[c * wt->so + kh * wt->skh + kw * wt->skw] : 0);
+                    }
 }
 
 size_t pc_qdw_scratch(const pc_qconv *d) {
@@ -307,6 +329,16 @@ static void qdw_task(void *arg, size_t task, size_t thread) {
     int zeroed = 0;
     for (int64_t ow = 0; ow < g->OW;) {
         if (ow == ow0) {
+#ifdef PC_HAVE_X86
+            if (j->d->vnni) {
+                pc_qdw_row_s8__avx512vnni((size_t)C, (size_t)(ow1 - ow0), (size_t)g->KH, (size_t)g->KW, (size_t)g->sw,
+                                          xn + (ih0 * g->W + ow0 * g->sw - g->pl) * C, (size_t)(g->W * C),
+                                          (const int16_t *)(j->packed + qdw_pairs_offset(j->d)), bias, scale,
+                                          y + ow0 * C, &j->q);
+                ow = ow1;
+                continue;
+            }
+#endif
             j->uk->qdwconv_s8_row((size_t)C, (size_t)(ow1 - ow0), (size_t)KK, xn + (ow0 * g->sw - g->pl) * C,
                                   (size_t)(g->sw * C), off, w, bias, scale, y + ow0 * C, &j->q);
             ow = ow1;

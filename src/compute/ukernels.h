@@ -14,6 +14,10 @@ extern const pc_ukernels pc_uk_avx512;
 void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                                    int8_t *c, size_t ldc, const pc_qout *q);
 bool pc_cpu_has_vnni(void);
+/* int8 depthwise, n pixels of a row away from padding (KW 3 or 5, stride S 1 or 2, no dilation):
+ * x at the first pixel's top-left tap, ldrow bytes between input rows, weights as int16 row pairs */
+void pc_qdw_row_s8__avx512vnni(size_t C, size_t n, size_t KH, size_t KW, size_t S, const int8_t *x, size_t ldrow,
+                               const int16_t *wp, const int32_t *bias, const float *scale, int8_t *y, const pc_qout *q);
 /* the int8 tile on AVX2 (ukernels_avx2.c): 4 x 16, int16 pairs by vpmaddwd */
 void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                              int8_t *c, size_t ldc, const pc_qout *q);

@@ -67,4 +67,74 @@ void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, c
     const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
     QSTORE(0) QSTORE(1) QSTORE(2) QSTORE(3) QSTORE(4) QSTORE(5) QSTORE(6) QSTORE(7)
 }
+/* ---- int8 depthwise rows: pairs of kernel rows by vpdpwssd ----
+ * For 16 channels, input column j of kernel rows 2r and 2r+1 becomes one vector of int16 pairs
+ * (row 2r in the low half of each lane, row 2r+1 in the high half), built once and used by every
+ * pixel of the group that reads column j; the weights were packed as the same pairs (pc_qdw_pack
+ * with vnni: [block of 16][pair row][kw][16 x 2 int16], 0 past the last row). vpdpwssd adds both
+ * products into the int32 lane exactly, so the sum equals the mullo kernels' sum bit for bit. */
+static inline __attribute__((always_inline)) void qdw_pairs(const size_t NP, const size_t KW, const size_t S, size_t KH,
+                                                            const int8_t *xp, size_t C, size_t ldrow, __mmask16 m,
+                                                            const int16_t *wb, __m512i *acc) {
+    const size_t R = (KH + 1) / 2, cols = (NP - 1) * S + KW;
+    for (size_t r = 0; r < R; r++) {
+        const int8_t *ra = xp + 2 * r * ldrow, *rb = ra + ldrow;
+        const int16_t *wr = wb + r * KW * 32;
+        const int pair = 2 * r + 1 < KH;
+#pragma GCC unroll 16
+        for (size_t j = 0; j < cols; j++) {
+            __m512i p = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, ra + j * C));
+            if (pair) {
+                const __m512i b = _mm512_slli_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, rb + j * C)), 16);
+                p = _mm512_mask_blend_epi16((__mmask32)0xAAAAAAAAu, p, b);
+            } /* else the high halves meet zero weights */
+#pragma GCC unroll 8
+            for (size_t q = 0; q < NP; q++) {
+                const size_t kw = j - q * S;
+                if (j >= q * S && kw < KW) acc[q] = _mm512_dpwssd_epi32(acc[q], p, _mm512_loadu_si512(wr + kw * 32));
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void qdw_store(int8_t *y, __mmask16 m, __m512i acc, __m512 sc, __m512 vlo,
+                                                            __m512 vhi, __m512i zp) {
+    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), sc);
+    f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi); /* a NaN becomes lo */
+    _mm_mask_storeu_epi8(y, m, _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
+}
+
+static inline __attribute__((always_inline)) void qdw_row(const size_t KW, const size_t S, size_t C, size_t n, size_t KH,
+                                                          const int8_t *x, size_t ldrow, const int16_t *wp,
+                                                          const int32_t *bias, const float *scale, int8_t *y,
+                                                          const pc_qout *q) {
+    const __m512 vlo = _mm512_set1_ps(q->flo), vhi = _mm512_set1_ps(q->fhi);
+    const __m512i zp = _mm512_set1_epi32(q->zero_point);
+    const size_t block = (KH + 1) / 2 * KW * 32;
+    for (size_t c = 0; c < C; c += 16, wp += block) {
+        const __mmask16 m = C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
+        const __m512i b = _mm512_maskz_loadu_epi32(m, bias + c);
+        const __m512 sc = _mm512_maskz_loadu_ps(m, scale + c);
+        size_t p = 0;
+        for (; p + 8 <= n; p += 8) {
+            __m512i acc[8] = {b, b, b, b, b, b, b, b};
+            qdw_pairs(8, KW, S, KH, x + p * S * C + c, C, ldrow, m, wp, acc);
+#pragma GCC unroll 8
+            for (size_t i = 0; i < 8; i++) qdw_store(y + (p + i) * C + c, m, acc[i], sc, vlo, vhi, zp);
+        }
+        for (; p < n; p++) {
+            __m512i acc[1] = {b};
+            qdw_pairs(1, KW, S, KH, x + p * S * C + c, C, ldrow, m, wp, acc);
+            qdw_store(y + p * C + c, m, acc[0], sc, vlo, vhi, zp);
+        }
+    }
+}
+
+void pc_qdw_row_s8__avx512vnni(size_t C, size_t n, size_t KH, size_t KW, size_t S, const int8_t *x, size_t ldrow,
+                               const int16_t *wp, const int32_t *bias, const float *scale, int8_t *y, const pc_qout *q) {
+    if (KW == 3 && S == 1) qdw_row(3, 1, C, n, KH, x, ldrow, wp, bias, scale, y, q);
+    else if (KW == 3 && S == 2) qdw_row(3, 2, C, n, KH, x, ldrow, wp, bias, scale, y, q);
+    else if (KW == 5 && S == 1) qdw_row(5, 1, C, n, KH, x, ldrow, wp, bias, scale, y, q);
+    else qdw_row(5, 2, C, n, KH, x, ldrow, wp, bias, scale, y, q); /* pc_qdw_setup admits no other */
+}
 #endif
