@@ -366,6 +366,7 @@ static void test_qconv_fast(pc_isa isa) {
         {1, 5, 40, 33, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 33, -128, 5, -128, 127, 0.003f}, /* rows of 8 + tail, C % 16 */
         {2, 9, 41, 48, 48, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 48, 11, -7, -60, 127, 0.002f},  /* stride 2 rows of 8 */
         {1, 8, 30, 17, 17, 5, 5, 1, 2, 1, 1, 2, 2, 2, 2, 17, 0, 0, -128, 127, 0.001f},   /* 5x5, strides 1 x 2 */
+        {1, 3, 200, 2048, 2048, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2048, 1, 2, -128, 127, 0.003f}, /* strip too big: per pixel */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_qconv_fast_case(isa, &cases[i]);
 }

@@ -318,6 +318,7 @@ typedef struct pc_qconv {
     int vnni;                    /* packed for the VNNI tile */
     int im2col;                  /* few channels per group (not a multiple of 4): each pixel's receptive
                                     field is copied into one row of K bytes (one tap of depth K) */
+    int64_t strip_w;             /* depthwise: input columns the scratch's padded strip holds */
 } pc_qconv;
 /* Weight (o, kh, kw, i) at w[o * so + kh * skh + kw * skw + i * si] (i within the group). */
 typedef struct pc_qweights {

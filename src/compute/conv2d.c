@@ -217,6 +217,18 @@ void pc_conv_indirection(const pc_conv2d *d, const void *x, size_t es, const voi
     if (offs)
         for (int64_t kh = 0, k = 0; kh < d->KH; kh++)
             for (int64_t kw = 0; kw < d->KW; kw++, k++) tap_off[k] = (kh * d->dh * d->W + kw * d->dw) * d->C * E;
+    if (KS == 1 && d->sh == 1 && d->sw == 1 && d->pt == 0 && d->pl == 0 && d->OH == d->H && d->OW == d->W) {
+        /* pointwise: output pixel m reads input pixel m */
+        const uint8_t *base = (const uint8_t *)x + ((int64_t)m0 * d->C + (int64_t)g * (int64_t)icg) * E;
+        const size_t step = (size_t)(d->C * E);
+        for (size_t i0 = 0, ti = 0; i0 < m; i0 += MR, ti++) {
+            const size_t h = pc_min(MR, m - i0);
+            const void **tile = ind + ti * MR;
+            for (size_t r = 0; r < MR; r++) tile[r] = base + (i0 + (r < h ? r : h - 1)) * step;
+            merged[ti] = 0;
+        }
+        return;
+    }
     int64_t ow = (int64_t)m0 % d->OW, oh = ((int64_t)m0 / d->OW) % d->OH, ni = (int64_t)m0 / (d->OW * d->OH);
     for (size_t i0 = 0, ti = 0; i0 < m; i0 += MR, ti++) {
         const size_t h = pc_min(MR, m - i0);

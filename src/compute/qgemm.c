@@ -237,6 +237,8 @@ bool pc_qdw_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w) {
     if (w->bias) /* |sum| <= taps * 128 * 256 and the folded bias: int32 holds them */
         for (int64_t o = 0; o < g->OC; o++)
             if (w->bias[o] > (1 << 30) || w->bias[o] < -(1 << 30)) return false;
+    const int64_t span = (g->OW - 1) * g->sw + (g->KW - 1) * g->dw + 1; /* input columns of a whole output row */
+    d->strip_w = span > 0 && span <= (1 << 20) / (g->KH * g->C > 0 ? g->KH * g->C : 1) ? span : 0;
 #ifdef PC_HAVE_X86
     /* rows away from padding by kernel-row pairs on VNNI: 3x3 and 5x5, stride 1 or 2 across, no dilation */
     d->vnni = isa == PC_ISA_AVX512 && pc_cpu_has_vnni() && (g->KW == 3 || g->KW == 5) && (g->sw == 1 || g->sw == 2) &&
@@ -288,9 +290,15 @@ void pc_qdw_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, v
                     }
 }
 
-size_t pc_qdw_scratch(const pc_qconv *d) {
+/* zero-point buffer, tap pointers, tap offsets; then a padded strip of KH input rows (strip_w
+ * columns) for the output pixels that read padding */
+static size_t qdw_strip_offset(const pc_qconv *d) {
     const size_t KK = (size_t)(d->geom.KH * d->geom.KW);
     return pc_align64((size_t)d->geom.C) + pc_align64(KK * sizeof(void *)) + pc_align64(KK * sizeof(int64_t));
+}
+
+size_t pc_qdw_scratch(const pc_qconv *d) {
+    return qdw_strip_offset(d) + (size_t)d->geom.KH * (size_t)d->strip_w * (size_t)d->geom.C;
 }
 
 typedef struct qdw_job {
@@ -303,51 +311,64 @@ typedef struct qdw_job {
     pc_qout q;
 } qdw_job;
 
-static void qdw_task(void *arg, size_t task, size_t thread) {
-    const qdw_job *j = arg;
+/* n pixels of one output row reading x (kernel row 0, the first pixel's column 0), rows ldrow apart;
+ * off[t] = tap t's offset for the generic row kernel */
+static void qdw_run_row(const qdw_job *j, const int8_t *x, size_t ldrow, const int64_t *off, int64_t n, int8_t *y) {
     const pc_conv2d *g = &j->d->geom;
-    const int64_t C = g->C, KK = g->KH * g->KW, ni = (int64_t)task / g->OH, oh = (int64_t)task % g->OH;
-    uint8_t *s = pc_scratch(j->c, thread);
-    int8_t *zero = (int8_t *)s;
-    const int8_t **taps = (const int8_t **)(s + pc_align64((size_t)C));
-    int64_t *off = (int64_t *)(s + pc_align64((size_t)C) + pc_align64((size_t)KK * sizeof(void *)));
+    const int64_t C = g->C;
     const int32_t *bias = (const int32_t *)j->packed, *w = (const int32_t *)(j->packed + (size_t)C * 8);
     const float *scale = (const float *)(bias + C);
-    const int8_t *xn = j->x + ni * g->H * g->W * C;
-    int8_t *y = j->y + (ni * g->OH + oh) * g->OW * C;
-    /* output columns [ow0, ow1) read no padding; rows too when every kh is inside (as the fp32 one) */
-    const int64_t ih0 = oh * g->sh - g->pt, ih1 = ih0 + (g->KH - 1) * g->dh;
-    int64_t ow0 = (g->pl + g->sw - 1) / g->sw, ow1 = g->W - 1 - (g->KW - 1) * g->dw + g->pl;
-    ow1 = ow1 < 0 ? 0 : ow1 / g->sw + 1;
-    if (ow1 > g->OW) ow1 = g->OW;
-    if (ih0 < 0 || ih1 >= g->H || ow0 >= ow1) ow0 = ow1 = g->OW; /* no interior run on this row */
-    else {
-        size_t k = 0;
-        for (int64_t kh = 0; kh < g->KH; kh++)
-            for (int64_t kw = 0; kw < g->KW; kw++) off[k++] = ((ih0 + kh * g->dh) * g->W + kw * g->dw) * C;
-    }
-    int zeroed = 0;
-    for (int64_t ow = 0; ow < g->OW;) {
-        if (ow == ow0) {
 #ifdef PC_HAVE_X86
-            if (j->d->vnni) {
-                pc_qdw_row_s8__avx512vnni((size_t)C, (size_t)(ow1 - ow0), (size_t)g->KH, (size_t)g->KW, (size_t)g->sw,
-                                          xn + (ih0 * g->W + ow0 * g->sw - g->pl) * C, (size_t)(g->W * C),
-                                          (const int16_t *)(j->packed + qdw_pairs_offset(j->d)), bias, scale,
-                                          y + ow0 * C, &j->q);
-                ow = ow1;
+    if (j->d->vnni) {
+        pc_qdw_row_s8__avx512vnni((size_t)C, (size_t)n, (size_t)g->KH, (size_t)g->KW, (size_t)g->sw, x, ldrow,
+                                  (const int16_t *)(j->packed + qdw_pairs_offset(j->d)), bias, scale, y, &j->q);
+        return;
+    }
+#endif
+    (void)ldrow;
+    j->uk->qdwconv_s8_row((size_t)C, (size_t)n, (size_t)(g->KH * g->KW), x, (size_t)(g->sw * C), off, w, bias, scale, y,
+                          &j->q);
+}
+
+/* Output pixels [oa, ob) of a row whose kernel rows start at input row ih0 and that read padding: the
+ * input they read is copied into a strip with the padding as the input zero point, then run as a row
+ * (per pixel through tap pointers if the strip would not fit the scratch). */
+static void qdw_segment(const qdw_job *j, uint8_t *s, const int8_t *xn, int64_t ih0, int64_t oa, int64_t ob, int8_t *y,
+                        int64_t *off) {
+    const pc_conv2d *g = &j->d->geom;
+    const int64_t C = g->C, iwa = oa * g->sw - g->pl, width = (ob - oa - 1) * g->sw + (g->KW - 1) * g->dw + 1;
+    const int8_t zp = (int8_t)j->d->x_zero_point;
+    if (width <= j->d->strip_w) {
+        int8_t *strip = (int8_t *)(s + qdw_strip_offset(j->d));
+        for (int64_t kh = 0; kh < g->KH; kh++) {
+            const int64_t ih = ih0 + kh * g->dh;
+            int8_t *dst = strip + kh * width * C;
+            if (ih < 0 || ih >= g->H) {
+                memset(dst, zp, (size_t)(width * C));
                 continue;
             }
-#endif
-            j->uk->qdwconv_s8_row((size_t)C, (size_t)(ow1 - ow0), (size_t)KK, xn + (ow0 * g->sw - g->pl) * C,
-                                  (size_t)(g->sw * C), off, w, bias, scale, y + ow0 * C, &j->q);
-            ow = ow1;
-            continue;
+            const int64_t lo = iwa < 0 ? -iwa : 0, hi = iwa + width > g->W ? g->W - iwa : width; /* inside: [lo, hi) */
+            if (hi <= lo) {
+                memset(dst, zp, (size_t)(width * C));
+                continue;
+            }
+            memset(dst, zp, (size_t)(lo * C));
+            memcpy(dst + lo * C, xn + (ih * g->W + iwa + lo) * C, (size_t)((hi - lo) * C));
+            memset(dst + hi * C, zp, (size_t)((width - hi) * C));
         }
-        if (!zeroed) {
-            memset(zero, (int8_t)j->d->x_zero_point, (size_t)C);
-            zeroed = 1;
-        }
+        size_t k = 0;
+        for (int64_t kh = 0; kh < g->KH; kh++)
+            for (int64_t kw = 0; kw < g->KW; kw++) off[k++] = (kh * width + kw * g->dw) * C;
+        /* the strip's rows are width * C apart and its kernel rows adjacent (dh applied when copying) */
+        qdw_run_row(j, strip, (size_t)(width * C), off, ob - oa, y + oa * C);
+        return;
+    }
+    int8_t *zero = (int8_t *)s;
+    const int8_t **taps = (const int8_t **)(s + pc_align64((size_t)C));
+    memset(zero, zp, (size_t)C);
+    const int32_t *bias = (const int32_t *)j->packed, *w = (const int32_t *)(j->packed + (size_t)C * 8);
+    const float *scale = (const float *)(bias + C);
+    for (int64_t ow = oa; ow < ob; ow++) {
         size_t k = 0;
         for (int64_t kh = 0; kh < g->KH; kh++) {
             int64_t ih = ih0 + kh * g->dh;
@@ -356,9 +377,33 @@ static void qdw_task(void *arg, size_t task, size_t thread) {
                 taps[k++] = ih < 0 || ih >= g->H || iw < 0 || iw >= g->W ? zero : xn + (ih * g->W + iw) * C;
             }
         }
-        j->uk->qdwconv_s8((size_t)C, (size_t)KK, taps, w, bias, scale, y + ow * C, &j->q);
-        ow++;
+        j->uk->qdwconv_s8((size_t)C, (size_t)(g->KH * g->KW), taps, w, bias, scale, y + ow * C, &j->q);
     }
+}
+
+static void qdw_task(void *arg, size_t task, size_t thread) {
+    const qdw_job *j = arg;
+    const pc_conv2d *g = &j->d->geom;
+    const int64_t C = g->C, KK = g->KH * g->KW, ni = (int64_t)task / g->OH, oh = (int64_t)task % g->OH;
+    uint8_t *s = pc_scratch(j->c, thread);
+    int64_t *off = (int64_t *)(s + pc_align64((size_t)C) + pc_align64((size_t)KK * sizeof(void *)));
+    const int8_t *xn = j->x + ni * g->H * g->W * C;
+    int8_t *y = j->y + (ni * g->OH + oh) * g->OW * C;
+    /* output columns [ow0, ow1) read no padding; rows too when every kh is inside (as the fp32 one) */
+    const int64_t ih0 = oh * g->sh - g->pt, ih1 = ih0 + (g->KH - 1) * g->dh;
+    int64_t ow0 = (g->pl + g->sw - 1) / g->sw, ow1 = g->W - 1 - (g->KW - 1) * g->dw + g->pl;
+    ow1 = ow1 < 0 ? 0 : ow1 / g->sw + 1;
+    if (ow1 > g->OW) ow1 = g->OW;
+    if (ih0 < 0 || ih1 >= g->H || ow0 >= ow1) ow0 = ow1 = g->OW; /* no interior run on this row */
+    /* the pixels that read padding through the padded strip, the others in place */
+    if (ow0 > 0) qdw_segment(j, s, xn, ih0, 0, ow0, y, off);
+    if (ow1 > ow0) {
+        size_t k = 0;
+        for (int64_t kh = 0; kh < g->KH; kh++)
+            for (int64_t kw = 0; kw < g->KW; kw++) off[k++] = (kh * g->dh * g->W + kw * g->dw) * C;
+        qdw_run_row(j, xn + (ih0 * g->W + ow0 * g->sw - g->pl) * C, (size_t)(g->W * C), off, ow1 - ow0, y + ow0 * C);
+    }
+    if (ow1 < g->OW) qdw_segment(j, s, xn, ih0, ow1, g->OW, y, off);
 }
 
 void pc_qdw_run(const pc_ctx *c, const pc_qconv *d, const void *packed, const int8_t *x, int8_t *y) {
