@@ -17,14 +17,16 @@ typedef struct qtile {
     size_t group;  /* consecutive k of one column stored together: 4 int8, or 2 int16 (wide) */
     int wide;
     pc_qigemm_uk fn;
+    pc_qigemm_uk fn1; /* the same for one row, or NULL */
 } qtile;
 
 static qtile tile_of(const pc_qconv *d) {
 #ifdef PC_HAVE_X86
-    if (d->vnni) return (qtile){8, 32, 1, 4, 0, pc_qigemm_s8_8x32__avx512vnni};
-    if (d->isa != PC_ISA_SCALAR && pc_isa_supported(PC_ISA_AVX2)) return (qtile){4, 16, 0, 2, 1, pc_qigemm_s8_4x16__avx2};
+    if (d->vnni) return (qtile){8, 32, 1, 4, 0, pc_qigemm_s8_8x32__avx512vnni, pc_qigemm_s8_1x32__avx512vnni};
+    if (d->isa != PC_ISA_SCALAR && pc_isa_supported(PC_ISA_AVX2))
+        return (qtile){4, 16, 0, 2, 1, pc_qigemm_s8_4x16__avx2, NULL};
 #endif
-    return (qtile){PC_QMR, PC_QNR, 0, 4, 0, pc_uk(d->isa)->qigemm_s8};
+    return (qtile){PC_QMR, PC_QNR, 0, 4, 0, pc_uk(d->isa)->qigemm_s8, NULL};
 }
 
 static size_t icg_of(const pc_qconv *d) { return (size_t)(d->geom.C / d->geom.groups); }
@@ -193,7 +195,7 @@ static void qconv_task(void *arg, size_t task, size_t thread) {
         qim2col(d, j->x, MR, m0, m, g, (int8_t *)(s + pc_align64(pc_round_up(PC_GEMM_MB_MAX, MR) * sizeof(void *))), ind);
         for (size_t p = n0; p < n0 + n; p += NR)
             for (size_t i = 0; i < m; i += MR)
-                j->t.fn(pc_min(MR, m - i), pc_min(NR, n0 + n - p), KS * icg, 1, ind + i, gp + (p / NR) * pb, y + i * OC + p,
+                (m - i == 1 && j->t.fn1 ? j->t.fn1 : j->t.fn)(pc_min(MR, m - i), pc_min(NR, n0 + n - p), KS * icg, 1, ind + i, gp + (p / NR) * pb, y + i * OC + p,
                         OC, &j->q);
         return;
     }
@@ -205,7 +207,7 @@ static void qconv_task(void *arg, size_t task, size_t thread) {
     for (size_t p = n0; p < n0 + n; p += NR) {
         const size_t nw = pc_min(NR, n0 + n - p);
         for (size_t i = 0, ti = 0; i < m; i += MR, ti++)
-            j->t.fn(pc_min(MR, m - i), nw, merged[ti] ? (size_t)gm->KW * icg : icg, merged[ti] ? (size_t)gm->KH : KS,
+            (m - i == 1 && j->t.fn1 ? j->t.fn1 : j->t.fn)(pc_min(MR, m - i), nw, merged[ti] ? (size_t)gm->KW * icg : icg, merged[ti] ? (size_t)gm->KH : KS,
                     ind + ti * KS * MR, gp + (p / NR) * pb, y + i * OC + p, OC, &j->q);
     }
 }

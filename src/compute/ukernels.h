@@ -13,6 +13,8 @@ extern const pc_ukernels pc_uk_avx512;
 /* the int8 tile on AVX-512 VNNI (ukernels_avx512vnni.c): 8 x 32 */
 void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                                    int8_t *c, size_t ldc, const pc_qout *q);
+void pc_qigemm_s8_1x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
+                                   int8_t *c, size_t ldc, const pc_qout *q);
 bool pc_cpu_has_vnni(void);
 /* int8 depthwise, n pixels of a row away from padding (KW 3 or 5, stride S 1 or 2, no dilation):
  * x at the first pixel's top-left tap, ldrow bytes between input rows, weights as int16 row pairs */

@@ -67,6 +67,48 @@ void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, c
     const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
     QSTORE(0) QSTORE(1) QSTORE(2) QSTORE(3) QSTORE(4) QSTORE(5) QSTORE(6) QSTORE(7)
 }
+/* One row of the same tile (a matrix-vector product: fully connected at batch 1, a last odd row):
+ * the 8-row tile would do 8 times the work. Two accumulator chains per 16 columns hide the latency. */
+void pc_qigemm_s8_1x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *wp,
+                                   int8_t *c, size_t ldc, const pc_qout *q) {
+    (void)mr, (void)ldc;
+    const int32_t *bias = wp;
+    const float *scale = (const float *)(bias + 32);
+    const int8_t *w = (const int8_t *)(scale + 32);
+    __m512i c00 = _mm512_loadu_si512(bias), c01 = _mm512_loadu_si512(bias + 16);
+    __m512i d0 = _mm512_setzero_si512(), d1 = _mm512_setzero_si512();
+    const size_t full = kc / 4 * 4, tail = kc - full;
+    for (size_t t = 0; t < ks; t++, a += 8) {
+        const int8_t *x = a[0];
+        size_t k = 0;
+        for (; k + 8 <= full; k += 8, w += 256) {
+            const __m512i x0 = quad(x + k, 4), x1 = quad(x + k + 4, 4);
+            c00 = _mm512_dpbusd_epi32(c00, x0, _mm512_loadu_si512(w));
+            c01 = _mm512_dpbusd_epi32(c01, x0, _mm512_loadu_si512(w + 64));
+            d0 = _mm512_dpbusd_epi32(d0, x1, _mm512_loadu_si512(w + 128));
+            d1 = _mm512_dpbusd_epi32(d1, x1, _mm512_loadu_si512(w + 192));
+        }
+        for (; k < full; k += 4, w += 128) {
+            const __m512i x0 = quad(x + k, 4);
+            c00 = _mm512_dpbusd_epi32(c00, x0, _mm512_loadu_si512(w));
+            c01 = _mm512_dpbusd_epi32(c01, x0, _mm512_loadu_si512(w + 64));
+        }
+        if (tail) {
+            const __m512i x0 = quad(x + k, tail);
+            c00 = _mm512_dpbusd_epi32(c00, x0, _mm512_loadu_si512(w));
+            c01 = _mm512_dpbusd_epi32(c01, x0, _mm512_loadu_si512(w + 64));
+            w += 128;
+        }
+    }
+    c00 = _mm512_add_epi32(c00, d0), c01 = _mm512_add_epi32(c01, d1);
+    const __m512 s0 = _mm512_loadu_ps(scale), s1 = _mm512_loadu_ps(scale + 16);
+    const __m512 vlo = _mm512_set1_ps(q->flo), vhi = _mm512_set1_ps(q->fhi);
+    const __m512i zp = _mm512_set1_epi32(q->zero_point);
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
+    QSTORE(0)
+}
+
 /* ---- int8 depthwise rows: pairs of kernel rows by vpdpwssd ----
  * For 16 channels, input column j of kernel rows 2r and 2r+1 becomes one vector of int16 pairs
  * (row 2r in the low half of each lane, row 2r+1 in the high half), built once and used by every
