@@ -33,8 +33,10 @@ static size_t icg_of(const pc_qconv *d) { return (size_t)(d->geom.C / d->geom.gr
 static size_t ocg_of(const pc_qconv *d) { return (size_t)(d->geom.OC / d->geom.groups); }
 static size_t taps_of(const pc_qconv *d) { return (size_t)(d->geom.KH * d->geom.KW); }
 /* as the tile sees them: taps x depth per tap (im2col: one tap of the whole receptive field) */
-static size_t ktaps(const pc_qconv *d) { return d->im2col ? 1 : taps_of(d); }
-static size_t kdepth(const pc_qconv *d) { return d->im2col ? taps_of(d) * icg_of(d) : icg_of(d); }
+static size_t ktaps(const pc_qconv *d) { return d->im2col == 2 ? (size_t)d->geom.KH : d->im2col ? 1 : taps_of(d); }
+static size_t kdepth(const pc_qconv *d) {
+    return d->im2col == 2 ? (size_t)d->geom.KW * icg_of(d) : d->im2col ? taps_of(d) * icg_of(d) : icg_of(d);
+}
 
 /* one panel: NR int32 biases, NR float scales, then per tap ceil(depth / group) groups of NR x group
  * weights (int8, or int16 for the wide tile) */
@@ -52,7 +54,9 @@ bool pc_qconv_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w) {
 #endif
     const pc_conv2d *g = &d->geom;
     if (g->groups < 1 || g->C % g->groups || g->OC % g->groups || g->KH < 1 || g->KW < 1) return false;
-    d->im2col = (g->C / g->groups) % 4 != 0 && g->KH * g->KW > 1;
+    /* few channels (not a multiple of 4): whole kernel rows (KW x C contiguous bytes) as the taps when
+     * one group holds every channel, else the whole receptive field copied per pixel */
+    d->im2col = (g->C / g->groups) % 4 != 0 && g->KH * g->KW > 1 ? (g->groups == 1 && g->dw == 1 && g->KW > 1 ? 2 : 1) : 0;
     /* |sum| <= K * 255 * 128 and the folded bias <= |bias| + 256 * 128 * K: keep both in int32 */
     const int64_t K = g->KH * g->KW * (g->C / g->groups);
     if (K > 16384 || d->x_zero_point < -128 || d->x_zero_point > 127) return false;
@@ -102,7 +106,9 @@ void pc_qconv_pack(const pc_qconv *d, const pc_qweights *wt, void *packed) {
                             size_t o = p * NR + j, k = gi * t.group + q;
                             int8_t v = 0;
                             if (o < ocg && k < kd) {
-                                size_t tt = d->im2col ? k / icg : tap, i = d->im2col ? k % icg : k;
+                                /* the tap (kh, kw) and channel i of (tap, k) */
+                                size_t tt = d->im2col == 2 ? tap * (size_t)KW + k / icg : d->im2col ? k / icg : tap;
+                                size_t i = d->im2col ? k % icg : k;
                                 v = WQ(g * (int64_t)ocg + (int64_t)o, (int64_t)tt / KW, (int64_t)tt % KW, (int64_t)i);
                             }
                             if (t.wide) *w16++ = v;
@@ -121,6 +127,8 @@ void pc_qconv_pack_fill(void *packed, const void *args, pc_consumed_fn consumed,
 size_t pc_qconv_scratch(const pc_qconv *d) {
     const qtile t = tile_of(d);
     const size_t rows = pc_round_up(PC_GEMM_MB_MAX, t.mr);
+    if (d->im2col == 2) /* kernel rows rounded up to the tile's k group */
+        return pc_align64(rows * ktaps(d) * sizeof(void *)) + rows * ktaps(d) * pc_round_up(kdepth(d), t.group);
     if (d->im2col) return pc_align64(rows * sizeof(void *)) + rows * taps_of(d) * icg_of(d);
     return pc_align64(icg_of(d)) + rows * taps_of(d) * sizeof(void *);
 }
@@ -168,6 +176,47 @@ static void qim2col(const pc_qconv *d, const int8_t *x, size_t MR, size_t m0, si
     for (size_t r = m; r % MR; r++) ind[r] = ind[m - 1];
 }
 
+/* kernel rows: tap kh of pixel r points at its KW x C input bytes in place, or (where the row reads
+ * padding) at a copy in buf with the padding as the input zero point; tile-major like the
+ * indirection of the ordinary path (rows past the end repeat the last) */
+static void qkrows(const pc_qconv *d, const int8_t *x, size_t MR, size_t m0, size_t m, size_t run4, int8_t *buf,
+                   const int8_t **ind) {
+    const pc_conv2d *gm = &d->geom;
+    const size_t C = (size_t)gm->C, run = (size_t)gm->KW * C, KH = (size_t)gm->KH;
+    const int64_t image = gm->H * gm->W * gm->C;
+    const int8_t zp = (int8_t)d->x_zero_point;
+    int64_t ow = (int64_t)m0 % gm->OW, oh = ((int64_t)m0 / gm->OW) % gm->OH, ni = (int64_t)m0 / (gm->OW * gm->OH);
+    for (size_t r = 0; r < m; r++) {
+        const int8_t *xn = x + ni * gm->H * gm->W * gm->C;
+        const int64_t iw0 = ow * gm->sw - gm->pl;
+        const bool cols_in = iw0 >= 0 && iw0 + gm->KW <= gm->W;
+        const int8_t **row = ind + (r / MR) * KH * MR + r % MR;
+        for (size_t kh = 0; kh < KH; kh++) {
+            const int64_t ih = oh * gm->sh - gm->pt + (int64_t)kh * gm->dh;
+            /* the tile reads run4 >= run bytes (the weights past run are 0): in place when they lie in the image */
+            if (ih >= 0 && ih < gm->H && cols_in && (ih * gm->W + iw0) * gm->C + (int64_t)run4 <= image) {
+                row[kh * MR] = xn + (ih * gm->W + iw0) * gm->C;
+                continue;
+            }
+            int8_t *dst = buf + (r * KH + kh) * run4;
+            memset(dst + run, zp, run4 - run);
+            for (int64_t kw = 0; kw < gm->KW; kw++) {
+                const int64_t iw = iw0 + kw;
+                if (ih < 0 || ih >= gm->H || iw < 0 || iw >= gm->W) memset(dst + (size_t)kw * C, zp, C);
+                else memcpy(dst + (size_t)kw * C, xn + (ih * gm->W + iw) * gm->C, C);
+            }
+            row[kh * MR] = dst;
+        }
+        if (++ow == gm->OW) {
+            ow = 0;
+            if (++oh == gm->OH) oh = 0, ni++;
+        }
+    }
+    for (size_t r = m; r % MR; r++)
+        for (size_t kh = 0; kh < KH; kh++)
+            ind[(r / MR) * KH * MR + kh * MR + r % MR] = ind[((m - 1) / MR) * KH * MR + kh * MR + (m - 1) % MR];
+}
+
 typedef struct qjob {
     const pc_ctx *c;
     const pc_qconv *d;
@@ -190,6 +239,17 @@ static void qconv_task(void *arg, size_t task, size_t thread) {
     uint8_t *s = pc_scratch(j->c, thread);
     const uint8_t *gp = j->packed + g * ((ocg + NR - 1) / NR) * pb;
     int8_t *y = j->y + m0 * OC + g * ocg;
+    if (d->im2col == 2) {
+        const int8_t **ind = (const int8_t **)s;
+        const size_t KH = (size_t)gm->KH, kc = pc_round_up((size_t)gm->KW * icg, j->t.group);
+        qkrows(d, j->x, MR, m0, m, kc, (int8_t *)(s + pc_align64(pc_round_up(PC_GEMM_MB_MAX, MR) * KH * sizeof(void *))), ind);
+        for (size_t p = n0; p < n0 + n; p += NR)
+            for (size_t i = 0, ti = 0; i < m; i += MR, ti++)
+                (m - i == 1 && j->t.fn1 ? j->t.fn1 : j->t.fn)(pc_min(MR, m - i), pc_min(NR, n0 + n - p), kc, KH,
+                                                              ind + ti * KH * MR, gp + (p / NR) * pb, y + i * OC + p, OC,
+                                                              &j->q);
+        return;
+    }
     if (d->im2col) {
         const int8_t **ind = (const int8_t **)s;
         qim2col(d, j->x, MR, m0, m, g, (int8_t *)(s + pc_align64(pc_round_up(PC_GEMM_MB_MAX, MR) * sizeof(void *))), ind);
