@@ -532,6 +532,32 @@ static void test_binary(pc_isa isa) {
     free_ctx(&c);
 }
 
+static void test_lut(pc_isa isa) {
+    /* y = table[x] over every byte value, lengths around the 64-byte vector and the thread chunks */
+    ctxs c = make_ctx(isa, 0);
+    uint8_t table[256];
+    for (int i = 0; i < 256; i++) table[i] = (uint8_t)(i * 167 + 13);
+    const size_t lens[] = {0, 1, 63, 64, 65, 255, 256, 1000, 40000};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        const size_t n = lens[li];
+        uint8_t *x = malloc(n + 1), *y = malloc(n + 1), *y3 = malloc(n + 1);
+        for (size_t i = 0; i < n; i++) x[i] = (uint8_t)(i * 31 + (i >> 8));
+        memset(y, 0, n + 1), memset(y3, 0, n + 1);
+        pc_lut8(&c.one, n, x, table, y);
+        pc_lut8(&c.three, n, x, table, y3);
+        size_t bad = n;
+        for (size_t i = 0; i < n && bad == n; i++)
+            if (y[i] != table[x[i]] || y3[i] != y[i]) bad = i;
+        CHECK(bad == n && y[n] == 0, "lut8 %s n=%zu: [%zu]", pc_isa_name(isa), n, bad);
+        pc_lut8(&c.one, n, x, table, x); /* in place */
+        for (size_t i = 0; i < n && bad == n; i++)
+            if (x[i] != y[i]) bad = i;
+        CHECK(bad == n, "lut8 %s in place n=%zu: [%zu]", pc_isa_name(isa), n, bad);
+        free(x), free(y), free(y3);
+    }
+    free_ctx(&c);
+}
+
 static void test_softmax(pc_isa isa) {
     ctxs c = make_ctx(isa, 0);
     size_t lens[] = {1, 7, 16, 17, 1000};
@@ -744,6 +770,7 @@ int main(void) {
         test_unary(isa);
         test_binary(isa);
         test_softmax(isa);
+        test_lut(isa);
         printf("compute: ISA %s %s\n", pc_isa_name(isa), check_failed == before ? "ok" : "FAILED");
     }
     return check_done("compute");

@@ -378,6 +378,8 @@ void pc_avgpool2d_s8(const pc_pool2d *d, const int8_t *x, int8_t *y, int32_t lo,
 /* Parameters with no clamp (lo = -inf, hi = inf) and neutral values. */
 pc_unary_params pc_unary_defaults(void);
 /* y[i] = clamp(op(x[i])), i < n; x == y allowed. */
+/* y[i] = table[x[i]] on bytes (int8 data indexed as its unsigned bit pattern); x == y allowed. */
+void pc_lut8(const pc_ctx *c, size_t n, const uint8_t *x, const uint8_t *table, uint8_t *y);
 void pc_vunary_f32(const pc_ctx *c, pc_unary_op op, size_t n, const float *x, float *y,
                    const pc_unary_params *p);
 /* The scalar definition every vector path is tested against. */

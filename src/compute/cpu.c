@@ -42,6 +42,14 @@ bool pc_cpu_has_vnni(void) {
     return false;
 #endif
 }
+
+bool pc_cpu_has_vbmi(void) {
+#if defined(__GNUC__)
+    return pc_isa_supported(PC_ISA_AVX512) && __builtin_cpu_supports("avx512vbmi");
+#else
+    return false;
+#endif
+}
 #endif
 
 static atomic_int detected = -1; /* written once; every writer writes the same value */

@@ -6,6 +6,7 @@
 
 #include "compute/compute.h"
 #include "compute/internal.h"
+#include "compute/ukernels.h"
 
 #define CHUNK 16384 /* elements per task when a long run is split over threads */
 
@@ -73,6 +74,43 @@ void pc_vunary_f32(const pc_ctx *c, pc_unary_op op, size_t n, const float *x, fl
     unary_job j = {pc_uk(c->isa), (int)op, n, x, y, p};
     if (n <= CHUNK || pc_ctx_threads(c) < 2) j.uk->vunary_f32(j.op, n, x, y, p);
     else pc_parallel(c, (n + CHUNK - 1) / CHUNK, unary_task, &j);
+}
+
+typedef struct lut_job {
+    size_t n;
+    const uint8_t *x, *table;
+    uint8_t *y;
+    int vbmi;
+} lut_job;
+
+static void lut_run(const lut_job *j, size_t i0, size_t n) {
+#ifdef PC_HAVE_X86
+    if (j->vbmi) {
+        pc_lut8__avx512vbmi(n, j->x + i0, j->table, j->y + i0);
+        return;
+    }
+#endif
+    uint8_t t[256]; /* a local copy: stores to y cannot change it, so nothing is reloaded */
+    memcpy(t, j->table, sizeof t);
+    const uint8_t *x = j->x;
+    uint8_t *y = j->y;
+    for (size_t i = i0; i < i0 + n; i++) y[i] = t[x[i]];
+}
+
+static void lut_task(void *arg, size_t t, size_t thread) {
+    (void)thread;
+    const lut_job *j = arg;
+    const size_t i = t * CHUNK;
+    lut_run(j, i, pc_min(CHUNK, j->n - i));
+}
+
+void pc_lut8(const pc_ctx *c, size_t n, const uint8_t *x, const uint8_t *table, uint8_t *y) {
+    lut_job j = {n, x, table, y, 0};
+#ifdef PC_HAVE_X86
+    j.vbmi = c->isa == PC_ISA_AVX512 && pc_cpu_has_vbmi();
+#endif
+    if (n <= CHUNK || pc_ctx_threads(c) < 2) lut_run(&j, 0, n);
+    else pc_parallel(c, (n + CHUNK - 1) / CHUNK, lut_task, &j);
 }
 
 pc_binary_params pc_binary_defaults(void) {

@@ -16,6 +16,9 @@ void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, c
 void pc_qigemm_s8_1x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                                    int8_t *c, size_t ldc, const pc_qout *q);
 bool pc_cpu_has_vnni(void);
+/* a 256-entry byte table on AVX-512 VBMI (ukernels_avx512vbmi.c) */
+void pc_lut8__avx512vbmi(size_t n, const uint8_t *x, const uint8_t *table, uint8_t *y);
+bool pc_cpu_has_vbmi(void);
 /* int8 depthwise, n pixels of a row away from padding (KW 3 or 5, stride S 1 or 2, no dilation):
  * x at the first pixel's top-left tap, ldrow bytes between input rows, weights as int16 row pairs */
 void pc_qdw_row_s8__avx512vnni(size_t C, size_t n, size_t KH, size_t KW, size_t S, const int8_t *x, size_t ldrow,

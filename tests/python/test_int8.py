@@ -176,6 +176,35 @@ def check_chain():
     return got, want
 
 
+def check_tables():
+    """Conv -> SiLU -> conv -> Hardswish -> conv: each int8 -> fp32 Convert, fp32 activation, fp32 -> int8
+    Convert becomes one byte table at load. Its outputs must equal the node-by-node run
+    (PETITE_XNN_NO_TABLES=1) bit for bit, and the table nodes must be there (petite bench --per-op)."""
+    import json
+    import subprocess
+    import tempfile
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.SiLU(), nn.Conv2d(8, 8, 1), nn.Hardswish(),
+                      nn.Conv2d(8, 5, 1)).eval()
+    x = torch.randn(1, 3, 9, 11)
+    data, _, _ = export_recording(m, x)
+    cli = os.environ.get("PETITE_CLI", os.path.join(ROOT, "build", "petite"))
+    with tempfile.NamedTemporaryFile(suffix=".pte") as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run([cli, "bench", f.name, "--runs", "1", "--warmup", "0", "--per-op", "--json"],
+                             capture_output=True, text=True, check=True).stdout
+    tables = sum(1 for op in json.loads(out)["ops"] if op["kind"] == "Table")
+    assert tables == 2, "expected 2 byte tables (SiLU, Hardswish), found %d" % tables
+    got = runtime.Program(data).load_method().run(x.numpy())[0]
+    os.environ["PETITE_XNN_NO_TABLES"] = "1"
+    try:
+        want = runtime.Program(data).load_method().run(x.numpy())[0]
+    finally:
+        del os.environ["PETITE_XNN_NO_TABLES"]
+    return got, want
+
+
 def main():
     cases = {
         "fully connected 16 -> 8": check_linear,
@@ -184,6 +213,7 @@ def main():
         "convolution 3x3 stride 2": lambda: check_conv(3, 5, 3, 2, 1, 1, (2, 3, 9, 8)),
         "depthwise 3x3 stride 2": lambda: check_conv(5, 5, 3, 2, 1, 5, (1, 5, 7, 7)),
         "int8 chain: conv + ReLU6, depthwise + ReLU, 1x1": check_chain,
+        "byte tables for SiLU and Hardswish between int8 convolutions": check_tables,
     }
     failed = 0
     for name, fn in cases.items():

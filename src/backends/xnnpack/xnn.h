@@ -90,6 +90,9 @@ typedef struct xnn_node {
     pc_unary_op uop;               /* unary nodes: the operation (SiLU after fusing Sigmoid + Multiply) */
     pc_unary_params up;            /*   and its parameters (output clamp included) */
     int has_act;                   /* conv / fully connected: a fused activation (uop, up) after the clamp */
+    int has_lut;                   /* a Convert to fp32 whose fp32 element-wise chain and Convert back were
+                                      folded into a byte table: out = lut[in] */
+    uint8_t lut[256];
     pc_conv2d conv;                /* fp32 Conv2d / DepthwiseConv2d */
     const float *packed;           /* packed weights (conv, fully connected) in the program's cache */
     float *owned_packed;           /* ... or this node's own (weights widened from fp16 / bf16) */

@@ -552,7 +552,10 @@ static void run_node(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     switch (xnn_node_family(n->type)) {
     case XF_BINARY: run_binary(c, g, n); return;
     case XF_FC: run_fully_connected(c, g, n); return;
-    case XF_CONVERT: run_convert(c, g, n); return;
+    case XF_CONVERT:
+        if (n->has_lut) pc_lut8(c, numel_of(a->cur, a->ndims), a->data, n->lut, o->data);
+        else run_convert(c, g, n);
+        return;
     case XF_CONV: run_conv(c, g, n); return;
     case XF_POOL: run_pool(g, n); return;
     case XF_LAYOUT: run_layout(g, n); return;
@@ -803,6 +806,62 @@ static bool same_dims(const xnn_value *a, const xnn_value *b) {
 /* Sigmoid(x) then Multiply(x, that) is SiLU; a unary activation whose input only a fp32 convolution
  * or fully connected node writes becomes that node's epilogue (computed on each finished tile,
  * saving a pass over memory). Fused nodes are skipped and the producer writes their output. */
+/* The one node after `after` that reads v (-1: none, or more than one input slot of it). */
+static int reader_after(const xnn_graph *g, uint32_t v, uint32_t after) {
+    for (uint32_t j = after + 1; j < g->nnodes; j++) {
+        const xnn_node *n = &g->nodes[j];
+        if (n->skip) continue;
+        for (uint32_t k = 0; k < n->nin; k++)
+            if (n->in[k] == v) return (int)j;
+    }
+    return -1;
+}
+
+/* int8 -> fp32 Convert, element-wise fp32 nodes (SiLU, Sigmoid, HardSwish, Tanh, clamps, ...), fp32
+ * -> int8 Convert: a function of one byte, so a 256-entry table, computed at load by the very kernels
+ * the three steps would run (pc_dequantize_f32, pc_vunary_f32, pc_quantize_f32 on this ISA; they work
+ * element by element, so an element's result does not depend on where it sits). */
+static void fuse_tables(xnn_graph *g) {
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        xnn_node *a = &g->nodes[i];
+        if (a->skip || xnn_node_family(a->type) != XF_CONVERT) continue;
+        const xnn_value *qin = &g->values[a->in[0]];
+        if (!is_q8(qin) || !is_f32(&g->values[a->out])) continue;
+        uint32_t chain[32], nchain = 0, cur = a->out;
+        int end = -1;
+        while (end < 0) {
+            if ((g->values[cur].flags & 3) || readers(g, cur) != 1) break;
+            int r = reader_after(g, cur, nchain ? chain[nchain - 1] : i);
+            if (r < 0) break;
+            xnn_node *u = &g->nodes[r];
+            const xnn_value *uo = &g->values[u->out];
+            if (xnn_node_family(u->type) == XF_CONVERT && nchain > 0 && is_q8(uo)) end = r;
+            else if (xnn_node_family(u->type) == XF_UNARY && u->in[0] == cur && is_f32(uo) && nchain < 32 &&
+                     same_dims(&g->values[cur], uo))
+                chain[nchain++] = (uint32_t)r, cur = u->out;
+            else break;
+        }
+        if (end < 0) continue;
+        xnn_node *b = &g->nodes[end];
+        const xnn_value *qout = &g->values[b->out];
+        const pc_ctx one = {NULL, NULL, 0, g->isa};
+        uint8_t bytes[256];
+        float f[2][256];
+        for (int v = 0; v < 256; v++) bytes[v] = (uint8_t)v; /* for int8, the value with that bit pattern */
+        pc_dequantize_f32(&one, 256, bytes, qin->dtype != XDT_QINT8, qin->zero_point, qin->scale, f[0]);
+        for (uint32_t k = 0; k < nchain; k++) {
+            const xnn_node *u = &g->nodes[chain[k]];
+            pc_vunary_f32(&one, u->uop, 256, f[k & 1], f[(k + 1) & 1], &u->up);
+        }
+        const int32_t lo = qout->dtype == XDT_QINT8 ? -128 : 0, hi = qout->dtype == XDT_QINT8 ? 127 : 255;
+        pc_quantize_f32(&one, 256, f[nchain & 1], qout->scale, qout->zero_point, lo, hi, a->lut, qout->dtype != XDT_QINT8);
+        a->has_lut = 1;
+        a->out = b->out;
+        for (uint32_t k = 0; k < nchain; k++) g->nodes[chain[k]].skip = 1;
+        b->skip = 1;
+    }
+}
+
 static void fuse(xnn_graph *g) {
     for (uint32_t i = 0; i < g->nnodes; i++) {
         xnn_node *n = &g->nodes[i];
@@ -829,6 +888,7 @@ static void fuse(xnn_graph *g) {
             break;
         }
     }
+    if (!getenv("PETITE_XNN_NO_TABLES")) fuse_tables(g);
     for (uint32_t i = 0; i < g->nnodes; i++) {
         xnn_node *u = &g->nodes[i];
         if (u->skip || xnn_node_family(u->type) != XF_UNARY) continue;
@@ -860,7 +920,7 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
     g->memory_bytes = (uint64_t)g->nvalues * sizeof(xnn_value) + (uint64_t)g->nnodes * sizeof(xnn_node);
     for (uint32_t i = 0; i < g->nnodes && !s; i++)
         if ((s = check_node(g, &g->nodes[i], e))) pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(g->nodes[i].type));
-    if (!s) fuse(g);
+    if (!s && !getenv("PETITE_XNN_NO_FUSION")) fuse(g); /* the variable: a diagnostic (every node runs as written) */
     /* lifetimes; every node input must be defined before it is read */
     for (uint32_t i = 0; i < g->nvalues; i++) g->values[i].first = g->values[i].last = -1;
     for (uint32_t i = 0; i < g->nnodes && !s; i++) {
@@ -1016,7 +1076,7 @@ static void backend_node_stat(const void *h, uint32_t i, pt_node_stat *st) {
     if (i >= g->nnodes) return;
     const xnn_node *n = &g->nodes[i];
     const xnn_value *o = &g->values[n->out];
-    st->kind = n->skip ? "(fused)" : xnn_node_name(n->type);
+    st->kind = n->skip ? "(fused)" : n->has_lut ? "Table" : xnn_node_name(n->type);
     size_t k = 0;
     k += (size_t)snprintf(st->detail + k, sizeof st->detail - k, "[");
     for (uint32_t d = 0; d < o->ndims && k < sizeof st->detail; d++)
