@@ -558,6 +558,80 @@ static void test_lut(pc_isa isa) {
     free_ctx(&c);
 }
 
+/* int8 add / multiply against XNNPACK's rules, re-derived here with frexpf/ldexpf instead of bit tricks */
+static int32_t ref_qadd(int32_t a, int32_t b, float sa, int32_t za, float sb, int32_t zb, float so, int32_t zo, int32_t lo,
+                        int32_t hi) {
+    const float ra = sa / so, rb = sb / so, rmax = ra > rb ? ra : rb;
+    int e;
+    frexpf(rmax, &e); /* rmax = m * 2^e, m in [0.5, 1): the IEEE exponent is e - 1 */
+    const int shift = 20 - (e - 1);
+    const int64_t ma = (int64_t)nearbyintf(ldexpf(ra, shift)), mb = (int64_t)nearbyintf(ldexpf(rb, shift));
+    const int64_t acc = ((int64_t)1 << (shift - 1)) + (a - za) * ma + (b - zb) * mb;
+    int64_t v = (acc >= 0 ? acc >> shift : -((-acc + ((int64_t)1 << shift) - 1) >> shift)) + zo; /* floor */
+    return (int32_t)(v < lo ? lo : v > hi ? hi : v);
+}
+static int32_t ref_qmul(int32_t a, int32_t b, float sa, int32_t za, float sb, int32_t zb, float so, int32_t zo, int32_t lo,
+                        int32_t hi) {
+    const float scale = (sa * sb) / so;
+    float f = (float)((a - za) * (b - zb)) * scale;
+    f = f < (float)(lo - zo) ? (float)(lo - zo) : f > (float)(hi - zo) ? (float)(hi - zo) : f;
+    return (int32_t)nearbyintf(f) + zo;
+}
+
+static void test_qbinary(pc_isa isa) {
+    ctxs c = make_ctx(isa, 0);
+    typedef struct { float sa, sb, so; int32_t za, zb, zo, lo, hi; int uns; } qb;
+    const qb cases[] = {
+        {0.02f, 0.03f, 0.05f, -3, 7, 2, -128, 127, 0},    {0.5f, 0.001f, 0.01f, 0, -128, 127, -128, 127, 0},
+        {0.0123f, 0.0123f, 0.0123f, 10, -10, 0, -20, 100, 0}, {0.7f, 0.9f, 0.004f, 128, 0, 255, 0, 255, 1},
+        {1.0f / 1024, 0.05f, 0.2f, 5, 250, 3, 0, 255, 1},  {0.1f, 0.1f, 25.0f, -128, 127, -5, -128, 127, 0},
+    };
+    /* [2, 3, 5] + [3, 1] broadcast, and elementwise over 300 values */
+    const int64_t sizes[3] = {2, 3, 5}, sa[3] = {15, 5, 1}, sb[3] = {0, 1, 0}, sy[3] = {15, 5, 1};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const qb *k = &cases[i];
+        for (int op = 0; op < 2; op++) {
+            pc_qbinary q;
+            bool ok = op == 0 ? pc_qadd_init(&q, k->sa, k->za, k->sb, k->zb, k->so, k->zo, k->lo, k->hi, k->uns)
+                              : pc_qmul_init(&q, k->sa, k->za, k->sb, k->zb, k->so, k->zo, k->lo, k->hi, k->uns);
+            const float ra = k->sa / k->so, rb = k->sb / k->so, pm = (k->sa * k->sb) / k->so;
+            const bool want = op == 0 ? ra >= 0x1.0p-10f && rb >= 0x1.0p-10f && ra < 256.0f && rb < 256.0f
+                                      : pm >= 0x1.0p-16f && pm < 256.0f;
+            CHECK(ok == want, "q%s init case %zu: %d", op ? "mul" : "add", i, ok);
+            if (!ok) continue;
+            enum { N = 300 };
+            uint8_t a[N], b[N], y[N], y3[N], yb[30];
+            for (int j = 0; j < N; j++) a[j] = (uint8_t)(j * 37 + 11), b[j] = (uint8_t)(j * 101 + 3);
+            a[0] = b[0] = 0x80, a[1] = b[1] = 0x7f, a[2] = 0xff, b[2] = 0; /* extremes of both types */
+            const int64_t n1[1] = {N}, one[1] = {1};
+            pc_qbinary_run(&c.one, &q, 1, n1, a, one, b, one, y, one);
+            pc_qbinary_run(&c.three, &q, 1, n1, a, one, b, one, y3, one);
+            pc_qbinary_run(&c.one, &q, 3, sizes, a, sa, b, sb, yb, sy);
+            size_t bad = N;
+            for (int j = 0; j < N && bad == N; j++) {
+                int32_t va = k->uns ? a[j] : (int8_t)a[j], vb = k->uns ? b[j] : (int8_t)b[j];
+                int32_t want_y = op == 0 ? ref_qadd(va, vb, k->sa, k->za, k->sb, k->zb, k->so, k->zo, k->lo, k->hi)
+                                         : ref_qmul(va, vb, k->sa, k->za, k->sb, k->zb, k->so, k->zo, k->lo, k->hi);
+                int32_t got = k->uns ? y[j] : (int8_t)y[j];
+                if (got != want_y || y3[j] != y[j]) bad = (size_t)j;
+            }
+            for (int j = 0; j < 30 && bad == N; j++) {
+                const int jb = (j / 5) % 3; /* b broadcast over dims 0 and 2 */
+                int32_t va = k->uns ? a[j] : (int8_t)a[j], vb = k->uns ? b[jb] : (int8_t)b[jb];
+                int32_t want_y = op == 0 ? ref_qadd(va, vb, k->sa, k->za, k->sb, k->zb, k->so, k->zo, k->lo, k->hi)
+                                         : ref_qmul(va, vb, k->sa, k->za, k->sb, k->zb, k->so, k->zo, k->lo, k->hi);
+                if ((k->uns ? yb[j] : (int8_t)yb[j]) != want_y) bad = 1000 + (size_t)j;
+            }
+            CHECK(bad == N, "q%s %s case %zu: [%zu]", op ? "mul" : "add", pc_isa_name(isa), i, bad);
+        }
+    }
+    pc_qbinary q;
+    CHECK(!pc_qadd_init(&q, 1.0f, 0, 0.0f, 0, 1.0f, 0, -128, 127, 0), "qadd refuses a zero scale");
+    CHECK(!pc_qadd_init(&q, 1000.0f, 0, 1.0f, 0, 1.0f, 0, -128, 127, 0), "qadd refuses a ratio of 1000");
+    CHECK(!pc_qmul_init(&q, 1e-4f, 0, 1e-4f, 0, 1.0f, 0, -128, 127, 0), "qmul refuses a product scale under 2^-16");
+    free_ctx(&c);
+}
+
 static void test_softmax(pc_isa isa) {
     ctxs c = make_ctx(isa, 0);
     size_t lens[] = {1, 7, 16, 17, 1000};
@@ -771,6 +845,7 @@ int main(void) {
         test_binary(isa);
         test_softmax(isa);
         test_lut(isa);
+        test_qbinary(isa);
         printf("compute: ISA %s %s\n", pc_isa_name(isa), check_failed == before ? "ok" : "FAILED");
     }
     return check_done("compute");

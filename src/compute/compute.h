@@ -107,6 +107,8 @@ typedef void (*pc_qdw_row_uk)(size_t C, size_t n, size_t taps, const int8_t *x, 
 typedef void (*pc_quantize_uk)(size_t n, const float *x, float inv_scale, const pc_qout *q, void *y, int is_unsigned);
 typedef void (*pc_dequantize_uk)(size_t n, const void *x, int is_unsigned, int32_t zero_point, float scale, float *y);
 
+struct pc_qbinary;
+
 typedef struct pc_ukernels {
     pc_isa isa;
     uint32_t gemm_mr, gemm_nr;     /* register tile of gemm_f32 */
@@ -123,6 +125,9 @@ typedef struct pc_ukernels {
     /* y[i] = clamp(op(a[i * ainc], b[i * binc])), ainc and binc 0 or 1; y may alias a or b */
     void (*vbinary_f32)(int op, size_t n, const float *a, size_t ainc, const float *b, size_t binc,
                         float *y, const void *params);
+    /* the same for int8 / uint8 add and multiply (pc_qbinary) */
+    void (*vbinary_q8)(const struct pc_qbinary *q, size_t n, const uint8_t *a, size_t ainc, const uint8_t *b, size_t binc,
+                       uint8_t *y);
     /* one NHWC depthwise output pixel: y[c] = clamp(bias[c] + sum_t in[t][c] * w[t * C + c]) */
     void (*dwconv_f32)(size_t C, size_t taps, const float *const *in, const float *w,
                        const float *bias, float *y, float lo, float hi);
@@ -398,6 +403,29 @@ float pc_binary_ref(pc_binary_op op, float a, float b, const pc_binary_params *p
 
 /* Broadcast-aware walk over `rank` dims: y[idx] = op(a[idx . sa], b[idx . sb]) with element strides
  * (0 = broadcast). Contiguous inner runs go to the vector microkernel. */
+/* int8 / uint8 add and multiply with XNNPACK's arithmetic (microparams-init.c, qs8-vadd and
+ * qs8-vmul scalar kernels):
+ *   add: y = clamp(((bias + a * a_mult + b * b_mult) >> shift) + zo), multipliers of 20-21 bits from
+ *        (input scale / output scale) and bias = 2^(shift-1) - a_mult * za - b_mult * zb;
+ *   mul: y = clamp(round_half_even(float((a - za) * (b - zb)) * scale) + zo), scale = sa * sb / so;
+ * then clamped to [lo, hi]. init returns false where XNNPACK refuses the scales. */
+enum { PC_QB_ADD = 1, PC_QB_MUL = 2 };
+typedef struct pc_qbinary {
+    int op, is_unsigned;
+    int32_t bias, a_mult, b_mult;
+    uint32_t shift;
+    int32_t za, zb;
+    float scale;
+    int32_t zo, lo, hi;
+    pc_isa isa;              /* set by pc_qbinary */
+} pc_qbinary;
+bool pc_qadd_init(pc_qbinary *q, float sa, int32_t za, float sb, int32_t zb, float so, int32_t zo, int32_t lo, int32_t hi,
+                  int is_unsigned);
+bool pc_qmul_init(pc_qbinary *q, float sa, int32_t za, float sb, int32_t zb, float so, int32_t zo, int32_t lo, int32_t hi,
+                  int is_unsigned);
+/* broadcasting like pc_binary_f32 (strides in elements) */
+void pc_qbinary_run(const pc_ctx *c, const pc_qbinary *q, int32_t rank, const int64_t *sizes, const void *a,
+                const int64_t *sa, const void *b, const int64_t *sb, void *y, const int64_t *sy);
 void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t *sizes,
                    const float *a, const int64_t *sa, const float *b, const int64_t *sb, float *y,
                    const int64_t *sy, const pc_binary_params *p);

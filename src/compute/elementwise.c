@@ -142,13 +142,18 @@ void pc_iter_init(pc_iter *it, int32_t rank, const int64_t *sizes) {
     it->off[0] = it->off[1] = it->off[2] = 0;
 }
 
+/* One run of a binary operation: n elements of y from a and b, each advancing by ainc / binc (0 or 1)
+ * elements. */
+typedef void (*binary_run_fn)(const void *ctx, size_t n, const uint8_t *a, size_t ainc, const uint8_t *b, size_t binc,
+                              uint8_t *y);
+
 typedef struct binary_job {
-    const pc_ukernels *uk;
-    int op;
-    const float *a, *b;
-    float *y;
-    const pc_binary_params *p;
-    pc_iter it;        /* over the outer dims */
+    binary_run_fn run;
+    const void *ctx;
+    size_t es;         /* element size (bytes) */
+    const uint8_t *a, *b;
+    uint8_t *y;
+    pc_iter it;        /* over the outer dims (strides in elements) */
     size_t inner;      /* run length */
     size_t ainc, binc; /* 0 or 1 along the run */
     size_t runs_per_task, nruns;
@@ -169,17 +174,19 @@ static void binary_task(void *arg, size_t t, size_t thread) {
         it.off[k] = 0;
         for (int32_t d = 0; d < it.rank; d++) it.off[k] += it.idx[d] * it.strides[k][d];
     }
+    const int64_t es = (int64_t)j->es;
     for (size_t r = r0; r < r1; r++, pc_iter_next(&it, 3))
-        j->uk->vbinary_f32(j->op, j->inner, j->a + it.off[0], j->ainc, j->b + it.off[1], j->binc, j->y + it.off[2], j->p);
+        j->run(j->ctx, j->inner, j->a + it.off[0] * es, j->ainc, j->b + it.off[1] * es, j->binc, j->y + it.off[2] * es);
 }
 
-void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t *sizes, const float *a,
-                   const int64_t *sa, const float *b, const int64_t *sb, float *y, const int64_t *sy,
-                   const pc_binary_params *p) {
+/* Broadcasting walk shared by the float and the int8 operations: size-1 dims dropped, dims
+ * contiguous for all three operands merged, the innermost one a run where possible. */
+static void binary_walk(const pc_ctx *c, int32_t rank, const int64_t *sizes, const void *a, const int64_t *sa,
+                        const void *b, const int64_t *sb, void *y, const int64_t *sy, size_t es, binary_run_fn run,
+                        const void *ctx) {
     int64_t sz[PC_MAX_RANK], s3[3][PC_MAX_RANK];
     int32_t r = 0;
     size_t total = 1;
-    /* drop size-1 dims, then merge dims that are contiguous for all three operands */
     for (int32_t d = 0; d < rank; d++) {
         total *= (size_t)sizes[d];
         if (sizes[d] == 1) continue;
@@ -199,7 +206,7 @@ void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t
     }
     if (total == 0) return;
     binary_job j;
-    j.uk = pc_uk(c->isa), j.op = (int)op, j.a = a, j.b = b, j.y = y, j.p = p;
+    j.run = run, j.ctx = ctx, j.es = es, j.a = a, j.b = b, j.y = y;
     /* the innermost dim is a run when y is contiguous there and a, b are contiguous or broadcast */
     if (r > 0 && s3[2][r - 1] == 1 && (s3[0][r - 1] == 1 || s3[0][r - 1] == 0) && (s3[1][r - 1] == 1 || s3[1][r - 1] == 0)) {
         j.inner = (size_t)sz[r - 1], j.ainc = (size_t)s3[0][r - 1], j.binc = (size_t)s3[1][r - 1];
@@ -219,6 +226,81 @@ void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t
         return;
     }
     pc_parallel(c, tasks, binary_task, &j);
+}
+
+typedef struct f32_binary {
+    const pc_ukernels *uk;
+    int op;
+    const pc_binary_params *p;
+} f32_binary;
+
+static void f32_run(const void *ctx, size_t n, const uint8_t *a, size_t ainc, const uint8_t *b, size_t binc, uint8_t *y) {
+    const f32_binary *f = ctx;
+    f->uk->vbinary_f32(f->op, n, (const float *)a, ainc, (const float *)b, binc, (float *)y, f->p);
+}
+
+void pc_binary_f32(const pc_ctx *c, pc_binary_op op, int32_t rank, const int64_t *sizes, const float *a,
+                   const int64_t *sa, const float *b, const int64_t *sb, float *y, const int64_t *sy,
+                   const pc_binary_params *p) {
+    f32_binary f = {pc_uk(c->isa), (int)op, p};
+    binary_walk(c, rank, sizes, a, sa, b, sb, y, sy, sizeof(float), f32_run, &f);
+}
+
+/* ---- int8 add and multiply: XNNPACK's qs8 / qu8 arithmetic ---- */
+
+static uint32_t f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static float bits_f32(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+bool pc_qadd_init(pc_qbinary *q, float sa, int32_t za, float sb, int32_t zb, float so, int32_t zo, int32_t lo, int32_t hi,
+                  int is_unsigned) {
+    memset(q, 0, sizeof *q);
+    if (!(sa > 0.0f) || !isnormal(sa) || !(sb > 0.0f) || !isnormal(sb) || !(so > 0.0f) || !isnormal(so)) return false;
+    /* each input's scale over the output's, as a multiplier of 20 to 21 bits and one shift for both */
+    const float ra = sa / so, rb = sb / so;
+    const float rmax = ra > rb ? ra : rb;
+    if (ra < 0x1.0p-10f || rb < 0x1.0p-10f || ra >= 0x1.0p+8f || rb >= 0x1.0p+8f) return false;
+    const int32_t exponent = (int32_t)(f32_bits(rmax) >> 23) - 127;
+    const uint32_t shift = (uint32_t)(20 - exponent); /* 12..30 */
+    /* scaling by 2^shift through the exponent bits, then rounding to nearest even */
+    const int32_t ma = (int32_t)lrintf(bits_f32(f32_bits(ra) + (shift << 23)));
+    const int32_t mb = (int32_t)lrintf(bits_f32(f32_bits(rb) + (shift << 23)));
+    q->op = PC_QB_ADD, q->is_unsigned = is_unsigned;
+    q->a_mult = ma, q->b_mult = mb, q->shift = shift;
+    q->bias = (int32_t)((INT32_C(1) << (shift - 1)) - ma * za - mb * zb);
+    q->zo = zo, q->lo = lo, q->hi = hi;
+    return true;
+}
+
+bool pc_qmul_init(pc_qbinary *q, float sa, int32_t za, float sb, int32_t zb, float so, int32_t zo, int32_t lo, int32_t hi,
+                  int is_unsigned) {
+    memset(q, 0, sizeof *q);
+    if (!(sa > 0.0f) || !isnormal(sa) || !(sb > 0.0f) || !isnormal(sb) || !(so > 0.0f) || !isnormal(so)) return false;
+    const float product = sa * sb, scale = product / so;
+    if (!(scale >= 0x1.0p-16f) || !(scale < 0x1.0p+8f)) return false;
+    q->op = PC_QB_MUL, q->is_unsigned = is_unsigned;
+    q->za = za, q->zb = zb, q->scale = scale;
+    q->zo = zo, q->lo = lo, q->hi = hi;
+    return true;
+}
+
+static void q8_run(const void *ctx, size_t n, const uint8_t *a, size_t ainc, const uint8_t *b, size_t binc, uint8_t *y) {
+    const pc_qbinary *q = ctx;
+    pc_uk(q->isa)->vbinary_q8(q, n, a, ainc, b, binc, y);
+}
+
+void pc_qbinary_run(const pc_ctx *c, const pc_qbinary *q, int32_t rank, const int64_t *sizes, const void *a,
+                const int64_t *sa, const void *b, const int64_t *sb, void *y, const int64_t *sy) {
+    pc_qbinary qq = *q;
+    qq.isa = c->isa;
+    binary_walk(c, rank, sizes, a, sa, b, sb, y, sy, 1, q8_run, &qq);
 }
 
 /* ---- layout copies ---- */

@@ -176,6 +176,63 @@ def check_chain():
     return got, want
 
 
+def qadd_ref(a, za, sa, b, zb, sb, zo, so, lo, hi):
+    """XNNPACK's qs8 add: multipliers of 20-21 bits for sa / so and sb / so under one shift, the
+    rounding in the bias, an arithmetic shift, then the output zero point and the clamp."""
+    ra, rb = F(sa) / F(so), F(sb) / F(so)
+    exponent = int(np.frexp(max(ra, rb))[1]) - 1
+    shift = 20 - exponent
+    ma, mb = int(np.rint(np.ldexp(ra, shift).astype(F))), int(np.rint(np.ldexp(rb, shift).astype(F)))
+    acc = (1 << (shift - 1)) + (a - za) * ma + (b - zb) * mb
+    return np.clip((acc >> shift) + zo, lo, hi)
+
+
+def qmul_ref(a, za, sa, b, zb, sb, zo, so, lo, hi):
+    """XNNPACK's qs8 multiply: the product of the shifted inputs times (sa * sb) / so in float32, clamped,
+    rounded half to even, plus the output zero point."""
+    scale = (F(sa) * F(sb)) / F(so)
+    f = ((a - za) * (b - zb)).astype(F) * scale
+    return np.rint(np.clip(f, F(lo - zo), F(hi - zo))).astype(np.int64) + zo
+
+
+def check_add_mul():
+    """a = conv(x); b = 1x1 conv(a); s = relu(a + b); out = 1x1 conv(s * b): the add (its ReLU folded into
+    the clamp) and the multiply run on int8 with XNNPACK's arithmetic, every activation stays int8."""
+    torch.manual_seed(0)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1, self.c2, self.c3 = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 1), nn.Conv2d(8, 4, 1)
+
+        def forward(self, x):
+            a = self.c1(x)
+            b = self.c2(a)
+            return self.c3(torch.relu(a + b) * b)
+
+    m = M().eval()
+    x = torch.randn(1, 3, 6, 7)
+    data, acts, weights = export_recording(m, x)
+    assert len(acts) == 6, "expected 6 activation parameters (all int8), got %d" % len(acts)
+    (sx, zx), (sa, za), (sb, zb), (ss, zs), (sm, zm), (so, zo) = acts
+
+    def conv(q, zi, si, conv_mod, wts, sy, zy, pad):
+        wq, sw = wts
+        acc = conv_ref(q, zi, wq, bias_q(conv_mod.bias.detach().numpy(), si, sw), 1, pad, 1)
+        return requantize(acc, si, sw.reshape(1, -1, 1, 1), sy, zy)
+
+    xq = quantize(x.numpy(), sx, zx)
+    aq = conv(xq, zx, sx, m.c1, weights[0], sa, za, 1)
+    bq = conv(aq, za, sa, m.c2, weights[1], sb, zb, 0)
+    lo, hi = q8_bounds(0.0, np.inf, ss, zs)
+    sq = qadd_ref(aq, za, sa, bq, zb, sb, zs, ss, lo, hi)
+    mq = qmul_ref(sq, zs, ss, bq, zb, sb, zm, sm, -128, 127)
+    oq = conv(mq, zm, sm, m.c3, weights[2], so, zo, 0)
+    want = ((oq - zo).astype(F) * F(so)).astype(F)
+    got = runtime.Program(data).load_method().run(x.numpy())[0]
+    return got, want
+
+
 def check_tables():
     """Conv -> SiLU -> conv -> Hardswish -> conv: each int8 -> fp32 Convert, fp32 activation, fp32 -> int8
     Convert becomes one byte table at load. Its outputs must equal the node-by-node run
@@ -214,6 +271,7 @@ def main():
         "depthwise 3x3 stride 2": lambda: check_conv(5, 5, 3, 2, 1, 5, (1, 5, 7, 7)),
         "int8 chain: conv + ReLU6, depthwise + ReLU, 1x1": check_chain,
         "byte tables for SiLU and Hardswish between int8 convolutions": check_tables,
+        "int8 add (+ ReLU) and multiply between convolutions": check_add_mul,
     }
     failed = 0
     for name, fn in cases.items():

@@ -262,9 +262,65 @@ def _sup_binary(p, ins):
     return alpha_ok and other_ok and _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
 
 
+def _int8_of(g, v, layout):
+    """(int8 xvalue, scale, zero point) of edge value v in `layout`: its int8 result, or a Convert of its
+    float form with the calibrated range."""
+    if (v, layout) in g.xq:
+        return g.xq[(v, layout)]
+    s, z = _qparams(g.ranges[v])
+    xi = g.get(v, layout)
+    xq = g.new_value(g.values[xi]["dims"], dtype=QINT8, q=("tensor", s, z))
+    g.node("Convert", {"input_id": xi, "output_id": xq}, xq)
+    return xq, s, z
+
+
+def _emit_qbinary(g, p, ins, run, k, lay):
+    """Static int8 Add / Multiply of two tensors, as the official quantizer writes them: inputs and
+    result int8 with their own parameters, a following relu / hardtanh folded into the node's clamp.
+    None when calibration did not see the tensors or XNNPACK would refuse the scales (then fp32)."""
+    a, op = ins.args, ins.op
+    x, y, out = a[0], a[1], ins.outs[0]
+    act = _clamp_after(g, p, run, k, out)
+    res = act[2] if act else out
+    if any(v not in g.ranges for v in (x, y, res)) or len(p.values[y].shape) not in (len(p.values[x].shape), 0):
+        return None
+    sx, _ = g.xq[(x, lay)][1:] if (x, lay) in g.xq else _qparams(g.ranges[x])
+    sy_in, _ = g.xq[(y, lay)][1:] if (y, lay) in g.xq else _qparams(g.ranges[y])
+    so, zo = _qparams(g.ranges[res])
+    f32 = np.float32
+    if op == "aten::add":
+        ra, rb = f32(sx) / f32(so), f32(sy_in) / f32(so)
+        if not (2.0**-10 <= ra < 2.0**8 and 2.0**-10 <= rb < 2.0**8):
+            return None
+    else:
+        r = (f32(sx) * f32(sy_in)) / f32(so)
+        if not (2.0**-16 <= r < 2.0**8):
+            return None
+    xq = _int8_of(g, x, lay)[0]
+    yq_in = _int8_of(g, y, lay)[0]
+    lo, hi, used = -INF, INF, 1
+    if act:
+        lo, hi, out = act
+        used = 2
+    shape = p.values[out].shape
+    dims = [shape[i] for i in NCHW_TO_NHWC] if lay == "nhwc" else list(shape)
+    o = g.new_value(dims, dtype=QINT8, q=("tensor", so, zo))
+    g.node(BINARY[op], {"input1_id": xq, "input2_id": yq_in, "output_id": o}, o, lo, hi)
+    g.quantized(out, lay, o, so, zo)
+    return used
+
+
 def _emit_binary(g, p, ins, run, k):
     a, op = ins.args, ins.op
     x = a[0]
+    if (g.quantize == "static" and ins.overload == "out" and op in ("aten::add", "aten::mul") and
+            p.values[a[0]].dtype == 6 and p.values[a[1]].dtype == 6):
+        xs, ys = p.values[x].shape, p.values[a[1]].shape
+        lay = "nhwc" if len(xs) == 4 and len(ys) == 4 and (g.layout_of(x) == "nhwc" or g.layout_of(a[1]) == "nhwc") \
+            else "nchw"
+        used = _emit_qbinary(g, p, ins, run, k, lay) if len(xs) == len(ys) else None
+        if used:
+            return used
     if ins.overload == "Scalar_out":
         lay = g.layout_of(x)
         xi = g.get(x, lay)

@@ -100,6 +100,7 @@ typedef struct xnn_node {
     float *rq_scales;              /* per output channel: input scale * filter scale / output scale */
     int qfast;                     /* int8 conv / fully connected on the compute layer's int8 GEMM: */
     pc_qconv qconv;
+    pc_qbinary qb;                 /* int8 / uint8 Add and Multiply: XNNPACK's parameters */
     const void *qpacked;           /*   its packed weights (program cache) */
     /* profile */
     uint64_t ns;

@@ -67,6 +67,14 @@ static petite_status check_node(const xnn_graph *g, const xnn_node *n, pt_err *e
         ok = (f || q) && w->ndims == 4 && w->constant && (!b || b->constant);
         break;
     }
+    case XF_BINARY:
+        if (is_q8(a)) { /* int8 / uint8 Add and Multiply, one type throughout */
+            const xnn_value *b = &g->values[n->in[1]];
+            ok = (n->type == XN_Add || n->type == XN_Multiply) && is_q8(b) && is_q8(out) && b->dtype == a->dtype &&
+                 out->dtype == a->dtype;
+            break;
+        }
+        /* fall through */
     default:
         ok = is_f32(out);
         for (uint32_t k = 0; k < n->nin; k++)
@@ -322,6 +330,10 @@ static void run_binary(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
         sb[k] = y == 1 ? 0 : stb;
         sy[k] = sto;
         st *= x, stb *= y, sto *= o->cur[k];
+    }
+    if (is_q8(a)) {
+        pc_qbinary_run(c, &n->qb, (int32_t)r, sizes, a->data, sa, b->data, sb, o->data, sy);
+        return;
     }
     pc_binary_params p = {1.0f, n->out_min, n->out_max};
     pc_binary_f32(c, (pc_binary_op)xnn_node_arg(n->type), (int32_t)r, sizes, a->data, sa, b->data, sb, o->data, sy, &p);
@@ -714,6 +726,21 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
             petite_status qs = prepare_qfast(g, n, in, info, e);
             if (qs) return qs;
         }
+    }
+    if (family == XF_BINARY && is_q8(a)) {
+        const xnn_value *b = &g->values[n->in[1]];
+        int32_t lo, hi;
+        q8_bounds(o, n->out_min, n->out_max, &lo, &hi);
+        const int uns = a->dtype == XDT_QUINT8;
+        bool ok = n->type == XN_Add
+                      ? pc_qadd_init(&n->qb, a->scale, a->zero_point, b->scale, b->zero_point, o->scale, o->zero_point, lo, hi, uns)
+                      : pc_qmul_init(&n->qb, a->scale, a->zero_point, b->scale, b->zero_point, o->scale, o->zero_point, lo, hi, uns);
+        if (!ok)
+            return pt_fail(e, PETITE_ERR_NOT_SUPPORTED,
+                           "quantized %s with input scales %g, %g and output scale %g: XNNPACK refuses these (%s)",
+                           xnn_node_name(n->type), (double)a->scale, (double)b->scale, (double)o->scale,
+                           n->type == XN_Add ? "each input scale / output scale must lie in [2^-10, 2^8)"
+                                             : "input scale x input scale / output scale must lie in [2^-16, 2^8)");
     }
     if (family == XF_FC && is_f32(a)) {
         const xnn_value *w = &g->values[n->in[1]];
