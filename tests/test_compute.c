@@ -625,11 +625,101 @@ static void test_qbinary(pc_isa isa) {
             CHECK(bad == N, "q%s %s case %zu: [%zu]", op ? "mul" : "add", pc_isa_name(isa), i, bad);
         }
     }
+    {
+        /* [R, C] with a repeating row (either operand), over several 4 KiB blocks and threads */
+        const int64_t R = 1000, C = 24, sz[2] = {R, C}, full[2] = {C, 1}, rowb[2] = {0, 1};
+        uint8_t *a = malloc((size_t)(R * C)), *y = malloc((size_t)(R * C)), *y3 = malloc((size_t)(R * C)), b[24];
+        for (int64_t i = 0; i < R * C; i++) a[i] = (uint8_t)(i * 29 + 7);
+        for (int i = 0; i < 24; i++) b[i] = (uint8_t)(i * 53 + 1);
+        pc_qbinary q;
+        pc_qmul_init(&q, 0.02f, 3, 0.01f, -4, 0.005f, 1, -128, 127, 0);
+        for (int swap = 0; swap < 2; swap++) {
+            if (swap) {
+                pc_qbinary_run(&c.one, &q, 2, sz, b, rowb, a, full, y, full);
+                pc_qbinary_run(&c.three, &q, 2, sz, b, rowb, a, full, y3, full);
+            } else {
+                pc_qbinary_run(&c.one, &q, 2, sz, a, full, b, rowb, y, full);
+                pc_qbinary_run(&c.three, &q, 2, sz, a, full, b, rowb, y3, full);
+            }
+            int64_t bad = -1;
+            for (int64_t i = 0; i < R * C && bad < 0; i++) {
+                int32_t va = (int8_t)a[i], vb = (int8_t)b[i % C];
+                int32_t want = swap ? ref_qmul(vb, va, 0.02f, 3, 0.01f, -4, 0.005f, 1, -128, 127)
+                                    : ref_qmul(va, vb, 0.02f, 3, 0.01f, -4, 0.005f, 1, -128, 127);
+                if ((int8_t)y[i] != want || y3[i] != y[i]) bad = i;
+            }
+            CHECK(bad < 0, "qmul %s, a repeating row (%s): [%lld]", pc_isa_name(isa), swap ? "a" : "b", (long long)bad);
+        }
+        free(a), free(y), free(y3);
+    }
     pc_qbinary q;
     CHECK(!pc_qadd_init(&q, 1.0f, 0, 0.0f, 0, 1.0f, 0, -128, 127, 0), "qadd refuses a zero scale");
     CHECK(!pc_qadd_init(&q, 1000.0f, 0, 1.0f, 0, 1.0f, 0, -128, 127, 0), "qadd refuses a ratio of 1000");
     CHECK(!pc_qmul_init(&q, 1e-4f, 0, 1e-4f, 0, 1.0f, 0, -128, 127, 0), "qmul refuses a product scale under 2^-16");
     free_ctx(&c);
+}
+
+/* int8 max pooling and the quantized mean (XNNPACK's rules written out again here) */
+static void test_qpool(void) {
+    const int64_t N = 2, H = 7, W = 6, C = 19;
+    uint8_t x[2 * 7 * 6 * 19], y[2 * 7 * 6 * 19];
+    for (size_t i = 0; i < sizeof x; i++) x[i] = (uint8_t)(i * 73 + (i >> 3) * 5);
+    for (int uns = 0; uns < 2; uns++) {
+        /* 3x3 stride 2 pad 1, dilation 1; clamp [-20, 100] (uint8: [5, 200]) */
+        const int32_t lo = uns ? 5 : -20, hi = uns ? 200 : 100;
+        pc_pool2d d = {PC_POOL_MAX, N, H, W, C, 4, 3, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, -INFINITY, INFINITY,
+                       {H * W * C, W * C, C, 1}, {4 * 3 * C, 3 * C, C, 1}, PC_ISA_SCALAR};
+        pc_maxpool2d_q8(&d, x, y, uns, lo, hi);
+        int bad = 0;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t oh = 0; oh < 4; oh++)
+                for (int64_t ow = 0; ow < 3; ow++)
+                    for (int64_t c = 0; c < C; c++) {
+                        int32_t m = INT32_MIN;
+                        for (int64_t ih = oh * 2 - 1; ih <= oh * 2 + 1; ih++)
+                            for (int64_t iw = ow * 2 - 1; iw <= ow * 2 + 1; iw++) {
+                                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                                uint8_t b = x[((n * H + ih) * W + iw) * C + c];
+                                int32_t v = uns ? b : (int8_t)b;
+                                if (v > m) m = v;
+                            }
+                        m = m < lo ? lo : m > hi ? hi : m;
+                        uint8_t got = y[((n * 4 + oh) * 3 + ow) * C + c];
+                        bad += (uns ? (int32_t)got : (int32_t)(int8_t)got) != m;
+                    }
+        CHECK(bad == 0, "int8 max pooling (%s): %d wrong", uns ? "uint8" : "int8", bad);
+        /* global mean: scales 0.05 -> 0.013, zero points 7 -> -3 (uint8: 130 -> 120); a narrow clamp too */
+        for (int narrow = 0; narrow < 2; narrow++) {
+            const float si = 0.05f, so = 0.013f;
+            const int32_t zi = uns ? 130 : 7, zo = uns ? 120 : -3;
+            const int32_t mlo = narrow ? (uns ? 100 : -10) : (uns ? 0 : -128), mhi = narrow ? (uns ? 140 : 10) : (uns ? 255 : 127);
+            pc_qmean m;
+            pc_qmean_init(&m, si, zi, so, zo, H * W, mlo, mhi, uns);
+            pc_gavgpool_q8(N, H * W, C, x, y, &m);
+            bad = 0;
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t c = 0; c < C; c++) {
+                    int32_t sum = 0;
+                    for (int64_t p = 0; p < H * W; p++) {
+                        uint8_t b = x[(n * H * W + p) * C + c];
+                        sum += uns ? b : (int8_t)b;
+                    }
+                    volatile float scale = (si / so) * (1.0f / (float)(H * W));
+                    volatile float zero_shift = (float)(H * W) * (float)zi;
+                    volatile float zshift = zero_shift * scale;
+                    volatile float zero = (float)zo - zshift;
+                    volatile float prod = (float)sum * scale;
+                    volatile float f = prod + zero;
+                    float r = nearbyintf(f);
+                    r = r < (uns ? 0.0f : -128.0f) ? (uns ? 0.0f : -128.0f) : r > (uns ? 255.0f : 127.0f) ? (uns ? 255.0f : 127.0f) : r;
+                    int32_t want = (int32_t)r;
+                    want = want < mlo ? mlo : want > mhi ? mhi : want;
+                    uint8_t got = y[n * C + c];
+                    bad += (uns ? (int32_t)got : (int32_t)(int8_t)got) != want;
+                }
+            CHECK(bad == 0, "int8 global mean (%s, %s clamp): %d wrong", uns ? "uint8" : "int8", narrow ? "narrow" : "no", bad);
+        }
+    }
 }
 
 static void test_softmax(pc_isa isa) {
@@ -828,6 +918,7 @@ int main(void) {
     test_requant();
     test_qconv();
     test_avgpool_s8();
+    test_qpool();
     test_transpose();
     for (int i = 0; i < PC_ISA_COUNT; i++) {
         pc_isa isa = (pc_isa)i;

@@ -377,14 +377,29 @@ void pc_pool2d_f32(const pc_pool2d *d, const float *x, float *y, int64_t *indice
 /* int8 average pooling with CMSIS-NN rounding (arm_avgpool_s8): the in-bounds elements' sum divided
  * by their count, rounded half away from zero, clamped to [lo, hi] (as int). */
 void pc_avgpool2d_s8(const pc_pool2d *d, const int8_t *x, int8_t *y, int32_t lo, int32_t hi);
+/* int8 / uint8 max pooling (XNNPACK s8 / u8 maxpool): each window's largest in-bounds value, then
+ * clamped to [lo, hi]; the output has the input's quantization. */
+void pc_maxpool2d_q8(const pc_pool2d *d, const uint8_t *x, uint8_t *y, int is_unsigned, int32_t lo, int32_t hi);
+/* int8 / uint8 mean over H x W per (n, c) of an NHWC tensor, as XNNPACK's quantized mean: an int32
+ * sum of the raw values, then y = nearbyint(float(sum) * scale + zero) saturated to the type and
+ * clamped to [lo, hi], with scale = (in_scale / out_scale) * (1 / count) and
+ * zero = out_zp - (count * in_zp) * scale, each step in float (sums of up to 2^23 values). */
+typedef struct pc_qmean {
+    float scale, zero;
+    int32_t lo, hi;
+    int is_unsigned;
+} pc_qmean;
+void pc_qmean_init(pc_qmean *m, float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, int64_t count, int32_t lo,
+                   int32_t hi, int is_unsigned);
+void pc_gavgpool_q8(int64_t N, int64_t HW, int64_t C, const uint8_t *x, uint8_t *y, const pc_qmean *m);
 
 /* ---- element-wise ------------------------------------------------------------------------------- */
 
 /* Parameters with no clamp (lo = -inf, hi = inf) and neutral values. */
 pc_unary_params pc_unary_defaults(void);
-/* y[i] = clamp(op(x[i])), i < n; x == y allowed. */
 /* y[i] = table[x[i]] on bytes (int8 data indexed as its unsigned bit pattern); x == y allowed. */
 void pc_lut8(const pc_ctx *c, size_t n, const uint8_t *x, const uint8_t *table, uint8_t *y);
+/* y[i] = clamp(op(x[i])), i < n; x == y allowed. */
 void pc_vunary_f32(const pc_ctx *c, pc_unary_op op, size_t n, const float *x, float *y,
                    const pc_unary_params *p);
 /* The scalar definition every vector path is tested against. */

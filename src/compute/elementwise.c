@@ -179,6 +179,24 @@ static void binary_task(void *arg, size_t t, size_t thread) {
         j->run(j->ctx, j->inner, j->a + it.off[0] * es, j->ainc, j->b + it.off[1] * es, j->binc, j->y + it.off[2] * es);
 }
 
+typedef struct rep_job {
+    _Alignas(64) uint8_t rep[4096]; /* the repeating row, as many times as fit */
+    size_t row, k, R, C;           /* row bytes, rows in rep, rows, elements per row */
+    int b_rep;                     /* b repeats (else a) */
+    const uint8_t *full;
+    uint8_t *y;
+    binary_run_fn run;
+    const void *ctx;
+} rep_job;
+
+static void rep_task(void *arg, size_t t, size_t thread) {
+    (void)thread;
+    const rep_job *j = arg;
+    const size_t r0 = t * j->k, rows = j->R - r0 < j->k ? j->R - r0 : j->k, off = r0 * j->row;
+    if (j->b_rep) j->run(j->ctx, rows * j->C, j->full + off, 1, j->rep, 1, j->y + off);
+    else j->run(j->ctx, rows * j->C, j->rep, 1, j->full + off, 1, j->y + off);
+}
+
 /* Broadcasting walk shared by the float and the int8 operations: size-1 dims dropped, dims
  * contiguous for all three operands merged, the innermost one a run where possible. */
 static void binary_walk(const pc_ctx *c, int32_t rank, const int64_t *sizes, const void *a, const int64_t *sa,
@@ -205,6 +223,22 @@ static void binary_walk(const pc_ctx *c, int32_t rank, const int64_t *sizes, con
         r++;
     }
     if (total == 0) return;
+    /* [R, C] with one operand repeating a row of C (a per-channel scale, an SE block's gate): short
+     * runs cost more in calls than in work, so the row is repeated into a buffer of about 4 KiB and
+     * the other operand and y are taken several rows at a time */
+    if (r == 2 && s3[2][0] == sz[1] && s3[2][1] == 1 && sz[1] * (int64_t)es <= 1024 &&
+        ((s3[0][0] == sz[1] && s3[0][1] == 1 && s3[1][0] == 0 && s3[1][1] == 1) ||
+         (s3[1][0] == sz[1] && s3[1][1] == 1 && s3[0][0] == 0 && s3[0][1] == 1))) {
+        rep_job rj;
+        rj.b_rep = s3[1][0] == 0;
+        rj.row = (size_t)sz[1] * es, rj.k = sizeof rj.rep / rj.row, rj.R = (size_t)sz[0], rj.C = (size_t)sz[1];
+        rj.full = rj.b_rep ? a : b, rj.y = y, rj.run = run, rj.ctx = ctx;
+        for (size_t i = 0; i < rj.k; i++) memcpy(rj.rep + i * rj.row, rj.b_rep ? b : a, rj.row);
+        const size_t tasks = (rj.R + rj.k - 1) / rj.k;
+        if (pc_ctx_threads(c) < 2 || total < CHUNK) for (size_t t = 0; t < tasks; t++) rep_task(&rj, t, 0);
+        else pc_parallel(c, tasks, rep_task, &rj);
+        return;
+    }
     binary_job j;
     j.run = run, j.ctx = ctx, j.es = es, j.a = a, j.b = b, j.y = y;
     /* the innermost dim is a run when y is contiguous there and a, b are contiguous or broadcast */

@@ -161,3 +161,68 @@ void pc_avgpool2d_s8(const pc_pool2d *d, const int8_t *x, int8_t *y, int32_t lo,
                     y[n * d->ys[0] + oh * d->ys[1] + ow * d->ys[2] + c * d->ys[3]] = (int8_t)avg;
                 }
 }
+
+/* int8 / uint8 max pooling (NHWC, strides in d): the largest in-bounds tap of each window (dilated),
+ * then [lo, hi] */
+void pc_maxpool2d_q8(const pc_pool2d *d, const uint8_t *x, uint8_t *y, int is_unsigned, int32_t lo, int32_t hi) {
+    for (int64_t n = 0; n < d->N; n++)
+        for (int64_t oh = 0; oh < d->OH; oh++)
+            for (int64_t ow = 0; ow < d->OW; ow++) {
+                const int64_t hs = oh * d->sh - d->pt, ws = ow * d->sw - d->pl;
+                uint8_t *yo = y + n * d->ys[0] + oh * d->ys[1] + ow * d->ys[2];
+                for (int64_t c = 0; c < d->C; c++) {
+                    int32_t m = is_unsigned ? 0 : -128;
+                    for (int64_t kh = 0; kh < d->KH; kh++) {
+                        const int64_t ih = hs + kh * d->dh;
+                        if (ih < 0 || ih >= d->H) continue;
+                        for (int64_t kw = 0; kw < d->KW; kw++) {
+                            const int64_t iw = ws + kw * d->dw;
+                            if (iw < 0 || iw >= d->W) continue;
+                            const uint8_t b = x[n * d->xs[0] + ih * d->xs[1] + iw * d->xs[2] + c * d->xs[3]];
+                            const int32_t v = is_unsigned ? (int32_t)b : (int32_t)(int8_t)b;
+                            m = v > m ? v : m;
+                        }
+                    }
+                    m = m < lo ? lo : m > hi ? hi : m;
+                    yo[c * d->ys[3]] = (uint8_t)m;
+                }
+            }
+}
+
+void pc_qmean_init(pc_qmean *m, float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, int64_t count, int32_t lo,
+                   int32_t hi, int is_unsigned) {
+    /* XNNPACK: scale = (in / out) * (1 / count); zero = out_zp - (count * in_zp) * scale, all in float */
+    const float ratio = in_scale / out_scale, inv_count = 1.0f / (float)count;
+    m->scale = ratio * inv_count;
+    m->zero = (float)out_zp - ((float)(int32_t)count * (float)in_zp) * m->scale;
+    m->lo = lo, m->hi = hi, m->is_unsigned = is_unsigned;
+}
+
+/* nearbyint, saturated to the type, then the clamp (XNNPACK's round_float_to_int) */
+static int32_t qmean_out(const pc_qmean *m, int32_t sum) {
+    float f = (float)sum * m->scale;
+    f = f + m->zero;
+    f = nearbyintf(f);
+    const float tlo = m->is_unsigned ? 0.0f : -128.0f, thi = m->is_unsigned ? 255.0f : 127.0f;
+    f = f < tlo ? tlo : f > thi ? thi : f;
+    int32_t v = (int32_t)f;
+    return v < m->lo ? m->lo : v > m->hi ? m->hi : v;
+}
+
+void pc_gavgpool_q8(int64_t N, int64_t HW, int64_t C, const uint8_t *x, uint8_t *y, const pc_qmean *m) {
+    enum { CB = 256 };
+    int32_t acc[CB];
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t c0 = 0; c0 < C; c0 += CB) {
+            const uint8_t *xn = x + n * HW * C + c0;
+            const int64_t cb = C - c0 < CB ? C - c0 : CB;
+            for (int64_t c = 0; c < cb; c++) acc[c] = 0;
+            if (m->is_unsigned)
+                for (int64_t p = 0; p < HW; p++)
+                    for (int64_t c = 0; c < cb; c++) acc[c] += xn[p * C + c];
+            else
+                for (int64_t p = 0; p < HW; p++)
+                    for (int64_t c = 0; c < cb; c++) acc[c] += (int8_t)xn[p * C + c];
+            for (int64_t c = 0; c < cb; c++) y[n * C + c0 + c] = (uint8_t)qmean_out(m, acc[c]);
+        }
+}

@@ -233,16 +233,92 @@ def check_add_mul():
     return got, want
 
 
+def per_op_kinds(data):
+    """{node kind: count} of a file's delegate nodes, through petite bench --per-op."""
+    import json
+    import subprocess
+    import tempfile
+    cli = os.environ.get("PETITE_CLI", os.path.join(ROOT, "build", "petite"))
+    with tempfile.NamedTemporaryFile(suffix=".pte") as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run([cli, "bench", f.name, "--runs", "1", "--warmup", "0", "--per-op", "--json"],
+                             capture_output=True, text=True, check=True).stdout
+    kinds = {}
+    for op in json.loads(out)["ops"]:
+        kinds[op["kind"]] = kinds.get(op["kind"], 0) + 1
+    return kinds
+
+
+def check_pools():
+    """conv -> max pool 3x3 s2 -> global mean: the pools run on int8 (max pool with its input's parameters,
+    the mean with XNNPACK's quantized-mean arithmetic), equal to numpy."""
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.MaxPool2d(3, 2, 1), nn.AdaptiveAvgPool2d(1)).eval()
+    x = torch.randn(1, 3, 9, 10)
+    data, acts, weights = export_recording(m, x)
+    assert len(acts) == 3, "expected 3 activation parameters (conv in, conv out, mean out), got %d" % len(acts)
+    kinds = per_op_kinds(data)
+    assert kinds.get("Convert") == 2, "expected one Convert in and one out, got %s" % kinds
+    (sx, zx), (sa, za), (so, zo) = acts
+    wq, sw = weights[0]
+    aq = requantize(conv_ref(quantize(x.numpy(), sx, zx), zx, wq, bias_q(m[0].bias.detach().numpy(), sx, sw), 1, 1, 1),
+                    sx, sw.reshape(1, -1, 1, 1), sa, za)
+    N, C, H, W = aq.shape
+    pad = np.full((N, C, H + 2, W + 2), -128, np.int64)
+    pad[:, :, 1:-1, 1:-1] = aq
+    OH, OW = (H - 1) // 2 + 1, (W - 1) // 2 + 1
+    mq = np.stack([np.stack([pad[:, :, 2 * i:2 * i + 3, 2 * j:2 * j + 3].max(axis=(2, 3)) for j in range(OW)], -1)
+                   for i in range(OH)], -2)
+    count = OH * OW
+    scale = (F(sa) / F(so)) * (F(1) / F(count))
+    zero = F(zo) - (F(count) * F(za)) * scale
+    sums = mq.sum(axis=(2, 3)).astype(F)
+    gq = np.clip(np.rint((sums * scale).astype(F) + zero), -128, 127).astype(np.int64).reshape(N, C, 1, 1)
+    want = ((gq - zo).astype(F) * F(so)).astype(F)
+    got = runtime.Program(data).load_method().run(x.numpy())[0]
+    return got, want
+
+
+def check_qunary():
+    """conv -> Hardswish -> conv -> SiLU (sigmoid, multiply) -> conv, static int8: the functions run on int8
+    (no Convert between the convolutions) and the result stays within 3 output steps of eager PyTorch."""
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Hardswish(), nn.Conv2d(8, 8, 1), nn.SiLU(),
+                      nn.Conv2d(8, 4, 1)).eval()
+    x = torch.randn(1, 3, 8, 8)
+    data, acts, _ = export_recording(m, x)
+    kinds = per_op_kinds(data)
+    # SiLU's Multiply(x, sigmoid(x)) folds into the Sigmoid's table at load ("(fused)")
+    assert kinds.get("Convert") == 2 and kinds.get("Hardswish") == 1 and kinds.get("Sigmoid") == 1 and \
+        kinds.get("(fused)") == 1, "expected int8 Hardswish, Sigmoid (+ Multiply) between one Convert in and out: %s" % kinds
+    got = runtime.Program(data).load_method().run(x.numpy())[0]
+    want = m(x).detach().numpy()
+    so = acts[-1][0]
+    err = np.abs(got - want).max()
+    assert err <= 3 * so, "max error %g is more than 3 output steps (%g)" % (err, so)
+    # the folded table equals the int8 Sigmoid and int8 Multiply run one after the other, bit for bit
+    os.environ["PETITE_XNN_NO_FUSION"] = "1"
+    try:
+        unfused = runtime.Program(data).load_method().run(x.numpy())[0]
+    finally:
+        del os.environ["PETITE_XNN_NO_FUSION"]
+    return got, unfused
+
+
 def check_tables():
-    """Conv -> SiLU -> conv -> Hardswish -> conv: each int8 -> fp32 Convert, fp32 activation, fp32 -> int8
-    Convert becomes one byte table at load. Its outputs must equal the node-by-node run
-    (PETITE_XNN_NO_TABLES=1) bit for bit, and the table nodes must be there (petite bench --per-op)."""
+    """Conv -> GELU -> conv -> |x| -> conv (functions the exporter leaves in fp32): each int8 -> fp32
+    Convert, fp32 function, fp32 -> int8 Convert becomes one byte table at load. Its outputs must equal
+    the node-by-node run (PETITE_XNN_NO_TABLES=1) bit for bit, and the table nodes must be there."""
     import json
     import subprocess
     import tempfile
     torch.manual_seed(0)
-    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.SiLU(), nn.Conv2d(8, 8, 1), nn.Hardswish(),
-                      nn.Conv2d(8, 5, 1)).eval()
+    class Abs(nn.Module):
+        def forward(self, x):
+            return torch.abs(x)
+
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.GELU(), nn.Conv2d(8, 8, 1), Abs(), nn.Conv2d(8, 5, 1)).eval()
     x = torch.randn(1, 3, 9, 11)
     data, _, _ = export_recording(m, x)
     cli = os.environ.get("PETITE_CLI", os.path.join(ROOT, "build", "petite"))
@@ -252,7 +328,7 @@ def check_tables():
         out = subprocess.run([cli, "bench", f.name, "--runs", "1", "--warmup", "0", "--per-op", "--json"],
                              capture_output=True, text=True, check=True).stdout
     tables = sum(1 for op in json.loads(out)["ops"] if op["kind"] == "Table")
-    assert tables == 2, "expected 2 byte tables (SiLU, Hardswish), found %d" % tables
+    assert tables == 2, "expected 2 byte tables (GELU, abs), found %d" % tables
     got = runtime.Program(data).load_method().run(x.numpy())[0]
     os.environ["PETITE_XNN_NO_TABLES"] = "1"
     try:
@@ -272,6 +348,8 @@ def main():
         "int8 chain: conv + ReLU6, depthwise + ReLU, 1x1": check_chain,
         "byte tables for SiLU and Hardswish between int8 convolutions": check_tables,
         "int8 add (+ ReLU) and multiply between convolutions": check_add_mul,
+        "int8 max pooling and global mean": check_pools,
+        "int8 Hardswish, Sigmoid and SiLU": check_qunary,
     }
     failed = 0
     for name, fn in cases.items():

@@ -348,8 +348,27 @@ def _sup_unary(p, ins):
     return _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
 
 
+QUANTIZED_UNARY = ("Sigmoid", "Tanh", "Hardswish")  # functions XNNPACK runs on int8 (as a byte table)
+
+
+def _emit_qunary(g, p, x, out, typ):
+    """Static int8: an element-wise function of an int8 value stays int8 (its own output parameters).
+    False when x is not int8 here or calibration did not see the output."""
+    lay = g.layout_of(x)
+    if g.quantize != "static" or typ not in QUANTIZED_UNARY or (x, lay) not in g.xq or out not in g.ranges:
+        return False
+    xq = g.xq[(x, lay)][0]
+    so, zo = _qparams(g.ranges[out])
+    o = g.new_value(g.values[xq]["dims"], dtype=QINT8, q=("tensor", so, zo))
+    g.node(typ, {"input_id": xq, "output_id": o}, o)
+    g.quantized(out, lay, o, so, zo)
+    return True
+
+
 def _emit_unary(g, p, ins, run, k):
     a = ins.args
+    if _emit_qunary(g, p, a[0], ins.outs[0], UNARY[ins.op]):
+        return 1
     lay = g.layout_of(a[0])
     xi = g.get(a[0], lay)
     o = g.out(ins.outs[0], lay)
@@ -588,8 +607,23 @@ def _sup_adaptive_avg_pool(p, ins):
 def _emit_global_pool(g, p, ins, run, k):
     a = ins.args
     x, out = a[0], ins.outs[0]
-    xi = g.get(x, "nhwc")
     keep = len(p.values[out].shape) == 4
+    if g.quantize == "static" and (x, "nhwc") in g.xq and out in g.ranges:
+        # int8 in, int8 out with its own parameters (XNNPACK's quantized mean)
+        xq = g.xq[(x, "nhwc")][0]
+        so, zo = _qparams(g.ranges[out])
+        n, c = p.values[x].shape[0], p.values[x].shape[1]
+        o = g.new_value([n, 1, 1, c], dtype=QINT8, q=("tensor", so, zo))
+        g.node("GlobalAvgPooling2d", {"input_id": xq, "output_id": o, "flags": XNN_FLAG_KEEP_DIMS}, o)
+        if keep:
+            g.quantized(out, "nhwc", o, so, zo)
+        else:  # the float [N, 1, 1, C] then its [N, C] view
+            f = g.new_value([n, 1, 1, c])
+            g.node("Convert", {"input_id": o, "output_id": f}, f)
+            r = g.out(out, "nchw")
+            g.node("StaticReshape", {"num_dims": 2, "new_shape": list(p.values[out].shape), "input_id": f, "output_id": r}, r)
+        return 1
+    xi = g.get(x, "nhwc")
     o = g.out(out, "nhwc") if keep else g.new_value([p.values[x].shape[0], 1, 1, p.values[x].shape[1]])
     # the official writer always keeps the pooled dims (op_mean_dim.py); without the flag XNNPACK
     # gives [N, C] and the 4-D nodes after it fail in the official runtime
@@ -623,9 +657,15 @@ def _emit_pool(g, p, ins, run, k):
     s_ = s_ * 2 if len(s_) == 1 else s_
     pd = _ints(p, a[3]) or [0, 0]
     pd = pd * 2 if len(pd) == 1 else pd
-    xi = g.get(x, "nhwc")
-    o = g.out(out, "nhwc")
     is_max = op == "aten::max_pool2d_with_indices"
+    quant = g.quantize == "static" and is_max and (x, "nhwc") in g.xq  # int8 in: int8 out, the same parameters
+    if quant:
+        xi, sx, zx = g.xq[(x, "nhwc")]
+        shape = p.values[out].shape
+        o = g.new_value([shape[i] for i in NCHW_TO_NHWC], dtype=QINT8, q=("tensor", sx, zx))
+    else:
+        xi = g.get(x, "nhwc")
+        o = g.out(out, "nhwc")
     # as the official writer (op_max_pool2d.py, op_avg_pooling2d.py): KEEP_DIMS on both, dilation
     # 1 x 1 on max pooling and 0 x 0 ("unused") on average pooling
     g.node("MaxPooling2d" if is_max else "AvgPooling2d",
@@ -633,7 +673,10 @@ def _emit_pool(g, p, ins, run, k):
             "pooling_height": k_[0], "pooling_width": k_[1], "stride_height": s_[0], "stride_width": s_[1],
             "dilation_height": 1 if is_max else 0, "dilation_width": 1 if is_max else 0, "input_id": xi,
             "output_id": o, "flags": XNN_FLAG_KEEP_DIMS}, o)
-    g.finish(out)
+    if quant:
+        g.quantized(out, "nhwc", o, sx, zx)
+    else:
+        g.finish(out)
     return 1
 
 
@@ -712,6 +755,8 @@ def _sup_hardswish(p, ins):
 
 def _emit_hardswish(g, p, ins, run, k):
     x, out = ins.args[0], ins.outs[0]
+    if _emit_qunary(g, p, x, out, "Hardswish"):
+        return 1
     lay = g.layout_of(x)
     xi = g.get(x, lay)
     o = g.out(out, lay)

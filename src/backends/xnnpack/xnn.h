@@ -101,6 +101,10 @@ typedef struct xnn_node {
     int qfast;                     /* int8 conv / fully connected on the compute layer's int8 GEMM: */
     pc_qconv qconv;
     pc_qbinary qb;                 /* int8 / uint8 Add and Multiply: XNNPACK's parameters */
+    pc_qmean qmean;                /* int8 / uint8 GlobalAvgPooling2d */
+    int q8_mul;                    /* int8 unary f followed by Multiply(x, f(x)) (SiLU's shape): one table */
+    uint32_t q8_mid;               /*   the value f(x) was written to (its quantization) */
+    float mul_min, mul_max;        /*   the Multiply's clamp */
     const void *qpacked;           /*   its packed weights (program cache) */
     /* profile */
     uint64_t ns;

@@ -67,6 +67,22 @@ static petite_status check_node(const xnn_graph *g, const xnn_node *n, pt_err *e
         ok = (f || q) && w->ndims == 4 && w->constant && (!b || b->constant);
         break;
     }
+    case XF_POOL:
+        if (is_q8(a)) { /* max pooling keeps the input's quantization (XNNPACK requires it); the mean has its own */
+            ok = is_q8(out) && out->dtype == a->dtype &&
+                 (n->type == XN_GlobalAvgPooling2d ||
+                  (n->type == XN_MaxPooling2d && out->scale == a->scale && out->zero_point == a->zero_point));
+            break;
+        }
+        ok = is_f32(a) && is_f32(out);
+        break;
+    case XF_UNARY:
+        if (is_q8(a)) { /* quantized element-wise functions: a byte table, as XNNPACK's reference builds them */
+            ok = is_q8(out) && out->dtype == a->dtype;
+            break;
+        }
+        ok = is_f32(a) && is_f32(out);
+        break;
     case XF_BINARY:
         if (is_q8(a)) { /* int8 / uint8 Add and Multiply, one type throughout */
             const xnn_value *b = &g->values[n->in[1]];
@@ -493,7 +509,17 @@ static void run_pool(xnn_graph *g, const xnn_node *n) {
     uint32_t d[4];
     pt_err e;
     if (pool_dims(g, n, d, &pd, &e)) return; /* checked by shape_output */
-    pc_pool2d_f32(&pd, g->values[n->in[0]].data, g->values[n->out].data, NULL);
+    const xnn_value *a = &g->values[n->in[0]], *o = &g->values[n->out];
+    if (!is_q8(a)) {
+        pc_pool2d_f32(&pd, a->data, o->data, NULL);
+    } else if (n->type == XN_GlobalAvgPooling2d) {
+        pc_qmean m = n->qmean; /* the count follows the input's current size */
+        pc_qmean_init(&m, a->scale, a->zero_point, o->scale, o->zero_point, pd.H * pd.W, n->qmean.lo, n->qmean.hi,
+                      a->dtype == XDT_QUINT8);
+        pc_gavgpool_q8(pd.N, pd.H * pd.W, pd.C, a->data, o->data, &m);
+    } else {
+        pc_maxpool2d_q8(&pd, a->data, o->data, a->dtype == XDT_QUINT8, n->qmean.lo, n->qmean.hi);
+    }
 }
 
 /* copy through a permuted / sliced / padded view; generic N-d walk over the output */
@@ -583,7 +609,8 @@ static void run_node(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
         return;
     }
     case XF_UNARY:
-        pc_vunary_f32(c, n->uop, numel_of(a->cur, a->ndims), a->data, o->data, &n->up);
+        if (n->has_lut) pc_lut8(c, numel_of(a->cur, a->ndims), a->data, n->lut, o->data);
+        else pc_vunary_f32(c, n->uop, numel_of(a->cur, a->ndims), a->data, o->data, &n->up);
         return;
     default: return;
     }
@@ -725,6 +752,52 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
             n->rq = rq;
             petite_status qs = prepare_qfast(g, n, in, info, e);
             if (qs) return qs;
+        }
+    }
+    if ((family == XF_POOL || family == XF_UNARY) && is_q8(a)) {
+        int32_t lo, hi;
+        q8_bounds(o, n->out_min, n->out_max, &lo, &hi);
+        n->qmean.lo = lo, n->qmean.hi = hi; /* the pools' clamp (the mean's scales follow at run time) */
+        if (family == XF_UNARY) {
+            /* XNNPACK's reference for a quantized unary function: y = round(f((x - zx) * sx) / sy + zy),
+             * saturated (NaN: 0); f is petite's fp32 kernel for the node (its float clamp included).
+             * With a folded Multiply(x, f(x)), y is f's own output (mid) and the table then holds the
+             * int8 product of x and y, computed by the Multiply's own kernel. */
+            const xnn_value *ov = o;
+            if (n->q8_mul) o = &g->values[n->q8_mid];
+            float xs[256], ys[256];
+            for (int v = 0; v < 256; v++) {
+                const int32_t q = a->dtype == XDT_QUINT8 ? v : (int32_t)(int8_t)(uint8_t)v;
+                xs[v] = ((float)q - (float)a->zero_point) * a->scale;
+            }
+            const pc_ctx one = {NULL, NULL, 0, g->isa};
+            pc_vunary_f32(&one, n->uop, 256, xs, ys, &n->up);
+            const float inv = 1.0f / o->scale, tlo = a->dtype == XDT_QUINT8 ? 0.0f : -128.0f,
+                        thi = a->dtype == XDT_QUINT8 ? 255.0f : 127.0f;
+            for (int v = 0; v < 256; v++) {
+                float f = ys[v] * inv;
+                f = f + (float)o->zero_point;
+                f = isnan(f) ? 0.0f : nearbyintf(f);
+                f = f < tlo ? tlo : f > thi ? thi : f;
+                n->lut[v] = (uint8_t)(int32_t)f;
+            }
+            if (n->q8_mul) {
+                int32_t mlo, mhi;
+                q8_bounds(ov, n->mul_min, n->mul_max, &mlo, &mhi);
+                if (!pc_qmul_init(&n->qb, a->scale, a->zero_point, o->scale, o->zero_point, ov->scale, ov->zero_point, mlo,
+                                  mhi, a->dtype == XDT_QUINT8))
+                    return pt_fail(e, PETITE_ERR_NOT_SUPPORTED,
+                                   "quantized Multiply with input scales %g, %g and output scale %g: XNNPACK refuses "
+                                   "these (input scale x input scale / output scale must lie in [2^-16, 2^8))",
+                                   (double)a->scale, (double)o->scale, (double)ov->scale);
+                uint8_t bytes[256], mid[256];
+                for (int v = 0; v < 256; v++) bytes[v] = (uint8_t)v;
+                memcpy(mid, n->lut, sizeof mid);
+                const int64_t len[1] = {256}, unit[1] = {1};
+                pc_qbinary_run(&one, &n->qb, 1, len, bytes, unit, mid, unit, n->lut, unit);
+            }
+            o = ov;
+            n->has_lut = 1;
         }
     }
     if (family == XF_BINARY && is_q8(a)) {
@@ -889,7 +962,8 @@ static void fuse_tables(xnn_graph *g) {
     }
 }
 
-static void fuse(xnn_graph *g) {
+/* Unary nodes: the compute layer's operation and parameters (output clamp included). */
+static void unary_ops(xnn_graph *g) {
     for (uint32_t i = 0; i < g->nnodes; i++) {
         xnn_node *n = &g->nodes[i];
         if (xnn_node_family(n->type) != XF_UNARY) continue;
@@ -899,6 +973,9 @@ static void fuse(xnn_graph *g) {
         if (n->type == XN_LeakyReLU) n->up.slope = n->fparam;
         if (n->type == XN_ELU) n->up.alpha = n->fparam;
     }
+}
+
+static void fuse(xnn_graph *g) {
     for (uint32_t i = 0; i < g->nnodes; i++) {
         xnn_node *s = &g->nodes[i];
         if (s->skip || s->type != XN_Sigmoid || s->out_min > -INFINITY || s->out_max < INFINITY) continue;
@@ -914,6 +991,22 @@ static void fuse(xnn_graph *g) {
             m->skip = 1;
             break;
         }
+    }
+    /* int8: f(x) then x * f(x) is a function of x alone: the Multiply folds into f's table */
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        xnn_node *f = &g->nodes[i];
+        if (f->skip || xnn_node_family(f->type) != XF_UNARY) continue;
+        uint32_t x = f->in[0], t = f->out;
+        if (!is_q8(&g->values[x]) || !is_q8(&g->values[t]) || (g->values[t].flags & 3) || readers(g, t) != 1) continue;
+        int r = reader_after(g, t, i);
+        if (r < 0) continue;
+        xnn_node *m = &g->nodes[r];
+        if (m->type != XN_Multiply || !((m->in[0] == x && m->in[1] == t) || (m->in[0] == t && m->in[1] == x)) ||
+            !is_q8(&g->values[m->out]) || !same_dims(&g->values[x], &g->values[m->out]))
+            continue;
+        f->q8_mul = 1, f->q8_mid = t, f->mul_min = m->out_min, f->mul_max = m->out_max;
+        f->out = m->out;
+        m->skip = 1;
     }
     if (!getenv("PETITE_XNN_NO_TABLES")) fuse_tables(g);
     for (uint32_t i = 0; i < g->nnodes; i++) {
@@ -947,6 +1040,7 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
     g->memory_bytes = (uint64_t)g->nvalues * sizeof(xnn_value) + (uint64_t)g->nnodes * sizeof(xnn_node);
     for (uint32_t i = 0; i < g->nnodes && !s; i++)
         if ((s = check_node(g, &g->nodes[i], e))) pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(g->nodes[i].type));
+    if (!s) unary_ops(g);
     if (!s && !getenv("PETITE_XNN_NO_FUSION")) fuse(g); /* the variable: a diagnostic (every node runs as written) */
     /* lifetimes; every node input must be defined before it is read */
     for (uint32_t i = 0; i < g->nvalues; i++) g->values[i].first = g->values[i].last = -1;
@@ -1103,7 +1197,7 @@ static void backend_node_stat(const void *h, uint32_t i, pt_node_stat *st) {
     if (i >= g->nnodes) return;
     const xnn_node *n = &g->nodes[i];
     const xnn_value *o = &g->values[n->out];
-    st->kind = n->skip ? "(fused)" : n->has_lut ? "Table" : xnn_node_name(n->type);
+    st->kind = n->skip ? "(fused)" : n->has_lut && xnn_node_family(n->type) == XF_CONVERT ? "Table" : xnn_node_name(n->type);
     size_t k = 0;
     k += (size_t)snprintf(st->detail + k, sizeof st->detail - k, "[");
     for (uint32_t d = 0; d < o->ndims && k < sizeof st->detail; d++)
