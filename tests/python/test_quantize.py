@@ -84,6 +84,42 @@ def main():
         check(e <= 0.015, "4-bit k=%d (%s): petite vs eager with the decoded weights: %.3g" %
               (k, "qbint4" if group else "qcint4", e))
         check((dt == xnnpack.QBINT4) == (k == 64), "k=%d uses %s" % (k, dt))
+    # calibration methods on an activation with outliers: percentile and MSE clip the rare large values
+    # that min/max keeps, so most values get finer steps; all three run and stay close to eager
+    class Spiky(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(32, 32), nn.Linear(32, 8)
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    m = Spiky().eval()
+    xs = [torch.randn(64, 32, generator=g)]
+    cal = [[torch.randn(64, 32, generator=g)] for _ in range(6)]
+    cal[2][0][5, 3] = 60.0  # one outlier input
+    ranges = {}
+    for method in ("minmax", "percentile", "mse"):
+        gm = capture.capture(m, xs)
+        p = lower.lower(gm, runtime.has_kernel)
+        ranges[method] = calibrate.calibrate(gm, p, cal + [xs], method, 99.9)
+        xnnpack.delegate(p, "static")
+        arena, _ = plan.plan_memory(p)
+        with torch.no_grad():
+            ref = m(*xs).numpy()
+        got = runtime.Program(serialize.serialize(p, "forward", arena)).load_method().run(xs[0].numpy())[0]
+        e = rel_err(got, ref)
+        check(e <= 0.08, "calibration %s: relative error %.3g" % (method, e))
+    inp = min(ranges["minmax"])  # the input's value index comes first
+    width = {k: r[inp][1] - r[inp][0] for k, r in ranges.items()}
+    check(width["percentile"] < 0.5 * width["minmax"] and width["mse"] < width["minmax"],
+          "the input's range: min/max %.3g, percentile %.3g, mse %.3g (outlier clipped)" %
+          (width["minmax"], width["percentile"], width["mse"]))
+    try:
+        calibrate.calibrate(gm, p, cal, "median")
+        check(False, "an unknown calibration method is refused")
+    except calibrate.CalibrationError:
+        check(True, "")
     print("quantize: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

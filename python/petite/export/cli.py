@@ -106,9 +106,10 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
             samples = cal.load_calibration(args.calibration_data, shapes, dtypes)
         else:
             samples = [_example(shapes, dtypes, 100 + i) for i in range(16)]
-        cal.calibrate(gm, prog, samples)
-        log("  calibrate %6.2fs  %d samples (%s)" % (time.time() - t, len(samples),
-                                                     args.calibration_data or "random inputs"))
+        cal.calibrate(gm, prog, samples, args.calibration_method, args.calibration_percentile)
+        log("  calibrate %6.2fs  %d samples (%s), ranges by %s" % (time.time() - t, len(samples),
+                                                                  args.calibration_data or "random inputs",
+                                                                  args.calibration_method))
     if backend == "xnnpack":
         from . import xnnpack
         t = time.time()
@@ -193,6 +194,11 @@ def main(argv=None):
                     help="static (default: int8 with calibrated activations), dynamic (int8 linear layers with "
                          "dynamically quantized activations) or 8da4w (the same with 4-bit groupwise weights)")
     ap.add_argument("--calibration-data", default=None, help="directory of .npy inputs for --quantize static")
+    ap.add_argument("--calibration-method", choices=["minmax", "percentile", "mse"], default="minmax",
+                    help="activation ranges for --quantize static: the observed extremes (default), a percentile "
+                         "at each end (--calibration-percentile), or the range with the least int8 round-trip error")
+    ap.add_argument("--calibration-percentile", type=float, default=99.99,
+                    help="with --calibration-method percentile: the percentile kept at each end (default 99.99)")
     ap.add_argument("--create-summary", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--verbose", action="store_true")
