@@ -306,6 +306,41 @@ def check_qunary():
     return got, unfused
 
 
+def check_every_kind():
+    """One static int8 file with every quantized node kind the exporter writes (convolution, depthwise,
+    max pool, add + ReLU, multiply, concatenation, Sigmoid, Tanh, Hardswish, global mean, fully
+    connected): one Convert in, one out, nothing in fp32 between; it runs and stays near eager."""
+    torch.manual_seed(0)
+
+    class Every(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1, self.dw = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 3, padding=1, groups=8)
+            self.c2, self.c3 = nn.Conv2d(8, 8, 1), nn.Conv2d(16, 12, 1)
+            self.pool, self.gap, self.fc = nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Linear(12, 5)
+
+        def forward(self, x):
+            a = self.pool(self.c1(x))
+            b = torch.relu(a + self.dw(a))
+            c = self.c2(b) * torch.sigmoid(b)
+            d = torch.cat([torch.tanh(c), nn.functional.hardswish(b)], 1)
+            return self.fc(torch.flatten(self.gap(self.c3(d)), 1))
+
+    m = Every().eval()
+    x = torch.randn(1, 3, 12, 12)
+    data, acts, _ = export_recording(m, x)
+    kinds = per_op_kinds(data)
+    want_kinds = ("Conv2d", "DepthwiseConv2d", "MaxPooling2d", "Add", "Multiply", "Concatenate2", "Sigmoid", "Tanh",
+                  "Hardswish", "GlobalAvgPooling2d", "FullyConnected")
+    missing = [k for k in want_kinds if not kinds.get(k)]
+    assert not missing and kinds.get("Convert") == 2, "int8 kinds missing %s or extra Converts: %s" % (missing, kinds)
+    got = runtime.Program(data).load_method().run(x.numpy())[0]
+    want = m(x).detach().numpy()
+    err, so = np.abs(got - want).max(), acts[-1][0]
+    assert err <= 4 * so, "max error %g is more than 4 output steps (%g)" % (err, so)
+    return got, got
+
+
 def check_tables():
     """Conv -> GELU -> conv -> |x| -> conv (functions the exporter leaves in fp32): each int8 -> fp32
     Convert, fp32 function, fp32 -> int8 Convert becomes one byte table at load. Its outputs must equal
@@ -350,6 +385,7 @@ def main():
         "int8 add (+ ReLU) and multiply between convolutions": check_add_mul,
         "int8 max pooling and global mean": check_pools,
         "int8 Hardswish, Sigmoid and SiLU": check_qunary,
+        "one file with every int8 node kind": check_every_kind,
     }
     failed = 0
     for name, fn in cases.items():

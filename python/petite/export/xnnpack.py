@@ -687,9 +687,17 @@ def _sup_layout(p, ins):
 def _emit_view(g, p, ins, run, k):
     a = ins.args
     x, out = a[0], ins.outs[0]
+    shape = p.values[out].shape
+    xs = p.values[x].shape
+    # int8 stays int8: NCHW as it is, or NHWC where both orders are one (a [N, C, 1, 1] input)
+    q = g.xq.get((x, "nchw")) or (g.xq.get((x, "nhwc")) if len(xs) == 4 and xs[2] == xs[3] == 1 else None)
+    if g.quantize == "static" and q:
+        o = g.new_value(list(shape), dtype=QINT8, q=("tensor", q[1], q[2]))
+        g.node("StaticReshape", {"num_dims": len(shape), "new_shape": list(shape), "input_id": q[0], "output_id": o}, o)
+        g.quantized(out, "nchw", o, q[1], q[2])
+        return 1
     xi = g.get(x, "nchw")
     o = g.out(out, "nchw")
-    shape = p.values[out].shape
     g.node("StaticReshape", {"num_dims": len(shape), "new_shape": list(shape), "input_id": xi, "output_id": o}, o)
     return 1
 
@@ -709,6 +717,27 @@ def _sup_cat(p, ins):
     return ins.overload == "out" and 2 <= len(items) <= 5 and all(_is_f32(p, i) and not _const(p, i) for i in items)
 
 
+def _share_cat_ranges(p):
+    """Static int8 concatenation keeps its inputs' bytes, so its inputs and output share one range (as
+    the official quantizer shares their observers): each cat's values get the union of their ranges,
+    repeated until cats that feed each other agree."""
+    ranges = getattr(p, "ranges", {})
+    for _ in range(8):
+        changed = False
+        for ins in p.instrs:
+            if ins.op != "aten::cat" or ins.overload != "out":
+                continue
+            vals = list(p.values[ins.args[0]].value) + [ins.outs[0]]
+            if not all(v in ranges for v in vals):
+                continue
+            u = (min(ranges[v][0] for v in vals), max(ranges[v][1] for v in vals))
+            for v in vals:
+                if ranges[v] != u:
+                    ranges[v], changed = u, True
+        if not changed:
+            return
+
+
 def _emit_cat(g, p, ins, run, k):
     a = ins.args
     items, dim, out = p.values[a[0]].value, _scalar(p, a[1]), ins.outs[0]
@@ -716,6 +745,22 @@ def _emit_cat(g, p, ins, run, k):
     dim %= rank
     lay = "nhwc" if rank == 4 and all(g.layout_of(i) == "nhwc" for i in items) else "nchw"
     axis = NCHW_TO_NHWC.index(dim) if lay == "nhwc" else dim
+    if g.quantize == "static" and out in g.ranges and any((i, lay) in g.xq for i in items) and \
+            all(i in g.ranges for i in items):
+        # int8: every input with the output's parameters (shared ranges); an input with others stays fp32
+        so, zo = _qparams(g.ranges[out])
+        qs = [g.xq[(i, lay)] if (i, lay) in g.xq else None for i in items]
+        if all(q is None or (q[1], q[2]) == (so, zo) for q in qs):
+            ids = [q[0] if q else _int8_of(g, i, lay)[0] for q, i in zip(qs, items)]
+            shape = p.values[out].shape
+            o = g.new_value([shape[j] for j in NCHW_TO_NHWC] if lay == "nhwc" else list(shape), dtype=QINT8,
+                            q=("tensor", so, zo))
+            f = {"axis": axis, "output_id": o}
+            for j, xi in enumerate(ids):
+                f["input%d_id" % (j + 1)] = xi
+            g.node("Concatenate%d" % len(ids), f, o)
+            g.quantized(out, lay, o, so, zo)
+            return 1
     ids = [g.get(i, lay) for i in items]
     o = g.out(out, lay)
     f = {"axis": axis, "output_id": o}
@@ -934,6 +979,8 @@ def delegate(p, quantize=None):
     "dynamic" (qdint8 linear layers) or "8da4w" (qdint8 linear layers with 4-bit weights).
     Returns the number of instructions delegated."""
     p.instrs = _find_hardswish(p)
+    if quantize == "static":
+        _share_cat_ranges(p)
     uses = {}
     for ins in p.instrs:
         written = set(ins.outs)

@@ -83,6 +83,25 @@ static petite_status check_node(const xnn_graph *g, const xnn_node *n, pt_err *e
         }
         ok = is_f32(a) && is_f32(out);
         break;
+    case XF_RESHAPE:
+        if (is_q8(a)) { /* int8 keeps its parameters */
+            ok = is_q8(out) && out->dtype == a->dtype && out->scale == a->scale && out->zero_point == a->zero_point;
+            break;
+        }
+        ok = is_f32(a) && is_f32(out);
+        break;
+    case XF_CONCAT:
+        if (is_q8(out)) { /* int8: every input with the output's type and parameters (XNNPACK requires it) */
+            ok = true;
+            for (uint32_t k = 0; k < n->nin; k++) {
+                const xnn_value *v = &g->values[n->in[k]];
+                ok = ok && is_q8(v) && v->dtype == out->dtype && v->scale == out->scale && v->zero_point == out->zero_point;
+            }
+            break;
+        }
+        ok = is_f32(out);
+        for (uint32_t k = 0; k < n->nin; k++) ok = ok && is_f32(&g->values[n->in[k]]);
+        break;
     case XF_BINARY:
         if (is_q8(a)) { /* int8 / uint8 Add and Multiply, one type throughout */
             const xnn_value *b = &g->values[n->in[1]];
@@ -564,12 +583,14 @@ static void run_layout(xnn_graph *g, const xnn_node *n) {
 static void run_concat(xnn_graph *g, const xnn_node *n) {
     const xnn_value *o = &g->values[n->out];
     uint32_t axis = n->p[0], r = o->ndims;
+    const uint64_t es = is_q8(o) ? 1 : 4; /* int8 inputs share the output's parameters: bytes are copied */
     uint64_t outer = numel_of(o->cur, axis), inner = numel_of(o->cur + axis + 1, r - axis - 1), at = 0;
-    float *y = o->data;
+    uint8_t *y = o->data;
     for (uint32_t k = 0; k < n->nin; k++) {
         const xnn_value *v = &g->values[n->in[k]];
         uint64_t row = (uint64_t)v->cur[axis] * inner;
-        for (uint64_t i = 0; i < outer; i++) memcpy(y + i * o->cur[axis] * inner + at, (const float *)v->data + i * row, row * 4);
+        for (uint64_t i = 0; i < outer; i++)
+            memcpy(y + (i * o->cur[axis] * inner + at) * es, (const uint8_t *)v->data + i * row * es, row * es);
         at += row;
     }
 }
@@ -598,7 +619,7 @@ static void run_node(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     case XF_POOL: run_pool(g, n); return;
     case XF_LAYOUT: run_layout(g, n); return;
     case XF_RESHAPE:
-        if (o->data != a->data) memmove(o->data, a->data, numel_of(a->cur, a->ndims) * 4);
+        if (o->data != a->data) memmove(o->data, a->data, numel_of(a->cur, a->ndims) * (is_q8(a) ? 1 : 4));
         return;
     case XF_CONCAT: run_concat(g, n); return;
     case XF_BMM: run_bmm(c, g, n); return;
