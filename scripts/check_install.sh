@@ -21,6 +21,17 @@ for lib in "$build/libpetite.a" "$build/libpetite.so"; do
   fi
 done
 
+for lib in "$build/libpetite_vision.a" "$build/libpetite_vision.so"; do
+  [ -f "$lib" ] || continue
+  extra=$(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF==3 {print $3}' | grep -v '^pv_' || true)
+  if [ -n "$extra" ]; then
+    echo "FAIL $lib exports $(echo "$extra" | wc -l) symbols outside pv_*: $(echo $extra | head -c 300)"
+    fail=1
+  else
+    echo "symbols: $lib exports $(nm -g --defined-only "$lib" | awk 'NF==3' | wc -l) symbols, all pv_*"
+  fi
+done
+
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null

@@ -43,5 +43,12 @@ while IFS= read -r line; do
   echo "layering: ${line%%:*} includes \"$inc\" (the CLI may include only petite/petite.h)"
   bad=1
 done < <(grep -rHn '#include "' tools/petite || true)
-[ $bad -eq 0 ] && echo "layering: ok (core <- format, compute <- kernels, backends <- runtime; CLI on petite.h)"
+# the vision library sits beside the runtime: the public headers only
+while IFS= read -r line; do
+  inc=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$line")
+  case "$inc" in petite/petite.h|petite/petite_vision.h) continue ;; esac
+  echo "layering: ${line%%:*} includes \"$inc\" (the vision library may include only the public headers)"
+  bad=1
+done < <(grep -rHn '#include "' src/vision || true)
+[ $bad -eq 0 ] && echo "layering: ok (core <- format, compute <- kernels, backends <- runtime; CLI on petite.h; vision on the public headers)"
 exit $bad

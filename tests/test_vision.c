@@ -1,0 +1,318 @@
+/* test_vision.c — petite_vision.h against loops written here: pixel formats and camera YUV (every
+ * layout of the same picture gives the same tensor; one pixel against the BT.601 formula), rotation
+ * and mirroring, crops and letterbox geometry, normalization and integer outputs, softmax, top-K,
+ * labels, NMS and the three detection layouts; bad arguments refused with a message. (Resizing and
+ * NMS against PyTorch/torchvision: tests/python/test_vision.py.) */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "petite/petite_vision.h"
+
+/* a W x H picture with distinct colors per pixel */
+static void picture(int W, int H, uint8_t *rgb) {
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint8_t *p = rgb + 3 * (y * W + x);
+            p[0] = (uint8_t)(10 + 40 * x + 3 * y), p[1] = (uint8_t)(200 - 20 * y + x), p[2] = (uint8_t)(7 * x * y + 5);
+        }
+}
+
+/* upright size, float NCHW, no normalization beyond / 255, stretched to its own size (exact) */
+static petite_status identity(const pv_image *img, int W, int H, float *out) {
+    pv_preprocess p;
+    pv_preprocess_init(&p);
+    p.width = W, p.height = H, p.fit = PV_FIT_STRETCH;
+    for (int c = 0; c < 3; c++) p.mean[c] = 0.0f, p.std[c] = 1.0f;
+    return pv_preprocess_image(img, &p, out, (size_t)(3 * W * H) * sizeof(float), NULL);
+}
+
+static void test_formats_and_rotation(void) {
+    enum { W = 5, H = 3 };
+    uint8_t rgb[W * H * 3], rgba[W * H * 4], bgra[W * H * 4], bgr[W * H * 3];
+    picture(W, H, rgb);
+    for (int i = 0; i < W * H; i++) {
+        memcpy(rgba + 4 * i, rgb + 3 * i, 3), rgba[4 * i + 3] = 9;
+        bgra[4 * i] = rgb[3 * i + 2], bgra[4 * i + 1] = rgb[3 * i + 1], bgra[4 * i + 2] = rgb[3 * i], bgra[4 * i + 3] = 0;
+        bgr[3 * i] = rgb[3 * i + 2], bgr[3 * i + 1] = rgb[3 * i + 1], bgr[3 * i + 2] = rgb[3 * i];
+    }
+    float ref[3 * W * H], got[3 * W * H];
+    pv_image img;
+    pv_image_init(&img);
+    img.width = W, img.height = H, img.data = rgb;
+    CHECK(identity(&img, W, H, ref) == PETITE_OK, "rgb: %s", pv_last_error());
+    int bad = 0;
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < W * H; i++) bad += ref[c * W * H + i] != rgb[3 * i + c] / 255.0f;
+    CHECK(bad == 0, "rgb8 identity: %d wrong values", bad);
+    const struct { int fmt; const uint8_t *d; } alt[] = {{PV_RGBA8, rgba}, {PV_BGRA8, bgra}, {PV_BGR8, bgr}};
+    for (int k = 0; k < 3; k++) {
+        img.format = alt[k].fmt, img.data = alt[k].d;
+        CHECK(identity(&img, W, H, got) == PETITE_OK && memcmp(got, ref, sizeof ref) == 0, "format %d differs from RGB8",
+              alt[k].fmt);
+    }
+    /* rotation: upright(x, y) of a 90-degree image is stored(y, H_stored - 1 - x), and so on */
+    img.format = PV_RGB8, img.data = rgb;
+    for (int rot = 0; rot < 360; rot += 90)
+        for (int mirror = 0; mirror < 2; mirror++) {
+            img.rotation = rot, img.mirror = mirror;
+            const int uw = rot % 180 ? H : W, uh = rot % 180 ? W : H;
+            int32_t w, h;
+            CHECK(pv_image_upright_size(&img, &w, &h) == PETITE_OK && w == uw && h == uh, "upright size at %d", rot);
+            CHECK(identity(&img, uw, uh, got) == PETITE_OK, "rotation %d: %s", rot, pv_last_error());
+            bad = 0;
+            for (int y = 0; y < uh; y++)
+                for (int x0 = 0; x0 < uw; x0++) {
+                    const int x = mirror ? uw - 1 - x0 : x0;
+                    int xs = x, ys = y;
+                    if (rot == 90) xs = y, ys = H - 1 - x;
+                    if (rot == 180) xs = W - 1 - x, ys = H - 1 - y;
+                    if (rot == 270) xs = W - 1 - y, ys = x;
+                    for (int c = 0; c < 3; c++) bad += got[(c * uh + y) * uw + x0] != rgb[3 * (ys * W + xs) + c] / 255.0f;
+                }
+            CHECK(bad == 0, "rotation %d mirror %d: %d wrong values", rot, mirror, bad);
+        }
+    img.rotation = 0, img.mirror = 0;
+    /* a padded stride reads the same picture */
+    uint8_t padded[H * 20];
+    memset(padded, 0xEE, sizeof padded);
+    for (int y = 0; y < H; y++) memcpy(padded + y * 20, rgb + y * W * 3, W * 3);
+    img.data = padded, img.stride = 20, img.size = sizeof padded;
+    CHECK(identity(&img, W, H, got) == PETITE_OK && memcmp(got, ref, sizeof ref) == 0, "stride 20 differs");
+    /* gray: one channel equal to the byte */
+    uint8_t gray[W * H];
+    for (int i = 0; i < W * H; i++) gray[i] = (uint8_t)(i * 17);
+    pv_image gi;
+    pv_image_init(&gi);
+    gi.format = PV_GRAY8, gi.width = W, gi.height = H, gi.data = gray;
+    pv_preprocess p;
+    pv_preprocess_init(&p);
+    p.width = W, p.height = H, p.fit = PV_FIT_STRETCH, p.channels = 1, p.mean[0] = 0.0f, p.std[0] = 1.0f;
+    p.dtype = PETITE_UINT8, p.scale = 1.0f / 255.0f, p.zero_point = 0; /* q = pixel */
+    uint8_t q[W * H];
+    CHECK(pv_preprocess_image(&gi, &p, q, sizeof q, NULL) == PETITE_OK && memcmp(q, gray, sizeof q) == 0,
+          "gray8 -> uint8 [1, 1, H, W] is the bytes themselves");
+}
+
+/* BT.601 full range, written out here */
+static void yuv_ref(int Y, int U, int V, float out[3]) {
+    float r = Y + 1.402f * (V - 128), g = Y - 0.344136f * (U - 128) - 0.714136f * (V - 128), b = Y + 1.772f * (U - 128);
+    out[0] = r < 0 ? 0 : r > 255 ? 255 : r, out[1] = g < 0 ? 0 : g > 255 ? 255 : g, out[2] = b < 0 ? 0 : b > 255 ? 255 : b;
+}
+
+static void test_yuv(void) {
+    enum { W = 7, H = 5, W2 = 4, H2 = 3, S = 8 }; /* odd sizes: chroma rounds up; Y stride 8 */
+    uint8_t Y[S * H], U[W2 * H2], V[W2 * H2];
+    for (int i = 0; i < S * H; i++) Y[i] = (uint8_t)(i * 37 + 11);
+    for (int i = 0; i < W2 * H2; i++) U[i] = (uint8_t)(i * 53 + 90), V[i] = (uint8_t)(250 - i * 41);
+    uint8_t nv21[S * H + S * H2], nv12[S * H + S * H2], i420[S * H + 2 * (S / 2) * H2], vu[S * H2];
+    memset(nv21, 0, sizeof nv21), memset(nv12, 0, sizeof nv12), memset(i420, 0, sizeof i420);
+    memcpy(nv21, Y, sizeof Y), memcpy(nv12, Y, sizeof Y), memcpy(i420, Y, sizeof Y);
+    for (int y = 0; y < H2; y++)
+        for (int x = 0; x < W2; x++) {
+            nv21[S * H + y * S + 2 * x] = V[y * W2 + x], nv21[S * H + y * S + 2 * x + 1] = U[y * W2 + x];
+            nv12[S * H + y * S + 2 * x] = U[y * W2 + x], nv12[S * H + y * S + 2 * x + 1] = V[y * W2 + x];
+            i420[S * H + y * (S / 2) + x] = U[y * W2 + x];
+            i420[S * H + (S / 2) * H2 + y * (S / 2) + x] = V[y * W2 + x];
+        }
+    memcpy(vu, nv21 + S * H, sizeof vu);
+    float ref[3 * W * H], got[3 * W * H];
+    pv_image img;
+    pv_image_init(&img);
+    img.width = W, img.height = H, img.stride = S;
+    img.format = PV_NV21, img.data = nv21, img.size = sizeof nv21;
+    CHECK(identity(&img, W, H, ref) == PETITE_OK, "nv21: %s", pv_last_error());
+    int bad = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float want[3];
+            yuv_ref(Y[y * S + x], U[(y / 2) * W2 + x / 2], V[(y / 2) * W2 + x / 2], want);
+            for (int c = 0; c < 3; c++) bad += fabsf(ref[(c * H + y) * W + x] * 255.0f - want[c]) > 1e-3f;
+        }
+    CHECK(bad == 0, "nv21 against the BT.601 formula: %d wrong", bad);
+    img.format = PV_NV12, img.data = nv12, img.size = sizeof nv12;
+    CHECK(identity(&img, W, H, got) == PETITE_OK && memcmp(got, ref, sizeof ref) == 0, "nv12 differs from nv21");
+    img.format = PV_I420, img.data = i420, img.size = sizeof i420;
+    CHECK(identity(&img, W, H, got) == PETITE_OK && memcmp(got, ref, sizeof ref) == 0, "i420 differs from nv21");
+    /* YUV_420_888 with pixel stride 2 (the NV21 planes, as Android hands them) */
+    img.format = PV_YUV420, img.data = Y, img.size = sizeof Y, img.u = vu + 1, img.v = vu, img.uv_stride = S,
+    img.uv_pixel_stride = 2, img.uv_size = sizeof vu - 1;
+    CHECK(identity(&img, W, H, got) == PETITE_OK && memcmp(got, ref, sizeof ref) == 0, "yuv420 planes differ: %s",
+          pv_last_error());
+    /* too short a buffer is refused by name */
+    img.format = PV_NV21, img.data = nv21, img.size = sizeof nv21 - 1;
+    CHECK(identity(&img, W, H, got) == PETITE_ERR_INVALID_ARGUMENT && strstr(pv_last_error(), "pv_image.size"),
+          "short nv21 buffer: %s", pv_last_error());
+}
+
+static void test_geometry_and_errors(void) {
+    enum { W = 40, H = 30 };
+    uint8_t rgb[W * H * 3];
+    for (int i = 0; i < W * H * 3; i++) rgb[i] = (uint8_t)(i * 7);
+    pv_image img;
+    pv_image_init(&img);
+    img.width = W, img.height = H, img.data = rgb, img.size = sizeof rgb;
+    pv_preprocess p;
+    pv_preprocess_init(&p);
+    p.width = p.height = 16;
+    pv_transform tf;
+    float out[3 * 16 * 16];
+    /* center crop: shorter side 30 -> 18 (16 * 256 / 224), longer int(18 * 40 / 30) = 24; crop
+     * offsets round((24 - 16) / 2) = 4 and round((18 - 16) / 2) = 1 */
+    CHECK(pv_preprocess_image(&img, &p, out, sizeof out, &tf) == PETITE_OK, "crop: %s", pv_last_error());
+    CHECK(fabsf(tf.scale_x - 24.0f / 40) < 1e-6f && fabsf(tf.scale_y - 18.0f / 30) < 1e-6f && tf.offset_x == -4 &&
+              tf.offset_y == -1, "center crop transform %g %g %g %g", (double)tf.scale_x, (double)tf.scale_y,
+          (double)tf.offset_x, (double)tf.offset_y);
+    /* letterbox 40 x 30 into 16 x 16: r = 0.4, 16 x 12, offsets 0 and round(2 - 0.1) = 2; pad rows 114 */
+    p.fit = PV_FIT_LETTERBOX;
+    for (int c = 0; c < 3; c++) p.mean[c] = 0.0f, p.std[c] = 1.0f;
+    CHECK(pv_preprocess_image(&img, &p, out, sizeof out, &tf) == PETITE_OK, "letterbox: %s", pv_last_error());
+    CHECK(tf.scale_x == 0.4f && tf.scale_y == 0.4f && tf.offset_x == 0 && tf.offset_y == 2, "letterbox transform");
+    CHECK(out[0] == 114.0f / 255.0f && out[14 * 16 + 3] == 114.0f / 255.0f && out[13 * 16 + 3] != 114.0f / 255.0f && out[2 * 16] != 114.0f / 255.0f,
+          "letterbox padding rows 0-1 and 14-15");
+    /* int8 output: q = round(v / scale) + zero point, clamped */
+    p.fit = PV_FIT_STRETCH, p.dtype = PETITE_INT8, p.scale = 1.0f / 255.0f, p.zero_point = -128;
+    int8_t q[3 * 16 * 16];
+    CHECK(pv_preprocess_image(&img, &p, q, sizeof q, NULL) == PETITE_OK, "int8 out: %s", pv_last_error());
+    p.dtype = PETITE_FLOAT32;
+    CHECK(pv_preprocess_image(&img, &p, out, sizeof out, NULL) == PETITE_OK, "float out");
+    int bad = 0;
+    for (int i = 0; i < 3 * 256; i++) {
+        float want = nearbyintf(out[i] * 255.0f) - 128.0f;
+        want = want < -128 ? -128 : want > 127 ? 127 : want;
+        bad += q[i] != (int8_t)want;
+    }
+    CHECK(bad == 0, "int8 output vs the float output quantized here: %d wrong", bad);
+    /* NHWC is NCHW transposed */
+    float nhwc[3 * 16 * 16];
+    p.layout = PV_NHWC;
+    CHECK(pv_preprocess_image(&img, &p, nhwc, sizeof nhwc, NULL) == PETITE_OK, "nhwc");
+    bad = 0;
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < 256; i++) bad += nhwc[i * 3 + c] != out[c * 256 + i];
+    CHECK(bad == 0, "NHWC != NCHW transposed: %d", bad);
+    /* refusals, each naming the field, nothing written */
+    float keep = out[0];
+    CHECK(pv_preprocess_image(&img, &p, out, sizeof out - 4, NULL) == PETITE_ERR_INVALID_ARGUMENT &&
+              strstr(pv_last_error(), "bytes") && out[0] == keep, "wrong out_bytes: %s", pv_last_error());
+    img.stride = 10;
+    CHECK(pv_preprocess_image(&img, &p, out, sizeof out, NULL) == PETITE_ERR_INVALID_ARGUMENT &&
+              strstr(pv_last_error(), "stride"), "stride < row: %s", pv_last_error());
+    img.stride = 0, img.rotation = 45;
+    CHECK(pv_preprocess_image(&img, &p, out, sizeof out, NULL) == PETITE_ERR_INVALID_ARGUMENT &&
+              strstr(pv_last_error(), "rotation"), "rotation 45: %s", pv_last_error());
+    img.rotation = 0, img.width = 0;
+    CHECK(pv_preprocess_image(&img, &p, out, sizeof out, NULL) == PETITE_ERR_INVALID_ARGUMENT &&
+              strstr(pv_last_error(), "size"), "width 0: %s", pv_last_error());
+    img.width = W, p.std[1] = 0.0f;
+    CHECK(pv_preprocess_image(&img, &p, out, sizeof out, NULL) == PETITE_ERR_INVALID_ARGUMENT &&
+              strstr(pv_last_error(), "std"), "std 0: %s", pv_last_error());
+    CHECK(pv_preprocess_image(NULL, &p, out, sizeof out, NULL) == PETITE_ERR_INVALID_ARGUMENT, "NULL image");
+}
+
+static void test_classify(void) {
+    const float x[6] = {1.0f, 3.0f, 3.0f, -2.0f, NAN, 0.5f};
+    pv_class top[6];
+    uint32_t n = 0;
+    CHECK(pv_topk(x, 6, 4, top, &n) == PETITE_OK && n == 4, "topk count");
+    CHECK(top[0].class_id == 1 && top[1].class_id == 2 && top[2].class_id == 0 && top[3].class_id == 5,
+          "topk order (ties: lower class first; NaN last): %d %d %d %d", top[0].class_id, top[1].class_id,
+          top[2].class_id, top[3].class_id);
+    CHECK(pv_topk(x, 6, 10, top, &n) == PETITE_OK && n == 6 && top[5].class_id == 4, "k > n: all, NaN last");
+    const float l[3] = {1.0f, 2.0f, 3.0f};
+    float y[3];
+    CHECK(pv_softmax(l, 3, y) == PETITE_OK, "softmax");
+    const double e1 = exp(-2.0), e2 = exp(-1.0), s = e1 + e2 + 1.0;
+    CHECK(fabs(y[0] - e1 / s) < 1e-7 && fabs(y[1] - e2 / s) < 1e-7 && fabs(y[2] - 1.0 / s) < 1e-7, "softmax values");
+    pv_labels *lab = NULL;
+    const char *text = "cat\r\ndog\nbird\n";
+    CHECK(pv_labels_parse(text, strlen(text), 3, &lab) == PETITE_OK && pv_labels_count(lab) == 3 &&
+              strcmp(pv_labels_get(lab, 0), "cat") == 0 && strcmp(pv_labels_get(lab, 2), "bird") == 0 &&
+              pv_labels_get(lab, 3) == NULL, "labels: %s", pv_last_error());
+    pv_labels_free(lab);
+    lab = (pv_labels *)1;
+    CHECK(pv_labels_parse(text, strlen(text), 1000, &lab) == PETITE_ERR_INVALID_ARGUMENT && lab == NULL &&
+              strstr(pv_last_error(), "3 lines") && strstr(pv_last_error(), "1000"), "labels count: %s", pv_last_error());
+    CHECK(pv_labels_load("/nonexistent/labels.txt", 0, &lab) == PETITE_ERR_NOT_FOUND, "missing labels file");
+}
+
+static void test_detect(void) {
+    /* YOLOv8 [1, 4 + 2, 4]: boxes 0 and 1 overlap (class 0), box 2 overlaps 0 but is class 1, box 3 is
+     * under the threshold */
+    const int N = 4;
+    float v8[6 * 4] = {
+        50, 52, 150, 20,     /* cx */
+        50, 51, 50, 10,      /* cy */
+        40, 40, 40, 8,       /* w */
+        40, 40, 40, 8,       /* h */
+        0.9f, 0.8f, 0.1f, 0.1f, /* class 0 */
+        0.1f, 0.1f, 0.7f, 0.2f, /* class 1 */
+    };
+    const int64_t shape[3] = {1, 6, 4};
+    const float *outs[1] = {v8};
+    const int64_t *shapes[1] = {shape};
+    const int32_t ranks[1] = {3};
+    pv_detect_params p;
+    pv_detect_params_init(&p);
+    pv_detection d[8];
+    uint32_t n = 0;
+    CHECK(pv_detect(outs, shapes, ranks, 1, NULL, 0, &p, NULL, d, 8, &n) == PETITE_OK, "yolov8: %s", pv_last_error());
+    CHECK(n == 2 && d[0].class_id == 0 && fabsf(d[0].score - 0.9f) < 1e-6f && d[0].x1 == 30 && d[0].y1 == 30 &&
+              d[0].x2 == 70 && d[0].y2 == 70 && d[1].class_id == 1 && d[1].x1 == 130,
+          "yolov8 decode + class-aware NMS: %u detections", n);
+    /* a transform maps back: letterbox scale 0.5, offset (0, 10) */
+    pv_transform tf = {sizeof tf, 0.5f, 0.5f, 0.0f, 10.0f, 400, 300};
+    CHECK(pv_detect(outs, shapes, ranks, 1, NULL, 0, &p, &tf, d, 8, &n) == PETITE_OK && n == 2 && d[0].x1 == 60 &&
+              d[0].y1 == 40 && d[0].x2 == 140 && d[0].y2 == 120, "mapped back through the transform");
+    /* YOLOv5 [1, N, 5 + 2]: the same boxes, objectness 1 */
+    float v5[4 * 7];
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < 4; k++) v5[i * 7 + k] = v8[k * N + i];
+        v5[i * 7 + 4] = 1.0f, v5[i * 7 + 5] = v8[4 * N + i], v5[i * 7 + 6] = v8[5 * N + i];
+    }
+    const int64_t shape5[3] = {1, 4, 7};
+    const float *outs5[1] = {v5};
+    const int64_t *shapes5[1] = {shape5};
+    p.format = PV_YOLOV5;
+    CHECK(pv_detect(outs5, shapes5, ranks, 1, NULL, 0, &p, NULL, d, 8, &n) == PETITE_OK && n == 2 && d[0].x1 == 30 &&
+              d[1].class_id == 1, "yolov5: %u", n);
+    p.agnostic = 1; /* class-agnostic: box 2 (x 130..170) does not overlap box 0 either: still 2 */
+    CHECK(pv_detect(outs5, shapes5, ranks, 1, NULL, 0, &p, NULL, d, 8, &n) == PETITE_OK && n == 2, "agnostic");
+    p.agnostic = 0;
+    /* shape errors name the mismatch */
+    CHECK(pv_detect(outs, shapes, ranks, 1, NULL, 0, &p, NULL, d, 8, &n) == PETITE_ERR_INVALID_ARGUMENT &&
+              strstr(pv_last_error(), "yolov5"), "a [1, 6, 4] output as yolov5: %s", pv_last_error());
+    /* SSD: one anchor (cy, cx, h, w) = (0.5, 0.5, 0.2, 0.4), zero deltas, scores as logits */
+    const float deltas[4] = {0, 0, 0, 0}, logits[3] = {5.0f, -1.0f, 2.0f}, anchors[4] = {0.5f, 0.5f, 0.2f, 0.4f};
+    const int64_t sd[3] = {1, 1, 4}, ss[3] = {1, 1, 3};
+    const float *so[2] = {deltas, logits};
+    const int64_t *ssh[2] = {sd, ss};
+    const int32_t sr[2] = {3, 3};
+    p.format = PV_SSD, p.input_width = 300, p.input_height = 300;
+    CHECK(pv_detect(so, ssh, sr, 2, anchors, 1, &p, NULL, d, 8, &n) == PETITE_OK && n == 1 && d[0].class_id == 2 &&
+              fabsf(d[0].x1 - 90) < 1e-3f && fabsf(d[0].x2 - 210) < 1e-3f && fabsf(d[0].y1 - 120) < 1e-3f &&
+              fabsf(d[0].score - 1.0f / (1.0f + expf(-2.0f))) < 1e-6f,
+          "ssd: background skipped, class 2, box from the anchor: %s", pv_last_error());
+    CHECK(pv_detect(so, ssh, sr, 2, anchors, 0, &p, NULL, d, 8, &n) == PETITE_ERR_INVALID_ARGUMENT &&
+              strstr(pv_last_error(), "anchors"), "ssd without anchors: %s", pv_last_error());
+    /* NMS alone: ties keep the lower index; a zero-area box is never suppressed */
+    const float boxes[4 * 4] = {0, 0, 10, 10, 0, 0, 10, 10, 1, 1, 11, 11, 5, 5, 5, 5};
+    const float scores[4] = {0.5f, 0.5f, 0.9f, 0.95f};
+    uint32_t keep[4], k = 0;
+    CHECK(pv_nms(boxes, scores, NULL, 4, 0.5f, keep, 4, &k) == PETITE_OK && k == 2 && keep[0] == 3 && keep[1] == 2,
+          "nms: %u kept", k);
+    const float scores2[4] = {0.5f, 0.5f, 0.1f, 0.0f};
+    CHECK(pv_nms(boxes, scores2, NULL, 4, 0.5f, keep, 4, &k) == PETITE_OK && k == 2 && keep[0] == 0 && keep[1] == 3,
+          "nms ties: the lower index first (%u: %u %u)", k, keep[0], keep[1]);
+}
+
+int main(void) {
+    test_formats_and_rotation();
+    test_yuv();
+    test_geometry_and_errors();
+    test_classify();
+    test_detect();
+    return check_done("vision");
+}
