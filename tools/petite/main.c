@@ -26,6 +26,16 @@ static void usage(FILE *f) {
             "                        [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n"
             "      time load, the first run and steady-state runs (median/min/p90 wall, CPU per\n"
             "      run); --per-op adds time per instruction and delegate node\n"
+            "  petite classify MODEL.pte IMAGE... [--labels FILE] [--top K] [--mean R G B] [--std R G B]\n"
+            "                  [--resize N] [--json]\n"
+            "      top-K classes of PNG/JPEG images: shorter side to N (input x 256 / 224), center\n"
+            "      crop to the model's input, ImageNet mean/std unless given; softmax unless the\n"
+            "      output already holds probabilities\n"
+            "  petite detect MODEL.pte IMAGE... [--format yolov5|yolov8|ssd] [--conf 0.25] [--iou 0.45]\n"
+            "                [--agnostic] [--max-det N] [--labels FILE] [--out annotated.png] [--json]\n"
+            "                [--anchors A.npy] [--xy-order] [--mean ..] [--std ..]\n"
+            "      boxes in the image's pixels: letterbox to the model's input (pixels / 255), decode,\n"
+            "      class-aware NMS (--agnostic: over all classes); --out draws them into a PNG\n"
             "  petite version\n",
             petite_version());
 }
@@ -39,6 +49,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "classify") == 0) return cmd_classify(argc - 2, argv + 2);
+    if (strcmp(cmd, "detect") == 0) return cmd_detect(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("petite %s\n", petite_version());
         return 0;

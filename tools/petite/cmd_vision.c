@@ -1,0 +1,393 @@
+/* petite classify / petite detect — image files through a model: decode (stb_image), preprocess and
+ * decode the outputs with petite_vision.h, print the answer (or one JSON object), draw boxes into a
+ * PNG. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "image.h"
+#include "npy.h"
+#include "petite/petite.h"
+#include "petite/petite_vision.h"
+
+#define MAX_IMAGES 256
+
+typedef struct opts {
+    const char *model, *labels, *out, *anchors, *format;
+    const char *images[MAX_IMAGES];
+    int nimages, top, json, agnostic, xy_order, threads, resize, max_det;
+    float conf, iou, scale;
+    int32_t zero_point, have_scale;
+    float mean[3], std[3];
+    int have_mean, have_std;
+} opts;
+
+static int parse_floats(int argc, char **argv, int *i, float *v, int max) {
+    int n = 0;
+    while (*i + 1 < argc && n < max) {
+        char *end;
+        float f = strtof(argv[*i + 1], &end);
+        if (end == argv[*i + 1] || *end) break;
+        v[n++] = f, (*i)++;
+    }
+    if (n == 1)
+        for (int k = 1; k < max; k++) v[k] = v[0];
+    return n;
+}
+
+static int parse(const char *cmd, int argc, char **argv, opts *o) {
+    memset(o, 0, sizeof *o);
+    o->top = 5, o->conf = 0.25f, o->iou = 0.45f, o->format = "yolov8", o->max_det = 300;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const int more = i + 1 < argc;
+        if (strcmp(a, "--labels") == 0 && more) o->labels = argv[++i];
+        else if (strcmp(a, "--top") == 0 && more) o->top = atoi(argv[++i]);
+        else if (strcmp(a, "--json") == 0) o->json = 1;
+        else if (strcmp(a, "--out") == 0 && more) o->out = argv[++i];
+        else if (strcmp(a, "--conf") == 0 && more) o->conf = strtof(argv[++i], NULL);
+        else if (strcmp(a, "--iou") == 0 && more) o->iou = strtof(argv[++i], NULL);
+        else if (strcmp(a, "--format") == 0 && more) o->format = argv[++i];
+        else if (strcmp(a, "--agnostic") == 0) o->agnostic = 1;
+        else if (strcmp(a, "--max-det") == 0 && more) o->max_det = atoi(argv[++i]);
+        else if (strcmp(a, "--anchors") == 0 && more) o->anchors = argv[++i];
+        else if (strcmp(a, "--xy-order") == 0) o->xy_order = 1;
+        else if (strcmp(a, "--threads") == 0 && more) o->threads = atoi(argv[++i]);
+        else if (strcmp(a, "--resize") == 0 && more) o->resize = atoi(argv[++i]);
+        else if (strcmp(a, "--scale") == 0 && more) o->scale = strtof(argv[++i], NULL), o->have_scale = 1;
+        else if (strcmp(a, "--zero-point") == 0 && more) o->zero_point = atoi(argv[++i]);
+        else if (strcmp(a, "--mean") == 0) o->have_mean = parse_floats(argc, argv, &i, o->mean, 3);
+        else if (strcmp(a, "--std") == 0) o->have_std = parse_floats(argc, argv, &i, o->std, 3);
+        else if (a[0] != '-' && !o->model) o->model = a;
+        else if (a[0] != '-' && o->nimages < MAX_IMAGES) o->images[o->nimages++] = a;
+        else {
+            fprintf(stderr, "petite %s: unexpected argument '%s'\n", cmd, a);
+            return 2;
+        }
+    }
+    if (!o->model || o->nimages == 0) {
+        fprintf(stderr, "petite %s: give a model and at least one image\n", cmd);
+        return 2;
+    }
+    if ((o->have_mean != 0 && o->have_mean != 1 && o->have_mean != 3) || (o->have_std != 0 && o->have_std != 1 && o->have_std != 3)) {
+        fprintf(stderr, "petite %s: --mean and --std take 1 or 3 numbers\n", cmd);
+        return 2;
+    }
+    if (!image_available()) {
+        fprintf(stderr, "petite %s: this petite was built without image files (install libstb-dev and rebuild)\n", cmd);
+        return 1;
+    }
+    return 0;
+}
+
+/* the loaded model and its image input */
+typedef struct model {
+    petite_program *p;
+    petite_method *m;
+    petite_io_info in;
+    int nchw;
+    int64_t H, W, C;
+} model;
+
+static int open_model(const char *cmd, const opts *o, model *md) {
+    memset(md, 0, sizeof *md);
+    petite_load_options lo;
+    petite_load_options_init(&lo);
+    lo.num_threads = o->threads;
+    size_t nin = 0;
+    if (petite_program_open_file(o->model, &md->p) || petite_method_load_ex(md->p, cli_default_method(md->p), &lo, &md->m) ||
+        petite_method_io_count(md->m, PETITE_INPUT, &nin) || petite_method_io_info(md->m, PETITE_INPUT, 0, &md->in)) {
+        fprintf(stderr, "petite %s: %s\n", cmd, petite_last_error());
+        return 1;
+    }
+    const petite_io_info *in = &md->in;
+    if (nin != 1 || in->kind != PETITE_KIND_TENSOR || in->rank != 4 || in->sizes[0] != 1 ||
+        (in->dtype != PETITE_FLOAT32 && in->dtype != PETITE_UINT8 && in->dtype != PETITE_INT8)) {
+        fprintf(stderr, "petite %s: %s needs one image input [1, C, H, W] or [1, H, W, C] of float32, uint8 or int8\n",
+                cmd, o->model);
+        return 1;
+    }
+    /* channels first unless the last dim is the one that looks like channels */
+    md->nchw = !((in->sizes[3] == 1 || in->sizes[3] == 3) && in->sizes[1] != 1 && in->sizes[1] != 3);
+    md->C = md->nchw ? in->sizes[1] : in->sizes[3];
+    md->H = md->nchw ? in->sizes[2] : in->sizes[1];
+    md->W = md->nchw ? in->sizes[3] : in->sizes[2];
+    if (md->C != 1 && md->C != 3) {
+        fprintf(stderr, "petite %s: the input has %lld channels (1 or 3)\n", cmd, (long long)md->C);
+        return 1;
+    }
+    return 0;
+}
+
+static void close_model(model *md) {
+    petite_method_free(md->m);
+    petite_program_close(md->p);
+}
+
+/* decode, preprocess, set the input, run; tf receives the mapping back */
+static int run_image(const char *cmd, const opts *o, model *md, const char *path, int fit, const float *mean,
+                     const float *std, uint8_t **pixels, int *w, int *h, pv_transform *tf) {
+    char err[512];
+    *pixels = image_load(path, w, h, err, sizeof err);
+    if (!*pixels) {
+        fprintf(stderr, "petite %s: %s\n", cmd, err);
+        return 1;
+    }
+    pv_image img;
+    pv_image_init(&img);
+    img.width = *w, img.height = *h, img.data = *pixels, img.size = (uint64_t)*w * (uint64_t)*h * 3;
+    pv_preprocess p;
+    pv_preprocess_init(&p);
+    p.width = (int32_t)md->W, p.height = (int32_t)md->H, p.fit = fit, p.resize_short = o->resize;
+    p.layout = md->nchw ? PV_NCHW : PV_NHWC, p.dtype = md->in.dtype, p.channels = (int32_t)md->C;
+    memcpy(p.mean, mean, sizeof p.mean), memcpy(p.std, std, sizeof p.std);
+    /* integer inputs: the raw pixel for uint8 (scale 1/255), shifted by 128 for int8, unless given */
+    p.scale = o->have_scale ? o->scale : 1.0f / 255.0f;
+    p.zero_point = o->have_scale ? o->zero_point : md->in.dtype == PETITE_INT8 ? -128 : 0;
+    const size_t bytes = (size_t)md->in.nbytes;
+    void *buf = malloc(bytes);
+    if (!buf || pv_preprocess_image(&img, &p, buf, bytes, tf)) {
+        fprintf(stderr, "petite %s: %s: %s\n", cmd, path, buf ? pv_last_error() : "no memory");
+        free(buf);
+        return 1;
+    }
+    petite_status s = petite_method_set_input(md->m, 0, md->in.dtype, md->in.rank, md->in.sizes, buf, bytes, PETITE_COPY);
+    free(buf);
+    if (s || petite_method_run(md->m)) {
+        fprintf(stderr, "petite %s: %s\n", cmd, petite_method_errmsg(md->m));
+        return 1;
+    }
+    return 0;
+}
+
+static void json_string(const char *s) {
+    putchar('"');
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+
+static int float_output(const char *cmd, petite_method *m, size_t i, const float **data, petite_io_info *info) {
+    size_t nbytes = 0;
+    const void *d = NULL;
+    if (petite_method_io_info(m, PETITE_OUTPUT, i, info) || petite_method_output_data(m, i, &d, &nbytes)) {
+        fprintf(stderr, "petite %s: %s\n", cmd, petite_method_errmsg(m));
+        return 1;
+    }
+    if (info->kind != PETITE_KIND_TENSOR || info->dtype != PETITE_FLOAT32) {
+        fprintf(stderr, "petite %s: output %zu is not a float32 tensor\n", cmd, i);
+        return 1;
+    }
+    *data = d;
+    return 0;
+}
+
+int cmd_classify(int argc, char **argv) {
+    opts o;
+    int rc = parse("classify", argc, argv, &o);
+    if (rc) return rc;
+    model md;
+    if (open_model("classify", &o, &md)) return 1;
+    const float in_mean[3] = {0.485f, 0.456f, 0.406f}, in_std[3] = {0.229f, 0.224f, 0.225f};
+    const float *mean = o.have_mean ? o.mean : in_mean, *std = o.have_std ? o.std : in_std;
+    pv_labels *labels = NULL;
+    if (o.json) printf(o.nimages > 1 ? "{\"results\": [" : "");
+    for (int k = 0; k < o.nimages && rc == 0; k++) {
+        uint8_t *px = NULL;
+        int w, h;
+        pv_transform tf;
+        const float *out;
+        petite_io_info info;
+        if (run_image("classify", &o, &md, o.images[k], PV_FIT_CENTER_CROP, mean, std, &px, &w, &h, &tf) ||
+            float_output("classify", md.m, 0, &out, &info)) {
+            image_free(px);
+            rc = 1;
+            break;
+        }
+        image_free(px);
+        int64_t n = 1;
+        for (int32_t d = 0; d < info.rank; d++) n *= info.sizes[d];
+        if (o.labels && !labels && pv_labels_load(o.labels, (uint32_t)n, &labels)) {
+            fprintf(stderr, "petite classify: %s\n", pv_last_error());
+            rc = 1;
+            break;
+        }
+        /* probabilities already (all in [0, 1], summing to 1)? else softmax */
+        double sum = 0;
+        int probs = 1;
+        for (int64_t i = 0; i < n; i++) {
+            sum += out[i];
+            probs = probs && out[i] >= 0.0f && out[i] <= 1.0f;
+        }
+        float *p = malloc((size_t)n * sizeof *p);
+        pv_class *top = malloc((size_t)(o.top > 0 ? o.top : 1) * sizeof *top);
+        uint32_t cnt = 0;
+        if (!p || !top) {
+            free(p), free(top);
+            rc = 1;
+            break;
+        }
+        if (probs && fabs(sum - 1.0) < 1e-3) memcpy(p, out, (size_t)n * sizeof *p);
+        else pv_softmax(out, (size_t)n, p);
+        pv_topk(p, (size_t)n, (uint32_t)(o.top > 0 ? o.top : 1), top, &cnt);
+        if (o.json) {
+            if (o.nimages > 1) printf("%s{\"image\": ", k ? ", " : ""), json_string(o.images[k]), printf(", ");
+            else printf("{");
+            printf("\"top\": [");
+            for (uint32_t i = 0; i < cnt; i++) {
+                printf("%s{\"class\": %d, \"label\": ", i ? ", " : "", top[i].class_id);
+                json_string(labels ? pv_labels_get(labels, (uint32_t)top[i].class_id) : "");
+                printf(", \"score\": %.6g}", (double)top[i].score);
+            }
+            printf("]}");
+        } else {
+            printf("%s\n", o.images[k]);
+            for (uint32_t i = 0; i < cnt; i++) {
+                if (labels)
+                    printf("  %u. %s (class %d)  %.2f%%\n", i + 1, pv_labels_get(labels, (uint32_t)top[i].class_id),
+                           top[i].class_id, 100.0 * top[i].score);
+                else printf("  %u. class %d  %.2f%%\n", i + 1, top[i].class_id, 100.0 * top[i].score);
+            }
+        }
+        free(p), free(top);
+    }
+    if (o.json && rc == 0) printf(o.nimages > 1 ? "]}\n" : "\n");
+    pv_labels_free(labels);
+    close_model(&md);
+    return rc;
+}
+
+static const uint8_t palette[8][3] = {{230, 25, 75}, {60, 180, 75}, {0, 130, 200}, {245, 130, 48},
+                                      {145, 30, 180}, {70, 160, 160}, {240, 50, 230}, {128, 128, 0}};
+
+int cmd_detect(int argc, char **argv) {
+    opts o;
+    int rc = parse("detect", argc, argv, &o);
+    if (rc) return rc;
+    pv_detect_params dp;
+    pv_detect_params_init(&dp);
+    dp.format = strcmp(o.format, "yolov5") == 0 ? PV_YOLOV5 : strcmp(o.format, "yolov8") == 0 ? PV_YOLOV8
+              : strcmp(o.format, "ssd") == 0 ? PV_SSD : 0;
+    if (!dp.format) {
+        fprintf(stderr, "petite detect: --format %s (yolov5, yolov8 or ssd)\n", o.format);
+        return 2;
+    }
+    dp.conf = o.conf, dp.iou = o.iou, dp.agnostic = o.agnostic, dp.max_detections = (uint32_t)o.max_det;
+    dp.xy_order = o.xy_order;
+    model md;
+    if (open_model("detect", &o, &md)) return 1;
+    dp.input_width = (int32_t)md.W, dp.input_height = (int32_t)md.H;
+    npy_array anchors = {0};
+    char err[512];
+    if (o.anchors && npy_read(o.anchors, &anchors, err, sizeof err)) {
+        fprintf(stderr, "petite detect: %s\n", err);
+        close_model(&md);
+        return 1;
+    }
+    if (o.anchors && (anchors.dtype != PETITE_FLOAT32 || anchors.rank != 2 || anchors.shape[1] != 4)) {
+        fprintf(stderr, "petite detect: %s must be float32 [N, 4]\n", o.anchors);
+        npy_free(&anchors), close_model(&md);
+        return 1;
+    }
+    /* Ultralytics: pixels / 255, no mean */
+    const float zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
+    const float *mean = o.have_mean ? o.mean : zero, *std = o.have_std ? o.std : one;
+    pv_labels *labels = NULL;
+    if (o.labels && pv_labels_load(o.labels, 0, &labels)) {
+        fprintf(stderr, "petite detect: %s\n", pv_last_error());
+        npy_free(&anchors), close_model(&md);
+        return 1;
+    }
+    pv_detection *dets = malloc((size_t)(o.max_det > 0 ? o.max_det : 1) * sizeof *dets);
+    if (o.json) printf(o.nimages > 1 ? "{\"results\": [" : "");
+    for (int k = 0; k < o.nimages && rc == 0 && dets; k++) {
+        uint8_t *px = NULL;
+        int w, h;
+        pv_transform tf;
+        if (run_image("detect", &o, &md, o.images[k], PV_FIT_LETTERBOX, mean, std, &px, &w, &h, &tf)) {
+            image_free(px);
+            rc = 1;
+            break;
+        }
+        const uint32_t nout = dp.format == PV_SSD ? 2 : 1;
+        const float *outs[2];
+        petite_io_info infos[2];
+        const int64_t *shapes[2];
+        int32_t ranks[2];
+        for (uint32_t i = 0; i < nout && rc == 0; i++) {
+            rc = float_output("detect", md.m, i, &outs[i], &infos[i]);
+            shapes[i] = infos[i].sizes, ranks[i] = infos[i].rank;
+        }
+        uint32_t n = 0;
+        if (rc == 0 && pv_detect(outs, shapes, ranks, nout, anchors.data, anchors.data ? (uint32_t)anchors.shape[0] : 0,
+                                 &dp, &tf, dets, (uint32_t)o.max_det, &n)) {
+            fprintf(stderr, "petite detect: %s\n", pv_last_error());
+            rc = 1;
+        }
+        if (rc) {
+            image_free(px);
+            break;
+        }
+        for (uint32_t i = 0; i < n && labels && (uint32_t)dets[i].class_id >= pv_labels_count(labels); i++) {
+            fprintf(stderr, "petite detect: class %d has no label in %s (%u labels)\n", dets[i].class_id, o.labels,
+                    pv_labels_count(labels));
+            rc = 1;
+        }
+        if (o.json) {
+            if (o.nimages > 1) printf("%s{\"image\": ", k ? ", " : ""), json_string(o.images[k]), printf(", ");
+            else printf("{");
+            printf("\"detections\": [");
+            for (uint32_t i = 0; i < n; i++) {
+                printf("%s{\"box\": [%.2f, %.2f, %.2f, %.2f], \"class\": %d, \"label\": ", i ? ", " : "",
+                       (double)dets[i].x1, (double)dets[i].y1, (double)dets[i].x2, (double)dets[i].y2, dets[i].class_id);
+                json_string(labels ? pv_labels_get(labels, (uint32_t)dets[i].class_id) : "");
+                printf(", \"score\": %.4f}", (double)dets[i].score);
+            }
+            printf("]}");
+        } else {
+            printf("%s: %u detection%s\n", o.images[k], n, n == 1 ? "" : "s");
+            for (uint32_t i = 0; i < n; i++)
+                printf("  %-12s %5.1f%%  [%.1f, %.1f, %.1f, %.1f]\n",
+                       labels ? pv_labels_get(labels, (uint32_t)dets[i].class_id) : "", 100.0 * dets[i].score,
+                       (double)dets[i].x1, (double)dets[i].y1, (double)dets[i].x2, (double)dets[i].y2);
+        }
+        if (o.out && rc == 0) {
+            char path[1024];
+            if (o.nimages > 1) { /* out.png -> out_0.png, out_1.png, ... */
+                const char *dot = strrchr(o.out, '.');
+                int stem = dot ? (int)(dot - o.out) : (int)strlen(o.out);
+                snprintf(path, sizeof path, "%.*s_%d%s", stem, o.out, k, dot ? dot : ".png");
+            } else {
+                snprintf(path, sizeof path, "%s", o.out);
+            }
+            const int t = w + h >= 600 ? 3 : w + h >= 200 ? 2 : 1;
+            for (uint32_t i = n; i-- > 0;) {
+                char label[96];
+                snprintf(label, sizeof label, "%s %.0f%%", labels ? pv_labels_get(labels, (uint32_t)dets[i].class_id) : "",
+                         100.0 * dets[i].score);
+                if (!labels) snprintf(label, sizeof label, "%d %.0f%%", dets[i].class_id, 100.0 * dets[i].score);
+                image_draw_box(px, w, h, dets[i].x1, dets[i].y1, dets[i].x2, dets[i].y2, palette[dets[i].class_id & 7], t,
+                               label);
+            }
+            if (image_write_png(path, px, w, h)) {
+                fprintf(stderr, "petite detect: cannot write %s\n", path);
+                rc = 1;
+            } else if (!o.json) {
+                printf("  wrote %s\n", path);
+            }
+        }
+        image_free(px);
+    }
+    if (o.json && rc == 0) printf(o.nimages > 1 ? "]}\n" : "\n");
+    free(dets);
+    pv_labels_free(labels);
+    npy_free(&anchors);
+    close_model(&md);
+    return rc;
+}
