@@ -366,16 +366,26 @@ int cmd_detect(int argc, char **argv) {
             } else {
                 snprintf(path, sizeof path, "%s", o.out);
             }
-            const int t = w + h >= 600 ? 3 : w + h >= 200 ? 2 : 1;
+            /* small pictures are drawn enlarged (nearest neighbor) so the labels can be read */
+            const int mn = w < h ? w : h, k2 = mn < 256 ? (256 + mn - 1) / mn > 8 ? 8 : (256 + mn - 1) / mn : 1;
+            uint8_t *big = k2 > 1 ? malloc((size_t)w * k2 * (size_t)h * k2 * 3) : px;
+            if (!big) big = px;
+            const int bw = big == px ? w : w * k2, bh = big == px ? h : h * k2, f = bw / w;
+            if (big != px)
+                for (int y = 0; y < bh; y++)
+                    for (int x = 0; x < bw; x++) memcpy(big + 3 * ((size_t)y * bw + x), px + 3 * ((size_t)(y / f) * w + x / f), 3);
+            const int t = bw + bh >= 600 ? 3 : bw + bh >= 200 ? 2 : 1;
             for (uint32_t i = n; i-- > 0;) {
                 char label[96];
                 snprintf(label, sizeof label, "%s %.0f%%", labels ? pv_labels_get(labels, (uint32_t)dets[i].class_id) : "",
                          100.0 * dets[i].score);
                 if (!labels) snprintf(label, sizeof label, "%d %.0f%%", dets[i].class_id, 100.0 * dets[i].score);
-                image_draw_box(px, w, h, dets[i].x1, dets[i].y1, dets[i].x2, dets[i].y2, palette[dets[i].class_id & 7], t,
-                               label);
+                image_draw_box(big, bw, bh, dets[i].x1 * f, dets[i].y1 * f, dets[i].x2 * f, dets[i].y2 * f,
+                               palette[dets[i].class_id & 7], t, label);
             }
-            if (image_write_png(path, px, w, h)) {
+            const int wrc = image_write_png(path, big, bw, bh);
+            if (big != px) free(big);
+            if (wrc) {
                 fprintf(stderr, "petite detect: cannot write %s\n", path);
                 rc = 1;
             } else if (!o.json) {

@@ -65,7 +65,9 @@ void image_draw_box(uint8_t *rgb, int W, int H, float fx1, float fy1, float fx2,
     char text[128];
     snprintf(text, sizeof text, "%s", label);
     const int scale = H >= 200 ? 2 : 1, tw = stb_easy_font_width(text) * scale, th = 9 * scale;
-    const int lx = x1, ly = y1 - th - 2 >= 0 ? y1 - th - 2 : y1 + t;
+    int lx = x1;
+    if (lx + tw + 4 > W) lx = W - tw - 4 > 0 ? W - tw - 4 : 0; /* keep the label inside the picture */
+    const int ly = y1 - th - 2 >= 0 ? y1 - th - 2 : y1 + t;
     fill(rgb, W, H, lx, ly, lx + tw + 4, ly + th + 2, color);
     const int q = stb_easy_font_print(0, 0, text, NULL, buf, sizeof buf);
     const uint8_t white[3] = {255, 255, 255};
