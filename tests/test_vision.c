@@ -239,18 +239,18 @@ static void test_classify(void) {
 }
 
 static void test_detect(void) {
-    /* YOLOv8 [1, 4 + 2, 4]: boxes 0 and 1 overlap (class 0), box 2 overlaps 0 but is class 1, box 3 is
-     * under the threshold */
-    const int N = 4;
-    float v8[6 * 4] = {
-        50, 52, 150, 20,     /* cx */
-        50, 51, 50, 10,      /* cy */
-        40, 40, 40, 8,       /* w */
-        40, 40, 40, 8,       /* h */
-        0.9f, 0.8f, 0.1f, 0.1f, /* class 0 */
-        0.1f, 0.1f, 0.7f, 0.2f, /* class 1 */
+    /* YOLOv8 [1, 4 + 2, 8]: boxes 0 and 1 overlap (class 0), box 2 overlaps 0 but is class 1, box 3 is
+     * under the threshold, boxes 4-7 score 0 */
+    const int N = 8;
+    float v8[6 * 8] = {
+        50, 52, 150, 20, 1, 1, 1, 1,             /* cx */
+        50, 51, 50, 10, 1, 1, 1, 1,              /* cy */
+        40, 40, 40, 8, 1, 1, 1, 1,               /* w */
+        40, 40, 40, 8, 1, 1, 1, 1,               /* h */
+        0.9f, 0.8f, 0.1f, 0.1f, 0, 0, 0, 0,      /* class 0 */
+        0.1f, 0.1f, 0.7f, 0.2f, 0, 0, 0, 0,      /* class 1 */
     };
-    const int64_t shape[3] = {1, 6, 4};
+    const int64_t shape[3] = {1, 6, 8};
     const float *outs[1] = {v8};
     const int64_t *shapes[1] = {shape};
     const int32_t ranks[1] = {3};
@@ -266,13 +266,13 @@ static void test_detect(void) {
     pv_transform tf = {sizeof tf, 0.5f, 0.5f, 0.0f, 10.0f, 400, 300};
     CHECK(pv_detect(outs, shapes, ranks, 1, NULL, 0, &p, &tf, d, 8, &n) == PETITE_OK && n == 2 && d[0].x1 == 60 &&
               d[0].y1 == 40 && d[0].x2 == 140 && d[0].y2 == 120, "mapped back through the transform");
-    /* YOLOv5 [1, N, 5 + 2]: the same boxes, objectness 1 */
-    float v5[4 * 7];
+    /* YOLOv5 [1, 8, 5 + 2]: the same boxes, objectness 1 (0 for the empty ones) */
+    float v5[8 * 7];
     for (int i = 0; i < N; i++) {
         for (int k = 0; k < 4; k++) v5[i * 7 + k] = v8[k * N + i];
-        v5[i * 7 + 4] = 1.0f, v5[i * 7 + 5] = v8[4 * N + i], v5[i * 7 + 6] = v8[5 * N + i];
+        v5[i * 7 + 4] = i < 4 ? 1.0f : 0.0f, v5[i * 7 + 5] = v8[4 * N + i], v5[i * 7 + 6] = v8[5 * N + i];
     }
-    const int64_t shape5[3] = {1, 4, 7};
+    const int64_t shape5[3] = {1, 8, 7};
     const float *outs5[1] = {v5};
     const int64_t *shapes5[1] = {shape5};
     p.format = PV_YOLOV5;
@@ -281,9 +281,15 @@ static void test_detect(void) {
     p.agnostic = 1; /* class-agnostic: box 2 (x 130..170) does not overlap box 0 either: still 2 */
     CHECK(pv_detect(outs5, shapes5, ranks, 1, NULL, 0, &p, NULL, d, 8, &n) == PETITE_OK && n == 2, "agnostic");
     p.agnostic = 0;
-    /* shape errors name the mismatch */
+    /* shape errors name the mismatch: read as yolov5, [1, 6, 8] would be 6 boxes of 8 values (fewer boxes
+     * than values per box: refused),
+     * and a yolov5 output [1, 8, 7] (more boxes than values) is no yolov8 one */
     CHECK(pv_detect(outs, shapes, ranks, 1, NULL, 0, &p, NULL, d, 8, &n) == PETITE_ERR_INVALID_ARGUMENT &&
-              strstr(pv_last_error(), "yolov5"), "a [1, 6, 4] output as yolov5: %s", pv_last_error());
+              strstr(pv_last_error(), "yolov5"), "a [1, 6, 8] output as yolov5: %s", pv_last_error());
+    p.format = PV_YOLOV8;
+    CHECK(pv_detect(outs5, shapes5, ranks, 1, NULL, 0, &p, NULL, d, 8, &n) == PETITE_ERR_INVALID_ARGUMENT &&
+              strstr(pv_last_error(), "yolov8"), "a [1, 8, 7] output as yolov8: %s", pv_last_error());
+    p.format = PV_YOLOV5;
     /* SSD: one anchor (cy, cx, h, w) = (0.5, 0.5, 0.2, 0.4), zero deltas, scores as logits */
     const float deltas[4] = {0, 0, 0, 0}, logits[3] = {5.0f, -1.0f, 2.0f}, anchors[4] = {0.5f, 0.5f, 0.2f, 0.4f};
     const int64_t sd[3] = {1, 1, 4}, ss[3] = {1, 1, 3};

@@ -152,7 +152,8 @@ PV_API void pv_labels_free(pv_labels *l);
 
 typedef enum pv_det_format {
     PV_YOLOV5 = 1, /* one output [1, N, 5 + C]: cx, cy, w, h (input pixels), objectness, C class scores */
-    PV_YOLOV8 = 2, /* one output [1, 4 + C, N]: cx, cy, w, h (input pixels), C class scores (also YOLO11) */
+    PV_YOLOV8 = 2, /* one output [1, 4 + C, N]: cx, cy, w, h (input pixels), C class scores (also YOLO11);
+                      the two YOLO layouts are told apart by N > 5 + C (the other layout is refused) */
     PV_SSD = 3     /* box deltas [1, N, 4] (dy, dx, dh, dw per anchor, or dx, dy, dw, dh with xy_order),
                       scores [1, N, C] (class 0: background), anchors [N, 4] (cy, cx, h, w normalized,
                       or cx, cy, w, h with xy_order) */

@@ -428,7 +428,11 @@ petite_status pv_labels_load(const char *path, uint32_t expected, pv_labels **ou
     }
     petite_status s = pv_labels_parse(buf, len, expected, out);
     free(buf);
-    if (s) fail(s, "labels file %s: %s", path, pv_last_error());
+    if (s) {
+        char why[sizeof last_error];
+        memcpy(why, last_error, sizeof why);
+        fail(s, "labels file %s: %s", path, why);
+    }
     return s;
 }
 
@@ -537,11 +541,18 @@ petite_status pv_detect(const float *const *outputs, const int64_t *const *shape
     int64_t rows = 0, cols = 0, n = 0, ncls = 0;
     petite_status st;
     if ((st = dims2(shapes[0], ranks[0], &rows, &cols, "output 0"))) return st;
+    /* the two YOLO layouts are each other's transpose: boxes outnumber the values per box */
     if (p->format == PV_YOLOV5) {
         if (cols < 6) return BAD("pv_detect: yolov5 output [1, %lld, %lld]: each row needs 5 + classes values", (long long)rows, (long long)cols);
+        if (rows < cols)
+            return BAD("pv_detect: output [1, %lld, %lld] has fewer rows than values per row: the yolov8 layout [1, 4 + C, N], "
+                       "not yolov5 [1, N, 5 + C]", (long long)rows, (long long)cols);
         n = rows, ncls = cols - 5;
     } else if (p->format == PV_YOLOV8) {
         if (rows < 5) return BAD("pv_detect: yolov8 output [1, %lld, %lld]: needs 4 + classes rows", (long long)rows, (long long)cols);
+        if (rows > cols)
+            return BAD("pv_detect: output [1, %lld, %lld] has more rows than boxes: the yolov5 layout [1, N, 5 + C], not "
+                       "yolov8 [1, 4 + C, N]", (long long)rows, (long long)cols);
         n = cols, ncls = rows - 4;
     } else {
         int64_t srows = 0, scols = 0;
