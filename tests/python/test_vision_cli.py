@@ -47,7 +47,8 @@ def main():
         r = run([PY, os.path.join(ROOT, "examples", "digits", "train_digits.py"), d], env=env)
         check(r.returncode == 0, "train_digits: %s" % r.stderr[-300:])
         r = run([PY, "-m", "petite.export.cli", os.path.join(d, "digits_cnn.pt"), "--model-name", "digits_cnn",
-                 "--input-shapes", "1,1,8,8", "--output-dir", d, "--backends", "xnnpack"], env=dict(env, PYTHONPATH=os.path.join(ROOT, "python")))
+                 "--input-shapes", "1,1,8,8", "--output-dir", d, "--backends", "xnnpack", "--input-mean", "0",
+                 "--input-std", "1"], env=dict(env, PYTHONPATH=os.path.join(ROOT, "python")))
         check(r.returncode == 0, "export digits_cnn: %s" % r.stderr[-300:])
         from zoo.build_zoo import digits_data
         _, _, xte, yte = digits_data()
@@ -63,14 +64,24 @@ def main():
             pngs.append(p)
             with torch.no_grad():
                 want.append(int(model(torch.from_numpy(a.astype(np.float32) / 255)[None, None]).argmax()))
-        r = run([CLI, "classify", os.path.join(d, "digits_cnn_xnnpack.pte"), *pngs, "--mean", "0", "--std", "1",
-                 "--resize", "8", "--top", "1", "--labels", labels, "--json"])
+        # the normalization comes from the sidecar JSON (--input-mean 0 --input-std 1 at export)
+        r = run([CLI, "classify", os.path.join(d, "digits_cnn_xnnpack.pte"), *pngs, "--resize", "8", "--top", "1",
+                 "--labels", labels, "--json"])
         check(r.returncode == 0, "petite classify: %s" % r.stderr)
         if r.returncode == 0:
             res = json.loads(r.stdout)["results"]
             got = [x["top"][0]["class"] for x in res]
             check(got == want, "classify %s, eager %s" % (got, want))
             check(all(x["top"][0]["label"] == "digit %d" % c for x, c in zip(res, got)), "labels in the JSON")
+        # JPEG too (lossy: the class of a clear digit survives; compared with eager on the decoded JPEG)
+        jpg = os.path.join(d, "digit.jpg")
+        Image.fromarray(np.round(xte[0, 0].numpy() * 255).astype(np.uint8), "L").save(jpg, quality=95)
+        dec = np.asarray(Image.open(jpg).convert("L")).astype(np.float32) / 255
+        r = run([CLI, "classify", os.path.join(d, "digits_cnn_xnnpack.pte"), jpg, "--top", "1", "--resize", "8", "--json"])
+        with torch.no_grad():
+            jwant = int(model(torch.from_numpy(dec)[None, None]).argmax())
+        check(r.returncode == 0 and json.loads(r.stdout)["top"][0]["class"] == jwant,
+              "classify a JPEG: %s (eager on the decoded JPEG: %d)" % (r.stdout.strip() or r.stderr, jwant))
         with open(labels, "a") as f:
             f.write("eleven\n")
         r = run([CLI, "classify", os.path.join(d, "digits_cnn_xnnpack.pte"), pngs[0], "--labels", labels])

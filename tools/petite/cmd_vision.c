@@ -82,6 +82,38 @@ static int parse(const char *cmd, int argc, char **argv, opts *o) {
     return 0;
 }
 
+/* "preprocessing": {"mean": [..], "std": [..]} from the sidecar JSON petite-export writes beside the
+ * model (MODEL.json); 1, 3 or 0 numbers read into v */
+static int sidecar_floats(const char *model, const char *key, float *v) {
+    char path[1024];
+    const char *dot = strrchr(model, '.');
+    snprintf(path, sizeof path, "%.*s.json", dot ? (int)(dot - model) : (int)strlen(model), model);
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *pre = strstr(buf, "\"preprocessing\"");
+    char pat[32];
+    snprintf(pat, sizeof pat, "\"%s\"", key);
+    const char *at = pre ? strstr(pre, pat) : NULL;
+    const char *lb = at ? strchr(at, '[') : NULL;
+    if (!lb) return 0;
+    int k = 0;
+    for (const char *p = lb + 1; k < 3;) {
+        char *end;
+        float x = strtof(p, &end);
+        if (end == p) break;
+        v[k++] = x;
+        p = end;
+        while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r' || *p == '\t') p++;
+        if (*p == ']') break;
+    }
+    if (k == 1) v[1] = v[2] = v[0];
+    return k == 1 || k == 3 ? k : 0;
+}
+
 /* the loaded model and its image input */
 typedef struct model {
     petite_program *p;
@@ -194,7 +226,10 @@ int cmd_classify(int argc, char **argv) {
     if (rc) return rc;
     model md;
     if (open_model("classify", &o, &md)) return 1;
-    const float in_mean[3] = {0.485f, 0.456f, 0.406f}, in_std[3] = {0.229f, 0.224f, 0.225f};
+    /* the flags, else the sidecar's preprocessing, else ImageNet's */
+    float in_mean[3] = {0.485f, 0.456f, 0.406f}, in_std[3] = {0.229f, 0.224f, 0.225f};
+    if (!o.have_mean) sidecar_floats(o.model, "mean", in_mean);
+    if (!o.have_std) sidecar_floats(o.model, "std", in_std);
     const float *mean = o.have_mean ? o.mean : in_mean, *std = o.have_std ? o.std : in_std;
     pv_labels *labels = NULL;
     if (o.json) printf(o.nimages > 1 ? "{\"results\": [" : "");
@@ -296,7 +331,9 @@ int cmd_detect(int argc, char **argv) {
         return 1;
     }
     /* Ultralytics: pixels / 255, no mean */
-    const float zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
+    float zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
+    if (!o.have_mean) sidecar_floats(o.model, "mean", zero);
+    if (!o.have_std) sidecar_floats(o.model, "std", one);
     const float *mean = o.have_mean ? o.mean : zero, *std = o.have_std ? o.std : one;
     pv_labels *labels = NULL;
     if (o.labels && pv_labels_load(o.labels, 0, &labels)) {

@@ -199,6 +199,11 @@ def main(argv=None):
                          "at each end (--calibration-percentile), or the range with the least int8 round-trip error")
     ap.add_argument("--calibration-percentile", type=float, default=99.99,
                     help="with --calibration-method percentile: the percentile kept at each end (default 99.99)")
+    ap.add_argument("--input-mean", type=float, nargs="+", default=None,
+                    help="per-channel mean of pixel / 255 the model expects (written to the sidecar JSON, read by "
+                         "petite classify / detect)")
+    ap.add_argument("--input-std", type=float, nargs="+", default=None,
+                    help="per-channel std of pixel / 255 the model expects (sidecar, as --input-mean)")
     ap.add_argument("--create-summary", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--verbose", action="store_true")
@@ -242,6 +247,8 @@ def main(argv=None):
             if args.quantize and backend != "xnnpack":
                 raise ExportError("--quantize writes int8 XNNPACK subgraphs: use --backends xnnpack")
             rec.update(export_program(model, shapes, dtypes, out, args, backend))
+            if args.input_mean or args.input_std:  # for petite classify / detect and apps
+                rec["preprocessing"] = {"mean": args.input_mean or [0.0], "std": args.input_std or [1.0]}
             rec["success"] = True
             with open(os.path.join(args.output_dir, stem + ".json"), "w") as f:
                 json.dump(rec, f, indent=2)
