@@ -66,6 +66,15 @@ def main():
     rc, log = run(os.path.join(d, "tiny.torchscript"), "--model-name", "tinyts", "--input-shapes", "1,4", "--output-dir", out)
     check((rc == 0 and os.path.exists(os.path.join(out, "tinyts_portable.pte"))) or "make_fx" in log,
           "TorchScript exports or says make_fx failed: " + log)
+    # a traced TorchScript CNN (aten::_convolution, the guide's first snippet), both backends validated
+    cnn = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                              torch.nn.Conv2d(8, 8, 3, stride=2, groups=8), torch.nn.AdaptiveAvgPool2d(1),
+                              torch.nn.Flatten(), torch.nn.Linear(8, 5)).eval()
+    torch.jit.trace(cnn, torch.randn(1, 3, 16, 16)).save(os.path.join(d, "cnn_traced.pt"))
+    rc, log = run(os.path.join(d, "cnn_traced.pt"), "--model-name", "cnntr", "--input-shapes", "1,3,16,16",
+                  "--output-dir", out, "--backends", "portable", "xnnpack")
+    check(rc == 0 and "2 of 2 exports succeeded" in log and log.count("top-1 equal") == 2,
+          "a traced TorchScript CNN exports and validates on both backends: " + log[-600:])
     rc, log = run(os.path.join(d, "two.pt"), "--model-name", "two", "--input-shapes", "2,3;2", "--input-dtypes",
                   "float32", "int64", "--output-dir", out)
     check(rc == 0, "two inputs, ';' form and dtypes: " + log)

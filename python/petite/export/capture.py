@@ -32,13 +32,21 @@ DECOMPOSE = [
 ]
 
 
+def _convolution(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups, *flags):
+    """traced TorchScript calls aten::_convolution (with cuDNN / benchmark flags that mean nothing on
+    a CPU runtime): the same convolution as the module path's aten.convolution"""
+    return aten.convolution(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups)
+
+
 def decomposition_table():
     from torch._decomp import get_decompositions
     ops = []
     for packet in DECOMPOSE:
         if hasattr(packet, "overloads"):
             ops.append(packet)
-    return get_decompositions(ops)
+    table = get_decompositions(ops)
+    table[aten._convolution.default] = _convolution
+    return table
 
 
 class CaptureError(Exception):
