@@ -152,6 +152,12 @@ def cases():
     add("sum_dim", Fn(lambda x: x.sum(dim=1)), r(2, 3, 4))
     add("amax", Fn(lambda x: torch.amax(x, dim=1)), r(3, 5))
     add("argmax", Fn(lambda x: torch.argmax(x, dim=1)), r(3, 5))
+    # full reductions and max(dim) (x.sum(), x.mean(), x.max(): lowered to the dim-list forms)
+    add("sum_all", Fn(lambda x: x.sum()), r(2, 3, 4))
+    add("mean_all", Fn(lambda x: x.mean() * 1), r(3, 5))
+    add("max_all", Fn(lambda x: x.max()), r(4, 6))
+    add("max_dim", Fn(lambda x: x.max(1)), r(3, 7))
+    add("max_dim_keepdim", Fn(lambda x: x.max(-1, keepdim=True)[0] + 1), r(2, 3, 4))
     add("softmax_dim1", Fn(lambda x: torch.softmax(x, 1)), r(2, 5, 3))
     add("log_softmax", Fn(lambda x: torch.log_softmax(x, -1)), r(2, 7))
     # shapes

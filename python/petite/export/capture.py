@@ -38,6 +38,26 @@ def _convolution(x, weight, bias, stride, padding, dilation, transposed, output_
     return aten.convolution(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups)
 
 
+def _sum_all(x, dtype=None):
+    """x.sum(): the reduction over every dim (the runtime's sum takes a dim list)"""
+    return aten.sum.dim_IntList(x, list(range(x.dim())), False, dtype=dtype)
+
+
+def _mean_all(x, dtype=None):
+    """x.mean(): the same over every dim"""
+    return aten.mean.dim(x, list(range(x.dim())), False, dtype=dtype)
+
+
+def _max_all(x):
+    """x.max(): amax over every dim"""
+    return aten.amax.default(x, list(range(x.dim())), False)
+
+
+def _max_dim(x, dim, keepdim=False):
+    """x.max(dim) -> (values, indices): amax and argmax (the first index of the maximum, as PyTorch)"""
+    return aten.amax.default(x, [dim], keepdim), aten.argmax.default(x, dim, keepdim)
+
+
 def decomposition_table():
     from torch._decomp import get_decompositions
     ops = []
@@ -46,6 +66,10 @@ def decomposition_table():
             ops.append(packet)
     table = get_decompositions(ops)
     table[aten._convolution.default] = _convolution
+    table[aten.sum.default] = _sum_all
+    table[aten.mean.default] = _mean_all
+    table[aten.max.default] = _max_all
+    table[aten.max.dim] = _max_dim
     return table
 
 

@@ -53,8 +53,8 @@ def parse_shapes(items):
             part = part.strip().strip("[]()")
             if not part:
                 continue
-            try:
-                dims = [int(x) for x in part.split(",") if x.strip()]
+            try:  # every field an integer: "1,3,,224" is a typo, not [1, 3, 224]
+                dims = [int(x) for x in part.split(",")]
             except ValueError:
                 raise ExportError("bad input shape %r: want comma-separated integers like 1,3,224,224" % part)
             if not dims or any(d <= 0 for d in dims):
@@ -127,6 +127,9 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     fd, tmp = tempfile.mkstemp(prefix=".petite-export-", suffix=".pte", dir=d)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # as any written file (mkstemp makes it 0600)
     rec = {
         "file": os.path.basename(out_path), "file_size": len(data),
         "inputs": [{"name": "input_%d" % i, "dtype": DTYPE_NAMES.get(dt, str(dt)), "shape": s}

@@ -257,6 +257,8 @@ def _sup_binary(p, ins):
     a, op = ins.args, ins.op
     if ins.overload not in ("out", "Scalar_out"):
         return False
+    if len(p.values[a[0]].shape) == 0 or len(p.values[ins.outs[0]].shape) == 0:
+        return False  # a 0-d result: XNNPACK's scalar constants are [1] and would make it 1-d
     alpha_ok = op not in ("aten::add", "aten::sub") or _scalar(p, a[2]) == 1
     other_ok = _is_float(p, a[1], a[0]) if ins.overload == "out" else isinstance(_scalar(p, a[1]), (int, float))
     return alpha_ok and other_ok and _is_float(p, a[0]) and _is_float(p, ins.outs[0], a[0])
