@@ -34,6 +34,12 @@ def run(*args):
     return p.returncode, p.stdout + p.stderr
 
 
+def _umask():
+    u = os.umask(0)
+    os.umask(u)
+    return u
+
+
 def main():
     d = tempfile.mkdtemp(prefix="petite-export-test-")
     out = os.path.join(d, "out")
@@ -56,6 +62,16 @@ def main():
     summ = json.load(open(os.path.join(out, "export_summary.json")))
     check(summ["export_summary"]["successful_exports"] == 2 and "backend_info" in summ and
           "available_backends" in summ and summ["results"][0]["success"], "summary fields")
+    r0 = summ["results"][0]
+    check(summ["available_backends"] == {"portable": True, "xnnpack": True, "coreml": False, "mps": False,
+                                         "vulkan": False, "qnn": False, "arm": False} and
+          summ["backend_info"]["xnnpack"]["available"] and "description" in summ["backend_info"]["qnn"],
+          "upstream summary: available_backends map, backend_info objects")
+    check(os.path.isabs(r0["output_path"]) and os.path.exists(r0["output_path"]) and r0["file_size_mb"] > 0 and
+          r0["error_message"] is None and r0["export_time_seconds"] >= 0 and r0["metadata"]["input_shapes"] == [[1, 4]],
+          "upstream per-result keys: %s" % {k: r0.get(k) for k in ("output_path", "file_size_mb", "error_message")})
+    check(oct(os.stat(os.path.join(out, "tiny_portable.pte")).st_mode & 0o777) == oct(0o666 & ~_umask()),
+          ".pte written with the umask's mode")
     for stage in ("load", "capture", "lower", "plan", "write", "validate"):
         check(("  " + stage) in log, "progress line for " + stage)
 
@@ -85,6 +101,7 @@ def main():
         (["/nonexistent/model.pt", "--model-name", "x", "--input-shapes", "1,4"], "does not exist"),
         ([os.path.join(d, "tiny_state.pth"), "--model-name", "x", "--input-shapes", "1,4"], "state dict without its architecture"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,a"], "bad input shape"),
+        ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,,4"], "bad input shape"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,5"], "does not run on inputs of shapes"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--input-dtypes", "float32", "int64"], "input dtypes"),
         ([os.path.join(d, "cumsum.pt"), "--model-name", "x", "--input-shapes", "4"], "cumsum"),

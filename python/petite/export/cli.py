@@ -261,6 +261,13 @@ def main(argv=None):
         except Exception as e:  # a bug or an unexpected model: still one clear line
             rec["success"], rec["error"] = False, "%s: %s" % (type(e).__name__, e)
             log("  FAILED: %s: %s" % (type(e).__name__, e))
+        # the upstream exporter's keys, beside petite's own
+        rec["output_path"] = os.path.abspath(out) if rec["success"] else None
+        rec["file_size_mb"] = round(rec.get("file_size", 0) / (1024 * 1024), 4) if rec["success"] else 0.0
+        rec["error_message"] = rec.get("error")
+        rec["export_time_seconds"] = rec.get("export_time_s", 0.0)
+        rec["metadata"] = {"backend": backend, "quantization": rec["quantized"], "target_platform": args.target_platform,
+                           "input_shapes": shapes, "input_dtypes": [str(d).replace("torch.", "") for d in dtypes]}
         results.append(rec)
     ok = [r for r in results if r["success"]]
     if args.create_summary:
@@ -270,7 +277,9 @@ def main(argv=None):
                 "successful_exports": len(ok), "failed_exports": len(results) - len(ok),
                 "total_size_mb": round(sum(r.get("file_size", 0) for r in ok) / 1e6, 4),
             },
-            "results": results, "available_backends": AVAILABLE, "backend_info": BACKENDS,
+            "results": results,
+            "available_backends": {b: b in AVAILABLE for b in BACKENDS},
+            "backend_info": {b: {"available": b in AVAILABLE, "description": d} for b, d in BACKENDS.items()},
         }
         with open(os.path.join(args.output_dir, "export_summary.json"), "w") as f:
             json.dump(summary, f, indent=2)
