@@ -155,6 +155,27 @@ def main():
         check(np.array_equal(m.run(x)[0], first), "setting the input again gives the same output")
         del ctypes
 
+    # the in-memory API (what the CLI itself runs): two backends, static int8 with given calibration
+    # samples, a bad argument refused; and the guide's test-model generator built on it
+    sys.path.insert(0, HERE)
+    from petite.export import export_model
+    from petite.export.cli import ExportError
+    lin = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    recs = export_model(lin, torch.randn(3, 6), model_name="api", output_dir=out, backends=["portable", "xnnpack"])
+    check(len(recs) == 2 and all(r["success"] and r["validation"]["passed"] for r in recs) and
+          os.path.exists(os.path.join(out, "api_xnnpack.pte")), "export_model: %s" % [r.get("error") for r in recs])
+    recs = export_model(lin, [torch.randn(3, 6)], model_name="apiq", output_dir=out, quantize="static",
+                        calibration_samples=[[torch.randn(3, 6)] for _ in range(32)])
+    check(len(recs) == 1 and recs[0]["success"] and recs[0]["file"] == "apiq_xnnpack_quantized.pte",
+          "export_model static int8: %s" % recs[0].get("error"))
+    try:
+        export_model(lin, [torch.randn(3, 6)], backends=["tpu"], output_dir=out)
+        check(False, "export_model refuses an unknown backend")
+    except ExportError as e:
+        check("unknown backend tpu" in str(e), "message: %s" % e)
+    gen = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "generate_test_models.py"),
+                          os.path.join(d, "test_models")], capture_output=True, text=True)
+    check(gen.returncode == 0 and gen.stdout.count(" ok") == 7, "generate_test_models: %s" % (gen.stdout[-400:] + gen.stderr[-300:]))
     print("export cli: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

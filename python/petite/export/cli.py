@@ -102,7 +102,9 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     if args.quantize == "static":
         from . import calibrate as cal
         t = time.time()
-        if args.calibration_data:
+        if getattr(args, "calibration_samples", None):
+            samples = [list(x) for x in args.calibration_samples]
+        elif args.calibration_data:
             samples = cal.load_calibration(args.calibration_data, shapes, dtypes)
         else:
             samples = [_example(shapes, dtypes, 100 + i) for i in range(16)]
@@ -181,7 +183,7 @@ def _example(shapes, dtypes, seed):
     return random_inputs(shapes, dtypes, seed)
 
 
-def main(argv=None):
+def _parser():
     ap = argparse.ArgumentParser(prog="petite-export", description=__doc__.split("\n")[1])
     ap.add_argument("model", help=".pt / .pth / .torchscript file")
     ap.add_argument("--model-name", required=True)
@@ -210,6 +212,11 @@ def main(argv=None):
     ap.add_argument("--create-summary", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--verbose", action="store_true")
+    return ap
+
+
+def main(argv=None):
+    ap = _parser()
     args = ap.parse_args(argv)
     torch.manual_seed(0)
     try:
@@ -235,6 +242,12 @@ def main(argv=None):
     except (ExportError, ld.LoadError, json.JSONDecodeError) as e:
         print("petite-export: error: %s" % e, file=sys.stderr)
         return 2
+    results = _export_all(model, shapes, dtypes, backends, args)
+    return 0 if all(r["success"] for r in results) else 1
+
+
+def _export_all(model, shapes, dtypes, backends, args):
+    """Every backend's file, sidecar and (with create_summary) the summary; returns the result records."""
     os.makedirs(args.output_dir, exist_ok=True)
     results = []
     for backend in backends:
@@ -284,7 +297,45 @@ def main(argv=None):
         with open(os.path.join(args.output_dir, "export_summary.json"), "w") as f:
             json.dump(summary, f, indent=2)
     log("%d of %d exports succeeded" % (len(ok), len(results)))
-    return 0 if len(ok) == len(results) else 1
+    return results
+
+
+def export_model(model, example_inputs, model_name="model", backends=None, output_dir="./exported_models",
+                 quantize=None, calibration_samples=None, calibration_method="minmax", target_platform=None,
+                 validate=True, create_summary=False, input_mean=None, input_std=None, verbose=False):
+    """Export an in-memory nn.Module (what the CLI does after loading a file): one .pte and sidecar JSON per
+    backend in output_dir, validated against eager PyTorch unless validate=False. example_inputs: a
+    tensor or a list of tensors (their shapes and dtypes are the inputs'); calibration_samples: a list of
+    input lists for quantize="static" (default: 16 random ones). Returns the result records (the keys
+    of export_summary.json's "results"); raises ExportError for bad arguments."""
+    xs = [example_inputs] if isinstance(example_inputs, torch.Tensor) else list(example_inputs)
+    if not xs or not all(isinstance(x, torch.Tensor) for x in xs):
+        raise ExportError("example_inputs: a tensor or a list of tensors")
+    names = {v: k for k, v in DTYPES.items() if k in ("float32", "float16", "float64", "int64", "int32", "int8",
+                                                        "uint8", "bool")}
+    argv = ["<in-memory>", "--model-name", model_name, "--input-shapes", *[",".join(str(d) for d in x.shape) for x in xs],
+            "--input-dtypes", *[names[x.dtype] for x in xs], "--output-dir", output_dir,
+            "--calibration-method", calibration_method]
+    argv += ["--backends", *backends] if backends else []
+    argv += ["--quantize", quantize] if quantize else []
+    argv += ["--target-platform", target_platform] if target_platform else []
+    argv += ["--no-validate"] if not validate else []
+    argv += ["--create-summary"] if create_summary else []
+    argv += ["--input-mean", *[str(v) for v in input_mean]] if input_mean else []
+    argv += ["--input-std", *[str(v) for v in input_std]] if input_std else []
+    argv += ["--verbose"] if verbose else []
+    args = _parser().parse_args(argv)
+    args.calibration_samples = calibration_samples
+    shapes = [list(x.shape) for x in xs]
+    dtypes = [x.dtype for x in xs]
+    chosen = args.backends or (PLATFORM_DEFAULTS[args.target_platform] if args.target_platform
+                               else (["xnnpack"] if args.quantize else ["portable", "xnnpack"]))
+    unknown = [b for b in chosen if b not in BACKENDS]
+    if unknown:
+        raise ExportError("unknown backend %s (known: %s)" % (unknown[0], ", ".join(BACKENDS)))
+    torch.manual_seed(0)
+    model.eval()
+    return _export_all(model, shapes, dtypes, chosen, args)
 
 
 if __name__ == "__main__":
