@@ -239,3 +239,149 @@ petite_status pk_upsample_bilinear2d_out(petite_kernel_ctx *c, petite_value **ar
         }
     return PETITE_OK;
 }
+
+/* ---- index_select, gather, flip (any dtype: bytes are moved), cumsum ---- */
+
+static int64_t prod(const int64_t *s, int32_t a, int32_t b) {
+    int64_t p = 1;
+    for (int32_t i = a; i < b; i++) p *= s[i];
+    return p;
+}
+
+/* aten::index_select.out(self, dim, index, *, out): out = self taken at index along dim */
+petite_status pk_index_select_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *idx, *out;
+    int64_t dim64;
+    int32_t dim;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_tensor(c, args, 0, "self", &x)) ||
+        (s = pk_int_arg(c, args, 1, "dim", &dim64)) || (s = pk_tensor(c, args, 2, "index", &idx)) ||
+        (s = pk_out(c, args, 3, &out)) || (s = pk_dim(c, dim64, x->rank, "dim", &dim)))
+        return s;
+    if (!x->contiguous || !idx->contiguous || out->dtype != x->dtype || idx->rank > 1 ||
+        (idx->dtype != PETITE_INT64 && idx->dtype != PETITE_INT32))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index_select: contiguous self, a 1-D int64/int32 index, out of self's dtype");
+    int64_t osz[PETITE_MAX_RANK];
+    memcpy(osz, x->sizes, (size_t)x->rank * sizeof *osz);
+    if (x->rank) osz[dim] = idx->numel;
+    if ((s = pt_tensor_resize(out, x->rank, osz, c->err))) return pt_prefix(c->err, "out");
+    const int64_t n = x->rank ? x->sizes[dim] : 1, outer = prod(x->sizes, 0, dim), inner = prod(x->sizes, dim + 1, x->rank);
+    const size_t es = petite_dtype_size(x->dtype), blk = (size_t)inner * es;
+    for (int64_t k = 0; k < idx->numel; k++) {
+        const int64_t j = pt_load_i64(idx->data, idx->dtype, k);
+        if (j < 0 || j >= n)
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index_select: index %lld out of range for size %lld",
+                           (long long)j, (long long)n);
+    }
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t k = 0; k < idx->numel; k++) {
+            const int64_t j = pt_load_i64(idx->data, idx->dtype, k);
+            memcpy((uint8_t *)out->data + ((size_t)(o * idx->numel + k)) * blk,
+                   (const uint8_t *)x->data + ((size_t)(o * n + j)) * blk, blk);
+        }
+    return PETITE_OK;
+}
+
+/* aten::gather.out(self, dim, index, sparse_grad, *, out): out[..i..] = self[..index[..i..]..] along dim */
+petite_status pk_gather_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *idx, *out;
+    int64_t dim64;
+    int32_t dim;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 6)) || (s = pk_tensor(c, args, 0, "self", &x)) ||
+        (s = pk_int_arg(c, args, 1, "dim", &dim64)) || (s = pk_tensor(c, args, 2, "index", &idx)) ||
+        (s = pk_out(c, args, 4, &out)) || (s = pk_dim(c, dim64, x->rank, "dim", &dim)))
+        return s;
+    if (!x->contiguous || !idx->contiguous || out->dtype != x->dtype || (idx->rank != x->rank && idx->numel > 0) ||
+        (idx->dtype != PETITE_INT64 && idx->dtype != PETITE_INT32))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "gather: contiguous self, an int64/int32 index of self's rank, out of self's dtype");
+    for (int32_t d = 0; d < idx->rank; d++)
+        if (d != dim && idx->sizes[d] > x->sizes[d])
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "gather: index size %lld > self size %lld in dim %d",
+                           (long long)idx->sizes[d], (long long)x->sizes[d], d);
+    if ((s = pt_tensor_resize(out, idx->rank, idx->sizes, c->err))) return pt_prefix(c->err, "out");
+    const size_t es = petite_dtype_size(x->dtype);
+    int64_t xs[PETITE_MAX_RANK], coord[PETITE_MAX_RANK] = {0};
+    for (int32_t d = x->rank - 1, st = 1; d >= 0; d--) xs[d] = st, st *= (int32_t)x->sizes[d];
+    for (int64_t k = 0; k < idx->numel; k++) {
+        const int64_t j = pt_load_i64(idx->data, idx->dtype, k);
+        if (j < 0 || j >= x->sizes[dim])
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "gather: index %lld out of range for size %lld", (long long)j,
+                           (long long)x->sizes[dim]);
+        int64_t off = 0;
+        for (int32_t d = 0; d < idx->rank; d++) off += (d == dim ? j : coord[d]) * xs[d];
+        memcpy((uint8_t *)out->data + (size_t)k * es, (const uint8_t *)x->data + (size_t)off * es, es);
+        for (int32_t d = idx->rank - 1; d >= 0; d--) { /* next coordinate of the index */
+            if (++coord[d] < idx->sizes[d]) break;
+            coord[d] = 0;
+        }
+    }
+    return PETITE_OK;
+}
+
+/* aten::flip.out(self, dims, *, out) */
+petite_status pk_flip_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *out;
+    int64_t dims[PETITE_MAX_RANK];
+    int32_t nd;
+    bool present, flip[PETITE_MAX_RANK] = {false};
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &x)) ||
+        (s = pk_opt_int_list(c, args, 1, "dims", dims, &nd, &present)) || (s = pk_out(c, args, 2, &out)))
+        return s;
+    if (!x->contiguous || out->dtype != x->dtype)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "flip: contiguous self, out of self's dtype");
+    for (int32_t i = 0; i < nd; i++) {
+        int32_t d;
+        if ((s = pk_dim(c, dims[i], x->rank, "dims", &d))) return s;
+        flip[d] = true;
+    }
+    if ((s = pt_tensor_resize(out, x->rank, x->sizes, c->err))) return pt_prefix(c->err, "out");
+    const size_t es = petite_dtype_size(x->dtype);
+    int64_t xs[PETITE_MAX_RANK], coord[PETITE_MAX_RANK] = {0};
+    for (int32_t d = x->rank - 1, st = 1; d >= 0; d--) xs[d] = st, st *= (int32_t)x->sizes[d];
+    for (int64_t k = 0; k < x->numel; k++) {
+        int64_t off = 0;
+        for (int32_t d = 0; d < x->rank; d++) off += (flip[d] ? x->sizes[d] - 1 - coord[d] : coord[d]) * xs[d];
+        memcpy((uint8_t *)out->data + (size_t)k * es, (const uint8_t *)x->data + (size_t)off * es, es);
+        for (int32_t d = x->rank - 1; d >= 0; d--) {
+            if (++coord[d] < x->sizes[d]) break;
+            coord[d] = 0;
+        }
+    }
+    return PETITE_OK;
+}
+
+/* aten::cumsum.out(self, dim, dtype=None, *, out): running sums along dim, accumulated in double (floats)
+ * or int64 (integers) as PyTorch's CPU kernel does, each step stored in out's dtype */
+petite_status pk_cumsum_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *out;
+    int64_t dim64;
+    int32_t dim;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_tensor(c, args, 0, "self", &x)) ||
+        (s = pk_int_arg(c, args, 1, "dim", &dim64)) || (s = pk_out(c, args, 3, &out)) ||
+        (s = pk_dim(c, dim64, x->rank, "dim", &dim)))
+        return s;
+    if (!x->contiguous || !pt_dtype_is_arith(x->dtype) || !pt_dtype_is_arith(out->dtype))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "cumsum: contiguous numeric self and out");
+    if ((s = pt_tensor_resize(out, x->rank, x->sizes, c->err))) return pt_prefix(c->err, "out");
+    const int64_t n = x->rank ? x->sizes[dim] : 1, outer = prod(x->sizes, 0, dim), inner = prod(x->sizes, dim + 1, x->rank);
+    const bool flt = pt_dtype_is_float(out->dtype);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t i = 0; i < inner; i++) {
+            double acc = 0.0;
+            int64_t iacc = 0;
+            for (int64_t k = 0; k < n; k++) {
+                const int64_t at = (o * n + k) * inner + i;
+                if (flt) {
+                    acc += pt_load_f64(x->data, x->dtype, at);
+                    pt_store_f64(out->data, out->dtype, at, acc);
+                } else {
+                    iacc += pt_load_i64(x->data, x->dtype, at);
+                    pt_store_i64(out->data, out->dtype, at, iacc);
+                }
+            }
+        }
+    return PETITE_OK;
+}

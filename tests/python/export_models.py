@@ -16,6 +16,30 @@ class TwoInputs(torch.nn.Module):
         return x.sum(-1) + ids.float()
 
 
-class NeedsCumsum(torch.nn.Module):
+class NeedsSort(torch.nn.Module):
+    """an operator petite-export does not lower yet (sort)"""
+
     def forward(self, x):
-        return torch.cumsum(x, 0)
+        return torch.sort(x, 0)[0]
+
+
+class Embed(torch.nn.Module):
+    """token ids in: exported without --input-dtypes it must say to pass int64"""
+
+    def __init__(self):
+        super().__init__()
+        self.e = torch.nn.Embedding(10, 4)
+
+    def forward(self, ids):
+        return self.e(ids)
+
+
+class InstNorm(torch.nn.Module):
+    """InstanceNorm2d in an eval() model normalizes with its input's statistics (not training mode)"""
+
+    def __init__(self):
+        super().__init__()
+        self.c, self.n = torch.nn.Conv2d(3, 4, 3), torch.nn.InstanceNorm2d(4, affine=True)
+
+    def forward(self, x):
+        return self.n(self.c(x))

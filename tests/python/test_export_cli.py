@@ -49,7 +49,9 @@ def main():
     torch.save(tiny.state_dict(), os.path.join(d, "tiny_state.pth"))
     torch.jit.trace(tiny, torch.randn(1, 4)).save(os.path.join(d, "tiny.torchscript"))
     torch.save(export_models.TwoInputs(), os.path.join(d, "two.pt"))
-    torch.save(export_models.NeedsCumsum(), os.path.join(d, "cumsum.pt"))
+    torch.save(export_models.NeedsSort(), os.path.join(d, "sort.pt"))
+    torch.save(export_models.Embed(), os.path.join(d, "embed.pt"))
+    torch.save(export_models.InstNorm(), os.path.join(d, "inorm.pt"))
 
     # a whole pickled module, default backend, summary
     rc, log = run(os.path.join(d, "tiny.pt"), "--model-name", "tiny", "--input-shapes", "1,4",
@@ -95,6 +97,9 @@ def main():
                   "float32", "int64", "--output-dir", out)
     check(rc == 0, "two inputs, ';' form and dtypes: " + log)
 
+    rc, log = run(os.path.join(d, "inorm.pt"), "--model-name", "inorm", "--input-shapes", "1,3,8,8", "--output-dir", out)
+    check(rc == 0 and "2 of 2" in log, "InstanceNorm2d in an eval() model exports: " + log[-300:])
+
     # one clear message each, non-zero exit, nothing half-written
     before = set(os.listdir(out))
     cases = [
@@ -102,9 +107,10 @@ def main():
         ([os.path.join(d, "tiny_state.pth"), "--model-name", "x", "--input-shapes", "1,4"], "state dict without its architecture"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,a"], "bad input shape"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,,4"], "bad input shape"),
+        ([os.path.join(d, "embed.pt"), "--model-name", "x", "--input-shapes", "1,5"], "pass --input-dtypes int64"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,5"], "does not run on inputs of shapes"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--input-dtypes", "float32", "int64"], "input dtypes"),
-        ([os.path.join(d, "cumsum.pt"), "--model-name", "x", "--input-shapes", "4"], "cumsum"),
+        ([os.path.join(d, "sort.pt"), "--model-name", "x", "--input-shapes", "4"], "rewrite that part of the model"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "coreml"], "coremltools"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "qnn"], "Qualcomm"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "nope"], "unknown backend"),

@@ -26,9 +26,8 @@ DECOMPOSE = [
     aten.std, aten.var, aten.var_mean, aten.addmv, aten.baddbmm,
     aten.native_group_norm, aten.hardshrink, aten.softshrink, aten.logit,
     aten._log_softmax_backward_data, aten.stack, aten.narrow, aten.repeat,
-    aten.masked_fill, aten.norm, aten.frobenius_norm, aten.linalg_vector_norm,
-    aten.clamp_min, aten.clamp_max, aten.relu6, aten.full_like,
-    aten.zeros_like, aten.ones_like,
+    aten.masked_fill, aten.norm, aten.frobenius_norm,
+    aten.clamp_min, aten.clamp_max, aten.relu6,
 ]
 
 
@@ -58,6 +57,117 @@ def _max_dim(x, dim, keepdim=False):
     return aten.amax.default(x, [dim], keepdim), aten.argmax.default(x, dim, keepdim)
 
 
+def _prelu(x, weight):
+    """x where x >= 0, else weight * x (weight per channel, dim 1, or one value)"""
+    w = weight.reshape([-1] + [1] * (x.dim() - 2)) if weight.numel() > 1 and x.dim() > 1 else weight
+    return aten.where.self(aten.ge.Scalar(x, 0), x, aten.mul.Tensor(x, w))
+
+
+def _vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):
+    """the 2-, 1- and inf-norms over dims with the runtime's reductions"""
+    dims = list(range(x.dim())) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    if ord == 2:
+        return aten.sqrt.default(aten.sum.dim_IntList(aten.mul.Tensor(x, x), dims, keepdim))
+    if ord == 1:
+        return aten.sum.dim_IntList(aten.abs.default(x), dims, keepdim)
+    if ord == float("inf"):
+        return aten.amax.default(aten.abs.default(x), dims, keepdim)
+    raise NotImplementedError("vector norm of order %s" % ord)
+
+
+def _pixel_shuffle(x, r):
+    n, c, h, w = x.shape
+    y = aten.view.default(x, [n, c // (r * r), r, r, h, w])
+    y = aten.permute.default(y, [0, 1, 4, 2, 5, 3])
+    return aten.view.default(aten.clone.default(y, memory_format=torch.contiguous_format), [n, c // (r * r), h * r, w * r])
+
+
+def _roll(x, shifts, dims=()):
+    """slices and a cat per rolled dim (no dims: over the flattened tensor)"""
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if not dims:
+        flat = aten.view.default(x, [-1])
+        return aten.view.default(_roll(flat, shifts, [0]), list(x.shape))
+    y = x
+    for sft, d in zip(shifts, dims):
+        n = y.shape[d]
+        k = sft % n if n else 0
+        if k:
+            y = aten.cat.default([aten.slice.Tensor(y, d, n - k, n), aten.slice.Tensor(y, d, 0, n - k)], d)
+    return y
+
+
+def _full_of(x, size, value, dtype=None):
+    return aten.full.default(size, value, dtype=dtype if dtype is not None else x.dtype)
+
+
+def _zeros_like(x, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return _full_of(x, list(x.shape), 0, dtype)
+
+
+def _ones_like(x, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return _full_of(x, list(x.shape), 1, dtype)
+
+
+def _full_like(x, value, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return _full_of(x, list(x.shape), value, dtype)
+
+
+def _new_full(x, size, value, dtype=None, layout=None, device=None, pin_memory=None):
+    return _full_of(x, list(size), value, dtype)
+
+
+def _new_zeros(x, size, dtype=None, layout=None, device=None, pin_memory=None):
+    return _full_of(x, list(size), 0, dtype)
+
+
+def _new_ones(x, size, dtype=None, layout=None, device=None, pin_memory=None):
+    return _full_of(x, list(size), 1, dtype)
+
+
+def _instance_norm(x, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
+    """per sample and channel over the spatial dims (an eval() model without running statistics uses
+    its input's, which is not training mode)"""
+    if not use_input_stats:
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        y = aten.div.Tensor(aten.sub.Tensor(x, aten.view.default(running_mean, shape)),
+                            aten.sqrt.default(aten.add.Tensor(aten.view.default(running_var, shape), eps)))
+    else:
+        dims = list(range(2, x.dim()))
+        mean = aten.mean.dim(x, dims, True)
+        d = aten.sub.Tensor(x, mean)
+        var = aten.mean.dim(aten.mul.Tensor(d, d), dims, True)
+        y = aten.div.Tensor(d, aten.sqrt.default(aten.add.Tensor(var, eps)))
+    if weight is not None:
+        y = aten.mul.Tensor(y, aten.view.default(weight, [1, -1] + [1] * (x.dim() - 2)))
+    if bias is not None:
+        y = aten.add.Tensor(y, aten.view.default(bias, [1, -1] + [1] * (x.dim() - 2)))
+    return y
+
+
+def _batch_norm_batch_stats(x, weight, bias, running_mean, running_var, training, momentum, eps):
+    """native_batch_norm with training=True on an eval() model: InstanceNorm (which reshapes to one
+    batch of N * C channels) or F.batch_norm(training=True) without running statistics. Normalizes
+    with the batch's own statistics; returns (out, mean, invstd) like the op."""
+    if not training:
+        return NotImplemented
+    if running_mean is not None:
+        raise NotImplementedError("batch norm in training mode with running statistics (call model.eval())")
+    dims = [0] + list(range(2, x.dim()))
+    mean = aten.mean.dim(x, dims, True)
+    d = aten.sub.Tensor(x, mean)
+    var = aten.mean.dim(aten.mul.Tensor(d, d), dims, True)
+    invstd = aten.rsqrt.default(aten.add.Tensor(var, eps))
+    y = aten.mul.Tensor(d, invstd)
+    shape = [1, -1] + [1] * (x.dim() - 2)
+    if weight is not None:
+        y = aten.mul.Tensor(y, aten.view.default(weight, shape))
+    if bias is not None:
+        y = aten.add.Tensor(y, aten.view.default(bias, shape))
+    return y, aten.view.default(mean, [-1]), aten.view.default(invstd, [-1])
+
+
 def decomposition_table():
     from torch._decomp import get_decompositions
     ops = []
@@ -70,6 +180,18 @@ def decomposition_table():
     table[aten.mean.default] = _mean_all
     table[aten.max.default] = _max_all
     table[aten.max.dim] = _max_dim
+    table[aten.prelu.default] = _prelu
+    table[aten.linalg_vector_norm.default] = _vector_norm
+    table[aten.pixel_shuffle.default] = _pixel_shuffle
+    table[aten.roll.default] = _roll
+    table[aten.zeros_like.default] = _zeros_like
+    table[aten.ones_like.default] = _ones_like
+    table[aten.full_like.default] = _full_like
+    table[aten.new_full.default] = _new_full
+    table[aten.new_zeros.default] = _new_zeros
+    table[aten.new_ones.default] = _new_ones
+    table[aten.instance_norm.default] = _instance_norm
+    table[aten.native_batch_norm.default] = _batch_norm_batch_stats
     return table
 
 

@@ -77,7 +77,10 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         with torch.no_grad():
             model(*example)
     except Exception as e:
-        raise ExportError("the model does not run on inputs of shapes %s: %s" % (shapes, e))
+        hint = ""
+        if "indices" in str(e) and any(d.is_floating_point for d in dtypes):
+            hint = " (an embedding takes integer token ids: pass --input-dtypes int64)"
+        raise ExportError("the model does not run on inputs of shapes %s: %s%s" % (shapes, e, hint))
     t = time.time()
     gm = cap.capture(model, example)
     n_nodes = sum(1 for n in gm.graph.nodes if n.op == "call_function")

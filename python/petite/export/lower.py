@@ -236,7 +236,10 @@ class Lowerer:
         """in_args: Python-level arguments in schema order (without out args)."""
         full = name + ("." + overload if overload else "")
         if self.check_kernel and not self.check_kernel(full):
-            raise LowerError("operator %s (from %s) has no kernel in the petite runtime" % (full, node.format_node()))
+            raise LowerError("operator %s (from %s) has no kernel in the petite runtime. Next steps: rewrite that part "
+                             "of the model with supported operators (docs list them: petite info shows a file's), or "
+                             "implement %s in C and register it with petite_register_kernel before loading"
+                             % (full, node.format_node(), full))
         args = [self.scalar(a) for a in in_args]
         meta = node.meta.get("tensor_meta")
         if meta is None:
@@ -287,7 +290,8 @@ class Lowerer:
             op = op.overloadpacket.Scalar
         out_op, ovl = _out_overload(op)
         if out_op is None:
-            raise LowerError("operator %s has no out-variant to lower to (%s)" % (op, node.format_node()))
+            raise LowerError("operator %s has no out-variant to lower to (%s); petite-export does not lower it yet: "
+                             "rewrite that part of the model with supported operators" % (op, node.format_node()))
         # positional + keyword arguments in schema order, defaults materialized
         schema_args = [x for x in op._schema.arguments]
         vals = []
