@@ -302,7 +302,8 @@ petite_status pk_gather_out(petite_kernel_ctx *c, petite_value **args, size_t na
     if ((s = pt_tensor_resize(out, idx->rank, idx->sizes, c->err))) return pt_prefix(c->err, "out");
     const size_t es = petite_dtype_size(x->dtype);
     int64_t xs[PETITE_MAX_RANK], coord[PETITE_MAX_RANK] = {0};
-    for (int32_t d = x->rank - 1, st = 1; d >= 0; d--) xs[d] = st, st *= (int32_t)x->sizes[d];
+    int64_t st = 1;
+    for (int32_t d = x->rank - 1; d >= 0; d--) xs[d] = st, st *= x->sizes[d];
     for (int64_t k = 0; k < idx->numel; k++) {
         const int64_t j = pt_load_i64(idx->data, idx->dtype, k);
         if (j < 0 || j >= x->sizes[dim])
@@ -339,7 +340,8 @@ petite_status pk_flip_out(petite_kernel_ctx *c, petite_value **args, size_t narg
     if ((s = pt_tensor_resize(out, x->rank, x->sizes, c->err))) return pt_prefix(c->err, "out");
     const size_t es = petite_dtype_size(x->dtype);
     int64_t xs[PETITE_MAX_RANK], coord[PETITE_MAX_RANK] = {0};
-    for (int32_t d = x->rank - 1, st = 1; d >= 0; d--) xs[d] = st, st *= (int32_t)x->sizes[d];
+    int64_t st = 1;
+    for (int32_t d = x->rank - 1; d >= 0; d--) xs[d] = st, st *= x->sizes[d];
     for (int64_t k = 0; k < x->numel; k++) {
         int64_t off = 0;
         for (int32_t d = 0; d < x->rank; d++) off += (flip[d] ? x->sizes[d] - 1 - coord[d] : coord[d]) * xs[d];
@@ -384,4 +386,149 @@ petite_status pk_cumsum_out(petite_kernel_ctx *c, petite_value **args, size_t na
             }
         }
     return PETITE_OK;
+}
+
+/* ---- sort and topk: a total order on (value, index) pairs, so ties keep index order and the result
+ * does not depend on the algorithm (NaN counts as the largest value, as in PyTorch); in place in the
+ * outputs, nothing allocated ---- */
+
+typedef struct sort_view {
+    void *v;            /* values (out dtype), elements step apart */
+    int64_t *ix;        /* indices (int64), step apart */
+    int32_t dtype;
+    int64_t step;
+    bool descending;
+} sort_view;
+
+/* a before b in the result order */
+static bool sort_before(const sort_view *s, int64_t a, int64_t b) {
+    const double x = pt_load_f64(s->v, s->dtype, a * s->step), y = pt_load_f64(s->v, s->dtype, b * s->step);
+    const int64_t ia = s->ix[a * s->step], ib = s->ix[b * s->step];
+    const bool nx = isnan(x), ny = isnan(y);
+    if (nx != ny) return s->descending ? nx : ny; /* NaN is the largest */
+    if (!nx && x != y) return s->descending ? x > y : x < y;
+    return ia < ib;
+}
+
+static void sort_swap(const sort_view *s, int64_t a, int64_t b) {
+    const double x = pt_load_f64(s->v, s->dtype, a * s->step), y = pt_load_f64(s->v, s->dtype, b * s->step);
+    pt_store_f64(s->v, s->dtype, a * s->step, y), pt_store_f64(s->v, s->dtype, b * s->step, x);
+    const int64_t t = s->ix[a * s->step];
+    s->ix[a * s->step] = s->ix[b * s->step], s->ix[b * s->step] = t;
+}
+
+/* a heap whose root is the element that comes LAST in the order */
+static void sift_down(const sort_view *s, int64_t root, int64_t n) {
+    for (;;) {
+        int64_t c = 2 * root + 1;
+        if (c >= n) return;
+        if (c + 1 < n && sort_before(s, c, c + 1)) c++;
+        if (!sort_before(s, root, c)) return;
+        sort_swap(s, root, c);
+        root = c;
+    }
+}
+
+static void heap_sort(const sort_view *s, int64_t n) {
+    for (int64_t i = n / 2; i-- > 0;) sift_down(s, i, n);
+    for (int64_t end = n - 1; end > 0; end--) {
+        sort_swap(s, 0, end);
+        sift_down(s, 0, end);
+    }
+}
+
+static petite_status sort_common(petite_kernel_ctx *c, pt_tensor *x, int64_t dim64, bool descending, int64_t k,
+                                 pt_tensor *vals, pt_tensor *idx, const char *op) {
+    int32_t dim;
+    petite_status s;
+    if ((s = pk_dim(c, dim64, x->rank, "dim", &dim))) return s;
+    if (!x->contiguous || vals->dtype != x->dtype || idx->dtype != PETITE_INT64 || !pt_dtype_is_arith(x->dtype))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s: contiguous numeric self, values of its dtype, int64 indices", op);
+    const int64_t n = x->rank ? x->sizes[dim] : 1;
+    if (k < 0 || k > n) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s: k %lld for a dim of %lld", op, (long long)k, (long long)n);
+    int64_t osz[PETITE_MAX_RANK];
+    memcpy(osz, x->sizes, (size_t)x->rank * sizeof *osz);
+    if (x->rank) osz[dim] = k;
+    if ((s = pt_tensor_resize(vals, x->rank, osz, c->err)) || (s = pt_tensor_resize(idx, x->rank, osz, c->err)))
+        return pt_prefix(c->err, "out");
+    const int64_t outer = prod(x->sizes, 0, dim), inner = prod(x->sizes, dim + 1, x->rank);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t i = 0; i < inner; i++) {
+            sort_view v = {(uint8_t *)vals->data + (size_t)((o * k) * inner + i) * petite_dtype_size(vals->dtype),
+                           (int64_t *)idx->data + (o * k) * inner + i, vals->dtype, inner, descending};
+            const int64_t xb = o * n * inner + i;
+            if (k == n) { /* sort: the whole slice, then in place */
+                for (int64_t j = 0; j < n; j++) {
+                    pt_store_f64(v.v, v.dtype, j * inner, pt_load_f64(x->data, x->dtype, xb + j * inner));
+                    v.ix[j * inner] = j;
+                }
+                heap_sort(&v, n);
+                continue;
+            }
+            /* topk: the k first in the order kept in a heap (root: the last of them), then sorted */
+            for (int64_t j = 0; j < n; j++) {
+                const double xv = pt_load_f64(x->data, x->dtype, xb + j * inner);
+                if (j < k) {
+                    pt_store_f64(v.v, v.dtype, j * inner, xv), v.ix[j * inner] = j;
+                    if (j == k - 1)
+                        for (int64_t h = k / 2; h-- > 0;) sift_down(&v, h, k);
+                    continue;
+                }
+                if (k == 0) continue;
+                /* does (xv, j) come before the root? */
+                const double rv = pt_load_f64(v.v, v.dtype, 0);
+                const bool nx = isnan(xv), nr = isnan(rv);
+                const bool before = nx != nr ? (descending ? nx : nr) : (!nx && xv != rv) ? (descending ? xv > rv : xv < rv)
+                                                                                          : j < v.ix[0];
+                if (!before) continue;
+                pt_store_f64(v.v, v.dtype, 0, xv), v.ix[0] = j;
+                sift_down(&v, 0, k);
+            }
+            if (k > 1) { /* the heap holds the k; sort them */
+                for (int64_t end = k - 1; end > 0; end--) {
+                    sort_swap(&v, 0, end);
+                    sift_down(&v, 0, end);
+                }
+            }
+        }
+    return PETITE_OK;
+}
+
+/* aten::sort.values(self, dim=-1, descending=False, *, values, indices) */
+petite_status pk_sort_values(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *vals, *idx;
+    int64_t dim;
+    bool desc;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 6)) || (s = pk_tensor(c, args, 0, "self", &x)) || (s = pk_int_arg(c, args, 1, "dim", &dim)) ||
+        (s = pk_bool_arg(c, args, 2, "descending", &desc)) || (s = pk_out(c, args, 3, &vals)) || (s = pk_out(c, args, 4, &idx)))
+        return s;
+    return sort_common(c, x, dim, desc, x->rank ? x->sizes[dim < 0 ? dim + x->rank : dim] : 1, vals, idx, "sort");
+}
+
+/* aten::sort.values_stable(self, *, stable, dim=-1, descending=False, values, indices) */
+petite_status pk_sort_values_stable(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *vals, *idx;
+    int64_t dim;
+    bool desc;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 7)) || (s = pk_tensor(c, args, 0, "self", &x)) || (s = pk_int_arg(c, args, 2, "dim", &dim)) ||
+        (s = pk_bool_arg(c, args, 3, "descending", &desc)) || (s = pk_out(c, args, 4, &vals)) || (s = pk_out(c, args, 5, &idx)))
+        return s;
+    if (dim < -(int64_t)(x->rank ? x->rank : 1) || dim >= (x->rank ? x->rank : 1))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "sort: dim %lld", (long long)dim);
+    return sort_common(c, x, dim, desc, x->rank ? x->sizes[dim < 0 ? dim + x->rank : dim] : 1, vals, idx, "sort");
+}
+
+/* aten::topk.values(self, k, dim=-1, largest=True, sorted=True, *, values, indices): always sorted */
+petite_status pk_topk_values(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *vals, *idx;
+    int64_t k, dim;
+    bool largest, sorted;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 8)) || (s = pk_tensor(c, args, 0, "self", &x)) || (s = pk_int_arg(c, args, 1, "k", &k)) ||
+        (s = pk_int_arg(c, args, 2, "dim", &dim)) || (s = pk_bool_arg(c, args, 3, "largest", &largest)) ||
+        (s = pk_bool_arg(c, args, 4, "sorted", &sorted)) || (s = pk_out(c, args, 5, &vals)) || (s = pk_out(c, args, 6, &idx)))
+        return s;
+    return sort_common(c, x, dim, largest, k, vals, idx, "topk");
 }

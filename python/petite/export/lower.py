@@ -111,6 +111,7 @@ OUT_OVERLOAD = {
     "sum.dim_IntList": "IntList_out", "upsample_nearest2d.vec": "vec_out",
     "upsample_bilinear2d.vec": "vec_out", "var.correction": "correction_out",
     "max.dim": "dim_max", "min.dim": "dim_min", "amax.default": "out", "argmax.default": "out",
+    "topk.default": "values", "sort.default": "values", "sort.stable": "values_stable",
 }
 
 IDENTITY = {aten.detach.default, aten.clone.default, aten.lift_fresh.default}
