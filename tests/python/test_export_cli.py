@@ -49,7 +49,7 @@ def main():
     torch.save(tiny.state_dict(), os.path.join(d, "tiny_state.pth"))
     torch.jit.trace(tiny, torch.randn(1, 4)).save(os.path.join(d, "tiny.torchscript"))
     torch.save(export_models.TwoInputs(), os.path.join(d, "two.pt"))
-    torch.save(export_models.NeedsSort(), os.path.join(d, "sort.pt"))
+    torch.save(export_models.NeedsAtan2(), os.path.join(d, "atan2.pt"))
     torch.save(export_models.Embed(), os.path.join(d, "embed.pt"))
     torch.save(export_models.InstNorm(), os.path.join(d, "inorm.pt"))
 
@@ -110,7 +110,7 @@ def main():
         ([os.path.join(d, "embed.pt"), "--model-name", "x", "--input-shapes", "1,5"], "pass --input-dtypes int64"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,5"], "does not run on inputs of shapes"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--input-dtypes", "float32", "int64"], "input dtypes"),
-        ([os.path.join(d, "sort.pt"), "--model-name", "x", "--input-shapes", "4"], "rewrite that part of the model"),
+        ([os.path.join(d, "atan2.pt"), "--model-name", "x", "--input-shapes", "4"], "petite_register_kernel"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "coreml"], "coremltools"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "qnn"], "Qualcomm"),
         ([os.path.join(d, "tiny.pt"), "--model-name", "x", "--input-shapes", "1,4", "--backends", "nope"], "unknown backend"),
@@ -179,6 +179,14 @@ def main():
         check(False, "export_model refuses an unknown backend")
     except ExportError as e:
         check("unknown backend tpu" in str(e), "message: %s" % e)
+    # dict and nested outputs: flattened in pytree order, named in the sidecar
+    class DictOut(torch.nn.Module):
+        def forward(self, x):
+            return {"logits": x * 2, "extra": (x.sum(1), [x - 1])}
+    recs = export_model(DictOut(), torch.randn(2, 3), model_name="dictout", output_dir=out, backends=["portable"])
+    side = json.load(open(os.path.join(out, "dictout_portable.json"))) if recs[0]["success"] else {}
+    check(recs[0]["success"] and [o["name"] for o in side["outputs"]] == ["logits", "extra.0", "extra.1.0"],
+          "dict / nested outputs: %s %s" % (recs[0].get("error"), side.get("outputs")))
     gen = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "generate_test_models.py"),
                           os.path.join(d, "test_models")], capture_output=True, text=True)
     check(gen.returncode == 0 and gen.stdout.count(" ok") == 7, "generate_test_models: %s" % (gen.stdout[-400:] + gen.stderr[-300:]))

@@ -199,9 +199,47 @@ class CaptureError(Exception):
     pass
 
 
+def output_names(out, prefix=""):
+    """Names of a model's outputs in pytree flattening order (dicts in their key order, sequences by
+    position), joined with '.': "out", "aux", "boxes.0"; a lone tensor is "output"."""
+    if isinstance(out, dict):
+        names = []
+        for k, v in out.items():
+            names += output_names(v, "%s.%s" % (prefix, k) if prefix else str(k))
+        return names
+    if isinstance(out, (list, tuple)):
+        names = []
+        for i, v in enumerate(out):
+            names += output_names(v, "%s.%d" % (prefix, i) if prefix else str(i))
+        return names
+    return [prefix or "output"]
+
+
+class _Flat(torch.nn.Module):
+    """A model whose outputs (dicts, nested tuples and lists of tensors) come out as one flat tuple."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *xs):
+        return tuple(torch.utils._pytree.tree_flatten(self.model(*xs))[0])
+
+
 def capture(model, example_inputs):
-    """Returns a GraphModule whose nodes carry meta['tensor_meta']."""
+    """Returns a GraphModule whose nodes carry meta['tensor_meta']; gm.output_names names its outputs
+    (dict and nested outputs are flattened in pytree order)."""
     model.eval()
+    with torch.no_grad():
+        try:
+            sample = model(*example_inputs)
+        except Exception:
+            sample = None
+    names = output_names(sample) if sample is not None else None
+    flat = sample is not None and not isinstance(sample, torch.Tensor) and not (
+        isinstance(sample, (list, tuple)) and all(isinstance(o, torch.Tensor) for o in sample))
+    if flat:
+        model = _Flat(model).eval()
     try:
         with torch.enable_grad():
             gm = make_fx(functionalize(model), decomposition_table=decomposition_table())(*example_inputs)
@@ -211,4 +249,5 @@ def capture(model, example_inputs):
     gm.recompile()
     with torch.no_grad():
         ShapeProp(gm).propagate(*example_inputs)
+    gm.output_names = names
     return gm

@@ -83,6 +83,7 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         raise ExportError("the model does not run on inputs of shapes %s: %s%s" % (shapes, e, hint))
     t = time.time()
     gm = cap.capture(model, example)
+    names = getattr(gm, "output_names", None)
     n_nodes = sum(1 for n in gm.graph.nodes if n.op == "call_function")
     log("  capture   %6.2fs  %d ATen nodes" % (time.time() - t, n_nodes))
     if args.verbose:
@@ -139,7 +140,8 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         "file": os.path.basename(out_path), "file_size": len(data),
         "inputs": [{"name": "input_%d" % i, "dtype": DTYPE_NAMES.get(dt, str(dt)), "shape": s}
                    for i, (s, dt) in enumerate(zip(shapes, dtypes))],
-        "outputs": [{"name": "output_%d" % i, "dtype": _dtname(prog.values[o].dtype), "shape": prog.values[o].shape}
+        "outputs": [{"name": (names[i] if names and len(names) == len(prog.outputs) else "output_%d" % i),
+                     "dtype": _dtname(prog.values[o].dtype), "shape": prog.values[o].shape}
                     for i, o in enumerate(prog.outputs)],
         "operators": ["%s.%s" % k for k in prog.operators()], "op_count": len(prog.instrs),
         "backend": backend,
