@@ -11,25 +11,19 @@ build=${1:-build}
 conf=${PETITE_CONFORMANCE_DIR:-$PWD/../shared/conformance}
 
 fail=0
-for lib in "$build/libpetite.a" "$build/libpetite.so"; do
-  extra=$(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF==3 {print $3}' | grep -v '^petite_' || true)
-  if [ -n "$extra" ]; then
-    echo "FAIL $lib exports $(echo "$extra" | wc -l) symbols outside petite_*: $(echo $extra | head -c 300)"
-    fail=1
-  else
-    echo "symbols: $lib exports $(nm -g --defined-only "$lib" | awk 'NF==3' | wc -l) symbols, all petite_*"
-  fi
-done
-
-for lib in "$build/libpetite_vision.a" "$build/libpetite_vision.so"; do
-  [ -f "$lib" ] || continue
-  extra=$(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF==3 {print $3}' | grep -v '^pv_' || true)
-  if [ -n "$extra" ]; then
-    echo "FAIL $lib exports $(echo "$extra" | wc -l) symbols outside pv_*: $(echo $extra | head -c 300)"
-    fail=1
-  else
-    echo "symbols: $lib exports $(nm -g --defined-only "$lib" | awk 'NF==3' | wc -l) symbols, all pv_*"
-  fi
+# each library exports its own prefix only
+for spec in "libpetite:petite_" "libpetite_vision:pv_"; do
+  name=${spec%%:*} pre=${spec#*:}
+  for lib in "$build/$name.a" "$build/$name.so"; do
+    [ -f "$lib" ] || { echo "FAIL $lib is missing"; fail=1; continue; }
+    extra=$(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF==3 {print $3}' | grep -v "^$pre" || true)
+    if [ -n "$extra" ]; then
+      echo "FAIL $lib exports $(echo "$extra" | wc -l) symbols outside $pre*: $(echo $extra | head -c 300)"
+      fail=1
+    else
+      echo "symbols: $lib exports $(nm -g --defined-only "$lib" | awk 'NF==3' | wc -l) symbols, all $pre*"
+    fi
+  done
 done
 
 prefix=$(mktemp -d)

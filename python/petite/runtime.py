@@ -44,18 +44,32 @@ class PetiteError(RuntimeError):
     pass
 
 
-def _find_library():
-    env = os.environ.get("PETITE_LIB")
-    if env:
-        return env
+def find_library(name="libpetite.so", env="PETITE_LIB"):
+    """The shared library `name`: $env if set; beside $PETITE_LIB; else a source tree's build directory
+    (python/petite) or an installed tree's lib directory (PREFIX/lib/petite/python/petite)."""
+    if os.environ.get(env):
+        return os.environ[env]
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(os.path.dirname(here))
-    # a source tree (python/petite) or an installed one (PREFIX/lib/petite/python/petite)
-    for p in (os.path.join(root, "build", "libpetite.so"), os.path.join(root, "build-release", "libpetite.so"),
-              os.path.join(root, "..", "libpetite.so"), os.path.join(root, "..", "libpetite.so.0")):
+    cands = [os.path.join(os.path.dirname(os.environ["PETITE_LIB"]), name)] if os.environ.get("PETITE_LIB") else []
+    cands += [os.path.join(root, "build", name), os.path.join(root, "build-release", name),
+              os.path.join(root, "..", name), os.path.join(root, "..", name + ".0")]
+    for p in cands:
         if os.path.exists(p):
             return os.path.normpath(p)
-    raise PetiteError("libpetite.so not found: build it (cmake --build build) or set PETITE_LIB")
+    raise PetiteError("%s not found: build it (cmake --build build) or set %s" % (name, env))
+
+
+def bind(L, sigs):
+    """Set argtypes / restype of each function {name: ([argtypes], restype)} of ctypes library L."""
+    for name, (args, res) in sigs.items():
+        f = getattr(L, name)
+        f.argtypes, f.restype = args, res
+    return L
+
+
+def _find_library():
+    return find_library()
 
 
 _lib = None
@@ -93,10 +107,7 @@ def lib():
             "petite_method_output_bool": ([P, S, ctypes.POINTER(I32)], I32),
             "petite_has_kernel": ([ctypes.c_char_p], I32),
         }
-        for name, (args, res) in sigs.items():
-            f = getattr(L, name)
-            f.argtypes, f.restype = args, res
-        _lib = L
+        _lib = bind(L, sigs)
     return _lib
 
 

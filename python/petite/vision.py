@@ -7,7 +7,6 @@ decoding on numpy arrays, the same C functions an app calls.
     dets = vision.detect([out], "yolov8", transform=tf)        # [(x1, y1, x2, y2, score, class), ...]
 """
 import ctypes
-import os
 
 import numpy as np
 
@@ -55,29 +54,14 @@ class Detection(ctypes.Structure):
     _fields_ = [("x1", F32), ("y1", F32), ("x2", F32), ("y2", F32), ("score", F32), ("class_id", I32)]
 
 
-def _find_library():
-    env = os.environ.get("PETITE_VISION_LIB")
-    if env:
-        return env
-    lib_env = os.environ.get("PETITE_LIB")
-    here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.dirname(os.path.dirname(here))
-    cands = ([os.path.join(os.path.dirname(lib_env), "libpetite_vision.so")] if lib_env else []) + [
-        os.path.join(root, "build", "libpetite_vision.so"), os.path.join(root, "..", "libpetite_vision.so"),
-        os.path.join(root, "..", "libpetite_vision.so.0")]
-    for p in cands:
-        if os.path.exists(p):
-            return os.path.normpath(p)
-    raise VisionError("libpetite_vision.so not found: build it (cmake --build build) or set PETITE_VISION_LIB")
-
-
 _lib = None
 
 
 def lib():
     global _lib
     if _lib is None:
-        L = ctypes.CDLL(_find_library())
+        from .runtime import bind, find_library
+        L = ctypes.CDLL(find_library("libpetite_vision.so", "PETITE_VISION_LIB"))
         sigs = {
             "pv_last_error": ([], ctypes.c_char_p),
             "pv_image_init": ([ctypes.POINTER(Image)], None),
@@ -91,10 +75,7 @@ def lib():
             "pv_detect": ([ctypes.POINTER(P), ctypes.POINTER(P), P, U32, P, U32, ctypes.POINTER(DetectParams),
                            ctypes.POINTER(Transform), ctypes.POINTER(Detection), U32, ctypes.POINTER(U32)], I32),
         }
-        for name, (args, res) in sigs.items():
-            f = getattr(L, name)
-            f.argtypes, f.restype = args, res
-        _lib = L
+        _lib = bind(L, sigs)
     return _lib
 
 

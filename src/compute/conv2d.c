@@ -382,12 +382,9 @@ static void dw_nhwc_task(void *arg, size_t t, size_t thread) {
     float *y = j->y + ((ni * d->OH + oh) * d->OW) * C;
     const float *xn = j->x + ni * d->H * d->W * C;
     /* output columns [ow0, ow1) read no padding; rows too when every kh is inside */
-    int64_t ih0 = oh * d->sh - d->pt, ih1 = ih0 + (d->KH - 1) * d->dh;
-    int64_t ow0 = (d->pl + d->sw - 1) / d->sw, ow1 = (d->W - 1 - (d->KW - 1) * d->dw + d->pl);
-    ow1 = ow1 < 0 ? 0 : ow1 / d->sw + 1;
-    if (ow1 > d->OW) ow1 = d->OW;
-    if (ih0 < 0 || ih1 >= d->H || ow0 >= ow1) ow0 = ow1 = d->OW; /* no interior run on this row */
-    else {
+    int64_t ih0, ow0, ow1;
+    pc_dw_interior(d, oh, &ih0, &ow0, &ow1);
+    if (ow0 < ow1) {
         size_t k = 0;
         for (int64_t kh = 0; kh < d->KH; kh++)
             for (int64_t kw = 0; kw < d->KW; kw++) off[k++] = ((ih0 + kh * d->dh) * d->W + kw * d->dw) * C;
@@ -406,14 +403,7 @@ static void dw_nhwc_task(void *arg, size_t t, size_t thread) {
             memset(zero, 0, (size_t)C * sizeof *zero);
             zeroed = 1;
         }
-        size_t k = 0;
-        for (int64_t kh = 0; kh < d->KH; kh++) {
-            int64_t ih = ih0 + kh * d->dh;
-            for (int64_t kw = 0; kw < d->KW; kw++) {
-                int64_t iw = ow * d->sw - d->pl + kw * d->dw;
-                taps[k++] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W ? zero : xn + (ih * d->W + iw) * C;
-            }
-        }
+        pc_dw_taps(d, xn, sizeof(float), ih0, ow, zero, (const void **)taps);
         j->uk->dwconv_f32((size_t)C, (size_t)KK, taps, w, bias, y + ow * C, d->lo, d->hi);
         if (d->has_act) j->uk->vunary_f32((int)d->act, (size_t)C, y + ow * C, y + ow * C, &d->act_params);
         ow++;

@@ -21,4 +21,31 @@ void pc_conv_indirection(const pc_conv2d *d, const void *x, size_t es, const voi
 static inline size_t pc_min(size_t a, size_t b) { return a < b ? a : b; }
 static inline size_t pc_round_up(size_t a, size_t m) { return (a + m - 1) / m * m; }
 
+/* Depthwise (NHWC) output row oh: its kernel rows start at input row *ih0; columns [*ow0, *ow1) read
+ * no padding, or *ow0 = *ow1 = OW when the row has no such run (a kernel row outside the input). */
+static inline void pc_dw_interior(const pc_conv2d *d, int64_t oh, int64_t *ih0, int64_t *ow0, int64_t *ow1) {
+    const int64_t top = oh * d->sh - d->pt, bottom = top + (d->KH - 1) * d->dh;
+    int64_t a = (d->pl + d->sw - 1) / d->sw, b = d->W - 1 - (d->KW - 1) * d->dw + d->pl;
+    b = b < 0 ? 0 : b / d->sw + 1;
+    if (b > d->OW) b = d->OW;
+    if (top < 0 || bottom >= d->H || a >= b) a = b = d->OW;
+    *ih0 = top, *ow0 = a, *ow1 = b;
+}
+
+/* The tap pointers of depthwise output pixel ow (row starting at input row ih0) into an NHWC image
+ * xn of es-byte elements; taps in the padding point at zero. */
+static inline void pc_dw_taps(const pc_conv2d *d, const void *xn, size_t es, int64_t ih0, int64_t ow, const void *zero,
+                              const void **taps) {
+    size_t k = 0;
+    for (int64_t kh = 0; kh < d->KH; kh++) {
+        const int64_t ih = ih0 + kh * d->dh;
+        for (int64_t kw = 0; kw < d->KW; kw++) {
+            const int64_t iw = ow * d->sw - d->pl + kw * d->dw;
+            taps[k++] = ih < 0 || ih >= d->H || iw < 0 || iw >= d->W
+                            ? zero
+                            : (const void *)((const uint8_t *)xn + (size_t)((ih * d->W + iw) * d->C) * es);
+        }
+    }
+}
+
 #endif

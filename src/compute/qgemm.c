@@ -431,14 +431,7 @@ static void qdw_segment(const qdw_job *j, uint8_t *s, const int8_t *xn, int64_t 
     const int32_t *bias = (const int32_t *)j->packed, *w = (const int32_t *)(j->packed + (size_t)C * 8);
     const float *scale = (const float *)(bias + C);
     for (int64_t ow = oa; ow < ob; ow++) {
-        size_t k = 0;
-        for (int64_t kh = 0; kh < g->KH; kh++) {
-            int64_t ih = ih0 + kh * g->dh;
-            for (int64_t kw = 0; kw < g->KW; kw++) {
-                int64_t iw = ow * g->sw - g->pl + kw * g->dw;
-                taps[k++] = ih < 0 || ih >= g->H || iw < 0 || iw >= g->W ? zero : xn + (ih * g->W + iw) * C;
-            }
-        }
+        pc_dw_taps(g, xn, 1, ih0, ow, zero, (const void **)taps);
         j->uk->qdwconv_s8((size_t)C, (size_t)(g->KH * g->KW), taps, w, bias, scale, y + ow * C, &j->q);
     }
 }
@@ -452,11 +445,8 @@ static void qdw_task(void *arg, size_t task, size_t thread) {
     const int8_t *xn = j->x + ni * g->H * g->W * C;
     int8_t *y = j->y + (ni * g->OH + oh) * g->OW * C;
     /* output columns [ow0, ow1) read no padding; rows too when every kh is inside (as the fp32 one) */
-    const int64_t ih0 = oh * g->sh - g->pt, ih1 = ih0 + (g->KH - 1) * g->dh;
-    int64_t ow0 = (g->pl + g->sw - 1) / g->sw, ow1 = g->W - 1 - (g->KW - 1) * g->dw + g->pl;
-    ow1 = ow1 < 0 ? 0 : ow1 / g->sw + 1;
-    if (ow1 > g->OW) ow1 = g->OW;
-    if (ih0 < 0 || ih1 >= g->H || ow0 >= ow1) ow0 = ow1 = g->OW; /* no interior run on this row */
+    int64_t ih0, ow0, ow1;
+    pc_dw_interior(g, oh, &ih0, &ow0, &ow1);
     /* the pixels that read padding through the padded strip, the others in place */
     if (ow0 > 0) qdw_segment(j, s, xn, ih0, 0, ow0, y, off);
     if (ow1 > ow0) {

@@ -298,12 +298,7 @@ def check_qunary():
     err = np.abs(got - want).max()
     assert err <= 3 * so, "max error %g is more than 3 output steps (%g)" % (err, so)
     # the folded table equals the int8 Sigmoid and int8 Multiply run one after the other, bit for bit
-    os.environ["PETITE_XNN_NO_FUSION"] = "1"
-    try:
-        unfused = runtime.Program(data).load_method().run(x.numpy())[0]
-    finally:
-        del os.environ["PETITE_XNN_NO_FUSION"]
-    return got, unfused
+    return got, run_with(data, x, "PETITE_XNN_NO_FUSION")
 
 
 def check_every_kind():
@@ -345,10 +340,8 @@ def check_tables():
     """Conv -> GELU -> conv -> |x| -> conv (functions the exporter leaves in fp32): each int8 -> fp32
     Convert, fp32 function, fp32 -> int8 Convert becomes one byte table at load. Its outputs must equal
     the node-by-node run (PETITE_XNN_NO_TABLES=1) bit for bit, and the table nodes must be there."""
-    import json
-    import subprocess
-    import tempfile
     torch.manual_seed(0)
+
     class Abs(nn.Module):
         def forward(self, x):
             return torch.abs(x)
@@ -356,21 +349,20 @@ def check_tables():
     m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.GELU(), nn.Conv2d(8, 8, 1), Abs(), nn.Conv2d(8, 5, 1)).eval()
     x = torch.randn(1, 3, 9, 11)
     data, _, _ = export_recording(m, x)
-    cli = os.environ.get("PETITE_CLI", os.path.join(ROOT, "build", "petite"))
-    with tempfile.NamedTemporaryFile(suffix=".pte") as f:
-        f.write(data)
-        f.flush()
-        out = subprocess.run([cli, "bench", f.name, "--runs", "1", "--warmup", "0", "--per-op", "--json"],
-                             capture_output=True, text=True, check=True).stdout
-    tables = sum(1 for op in json.loads(out)["ops"] if op["kind"] == "Table")
+    tables = per_op_kinds(data).get("Table", 0)
     assert tables == 2, "expected 2 byte tables (GELU, abs), found %d" % tables
-    got = runtime.Program(data).load_method().run(x.numpy())[0]
-    os.environ["PETITE_XNN_NO_TABLES"] = "1"
+    return run_with(data, x), run_with(data, x, "PETITE_XNN_NO_TABLES")
+
+
+def run_with(data, x, env=None):
+    """the file's first output on x, with the environment variable env set to 1 while it loads"""
+    if env:
+        os.environ[env] = "1"
     try:
-        want = runtime.Program(data).load_method().run(x.numpy())[0]
+        return runtime.Program(data).load_method().run(x.numpy())[0]
     finally:
-        del os.environ["PETITE_XNN_NO_TABLES"]
-    return got, want
+        if env:
+            del os.environ[env]
 
 
 def main():
