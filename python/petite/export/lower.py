@@ -134,6 +134,11 @@ def _schema_name(op):
 
 
 class Lowerer:
+    def _after(self, a, b):
+        """fx node a comes after node b in the graph"""
+        order = self.__dict__.setdefault("_order", {n: i for i, n in enumerate(self.gm.graph.nodes)})
+        return order.get(a, -1) > order.get(b, -1)
+
     def __init__(self, gm, check_kernel=None):
         self.gm, self.p = gm, EdgeProgram()
         self.env = {}  # fx node -> value index (or list of indices for multi-output)
@@ -265,6 +270,17 @@ class Lowerer:
     def lower_call(self, node):
         op = node.target
         a = list(node.args)
+        name = op.overloadpacket.__name__ if hasattr(op, "overloadpacket") else ""
+        if name.endswith("_") and not name.startswith("_") and a and isinstance(a[0], torch.fx.Node):
+            # an in-place op functionalization left behind (swin_v2's add_ on a view): the functional
+            # op gives the same values when nothing reads the mutated input after it
+            functional = getattr(aten, name[:-1], None)
+            later = [u for u in a[0].users if u is not node and self._after(u, node)]
+            if functional is not None and op._overloadname in functional.overloads() and not later:
+                op = getattr(functional, op._overloadname)
+            else:
+                raise LowerError("in-place %s whose input is read again afterwards (%s): petite-export keeps "
+                                 "programs functional" % (name, node.format_node()))
         if op in IDENTITY:
             self.env[node] = self.value_of(a[0])
             return
@@ -276,6 +292,24 @@ class Lowerer:
             if training:
                 raise LowerError("batch norm in training mode: call model.eval() before exporting")
             return self.emit("aten::_native_batch_norm_legit_no_training", "out", [x, w, b, rm, rv, momentum, eps], node)
+        if op == aten.as_strided.default:
+            # the as_strided functionalization leaves after a permute of a channels-last tensor: when it
+            # reads the whole (contiguous) input in order, i.e. its strides are the contiguous strides of
+            # its size (size-1 dims aside), it is a reshape
+            x, size, stride = a[0], list(a[1]), list(a[2])
+            offset = a[3] if len(a) > 3 and a[3] is not None else 0
+            numel = 1
+            for d in x.meta["tensor_meta"].shape:
+                numel *= d
+            want, st = [0] * len(size), 1
+            for i in range(len(size) - 1, -1, -1):
+                want[i] = st
+                st *= size[i]
+            if offset == 0 and st == numel and all(sz == 1 or s_ == w for sz, s_, w in zip(size, stride, want)):
+                return self.emit("aten::view_copy", "out", [x, size], node)
+            raise LowerError("aten.as_strided with size %s, stride %s, offset %s does not read its input in order: "
+                             "petite-export lowers only that case (add .contiguous() before the view)"
+                             % (size, stride, offset))
         if op == aten.squeeze.default:
             shape = a[0].meta["tensor_meta"].shape
             return self.emit("aten::squeeze_copy", "dims_out", [a[0], [d for d, s in enumerate(shape) if s == 1]], node)
