@@ -173,6 +173,7 @@ def cases():
     add("sort", Fn(lambda x: torch.sort(x, dim=1)), r(2, 9))
     add("sort_descending_dim0", Fn(lambda x: torch.sort(x, dim=0, descending=True)), r(6, 2))
     ties = torch.tensor([[3.0, 1.0, 3.0, 2.0, 1.0, 3.0]])
+    add("index_tensor", Fn(lambda x: x[torch.tensor([[2, 0], [1, 1]])] * 1), r(3, 4))
     add("sort_stable_ties", Fn(lambda x: torch.sort(x, dim=1, stable=True)), ties)
     # full reductions and max(dim) (x.sum(), x.mean(), x.max(): lowered to the dim-list forms)
     add("sum_all", Fn(lambda x: x.sum()), r(2, 3, 4))

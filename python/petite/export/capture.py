@@ -168,6 +168,17 @@ def _batch_norm_batch_stats(x, weight, bias, running_mean, running_var, training
     return y, aten.view.default(mean, [-1]), aten.view.default(invstd, [-1])
 
 
+def _index_tensor(x, indices):
+    """x[idx] with one integer index tensor on the first dims' leading position (swin_v2's relative
+    position table): index_select of the flattened index, then the index's shape"""
+    idx = [i for i in indices]
+    if len(idx) != 1 or idx[0] is None or idx[0].dtype not in (torch.int64, torch.int32):
+        return NotImplemented
+    i = idx[0]
+    flat = aten.index_select.default(x, 0, aten.view.default(i, [-1]))
+    return aten.view.default(flat, list(i.shape) + list(x.shape[1:]))
+
+
 def decomposition_table():
     from torch._decomp import get_decompositions
     ops = []
@@ -192,6 +203,7 @@ def decomposition_table():
     table[aten.new_ones.default] = _new_ones
     table[aten.instance_norm.default] = _instance_norm
     table[aten.native_batch_norm.default] = _batch_norm_batch_stats
+    table[aten.index.Tensor] = _index_tensor
     return table
 
 
