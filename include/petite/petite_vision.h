@@ -121,7 +121,9 @@ typedef struct pv_transform {
 } pv_transform;
 
 /* Write one image as a [1, C, H, W] or [1, H, W, C] tensor of p->dtype into out (out_bytes must be
- * exactly its size); tf (may be NULL) receives the mapping back to the upright image. */
+ * exactly its size); tf (may be NULL) receives the mapping back to the upright image. To skip a copy,
+ * write into a buffer the app keeps and hand it to petite_method_set_input with PETITE_ZERO_COPY
+ * (an input without planned memory), or preprocess straight into the buffer set earlier that way. */
 PV_API petite_status pv_preprocess_image(const pv_image *img, const pv_preprocess *p, void *out, size_t out_bytes,
                                          pv_transform *tf);
 

@@ -108,6 +108,29 @@ def main():
     check(len(got) == len(want) and all(abs(g[0] - w_[0]) < 1e-3 and abs(g[1] - w_[1]) < 1e-6 and g[2] == w_[2]
                                         for g, w_ in zip(got, want)),
           "yolov8 decode + NMS: %d detections, reference %d" % (len(got), len(want)))
+    # everything under the threshold: no detections; SSD against a reference written here
+    check(vision.detect([out * np.array([1, 1, 1, 1] + [0.01] * C, np.float32)[None, :, None]], "yolov8") == [],
+          "all scores under the threshold: nothing")
+    A, K = 500, 4
+    anchors = np.stack([rng.uniform(0.1, 0.9, A), rng.uniform(0.1, 0.9, A), rng.uniform(0.05, 0.3, A),
+                        rng.uniform(0.05, 0.3, A)], 1).astype(np.float32)  # cy, cx, h, w
+    deltas = rng.normal(0, 1, (1, A, 4)).astype(np.float32)                 # dy, dx, dh, dw
+    logits = rng.normal(-2, 2, (1, A, K)).astype(np.float32)
+    dets = vision.detect([deltas, logits], "ssd", conf=0.5, iou=0.45, anchors=anchors, input_size=(300, 200))
+    prob = 1 / (1 + np.exp(-logits[0].astype(np.float64)))
+    cls = prob[:, 1:].argmax(1) + 1
+    sc = prob[np.arange(A), cls]
+    cy = anchors[:, 0] + deltas[0, :, 0] * 0.1 * anchors[:, 2]
+    cx = anchors[:, 1] + deltas[0, :, 1] * 0.1 * anchors[:, 3]
+    h = anchors[:, 2] * np.exp(deltas[0, :, 2] * 0.2)
+    w = anchors[:, 3] * np.exp(deltas[0, :, 3] * 0.2)
+    bx = np.stack([(cx - w / 2) * 300, (cy - h / 2) * 200, (cx + w / 2) * 300, (cy + h / 2) * 200], 1)
+    m = sc >= 0.5
+    keep = torchvision.ops.batched_nms(torch.from_numpy(bx[m]).float(), torch.from_numpy(sc[m]).float(),
+                                       torch.from_numpy(cls[m]), 0.45).tolist()
+    want = [(float(bx[m][i, 0]), int(cls[m][i])) for i in keep]
+    check(len(dets) == len(want) and all(abs(d[0] - w_[0]) < 1e-2 and d[5] == w_[1] for d, w_ in zip(dets, want)),
+          "ssd decode (sigmoid scores, background skipped, variances) + NMS: %d vs reference %d" % (len(dets), len(want)))
     # top-K against numpy
     logits = rng.normal(size=1000).astype(np.float32)
     p = vision.softmax(logits)
