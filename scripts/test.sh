@@ -6,6 +6,7 @@
 #      exporter, int8 bit-exactness, the kernel-table coverage, the model zoo; then conformance and
 #      the operator tests again on each lower ISA (PETITE_ISA=scalar, avx2)
 #      then scripts/check_install.sh: only petite_* exported; install, pkg-config, Python import
+#      the C suite again cross-built for arm64 and run under qemu-aarch64 (cmake/aarch64-linux-gnu.cmake)
 #   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
 #   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer; the
 #      thread test under ThreadSanitizer
@@ -38,6 +39,14 @@ for isa in scalar avx2; do
     PETITE_ISA=$isa PETITE_LIB=$PWD/build/libpetite.so /usr/bin/python3 tests/python/test_ops.py 2>/dev/null | tail -1
   fi
 done
+
+if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && command -v qemu-aarch64 >/dev/null 2>&1; then
+  echo "== arm64: the C suite cross-built (gcc-aarch64-linux-gnu) and run under qemu-aarch64 =="
+  cmake -S . -B build-arm64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
+    -DPETITE_WERROR=ON -DPETITE_PYTHON=/nonexistent >/dev/null
+  cmake --build build-arm64 -j"$jobs" >/dev/null
+  (cd build-arm64 && ctest --output-on-failure | tail -3)
+fi
 
 echo "== mutation check: deliberate wrong edits must fail the fast suite =="
 bash scripts/mutation_check.sh
