@@ -6,7 +6,8 @@
 #      exporter, int8 bit-exactness, the kernel-table coverage, the model zoo; then conformance and
 #      the operator tests again on each lower ISA (PETITE_ISA=scalar, avx2)
 #      then scripts/check_install.sh: only petite_* exported; install, pkg-config, Python import
-#      the C suite again cross-built for arm64 and run under qemu-aarch64 (cmake/aarch64-linux-gnu.cmake)
+#      the C suite again cross-built for arm64 and armv7 and run under qemu-aarch64 / qemu-arm
+#      (cmake/aarch64-linux-gnu.cmake, cmake/arm-linux-gnueabihf.cmake)
 #   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
 #   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer; the
 #      thread test under ThreadSanitizer
@@ -40,13 +41,17 @@ for isa in scalar avx2; do
   fi
 done
 
-if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && command -v qemu-aarch64 >/dev/null 2>&1; then
-  echo "== arm64: the C suite cross-built (gcc-aarch64-linux-gnu) and run under qemu-aarch64 =="
-  cmake -S . -B build-arm64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
-    -DPETITE_WERROR=ON -DPETITE_PYTHON=/nonexistent >/dev/null
-  cmake --build build-arm64 -j"$jobs" >/dev/null
-  (cd build-arm64 && ctest --output-on-failure | tail -3)
-fi
+# arm64 and armv7 (32-bit): the C suite cross-built with Debian's gcc and run under user-mode QEMU
+for arch in "aarch64-linux-gnu:arm64:qemu-aarch64" "arm-linux-gnueabihf:armv7:qemu-arm"; do
+  IFS=: read -r triple name qemu <<<"$arch"
+  if command -v "$triple-gcc" >/dev/null 2>&1 && command -v "$qemu" >/dev/null 2>&1; then
+    echo "== $name: the C suite cross-built ($triple-gcc) and run under $qemu =="
+    cmake -S . -B "build-$name" -DCMAKE_TOOLCHAIN_FILE="cmake/$triple.cmake" -DCMAKE_BUILD_TYPE=Release \
+      -DPETITE_WERROR=ON -DPETITE_PYTHON=/nonexistent >/dev/null
+    cmake --build "build-$name" -j"$jobs" >/dev/null
+    (cd "build-$name" && ctest --output-on-failure | tail -3)
+  fi
+done
 
 echo "== mutation check: deliberate wrong edits must fail the fast suite =="
 bash scripts/mutation_check.sh

@@ -48,6 +48,9 @@ static petite_status charge_unplanned(petite_method *m, uint64_t nbytes, pt_err 
     if (nbytes == 0) return PETITE_OK;
     petite_status s = pt_method_charge(m, nbytes, "an unplanned tensor", e);
     if (s) return s;
+    if (nbytes > SIZE_MAX) /* a 32-bit process */
+        return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "an unplanned tensor of %llu bytes does not fit the address space",
+                       (unsigned long long)nbytes);
     m->unplanned_bytes += nbytes;
     return PETITE_OK;
 }
