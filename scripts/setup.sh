@@ -2,7 +2,7 @@
 # Install what petite needs on Debian 12 (idempotent; installs only what is missing).
 #   build: gcc, make, cmake (pkg-config for the install check), libstb-dev (image files in the CLI);
 #   arm64 / armv7: gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, gcc-arm-linux-gnueabihf,
-#   libc6-dev-armhf-cross, qemu-user (the C suite under qemu-aarch64 / qemu-arm);
+#   libc6-dev-armhf-cross, qemu-user (the C suite under qemu-aarch64 / qemu-arm); wasm32: emscripten, nodejs;
 #   fuzzing and sanitizers: clang + its runtime (libFuzzer);
 #   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers.
 set -euo pipefail
@@ -19,6 +19,9 @@ ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 command -v arm-linux-gnueabihf-gcc >/dev/null 2>&1 || need+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
 command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+# the WebAssembly build, run under node
+command -v emcc >/dev/null 2>&1 || need+=(emscripten)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
 # the exporter and its tests: Debian's PyTorch, used through /usr/bin/python3
 /usr/bin/python3 -c "import torch, torchvision" >/dev/null 2>&1 || need+=(python3-torch python3-torchvision)
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)

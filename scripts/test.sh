@@ -7,7 +7,8 @@
 #      the operator tests again on each lower ISA (PETITE_ISA=scalar, avx2)
 #      then scripts/check_install.sh: only petite_* exported; install, pkg-config, Python import
 #      the C suite again cross-built for arm64 and armv7 and run under qemu-aarch64 / qemu-arm
-#      (cmake/aarch64-linux-gnu.cmake, cmake/arm-linux-gnueabihf.cmake)
+#      (cmake/aarch64-linux-gnu.cmake, cmake/arm-linux-gnueabihf.cmake), and as WebAssembly
+#      (emscripten) under node
 #   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
 #   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer; the
 #      thread test under ThreadSanitizer
@@ -52,6 +53,19 @@ for arch in "aarch64-linux-gnu:arm64:qemu-aarch64" "arm-linux-gnueabihf:armv7:qe
     (cd "build-$name" && ctest --output-on-failure | tail -3)
   fi
 done
+
+# WebAssembly: the C suite through emscripten (Debian's), run by node on the host's files (NODERAWFS)
+if command -v emcmake >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+  echo "== wasm32: the C suite built with emscripten and run under node =="
+  export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"  # Debian's emscripten finds acorn there
+  emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON -DPETITE_PYTHON=/nonexistent \
+    -DCMAKE_EXE_LINKER_FLAGS="-sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1048576" >/dev/null
+  cmake --build build-wasm -j"$jobs" >/dev/null
+  for t in conformance test_compute test_kernels test_runtime test_vision test_badinput; do
+    # emscripten 3.1.6's loader would fetch() the .wasm by path, which node refuses: read it as a file
+    node --no-experimental-fetch "build-wasm/tests/$t.js" $([ $t = conformance ] || [ $t = test_badinput ] && echo "$PETITE_CONFORMANCE_DIR") | tail -1
+  done
+fi
 
 echo "== mutation check: deliberate wrong edits must fail the fast suite =="
 bash scripts/mutation_check.sh
