@@ -82,6 +82,10 @@ def main():
             jwant = int(model(torch.from_numpy(dec)[None, None]).argmax())
         check(r.returncode == 0 and json.loads(r.stdout)["top"][0]["class"] == jwant,
               "classify a JPEG: %s (eager on the decoded JPEG: %d)" % (r.stdout.strip() or r.stderr, jwant))
+        r = run([CLI, "classify", os.path.join(d, "digits_cnn_xnnpack.pte"), pngs[0], "--size", "224"])
+        check(r.returncode != 0 and "8 x 8" in r.stderr, "--size that disagrees with the model: %s" % r.stderr.strip())
+        r = run([CLI, "classify", os.path.join(d, "digits_cnn_xnnpack.pte"), pngs[0], "--size", "8", "--resize", "8"])
+        check(r.returncode == 0, "--size equal to the model's: %s" % r.stderr.strip())
         with open(labels, "a") as f:
             f.write("eleven\n")
         r = run([CLI, "classify", os.path.join(d, "digits_cnn_xnnpack.pte"), pngs[0], "--labels", labels])

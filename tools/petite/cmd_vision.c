@@ -17,7 +17,7 @@
 typedef struct opts {
     const char *model, *labels, *out, *anchors, *format;
     const char *images[MAX_IMAGES];
-    int nimages, top, json, agnostic, xy_order, threads, resize, max_det;
+    int nimages, top, json, agnostic, xy_order, threads, resize, max_det, size;
     float conf, iou, scale;
     int32_t zero_point, have_scale;
     float mean[3], std[3];
@@ -56,6 +56,7 @@ static int parse(const char *cmd, int argc, char **argv, opts *o) {
         else if (strcmp(a, "--xy-order") == 0) o->xy_order = 1;
         else if (strcmp(a, "--threads") == 0 && more) o->threads = atoi(argv[++i]);
         else if (strcmp(a, "--resize") == 0 && more) o->resize = atoi(argv[++i]);
+        else if (strcmp(a, "--size") == 0 && more) o->size = atoi(argv[++i]);
         else if (strcmp(a, "--scale") == 0 && more) o->scale = strtof(argv[++i], NULL), o->have_scale = 1;
         else if (strcmp(a, "--zero-point") == 0 && more) o->zero_point = atoi(argv[++i]);
         else if (strcmp(a, "--mean") == 0) o->have_mean = parse_floats(argc, argv, &i, o->mean, 3);
@@ -146,6 +147,11 @@ static int open_model(const char *cmd, const opts *o, model *md) {
     md->C = md->nchw ? in->sizes[1] : in->sizes[3];
     md->H = md->nchw ? in->sizes[2] : in->sizes[1];
     md->W = md->nchw ? in->sizes[3] : in->sizes[2];
+    if (o->size && (o->size != md->H || o->size != md->W)) { /* a fixed-size input: --size must agree */
+        fprintf(stderr, "petite %s: --size %d, but %s takes %lld x %lld pictures\n", cmd, o->size, o->model,
+                (long long)md->W, (long long)md->H);
+        return 1;
+    }
     if (md->C != 1 && md->C != 3) {
         fprintf(stderr, "petite %s: the input has %lld channels (1 or 3)\n", cmd, (long long)md->C);
         return 1;
