@@ -48,7 +48,7 @@ def main():
         check(r.returncode == 0, "train_digits: %s" % r.stderr[-300:])
         r = run([PY, "-m", "petite.export.cli", os.path.join(d, "digits_cnn.pt"), "--model-name", "digits_cnn",
                  "--input-shapes", "1,1,8,8", "--output-dir", d, "--backends", "xnnpack", "--input-mean", "0",
-                 "--input-std", "1"], env=dict(env, PYTHONPATH=os.path.join(ROOT, "python")))
+                 "--input-std", "1"], env=dict(env, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "python"), ROOT])), cwd=d)
         check(r.returncode == 0, "export digits_cnn: %s" % r.stderr[-300:])
         from zoo.build_zoo import digits_data
         _, _, xte, yte = digits_data()
