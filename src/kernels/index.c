@@ -248,6 +248,20 @@ static int64_t prod(const int64_t *s, int32_t a, int32_t b) {
     return p;
 }
 
+/* the next coordinate of a row-major walk over sizes[0..rank) */
+static void next_coord(int64_t *coord, const int64_t *sizes, int32_t rank) {
+    for (int32_t d = rank - 1; d >= 0; d--) {
+        if (++coord[d] < sizes[d]) return;
+        coord[d] = 0;
+    }
+}
+
+/* row-major element strides of a contiguous tensor */
+static void contiguous_strides(const pt_tensor *t, int64_t *st) {
+    int64_t s = 1;
+    for (int32_t d = t->rank - 1; d >= 0; d--) st[d] = s, s *= t->sizes[d];
+}
+
 /* aten::index_select.out(self, dim, index, *, out): out = self taken at index along dim */
 petite_status pk_index_select_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
     pt_tensor *x, *idx, *out;
@@ -302,8 +316,7 @@ petite_status pk_gather_out(petite_kernel_ctx *c, petite_value **args, size_t na
     if ((s = pt_tensor_resize(out, idx->rank, idx->sizes, c->err))) return pt_prefix(c->err, "out");
     const size_t es = petite_dtype_size(x->dtype);
     int64_t xs[PETITE_MAX_RANK], coord[PETITE_MAX_RANK] = {0};
-    int64_t st = 1;
-    for (int32_t d = x->rank - 1; d >= 0; d--) xs[d] = st, st *= x->sizes[d];
+    contiguous_strides(x, xs);
     for (int64_t k = 0; k < idx->numel; k++) {
         const int64_t j = pt_load_i64(idx->data, idx->dtype, k);
         if (j < 0 || j >= x->sizes[dim])
@@ -312,10 +325,7 @@ petite_status pk_gather_out(petite_kernel_ctx *c, petite_value **args, size_t na
         int64_t off = 0;
         for (int32_t d = 0; d < idx->rank; d++) off += (d == dim ? j : coord[d]) * xs[d];
         memcpy((uint8_t *)out->data + (size_t)k * es, (const uint8_t *)x->data + (size_t)off * es, es);
-        for (int32_t d = idx->rank - 1; d >= 0; d--) { /* next coordinate of the index */
-            if (++coord[d] < idx->sizes[d]) break;
-            coord[d] = 0;
-        }
+        next_coord(coord, idx->sizes, idx->rank);
     }
     return PETITE_OK;
 }
@@ -340,16 +350,12 @@ petite_status pk_flip_out(petite_kernel_ctx *c, petite_value **args, size_t narg
     if ((s = pt_tensor_resize(out, x->rank, x->sizes, c->err))) return pt_prefix(c->err, "out");
     const size_t es = petite_dtype_size(x->dtype);
     int64_t xs[PETITE_MAX_RANK], coord[PETITE_MAX_RANK] = {0};
-    int64_t st = 1;
-    for (int32_t d = x->rank - 1; d >= 0; d--) xs[d] = st, st *= x->sizes[d];
+    contiguous_strides(x, xs);
     for (int64_t k = 0; k < x->numel; k++) {
         int64_t off = 0;
         for (int32_t d = 0; d < x->rank; d++) off += (flip[d] ? x->sizes[d] - 1 - coord[d] : coord[d]) * xs[d];
         memcpy((uint8_t *)out->data + (size_t)k * es, (const uint8_t *)x->data + (size_t)off * es, es);
-        for (int32_t d = x->rank - 1; d >= 0; d--) {
-            if (++coord[d] < x->sizes[d]) break;
-            coord[d] = 0;
-        }
+        next_coord(coord, x->sizes, x->rank);
     }
     return PETITE_OK;
 }
