@@ -50,5 +50,12 @@ while IFS= read -r line; do
   echo "layering: ${line%%:*} includes \"$inc\" (the vision library may include only the public headers)"
   bad=1
 done < <(grep -rHn '#include "' src/vision || true)
-[ $bad -eq 0 ] && echo "layering: ok (core <- format, compute <- kernels, backends <- runtime; CLI and vision on the public headers)"
+# the WebAssembly glue: the public header only
+while IFS= read -r line; do
+  inc=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$line")
+  [ "$inc" = petite/petite.h ] && continue
+  echo "layering: ${line%%:*} includes \"$inc\" (js/ may include only the public header)"
+  bad=1
+done < <(grep -rHn '#include "' js || true)
+[ $bad -eq 0 ] && echo "layering: ok (core <- format, compute <- kernels, backends <- runtime; CLI, vision and js on the public headers)"
 exit $bad

@@ -65,6 +65,12 @@ if command -v emcmake >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
     # emscripten 3.1.6's loader would fetch() the .wasm by path, which node refuses: read it as a file
     node --no-experimental-fetch "build-wasm/tests/$t.js" $([ $t = conformance ] || [ $t = test_badinput ] && echo "$PETITE_CONFORMANCE_DIR") | tail -1
   done
+  echo "== wasm32: the ES module wrapper (js/petite.mjs) under node =="
+  # its own build: the module is for browsers too, so no NODERAWFS
+  emcmake cmake -S . -B build-wasm-js -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON -DPETITE_PYTHON=/nonexistent \
+    -DPETITE_TESTS=OFF >/dev/null 2>&1
+  cmake --build build-wasm-js -j"$jobs" --target petite_wasm >/dev/null
+  node js/test_petite.mjs build-wasm-js/js/petite.mjs "$PETITE_CONFORMANCE_DIR"
 fi
 
 echo "== mutation check: deliberate wrong edits must fail the fast suite =="
