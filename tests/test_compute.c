@@ -63,15 +63,15 @@ static int close_to(const float *got, const double *ref, const double *mag, size
 static void test_gemm(pc_isa isa) {
     const pc_ukernels *uk = pc_uk(isa);
     size_t mr = uk->gemm_mr, nr = uk->gemm_nr;
-    size_t Ms[] = {1, mr - 1 ? mr - 1 : 1, mr, mr + 1, 2 * mr + 1, 37};
+    size_t Ms[] = {1, mr - 1 ? mr - 1 : 1, mr, mr + 1, mr + 3, 2 * mr + 1, 37}; /* tails of 1, 3, 5 rows */
     size_t Ns[] = {1, nr - 1, nr, nr + 1, 2 * nr + 3};
     size_t Ks[] = {1, 7, 256, 257, 600};
-    for (size_t mi = 0; mi < 6; mi++)
+    for (size_t mi = 0; mi < 7; mi++)
         for (size_t ni = 0; ni < 5; ni++)
             for (size_t ki = 0; ki < 5; ki++)
                 for (int variant = 0; variant < 4; variant++) {
                     size_t M = Ms[mi], N = Ns[ni], K = Ks[ki];
-                    if (variant && (ki == 4 || mi == 5)) continue; /* epilogue variants on the smaller sizes */
+                    if (variant && (ki == 4 || mi == 6)) continue; /* epilogue variants on the smaller sizes */
                     float *A = rnd(M * K), *B = rnd(K * N), *bn = rnd(N), *bm = rnd(M), *C0 = rnd(M * N);
                     int transposed = variant == 3;  /* B given as [N, K] */
                     float *Bt = rnd(K * N);
@@ -243,6 +243,8 @@ static void test_conv(pc_isa isa) {
         {PC_NHWC, 3, 4, 4, 64, 9, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 0, -I, I, 0},       /* 1x1 stride 2 */
         {PC_NHWC, 1, 12, 13, 5, 20, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 1, 0, -I, I, 0},    /* dilation on H only */
         {PC_NHWC, 1, 20, 9, 3, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0.0f, 6.0f, 0}, /* 3-channel first layer */
+        {PC_NHWC, 1, 6, 6, 10, 50, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -I, I, 0},     /* 36 pixels: 4-row tail, 18-wide panel */
+        {PC_NHWC, 1, 5, 4, 24, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -I, I, 0},      /* 1x1, 20 pixels: 4-row tail, narrow */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(isa, &cases[i]);
 }

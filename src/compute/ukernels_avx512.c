@@ -38,11 +38,31 @@
         _mm512_mask_storeu_ps(cr + 16, m1, v1);                                  \
     }
 
+#define HALF(r) c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a##r[k]), b0, c##r##0);
+
 static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w,
                                   size_t ldw, float *c, size_t ldc, PC_GEMM_EPILOGUE_ARGS) {
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
     const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
     const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
+    /* a narrow panel (16 columns, or a layer's last 16) or a short tile (the last rows of a
+     * layer): only the FMAs that land in C */
+    if (nr <= 16 && mr <= 4) {
+        for (size_t k = 0; k < kc; k++, w += ldw) {
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, w);
+            HALF(0) HALF(1) HALF(2) HALF(3)
+        }
+    } else if (nr <= 16) {
+        for (size_t k = 0; k < kc; k++, w += ldw) {
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, w);
+            HALF(0) HALF(1) HALF(2) HALF(3) HALF(4) HALF(5) HALF(6) HALF(7)
+        }
+    } else if (mr <= 4) {
+        for (size_t k = 0; k < kc; k++, w += ldw) {
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, w), b1 = _mm512_maskz_loadu_ps(m1, w + 16);
+            FMA(0) FMA(1) FMA(2) FMA(3)
+        }
+    } else
     for (size_t k = 0; k < kc; k++, w += ldw) {
         if ((k & 15) == 0) { /* the eight rows of A stream from L2: fetch a line ahead */
             _mm_prefetch((const char *)(a0 + k + 64), _MM_HINT_T0);
@@ -100,7 +120,6 @@ static void gemm_f32_1x32__avx512(size_t mr, size_t nr, size_t kc, const float *
     EPI(0)
 }
 
-#define HALF(r) c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a##r[k]), b0, c##r##0);
 /* the 8x32 tile over indirection pointers: per tap, eight row pointers, then kc steps down the
  * packed panel (always NR = 32 wide and zero-padded, so the loads need no mask) */
 static void igemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a, const float *w,
@@ -109,7 +128,21 @@ static void igemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, c
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
     __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
     __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-    if (nr <= 16) { /* a narrow layer (16 output channels): the right half of the panel is zeros */
+    if (mr <= 4) { /* the last rows of a layer: half a tile */
+        for (size_t t = 0; t < ks; t++, a += 8) {
+            const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+            if (nr <= 16)
+                for (size_t k = 0; k < kc; k++, w += 32) {
+                    const __m512 b0 = _mm512_loadu_ps(w);
+                    HALF(0) HALF(1) HALF(2) HALF(3)
+                }
+            else
+                for (size_t k = 0; k < kc; k++, w += 32) {
+                    const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
+                    FMA(0) FMA(1) FMA(2) FMA(3)
+                }
+        }
+    } else if (nr <= 16) { /* a narrow layer (16 output channels): the right half of the panel is zeros */
         for (size_t t = 0; t < ks; t++, a += 8) {
             const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5], *a6 = a[6], *a7 = a[7];
             for (size_t k = 0; k < kc; k++, w += 32) {
