@@ -1,7 +1,10 @@
 /* bench_compute.c — time the compute layer's hot functions directly (GEMM, convolution) on each
  * ISA the CPU offers: GFLOP/s and % of the FMA peak passed with --peak (GFLOP/s per core).
  *
- *   build/bench/bench_compute [--isa scalar|avx2|avx512] [--threads N] [--peak GFLOPS] [gemm N | conv ...]
+ *   build/bench/bench_compute [--isa scalar|avx2|avx512] [--threads N] [--peak GFLOPS] [--cold] [gemm N | conv ...]
+ *
+ * --cold: before each timed convolution, 16 MiB are read (L1 and L2 lose the weights, which then
+ * come from L3 as inside a model) and then the input (which a model's previous layer leaves in L2).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -22,6 +25,20 @@ static double cpu_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static volatile float evict_sink;
+static void evict(const float *x, size_t n) {
+    static float *junk;
+    const size_t nj = (16u << 20) / sizeof(float);
+    if (!junk) {
+        junk = malloc(nj * sizeof *junk);
+        for (size_t i = 0; i < nj; i++) junk[i] = (float)i;
+    }
+    float s = 0.0f;
+    for (size_t i = 0; i < nj; i += 16) s += junk[i];
+    for (size_t i = 0; i < n; i += 16) s += x[i];
+    evict_sink = s;
 }
 
 static float *rnd(size_t n, unsigned seed) {
@@ -75,7 +92,7 @@ static void report(const char *what, pc_isa isa, int threads, double flops, doub
 
 int main(int argc, char **argv) {
     pc_isa isa = pc_isa_default();
-    int threads = 1, reps = 0;
+    int threads = 1, reps = 0, cold = 0;
     double peak = 0;
     int a = 1;
     for (; a < argc && argv[a][0] == '-'; a++) {
@@ -87,6 +104,7 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[a], "--threads") && a + 1 < argc) threads = atoi(argv[++a]);
         else if (!strcmp(argv[a], "--peak") && a + 1 < argc) peak = atof(argv[++a]);
         else if (!strcmp(argv[a], "--reps") && a + 1 < argc) reps = atoi(argv[++a]);
+        else if (!strcmp(argv[a], "--cold")) cold = 1;
     }
     pc_ctx ctx = {pc_pool_create(threads), NULL, 0, isa};
     const char *what = a < argc ? argv[a] : "gemm";
@@ -151,6 +169,7 @@ int main(int argc, char **argv) {
         pc_conv2d_f32_run(&ctx, &d, packed, x, y);
         double best = 1e9, bcpu = 0;
         for (int i = 0; i < r; i++) {
+            if (cold) evict(x, (size_t)(d.N * d.H * d.W * d.C));
             double t0 = now(), c0 = cpu_now();
             pc_conv2d_f32_run(&ctx, &d, packed, x, y);
             double t = now() - t0, ct = cpu_now() - c0;

@@ -38,6 +38,9 @@
         _mm512_mask_storeu_ps(cr + 16, m1, v1);                                  \
     }
 
+#ifndef PF_W
+#define PF_W 16 /* k steps of the weight panel fetched ahead */
+#endif
 #define HALF(r) c##r##0 = _mm512_fmadd_ps(_mm512_set1_ps(a##r[k]), b0, c##r##0);
 
 static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, size_t lda, const float *w,
@@ -61,6 +64,25 @@ static void gemm_f32_8x32__avx512(size_t mr, size_t nr, size_t kc, const float *
         for (size_t k = 0; k < kc; k++, w += ldw) {
             const __m512 b0 = _mm512_maskz_loadu_ps(m0, w), b1 = _mm512_maskz_loadu_ps(m1, w + 16);
             FMA(0) FMA(1) FMA(2) FMA(3)
+        }
+    } else if (nr >= 32) { /* a whole panel: plain loads, and the panel fetched ahead (it streams from L3) */
+        for (size_t k = 0; k < kc; k++, w += ldw) {
+            if ((k & 15) == 0) {
+                _mm_prefetch((const char *)(a0 + k + 64), _MM_HINT_T0);
+                _mm_prefetch((const char *)(a1 + k + 64), _MM_HINT_T0);
+                _mm_prefetch((const char *)(a2 + k + 64), _MM_HINT_T0);
+                _mm_prefetch((const char *)(a3 + k + 64), _MM_HINT_T0);
+                _mm_prefetch((const char *)(a4 + k + 64), _MM_HINT_T0);
+                _mm_prefetch((const char *)(a5 + k + 64), _MM_HINT_T0);
+                _mm_prefetch((const char *)(a6 + k + 64), _MM_HINT_T0);
+                _mm_prefetch((const char *)(a7 + k + 64), _MM_HINT_T0);
+            }
+            if (PF_W) {
+                _mm_prefetch((const char *)(w + PF_W * ldw), _MM_HINT_T0);
+                _mm_prefetch((const char *)(w + PF_W * ldw + 16), _MM_HINT_T0);
+            }
+            const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
+            FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7)
         }
     } else
     for (size_t k = 0; k < kc; k++, w += ldw) {
@@ -229,32 +251,62 @@ static void vunary_f32_x__avx512(int op, size_t n, const float *x, float *y, con
 
 static inline __mmask16 lanes16(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
+/* one pixel (next to padding): 64 channels per step in four chains, then 32 and 16 with the even
+ * and odd taps in separate chains, so the FMA latency is covered */
 static void dwconv_f32_c32__avx512(size_t C, size_t taps, const float *const *in, const float *w, const float *bias, float *y,
                                float lo, float hi) {
     const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     size_t c = 0;
-    for (; c + 32 <= C; c += 32) {
+    for (; c + 64 <= C; c += 64) {
         __m512 a0 = _mm512_loadu_ps(bias + c), a1 = _mm512_loadu_ps(bias + c + 16);
+        __m512 a2 = _mm512_loadu_ps(bias + c + 32), a3 = _mm512_loadu_ps(bias + c + 48);
         for (size_t t = 0; t < taps; t++) {
             const float *x = in[t] + c, *wt = w + t * C + c;
             a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x), _mm512_loadu_ps(wt), a0);
             a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(wt + 16), a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + 32), _mm512_loadu_ps(wt + 32), a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + 48), _mm512_loadu_ps(wt + 48), a3);
         }
         _mm512_storeu_ps(y + c, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a0)));
         _mm512_storeu_ps(y + c + 16, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a1)));
+        _mm512_storeu_ps(y + c + 32, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a2)));
+        _mm512_storeu_ps(y + c + 48, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a3)));
+    }
+    for (; c + 32 <= C; c += 32) {
+        __m512 a0 = _mm512_loadu_ps(bias + c), a1 = _mm512_loadu_ps(bias + c + 16);
+        __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
+        size_t t = 0;
+        for (; t + 2 <= taps; t += 2) {
+            const float *x = in[t] + c, *wt = w + t * C + c, *x2 = in[t + 1] + c, *wt2 = wt + C;
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x), _mm512_loadu_ps(wt), a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(wt + 16), a1);
+            b0 = _mm512_fmadd_ps(_mm512_loadu_ps(x2), _mm512_loadu_ps(wt2), b0);
+            b1 = _mm512_fmadd_ps(_mm512_loadu_ps(x2 + 16), _mm512_loadu_ps(wt2 + 16), b1);
+        }
+        if (t < taps) {
+            const float *x = in[t] + c, *wt = w + t * C + c;
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x), _mm512_loadu_ps(wt), a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(wt + 16), a1);
+        }
+        _mm512_storeu_ps(y + c, _mm512_min_ps(vhi, _mm512_max_ps(vlo, _mm512_add_ps(a0, b0))));
+        _mm512_storeu_ps(y + c + 16, _mm512_min_ps(vhi, _mm512_max_ps(vlo, _mm512_add_ps(a1, b1))));
     }
     for (; c < C; c += 16) {
         const __mmask16 m = lanes16(C - c);
-        __m512 a = _mm512_maskz_loadu_ps(m, bias + c);
-        for (size_t t = 0; t < taps; t++)
+        __m512 a = _mm512_maskz_loadu_ps(m, bias + c), b = _mm512_setzero_ps();
+        size_t t = 0;
+        for (; t + 2 <= taps; t += 2) {
             a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, in[t] + c), _mm512_maskz_loadu_ps(m, w + t * C + c), a);
-        _mm512_mask_storeu_ps(y + c, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a)));
+            b = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, in[t + 1] + c), _mm512_maskz_loadu_ps(m, w + (t + 1) * C + c), b);
+        }
+        if (t < taps) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, in[t] + c), _mm512_maskz_loadu_ps(m, w + t * C + c), a);
+        _mm512_mask_storeu_ps(y + c, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, _mm512_add_ps(a, b))));
     }
 }
 
 /* two pixels per step share each weight load */
-static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const float *x, size_t x_step, const int64_t *tap_off,
-                                   const float *w, const float *bias, float *y, float lo, float hi) {
+static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const float *x, size_t x_step,
+                                      const int64_t *tap_off, const float *w, const float *bias, float *y, float lo, float hi) {
     const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     size_t p = 0;
     for (; p + 2 <= n; p += 2, x += 2 * x_step, y += 2 * C) {
@@ -283,47 +335,74 @@ static void dwconv_f32_row_p2__avx512(size_t C, size_t n, size_t taps, const flo
 }
 
 /* 3x3 and 5x5 rows: blocks of 16 pixels (their input stays in L1); per block, one 16-channel
- * slice at a time with its taps' weights held in registers, four pixels per step (four
- * independent FMA chains): one load per multiply-add */
+ * slice at a time with its taps' weights held in registers, eight (3x3) or four (5x5) pixels per
+ * step (independent FMA chains): one load per multiply-add. Whole slices use plain loads and
+ * stores (a masked load costs an extra uop on the FMA ports); only the last, partial slice of
+ * channels is masked. */
+#define DW_LD(ptr) (FULL ? _mm512_loadu_ps(ptr) : _mm512_maskz_loadu_ps(m, ptr))
+#define DW_ST(ptr, v)                                                                                 \
+    do {                                                                                              \
+        const __m512 v_ = _mm512_min_ps(vhi, _mm512_max_ps(vlo, v));                                  \
+        if (FULL) _mm512_storeu_ps(ptr, v_);                                                          \
+        else _mm512_mask_storeu_ps(ptr, m, v_);                                                       \
+    } while (0)
+#define DW_STEP(r) a##r = _mm512_fmadd_ps(DW_LD(q + (r) * x_step), wv[t], a##r);
+static inline __attribute__((always_inline)) void dw_slice__avx512(size_t TAPS, int FULL, __mmask16 m, size_t pn, const float *xp,
+                                                                   size_t x_step, const int64_t *tap_off, const float *w,
+                                                                   size_t C, const float *bias, float *yp, __m512 vlo,
+                                                                   __m512 vhi) {
+    __m512 wv[25];
+    for (size_t t = 0; t < TAPS; t++) wv[t] = DW_LD(w + t * C);
+    const __m512 b = DW_LD(bias);
+    size_t p = 0;
+    for (; TAPS <= 9 && p + 8 <= pn; p += 8, xp += 8 * x_step, yp += 8 * C) {
+        __m512 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+        for (size_t t = 0; t < TAPS; t++) {
+            const float *q = xp + tap_off[t];
+            DW_STEP(0) DW_STEP(1) DW_STEP(2) DW_STEP(3) DW_STEP(4) DW_STEP(5) DW_STEP(6) DW_STEP(7)
+        }
+        DW_ST(yp, a0); DW_ST(yp + C, a1); DW_ST(yp + 2 * C, a2); DW_ST(yp + 3 * C, a3);
+        DW_ST(yp + 4 * C, a4); DW_ST(yp + 5 * C, a5); DW_ST(yp + 6 * C, a6); DW_ST(yp + 7 * C, a7);
+    }
+    for (; p + 4 <= pn; p += 4, xp += 4 * x_step, yp += 4 * C) {
+        __m512 a0 = b, a1 = b, a2 = b, a3 = b;
+        for (size_t t = 0; t < TAPS; t++) {
+            const float *q = xp + tap_off[t];
+            DW_STEP(0) DW_STEP(1) DW_STEP(2) DW_STEP(3)
+        }
+        DW_ST(yp, a0); DW_ST(yp + C, a1); DW_ST(yp + 2 * C, a2); DW_ST(yp + 3 * C, a3);
+    }
+    for (; p < pn; p++, xp += x_step, yp += C) {
+        __m512 a0 = b;
+        for (size_t t = 0; t < TAPS; t++) {
+            const float *q = xp + tap_off[t];
+            DW_STEP(0)
+        }
+        DW_ST(yp, a0);
+    }
+}
+#undef DW_STEP
+#undef DW_ST
+#undef DW_LD
+
 static inline __attribute__((always_inline)) void dw_row_taps__avx512(size_t TAPS, size_t C, size_t n, const float *x,
                                                                       size_t x_step, const int64_t *tap_off, const float *w,
                                                                       const float *bias, float *y, float lo, float hi) {
     const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     for (size_t p0 = 0; p0 < n; p0 += 16) {
         const size_t pn = n - p0 < 16 ? n - p0 : 16;
-        for (size_t c = 0; c < C; c += 16) {
-            const __mmask16 m = lanes16(C - c);
-            __m512 wv[25];
-            for (size_t t = 0; t < TAPS; t++) wv[t] = _mm512_maskz_loadu_ps(m, w + t * C + c);
-            const __m512 b = _mm512_maskz_loadu_ps(m, bias + c);
-            const float *xp = x + p0 * x_step + c;
-            float *yp = y + p0 * C + c;
-            size_t p = 0;
-            for (; p + 4 <= pn; p += 4, xp += 4 * x_step, yp += 4 * C) {
-                __m512 a0 = b, a1 = b, a2 = b, a3 = b;
-                for (size_t t = 0; t < TAPS; t++) {
-                    const float *q = xp + tap_off[t];
-                    a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q), wv[t], a0);
-                    a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + x_step), wv[t], a1);
-                    a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 2 * x_step), wv[t], a2);
-                    a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 3 * x_step), wv[t], a3);
-                }
-                _mm512_mask_storeu_ps(yp, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a0)));
-                _mm512_mask_storeu_ps(yp + C, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a1)));
-                _mm512_mask_storeu_ps(yp + 2 * C, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a2)));
-                _mm512_mask_storeu_ps(yp + 3 * C, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a3)));
-            }
-            for (; p < pn; p++, xp += x_step, yp += C) {
-                __m512 a0 = b;
-                for (size_t t = 0; t < TAPS; t++) a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, xp + tap_off[t]), wv[t], a0);
-                _mm512_mask_storeu_ps(yp, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, a0)));
-            }
-        }
+        const float *xp = x + p0 * x_step;
+        float *yp = y + p0 * C;
+        size_t c = 0;
+        for (; c + 16 <= C; c += 16)
+            dw_slice__avx512(TAPS, 1, 0xFFFF, pn, xp + c, x_step, tap_off, w + c, C, bias + c, yp + c, vlo, vhi);
+        if (c < C)
+            dw_slice__avx512(TAPS, 0, lanes16(C - c), pn, xp + c, x_step, tap_off, w + c, C, bias + c, yp + c, vlo, vhi);
     }
 }
 
-static void dwconv_f32_row_w__avx512(size_t C, size_t n, size_t taps, const float *x, size_t x_step, const int64_t *tap_off,
-                                   const float *w, const float *bias, float *y, float lo, float hi) {
+static void dwconv_f32_row_w__avx512(size_t C, size_t n, size_t taps, const float *x, size_t x_step,
+                                     const int64_t *tap_off, const float *w, const float *bias, float *y, float lo, float hi) {
     if (taps == 9) dw_row_taps__avx512(9, C, n, x, x_step, tap_off, w, bias, y, lo, hi);
     else if (taps == 25) dw_row_taps__avx512(25, C, n, x, x_step, tap_off, w, bias, y, lo, hi);
     else dwconv_f32_row_p2__avx512(C, n, taps, x, x_step, tap_off, w, bias, y, lo, hi);
