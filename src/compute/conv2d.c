@@ -241,14 +241,31 @@ void pc_conv_indirection(const pc_conv2d *d, const void *x, size_t es, const voi
         }
         merged[ti] = merge;
         const size_t ks = merge ? (size_t)d->KH : KS;
+        if (merge) { /* every row inside the image: the next pixel of a row is sw pixels on */
+            const int64_t kwo = (int64_t)d->KW;
+            for (size_t r = 0; r < h;) {
+                const uint8_t *base = (const uint8_t *)x + (((ni * d->H + oh * d->sh - d->pt) * d->W + ow * d->sw - d->pl) * d->C +
+                                                            (int64_t)g * (int64_t)icg) * E;
+                const int64_t step = d->sw * d->C * E;
+                for (; r < h; r++, base += step) {
+                    for (size_t k = 0; k < ks; k++) tile[k * MR + r] = base + tap_off[(int64_t)k * kwo];
+                    if (++ow == d->OW) {
+                        ow = 0;
+                        if (++oh == d->OH) oh = 0, ni++;
+                        r++;
+                        break;
+                    }
+                }
+            }
+            for (size_t k = 0; k < ks; k++)
+                for (size_t r = h; r < MR; r++) tile[k * MR + r] = tile[k * MR + h - 1];
+            continue;
+        }
         for (size_t r = 0; r < h; r++) {
             const uint8_t *xn = (const uint8_t *)x + (ni * d->H * d->W * d->C + (int64_t)g * (int64_t)icg) * E;
             const void **row = tile + r;
             const int64_t ih0 = oh * d->sh - d->pt, iw0 = ow * d->sw - d->pl;
-            if (merge) {
-                const uint8_t *base = xn + (ih0 * d->W + iw0) * d->C * E;
-                for (size_t k = 0; k < ks; k++) row[k * MR] = base + tap_off[k * (size_t)d->KW];
-            } else if (offs && ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W) {
+            if (offs && ih0 >= 0 && ih0 + span_h < d->H && iw0 >= 0 && iw0 + span_w < d->W) {
                 const uint8_t *base = xn + (ih0 * d->W + iw0) * d->C * E;
                 for (size_t k = 0; k < KS; k++) row[k * MR] = base + tap_off[k];
             } else {
