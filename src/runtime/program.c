@@ -247,6 +247,11 @@ petite_status petite_program_open_file(const char *path, petite_program **out) {
             close(fd);
             return fail_open(&e, p);
         }
+#ifdef MADV_NOHUGEPAGE
+        /* small pages only: packing hands the weights' pages back as it goes (release_source), which
+         * a 2 MiB mapping of the page cache would keep resident */
+        madvise(m, p->size, MADV_NOHUGEPAGE);
+#endif
         p->map = m;
         p->map_size = p->size;
         p->data = m;
