@@ -1,5 +1,6 @@
 /* copy.c — dtype and memory-format copies: dim_order_ops::_to_dim_order_copy.out and
- * dim_order_ops::_clone_dim_order.out, aten::_to_copy.out, aten::clone.out. */
+ * dim_order_ops::_clone_dim_order.out, aten::_to_copy.out, aten::clone.out; aten::copy_ (a
+ * mutated buffer's write-back) and aten::copy.out. */
 #include <string.h>
 
 #include "kernels/kernel.h"
@@ -103,4 +104,57 @@ petite_status pk_to_copy_out(petite_kernel_ctx *c, petite_value **args, size_t n
         (s = pk_out(c, args, 3, &out)))
         return s;
     return pk_copy_convert(c, in, out);
+}
+
+/* dst (of shape_of's shape) = src broadcast to that shape, converted to dst's dtype */
+static petite_status copy_broadcast(petite_kernel_ctx *c, const pt_tensor *shape_of, const pt_tensor *src, pt_tensor *dst) {
+    if (src->rank > shape_of->rank)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "src has rank %d, more than self's %d", (int)src->rank,
+                       (int)shape_of->rank);
+    for (int32_t d = 0; d < src->rank; d++) {
+        int64_t sd = src->sizes[src->rank - 1 - d], td = shape_of->sizes[shape_of->rank - 1 - d];
+        if (sd != td && sd != 1)
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "src size %lld at dim %d does not broadcast to self's %lld",
+                           (long long)sd, (int)(src->rank - 1 - d), (long long)td);
+    }
+    petite_status s = pt_tensor_resize(dst, shape_of->rank, shape_of->sizes, c->err);
+    if (s) return pt_prefix(c->err, "out");
+    if (pk_same_shape(src, dst)) return pk_copy_convert(c, src, dst);
+    pt_tensor view = *src; /* src seen at dst's shape: broadcast dims read with stride 0 */
+    view.rank = dst->rank;
+    view.numel = dst->numel;
+    memcpy(view.sizes, dst->sizes, (size_t)dst->rank * sizeof *view.sizes);
+    pk_iter_strides(src, dst->rank, dst->sizes, view.strides);
+    for (int32_t d = 0; d < dst->rank; d++) view.dim_order[d] = (uint8_t)d;
+    if (view.data == dst->data && view.numel > 0)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "src is self, broadcast");
+    return pk_copy_convert(c, &view, dst);
+}
+
+/* aten::copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!): the write-back
+ * of a mutated buffer. Arguments as the official emitter writes them: self, src, non_blocking and
+ * the returned tensor (the same value as self: the emitter aliases an in-place result to its
+ * input; another tensor there receives the same copy). */
+petite_status pk_copy_inplace(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *self, *src, *ret;
+    bool non_blocking;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_out(c, args, 0, &self)) || (s = pk_tensor(c, args, 1, "src", &src)) ||
+        (s = pk_bool_arg(c, args, 2, "non_blocking", &non_blocking)) || (s = pk_out(c, args, 3, &ret)))
+        return s;
+    if ((s = copy_broadcast(c, self, src, self))) return s;
+    return ret == self ? PETITE_OK : copy_broadcast(c, self, self, ret);
+}
+
+/* aten::copy.out(Tensor self, Tensor src, bool non_blocking=False, *, Tensor(a!) out): out takes
+ * self's shape and src's values. */
+petite_status pk_copy_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *self, *src, *out;
+    bool non_blocking;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_tensor(c, args, 0, "self", &self)) ||
+        (s = pk_tensor(c, args, 1, "src", &src)) || (s = pk_bool_arg(c, args, 2, "non_blocking", &non_blocking)) ||
+        (s = pk_out(c, args, 3, &out)))
+        return s;
+    return copy_broadcast(c, self, src, out);
 }

@@ -139,6 +139,19 @@ def direct_checks():
     cmp("aten::_to_copy.out", lambda: unary("aten::_to_copy", "out", f, False, None, out_dtype=torch.float64),
         lambda: f.astype(np.float64))
     cmp("aten::alias_copy.out", lambda: unary("aten::alias_copy", "out", f), lambda: f)
+
+    def copy_ops(inplace):  # src [1, 4] int32 broadcast into a [3, 4] float32 tensor
+        o = One()
+        si, ti = o.input(i[:1]), o.input(f)
+        out = o.tensor(torch.float32, (3, 4))
+        if inplace:  # the buffer write-back: copy_(self, src, non_blocking, returned self)
+            o.call("aten::copy", "out", [ti, ti, o.lit(False)], [out])  # out = a copy of f first
+            o.call("aten::copy_", "", [out, si, o.lit(False)], [out], tail=[out])
+        else:
+            o.call("aten::copy", "out", [ti, si, o.lit(False)], [out])
+        return o.run(i[:1], f, outputs=[out])[0]
+    cmp("aten::copy.out", lambda: copy_ops(False), lambda: np.broadcast_to(i[:1], (3, 4)).astype(np.float32))
+    cmp("aten::copy_", lambda: copy_ops(True), lambda: np.broadcast_to(i[:1], (3, 4)).astype(np.float32))
     cmp("aten::clone.out", lambda: unary("aten::clone", "out", f, None), lambda: f)
     cmp("aten::t_copy.out", lambda: _shape_op("aten::t_copy", "out", f, [], (4, 3)), lambda: f.T)
     cmp("aten::squeeze_copy.dims_out", lambda: _shape_op("aten::squeeze_copy", "dims_out", f.reshape(3, 1, 4, 1), [[1, 3]], (3, 4)),

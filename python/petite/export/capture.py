@@ -3,12 +3,16 @@
 - eval mode; grad enabled during capture so that fused inference fast paths
   (aten._transformer_encoder_layer_fwd, aten._native_multi_head_attention) are not taken;
 - functionalize() removes in-place ops (relu_, add_, copy_, ...);
+- buffers that forward updates in place (streaming state, running statistics) become the graph's
+  first inputs, and their new values extra outputs after the model's own (gm.state,
+  gm.n_user_outputs): the lowering writes them back with aten::copy_ as the official exporter does;
 - a small decomposition table for ops the runtime implements through simpler ones;
 - shapes and dtypes of every node recorded by running the graph on the example inputs.
 """
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
 from torch.fx.passes.shape_prop import ShapeProp
+from torch.nn.utils.stateless import functional_call
 
 try:
     from functorch import functionalize
@@ -227,6 +231,45 @@ def output_names(out, prefix=""):
     return [prefix or "output"]
 
 
+def _owner(model, name):
+    path, _, leaf = name.rpartition(".")
+    for part in path.split(".") if path else []:
+        model = getattr(model, part)
+    return model, leaf
+
+
+def snapshot(model):
+    """The buffers (the tensor objects and their values) so that eager runs can be undone."""
+    return {n: (b, b.detach().clone()) for n, b in model.named_buffers()}
+
+
+def restore(model, snap):
+    with torch.no_grad():
+        now = dict(model.named_buffers())
+        for n, (obj, val) in snap.items():
+            if now.get(n) is not obj:  # replaced by assignment (a Python module): put the tensor back
+                owner, leaf = _owner(model, n)
+                owner._buffers[leaf] = obj
+            obj.copy_(val)
+
+
+def probe_state(model, example_inputs):
+    """Runs the model once and undoes it. Returns (outputs or None, buffers updated in place,
+    buffers replaced by assignment)."""
+    snap = snapshot(model)
+    versions = {n: obj._version for n, (obj, _) in snap.items()}
+    try:
+        with torch.no_grad():
+            sample = model(*example_inputs)
+    except Exception:
+        sample = None
+    after = dict(model.named_buffers())
+    replaced = [n for n, (obj, _) in snap.items() if after.get(n) is not obj]
+    mutated = [n for n, (obj, _) in snap.items() if after.get(n) is obj and obj._version != versions[n]]
+    restore(model, snap)
+    return sample, mutated, replaced
+
+
 class _Flat(torch.nn.Module):
     """A model whose outputs (dicts, nested tuples and lists of tensors) come out as one flat tuple."""
 
@@ -242,24 +285,54 @@ def capture(model, example_inputs):
     """Returns a GraphModule whose nodes carry meta['tensor_meta']; gm.output_names names its outputs
     (dict and nested outputs are flattened in pytree order)."""
     model.eval()
-    with torch.no_grad():
-        try:
-            sample = model(*example_inputs)
-        except Exception:
-            sample = None
+    sample, mutated, replaced = probe_state(model, example_inputs)
+    if replaced:
+        raise CaptureError("forward replaces buffer %s (self.%s = ...): petite-export keeps state that is updated in "
+                           "place; write self.%s.copy_(new_value) instead" % (replaced[0], replaced[0], replaced[0]))
     names = output_names(sample) if sample is not None else None
     flat = sample is not None and not isinstance(sample, torch.Tensor) and not (
         isinstance(sample, (list, tuple)) and all(isinstance(o, torch.Tensor) for o in sample))
-    if flat:
-        model = _Flat(model).eval()
+    snap = snapshot(model)
+    state = [(n, snap[n][1]) for n in mutated]
+    base = _Flat(model).eval() if flat else model
+    if state:
+        keys = [("model." + n if flat else n) for n in mutated]
+
+        def f(*args):  # the state as leading inputs: functionalize writes their new values back with copy_
+            return functional_call(base, dict(zip(keys, args[:len(keys)])), tuple(args[len(keys):]))
+    else:
+        f = base
+    state_in = [t.clone() for _, t in state]
     try:
         with torch.enable_grad():
-            gm = make_fx(functionalize(model), decomposition_table=decomposition_table())(*example_inputs)
+            gm = make_fx(functionalize(f), decomposition_table=decomposition_table())(*state_in, *example_inputs)
     except Exception as e:  # make_fx raises many kinds; say which stage failed
         raise CaptureError("could not capture the model with make_fx: %s: %s" % (type(e).__name__, e))
+    finally:
+        restore(model, snap)
+    gm.n_user_outputs = None
+    if state:
+        _state_as_outputs(gm, len(state))
+    gm.state = state
     gm.graph.eliminate_dead_code()
     gm.recompile()
     with torch.no_grad():
-        ShapeProp(gm).propagate(*example_inputs)
+        ShapeProp(gm).propagate(*[t.clone() for _, t in state], *example_inputs)
     gm.output_names = names
     return gm
+
+
+def _state_as_outputs(gm, n_state):
+    """The copy_ nodes functionalize left for the first n_state inputs become extra outputs after
+    the model's own (the new state, in input order); an input never written back is its own."""
+    places = [n for n in gm.graph.nodes if n.op == "placeholder"][:n_state]
+    new = {}
+    for node in list(gm.graph.nodes):
+        if node.op == "call_function" and node.target == aten.copy_.default and node.args[0] in places:
+            new[node.args[0]] = node.args[1]
+            gm.graph.erase_node(node)
+    out = next(n for n in gm.graph.nodes if n.op == "output")
+    user = out.args[0]
+    user = list(user) if isinstance(user, (list, tuple)) else [user]
+    gm.n_user_outputs = len(user)
+    out.args = (tuple(user + [new.get(p, p) for p in places]),)

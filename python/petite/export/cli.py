@@ -73,10 +73,13 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     """Capture, lower, plan, write, validate. Returns the sidecar record."""
     t0 = time.time()
     example = [x for x in _example(shapes, dtypes, 0)]
+    snap = cap.snapshot(model)  # a model with state: this trial run must not advance it
     try:
         with torch.no_grad():
             model(*example)
+        cap.restore(model, snap)
     except Exception as e:
+        cap.restore(model, snap)
         hint = ""
         if "indices" in str(e) and any(d.is_floating_point for d in dtypes):
             hint = " (an embedding takes integer token ids: pass --input-dtypes int64)"
@@ -95,6 +98,9 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         runtime.lib()
     except Exception:
         check = None  # no runtime library: cannot check kernels (validation will fail)
+    if args.quantize and gm.state:
+        raise ExportError("--quantize with state the model updates in forward (%s) is not supported"
+                          % ", ".join(n for n, _ in gm.state))
     prog = lw.lower(gm, check)
     log("  lower     %6.2fs  %d instructions, %d operators, %d values"
         % (time.time() - t, len(prog.instrs), len(prog.operators()), len(prog.values)))
@@ -148,6 +154,9 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         "arena_bytes": arena, "activations_sum_bytes": naive, "aten_nodes": n_nodes,
         "delegated_instructions": n_delegated, "xnnpack_subgraphs": len(prog.delegates),
     }
+    if gm.state:  # buffers forward updates: kept per method instance across runs, initial values in the file
+        rec["state"] = [{"name": n, "dtype": DTYPE_NAMES.get(t.dtype, str(t.dtype)), "shape": list(t.shape)}
+                        for n, t in gm.state]
     log("  write     %6.2fs  %s (%d bytes)" % (time.time() - t, out_path, len(data)))
     try:
         if not args.no_validate:
@@ -155,7 +164,11 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
             from . import validate as va
             # int8 calibrated on real data is validated on real data (the last calibration sample)
             val_inputs = samples[-1] if args.quantize == "static" and args.calibration_data else _example(shapes, dtypes, 1)
-            res = va.compare(tmp, model, val_inputs)
+            if gm.state:  # stateful: several runs in a row, each checked against eager from the same start
+                steps = [val_inputs] + [_example(shapes, dtypes, 2 + k) for k in range(3)]
+                res = va.compare(tmp, model, val_inputs, steps=steps)
+            else:
+                res = va.compare(tmp, model, val_inputs)
             tol = 1e-4 * res["output_scale"] if res["output_scale"] > 0 else 1e-6  # 1e-4 x output scale
             if args.quantize:  # int8 is judged on real data (see the zoo); here only gross errors fail
                 tol = 0.25 * res["output_scale"] if res["output_scale"] > 0 else 1e-3

@@ -30,7 +30,8 @@ class Value:
         self.shape = kw.get("shape")        # tensors: list of ints
         self.data = kw.get("data")          # constant tensors: bytes
         self.value = kw.get("value")        # scalars; lists: items (value indices / literals)
-        self.role = kw.get("role", "temp")  # tensors: const | input | temp
+        self.role = kw.get("role", "temp")  # tensors: const | input | temp | mutable (state: planned, initial data)
+        self.name = kw.get("name")          # mutable: the buffer's name
         self.offset = None                  # planned tensors: byte offset in buffer 1
         self.index = None
 
@@ -356,14 +357,23 @@ class Lowerer:
         for node in nodes:
             if node.op == "get_attr":
                 self.consts[node] = getattr(gm, node.target)
-        for node in nodes:
-            if node.op == "placeholder":
-                meta = node.meta.get("tensor_meta")
-                if meta is None:
-                    raise LowerError("input %s is not a tensor" % node.name)
-                self.env[node] = self.tensor_value(meta, "input")
-                self.p.value_node[self.env[node]] = (node.name, None)
-                self.p.inputs.append(self.env[node])
+        state = getattr(gm, "state", None) or []
+        places = [n for n in nodes if n.op == "placeholder"]
+        for k, node in enumerate(places):
+            meta = node.meta.get("tensor_meta")
+            if meta is None:
+                raise LowerError("input %s is not a tensor" % node.name)
+            if k < len(state):  # a buffer forward updates: planned, its initial value in the mutable segment
+                name, init = state[k]
+                init = init.detach().contiguous()
+                if init.dtype not in DTYPE:
+                    raise LowerError("buffer %s has dtype %s" % (name, init.dtype))
+                self.env[node] = self.p.add(Value("tensor", dtype=DTYPE[init.dtype], shape=list(init.shape),
+                                                  role="mutable", data=init.numpy().tobytes(), name=name))
+                continue
+            self.env[node] = self.tensor_value(meta, "input")
+            self.p.value_node[self.env[node]] = (node.name, None)
+            self.p.inputs.append(self.env[node])
         for node in nodes:
             if node.op == "call_function":
                 if self.try_fold(node):
@@ -385,10 +395,19 @@ class Lowerer:
             elif node.op == "output":
                 outs = node.args[0]
                 outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+                n_user = len(outs) - len(state)
                 for o in outs:
                     if not isinstance(o, torch.fx.Node):
                         raise LowerError("output %r is not a tensor" % (o,))
+                for o in outs[:n_user]:
                     self.p.outputs.append(self.value_of(o))
+                # the state's write-back, as the official exporter emits it: copy_(self=buffer, src,
+                # non_blocking, returned=buffer); after every instruction that reads the old value
+                for place, o in zip(places[:len(state)], outs[n_user:]):
+                    buf, src = self.env[place], self.value_of(o)
+                    if src != buf:
+                        nb = self.p.add(Value("bool", value=False))
+                        self.p.instrs.append(Instr("aten::copy_", "", [buf, src, nb, buf], [buf]))
         return self.p
 
 

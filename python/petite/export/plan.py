@@ -1,7 +1,7 @@
 """Memory planning: every non-constant tensor gets an offset in one planned buffer (memory id 1).
 
 Lifetimes run from the instruction that writes a tensor (inputs: before the first) to the last
-instruction that reads it (outputs: to the end). Offsets are chosen greedily, largest tensors
+instruction that reads it (outputs: to the end); mutable state spans the whole program. Offsets are chosen greedily, largest tensors
 first, at the lowest 16-byte-aligned offset that overlaps no tensor with an intersecting
 lifetime (greedy best-fit by size)."""
 
@@ -20,6 +20,8 @@ def plan_memory(p):
     for v in planned:
         if v.role == "input":
             start[v.index], end[v.index] = -1, -1
+        elif v.role == "mutable":  # state lives across runs: no other tensor may share its bytes
+            start[v.index], end[v.index] = -1, n
     for i, ins in enumerate(p.instrs):
         for a in ins.args:
             v = p.values[a]

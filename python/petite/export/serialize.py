@@ -1,6 +1,8 @@
 """Write an EdgeProgram as a `.pte`: the flatbuffer Program (schema/program.fbs of ExecuTorch,
 file identifier "ET12") built with the flatbuffers Python library, the extended header "eh00"
-(length 32), and a constant segment (constants padded to 16 bytes, segment base aligned to 128)."""
+(length 32), a constant segment (constants padded to 16 bytes, segment base aligned to 128) and,
+for state a method updates, a mutable segment (initial values, unpadded) as the official writer
+lays them out: segments in the order constants, mutable data, delegate blobs, named data."""
 import struct
 
 import flatbuffers
@@ -104,6 +106,14 @@ def serialize(p, method_name="forward", arena=0):
                 offsets.append(len(seg))
                 seg.extend(key)
             const_index[v.index] = seen[key]
+    # mutable segment: the state's initial values, unpadded, index 0 reserved
+    mseg, moffsets = bytearray(), [0]
+    for v in p.values:
+        if v.kind == "tensor" and v.role == "mutable":
+            const_index[v.index] = len(moffsets)
+            moffsets.append(len(mseg))
+            mseg.extend(v.data)
+    has_mut = len(moffsets) > 1
     values = [_value(fb, v, const_index) for v in p.values]
     values_vec = fb.offsets(values)
     ops = []
@@ -120,15 +130,16 @@ def serialize(p, method_name="forward", arena=0):
         call = fb.table([(0, "i32", op_index[(ins.op, ins.overload)]), (1, "off", fb.vec("i", ins.args))])
         instrs.append(fb.table([(0, "u8", 1), (1, "off", call)]))
     # segments: constants, then delegate blobs, then named data (each 128-aligned)
-    seg_data = [bytes(seg)] + list(p.delegates) + list(p.named.values())
+    seg_data = [bytes(seg)] + ([bytes(mseg)] if has_mut else []) + list(p.delegates) + list(p.named.values())
+    first_blob = 2 if has_mut else 1
     delegates = []
     for i in range(len(p.delegates)):
-        ref = fb.table([(0, "u8", 1), (1, "u32", 1 + i)])  # SEGMENT, index
+        ref = fb.table([(0, "u8", 1), (1, "u32", first_blob + i)])  # SEGMENT, index
         delegates.append(fb.table([(0, "off", fb.b.CreateString("XnnpackBackend")), (1, "off", ref),
                                    (2, "off", fb.offsets([]))]))
     named = []
     for i, key in enumerate(p.named):
-        named.append(fb.table([(0, "off", fb.b.CreateString(key)), (1, "u32", 1 + len(p.delegates) + i)]))
+        named.append(fb.table([(0, "off", fb.b.CreateString(key)), (1, "u32", first_blob + len(p.delegates) + i)]))
     chain = fb.table([(0, "off", fb.vec("i", [])), (1, "off", fb.vec("i", [])), (2, "off", fb.offsets(instrs))])
     plan = fb.table([
         (0, "off", fb.b.CreateString(method_name)),
@@ -146,8 +157,9 @@ def serialize(p, method_name="forward", arena=0):
         at += len(d)
     segments = fb.offsets([fb.table([(0, "u64", o), (1, "u64", len(d))]) for o, d in zip(seg_offsets, seg_data)])
     const_seg = fb.table([(0, "u32", 0), (1, "off", fb.vec("Q", offsets))])
+    mut_segs = fb.offsets([fb.table([(0, "u32", 1), (1, "off", fb.vec("Q", moffsets))])]) if has_mut else None
     root = fb.table([(0, "u32", 0), (1, "off", fb.offsets([plan])), (4, "off", segments), (5, "off", const_seg),
-                     (7, "off", fb.offsets(named) if named else None)])
+                     (6, "off", mut_segs), (7, "off", fb.offsets(named) if named else None)])
     fb.b.Finish(root, file_identifier=b"ET12")
     flat = bytes(fb.b.Output())
     if not any(seg_data):  # like the official writer: no segment data, no extended header

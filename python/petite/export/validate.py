@@ -19,17 +19,28 @@ def random_inputs(shapes, dtypes, seed):
     return xs
 
 
-def compare(pte_path, model, inputs):
-    """Returns dict(max_abs_error, max_rel_error, scale, outputs, ok_top1)."""
-    with torch.no_grad():
-        ref = model(*inputs)
-    refs = [ref] if isinstance(ref, torch.Tensor) else list(torch.utils._pytree.tree_flatten(ref)[0])
-    prog = runtime.Program(pte_path)
-    got = prog.load_method("forward").run(*[x.numpy() for x in inputs])
-    if len(got) != len(refs):
-        raise RuntimeError("petite returned %d outputs, eager %d" % (len(got), len(refs)))
+def compare(pte_path, model, inputs, steps=None):
+    """Returns dict(max_abs_error, max_rel_error, scale, outputs, ok_top1). steps: a list of inputs
+    for a model with state, run in order on one method instance and on the eager model from the
+    same starting state (restored afterwards); every run's outputs are compared."""
+    from .capture import restore, snapshot
+    steps = steps or [inputs]
+    snap = snapshot(model)
+    method = runtime.Program(pte_path).load_method("forward")
+    pairs = []
+    try:
+        for xs in steps:
+            with torch.no_grad():
+                ref = model(*xs)
+            refs = [ref] if isinstance(ref, torch.Tensor) else list(torch.utils._pytree.tree_flatten(ref)[0])
+            got = method.run(*[x.numpy() for x in xs])
+            if len(got) != len(refs):
+                raise RuntimeError("petite returned %d outputs, eager %d" % (len(got), len(refs)))
+            pairs += [(g_, r.detach().clone()) for g_, r in zip(got, refs)]
+    finally:
+        restore(model, snap)
     worst_abs, worst_rel, scale, top1 = 0.0, 0.0, 0.0, True
-    for g_, r in zip(got, refs):
+    for g_, r in pairs:
         r = r.detach().numpy()
         if g_.shape != r.shape:
             raise RuntimeError("output shape %s differs from eager %s" % (g_.shape, r.shape))
