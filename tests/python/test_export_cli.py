@@ -236,6 +236,28 @@ def main():
         raw = open(path, "rb").read()
         check(b"aten::copy_" in raw, "%s: the write-back is aten::copy_" % b)
 
+    # --no-validate still runs the written file once: a wrong argument count is caught there
+    class Mean(torch.nn.Module):
+        def forward(self, x):
+            return x.mean() + x.sum()
+    recs = export_model(Mean(), torch.randn(2, 3), model_name="meanall", output_dir=out, backends=["portable"],
+                        validate=False)
+    check(recs[0]["success"] and recs[0].get("smoke_run") is True, "x.mean() without validation: %s" % recs[0])
+    from petite.export import lower as lw_mod
+    real_emit = lw_mod.Lowerer.emit
+
+    def short_emit(self, name, overload, in_args, node, n_outputs=None):  # drops an argument of mean
+        return real_emit(self, name, overload, in_args[:-1] if name == "aten::mean" else in_args, node, n_outputs)
+    lw_mod.Lowerer.emit = short_emit
+    try:
+        recs = export_model(Mean(), torch.randn(2, 3), model_name="meanbad", output_dir=out, backends=["portable"],
+                            validate=False)
+    finally:
+        lw_mod.Lowerer.emit = real_emit
+    check(not recs[0]["success"] and "does not run in petite" in (recs[0].get("error") or "") and
+          not os.path.exists(os.path.join(out, "meanbad_portable.pte")),
+          "--no-validate: a kernel call with the wrong arity fails the export: %s" % recs[0].get("error"))
+
     class Replaces(torch.nn.Module):
         def __init__(self):
             super().__init__()

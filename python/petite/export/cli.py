@@ -184,6 +184,19 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
                 raise ExportError("validation failed: petite's outputs differ from eager PyTorch (%s)" % why)
         else:
             rec["validation"] = None
+            # no comparison with eager, but the file must still run: every instruction's kernel is
+            # called once with the arguments as written (names, arity, argument kinds, shapes)
+            try:
+                from .. import runtime
+                runtime.lib()
+            except Exception:
+                runtime = None
+            if runtime is not None:
+                try:
+                    runtime.Program(tmp).load_method("forward").run(*[x.numpy() for x in example])
+                except Exception as e:
+                    raise ExportError("the written file does not run in petite (--no-validate still runs it once): %s" % e)
+                rec["smoke_run"] = True
         os.replace(tmp, out_path)
     finally:
         if os.path.exists(tmp):
