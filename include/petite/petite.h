@@ -451,6 +451,46 @@ PETITE_API petite_status petite_kernel_fail(petite_kernel_ctx *ctx, petite_statu
 #endif
     ;
 
+/* ---- kernel libraries ----
+ * A shared library of custom kernels loaded at run time (`petite run --kernel-lib FILE`, the
+ * Python binding's load_kernel_library, or an app) exports
+ *
+ *     petite_status petite_kernel_library_init(const petite_kernel_api *api);
+ *
+ * which registers its kernels with api->register_kernel and keeps `api`: its kernels reach
+ * petite only through it, so the library links nothing of petite and works the same under a
+ * statically linked app, libpetite.so or the Python binding. `version` is
+ * PETITE_KERNEL_API_VERSION and `size` sizeof(petite_kernel_api) of the loading petite; fields
+ * are only ever added at the end. See examples/custom_op/. */
+#define PETITE_KERNEL_API_VERSION 1
+typedef struct petite_kernel_api {
+    uint32_t version;
+    uint32_t size;
+    petite_status (*register_kernel)(const char *name, petite_kernel_fn fn);
+    int32_t (*value_kind)(const petite_value *v);
+    petite_status (*value_int)(const petite_value *v, int64_t *out);
+    petite_status (*value_double)(const petite_value *v, double *out);
+    petite_status (*value_bool)(const petite_value *v, int32_t *out);
+    petite_tensor *(*value_tensor)(petite_value *v);
+    petite_status (*value_list_len)(const petite_value *v, size_t *len);
+    petite_status (*value_int_list_get)(const petite_value *v, size_t j, int64_t *out);
+    void *(*tensor_data)(const petite_tensor *t);
+    int32_t (*tensor_dtype)(const petite_tensor *t);
+    int32_t (*tensor_rank)(const petite_tensor *t);
+    int64_t (*tensor_size)(const petite_tensor *t, int32_t dim);
+    int64_t (*tensor_numel)(const petite_tensor *t);
+    int32_t (*tensor_is_contiguous)(const petite_tensor *t);
+    petite_status (*tensor_resize)(petite_kernel_ctx *ctx, petite_tensor *t, int32_t rank, const int64_t *sizes);
+    petite_status (*kernel_fail)(petite_kernel_ctx *ctx, petite_status status, const char *fmt, ...);
+} petite_kernel_api;
+typedef petite_status (*petite_kernel_library_init_fn)(const petite_kernel_api *api);
+
+/* Load the kernel library at `path` and run its petite_kernel_library_init (register before
+ * loading the methods that use its kernels). AccessFailed if it cannot be loaded or lacks the
+ * init function (the last error says why); the init's own failure status otherwise. Libraries stay
+ * loaded until the process ends. Not available in WebAssembly builds. */
+PETITE_API petite_status petite_load_kernel_library(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

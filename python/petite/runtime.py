@@ -106,6 +106,7 @@ def lib():
             "petite_method_output_double": ([P, S, ctypes.POINTER(ctypes.c_double)], I32),
             "petite_method_output_bool": ([P, S, ctypes.POINTER(I32)], I32),
             "petite_has_kernel": ([ctypes.c_char_p], I32),
+            "petite_load_kernel_library": ([ctypes.c_char_p], I32),
         }
         _lib = bind(L, sigs)
     return _lib
@@ -113,6 +114,13 @@ def lib():
 
 def has_kernel(name):
     return bool(lib().petite_has_kernel(name.encode()))
+
+
+def load_kernel_library(path):
+    """Load a kernel library (a shared library exporting petite_kernel_library_init, see
+    include/petite/petite.h and examples/custom_op) into this process's petite."""
+    if lib().petite_load_kernel_library(os.fsencode(os.path.abspath(path))) != 0:
+        raise PetiteError(lib().petite_last_error().decode())
 
 
 class Method:

@@ -1,8 +1,9 @@
-/* os.h — the little the library needs from the operating system besides memory: a mutex and a
- * monotonic clock (POSIX here; Win32 where _WIN32). */
+/* os.h — the little the library needs from the operating system besides memory: a mutex, a
+ * monotonic clock and shared-library loading (POSIX here; Win32 where _WIN32). */
 #ifndef PETITE_CORE_OS_H
 #define PETITE_CORE_OS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(_WIN32)
@@ -20,5 +21,9 @@ void pt_mutex_unlock(pt_mutex *m);
 
 /* Nanoseconds from a monotonic clock. */
 uint64_t pt_now_ns(void);
+
+/* Load a shared library (kept loaded for the process's life) and find `symbol` in it. NULL on
+ * failure, with the system's reason in why[0..n). */
+void *pt_dl_symbol(const char *path, const char *symbol, char *why, size_t n);
 
 #endif

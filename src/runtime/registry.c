@@ -1,8 +1,13 @@
 /* registry.c — the kernel registry (built-in table + the documented global registry of custom
- * kernels) and the table of delegate backends compiled into this build. */
+ * kernels), kernel libraries loaded at run time, and the table of delegate backends compiled into
+ * this build. */
 #include "runtime/registry.h"
 
+#include "core/error.h"
+#include "core/os.h"
+
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +72,36 @@ petite_kernel_fn pt_kernel_lookup(const char *name, pk_prepare_fn *prepare) {
 }
 
 int32_t petite_has_kernel(const char *name) { return name && pt_kernel_lookup(name, NULL) != NULL; }
+
+/* ---- kernel libraries ---- */
+
+static const petite_kernel_api g_kernel_api = {
+    PETITE_KERNEL_API_VERSION, (uint32_t)sizeof(petite_kernel_api), petite_register_kernel, petite_value_kind,
+    petite_value_int, petite_value_double, petite_value_bool, petite_value_tensor, petite_value_list_len,
+    petite_value_int_list_get, petite_tensor_data, petite_tensor_dtype, petite_tensor_rank, petite_tensor_size,
+    petite_tensor_numel, petite_tensor_is_contiguous, petite_tensor_resize, petite_kernel_fail,
+};
+
+petite_status petite_load_kernel_library(const char *path) {
+    if (!path || !*path) return pt_bad_args(__func__);
+    pt_err e;
+    pt_err_clear(&e);
+    char why[256];
+    void *sym = pt_dl_symbol(path, "petite_kernel_library_init", why, sizeof why);
+    if (!sym) {
+        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "kernel library '%s': %s", path, why);
+        pt_set_last_error(&e);
+        return e.status;
+    }
+    petite_kernel_library_init_fn init;
+    memcpy(&init, &sym, sizeof init); /* object pointer -> function pointer, as dlsym's users must */
+    petite_status s = init(&g_kernel_api);
+    if (s != PETITE_OK) {
+        pt_fail(&e, s, "kernel library '%s': petite_kernel_library_init returned %s", path, petite_status_name(s));
+        pt_set_last_error(&e);
+    }
+    return s;
+}
 
 /* Delegate backends in this build. */
 /* backends/backend.h lists the backends compiled in */

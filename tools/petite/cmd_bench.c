@@ -101,6 +101,8 @@ int cmd_bench(int argc, char **argv) {
                 fprintf(stderr, "petite bench: --isa takes auto, scalar, avx2 or avx512\n");
                 return 2;
             }
+        } else if (strcmp(a, "--kernel-lib") == 0 && more) {
+            if (util_load_kernel_lib("bench", argv[++i])) return 1;
         } else if (strcmp(a, "--per-op") == 0) per_op = 1;
         else if (strcmp(a, "--json") == 0) json = 1;
         else if (strcmp(a, "--input") == 0 && more) {
@@ -113,7 +115,8 @@ int cmd_bench(int argc, char **argv) {
     }
     if (!path || runs < 1 || warmup < 0 || opt.num_threads < 0) {
         fprintf(stderr, "usage: petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512]\n"
-                        "                  [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n");
+                        "                  [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n"
+                        "                  [--kernel-lib LIB.so ...]\n");
         return 2;
     }
     double t0 = wall_ms();

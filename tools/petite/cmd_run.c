@@ -74,7 +74,9 @@ int cmd_run(int argc, char **argv) {
                 inputs[ninputs++] = argv[++i];
         } else if (strcmp(a, "--output-dir") == 0 && more) outdir = argv[++i];
         else if (strcmp(a, "--data") == 0 && more && ndata < 8) datafiles[ndata++] = argv[++i];
-        else if (!path && a[0] != '-') path = a;
+        else if (strcmp(a, "--kernel-lib") == 0 && more) {
+            if (util_load_kernel_lib("run", argv[++i])) return 1;
+        } else if (!path && a[0] != '-') path = a;
         else {
             fprintf(stderr, "petite run: unexpected argument '%s'\n", a);
             return 2;
@@ -82,7 +84,7 @@ int cmd_run(int argc, char **argv) {
     }
     if (!path) {
         fprintf(stderr, "usage: petite run FILE.pte [--method NAME] [--input FILE.npy ...] "
-                        "[--data FILE.ptd] [--output-dir DIR]\n");
+                        "[--data FILE.ptd] [--output-dir DIR] [--kernel-lib LIB.so ...]\n");
         return 2;
     }
     petite_program *p = NULL;
@@ -98,8 +100,12 @@ int cmd_run(int argc, char **argv) {
             goto done;
         }
     if (!method) method = cli_default_method(p);
-    if (petite_method_load(p, method, &m) != PETITE_OK) {
+    petite_status ls = petite_method_load(p, method, &m);
+    if (ls != PETITE_OK) {
         fprintf(stderr, "petite run: %s\n", petite_last_error());
+        if (ls == PETITE_ERR_OPERATOR_MISSING)
+            fprintf(stderr, "petite run: a custom operator's kernel can come from a kernel library: --kernel-lib LIB.so "
+                            "(examples/custom_op)\n");
         goto done;
     }
     size_t nin, nout;

@@ -131,3 +131,9 @@ const char *cli_default_method(const petite_program *p) {
     }
     return first;
 }
+
+int util_load_kernel_lib(const char *cmd, const char *path) {
+    if (petite_load_kernel_library(path) == PETITE_OK) return 0;
+    fprintf(stderr, "petite %s: %s\n", cmd, petite_last_error());
+    return -1;
+}

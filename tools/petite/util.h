@@ -14,6 +14,8 @@ void util_store(void *p, int32_t dtype, int64_t i, double v);
 const char *util_shape(const int64_t *sizes, int32_t rank, char *buf, size_t cap);
 const char *util_kind_name(int32_t kind);
 const char *util_isa_name(int32_t isa);        /* petite_isa */
+/* petite_load_kernel_library, or a message on stderr (prefixed "petite CMD: "); 0 on success. */
+int util_load_kernel_lib(const char *cmd, const char *path);
 int util_parse_isa(const char *s, int32_t *isa);
 /* Deterministic fill: a fixed LCG; floats in [-1, 1), integers in [0, 10), bools alternate. */
 void util_fill(void *data, int32_t dtype, int64_t n, uint32_t seed);

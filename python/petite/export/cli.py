@@ -16,6 +16,7 @@ import time
 import torch
 
 from . import capture as cap
+from . import custom
 from . import load as ld
 from . import lower as lw
 from . import plan as pl
@@ -85,7 +86,8 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
             hint = " (an embedding takes integer token ids: pass --input-dtypes int64)"
         raise ExportError("the model does not run on inputs of shapes %s: %s%s" % (shapes, e, hint))
     t = time.time()
-    gm = cap.capture(model, example)
+    with custom.keep(model, getattr(args, "custom_ops", None), example) as custom_names:
+        gm = cap.capture(model, example)
     names = getattr(gm, "output_names", None)
     n_nodes = sum(1 for n in gm.graph.nodes if n.op == "call_function")
     log("  capture   %6.2fs  %d ATen nodes" % (time.time() - t, n_nodes))
@@ -94,10 +96,12 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     t = time.time()
     try:
         from .. import runtime
-        check = runtime.has_kernel
         runtime.lib()
+        check = lambda name: name in custom_names or runtime.has_kernel(name)  # noqa: E731
+        unrunnable = [n for n in custom_names if not runtime.has_kernel(n)]
     except Exception:
         check = None  # no runtime library: cannot check kernels (validation will fail)
+        unrunnable = list(custom_names)
     if args.quantize and gm.state:
         raise ExportError("--quantize with state the model updates in forward (%s) is not supported"
                           % ", ".join(n for n, _ in gm.state))
@@ -158,6 +162,13 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         rec["state"] = [{"name": n, "dtype": DTYPE_NAMES.get(t.dtype, str(t.dtype)), "shape": list(t.shape)}
                         for n, t in gm.state]
     log("  write     %6.2fs  %s (%d bytes)" % (time.time() - t, out_path, len(data)))
+    if custom_names:
+        rec["custom_ops"] = list(custom_names)
+    if unrunnable and not args.no_validate:
+        os.unlink(tmp)
+        raise ExportError("validation runs the file in petite, which has no kernel for %s: pass --kernel-lib with the "
+                          "library that registers it (see examples/custom_op), or --no-validate to write the file "
+                          "without running it" % ", ".join(unrunnable))
     try:
         if not args.no_validate:
             t = time.time()
@@ -191,7 +202,10 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
                 runtime.lib()
             except Exception:
                 runtime = None
-            if runtime is not None:
+            if runtime is not None and unrunnable:
+                log("  not run: no kernel in this process for %s (--kernel-lib)" % ", ".join(unrunnable))
+                rec["smoke_run"] = False
+            elif runtime is not None:
                 try:
                     runtime.Program(tmp).load_method("forward").run(*[x.numpy() for x in example])
                 except Exception as e:
@@ -240,6 +254,13 @@ def _parser():
                          "petite classify / detect)")
     ap.add_argument("--input-std", type=float, nargs="+", default=None,
                     help="per-channel std of pixel / 255 the model expects (sidecar, as --input-mean)")
+    ap.add_argument("--custom-op", action="append", default=[], metavar="SUBMODULE=NS::NAME",
+                    help="keep a submodule as one call of the custom operator NS::NAME (written as NS::NAME.out: "
+                         "its inputs, then its parameters and buffers); the app registers the kernel in C "
+                         "(petite_register_kernel or a kernel library). Repeatable")
+    ap.add_argument("--kernel-lib", action="append", default=[], metavar="LIB.so",
+                    help="a kernel library (exports petite_kernel_library_init) loaded into petite for "
+                         "validation: the kernels of --custom-op operators. Repeatable")
     ap.add_argument("--create-summary", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--verbose", action="store_true")
@@ -259,6 +280,7 @@ def main(argv=None):
         if bad:
             raise ExportError("unknown input dtype %s (known: %s)" % (bad[0], ", ".join(sorted(DTYPES))))
         dtypes = [DTYPES[n] for n in names]
+        _prepare_custom(args)
         backends = args.backends or (PLATFORM_DEFAULTS[args.target_platform] if args.target_platform
                                      else (["xnnpack"] if args.quantize else ["portable", "xnnpack"]))
         unknown = [b for b in backends if b not in BACKENDS]
@@ -270,11 +292,22 @@ def main(argv=None):
         model.eval()
         log("petite-export %s: %s (%s)" % (args.model_name, args.model, kind))
         log("  load      %6.2fs" % (time.time() - t))
-    except (ExportError, ld.LoadError, json.JSONDecodeError) as e:
+    except (ExportError, ld.LoadError, json.JSONDecodeError, custom.CustomOpError) as e:
         print("petite-export: error: %s" % e, file=sys.stderr)
         return 2
     results = _export_all(model, shapes, dtypes, backends, args)
     return 0 if all(r["success"] for r in results) else 1
+
+
+def _prepare_custom(args):
+    """--custom-op parsed into args.custom_ops; --kernel-lib libraries loaded into petite."""
+    args.custom_ops = custom.parse(args.custom_op)
+    for path in args.kernel_lib:
+        try:
+            from .. import runtime
+            runtime.load_kernel_library(path)
+        except Exception as e:
+            raise ExportError("--kernel-lib %s: %s" % (path, e))
 
 
 def _export_all(model, shapes, dtypes, backends, args):
@@ -333,11 +366,14 @@ def _export_all(model, shapes, dtypes, backends, args):
 
 def export_model(model, example_inputs, model_name="model", backends=None, output_dir="./exported_models",
                  quantize=None, calibration_samples=None, calibration_method="minmax", target_platform=None,
-                 validate=True, create_summary=False, input_mean=None, input_std=None, verbose=False):
+                 validate=True, create_summary=False, input_mean=None, input_std=None, verbose=False,
+                 custom_ops=None, kernel_libs=None):
     """Export an in-memory nn.Module (what the CLI does after loading a file): one .pte and sidecar JSON per
     backend in output_dir, validated against eager PyTorch unless validate=False. example_inputs: a
     tensor or a list of tensors (their shapes and dtypes are the inputs'); calibration_samples: a list of
-    input lists for quantize="static" (default: 16 random ones). Returns the result records (the keys
+    input lists for quantize="static" (default: 16 random ones); custom_ops: {submodule path: "ns::name"} kept
+    as custom operator calls, kernel_libs: kernel libraries loaded for validation (as --custom-op and
+    --kernel-lib). Returns the result records (the keys
     of export_summary.json's "results"); raises ExportError for bad arguments."""
     xs = [example_inputs] if isinstance(example_inputs, torch.Tensor) else list(example_inputs)
     if not xs or not all(isinstance(x, torch.Tensor) for x in xs):
@@ -355,7 +391,15 @@ def export_model(model, example_inputs, model_name="model", backends=None, outpu
     argv += ["--input-mean", *[str(v) for v in input_mean]] if input_mean else []
     argv += ["--input-std", *[str(v) for v in input_std]] if input_std else []
     argv += ["--verbose"] if verbose else []
+    for path, op in (custom_ops or {}).items():
+        argv += ["--custom-op", "%s=%s" % (path, op)]
+    for lib_path in kernel_libs or []:
+        argv += ["--kernel-lib", lib_path]
     args = _parser().parse_args(argv)
+    try:
+        _prepare_custom(args)
+    except custom.CustomOpError as e:
+        raise ExportError(str(e))
     args.calibration_samples = calibration_samples
     shapes = [list(x.shape) for x in xs]
     dtypes = [x.dtype for x in xs]
