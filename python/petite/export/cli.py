@@ -4,6 +4,7 @@
                 [--input-dtypes float32 int64 ...] [--backends portable ...]
                 [--target-platform ios|android|embedded|desktop|any] [--output-dir DIR]
                 [--model-class module:Class | --arch torchvision:NAME] [--quantize]
+                [--custom-op SUBMODULE=NS::NAME] [--kernel-lib LIB.so]
                 [--create-summary] [--no-validate] [--verbose]
 """
 import argparse
