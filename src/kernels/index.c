@@ -1,4 +1,4 @@
-/* index.c — embedding.out, where.self_out, comparisons (eq/ne/lt/le/gt/ge, Scalar and Tensor),
+/* index.c — embedding.out, arange.out / start_out, where.self_out, comparisons (eq/ne/lt/le/gt/ge, Scalar and Tensor),
  * upsample_nearest2d.vec_out, upsample_bilinear2d.vec_out, pow.Tensor_Scalar_out. */
 #include <math.h>
 #include <string.h>
@@ -537,4 +537,50 @@ petite_status pk_topk_values(petite_kernel_ctx *c, petite_value **args, size_t n
         (s = pk_bool_arg(c, args, 4, "sorted", &sorted)) || (s = pk_out(c, args, 5, &vals)) || (s = pk_out(c, args, 6, &idx)))
         return s;
     return sort_common(c, x, dim, largest, k, vals, idx, "topk");
+}
+
+/* start, start + step, ... below end (above it for a negative step) into the 1-D out */
+static petite_status arange_fill(petite_kernel_ctx *c, const pk_scalar *start, const pk_scalar *end, const pk_scalar *step,
+                                 pt_tensor *out) {
+    const double a = start->d, b = end->d, st = step->d;
+    if (!(st != 0.0) || !isfinite(a) || !isfinite(b) || !isfinite(st))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "arange: start %g, end %g, step %g", a, b, st);
+    if ((st > 0 && b < a) || (st < 0 && b > a))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "arange: end %g is on the wrong side of start %g for step %g", b, a, st);
+    const double n = ceil((b - a) / st);
+    if (n > (double)INT32_MAX) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "arange: %g elements", n);
+    const int64_t len = (int64_t)n;
+    if (out->rank != 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "arange: out has rank %d, expected 1", (int)out->rank);
+    petite_status s = pt_tensor_resize(out, 1, &len, c->err);
+    if (s) return pt_prefix(c->err, "out");
+    const bool integral = start->kind != PETITE_KIND_DOUBLE && end->kind != PETITE_KIND_DOUBLE && step->kind != PETITE_KIND_DOUBLE;
+    if (!pt_dtype_is_arith(out->dtype))
+        return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "arange: out is %s", petite_dtype_name(out->dtype));
+    for (int64_t i = 0; i < len; i++) {
+        if (integral && !pt_dtype_is_float(out->dtype)) pt_store_i64(out->data, out->dtype, i, start->i + i * step->i);
+        else pt_store_f64(out->data, out->dtype, i, a + (double)i * st);
+    }
+    return PETITE_OK;
+}
+
+/* aten::arange.out(Scalar end, *, Tensor(a!) out) */
+petite_status pk_arange_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pk_scalar end, zero = {PETITE_KIND_INT, 0.0, 0}, one = {PETITE_KIND_INT, 1.0, 1};
+    pt_tensor *out;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 3)) || (s = pk_scalar_arg(c, args, 0, "end", &end)) || (s = pk_out(c, args, 1, &out)))
+        return s;
+    return arange_fill(c, &zero, &end, &one, out);
+}
+
+/* aten::arange.start_out(Scalar start, Scalar end, Scalar step=1, *, Tensor(a!) out) */
+petite_status pk_arange_start_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pk_scalar start, end, step;
+    pt_tensor *out;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_scalar_arg(c, args, 0, "start", &start)) ||
+        (s = pk_scalar_arg(c, args, 1, "end", &end)) || (s = pk_scalar_arg(c, args, 2, "step", &step)) ||
+        (s = pk_out(c, args, 3, &out)))
+        return s;
+    return arange_fill(c, &start, &end, &step, out);
 }

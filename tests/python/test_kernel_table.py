@@ -150,6 +150,14 @@ def direct_checks():
         else:
             o.call("aten::copy", "out", [ti, si, o.lit(False)], [out])
         return o.run(i[:1], f, outputs=[out])[0]
+    def arange(overload, lits, n, dtype):
+        o = One()
+        out = o.tensor(dtype, (n,))
+        o.call("aten::arange", overload, [o.lit(v) for v in lits], [out])
+        return o.run(outputs=[out])[0]
+    cmp("aten::arange.out", lambda: arange("out", [5], 5, torch.int64), lambda: np.arange(5, dtype=np.int64))
+    cmp("aten::arange.start_out", lambda: arange("start_out", [1.0, 2.0, 0.25], 4, torch.float32),
+        lambda: np.arange(1.0, 2.0, 0.25, dtype=np.float32))
     cmp("aten::copy.out", lambda: copy_ops(False), lambda: np.broadcast_to(i[:1], (3, 4)).astype(np.float32))
     cmp("aten::copy_", lambda: copy_ops(True), lambda: np.broadcast_to(i[:1], (3, 4)).astype(np.float32))
     cmp("aten::clone.out", lambda: unary("aten::clone", "out", f, None), lambda: f)

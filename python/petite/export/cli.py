@@ -18,6 +18,7 @@ import torch
 
 from . import capture as cap
 from . import custom
+from . import dynamic as dyn
 from . import load as ld
 from . import lower as lw
 from . import plan as pl
@@ -49,22 +50,11 @@ class ExportError(Exception):
 
 
 def parse_shapes(items):
-    shapes = []
-    for item in items:
-        for part in item.split(";"):
-            part = part.strip().strip("[]()")
-            if not part:
-                continue
-            try:  # every field an integer: "1,3,,224" is a typo, not [1, 3, 224]
-                dims = [int(x) for x in part.split(",")]
-            except ValueError:
-                raise ExportError("bad input shape %r: want comma-separated integers like 1,3,224,224" % part)
-            if not dims or any(d <= 0 for d in dims):
-                raise ExportError("bad input shape %r: sizes must be positive" % part)
-            shapes.append(dims)
-    if not shapes:
-        raise ExportError("--input-shapes is required (e.g. 1,3,224,224)")
-    return shapes
+    """--input-shapes -> (shapes with a dynamic size at its upper bound, [(input, dim)], (lo, hi) or None)"""
+    try:
+        return dyn.parse(items)
+    except dyn.DynamicError as e:
+        raise ExportError(str(e))
 
 
 def log(msg):
@@ -87,8 +77,22 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
             hint = " (an embedding takes integer token ids: pass --input-dtypes int64)"
         raise ExportError("the model does not run on inputs of shapes %s: %s%s" % (shapes, e, hint))
     t = time.time()
+    where, bounds = getattr(args, "dyn_where", None) or [], getattr(args, "dyn_bounds", None)
+    if bounds and backend != "portable":
+        raise ExportError("dynamic sizes export to the portable backend only: the XNNPACK subgraph writer bakes static "
+                          "shapes into its nodes (use --backends portable)")
+    if bounds and args.quantize:
+        raise ExportError("--quantize with a dynamic size is not supported")
     with custom.keep(model, getattr(args, "custom_ops", None), example) as custom_names:
         gm = cap.capture(model, example)
+        if bounds:  # the same graph at two more sizes: what follows the size becomes computed at run time
+            svals = dyn.sizes(bounds)
+            gms = [gm] + [cap.capture(model, _example(dyn.at(shapes, where, v), dtypes, 0)) for v in svals[1:]]
+            try:
+                dyn.analyze(gms, svals)
+            except dyn.DynamicError as e:
+                raise ExportError("dynamic size %d..%d: %s" % (bounds + (e,)))
+            gm.dyn_where = where
     names = getattr(gm, "output_names", None)
     n_nodes = sum(1 for n in gm.graph.nodes if n.op == "call_function")
     log("  capture   %6.2fs  %d ATen nodes" % (time.time() - t, n_nodes))
@@ -149,7 +153,9 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     os.chmod(tmp, 0o666 & ~umask)  # as any written file (mkstemp makes it 0600)
     rec = {
         "file": os.path.basename(out_path), "file_size": len(data),
-        "inputs": [{"name": "input_%d" % i, "dtype": DTYPE_NAMES.get(dt, str(dt)), "shape": s}
+        "inputs": [dict({"name": "input_%d" % i, "dtype": DTYPE_NAMES.get(dt, str(dt)), "shape": s},
+                        **({"dynamic": [{"dim": d, "min": bounds[0], "max": bounds[1]} for j, d in where if j == i]}
+                           if bounds and any(j == i for j, _ in where) else {}))
                    for i, (s, dt) in enumerate(zip(shapes, dtypes))],
         "outputs": [{"name": (names[i] if names and len(names) == len(prog.outputs) else "output_%d" % i),
                      "dtype": _dtname(prog.values[o].dtype), "shape": prog.values[o].shape}
@@ -176,7 +182,11 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
             from . import validate as va
             # int8 calibrated on real data is validated on real data (the last calibration sample)
             val_inputs = samples[-1] if args.quantize == "static" and args.calibration_data else _example(shapes, dtypes, 1)
-            if gm.state:  # stateful: several runs in a row, each checked against eager from the same start
+            if bounds:  # one method instance at several sizes: the upper bound, the lower, one between, the upper again
+                lo, hi = bounds
+                steps = [_example(dyn.at(shapes, where, v), dtypes, 1 + k) for k, v in enumerate([hi, lo, (lo + hi) // 2, hi])]
+                res = va.compare(tmp, model, steps[0], steps=steps)
+            elif gm.state:  # stateful: several runs in a row, each checked against eager from the same start
                 steps = [val_inputs] + [_example(shapes, dtypes, 2 + k) for k in range(3)]
                 res = va.compare(tmp, model, val_inputs, steps=steps)
             else:
@@ -273,7 +283,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.manual_seed(0)
     try:
-        shapes = parse_shapes(args.input_shapes)
+        shapes, args.dyn_where, args.dyn_bounds = parse_shapes(args.input_shapes)
         names = args.input_dtypes or ["float32"] * len(shapes)
         if len(names) != len(shapes):
             raise ExportError("%d input dtypes for %d input shapes" % (len(names), len(shapes)))
@@ -368,20 +378,26 @@ def _export_all(model, shapes, dtypes, backends, args):
 def export_model(model, example_inputs, model_name="model", backends=None, output_dir="./exported_models",
                  quantize=None, calibration_samples=None, calibration_method="minmax", target_platform=None,
                  validate=True, create_summary=False, input_mean=None, input_std=None, verbose=False,
-                 custom_ops=None, kernel_libs=None):
+                 custom_ops=None, kernel_libs=None, dynamic_dims=None):
     """Export an in-memory nn.Module (what the CLI does after loading a file): one .pte and sidecar JSON per
     backend in output_dir, validated against eager PyTorch unless validate=False. example_inputs: a
     tensor or a list of tensors (their shapes and dtypes are the inputs'); calibration_samples: a list of
     input lists for quantize="static" (default: 16 random ones); custom_ops: {submodule path: "ns::name"} kept
     as custom operator calls, kernel_libs: kernel libraries loaded for validation (as --custom-op and
-    --kernel-lib). Returns the result records (the keys
+    --kernel-lib); dynamic_dims: [(input index, dim, min, max)], one size shared by all (as LO..HI in
+    --input-shapes; the portable backend). Returns the result records (the keys
     of export_summary.json's "results"); raises ExportError for bad arguments."""
     xs = [example_inputs] if isinstance(example_inputs, torch.Tensor) else list(example_inputs)
     if not xs or not all(isinstance(x, torch.Tensor) for x in xs):
         raise ExportError("example_inputs: a tensor or a list of tensors")
     names = {v: k for k, v in DTYPES.items() if k in ("float32", "float16", "float64", "int64", "int32", "int8",
                                                         "uint8", "bool")}
-    argv = ["<in-memory>", "--model-name", model_name, "--input-shapes", *[",".join(str(d) for d in x.shape) for x in xs],
+    spec = [[str(d) for d in x.shape] for x in xs]
+    for i, d, lo, hi in dynamic_dims or []:
+        if not (0 <= i < len(spec) and 0 <= d < len(spec[i])):
+            raise ExportError("dynamic_dims: input %d has no dim %d" % (i, d))
+        spec[i][d] = "%d..%d" % (lo, hi)
+    argv = ["<in-memory>", "--model-name", model_name, "--input-shapes", *[",".join(x) for x in spec],
             "--input-dtypes", *[names[x.dtype] for x in xs], "--output-dir", output_dir,
             "--calibration-method", calibration_method]
     argv += ["--backends", *backends] if backends else []
@@ -402,7 +418,7 @@ def export_model(model, example_inputs, model_name="model", backends=None, outpu
     except custom.CustomOpError as e:
         raise ExportError(str(e))
     args.calibration_samples = calibration_samples
-    shapes = [list(x.shape) for x in xs]
+    shapes, args.dyn_where, args.dyn_bounds = parse_shapes(args.input_shapes)
     dtypes = [x.dtype for x in xs]
     chosen = args.backends or (PLATFORM_DEFAULTS[args.target_platform] if args.target_platform
                                else (["xnnpack"] if args.quantize else ["portable", "xnnpack"]))

@@ -7,6 +7,8 @@ import operator
 
 import torch
 
+from .dynamic import SymExpr
+
 aten = torch.ops.aten
 
 DTYPE = {  # torch dtype -> ExecuTorch ScalarType
@@ -32,6 +34,7 @@ class Value:
         self.value = kw.get("value")        # scalars; lists: items (value indices / literals)
         self.role = kw.get("role", "temp")  # tensors: const | input | temp | mutable (state: planned, initial data)
         self.name = kw.get("name")          # mutable: the buffer's name
+        self.dynamic = kw.get("dynamic", False)  # tensors: DYNAMIC_BOUND (shape is the upper bound)
         self.offset = None                  # planned tensors: byte offset in buffer 1
         self.index = None
 
@@ -144,13 +147,39 @@ class Lowerer:
         self.gm, self.p = gm, EdgeProgram()
         self.env = {}  # fx node -> value index (or list of indices for multi-output)
         self.check_kernel = check_kernel
+        self.sym_src = None  # (input value, dim) of the dynamic size
+        self.sym_cache = {}  # SymExpr -> Int value computed at run time
+
+    def sym_value(self, e):
+        """The Int value of e = a*s + b, computed at run time from the dynamic input's size."""
+        if e in self.sym_cache:
+            return self.sym_cache[e]
+        p = self.p
+        if self.sym_src is None:
+            raise LowerError("a size-dependent argument without a dynamic input")
+        base = SymExpr(1, 0)
+        if base not in self.sym_cache:
+            s = p.add(Value("int", value=0))
+            p.instrs.append(Instr("aten::sym_size", "int", [self.sym_src[0], p.add(Value("int", value=self.sym_src[1])), s]))
+            self.sym_cache[base] = s
+        v = self.sym_cache[base]
+        if e.a != 1:
+            t = p.add(Value("int", value=0))
+            p.instrs.append(Instr("executorch_prim::mul", "Scalar", [v, p.add(Value("int", value=e.a)), t]))
+            v = t
+        if e.b != 0:
+            t = p.add(Value("int", value=0))
+            p.instrs.append(Instr("executorch_prim::add", "Scalar", [v, p.add(Value("int", value=e.b)), t]))
+            v = t
+        self.sym_cache[e] = v
+        return v
 
     # ---- values ----
-    def tensor_value(self, meta, role, data=None):
+    def tensor_value(self, meta, role, data=None, dynamic=False):
         shape = [int(s) for s in meta.shape]
         if meta.dtype not in DTYPE:
             raise LowerError("dtype %s is not supported" % meta.dtype)
-        return self.p.add(Value("tensor", dtype=DTYPE[meta.dtype], shape=shape, role=role, data=data))
+        return self.p.add(Value("tensor", dtype=DTYPE[meta.dtype], shape=shape, role=role, data=data, dynamic=dynamic))
 
     def scalar(self, x, typ=""):
         """A Python argument as a fresh EValue (the official emitter never shares them)."""
@@ -164,6 +193,8 @@ class Lowerer:
             return v
         if isinstance(x, torch.Tensor):
             return self.const_value(x, "number")
+        if isinstance(x, SymExpr):
+            return self.sym_value(x)
         if isinstance(x, bool):
             return p.add(Value("bool", value=x))
         if isinstance(x, int):
@@ -186,8 +217,8 @@ class Lowerer:
                 return p.add(Value(kind, value=items))
             if all(isinstance(e, bool) for e in x) and len(x):
                 return p.add(Value("bool_list", value=list(x)))
-            if all(isinstance(e, int) and not isinstance(e, bool) for e in x):
-                items = [p.add(Value("int", value=int(e))) for e in x]
+            if all(isinstance(e, SymExpr) or (isinstance(e, int) and not isinstance(e, bool)) for e in x):
+                items = [self.sym_value(e) if isinstance(e, SymExpr) else p.add(Value("int", value=int(e))) for e in x]
                 return p.add(Value("int_list", value=items))
             if all(isinstance(e, (int, float)) for e in x):
                 return p.add(Value("double_list", value=[float(e) for e in x]))
@@ -215,6 +246,10 @@ class Lowerer:
         if isinstance(node.target, torch._ops.OpOverload) and node.target._schema.is_mutable:
             return False
         if "rand" in str(node.target) or "empty" in str(node.target):
+            return False
+        flat = []
+        torch.fx.node.map_aggregate((node.args, node.kwargs), lambda a: flat.append(a))
+        if any(isinstance(a, SymExpr) for a in flat):  # computed at run time
             return False
         env = {d: self.consts[d] for d in deps}
         args = torch.fx.node.map_arg(node.args, lambda n: env[n])
@@ -251,8 +286,9 @@ class Lowerer:
         meta = node.meta.get("tensor_meta")
         if meta is None:
             raise LowerError("no shape information for %s" % node.format_node())
+        dyn = bool(node.meta.get("dynamic"))
         if not hasattr(meta, "shape"):  # several outputs (TensorMetadata is itself a tuple)
-            outs = [self.tensor_value(m, "temp") for m in meta]
+            outs = [self.tensor_value(m, "temp", dynamic=dyn) for m in meta]
             for j, o in enumerate(outs):
                 self.p.value_node[o] = (node.name, j)
             lst = self.p.add(Value("tensor_list", value=list(outs)))
@@ -261,7 +297,7 @@ class Lowerer:
             self.env[node] = outs
             written = outs
         else:
-            out = self.tensor_value(meta, "temp")
+            out = self.tensor_value(meta, "temp", dynamic=dyn)
             self.p.value_node[out] = (node.name, None)
             args += [out, out]
             self.env[node] = out
@@ -371,9 +407,13 @@ class Lowerer:
                 self.env[node] = self.p.add(Value("tensor", dtype=DTYPE[init.dtype], shape=list(init.shape),
                                                   role="mutable", data=init.numpy().tobytes(), name=name))
                 continue
-            self.env[node] = self.tensor_value(meta, "input")
+            ui = k - len(state)  # user input index
+            dyn_dims = [d for i, d in (getattr(gm, "dyn_where", None) or []) if i == ui]
+            self.env[node] = self.tensor_value(meta, "input", dynamic=bool(dyn_dims))
             self.p.value_node[self.env[node]] = (node.name, None)
             self.p.inputs.append(self.env[node])
+            if dyn_dims and self.sym_src is None:
+                self.sym_src = (self.env[node], dyn_dims[0])
         for node in nodes:
             if node.op == "call_function":
                 if self.try_fold(node):

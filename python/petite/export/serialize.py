@@ -86,6 +86,7 @@ def _value(fb, v, const_index):
         val = fb.table([
             (0, "i8", v.dtype), (2, "off", sizes), (3, "off", dim_order),
             (5, "u32", const_index.get(v.index, 0)), (6, "off", alloc),
+            (8, "u8", 1 if getattr(v, "dynamic", False) else None),  # TensorShapeDynamism DYNAMIC_BOUND
         ])
     else:
         raise ValueError(v.kind)
