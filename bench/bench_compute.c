@@ -27,6 +27,15 @@ static double cpu_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* 64-byte aligned where the C library can (the Windows C runtime has no aligned_alloc) */
+static void *balloc(size_t n) {
+#if defined(_WIN32)
+    return malloc(n);
+#else
+    return aligned_alloc(64, n);
+#endif
+}
+
 static volatile float evict_sink;
 static void evict(const float *x, size_t n) {
     static float *junk;
@@ -42,7 +51,7 @@ static void evict(const float *x, size_t n) {
 }
 
 static float *rnd(size_t n, unsigned seed) {
-    float *p = aligned_alloc(64, pc_align64(n * sizeof(float) + 64));
+    float *p = balloc(pc_align64(n * sizeof(float) + 64));
     for (size_t i = 0; i < n; i++) {
         seed = seed * 1664525u + 1013904223u;
         p[i] = (float)((seed >> 8) & 0xffff) / 65536.0f - 0.5f;
@@ -124,7 +133,7 @@ int main(int argc, char **argv) {
         size_t n = a + 1 < argc ? (size_t)atol(argv[a + 1]) : 512;
         size_t M = n, N = n, K = n;
         float *A = rnd(M * K, 1), *B = rnd(K * N, 2), *C = rnd(M * N, 3);
-        float *P = aligned_alloc(64, pc_align64(pc_gemm_f32_packed_floats(isa, K, N) * sizeof(float)));
+        float *P = balloc(pc_align64(pc_gemm_f32_packed_floats(isa, K, N) * sizeof(float)));
         pc_gemm_f32_pack(isa, K, N, B, N, 1, P);
         pc_gemm_epi epi = {NULL, NULL, 1.0f, 0, -INFINITY, INFINITY, NULL, PC_U_COPY};
         int r = reps ? reps : (int)(2e10 / (2.0 * M * N * K)) + 3;
@@ -158,11 +167,11 @@ int main(int argc, char **argv) {
         int64_t icg = d.C / d.groups;
         float *w = rnd((size_t)(d.OC * icg * d.KH * d.KW), 4), *bias = rnd((size_t)d.OC, 5);
         pc_weights wt = {w, icg * d.KH * d.KW, d.KH * d.KW, d.KW, 1, bias, NULL};
-        float *packed = aligned_alloc(64, pc_align64(pc_conv2d_f32_packed_floats(&d) * sizeof(float)));
+        float *packed = balloc(pc_align64(pc_conv2d_f32_packed_floats(&d) * sizeof(float)));
         pc_conv2d_f32_pack(&d, &wt, packed);
         size_t scr = pc_conv2d_f32_scratch(&d);
         ctx.scratch_size = pc_align64(scr);
-        ctx.scratch = aligned_alloc(64, ctx.scratch_size * (size_t)pc_ctx_threads(&ctx) + 64);
+        ctx.scratch = balloc(ctx.scratch_size * (size_t)pc_ctx_threads(&ctx) + 64);
         float *x = rnd((size_t)(d.N * d.H * d.W * d.C), 6), *y = rnd((size_t)(d.N * d.OH * d.OW * d.OC), 7);
         double flops = 2.0 * (double)(d.N * d.OH * d.OW * d.OC * icg * d.KH * d.KW);
         int r = reps ? reps : (int)(1e10 / flops) + 3;

@@ -3,6 +3,7 @@
 #   build: gcc, make, cmake (pkg-config for the install check), libstb-dev (image files in the CLI);
 #   arm64 / armv7: gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, gcc-arm-linux-gnueabihf,
 #   libc6-dev-armhf-cross, qemu-user (the C suite under qemu-aarch64 / qemu-arm); wasm32: emscripten, nodejs;
+#   Windows: gcc-mingw-w64-x86-64-posix, wine64 (the C suite under wine);
 #   fuzzing and sanitizers: clang + its runtime (libFuzzer);
 #   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers.
 set -euo pipefail
@@ -22,6 +23,9 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 # the WebAssembly build, run under node
 command -v emcc >/dev/null 2>&1 || need+=(emscripten)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
+# the Windows build (mingw-w64), run under wine
+command -v x86_64-w64-mingw32-gcc-posix >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64-posix)
+command -v wine >/dev/null 2>&1 || need+=(wine64)
 # the exporter and its tests: Debian's PyTorch, used through /usr/bin/python3
 /usr/bin/python3 -c "import torch, torchvision" >/dev/null 2>&1 || need+=(python3-torch python3-torchvision)
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)

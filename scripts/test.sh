@@ -54,6 +54,20 @@ for arch in "aarch64-linux-gnu:arm64:qemu-aarch64" "arm-linux-gnueabihf:armv7:qe
   fi
 done
 
+# Windows: the library, the CLI and the C suite cross-built with mingw-w64, run under wine (Win32
+# threads in the pool, a file mapping for zero-copy loads, LoadLibrary for kernel libraries)
+if command -v x86_64-w64-mingw32-gcc-posix >/dev/null 2>&1 && command -v wine >/dev/null 2>&1; then
+  echo "== windows (x86_64, mingw-w64): the C suite under wine =="
+  cmake -S . -B build-win -DCMAKE_TOOLCHAIN_FILE=cmake/x86_64-w64-mingw32.cmake -DCMAKE_BUILD_TYPE=Release \
+    -DPETITE_WERROR=ON -DPETITE_PYTHON=/nonexistent >/dev/null
+  cmake --build build-win -j"$jobs" >/dev/null
+  (cd build-win && WINEDEBUG=-all ctest --output-on-failure | tail -3)
+  x86_64-w64-mingw32-gcc-posix -O2 -std=c11 -Wall -Werror -shared -Iinclude examples/custom_op/rms_norm_kernel.c \
+    -o build-win/rms_norm.dll
+  WINEDEBUG=-all wine build-win/petite.exe run "$PETITE_CONFORMANCE_DIR/files/xnnpack_add.pte" --kernel-lib build-win/rms_norm.dll \
+    | tail -1
+fi
+
 # WebAssembly: the C suite through emscripten (Debian's), run by node on the host's files (NODERAWFS)
 if command -v emcmake >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
   echo "== wasm32: the C suite built with emscripten and run under node =="

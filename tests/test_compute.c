@@ -25,7 +25,11 @@ static float *rnd(size_t n) {
     for (size_t i = 0; i < n; i++) p[i] = frand();
     return p;
 }
+#if defined(_WIN32) /* no aligned_alloc in the Windows C runtime; the kernels need no alignment, only speed does */
+static void *amalloc(size_t bytes) { return malloc(pc_align64(bytes ? bytes : 64)); }
+#else
 static void *amalloc(size_t bytes) { return aligned_alloc(64, pc_align64(bytes ? bytes : 64)); }
+#endif
 
 /* contexts: 1 thread and 3 threads, with scratch */
 typedef struct ctxs {

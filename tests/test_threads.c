@@ -5,6 +5,7 @@
  *   test_threads CONFORMANCE_DIR */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static void fail(const char *what, long t, const char *msg) {
 }
 
 static void *worker(void *arg) {
-    long t = (long)arg;
+    long t = (long)(intptr_t)arg;
     char bad[32];
     snprintf(bad, sizeof bad, "missing_%ld", t);
     for (int r = 0; r < ROUNDS; r++) {
@@ -97,7 +98,7 @@ static int run_linear(long t, float *got, size_t *n) {
 }
 
 static void *worker2(void *arg) {
-    long t = (long)arg;
+    long t = (long)(intptr_t)arg;
     for (int r = 0; r < ROUNDS / 4; r++) {
         float got[4096];
         size_t n = 0;
@@ -120,7 +121,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     pthread_t th[THREADS];
-    for (long t = 0; t < THREADS; t++) pthread_create(&th[t], NULL, worker, (void *)t);
+    for (long t = 0; t < THREADS; t++) pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);
     for (int t = 0; t < THREADS; t++) pthread_join(th[t], NULL);
     /* second phase: a fresh program with weights, loaded first by all threads at once */
     snprintf(path, sizeof path, "%s/files/xnnpack_linear_planned.pte", dir);
@@ -135,7 +136,7 @@ int main(int argc, char **argv) {
         if (run_linear(-1, ref, &ref_n)) return 1;
         prog2 = keep;
     }
-    for (long t = 0; t < THREADS; t++) pthread_create(&th[t], NULL, worker2, (void *)t);
+    for (long t = 0; t < THREADS; t++) pthread_create(&th[t], NULL, worker2, (void *)(intptr_t)t);
     for (int t = 0; t < THREADS; t++) pthread_join(th[t], NULL);
     petite_program_close(prog2);
     petite_program_close(solo);

@@ -61,6 +61,15 @@
 extern "C" {
 #endif
 
+/* printf-style checking of format strings (C99 conversions, also under MinGW) */
+#if defined(__MINGW32__)
+#define PETITE_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
+#define PETITE_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PETITE_PRINTF(f, a)
+#endif
+
 #if defined(_WIN32) && defined(PETITE_SHARED)
 #  ifdef PETITE_BUILDING
 #    define PETITE_API __declspec(dllexport)
@@ -445,11 +454,7 @@ PETITE_API petite_status petite_tensor_resize(petite_kernel_ctx *ctx, petite_ten
                                               int32_t rank, const int64_t *sizes);
 /* Record why the kernel failed (printf format); returns `status` for `return petite_kernel_fail(...)`. */
 PETITE_API petite_status petite_kernel_fail(petite_kernel_ctx *ctx, petite_status status,
-                                            const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+                                            const char *fmt, ...) PETITE_PRINTF(3, 4);
 
 /* ---- kernel libraries ----
  * A shared library of custom kernels loaded at run time (`petite run --kernel-lib FILE`, the

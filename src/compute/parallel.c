@@ -6,17 +6,74 @@
  * spin briefly for the next job (inference runs many short operators back to back), then sleep on
  * a condition variable. Every worker takes part in every job and reports when it leaves it, so
  * the caller starts the next job only when no worker can still be reading the last one. One pool
- * serves one method instance at a time (the runtime's threading rule), so jobs never overlap. */
+ * serves one method instance at a time (the runtime's threading rule), so jobs never overlap.
+ * POSIX threads, or Win32 threads where _WIN32. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compute/compute.h"
 
-#if !defined(_WIN32)
+/* the little of threads the pool needs: POSIX threads, or Win32 (SRW lock, condition variable,
+ * CreateThread) where _WIN32 */
+#if defined(_WIN32)
+#include <malloc.h>
+#include <windows.h>
+#define PC_HAVE_THREADS 1
+typedef HANDLE pc_thread;
+typedef SRWLOCK pc_lock;
+typedef CONDITION_VARIABLE pc_cond;
+static int lock_init(pc_lock *l) {
+    InitializeSRWLock(l);
+    return 0;
+}
+static void lock_destroy(pc_lock *l) { (void)l; }
+static void lock_take(pc_lock *l) { AcquireSRWLockExclusive(l); }
+static void lock_give(pc_lock *l) { ReleaseSRWLockExclusive(l); }
+static int cond_init(pc_cond *c) {
+    InitializeConditionVariable(c);
+    return 0;
+}
+static void cond_destroy(pc_cond *c) { (void)c; }
+static void cond_wait(pc_cond *c, pc_lock *l) { SleepConditionVariableSRW(c, l, INFINITE, 0); }
+static void cond_wake_all(pc_cond *c) { WakeAllConditionVariable(c); }
+static void *worker(void *varg);
+static DWORD WINAPI win_worker(LPVOID arg) {
+    worker(arg);
+    return 0;
+}
+static int thread_start(pc_thread *t, void *arg) {
+    *t = CreateThread(NULL, 0, win_worker, arg, 0, NULL);
+    return *t ? 0 : -1;
+}
+static void thread_join(pc_thread t) {
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+}
+static inline void thread_yield(void) { SwitchToThread(); }
+static void *pool_alloc(size_t n) { return _aligned_malloc(n, 64); }
+static void pool_free(void *p) { _aligned_free(p); }
+#else
 #include <pthread.h>
 #include <sched.h>
 #define PC_HAVE_THREADS 1
+typedef pthread_t pc_thread;
+typedef pthread_mutex_t pc_lock;
+typedef pthread_cond_t pc_cond;
+static int lock_init(pc_lock *l) { return pthread_mutex_init(l, NULL); }
+static void lock_destroy(pc_lock *l) { pthread_mutex_destroy(l); }
+static void lock_take(pc_lock *l) { pthread_mutex_lock(l); }
+static void lock_give(pc_lock *l) { pthread_mutex_unlock(l); }
+static int cond_init(pc_cond *c) { return pthread_cond_init(c, NULL); }
+static void cond_destroy(pc_cond *c) { pthread_cond_destroy(c); }
+static void cond_wait(pc_cond *c, pc_lock *l) { pthread_cond_wait(c, l); }
+static void cond_wake_all(pc_cond *c) { pthread_cond_broadcast(c); }
+static void *worker(void *varg);
+static int thread_start(pc_thread *t, void *arg) { return pthread_create(t, NULL, worker, arg); }
+static void thread_join(pc_thread t) { pthread_join(t, NULL); }
+static inline void thread_yield(void) { sched_yield(); }
+static void *pool_alloc(size_t n) { return aligned_alloc(64, n); }
+static void pool_free(void *p) { free(p); }
 #endif
 
 #ifdef PC_HAVE_THREADS
@@ -31,9 +88,9 @@ typedef struct task_range {
 
 struct pc_pool {
     int threads;
-    pthread_t *workers;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
+    pc_thread *workers;
+    pc_lock lock;
+    pc_cond wake;
     /* the current job */
     pc_task_fn fn;
     void *arg;
@@ -75,10 +132,10 @@ static void *worker(void *varg) {
 #endif
         }
         if (g == seen) {
-            pthread_mutex_lock(&p->lock);
+            lock_take(&p->lock);
             while ((g = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen)
-                pthread_cond_wait(&p->wake, &p->lock);
-            pthread_mutex_unlock(&p->lock);
+                cond_wait(&p->wake, &p->lock);
+            lock_give(&p->lock);
         }
         seen = g;
         if (atomic_load_explicit(&p->stop, memory_order_acquire)) return NULL;
@@ -90,19 +147,19 @@ static void *worker(void *varg) {
 pc_pool *pc_pool_create(int threads) {
     if (threads < 2) return NULL;
     if (threads > PC_POOL_MAX) threads = PC_POOL_MAX;
-    pc_pool *p = aligned_alloc(64, (sizeof *p + 63) & ~(size_t)63); /* the ranges sit on their own lines */
+    pc_pool *p = pool_alloc((sizeof *p + 63) & ~(size_t)63); /* the ranges sit on their own lines */
     if (!p) return NULL;
     memset(p, 0, sizeof *p);
     p->workers = calloc((size_t)threads - 1, sizeof *p->workers);
-    if (!p->workers || pthread_mutex_init(&p->lock, NULL) != 0) {
+    if (!p->workers || lock_init(&p->lock) != 0) {
         free(p->workers);
-        free(p);
+        pool_free(p);
         return NULL;
     }
-    if (pthread_cond_init(&p->wake, NULL) != 0) {
-        pthread_mutex_destroy(&p->lock);
+    if (cond_init(&p->wake) != 0) {
+        lock_destroy(&p->lock);
         free(p->workers);
-        free(p);
+        pool_free(p);
         return NULL;
     }
     p->threads = 1;
@@ -111,7 +168,7 @@ pc_pool *pc_pool_create(int threads) {
         if (!wa) break;
         wa->pool = p;
         wa->index = (size_t)i + 1;
-        if (pthread_create(&p->workers[i], NULL, worker, wa) != 0) {
+        if (thread_start(&p->workers[i], wa) != 0) {
             free(wa);
             break;
         }
@@ -126,16 +183,16 @@ pc_pool *pc_pool_create(int threads) {
 
 void pc_pool_destroy(pc_pool *p) {
     if (!p) return;
-    pthread_mutex_lock(&p->lock);
+    lock_take(&p->lock);
     atomic_store_explicit(&p->stop, 1, memory_order_release);
     atomic_fetch_add_explicit(&p->generation, 1, memory_order_acq_rel);
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->lock);
-    for (int i = 0; i < p->threads - 1; i++) pthread_join(p->workers[i], NULL);
-    pthread_cond_destroy(&p->wake);
-    pthread_mutex_destroy(&p->lock);
+    cond_wake_all(&p->wake);
+    lock_give(&p->lock);
+    for (int i = 0; i < p->threads - 1; i++) thread_join(p->workers[i]);
+    cond_destroy(&p->wake);
+    lock_destroy(&p->lock);
     free(p->workers);
-    free(p);
+    pool_free(p);
 }
 
 int pc_pool_threads(const pc_pool *p) { return p ? p->threads : 1; }
@@ -156,21 +213,21 @@ void pc_parallel(const pc_ctx *c, size_t ntasks, pc_task_fn fn, void *arg) {
         atomic_store_explicit(&p->ranges[i].unclaimed, (long)(b - a), memory_order_relaxed);
     }
     atomic_store_explicit(&p->left, 0, memory_order_relaxed);
-    pthread_mutex_lock(&p->lock);
+    lock_take(&p->lock);
     atomic_fetch_add_explicit(&p->generation, 1, memory_order_acq_rel);
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->lock);
+    cond_wake_all(&p->wake);
+    lock_give(&p->lock);
     run_tasks(p, 0);
     while (atomic_load_explicit(&p->left, memory_order_acquire) < p->threads - 1) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #else
-        sched_yield();
+        thread_yield();
 #endif
     }
 }
 
-#else /* no threads on this platform yet: everything runs on the caller's thread */
+#else /* no threads (a bare-metal build): everything runs on the caller's thread */
 
 pc_pool *pc_pool_create(int threads) {
     (void)threads;

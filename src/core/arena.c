@@ -2,6 +2,9 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
 #include <string.h>
 
 #define PT_ARENA_ALIGN 64
@@ -17,10 +20,18 @@ void *pt_aligned_alloc(size_t size) {
     if (size == 0) size = 1;
     if (size > SIZE_MAX - PT_ARENA_ALIGN) return NULL;
     size = (size + PT_ARENA_ALIGN - 1) & ~(size_t)(PT_ARENA_ALIGN - 1);
+#if defined(_WIN32)
+    return _aligned_malloc(size, PT_ARENA_ALIGN); /* no C11 aligned_alloc in the Windows C runtime */
+#else
     return aligned_alloc(PT_ARENA_ALIGN, size);
+#endif
 }
 
+#if defined(_WIN32)
+void pt_aligned_free(void *p) { _aligned_free(p); }
+#else
 void pt_aligned_free(void *p) { free(p); }
+#endif
 
 void *pt_aligned_zalloc(size_t size) {
     if (size > SIZE_MAX - PT_ARENA_ALIGN - sizeof(void *)) return NULL;

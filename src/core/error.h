@@ -14,17 +14,9 @@ typedef struct pt_err {
 } pt_err;
 
 /* Record a failure (replaces any earlier message) and return `status`. */
-petite_status pt_fail(pt_err *e, petite_status status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+petite_status pt_fail(pt_err *e, petite_status status, const char *fmt, ...) PETITE_PRINTF(3, 4);
 /* Prepend context to the recorded message; returns the recorded status. */
-petite_status pt_prefix(pt_err *e, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+petite_status pt_prefix(pt_err *e, const char *fmt, ...) PETITE_PRINTF(2, 3);
 void pt_err_clear(pt_err *e);
 
 /* This thread's last-error buffer (behind petite_last_error). */

@@ -9,11 +9,7 @@
 
 const char *petite_version(void) { return PETITE_VERSION_STRING; }
 
-static petite_status api_fail(petite_method *m, petite_status s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+static petite_status api_fail(petite_method *m, petite_status s, const char *fmt, ...) PETITE_PRINTF(3, 4);
 static petite_status api_fail(petite_method *m, petite_status s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

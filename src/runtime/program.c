@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #else
-#include <stdio.h>
+#include <windows.h>
 #endif
 
 #define PT_BUFFER_ALIGN 16u
@@ -260,23 +260,35 @@ petite_status petite_program_open_file(const char *path, petite_program **out) {
     }
     close(fd);
 #else
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot open '%s'", path);
+    /* a read-only view of the file: zero-copy, as mmap elsewhere */
+    HANDLE fh = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (fh == INVALID_HANDLE_VALUE) {
+        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot open '%s' (error %lu)", path, (unsigned long)GetLastError());
         return fail_open(&e, p);
     }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    p->owned = pt_aligned_alloc(n > 0 ? (size_t)n : 1);
-    if (!p->owned || (n > 0 && fread(p->owned, 1, (size_t)n, f) != (size_t)n)) {
-        fclose(f);
-        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot read '%s'", path);
+    LARGE_INTEGER sz;
+    if (!GetFileSizeEx(fh, &sz) || GetFileType(fh) != FILE_TYPE_DISK || (uint64_t)sz.QuadPart > (uint64_t)SIZE_MAX) {
+        pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "'%s' is not a regular file", path);
+        CloseHandle(fh);
         return fail_open(&e, p);
     }
-    fclose(f);
-    p->data = p->owned;
-    p->size = (size_t)n;
+    p->size = (size_t)sz.QuadPart;
+    if (p->size > 0) {
+        HANDLE mh = CreateFileMappingA(fh, NULL, PAGE_READONLY, 0, 0, NULL);
+        void *m = mh ? MapViewOfFile(mh, FILE_MAP_READ, 0, 0, 0) : NULL;
+        if (mh) CloseHandle(mh); /* the view keeps the mapping */
+        if (!m) {
+            pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot map '%s' (error %lu)", path, (unsigned long)GetLastError());
+            CloseHandle(fh);
+            return fail_open(&e, p);
+        }
+        p->map = m;
+        p->map_size = p->size;
+        p->data = m;
+    } else {
+        p->data = (const uint8_t *)"";
+    }
+    CloseHandle(fh);
 #endif
     petite_status s = finish_open(p, out, &e);
     if (s != PETITE_OK) {
@@ -291,6 +303,8 @@ void petite_program_close(petite_program *p) {
     if (!p) return;
 #ifndef _WIN32
     if (p->map) munmap(p->map, p->map_size);
+#else
+    if (p->map) UnmapViewOfFile(p->map);
 #endif
     pt_aligned_free(p->owned);
     for (size_t i = 0; i < p->nptd; i++) pt_ptd_close(p->ptd[i]);
