@@ -22,7 +22,7 @@ DTYPES = {  # petite_dtype -> numpy
 NP_TO_DTYPE = {np.dtype(v): k for k, v in DTYPES.items()}
 
 
-ISAS = ["auto", "scalar", "avx2", "avx512"]  # petite_isa
+ISAS = ["auto", "scalar", "avx2", "avx512", "neon"]  # petite_isa
 
 
 class LoadOptions(ctypes.Structure):
@@ -227,7 +227,7 @@ class Program:
         return names
 
     def load_method(self, name="forward", threads=0, isa="auto", max_memory=0):
-        """threads: 0 or 1 runs on the caller's thread; isa: auto, scalar, avx2 or avx512."""
+        """threads: 0 or 1 runs on the caller's thread; isa: auto, scalar, avx2, avx512 or neon."""
         L = lib()
         o = LoadOptions()
         L.petite_load_options_init(ctypes.byref(o))

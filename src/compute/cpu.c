@@ -1,5 +1,6 @@
 /* cpu.c — which ISA the microkernels use: detected once from the CPU (cpuid via the compiler's
- * __builtin_cpu_supports), capped by PETITE_ISA=scalar|avx2|avx512. */
+ * __builtin_cpu_supports on x86-64; NEON always on AArch64, by getauxval(AT_HWCAP) on 32-bit Arm
+ * Linux), capped by PETITE_ISA=scalar|avx2|avx512|neon. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,14 @@
 #include "compute/compute.h"
 #include "compute/ukernels.h"
 
-static const char *const names[PC_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+#if defined(__arm__) && defined(PC_HAVE_NEON) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_NEON
+#define HWCAP_NEON (1 << 12)
+#endif
+#endif
+
+static const char *const names[PC_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
 
 const char *pc_isa_name(pc_isa isa) { return (unsigned)isa < PC_ISA_COUNT ? names[isa] : "unknown"; }
 
@@ -29,6 +37,11 @@ bool pc_isa_supported(pc_isa isa) {
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("fma");
+#endif
+#if defined(PC_HAVE_NEON) && defined(__aarch64__)
+    case PC_ISA_NEON: return true;
+#elif defined(PC_HAVE_NEON) && defined(__linux__)
+    case PC_ISA_NEON: return (getauxval(AT_HWCAP) & HWCAP_NEON) != 0;
 #endif
     default: return false;
     }
@@ -73,6 +86,9 @@ const pc_ukernels *pc_uk(pc_isa isa) {
 #ifdef PC_HAVE_X86
     if (isa == PC_ISA_AVX512 && pc_isa_supported(isa)) return &pc_uk_avx512;
     if (isa == PC_ISA_AVX2 && pc_isa_supported(isa)) return &pc_uk_avx2;
+#endif
+#ifdef PC_HAVE_NEON
+    if (isa == PC_ISA_NEON && pc_isa_supported(isa)) return &pc_uk_neon;
 #endif
     (void)isa;
     return &pc_uk_scalar;

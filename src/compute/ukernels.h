@@ -28,6 +28,11 @@ void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const i
                              int8_t *c, size_t ldc, const pc_qout *q);
 #endif
 
+#if defined(__aarch64__) || (defined(__arm__) && !defined(PETITE_NO_NEON))
+#define PC_HAVE_NEON 1
+extern const pc_ukernels pc_uk_neon;
+#endif
+
 /* Generic GEMM microkernel body for a table with tile MR x NR (used by the scalar table). */
 #define PC_GEMM_EPILOGUE_ARGS const float *bias_n, const float *bias_m, float alpha, int accumulate, float lo, float hi
 
