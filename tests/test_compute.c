@@ -489,7 +489,10 @@ static void test_unary(pc_isa isa) {
             /* in place */
             memcpy(y3, x, n * sizeof *y3);
             pc_vunary_f32(&c.one, (pc_unary_op)op, n, y3, y3, &p);
-            CHECK(memcmp(y, y3, n * sizeof *y) == 0, "unary op %d %s: in place differs", op, pc_isa_name(isa));
+            int same = 1; /* bit for bit, except that a NaN's payload may differ (WebAssembly's vector min/max) */
+            for (size_t i = 0; i < n; i++)
+                same = same && (memcmp(&y[i], &y3[i], sizeof *y) == 0 || (isnan(y[i]) && isnan(y3[i])));
+            CHECK(same, "unary op %d %s: in place differs", op, pc_isa_name(isa));
             free(x), free(y), free(y3), free(ref);
         }
     free_ctx(&c);

@@ -275,7 +275,8 @@ typedef enum petite_isa {
     PETITE_ISA_SCALAR = 1, /* portable C */
     PETITE_ISA_AVX2 = 2,   /* x86-64 AVX2 + FMA */
     PETITE_ISA_AVX512 = 3, /* x86-64 AVX-512 */
-    PETITE_ISA_NEON = 4    /* Arm NEON */
+    PETITE_ISA_NEON = 4,   /* Arm NEON */
+    PETITE_ISA_WASMSIMD = 5 /* WebAssembly SIMD128 */
 } petite_isa;
 
 /* The memory cap of a method load unless the options say otherwise: 4 GiB. A file declares its

@@ -22,7 +22,7 @@ DTYPES = {  # petite_dtype -> numpy
 NP_TO_DTYPE = {np.dtype(v): k for k, v in DTYPES.items()}
 
 
-ISAS = ["auto", "scalar", "avx2", "avx512", "neon"]  # petite_isa
+ISAS = ["auto", "scalar", "avx2", "avx512", "neon", "wasmsimd"]  # petite_isa
 
 
 class LoadOptions(ctypes.Structure):

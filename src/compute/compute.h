@@ -27,15 +27,16 @@ typedef enum pc_isa {
     PC_ISA_AVX2 = 1,   /* x86-64 AVX2 + FMA */
     PC_ISA_AVX512 = 2, /* x86-64 AVX-512 F/BW/DQ/VL */
     PC_ISA_NEON = 3,   /* Arm NEON (AArch64 always; 32-bit Arm when the CPU has it) */
+    PC_ISA_WASMSIMD = 4, /* WebAssembly SIMD128 (a build option: the engine must have it) */
     PC_ISA_COUNT
 } pc_isa;
 
 /* The best ISA this CPU runs, capped by the environment variable PETITE_ISA (scalar, avx2,
- * avx512, neon) when it names one the CPU has. Detected once. */
+ * avx512, neon, wasmsimd) when it names one the CPU has. Detected once. */
 pc_isa pc_isa_default(void);
 bool pc_isa_supported(pc_isa isa); /* the CPU and this build can run it */
 const char *pc_isa_name(pc_isa isa);
-/* "scalar" / "avx2" / "avx512" / "neon" -> isa; false if unknown */
+/* "scalar" / "avx2" / "avx512" / "neon" / "wasmsimd" -> isa; false if unknown */
 bool pc_isa_parse(const char *name, pc_isa *isa);
 
 /* ---- execution context ------------------------------------------------------------------------ */

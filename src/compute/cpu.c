@@ -1,6 +1,6 @@
 /* cpu.c — which ISA the microkernels use: detected once from the CPU (cpuid via the compiler's
  * __builtin_cpu_supports on x86-64; NEON always on AArch64, by getauxval(AT_HWCAP) on 32-bit Arm
- * Linux), capped by PETITE_ISA=scalar|avx2|avx512|neon. */
+ * Linux), capped by PETITE_ISA=scalar|avx2|avx512|neon|wasmsimd. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 #endif
 #endif
 
-static const char *const names[PC_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
+static const char *const names[PC_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon", "wasmsimd"};
 
 const char *pc_isa_name(pc_isa isa) { return (unsigned)isa < PC_ISA_COUNT ? names[isa] : "unknown"; }
 
@@ -42,6 +42,9 @@ bool pc_isa_supported(pc_isa isa) {
     case PC_ISA_NEON: return true;
 #elif defined(PC_HAVE_NEON) && defined(__linux__)
     case PC_ISA_NEON: return (getauxval(AT_HWCAP) & HWCAP_NEON) != 0;
+#endif
+#ifdef PC_HAVE_WASMSIMD
+    case PC_ISA_WASMSIMD: return true; /* the module would not have loaded otherwise */
 #endif
     default: return false;
     }
@@ -89,6 +92,9 @@ const pc_ukernels *pc_uk(pc_isa isa) {
 #endif
 #ifdef PC_HAVE_NEON
     if (isa == PC_ISA_NEON && pc_isa_supported(isa)) return &pc_uk_neon;
+#endif
+#ifdef PC_HAVE_WASMSIMD
+    if (isa == PC_ISA_WASMSIMD) return &pc_uk_wasmsimd;
 #endif
     (void)isa;
     return &pc_uk_scalar;

@@ -33,6 +33,11 @@ void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const i
 extern const pc_ukernels pc_uk_neon;
 #endif
 
+#if defined(__EMSCRIPTEN__) && defined(PETITE_WASM_SIMD)
+#define PC_HAVE_WASMSIMD 1
+extern const pc_ukernels pc_uk_wasmsimd;
+#endif
+
 /* Generic GEMM microkernel body for a table with tile MR x NR (used by the scalar table). */
 #define PC_GEMM_EPILOGUE_ARGS const float *bias_n, const float *bias_m, float alpha, int accumulate, float lo, float hi
 

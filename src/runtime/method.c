@@ -851,7 +851,7 @@ static petite_status read_options(const petite_load_options *in, petite_load_opt
         return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "petite_load_options.flags %#x has unknown bits", o->flags);
     if (o->num_threads < 0 || o->num_threads > 64)
         return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "petite_load_options.num_threads %d (0..64)", (int)o->num_threads);
-    if (o->isa < PETITE_ISA_AUTO || o->isa > PETITE_ISA_NEON)
+    if (o->isa < PETITE_ISA_AUTO || o->isa > PETITE_ISA_WASMSIMD)
         return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "petite_load_options.isa %d is unknown", (int)o->isa);
     if (o->isa != PETITE_ISA_AUTO && !pc_isa_supported((pc_isa)(o->isa - 1)))
         return pt_fail(e, PETITE_ERR_NOT_SUPPORTED, "ISA %s is not available on this CPU or build",

@@ -2,7 +2,7 @@
  * wall time, and CPU time per inference over all threads); --per-op adds the time of every
  * instruction and delegate node (kind, shape, GFLOP/s where FLOPs are defined).
  *
- *   petite bench model.pte [--method M] [--threads N] [--isa auto|scalar|avx2|avx512|neon]
+ *   petite bench model.pte [--method M] [--threads N] [--isa auto|scalar|avx2|avx512|neon|wasmsimd]
  *                          [--warmup W] [--runs R] [--per-op] [--json] [--input x.npy ...]
  */
 #define _POSIX_C_SOURCE 200809L
@@ -98,7 +98,7 @@ int cmd_bench(int argc, char **argv) {
         else if (strcmp(a, "--runs") == 0 && more) runs = atoi(argv[++i]);
         else if (strcmp(a, "--isa") == 0 && more) {
             if (util_parse_isa(argv[++i], &opt.isa)) {
-                fprintf(stderr, "petite bench: --isa takes auto, scalar, avx2, avx512 or neon\n");
+                fprintf(stderr, "petite bench: --isa takes auto, scalar, avx2, avx512, neon or wasmsimd\n");
                 return 2;
             }
         } else if (strcmp(a, "--kernel-lib") == 0 && more) {
@@ -114,7 +114,7 @@ int cmd_bench(int argc, char **argv) {
         }
     }
     if (!path || runs < 1 || warmup < 0 || opt.num_threads < 0) {
-        fprintf(stderr, "usage: petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512|neon]\n"
+        fprintf(stderr, "usage: petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512|neon|wasmsimd]\n"
                         "                  [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n"
                         "                  [--kernel-lib LIB.so ...]\n");
         return 2;

@@ -23,7 +23,7 @@ static void usage(FILE *f) {
             "      --input, tensors are filled deterministically; outputs are printed and, with\n"
             "      --output-dir, saved as output_N.npy; --kernel-lib loads custom kernels\n"
             "      (a library exporting petite_kernel_library_init, examples/custom_op)\n"
-            "  petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512|neon]\n"
+            "  petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512|neon|wasmsimd]\n"
             "                        [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n"
             "                        [--kernel-lib LIB.so ...]\n"
             "      time load, the first run and steady-state runs (median/min/p90 wall, CPU per\n"

@@ -95,12 +95,12 @@ const char *util_kind_name(int32_t k) {
 }
 
 const char *util_isa_name(int32_t isa) {
-    static const char *names[] = {"auto", "scalar", "avx2", "avx512", "neon"};
-    return isa >= 0 && isa <= 4 ? names[isa] : "?";
+    static const char *names[] = {"auto", "scalar", "avx2", "avx512", "neon", "wasmsimd"};
+    return isa >= 0 && isa <= 5 ? names[isa] : "?";
 }
 
 int util_parse_isa(const char *s, int32_t *isa) {
-    for (int32_t i = 0; i <= 4; i++)
+    for (int32_t i = 0; i <= 5; i++)
         if (strcmp(s, util_isa_name(i)) == 0) {
             *isa = i;
             return 0;
