@@ -50,7 +50,6 @@ static void thread_join(pc_thread t) {
     WaitForSingleObject(t, INFINITE);
     CloseHandle(t);
 }
-static inline void thread_yield(void) { SwitchToThread(); }
 static void *pool_alloc(size_t n) { return _aligned_malloc(n, 64); }
 static void pool_free(void *p) { _aligned_free(p); }
 #else
@@ -71,12 +70,22 @@ static void cond_wake_all(pc_cond *c) { pthread_cond_broadcast(c); }
 static void *worker(void *varg);
 static int thread_start(pc_thread *t, void *arg) { return pthread_create(t, NULL, worker, arg); }
 static void thread_join(pc_thread t) { pthread_join(t, NULL); }
-static inline void thread_yield(void) { sched_yield(); }
 static void *pool_alloc(size_t n) { return aligned_alloc(64, n); }
 static void pool_free(void *p) { free(p); }
 #endif
 
 #ifdef PC_HAVE_THREADS
+
+/* while waiting for the workers: a pause on x86, else give the core away */
+static void wait_a_little(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(_WIN32)
+    SwitchToThread();
+#else
+    sched_yield();
+#endif
+}
 
 #define PC_POOL_MAX 64
 
@@ -218,13 +227,7 @@ void pc_parallel(const pc_ctx *c, size_t ntasks, pc_task_fn fn, void *arg) {
     cond_wake_all(&p->wake);
     lock_give(&p->lock);
     run_tasks(p, 0);
-    while (atomic_load_explicit(&p->left, memory_order_acquire) < p->threads - 1) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#else
-        thread_yield();
-#endif
-    }
+    while (atomic_load_explicit(&p->left, memory_order_acquire) < p->threads - 1) wait_a_little();
 }
 
 #else /* no threads (a bare-metal build): everything runs on the caller's thread */
