@@ -1,6 +1,7 @@
 /* ukernels_neon.c — Arm NEON microkernels: the fp32 GEMM and indirect-GEMM tile in intrinsics
  * (MR x 8: 8 rows on AArch64's 32 vector registers, 4 on 32-bit Arm's 16; two float32x4 of B per
- * k step, A broadcast), and the shared C loops of ukernels.inc compiled for NEON. AArch64 always
+ * k step, A broadcast), 3x3 / 5x5 depthwise rows with the weights in registers, and the shared C
+ * loops of ukernels.inc compiled for NEON. AArch64 always
  * has NEON; 32-bit Arm builds this file with -mfpu=neon-vfpv4 and uses it only when the CPU says
  * so (getauxval, cpu.c). */
 #if defined(__aarch64__) || defined(__ARM_NEON)
@@ -117,10 +118,77 @@ static void gemm_f32_1x8__neon(size_t mr, size_t nr, size_t kc, const float *a, 
     store_row(c, nr, vaddq_f32(s0, t0), vaddq_f32(s1, t1), alpha, bias_m ? bias_m[0] : 0.0f, bias_n, accumulate, lo, hi);
 }
 
+/* depthwise rows (3x3 and 5x5 away from padding): per 4-channel slice the taps' weights stay in
+ * registers across the row, four pixels per step (four independent chains); other tap counts and
+ * the last, partial slice take the shared C loop */
+static inline __attribute__((always_inline)) void dw_row_taps__neon(size_t TAPS, size_t C, size_t n, const float *x,
+                                                                    size_t x_step, const int64_t *tap_off, const float *w,
+                                                                    const float *bias, float *y, float lo, float hi) {
+    const float32x4_t vlo = vdupq_n_f32(lo), vhi = vdupq_n_f32(hi);
+    size_t c = 0;
+    for (; c + 4 <= C; c += 4) {
+        float32x4_t wv[25];
+        for (size_t t = 0; t < TAPS; t++) wv[t] = vld1q_f32(w + t * C + c);
+        const float32x4_t b = vld1q_f32(bias + c);
+        const float *xp = x + c;
+        float *yp = y + c;
+        size_t p = 0;
+        for (; p + 4 <= n; p += 4, xp += 4 * x_step, yp += 4 * C) {
+            float32x4_t a0 = b, a1 = b, a2 = b, a3 = b;
+            for (size_t t = 0; t < TAPS; t++) {
+                const float *q = xp + tap_off[t];
+#if defined(__ARM_FEATURE_FMA)
+                a0 = vfmaq_f32(a0, vld1q_f32(q), wv[t]);
+                a1 = vfmaq_f32(a1, vld1q_f32(q + x_step), wv[t]);
+                a2 = vfmaq_f32(a2, vld1q_f32(q + 2 * x_step), wv[t]);
+                a3 = vfmaq_f32(a3, vld1q_f32(q + 3 * x_step), wv[t]);
+#else
+                a0 = vmlaq_f32(a0, vld1q_f32(q), wv[t]);
+                a1 = vmlaq_f32(a1, vld1q_f32(q + x_step), wv[t]);
+                a2 = vmlaq_f32(a2, vld1q_f32(q + 2 * x_step), wv[t]);
+                a3 = vmlaq_f32(a3, vld1q_f32(q + 3 * x_step), wv[t]);
+#endif
+            }
+            vst1q_f32(yp, vminq_f32(vhi, vmaxq_f32(vlo, a0)));
+            vst1q_f32(yp + C, vminq_f32(vhi, vmaxq_f32(vlo, a1)));
+            vst1q_f32(yp + 2 * C, vminq_f32(vhi, vmaxq_f32(vlo, a2)));
+            vst1q_f32(yp + 3 * C, vminq_f32(vhi, vmaxq_f32(vlo, a3)));
+        }
+        for (; p < n; p++, xp += x_step, yp += C) {
+            float32x4_t a0 = b;
+            for (size_t t = 0; t < TAPS; t++)
+#if defined(__ARM_FEATURE_FMA)
+                a0 = vfmaq_f32(a0, vld1q_f32(xp + tap_off[t]), wv[t]);
+#else
+                a0 = vmlaq_f32(a0, vld1q_f32(xp + tap_off[t]), wv[t]);
+#endif
+            vst1q_f32(yp, vminq_f32(vhi, vmaxq_f32(vlo, a0)));
+        }
+    }
+    if (c < C) { /* the last 1-3 channels: the generic loop on a narrowed view (same weights, stride C) */
+        const float *in[64];
+        for (size_t p = 0; p < n; p++) {
+            for (size_t t = 0; t < TAPS; t++) in[t] = x + p * x_step + tap_off[t] + c;
+            for (size_t cc = 0; cc < C - c; cc++) {
+                float acc = bias[c + cc];
+                for (size_t t = 0; t < TAPS; t++) acc += in[t][cc] * w[t * C + c + cc];
+                y[p * C + c + cc] = acc < lo ? lo : (acc > hi ? hi : acc);
+            }
+        }
+    }
+}
+
+static void dwconv_f32_row_w__neon(size_t C, size_t n, size_t taps, const float *x, size_t x_step, const int64_t *tap_off,
+                                 const float *w, const float *bias, float *y, float lo, float hi) {
+    if (taps == 9) dw_row_taps__neon(9, C, n, x, x_step, tap_off, w, bias, y, lo, hi);
+    else if (taps == 25) dw_row_taps__neon(25, C, n, x, x_step, tap_off, w, bias, y, lo, hi);
+    else PC_UK(dwconv_f32_row)(C, n, taps, x, x_step, tap_off, w, bias, y, lo, hi);
+}
+
 const pc_ukernels pc_uk_neon = {
     PC_ISA_NEON, PC_UK_GEMM_MR, PC_UK_GEMM_NR, gemm_f32_tile__neon, gemm_f32_1x8__neon, igemm_f32_tile__neon,
     PC_UK(qigemm_s8), PC_UK(qdwconv_s8), PC_UK(qdwconv_s8_row), PC_UK(quantize_f32), PC_UK(dequantize_f32),
-    PC_UK(vunary_f32), PC_UK(vbinary_f32), PC_UK(vbinary_q8), PC_UK(dwconv_f32), PC_UK(dwconv_f32_row),
+    PC_UK(vunary_f32), PC_UK(vbinary_f32), PC_UK(vbinary_q8), PC_UK(dwconv_f32), dwconv_f32_row_w__neon,
     PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided),
     PC_UK(affine_f32),
 };
