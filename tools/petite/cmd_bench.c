@@ -25,6 +25,25 @@ static double wall_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
+/* a line "NAME: N kB" of /proc/self/status (Linux), or -1 */
+static long proc_status_kb(const char *name) {
+    long v = -1;
+#if defined(__linux__)
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t n = strlen(name);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, name, n) == 0 && line[n] == ':') {
+            v = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    if (f) fclose(f);
+#else
+    (void)name;
+#endif
+    return v;
+}
+
 static double cpu_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -119,6 +138,7 @@ int cmd_bench(int argc, char **argv) {
                         "                  [--kernel-lib LIB.so ...]\n");
         return 2;
     }
+    const long rss_start = proc_status_kb("VmRSS"); /* the process before petite opens anything */
     double t0 = wall_ms();
     petite_program *p = NULL;
     petite_method *m = NULL;
@@ -192,6 +212,10 @@ int cmd_bench(int argc, char **argv) {
     emit_int(&o, "planned_bytes", (long long)mi.planned_bytes);
     emit_int(&o, "backend_bytes", (long long)mi.backend_bytes);
     emit_int(&o, "scratch_bytes", (long long)mi.scratch_bytes);
+    if (rss_start >= 0) { /* peak resident memory of the process, and what it held before the open */
+        emit_int(&o, "rss_start_kb", rss_start);
+        emit_int(&o, "peak_rss_kb", proc_status_kb("VmHWM"));
+    }
     if (per_op) {
         double total = 0, flops = 0;
         for (size_t i = 0; i < nprof; i++) {
