@@ -3,7 +3,8 @@
 #   build: gcc, make, cmake (pkg-config for the install check), libstb-dev (image files in the CLI);
 #   arm64 / armv7: gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, gcc-arm-linux-gnueabihf,
 #   libc6-dev-armhf-cross, qemu-user (the C suite under qemu-aarch64 / qemu-arm); wasm32: emscripten, nodejs;
-#   Windows: gcc-mingw-w64-x86-64-posix, wine64 (the C suite under wine);
+#   Windows: gcc-mingw-w64-x86-64-posix, wine64 (the C suite under wine); Cortex-M55 bare metal:
+#   gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm (the keyword spotter on the AN547 board);
 #   fuzzing and sanitizers: clang + its runtime (libFuzzer);
 #   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers.
 set -euo pipefail
@@ -26,6 +27,10 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 # the Windows build (mingw-w64), run under wine
 command -v x86_64-w64-mingw32-gcc-posix >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64-posix)
 command -v wine >/dev/null 2>&1 || need+=(wine64)
+# the Cortex-M55 bare-metal build, run on QEMU's MPS3 AN547
+command -v arm-none-eabi-gcc >/dev/null 2>&1 || need+=(gcc-arm-none-eabi)
+[ -d /usr/lib/arm-none-eabi/newlib ] || need+=(libnewlib-arm-none-eabi)
+command -v qemu-system-arm >/dev/null 2>&1 || need+=(qemu-system-arm)
 # the exporter and its tests: Debian's PyTorch, used through /usr/bin/python3
 /usr/bin/python3 -c "import torch, torchvision" >/dev/null 2>&1 || need+=(python3-torch python3-torchvision)
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)

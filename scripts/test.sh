@@ -68,6 +68,18 @@ if command -v x86_64-w64-mingw32-gcc-posix >/dev/null 2>&1 && command -v wine >/
     | tail -1
 fi
 
+# Cortex-M55, bare metal: the runtime without OS, threads or files, the official int8 keyword
+# spotter from a byte array on QEMU's MPS3 AN547; it must pick all ten spoken keywords
+if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/dev/null 2>&1; then
+  echo "== cortex-m55 (bare metal, qemu-system-arm mps3-an547): the int8 keyword spotter =="
+  cmake -S . -B build-m55 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m55.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
+    -DPETITE_WERROR=ON -DPETITE_CONFORMANCE_DIR="$PETITE_CONFORMANCE_DIR" >/dev/null
+  cmake --build build-m55 -j"$jobs" >/dev/null
+  arm-none-eabi-size build-m55/examples/cortex_m/kws.elf | tail -1
+  timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
+    -kernel build-m55/examples/cortex_m/kws.elf | tail -1
+fi
+
 # WebAssembly: the C suite through emscripten (Debian's), run by node on the host's files (NODERAWFS)
 if command -v emcmake >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
   echo "== wasm32: the C suite built with emscripten and run under node =="

@@ -16,7 +16,9 @@
 
 /* the little of threads the pool needs: POSIX threads, or Win32 (SRW lock, condition variable,
  * CreateThread) where _WIN32 */
-#if defined(_WIN32)
+#if defined(PETITE_BARE_METAL)
+/* no threads: the fallback at the end */
+#elif defined(_WIN32)
 #include <malloc.h>
 #include <windows.h>
 #define PC_HAVE_THREADS 1

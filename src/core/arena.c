@@ -22,6 +22,8 @@ void *pt_aligned_alloc(size_t size) {
     size = (size + PT_ARENA_ALIGN - 1) & ~(size_t)(PT_ARENA_ALIGN - 1);
 #if defined(_WIN32)
     return _aligned_malloc(size, PT_ARENA_ALIGN); /* no C11 aligned_alloc in the Windows C runtime */
+#elif defined(PETITE_BARE_METAL)
+    return pt_aligned_zalloc(size); /* newlib-nano has no posix_memalign behind aligned_alloc */
 #else
     return aligned_alloc(PT_ARENA_ALIGN, size);
 #endif
@@ -29,6 +31,8 @@ void *pt_aligned_alloc(size_t size) {
 
 #if defined(_WIN32)
 void pt_aligned_free(void *p) { _aligned_free(p); }
+#elif defined(PETITE_BARE_METAL)
+void pt_aligned_free(void *p) { pt_aligned_zfree(p); }
 #else
 void pt_aligned_free(void *p) { free(p); }
 #endif

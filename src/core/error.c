@@ -29,7 +29,11 @@ void pt_err_clear(pt_err *e) {
     e->msg[0] = '\0';
 }
 
+#if defined(PETITE_BARE_METAL) /* one thread, and no thread-local storage without an OS */
+static char tls_last_error[PT_ERRMSG_MAX];
+#else
 static _Thread_local char tls_last_error[PT_ERRMSG_MAX];
+#endif
 
 void pt_set_last_error(const pt_err *e) {
     snprintf(tls_last_error, sizeof tls_last_error, "%s: %s", petite_status_name(e->status),

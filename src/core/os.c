@@ -6,11 +6,25 @@
 
 #include <stdio.h>
 #include <time.h>
-#if !defined(_WIN32) && !defined(__EMSCRIPTEN__) && !defined(PETITE_NO_DLOPEN)
+#if !defined(_WIN32) && !defined(__EMSCRIPTEN__) && !defined(PETITE_NO_DLOPEN) && !defined(PETITE_BARE_METAL)
 #include <dlfcn.h>
 #endif
 
-#if defined(_WIN32)
+#if defined(PETITE_BARE_METAL)
+int pt_mutex_init(pt_mutex *m) {
+    *m = 0;
+    return 0;
+}
+void pt_mutex_destroy(pt_mutex *m) { (void)m; }
+void pt_mutex_lock(pt_mutex *m) { (void)m; }
+void pt_mutex_unlock(pt_mutex *m) { (void)m; }
+uint64_t pt_now_ns(void) { return 0; } /* no clock: profiles read zero */
+void *pt_dl_symbol(const char *path, const char *symbol, char *why, size_t n) {
+    (void)path, (void)symbol;
+    snprintf(why, n, "a bare-metal build cannot load shared libraries");
+    return NULL;
+}
+#elif defined(_WIN32)
 int pt_mutex_init(pt_mutex *m) {
     InitializeSRWLock(m);
     return 0;

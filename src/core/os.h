@@ -1,12 +1,15 @@
 /* os.h — the little the library needs from the operating system besides memory: a mutex, a
- * monotonic clock and shared-library loading (POSIX here; Win32 where _WIN32). */
+ * monotonic clock and shared-library loading (POSIX here; Win32 where _WIN32; nothing in a
+ * bare-metal build, PETITE_BARE_METAL). */
 #ifndef PETITE_CORE_OS_H
 #define PETITE_CORE_OS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(_WIN32)
+#if defined(PETITE_BARE_METAL) /* one thread, no OS: the mutex does nothing */
+typedef int pt_mutex;
+#elif defined(_WIN32)
 #include <windows.h>
 typedef SRWLOCK pt_mutex;
 #else

@@ -10,7 +10,9 @@
 #include "core/arena.h"
 #include "format/ptd.h"
 
-#ifndef _WIN32
+#if defined(PETITE_BARE_METAL)
+/* no file system: programs come from memory (petite_program_open_buffer) */
+#elif !defined(_WIN32)
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -116,7 +118,7 @@ struct pt_cache_entry {
 /* Give the pages of [data, data + bytes) in the file mapping back to the OS: the derived copy
  * replaces them (a later read faults them in from the file again). */
 static void release_source(const petite_program *p, const void *data, size_t bytes) {
-#ifndef _WIN32
+#if !defined(_WIN32) && !defined(PETITE_BARE_METAL)
     if (!p->map) return;
     uintptr_t lo = (uintptr_t)data, hi = lo + bytes, mlo = (uintptr_t)p->map, mhi = mlo + p->map_size;
     if (lo < mlo || hi > mhi) return;
@@ -227,7 +229,11 @@ petite_status petite_program_open_file(const char *path, petite_program **out) {
     pt_err e;
     petite_program *p = begin_open("petite_program_open_file", "path", !path, out, &e);
     if (!p) return e.status;
-#ifndef _WIN32
+#if defined(PETITE_BARE_METAL)
+    pt_fail(&e, PETITE_ERR_NOT_SUPPORTED, "a bare-metal build has no file system: open '%s' from memory with "
+            "petite_program_open_buffer", path);
+    return fail_open(&e, p);
+#elif !defined(_WIN32)
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
         pt_fail(&e, PETITE_ERR_ACCESS_FAILED, "cannot open '%s': %s", path, strerror(errno));
@@ -301,7 +307,9 @@ petite_status petite_program_open_file(const char *path, petite_program **out) {
 
 void petite_program_close(petite_program *p) {
     if (!p) return;
-#ifndef _WIN32
+#if defined(PETITE_BARE_METAL)
+    (void)0;
+#elif !defined(_WIN32)
     if (p->map) munmap(p->map, p->map_size);
 #else
     if (p->map) UnmapViewOfFile(p->map);
