@@ -1,6 +1,6 @@
 /* startup.c — what the Cortex-M55 needs before main on QEMU's AN547: the vector table, a reset
- * handler (FPU and MVE on, .bss zeroed), semihosting for output and exit, and the heap the C
- * library's malloc takes its memory from: a fixed array the application owns (_sbrk). */
+ * handler (FPU and MVE on, .bss zeroed, the stack painted to measure its depth), semihosting for
+ * output and exit, and an _sbrk that refuses (nothing may use the C library's heap). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,19 +58,16 @@ size_t stack_high_water(void) {
     return (size_t)((const unsigned char *)&__stack_top - (const unsigned char *)p);
 }
 
-/* the heap: the C library's malloc grows into this array and nowhere else */
-static unsigned char heap[HEAP_BYTES] __attribute__((aligned(64)));
-static size_t heap_used;
+/* The C library's malloc would grow through _sbrk: petite takes its memory from the array main()
+ * hands it (petite_set_heap), so this is never called; if anything did, it is refused and counted. */
+static unsigned sbrk_calls;
 
 void *_sbrk(ptrdiff_t incr);
 void *_sbrk(ptrdiff_t incr) {
-    if (incr < 0 || (size_t)incr > sizeof heap - heap_used) {
-        errno = ENOMEM;
-        return (void *)-1;
-    }
-    void *p = heap + heap_used;
-    heap_used += (size_t)incr;
-    return p;
+    (void)incr;
+    sbrk_calls++;
+    errno = ENOMEM;
+    return (void *)-1;
 }
 
-size_t heap_high_water(void) { return heap_used; }
+unsigned libc_heap_calls(void) { return sbrk_calls; }

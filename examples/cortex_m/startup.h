@@ -1,10 +1,9 @@
-/* startup.h — semihosting output and exit, and the heap array (startup.c). */
+/* startup.h — semihosting output and exit, memory measurements (startup.c). */
 #ifndef PETITE_EXAMPLE_STARTUP_H
 #define PETITE_EXAMPLE_STARTUP_H
 #include <stddef.h>
-#define HEAP_BYTES (1u << 20)
 void sh_puts(const char *s);
 void sh_exit(int code);
-size_t heap_high_water(void);  /* bytes of the heap array malloc has taken */
+unsigned libc_heap_calls(void); /* times anything asked the C library's heap for memory (must be 0) */
 size_t stack_high_water(void); /* deepest the stack went (painted at reset) */
 #endif

@@ -458,6 +458,13 @@ PETITE_API petite_status petite_tensor_resize(petite_kernel_ctx *ctx, petite_ten
 PETITE_API petite_status petite_kernel_fail(petite_kernel_ctx *ctx, petite_status status,
                                             const char *fmt, ...) PETITE_PRINTF(3, 4);
 
+/* ---- bare metal ----
+ * A bare-metal build (PETITE_BARE_METAL: no OS, see docs/PLATFORMS.md) never calls the C
+ * library's malloc: every allocation comes from the one region given here, before the first
+ * open. 16-byte aligned blocks, first fit. Hosted builds allocate with the C library and answer
+ * PETITE_ERR_NOT_SUPPORTED. */
+PETITE_API petite_status petite_set_heap(void *mem, size_t bytes);
+
 /* ---- kernel libraries ----
  * A shared library of custom kernels loaded at run time (`petite run --kernel-lib FILE`, the
  * Python binding's load_kernel_library, or an app) exports

@@ -1,4 +1,5 @@
 #include "core/arena.h"
+#include "core/mem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,12 +35,12 @@ void pt_aligned_free(void *p) { _aligned_free(p); }
 #elif defined(PETITE_BARE_METAL)
 void pt_aligned_free(void *p) { pt_aligned_zfree(p); }
 #else
-void pt_aligned_free(void *p) { free(p); }
+void pt_aligned_free(void *p) { pt_free(p); }
 #endif
 
 void *pt_aligned_zalloc(size_t size) {
     if (size > SIZE_MAX - PT_ARENA_ALIGN - sizeof(void *)) return NULL;
-    unsigned char *raw = calloc(1, size + PT_ARENA_ALIGN + sizeof(void *));
+    unsigned char *raw = pt_calloc(1, size + PT_ARENA_ALIGN + sizeof(void *));
     if (!raw) return NULL;
     uintptr_t at = ((uintptr_t)(raw + sizeof(void *)) + PT_ARENA_ALIGN - 1) & ~(uintptr_t)(PT_ARENA_ALIGN - 1);
     memcpy((void *)(at - sizeof(void *)), &raw, sizeof raw);
@@ -50,7 +51,7 @@ void pt_aligned_zfree(void *p) {
     if (!p) return;
     void *raw;
     memcpy(&raw, (unsigned char *)p - sizeof raw, sizeof raw);
-    free(raw);
+    pt_free(raw);
 }
 
 void *pt_arena_alloc(pt_arena *a, size_t size) {
@@ -60,11 +61,11 @@ void *pt_arena_alloc(pt_arena *a, size_t size) {
     pt_arena_block *b = a->head;
     if (!b || b->cap - b->used < need) {
         size_t cap = need > PT_ARENA_CHUNK ? need : PT_ARENA_CHUNK;
-        b = malloc(sizeof *b);
+        b = pt_malloc(sizeof *b);
         if (!b) return NULL;
         b->mem = pt_aligned_alloc(cap);
         if (!b->mem) {
-            free(b);
+            pt_free(b);
             return NULL;
         }
         b->used = 0;
@@ -95,7 +96,7 @@ void pt_arena_free(pt_arena *a) {
     while (b) {
         pt_arena_block *next = b->next;
         pt_aligned_free(b->mem);
-        free(b);
+        pt_free(b);
         b = next;
     }
     a->head = NULL;

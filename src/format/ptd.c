@@ -3,6 +3,7 @@
  * then the flatbuffer FlatTensor{version, segments:[DataSegment], named_data:[NamedData]} and
  * the segments. NamedData{key, segment_index, tensor_layout}. */
 #include "format/ptd.h"
+#include "core/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ struct pt_ptd {
 void pt_ptd_close(pt_ptd *d) {
     if (!d) return;
     pt_aligned_free(d->data);
-    free(d);
+    pt_free(d);
 }
 
 uint32_t pt_ptd_count(const pt_ptd *d) { return d->named.len; }
@@ -64,11 +65,11 @@ static petite_status parse(pt_ptd *d, pt_err *e) {
 
 petite_status pt_ptd_open_buffer(const void *data, size_t size, pt_ptd **out, pt_err *e) {
     *out = NULL;
-    pt_ptd *d = calloc(1, sizeof *d);
+    pt_ptd *d = pt_calloc(1, sizeof *d);
     if (!d) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
     d->data = pt_aligned_alloc(size);
     if (!d->data) {
-        free(d);
+        pt_free(d);
         return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a %zu-byte .ptd", size);
     }
     if (size) memcpy(d->data, data, size);
@@ -92,9 +93,9 @@ petite_status pt_ptd_open(const char *path, pt_ptd **out, pt_err *e) {
     for (;;) {
         if (n == cap) {
             cap = cap ? cap * 2 : 1 << 16;
-            uint8_t *g = realloc(buf, cap);
+            uint8_t *g = pt_realloc(buf, cap);
             if (!g) {
-                free(buf);
+                pt_free(buf);
                 fclose(f);
                 return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory reading '%s'", path);
             }
@@ -106,7 +107,7 @@ petite_status pt_ptd_open(const char *path, pt_ptd **out, pt_err *e) {
     }
     fclose(f);
     petite_status s = pt_ptd_open_buffer(buf, n, out, e);
-    free(buf);
+    pt_free(buf);
     if (s != PETITE_OK) pt_prefix(e, "'%s'", path);
     return s;
 }

@@ -3,6 +3,7 @@
  * Load validates everything (indices, sizes, offsets, kinds, kernels, backends) so that the run
  * loop can execute blindly: it touches only resolved pointers and never allocates. */
 #include "runtime/method.h"
+#include "core/mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -58,7 +59,7 @@ static petite_status charge_unplanned(petite_method *m, uint64_t nbytes, pt_err 
 static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_err *e) {
     *out = NULL;
     void *buf = pt_aligned_zalloc(nbytes); /* zero, and resident only once written */
-    void **grown = realloc(m->owned, (m->nowned + 1) * sizeof *grown);
+    void **grown = pt_realloc(m->owned, (m->nowned + 1) * sizeof *grown);
     if (!buf || !grown) {
         pt_aligned_zfree(buf);
         if (grown) m->owned = grown;
@@ -73,7 +74,7 @@ static petite_status own_buffer(petite_method *m, size_t nbytes, void **out, pt_
 
 /* A planned tensor's initial state (a mutable segment or a .ptd), copied in by allocate_memory. */
 static petite_status defer_init(petite_method *m, pt_tensor *t, const uint8_t *src, pt_err *e) {
-    pt_init *grown = realloc(m->inits, (m->ninits + 1) * sizeof *grown);
+    pt_init *grown = pt_realloc(m->inits, (m->ninits + 1) * sizeof *grown);
     if (!grown) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
     m->inits = grown;
     m->inits[m->ninits++] = (pt_init){t, src};
@@ -654,7 +655,7 @@ static petite_status allocate_memory(petite_method *m, pt_err *e) {
     }
     for (uint32_t i = 0; i < m->ninits; i++)
         if (m->inits[i].t->data) memcpy(m->inits[i].t->data, m->inits[i].src, pt_tensor_nbytes(m->inits[i].t));
-    free(m->inits);
+    pt_free(m->inits);
     m->inits = NULL, m->ninits = 0;
     return PETITE_OK;
 }
@@ -824,12 +825,12 @@ void petite_method_free(petite_method *m) {
             m->delegates[i].backend->destroy(m->delegates[i].handle);
     for (uint32_t i = 0; i < m->nplanned; i++) pt_aligned_free(m->planned[i]);
     for (uint32_t i = 0; i < m->nowned; i++) pt_aligned_zfree(m->owned[i]);
-    free(m->owned);
-    free(m->inits);
+    pt_free(m->owned);
+    pt_free(m->inits);
     pc_pool_destroy(m->exec.pool);
     pt_aligned_free(m->exec.scratch);
     pt_arena_free(&m->arena);
-    free(m);
+    pt_free(m);
 }
 
 void petite_load_options_init(petite_load_options *o) {
@@ -862,7 +863,7 @@ static petite_status read_options(const petite_load_options *in, petite_load_opt
 petite_status pt_method_build(petite_program *p, uint32_t plan_index, const petite_load_options *o,
                               petite_method **out, pt_err *e) {
     *out = NULL;
-    petite_method *m = calloc(1, sizeof *m);
+    petite_method *m = pt_calloc(1, sizeof *m);
     if (!m) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a method");
     m->prog = p;
     m->plan_index = plan_index;

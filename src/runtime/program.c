@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* madvise */
 #include "runtime/program.h"
+#include "core/mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -78,7 +79,7 @@ static petite_status verify_program(petite_program *p, pt_err *e) {
     if (p->plans.len == 0)
         return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "Program.execution_plan is empty");
     p->nplans = p->plans.len;
-    p->plan_names = calloc(p->nplans, sizeof *p->plan_names);
+    p->plan_names = pt_calloc(p->nplans, sizeof *p->plan_names);
     if (!p->plan_names)
         return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %u plan names",
                        p->nplans);
@@ -157,10 +158,10 @@ static const void *cache_get(void *owner, const void *data, size_t data_bytes, c
         if (c->data == data && c->size == size && c->desc_len == desc_len && memcmp(c->desc, desc, desc_len) == 0)
             found = c->buf;
     if (!found) {
-        pt_cache_entry *c = malloc(sizeof *c + desc_len);
+        pt_cache_entry *c = pt_malloc(sizeof *c + desc_len);
         void *buf = c ? derived_alloc(size) : NULL;
         if (!buf) {
-            free(c);
+            pt_free(c);
             pt_mutex_unlock(&p->cache_lock);
             pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %zu bytes of packed constants", size);
             return NULL;
@@ -189,9 +190,9 @@ static petite_program *begin_open(const char *fn, const char *what_null, bool ba
         return NULL;
     }
     *out = NULL;
-    petite_program *p = calloc(1, sizeof *p);
+    petite_program *p = pt_calloc(1, sizeof *p);
     if (!p || pt_mutex_init(&p->cache_lock) != 0) {
-        free(p);
+        pt_free(p);
         pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a program");
         pt_set_last_error(e);
         return NULL;
@@ -316,16 +317,16 @@ void petite_program_close(petite_program *p) {
 #endif
     pt_aligned_free(p->owned);
     for (size_t i = 0; i < p->nptd; i++) pt_ptd_close(p->ptd[i]);
-    free(p->ptd);
-    free(p->plan_names);
+    pt_free(p->ptd);
+    pt_free(p->plan_names);
     while (p->cache_entries) {
         pt_cache_entry *c = p->cache_entries;
         p->cache_entries = c->next;
         pt_aligned_free(c->buf);
-        free(c);
+        pt_free(c);
     }
     if (p->cache_lock_ok) pt_mutex_destroy(&p->cache_lock);
-    free(p);
+    pt_free(p);
 }
 
 const char *petite_program_errmsg(const petite_program *p) {
@@ -361,7 +362,7 @@ petite_status petite_program_attach_data_file(petite_program *p, const char *pat
         d = NULL;
     }
     if (s == PETITE_OK) {
-        pt_ptd **grown = realloc(p->ptd, (p->nptd + 1) * sizeof *grown);
+        pt_ptd **grown = pt_realloc(p->ptd, (p->nptd + 1) * sizeof *grown);
         if (!grown) {
             pt_ptd_close(d);
             s = pt_fail(&p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");

@@ -2,6 +2,7 @@
  * kernels), kernel libraries loaded at run time, and the table of delegate backends compiled into
  * this build. */
 #include "runtime/registry.h"
+#include "core/mem.h"
 
 #include "core/error.h"
 #include "core/os.h"
@@ -40,7 +41,7 @@ petite_status petite_register_kernel(const char *name, petite_kernel_fn fn) {
     if (i == g_ncustom) {
         if (g_ncustom == g_capcustom) {
             size_t cap = g_capcustom ? g_capcustom * 2 : 16;
-            custom_kernel *grown = realloc(g_custom, cap * sizeof *grown);
+            custom_kernel *grown = pt_realloc(g_custom, cap * sizeof *grown);
             if (!grown) {
                 unlock();
                 return PETITE_ERR_MEMORY_ALLOCATION_FAILED;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backends/xnnpack/xnn.h"
+#include "core/mem.h"
 #include "core/arena.h"
 #include "core/dtype.h"
 #include "format/fb.h"
@@ -161,7 +162,7 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
             /* scales inline (copied: flatbuffer floats need not be aligned), or in constant data */
             if (sc.len) {
                 v->num_scales = sc.len;
-                v->owned_scales = malloc(sc.len * sizeof(float));
+                v->owned_scales = pt_malloc(sc.len * sizeof(float));
                 if (!v->owned_scales) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
                 for (uint32_t k = 0; k < sc.len; k++) v->owned_scales[k] = fb_vec_f32(b, &sc, k);
             } else if (sbuf) {
@@ -173,7 +174,7 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
                     return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "scale buffer holds %llu bytes for %u scales",
                                    (unsigned long long)size, nsc);
                 v->num_scales = nsc;
-                v->owned_scales = malloc(nsc * sizeof(float));
+                v->owned_scales = pt_malloc(nsc * sizeof(float));
                 if (!v->owned_scales) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
                 for (uint32_t k = 0; k < nsc; k++) {
                     if (bf16) {
@@ -227,7 +228,7 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
         v->narrow = v->dtype;
         v->dtype = XDT_FP32;
         if (v->constant) {
-            v->wide = malloc((size_t)(numel ? numel : 1) * sizeof(float));
+            v->wide = pt_malloc((size_t)(numel ? numel : 1) * sizeof(float));
             if (!v->wide) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
             for (uint64_t k = 0; k < numel; k++) {
                 uint16_t h;
@@ -257,7 +258,7 @@ static petite_status id_list(const fb_buf *b, const fb_table *t, unsigned field,
     petite_status s = fb_vec_field(b, t, field, 4, &v, e, what);
     if (s) return s;
     if (v.len > XNN_MAX_DIMS) return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "%s has %u entries", what, v.len);
-    uint32_t *copy = calloc(v.len ? v.len : 1, sizeof *copy);
+    uint32_t *copy = pt_calloc(v.len ? v.len : 1, sizeof *copy);
     if (!copy) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
     for (uint32_t i = 0; i < v.len; i++) copy[i] = fb_vec_u32(b, &v, i);
     *out = copy;
@@ -381,20 +382,20 @@ static petite_status parse_node(const fb_buf *b, const fb_table *xn, xnn_node *n
 void xnn_free(xnn_graph *g) {
     if (!g) return;
     for (uint32_t i = 0; i < g->nvalues; i++) {
-        free(g->values[i].owned_scales);
-        free(g->values[i].wide);
+        pt_free(g->values[i].owned_scales);
+        pt_free(g->values[i].wide);
     }
     for (uint32_t i = 0; i < g->nnodes; i++) {
-        free((void *)g->nodes[i].list1);
-        free((void *)g->nodes[i].list2);
-        free(g->nodes[i].rq_scales);
+        pt_free((void *)g->nodes[i].list1);
+        pt_free((void *)g->nodes[i].list2);
+        pt_free(g->nodes[i].rq_scales);
         pt_aligned_free(g->nodes[i].owned_packed);
     }
-    free(g->values);
-    free(g->nodes);
-    free(g->extern_value);
+    pt_free(g->values);
+    pt_free(g->nodes);
+    pt_free(g->extern_value);
     pt_aligned_free(g->arena);
-    free(g);
+    pt_free(g);
 }
 
 petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e) {
@@ -432,15 +433,15 @@ petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e) {
         (s = fb_u32(&b, &root, G_NUM_EXTERNS, 0, &num_externs, e, "XNNGraph.num_externs")))
         return s;
     if (num_externs > 4096) return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "num_externs %u > 4096", num_externs);
-    xnn_graph *g = calloc(1, sizeof *g);
+    xnn_graph *g = pt_calloc(1, sizeof *g);
     if (!g) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
     g->num_externs = num_externs;
-    g->values = calloc(xvalues.len ? xvalues.len : 1, sizeof *g->values);
-    g->nodes = calloc(xnodes.len ? xnodes.len : 1, sizeof *g->nodes);
-    g->extern_value = malloc((num_externs ? num_externs : 1) * sizeof *g->extern_value);
-    uint32_t *ids = calloc(xvalues.len ? xvalues.len : 1, sizeof *ids);
+    g->values = pt_calloc(xvalues.len ? xvalues.len : 1, sizeof *g->values);
+    g->nodes = pt_calloc(xnodes.len ? xnodes.len : 1, sizeof *g->nodes);
+    g->extern_value = pt_malloc((num_externs ? num_externs : 1) * sizeof *g->extern_value);
+    uint32_t *ids = pt_calloc(xvalues.len ? xvalues.len : 1, sizeof *ids);
     if (!g->values || !g->nodes || !g->extern_value || !ids) {
-        free(ids);
+        pt_free(ids);
         xnn_free(g); /* (counts still 0: xnn_free walks only what exists) */
         return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
     }
@@ -465,7 +466,7 @@ petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e) {
                 g->extern_value[x] = i;
         }
     }
-    free(ids);
+    pt_free(ids);
     for (uint32_t i = 0; i < xnodes.len && !s; i++) {
         fb_table xn;
         xnn_node *n = &g->nodes[i];

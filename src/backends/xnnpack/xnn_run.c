@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backends/xnnpack/xnn.h"
+#include "core/mem.h"
 #include "core/arena.h"
 #include "core/dtype.h"
 #include "core/os.h"
@@ -641,7 +642,7 @@ static void run_node(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
 
 /* Greedy best fit: largest values first, each at the lowest offset free for its whole lifetime. */
 static uint64_t plan_arena(xnn_graph *g, pt_err *e, petite_status *s) {
-    uint32_t n = 0, *order = malloc((g->nvalues ? g->nvalues : 1) * sizeof *order);
+    uint32_t n = 0, *order = pt_malloc((g->nvalues ? g->nvalues : 1) * sizeof *order);
     if (!order) {
         *s = pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
         return 0;
@@ -672,7 +673,7 @@ static uint64_t plan_arena(xnn_graph *g, pt_err *e, petite_status *s) {
         v->offset = at;
         if (at + size > total) total = at + size;
     }
-    free(order);
+    pt_free(order);
     *s = PETITE_OK;
     return total;
 }
@@ -762,7 +763,7 @@ static petite_status prepare_node(xnn_graph *g, xnn_node *n, const pt_backend_in
         if (!is_f32(a) && a->dtype != XDT_QDINT8 && is_q8(o)) {
             uint32_t OC = family == XF_CONV ? (n->type == XN_DepthwiseConv2d ? w->dims[3] : w->dims[0])
                                             : ((n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS) ? w->dims[1] : w->dims[0]);
-            n->rq_scales = malloc((OC ? OC : 1) * sizeof(float));
+            n->rq_scales = pt_malloc((OC ? OC : 1) * sizeof(float));
             if (!n->rq_scales) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
             g->memory_bytes += (OC ? OC : 1) * sizeof(float);
             for (uint32_t oc = 0; oc < OC; oc++)
