@@ -471,7 +471,21 @@ static void test_validate_before_allocate(void) {
     petite_program_close(p);
 }
 
+/* petite_set_heap is for bare-metal builds; a hosted build refuses it and keeps the C library's heap;
+ * a kernel library that cannot be loaded is an error naming it */
+static void test_hosted_only(void) {
+    static unsigned char region[4096];
+    CHECK(petite_set_heap(region, sizeof region) == PETITE_ERR_NOT_SUPPORTED, "petite_set_heap in a hosted build");
+    CHECK(petite_set_heap(NULL, 0) == PETITE_ERR_NOT_SUPPORTED || petite_set_heap(NULL, 0) == PETITE_ERR_INVALID_ARGUMENT,
+          "petite_set_heap(NULL)");
+    CHECK(petite_load_kernel_library("/nonexistent/libnothing.so") == PETITE_ERR_ACCESS_FAILED &&
+              strstr(petite_last_error(), "libnothing") != NULL,
+          "a missing kernel library: %s", petite_last_error());
+    CHECK(petite_load_kernel_library(NULL) == PETITE_ERR_INVALID_ARGUMENT, "petite_load_kernel_library(NULL)");
+}
+
 int main(void) {
+    test_hosted_only();
     build_program(&prog_buf);
     build_ptd(&ptd_buf);
     test_fb_reader();
