@@ -68,6 +68,20 @@ bool pc_cpu_has_vbmi(void) {
 }
 #endif
 
+#if defined(__aarch64__)
+#if defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+bool pc_cpu_has_dotprod(void) { return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0; }
+#elif defined(__APPLE__)
+bool pc_cpu_has_dotprod(void) { return true; } /* every Apple arm64 core has it */
+#else
+bool pc_cpu_has_dotprod(void) { return false; }
+#endif
+#endif
+
 static atomic_int detected = -1; /* written once; every writer writes the same value */
 
 pc_isa pc_isa_default(void) {

@@ -26,6 +26,10 @@ static qtile tile_of(const pc_qconv *d) {
     if (d->isa != PC_ISA_SCALAR && pc_isa_supported(PC_ISA_AVX2))
         return (qtile){4, 16, 0, 2, 1, pc_qigemm_s8_4x16__avx2, NULL};
 #endif
+#if defined(__aarch64__)
+    if (d->isa == PC_ISA_NEON && pc_cpu_has_dotprod()) /* same packing as the portable tile */
+        return (qtile){PC_QMR, PC_QNR, 0, 4, 0, pc_qigemm_s8_4x16__neondot, NULL};
+#endif
     return (qtile){PC_QMR, PC_QNR, 0, 4, 0, pc_uk(d->isa)->qigemm_s8, NULL};
 }
 

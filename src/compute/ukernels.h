@@ -32,6 +32,12 @@ void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const i
 #define PC_HAVE_NEON 1
 extern const pc_ukernels pc_uk_neon;
 #endif
+#if defined(__aarch64__)
+/* the int8 tile with sdot (ukernels_neondot.c): 4 x 16 on the portable tile's packing */
+void pc_qigemm_s8_4x16__neondot(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
+                                int8_t *c, size_t ldc, const pc_qout *q);
+bool pc_cpu_has_dotprod(void);
+#endif
 
 #if defined(__EMSCRIPTEN__) && defined(PETITE_WASM_SIMD)
 #define PC_HAVE_WASMSIMD 1
