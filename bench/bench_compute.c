@@ -1,7 +1,7 @@
 /* bench_compute.c — time the compute layer's hot functions directly (GEMM, convolution) on each
  * ISA the CPU offers: GFLOP/s and % of the FMA peak passed with --peak (GFLOP/s per core).
  *
- *   build/bench/bench_compute [--isa scalar|avx2|avx512] [--threads N] [--peak GFLOPS] [--cold] [gemm N | conv ...]
+ *   build/bench/bench_compute [--isa scalar|avx2|avx512] [--threads N] [--peak GFLOPS] [--cold] [gemm N | conv ... | qconv ...]
  *
  * --cold: before each timed convolution, 16 MiB are read (L1 and L2 lose the weights, which then
  * come from L3 as inside a model) and then the input (which a model's previous layer leaves in L2).
@@ -189,6 +189,64 @@ int main(int argc, char **argv) {
         snprintf(name, sizeof name, "conv %s %s %lldx%lld %lld->%lld k%lld", argv[a + 1], kinds[d.kind], (long long)d.H,
                  (long long)d.W, (long long)d.C, (long long)d.OC, (long long)d.KH);
         report(name, isa, pc_ctx_threads(&ctx), flops, best, bcpu, peak);
+    } else if (!strcmp(what, "qconv")) {
+        /* qconv N H W C OC KH KW stride pad groups: int8 NHWC (depthwise when groups == C == OC) */
+        if (argc - a < 11) {
+            fprintf(stderr, "qconv N H W C OC KH KW stride pad groups\n");
+            return 2;
+        }
+        pc_qconv d;
+        memset(&d, 0, sizeof d);
+        pc_conv2d *g = &d.geom;
+        g->layout = PC_NHWC;
+        g->N = atol(argv[a + 1]), g->H = atol(argv[a + 2]), g->W = atol(argv[a + 3]), g->C = atol(argv[a + 4]);
+        g->OC = atol(argv[a + 5]), g->KH = atol(argv[a + 6]), g->KW = atol(argv[a + 7]);
+        g->sh = g->sw = atol(argv[a + 8]), g->pt = g->pl = atol(argv[a + 9]), g->groups = atol(argv[a + 10]);
+        g->dh = g->dw = 1;
+        if (g->N < 1 || g->H < 1 || g->W < 1 || g->C < 1 || g->OC < 1 || g->KH < 1 || g->KW < 1 || g->sh < 1 ||
+            g->pt < 0 || g->groups < 1 || g->C % g->groups || g->OC % g->groups) {
+            fprintf(stderr, "qconv: bad geometry\n");
+            return 2;
+        }
+        g->OH = (g->H + 2 * g->pt - g->KH) / g->sh + 1, g->OW = (g->W + 2 * g->pl - g->KW) / g->sw + 1;
+        d.x_zero_point = -3, d.y_zero_point = 2, d.lo = -128, d.hi = 127;
+        const int dw = g->groups == g->C && g->OC == g->C;
+        const int64_t icg = g->C / g->groups, nw = g->OC * g->KH * g->KW * icg;
+        int8_t *w = balloc(pc_align64((size_t)nw + 64)), *x = balloc(pc_align64((size_t)(g->N * g->H * g->W * g->C) + 64));
+        int8_t *y = balloc(pc_align64((size_t)(g->N * g->OH * g->OW * g->OC) + 64));
+        int32_t *bias = balloc(pc_align64((size_t)g->OC * 4));
+        float *scale = balloc(pc_align64((size_t)g->OC * 4));
+        unsigned seed = 7;
+        for (int64_t i = 0; i < nw; i++) seed = seed * 1664525u + 1013904223u, w[i] = (int8_t)(seed >> 24);
+        for (int64_t i = 0; i < g->N * g->H * g->W * g->C; i++) seed = seed * 1664525u + 1013904223u, x[i] = (int8_t)(seed >> 24);
+        for (int64_t o = 0; o < g->OC; o++) bias[o] = (int32_t)(o * 37 % 2001) - 1000, scale[o] = 0.0005f;
+        pc_qweights wt = {w, g->KH * g->KW * icg, g->KW * icg, icg, 1, bias, scale};
+        if (dw) wt.so = 1, wt.skh = g->KW * g->C, wt.skw = g->C, wt.si = 0;
+        if (!(dw ? pc_qdw_setup(&d, isa, &wt) : pc_qconv_setup(&d, isa, &wt))) {
+            fprintf(stderr, "qconv: refused by setup\n");
+            return 2;
+        }
+        void *packed = balloc(pc_align64(dw ? pc_qdw_packed_bytes(&d) : pc_qconv_packed_bytes(&d)));
+        pc_qconv_pack_args pa = {&d, wt};
+        if (dw) pc_qdw_pack_fill(packed, &pa, NULL, NULL);
+        else pc_qconv_pack(&d, &wt, packed);
+        size_t scr = dw ? pc_qdw_scratch(&d) : pc_qconv_scratch(&d);
+        ctx.scratch_size = pc_align64(scr);
+        ctx.scratch = balloc(ctx.scratch_size * (size_t)pc_ctx_threads(&ctx) + 64);
+        double flops = 2.0 * (double)(g->N * g->OH * g->OW * g->OC * icg * g->KH * g->KW);
+        int r = reps ? reps : (int)(1e10 / flops) + 3;
+        double best_q = 1e9, bcpu_q = 0;
+        for (int i = -1; i < r; i++) {
+            double t0 = now(), c0 = cpu_now();
+            if (dw) pc_qdw_run(&ctx, &d, packed, x, y);
+            else pc_qconv_run(&ctx, &d, packed, x, y);
+            double t = now() - t0, ct = cpu_now() - c0;
+            if (i >= 0 && t < best_q) best_q = t, bcpu_q = ct;
+        }
+        char name[96];
+        snprintf(name, sizeof name, "qconv %s%s %lldx%lld %lld->%lld k%lld s%lld", dw ? "dw" : "gemm", d.vnni ? " vnni" : "",
+                 (long long)g->H, (long long)g->W, (long long)g->C, (long long)g->OC, (long long)g->KH, (long long)g->sh);
+        report(name, isa, pc_ctx_threads(&ctx), flops, best_q, bcpu_q, peak);
     }
     pc_pool_destroy(ctx.pool);
     return 0;

@@ -314,14 +314,21 @@ bool pc_qdw_setup(pc_qconv *d, pc_isa isa, const pc_qweights *w) {
 }
 
 /* int32 bias[C], float scale[C], int32 weights [taps][C]; with vnni then, from a 64-byte boundary,
- * the weights again as int16 pairs of kernel rows: [C / 16 blocks][(KH + 1) / 2][KW][16 x 2] */
+ * blocks of 64 channels for pc_qdw_row_s8__avx512vnni: 64 int32 biases (with -(128 + input zero point)
+ * x the weight sum folded in), 64 float scales, then [(KH + 3) / 4 row groups][KW][4 vectors][16 lanes]
+ * [4 rows] int8 weights. Vector k, lane 4L + i holds channel 64b + 16L + 4k + i (the kernel's in-lane
+ * interleave order); channels past C and rows past KH are 0. */
+#define QDW_VNNI_HEAD 512
 static size_t qdw_pairs_offset(const pc_qconv *d) {
     return pc_align64((size_t)d->geom.C * (8 + (size_t)(d->geom.KH * d->geom.KW) * 4));
 }
+static size_t qdw_vnni_block(const pc_qconv *d) {
+    return QDW_VNNI_HEAD + ((size_t)d->geom.KH + 3) / 4 * (size_t)d->geom.KW * 256;
+}
 
 size_t pc_qdw_packed_bytes(const pc_qconv *d) {
-    const size_t blocks = ((size_t)d->geom.C + 15) / 16, R = ((size_t)d->geom.KH + 1) / 2;
-    return qdw_pairs_offset(d) + (d->vnni ? blocks * R * (size_t)d->geom.KW * 32 * sizeof(int16_t) : 0);
+    const size_t blocks = ((size_t)d->geom.C + 63) / 64;
+    return qdw_pairs_offset(d) + (d->vnni ? blocks * qdw_vnni_block(d) : 0);
 }
 
 void pc_qdw_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx) {
@@ -344,16 +351,28 @@ void pc_qdw_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, v
         scale[c] = wt->scale[c];
     }
     if (!d->vnni) return;
-    int16_t *pw = (int16_t *)((uint8_t *)packed + qdw_pairs_offset(d));
-    const int64_t R = (KH + 1) / 2;
-    for (int64_t c0 = 0; c0 < C; c0 += 16)
-        for (int64_t r = 0; r < R; r++)
-            for (int64_t kw = 0; kw < KW; kw++)
-                for (int64_t i = 0; i < 16; i++)
-                    for (int64_t h = 0; h < 2; h++, pw++) {
-                        const int64_t c = c0 + i, kh = 2 * r + h;
-                        *pw = (int16_t)(c < C && kh < KH ? wt->w[c * wt->so + kh * wt->skh + kw * wt->skw] : 0);
-                    }
+    uint8_t *blk = (uint8_t *)packed + qdw_pairs_offset(d);
+    const int64_t R = (KH + 3) / 4;
+    for (int64_t c0 = 0; c0 < C; c0 += 64, blk += qdw_vnni_block(d)) {
+        int32_t *vb = (int32_t *)blk;
+        float *vs = (float *)(blk + 256);
+        int8_t *vw = (int8_t *)(blk + QDW_VNNI_HEAD);
+        for (int64_t k = 0; k < 4; k++)
+            for (int64_t lane = 0; lane < 16; lane++) {
+                const int64_t c = c0 + 16 * (lane / 4) + 4 * k + lane % 4, at = 16 * k + lane;
+                int64_t sum = 0;
+                for (int64_t t = 0; c < C && t < KH * KW; t++) sum += wt->w[c * wt->so + (t / KW) * wt->skh + (t % KW) * wt->skw];
+                vb[at] = c < C ? (int32_t)((wt->bias ? wt->bias[c] : 0) - (int64_t)(128 + d->x_zero_point) * sum) : 0;
+                vs[at] = c < C ? wt->scale[c] : 0.0f;
+                for (int64_t r = 0; r < R; r++)
+                    for (int64_t kw = 0; kw < KW; kw++)
+                        for (int64_t i = 0; i < 4; i++) {
+                            const int64_t kh = 4 * r + i;
+                            vw[((r * KW + kw) * 4 + k) * 64 + lane * 4 + i] =
+                                (int8_t)(c < C && kh < KH ? wt->w[c * wt->so + kh * wt->skh + kw * wt->skw] : 0);
+                        }
+            }
+    }
 }
 
 /* zero-point buffer, tap pointers, tap offsets; then a padded strip of KH input rows (strip_w
@@ -387,7 +406,7 @@ static void qdw_run_row(const qdw_job *j, const int8_t *x, size_t ldrow, const i
 #ifdef PC_HAVE_X86
     if (j->d->vnni) {
         pc_qdw_row_s8__avx512vnni((size_t)C, (size_t)n, (size_t)g->KH, (size_t)g->KW, (size_t)g->sw, x, ldrow,
-                                  (const int16_t *)(j->packed + qdw_pairs_offset(j->d)), bias, scale, y, &j->q);
+                                  (const int8_t *)(j->packed + qdw_pairs_offset(j->d)), y, &j->q);
         return;
     }
 #endif

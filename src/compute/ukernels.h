@@ -20,9 +20,10 @@ bool pc_cpu_has_vnni(void);
 void pc_lut8__avx512vbmi(size_t n, const uint8_t *x, const uint8_t *table, uint8_t *y);
 bool pc_cpu_has_vbmi(void);
 /* int8 depthwise, n pixels of a row away from padding (KW 3 or 5, stride S 1 or 2, no dilation):
- * x at the first pixel's top-left tap, ldrow bytes between input rows, weights as int16 row pairs */
+ * x at the first pixel's top-left tap, ldrow bytes between input rows; wp: pc_qdw_pack_fill's blocks of
+ * 64 channels (bias, scale, then the weights as four kernel rows per int32 lane, in the kernel's order) */
 void pc_qdw_row_s8__avx512vnni(size_t C, size_t n, size_t KH, size_t KW, size_t S, const int8_t *x, size_t ldrow,
-                               const int16_t *wp, const int32_t *bias, const float *scale, int8_t *y, const pc_qout *q);
+                               const int8_t *wp, int8_t *y, const pc_qout *q);
 /* the int8 tile on AVX2 (ukernels_avx2.c): 4 x 16, int16 pairs by vpmaddwd */
 void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                              int8_t *c, size_t ldc, const pc_qout *q);

@@ -109,74 +109,179 @@ void pc_qigemm_s8_1x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, c
     QSTORE(0)
 }
 
-/* ---- int8 depthwise rows: pairs of kernel rows by vpdpwssd ----
- * For 16 channels, input column j of kernel rows 2r and 2r+1 becomes one vector of int16 pairs
- * (row 2r in the low half of each lane, row 2r+1 in the high half), built once and used by every
- * pixel of the group that reads column j; the weights were packed as the same pairs (pc_qdw_pack
- * with vnni: [block of 16][pair row][kw][16 x 2 int16], 0 past the last row). vpdpwssd adds both
- * products into the int32 lane exactly, so the sum equals the mullo kernels' sum bit for bit. */
-static inline __attribute__((always_inline)) void qdw_pairs(const size_t NP, const size_t KW, const size_t S, size_t KH,
-                                                            const int8_t *xp, size_t C, size_t ldrow, __mmask16 m,
-                                                            const int16_t *wb, __m512i *acc) {
-    const size_t R = (KH + 1) / 2, cols = (NP - 1) * S + KW;
+/* ---- int8 depthwise rows: four kernel rows per vpdpbusd ----
+ * 64 channels at a time. For input column j, kernel rows 4r..4r+3 (flipped to x + 128) are
+ * interleaved in-lane, bytes then words, into four vectors Q0..Q3 of int32 lanes that each hold the
+ * four rows of one channel: in 128-bit lane L, Qk's lane i is channel 16L + 4k + i. Each Qk is built
+ * once and used by every pixel of the group that reads column j. The packing (pc_qdw_pack_fill) puts
+ * weights, bias and scale in the same order, the four rows of a channel in one int32 lane (0 past
+ * the last row), and folds -(128 + input zero point) * the weight sum into the bias. At the store,
+ * packs_epi32 (Q0, Q1), (Q2, Q3) and then packs_epi16 undo that order in-lane: 64 bytes in channel
+ * order. The sums are exact in int32, and the epilogue is the mullo kernels' (scale in float, clamp,
+ * round half to even, add the zero point, saturate), so results equal theirs bit for bit. */
+#define QDW_BLOCK_HEAD 512 /* 64 int32 biases, 64 float scales */
+
+static inline __attribute__((always_inline)) __m512i qdw_flip(__mmask64 m, const int8_t *p) {
+    return _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, p), _mm512_set1_epi8((char)0x80));
+}
+
+static inline __attribute__((always_inline)) void qdw_quads(const size_t NP, const size_t KW, const size_t S, size_t KH,
+                                                            const int8_t *xp, size_t C, size_t ldrow, __mmask64 m,
+                                                            const int8_t *wb, __m512i (*acc)[4]) {
+    const size_t R = (KH + 3) / 4, cols = (NP - 1) * S + KW;
     for (size_t r = 0; r < R; r++) {
-        const int8_t *ra = xp + 2 * r * ldrow, *rb = ra + ldrow;
-        const int16_t *wr = wb + r * KW * 32;
-        const int pair = 2 * r + 1 < KH;
+        const int8_t *r0 = xp + 4 * r * ldrow;
+        const size_t left = KH - 4 * r; /* rows of this group: 1..4 */
+        const int8_t *wr = wb + r * KW * 256;
 #pragma GCC unroll 16
         for (size_t j = 0; j < cols; j++) {
-            __m512i p = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, ra + j * C));
-            if (pair) {
-                const __m512i b = _mm512_slli_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, rb + j * C)), 16);
-                p = _mm512_mask_blend_epi16((__mmask32)0xAAAAAAAAu, p, b);
-            } /* else the high halves meet zero weights */
+            const size_t o = j * C;
+            const __m512i z = _mm512_setzero_si512();
+            const __m512i a = qdw_flip(m, r0 + o);
+            const __m512i b = left > 1 ? qdw_flip(m, r0 + ldrow + o) : z;
+            const __m512i c = left > 2 ? qdw_flip(m, r0 + 2 * ldrow + o) : z;
+            const __m512i d = left > 3 ? qdw_flip(m, r0 + 3 * ldrow + o) : z; /* past the last row: zero weights */
+            const __m512i al = _mm512_unpacklo_epi8(a, b), ah = _mm512_unpackhi_epi8(a, b);
+            const __m512i bl = _mm512_unpacklo_epi8(c, d), bh = _mm512_unpackhi_epi8(c, d);
+            const __m512i q[4] = {_mm512_unpacklo_epi16(al, bl), _mm512_unpackhi_epi16(al, bl),
+                                  _mm512_unpacklo_epi16(ah, bh), _mm512_unpackhi_epi16(ah, bh)};
 #pragma GCC unroll 8
-            for (size_t q = 0; q < NP; q++) {
-                const size_t kw = j - q * S;
-                if (j >= q * S && kw < KW) acc[q] = _mm512_dpwssd_epi32(acc[q], p, _mm512_loadu_si512(wr + kw * 32));
+            for (size_t p = 0; p < NP; p++) {
+                const size_t kw = j - p * S;
+                if (j >= p * S && kw < KW)
+#pragma GCC unroll 4
+                    for (size_t k = 0; k < 4; k++)
+                        acc[p][k] = _mm512_dpbusd_epi32(acc[p][k], q[k], _mm512_loadu_si512(wr + kw * 256 + k * 64));
             }
         }
     }
 }
 
-static inline __attribute__((always_inline)) void qdw_store(int8_t *y, __mmask16 m, __m512i acc, __m512 sc, __m512 vlo,
-                                                            __m512 vhi, __m512i zp) {
-    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), sc);
-    f = _mm512_min_ps(_mm512_max_ps(f, vlo), vhi); /* a NaN becomes lo */
-    _mm_mask_storeu_epi8(y, m, _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
+/* the epilogue on 16 lanes up to the int32 result before the zero point: scale in float, clamp at the
+ * top (min (hi, f): a NaN stays NaN), round half to even; the packs below saturate, and the bottom
+ * clamp is applied to the bytes, which gives what clamping in float would (the bounds are integers,
+ * a NaN or a value below lo converts to INT32_MIN and ends at lo) */
+static inline __attribute__((always_inline)) __m512i qdw_req(__m512i acc, __m512 sc, __m512 vhi) {
+    return _mm512_cvtps_epi32(_mm512_min_ps(vhi, _mm512_mul_ps(_mm512_cvtepi32_ps(acc), sc)));
+}
+
+static inline __attribute__((always_inline)) void qdw_store(int8_t *y, __mmask64 m, const __m512i *acc, const __m512 *sc,
+                                                            __m512 vhi, __m512i zp16, __m512i lo8) {
+    const __m512i lo = _mm512_adds_epi16(_mm512_packs_epi32(qdw_req(acc[0], sc[0], vhi), qdw_req(acc[1], sc[1], vhi)), zp16);
+    const __m512i hi = _mm512_adds_epi16(_mm512_packs_epi32(qdw_req(acc[2], sc[2], vhi), qdw_req(acc[3], sc[3], vhi)), zp16);
+    _mm512_mask_storeu_epi8(y, m, _mm512_max_epi8(_mm512_packs_epi16(lo, hi), lo8));
+}
+
+/* the same for a block of at most 32 channels: the first two 128-bit lanes of each vector */
+static inline __attribute__((always_inline)) void qdw_quads32(const size_t NP, const size_t KW, const size_t S,
+                                                              size_t KH, const int8_t *xp, size_t C, size_t ldrow,
+                                                              __mmask32 m, const int8_t *wb, __m256i (*acc)[4]) {
+    const size_t R = (KH + 3) / 4, cols = (NP - 1) * S + KW;
+    const __m256i flip = _mm256_set1_epi8((char)0x80), z = _mm256_setzero_si256();
+    for (size_t r = 0; r < R; r++) {
+        const int8_t *r0 = xp + 4 * r * ldrow;
+        const size_t left = KH - 4 * r;
+        const int8_t *wr = wb + r * KW * 256;
+#pragma GCC unroll 16
+        for (size_t j = 0; j < cols; j++) {
+            const size_t o = j * C;
+            const __m256i a = _mm256_xor_si256(_mm256_maskz_loadu_epi8(m, r0 + o), flip);
+            const __m256i b = left > 1 ? _mm256_xor_si256(_mm256_maskz_loadu_epi8(m, r0 + ldrow + o), flip) : z;
+            const __m256i c = left > 2 ? _mm256_xor_si256(_mm256_maskz_loadu_epi8(m, r0 + 2 * ldrow + o), flip) : z;
+            const __m256i d = left > 3 ? _mm256_xor_si256(_mm256_maskz_loadu_epi8(m, r0 + 3 * ldrow + o), flip) : z;
+            const __m256i al = _mm256_unpacklo_epi8(a, b), ah = _mm256_unpackhi_epi8(a, b);
+            const __m256i bl = _mm256_unpacklo_epi8(c, d), bh = _mm256_unpackhi_epi8(c, d);
+            const __m256i q[4] = {_mm256_unpacklo_epi16(al, bl), _mm256_unpackhi_epi16(al, bl),
+                                  _mm256_unpacklo_epi16(ah, bh), _mm256_unpackhi_epi16(ah, bh)};
+#pragma GCC unroll 8
+            for (size_t p = 0; p < NP; p++) {
+                const size_t kw = j - p * S;
+                if (j >= p * S && kw < KW)
+#pragma GCC unroll 4
+                    for (size_t k = 0; k < 4; k++)
+                        acc[p][k] = _mm256_dpbusd_epi32(acc[p][k], q[k],
+                                                        _mm256_loadu_si256((const __m256i *)(wr + kw * 256 + k * 64)));
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) __m256i qdw_req32(__m256i acc, __m256 sc, __m256 vhi) {
+    return _mm256_cvtps_epi32(_mm256_min_ps(vhi, _mm256_mul_ps(_mm256_cvtepi32_ps(acc), sc)));
+}
+
+static inline __attribute__((always_inline)) void qdw_store32(int8_t *y, __mmask32 m, const __m256i *acc, const __m256 *sc,
+                                                              __m256 vhi, __m256i zp16, __m256i lo8) {
+    const __m256i lo = _mm256_adds_epi16(_mm256_packs_epi32(qdw_req32(acc[0], sc[0], vhi), qdw_req32(acc[1], sc[1], vhi)), zp16);
+    const __m256i hi = _mm256_adds_epi16(_mm256_packs_epi32(qdw_req32(acc[2], sc[2], vhi), qdw_req32(acc[3], sc[3], vhi)), zp16);
+    _mm256_mask_storeu_epi8(y, m, _mm256_max_epi8(_mm256_packs_epi16(lo, hi), lo8));
 }
 
 static inline __attribute__((always_inline)) void qdw_row(const size_t KW, const size_t S, size_t C, size_t n, size_t KH,
-                                                          const int8_t *x, size_t ldrow, const int16_t *wp,
-                                                          const int32_t *bias, const float *scale, int8_t *y,
+                                                          const int8_t *x, size_t ldrow, const int8_t *wp, int8_t *y,
                                                           const pc_qout *q) {
-    const __m512 vlo = _mm512_set1_ps(q->flo), vhi = _mm512_set1_ps(q->fhi);
-    const __m512i zp = _mm512_set1_epi32(q->zero_point);
-    const size_t block = (KH + 1) / 2 * KW * 32;
-    for (size_t c = 0; c < C; c += 16, wp += block) {
-        const __mmask16 m = C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
-        const __m512i b = _mm512_maskz_loadu_epi32(m, bias + c);
-        const __m512 sc = _mm512_maskz_loadu_ps(m, scale + c);
+    const size_t block = QDW_BLOCK_HEAD + (KH + 3) / 4 * KW * 256;
+    const int32_t lo_q = (int32_t)q->flo + q->zero_point; /* flo = lo - zero point, an integer */
+    for (size_t c = 0; c < C; c += 64, wp += block) {
+        const int32_t *bias = (const int32_t *)wp;
+        const float *scale = (const float *)(wp + 256);
+        const int8_t *wb = wp + QDW_BLOCK_HEAD;
         size_t p = 0;
-        for (; p + 8 <= n; p += 8) {
-            __m512i acc[8] = {b, b, b, b, b, b, b, b};
-            qdw_pairs(8, KW, S, KH, x + p * S * C + c, C, ldrow, m, wp, acc);
-#pragma GCC unroll 8
-            for (size_t i = 0; i < 8; i++) qdw_store(y + (p + i) * C + c, m, acc[i], sc, vlo, vhi, zp);
+        if (C - c <= 32) { /* the half block */
+            const __mmask32 m = C - c >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << (C - c)) - 1);
+            const __m256 vhi = _mm256_set1_ps(q->fhi);
+            const __m256i zp16 = _mm256_set1_epi16((int16_t)q->zero_point), lo8 = _mm256_set1_epi8((char)lo_q);
+            __m256i b[4];
+            __m256 sc[4];
+            for (size_t k = 0; k < 4; k++)
+                b[k] = _mm256_loadu_si256((const __m256i *)(bias + 16 * k)), sc[k] = _mm256_loadu_ps(scale + 16 * k);
+            for (; p + 4 <= n; p += 4) {
+                __m256i acc[4][4];
+                for (size_t i = 0; i < 4; i++)
+                    for (size_t k = 0; k < 4; k++) acc[i][k] = b[k];
+                qdw_quads32(4, KW, S, KH, x + p * S * C + c, C, ldrow, m, wb, acc);
+#pragma GCC unroll 4
+                for (size_t i = 0; i < 4; i++) qdw_store32(y + (p + i) * C + c, m, acc[i], sc, vhi, zp16, lo8);
+            }
+            for (; p < n; p++) {
+                __m256i acc[1][4] = {{b[0], b[1], b[2], b[3]}};
+                qdw_quads32(1, KW, S, KH, x + p * S * C + c, C, ldrow, m, wb, acc);
+                qdw_store32(y + p * C + c, m, acc[0], sc, vhi, zp16, lo8);
+            }
+            continue;
+        }
+        const __mmask64 m = C - c >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (C - c)) - 1);
+        const __m512 vhi = _mm512_set1_ps(q->fhi);
+        const __m512i zp16 = _mm512_set1_epi16((int16_t)q->zero_point), lo8 = _mm512_set1_epi8((char)lo_q);
+        __m512i b[4];
+        __m512 sc[4];
+        for (size_t k = 0; k < 4; k++) b[k] = _mm512_loadu_si512(bias + 16 * k), sc[k] = _mm512_loadu_ps(scale + 16 * k);
+        for (; p + 4 <= n; p += 4) {
+            __m512i acc[4][4];
+            for (size_t i = 0; i < 4; i++)
+                for (size_t k = 0; k < 4; k++) acc[i][k] = b[k];
+            qdw_quads(4, KW, S, KH, x + p * S * C + c, C, ldrow, m, wb, acc);
+#pragma GCC unroll 4
+            for (size_t i = 0; i < 4; i++) qdw_store(y + (p + i) * C + c, m, acc[i], sc, vhi, zp16, lo8);
         }
         for (; p < n; p++) {
-            __m512i acc[1] = {b};
-            qdw_pairs(1, KW, S, KH, x + p * S * C + c, C, ldrow, m, wp, acc);
-            qdw_store(y + p * C + c, m, acc[0], sc, vlo, vhi, zp);
+            __m512i acc[1][4] = {{b[0], b[1], b[2], b[3]}};
+            qdw_quads(1, KW, S, KH, x + p * S * C + c, C, ldrow, m, wb, acc);
+            qdw_store(y + p * C + c, m, acc[0], sc, vhi, zp16, lo8);
         }
     }
 }
 
 void pc_qdw_row_s8__avx512vnni(size_t C, size_t n, size_t KH, size_t KW, size_t S, const int8_t *x, size_t ldrow,
-                               const int16_t *wp, const int32_t *bias, const float *scale, int8_t *y, const pc_qout *q) {
-    if (KW == 3 && S == 1) qdw_row(3, 1, C, n, KH, x, ldrow, wp, bias, scale, y, q);
-    else if (KW == 3 && S == 2) qdw_row(3, 2, C, n, KH, x, ldrow, wp, bias, scale, y, q);
-    else if (KW == 5 && S == 1) qdw_row(5, 1, C, n, KH, x, ldrow, wp, bias, scale, y, q);
-    else qdw_row(5, 2, C, n, KH, x, ldrow, wp, bias, scale, y, q); /* pc_qdw_setup admits no other */
+                               const int8_t *wp, int8_t *y, const pc_qout *q) {
+    if (KW == 3 && S == 1 && KH == 3) qdw_row(3, 1, C, n, 3, x, ldrow, wp, y, q);
+    else if (KW == 3 && S == 2 && KH == 3) qdw_row(3, 2, C, n, 3, x, ldrow, wp, y, q);
+    else if (KW == 5 && S == 1 && KH == 5) qdw_row(5, 1, C, n, 5, x, ldrow, wp, y, q);
+    else if (KW == 5 && S == 2 && KH == 5) qdw_row(5, 2, C, n, 5, x, ldrow, wp, y, q);
+    else if (KW == 3) {
+        if (S == 1) qdw_row(3, 1, C, n, KH, x, ldrow, wp, y, q);
+        else qdw_row(3, 2, C, n, KH, x, ldrow, wp, y, q);
+    } else if (S == 1) qdw_row(5, 1, C, n, KH, x, ldrow, wp, y, q);
+    else qdw_row(5, 2, C, n, KH, x, ldrow, wp, y, q); /* pc_qdw_setup admits no other */
 }
 #endif
