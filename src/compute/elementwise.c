@@ -422,6 +422,15 @@ void pc_transpose_f32(int32_t rank, const int64_t *sizes, const int64_t *src_str
     for (size_t k = 0; k < outer; k++, pc_iter_next(&it, 2)) {
         const float *xs = x + it.off[0];
         float *yd = y + it.off[1];
+        if (B == 3 || B == 4) { /* few channels (an image's NCHW to NHWC): interleave the planes */
+            const float *p0 = xs, *p1 = xs + sB, *p2 = xs + 2 * sB, *p3 = xs + (B - 1) * sB;
+            if (B == 3)
+                for (int64_t a = 0; a < A; a++) yd[a * yA] = p0[a], yd[a * yA + 1] = p1[a], yd[a * yA + 2] = p2[a];
+            else
+                for (int64_t a = 0; a < A; a++)
+                    yd[a * yA] = p0[a], yd[a * yA + 1] = p1[a], yd[a * yA + 2] = p2[a], yd[a * yA + 3] = p3[a];
+            continue;
+        }
         for (int64_t a0 = 0; a0 < A; a0 += 16)
             for (int64_t b0 = 0; b0 < B; b0 += 16) {
                 int64_t a1 = a0 + 16 < A ? a0 + 16 : A, b1 = b0 + 16 < B ? b0 + 16 : B;
