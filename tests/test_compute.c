@@ -760,9 +760,9 @@ static void test_softmax(pc_isa isa) {
 /* ---- layout: every permutation of a rank-4 tensor, and a strided slice ---- */
 
 static void test_transpose(void) {
-    /* the second shape has 4 channels: the interleaving path for 3 and 4 planes */
-    static const int64_t shapes[2][4] = {{2, 3, 17, 19}, {3, 4, 5, 7}};
-    for (int sh = 1; sh < 2; sh++) {
+    /* 4 channels: the interleaving path for 4 planes (the shape below has 3) */
+    static const int64_t shapes[1][4] = {{3, 4, 5, 7}};
+    for (int sh = 0; sh < 1; sh++) {
         const int64_t *dims = shapes[sh];
         float *x = rnd((size_t)(dims[0] * dims[1] * dims[2] * dims[3]));
         float *y = malloc((size_t)(dims[0] * dims[1] * dims[2] * dims[3]) * sizeof *y);
