@@ -673,9 +673,12 @@ static void test_qpool(void) {
     const int64_t N = 2, H = 7, W = 6, C = 19;
     uint8_t x[2 * 7 * 6 * 19], y[2 * 7 * 6 * 19];
     for (size_t i = 0; i < sizeof x; i++) x[i] = (uint8_t)(i * 73 + (i >> 3) * 5);
-    for (int uns = 0; uns < 2; uns++) {
-        /* 3x3 stride 2 pad 1, dilation 1; clamp [-20, 100] (uint8: [5, 200]) */
-        const int32_t lo = uns ? 5 : -20, hi = uns ? 200 : 100;
+    for (int run = 0; run < 6; run++) {
+        /* 3x3 stride 2 pad 1, dilation 1; clamp [-20, 100] (uint8: [5, 200]), the type's whole range,
+         * and a bound past the type (the generic loop) */
+        const int uns = run & 1, clamp = run >> 1;
+        const int32_t lo = clamp == 0 ? (uns ? 5 : -20) : (uns ? 0 : -128);
+        const int32_t hi = clamp == 0 ? (uns ? 200 : 100) : clamp == 1 ? (uns ? 255 : 127) : 300;
         pc_pool2d d = {PC_POOL_MAX, N, H, W, C, 4, 3, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, -INFINITY, INFINITY,
                        {H * W * C, W * C, C, 1}, {4 * 3 * C, 3 * C, C, 1}, PC_ISA_SCALAR};
         pc_maxpool2d_q8(&d, x, y, uns, lo, hi);
@@ -696,7 +699,7 @@ static void test_qpool(void) {
                         uint8_t got = y[((n * 4 + oh) * 3 + ow) * C + c];
                         bad += (uns ? (int32_t)got : (int32_t)(int8_t)got) != m;
                     }
-        CHECK(bad == 0, "int8 max pooling (%s): %d wrong", uns ? "uint8" : "int8", bad);
+        CHECK(bad == 0, "int8 max pooling (%s, clamp [%d, %d]): %d wrong", uns ? "uint8" : "int8", lo, hi, bad);
         /* global mean: scales 0.05 -> 0.013, zero points 7 -> -3 (uint8: 130 -> 120); a narrow clamp too */
         for (int narrow = 0; narrow < 2; narrow++) {
             const float si = 0.05f, so = 0.013f;

@@ -2,6 +2,7 @@
  * (NHWC and NCHW alike), fp32 with a fused clamp, and int8 average pooling with CMSIS-NN
  * rounding. One window rule for all: rows [h0, h1) x columns [w0, w1) clipped to the input. */
 #include <math.h>
+#include <string.h>
 
 #include "compute/compute.h"
 
@@ -164,7 +165,45 @@ void pc_avgpool2d_s8(const pc_pool2d *d, const int8_t *x, int8_t *y, int32_t lo,
 
 /* int8 / uint8 max pooling (NHWC, strides in d): the largest in-bounds tap of each window (dilated),
  * then [lo, hi] */
+/* Channels contiguous in input and output (NHWC): each output pixel's row of C bytes is the running
+ * maximum over the taps inside the image, taken on bytes flipped to unsigned order (x ^ 0x80 for int8,
+ * so 0 stands for -128 as the reference's start value) in a loop the compiler vectorizes. */
+static void maxpool_q8_rows(const pc_pool2d *d, const uint8_t *x, uint8_t *y, int is_unsigned, int32_t lo, int32_t hi) {
+    const uint8_t flip = is_unsigned ? 0 : 0x80;
+    const uint8_t flo = (uint8_t)((uint32_t)lo ^ flip), fhi = (uint8_t)((uint32_t)hi ^ flip); /* in range: see below */
+    const size_t C = (size_t)d->C;
+    for (int64_t n = 0; n < d->N; n++)
+        for (int64_t oh = 0; oh < d->OH; oh++)
+            for (int64_t ow = 0; ow < d->OW; ow++) {
+                const int64_t hs = oh * d->sh - d->pt, ws = ow * d->sw - d->pl;
+                uint8_t *restrict yo = y + n * d->ys[0] + oh * d->ys[1] + ow * d->ys[2];
+                memset(yo, 0, C);
+                for (int64_t kh = 0; kh < d->KH; kh++) {
+                    const int64_t ih = hs + kh * d->dh;
+                    if (ih < 0 || ih >= d->H) continue;
+                    for (int64_t kw = 0; kw < d->KW; kw++) {
+                        const int64_t iw = ws + kw * d->dw;
+                        if (iw < 0 || iw >= d->W) continue;
+                        const uint8_t *restrict src = x + n * d->xs[0] + ih * d->xs[1] + iw * d->xs[2];
+                        for (size_t c = 0; c < C; c++) {
+                            const uint8_t v = (uint8_t)(src[c] ^ flip);
+                            yo[c] = v > yo[c] ? v : yo[c];
+                        }
+                    }
+                }
+                for (size_t c = 0; c < C; c++) {
+                    const uint8_t v = yo[c] < flo ? flo : (yo[c] > fhi ? fhi : yo[c]);
+                    yo[c] = (uint8_t)(v ^ flip);
+                }
+            }
+}
+
 void pc_maxpool2d_q8(const pc_pool2d *d, const uint8_t *x, uint8_t *y, int is_unsigned, int32_t lo, int32_t hi) {
+    const int32_t tmin = is_unsigned ? 0 : -128, tmax = is_unsigned ? 255 : 127;
+    if (d->xs[3] == 1 && d->ys[3] == 1 && tmin <= lo && lo <= hi && hi <= tmax) {
+        maxpool_q8_rows(d, x, y, is_unsigned, lo, hi);
+        return;
+    }
     for (int64_t n = 0; n < d->N; n++)
         for (int64_t oh = 0; oh < d->OH; oh++)
             for (int64_t ow = 0; ow < d->OW; ow++) {
