@@ -31,6 +31,8 @@ cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure)
 echo "== linking into an app: exported symbols, install, pkg-config, Python import =="
 bash scripts/check_install.sh build
+echo "== selective build: only the kernels a program names, without XNNPACK =="
+bash scripts/check_selective.sh build build-sel
 best=$(./build/petite bench "$PETITE_CONFORMANCE_DIR/files/xnnpack_add.pte" --runs 1 --warmup 0 --json 2>/dev/null |
        sed -n 's/.*"isa": *"\([a-z0-9]*\)".*/\1/p')
 for isa in scalar avx2; do
@@ -81,6 +83,14 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/
   arm-none-eabi-size build-m55/examples/cortex_m/kws.elf | tail -1
   timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
     -kernel build-m55/examples/cortex_m/kws.elf | tail -1
+  echo "== cortex-m55, selective build (examples/cortex_m/kws_ops.txt, no XNNPACK) =="
+  cmake -S . -B build-m55-sel -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi-cortex-m55.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
+    -DPETITE_WERROR=ON -DPETITE_CONFORMANCE_DIR="$PETITE_CONFORMANCE_DIR" \
+    -DPETITE_SELECT_OPS="$PWD/examples/cortex_m/kws_ops.txt" -DPETITE_XNNPACK=OFF >/dev/null
+  cmake --build build-m55-sel -j"$jobs" >/dev/null
+  arm-none-eabi-size build-m55-sel/examples/cortex_m/kws.elf | tail -1
+  timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
+    -kernel build-m55-sel/examples/cortex_m/kws.elf | tail -1
 fi
 
 # WebAssembly: the C suite through emscripten (Debian's), run by node on the host's files (NODERAWFS)

@@ -62,6 +62,8 @@ typedef struct pk_kernel_def {
 
 /* The built-in kernels (kernels.def), NULL-terminated. */
 extern const pk_kernel_def pk_builtin_kernels[];
+/* 1 in a selective build (PETITE_SELECT_OPS): the table holds only the kernels chosen at build time */
+extern const int pk_builtin_selective;
 
 #define PK_FAIL(ctx, status, ...) pt_fail((ctx)->err, (status), __VA_ARGS__)
 

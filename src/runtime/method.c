@@ -430,9 +430,11 @@ static petite_status parse_operators(petite_method *m, const fb_table *plan, pt_
     }
     if (nmissing)
         return pt_fail(e, PETITE_ERR_OPERATOR_MISSING,
-                       "%zu operator%s without a kernel: %s%s (register custom operators with "
-                       "petite_register_kernel before loading)",
-                       nmissing, nmissing > 1 ? "s" : "", missing, nmissing > 4 ? ", ..." : "");
+                       "%zu operator%s without a kernel: %s%s (%s)", nmissing, nmissing > 1 ? "s" : "", missing,
+                       nmissing > 4 ? ", ..." : "",
+                       pk_builtin_selective ? "this is a selective build of petite: add the operator to "
+                                              "PETITE_SELECT_OPS and rebuild, or register it with petite_register_kernel"
+                                            : "register custom operators with petite_register_kernel before loading");
     return PETITE_OK;
 }
 
@@ -477,7 +479,7 @@ static petite_status parse_delegates(petite_method *m, const fb_table *plan, pt_
         if (!d->backend)
             return pt_fail(e, PETITE_ERR_NOT_SUPPORTED,
                            "delegates[%u] needs backend '%s', which this build of petite does not "
-                           "have (backends available: %s)",
+                           "have (backends available: %s; the XNNPACK backend is built with PETITE_XNNPACK=ON)",
                            i, d->id, pt_backend_names());
         pt_compile_spec *cs = pt_arena_calloc(&m->arena, specs.len ? specs.len : 1, sizeof *cs);
         if (!cs) return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");

@@ -106,7 +106,11 @@ petite_status petite_load_kernel_library(const char *path) {
 
 /* Delegate backends in this build. */
 /* backends/backend.h lists the backends compiled in */
-static const pt_backend *const g_backends[] = {&pt_xnnpack_backend, NULL};
+static const pt_backend *const g_backends[] = {
+#ifndef PETITE_NO_XNNPACK
+    &pt_xnnpack_backend,
+#endif
+    NULL};
 
 const pt_backend *pt_backend_lookup(const char *id) {
     for (size_t i = 0; g_backends[i]; i++)

@@ -1,4 +1,5 @@
-/* petite info — what a .pte holds: format, methods, I/O, operators, delegates, memory plan.
+/* petite info — what a .pte holds: format, methods, I/O, operators, delegates, memory plan; with --ops,
+ * the operator names of one or more files, each once (the list a selective build takes).
  * Everything here comes through petite.h, as it would for any app. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,19 +189,107 @@ static void emit_format(emit *o, const petite_program *p, const petite_program_i
     emit_end(o);
 }
 
+/* --ops: the operator names every method of the files calls, each once, sorted: the list a selective
+ * build takes (cmake -DPETITE_SELECT_OPS=FILE); delegates are named in comment lines */
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int list_ops(int n, char **paths) {
+    char **names = NULL;
+    size_t count = 0, cap = 0;
+    int rc = 0;
+    for (int f = 0; f < n && rc == 0; f++) {
+        petite_program *p;
+        if (petite_program_open_file(paths[f], &p) != PETITE_OK) {
+            fprintf(stderr, "petite info: %s\n", petite_last_error());
+            rc = 1;
+            break;
+        }
+        size_t nm = 0;
+        petite_program_method_count(p, &nm);
+        for (size_t i = 0; i < nm && rc == 0; i++) {
+            const char *mname;
+            petite_method *m = NULL;
+            petite_load_options opt;
+            petite_load_options_init(&opt);
+            opt.flags = PETITE_LOAD_INSPECT;
+            if (petite_program_method_name(p, i, &mname) != PETITE_OK || petite_method_load_ex(p, mname, &opt, &m) != PETITE_OK) {
+                fprintf(stderr, "petite info: %s: %s\n", paths[f], petite_last_error());
+                rc = 1;
+                break;
+            }
+            petite_method_info mi = {.struct_size = sizeof mi};
+            petite_method_describe(m, &mi);
+            for (uint32_t k = 0; k < mi.num_operators + mi.num_delegates && rc == 0; k++) {
+                char buf[300];
+                if (k < mi.num_operators) {
+                    petite_operator_info op = {.struct_size = sizeof op};
+                    if (petite_method_operator(m, k, &op) != PETITE_OK) continue;
+                    snprintf(buf, sizeof buf, "%s", op.name);
+                } else {
+                    petite_delegate_info d = {.struct_size = sizeof d};
+                    if (petite_method_delegate(m, k - mi.num_operators, &d) != PETITE_OK) continue;
+                    snprintf(buf, sizeof buf, "# delegate %s", d.backend);
+                }
+                int seen = 0;
+                for (size_t j = 0; j < count && !seen; j++) seen = strcmp(names[j], buf) == 0;
+                if (seen) continue;
+                if (count == cap) {
+                    char **grown = realloc(names, (cap = cap ? 2 * cap : 32) * sizeof *names);
+                    if (!grown) {
+                        rc = 1;
+                        break;
+                    }
+                    names = grown;
+                }
+                if (!(names[count] = malloc(strlen(buf) + 1))) {
+                    rc = 1;
+                    break;
+                }
+                strcpy(names[count++], buf);
+            }
+            petite_method_free(m);
+        }
+        petite_program_close(p);
+    }
+    if (rc == 0) {
+        qsort(names, count, sizeof *names, cmp_str);
+        for (size_t j = 0; j < count; j++) printf("%s\n", names[j]);
+    }
+    for (size_t j = 0; j < count; j++) free(names[j]);
+    free(names);
+    return rc;
+}
+
 int cmd_info(int argc, char **argv) {
     const char *path = NULL;
-    int json = 0;
+    int json = 0, ops = 0;
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    int npaths = 0;
+    if (!paths) return 1;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) json = 1;
-        else if (!path) path = argv[i];
-        else {
-            fprintf(stderr, "petite info: unexpected argument '%s'\n", argv[i]);
+        else if (strcmp(argv[i], "--ops") == 0) ops = 1;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "petite info: unknown option '%s'\n", argv[i]);
+            free(paths);
             return 2;
-        }
+        } else paths[npaths++] = argv[i];
     }
+    if (ops && npaths > 0) {
+        int rc = json ? 2 : list_ops(npaths, paths);
+        if (json) fprintf(stderr, "petite info: --ops prints plain lines (no --json)\n");
+        free(paths);
+        return rc;
+    }
+    path = npaths ? paths[0] : NULL;
+    if (npaths > 1) {
+        fprintf(stderr, "petite info: unexpected argument '%s' (several files only with --ops)\n", paths[1]);
+        free(paths);
+        return 2;
+    }
+    free(paths);
     if (!path) {
-        fprintf(stderr, "usage: petite info FILE.pte [--json]\n");
+        fprintf(stderr, "usage: petite info FILE.pte [--json] | petite info --ops FILE.pte...\n");
         return 2;
     }
     petite_program *p;

@@ -1,6 +1,7 @@
 /* petite — inspect and run ExecuTorch .pte programs.
  *
  *   petite info model.pte [--json]
+ *   petite info --ops model.pte...
  *   petite run  model.pte [--method NAME] [--input FILE|int:N|double:X|bool:B ...]
  *                         [--data FILE.ptd] [--output-dir DIR] [--threads N]
  *   petite bench model.pte [--method NAME] [--threads N] [--isa I] [--warmup W] [--runs R] [--per-op] [--json]
@@ -16,6 +17,7 @@ static void usage(FILE *f) {
             "petite %s — run ExecuTorch .pte programs\n\n"
             "usage:\n"
             "  petite info FILE.pte [--json]\n"
+            "  petite info --ops FILE.pte...      (operator names, for cmake -DPETITE_SELECT_OPS=FILE)\n"
             "      methods, inputs/outputs, operators, delegates, memory plan, format details\n"
             "  petite run FILE.pte [--method NAME] [--input FILE.npy|int:N|double:X|bool:0|1 ...]\n"
             "                      [--data FILE.ptd] [--output-dir DIR] [--kernel-lib LIB.so ...]\n"
