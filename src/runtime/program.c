@@ -133,14 +133,6 @@ static void release_source(const petite_program *p, const void *data, size_t byt
 
 static void consumed(void *ctx, const void *src, size_t bytes) { release_source(ctx, src, bytes); }
 
-void pt_program_drop_pages(const petite_program *p) {
-#if !defined(_WIN32) && !defined(PETITE_BARE_METAL)
-    if (p->map) release_source(p, p->map, p->map_size);
-#else
-    (void)p;
-#endif
-}
-
 /* A derived constant: large ones start on a 2 MiB boundary and their whole 2 MiB pages are marked
  * for transparent huge pages (packed weights are streamed every run: fewer TLB misses) */
 #define HUGE_PAGE (2u << 20)

@@ -65,10 +65,6 @@ petite_status pt_program_named(const petite_program *p, const char *key, size_t 
 petite_status pt_program_delegate_blob(const petite_program *p, uint8_t location, uint32_t index,
                                        const uint8_t **ptr, uint64_t *size, pt_err *e);
 /* Plan i's table. */
-/* Give the file mapping's resident pages back to the OS after a method load: what the load read
- * (the program, the delegate graphs, weights it packed) is not needed again, and what a run reads in
- * place faults back in from the file (a read-only mapping: nothing is lost). No-op for buffers. */
-void pt_program_drop_pages(const petite_program *p);
 petite_status pt_program_plan(const petite_program *p, uint32_t i, fb_table *t, pt_err *e);
 /* Index of the plan called `name`, or -1. */
 int64_t pt_program_find_plan(const petite_program *p, const char *name);
