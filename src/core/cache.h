@@ -25,6 +25,10 @@ typedef struct pt_const_cache {
      * memory). *charged is set to size (the caller counts it against its memory limit). */
     const void *(*get)(void *owner, const void *data, size_t data_bytes, const void *desc, size_t desc_len,
                        size_t size, pt_fill_fn fill, const void *arg, uint64_t *charged, pt_err *e);
+    /* Source bytes the caller will not read again though no derived constant was made from them
+     * (a bias or scales folded into one): a memory-mapped file's page goes back to the OS once every
+     * byte of it has been handed back this way or through get. */
+    void (*release)(void *owner, const void *data, size_t bytes);
 } pt_const_cache;
 
 #endif

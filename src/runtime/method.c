@@ -958,7 +958,7 @@ petite_status petite_method_load_ex(petite_program *p, const char *name, const p
         s = pt_method_build(p, (uint32_t)idx, &o, out, &err);
     }
     if (s != PETITE_OK) pt_set_last_error(&err);
-    else atomic_store(&p->methods_loaded, 1);
+    else atomic_store(&p->methods_loaded, 1), pt_program_drop_pages(p);
     return s;
 }
 

@@ -116,22 +116,69 @@ struct pt_cache_entry {
     unsigned char desc[]; /* desc_len bytes */
 };
 
-/* Give the pages of [data, data + bytes) in the file mapping back to the OS: the derived copy
- * replaces them (a later read faults them in from the file again). */
-static void release_source(const petite_program *p, const void *data, size_t bytes) {
+/* [data, data + bytes) of the file mapping will not be read again (its derived copy replaces it, or it
+ * was folded into one): mark its 16-byte granules (constants are 16-byte aligned), and give a page
+ * back to the OS once every granule of it has been handed back, so a page shared by two constants
+ * goes when both have. Marking is idempotent. A later read of a page given back faults it in from
+ * the file again: nothing is lost, but the kernel may map the page cache's whole large folio around
+ * it, so nothing should read such bytes at run time. Called with the cache lock held. */
+#define PT_GRANULE 16
+static void release_source(petite_program *p, const void *data, size_t bytes) {
 #if !defined(_WIN32) && !defined(PETITE_BARE_METAL)
-    if (!p->map) return;
-    uintptr_t lo = (uintptr_t)data, hi = lo + bytes, mlo = (uintptr_t)p->map, mhi = mlo + p->map_size;
-    if (lo < mlo || hi > mhi) return;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = (lo + page - 1) / page * page, b = hi / page * page;
-    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+    if (!p->map || !bytes) return;
+    const uintptr_t lo = (uintptr_t)data, hi = lo + bytes, mlo = (uintptr_t)p->map, mhi = mlo + p->map_size;
+    if (lo < mlo || hi > mhi || hi < lo) return;
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE), npages = (p->map_size + page - 1) / page;
+    const size_t per = page / PT_GRANULE, words = (per + 63) / 64;
+    if (page % PT_GRANULE || words > 64) { /* an unusual page size: whole pages inside the range only */
+        uintptr_t a = (lo + page - 1) / page * page, b = hi / page * page;
+        if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+        return;
+    }
+    if (!p->released && !(p->released = pt_calloc(npages * words, sizeof *p->released))) return;
+    const size_t g0 = (lo - mlo) / PT_GRANULE, g1 = (hi - mlo + PT_GRANULE - 1) / PT_GRANULE; /* granules [g0, g1) */
+    const size_t glast = (p->map_size + PT_GRANULE - 1) / PT_GRANULE; /* granules past the file count as given */
+    size_t run0 = 0, runn = 0; /* pages to give back: one madvise per run of adjacent pages */
+    for (size_t pg = g0 / per; pg * per < g1; pg++) {
+        uint64_t *w = p->released + pg * words;
+        bool was = true, now = true;
+        for (size_t k = 0; k < per; k++) {
+            const size_t gi = pg * per + k;
+            uint64_t bit = (uint64_t)1 << (k % 64);
+            if (gi >= glast) continue;
+            if (!(w[k / 64] & bit)) was = false;
+            if (gi >= g0 && gi < g1) w[k / 64] |= bit;
+            if (!(w[k / 64] & bit)) now = false;
+        }
+        if (was || !now) continue;
+        if (runn && run0 + runn == pg) runn++;
+        else {
+            if (runn) madvise((uint8_t *)p->map + run0 * page, runn * page, MADV_DONTNEED);
+            run0 = pg, runn = 1;
+        }
+    }
+    if (runn) madvise((uint8_t *)p->map + run0 * page, runn * page, MADV_DONTNEED);
 #else
     (void)p, (void)data, (void)bytes;
 #endif
 }
 
 static void consumed(void *ctx, const void *src, size_t bytes) { release_source(ctx, src, bytes); }
+
+void pt_program_drop_pages(petite_program *p) {
+#if !defined(_WIN32) && !defined(PETITE_BARE_METAL)
+    if (p->map && p->map_size) madvise(p->map, p->map_size, MADV_DONTNEED);
+#else
+    (void)p;
+#endif
+}
+
+static void cache_release(void *owner, const void *data, size_t bytes) {
+    petite_program *p = owner;
+    pt_mutex_lock(&p->cache_lock);
+    release_source(p, data, bytes);
+    pt_mutex_unlock(&p->cache_lock);
+}
 
 /* A derived constant: large ones start on a 2 MiB boundary and their whole 2 MiB pages are marked
  * for transparent huge pages (packed weights are streamed every run: fewer TLB misses) */
@@ -200,6 +247,7 @@ static petite_program *begin_open(const char *fn, const char *what_null, bool ba
     p->cache_lock_ok = 1;
     p->cache.owner = p;
     p->cache.get = cache_get;
+    p->cache.release = cache_release;
     return p;
 }
 
@@ -319,6 +367,7 @@ void petite_program_close(petite_program *p) {
     for (size_t i = 0; i < p->nptd; i++) pt_ptd_close(p->ptd[i]);
     pt_free(p->ptd);
     pt_free(p->plan_names);
+    pt_free(p->released);
     while (p->cache_entries) {
         pt_cache_entry *c = p->cache_entries;
         p->cache_entries = c->next;

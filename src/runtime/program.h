@@ -41,6 +41,7 @@ struct petite_program {
     /* derived constants (packed weights) shared by every method instance and thread */
     pt_const_cache cache;
     pt_cache_entry *cache_entries;
+    uint64_t *released;    /* per page of the mapping, 4 words: its 16-byte granules handed back */
     pt_mutex cache_lock;
     int cache_lock_ok;
 
@@ -65,6 +66,11 @@ petite_status pt_program_named(const petite_program *p, const char *key, size_t 
 petite_status pt_program_delegate_blob(const petite_program *p, uint8_t location, uint32_t index,
                                        const uint8_t **ptr, uint64_t *size, pt_err *e);
 /* Plan i's table. */
+/* After a method load: give every resident page of the file mapping back to the OS. What the load
+ * read (the program, the delegate graphs, weights it packed) is not read again; what a run reads in
+ * place (a portable program's constants) faults back in from the file (a read-only mapping: nothing
+ * is lost). The XNNPACK delegate reads nothing of the file after its init. No-op for buffers. */
+void pt_program_drop_pages(petite_program *p);
 petite_status pt_program_plan(const petite_program *p, uint32_t i, fb_table *t, pt_err *e);
 /* Index of the plan called `name`, or -1. */
 int64_t pt_program_find_plan(const petite_program *p, const char *name);

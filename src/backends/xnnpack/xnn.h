@@ -66,6 +66,8 @@ typedef struct xnn_value {
     int32_t num_nonbatch_dims;
     int32_t narrow;                /* XDT_FP16 / XDT_BF16 as serialized; computed as fp32 (dtype) */
     float *wide;                   /* fp32 copy of a narrow constant */
+    uint64_t const_bytes;          /* bytes of the constant in the file */
+    void *own;                     /* a copy of a constant that runs read (the file is not read after init) */
     /* planning (internal values and narrow externals' staging) */
     size_t cap;                    /* planned bytes */
     uint64_t offset;               /* in the arena */

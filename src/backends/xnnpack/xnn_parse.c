@@ -222,6 +222,7 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
         if ((uintptr_t)v->constant % (xnn_dtype_bits(v->dtype) >= 32 ? 4 : 1))
             return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "constant %u is not aligned", cidx);
         v->data = (void *)v->constant;
+        v->const_bytes = need;
     }
     /* fp16 / bf16: petite computes in fp32; constants are widened once, here */
     if ((v->dtype == XDT_FP16 || v->dtype == XDT_BF16) && kind == XV_TENSOR) {
@@ -384,6 +385,7 @@ void xnn_free(xnn_graph *g) {
     for (uint32_t i = 0; i < g->nvalues; i++) {
         pt_free(g->values[i].owned_scales);
         pt_free(g->values[i].wide);
+        pt_aligned_free(g->values[i].own);
     }
     for (uint32_t i = 0; i < g->nnodes; i++) {
         pt_free((void *)g->nodes[i].list1);

@@ -1053,6 +1053,32 @@ static void fuse(xnn_graph *g) {
     }
 }
 
+/* Constants a run reads in place (a fully connected layer's fp32 bias, a constant operand of an
+ * element-wise node, ...) get their own copy here, so that no run reads the file: on current
+ * kernels one read of a file page maps the page cache's whole large folio (up to 2 MiB) into the
+ * process. Weights that were packed, and the biases folded into their panels, are not read again. */
+static petite_status own_run_constants(xnn_graph *g, const pt_backend_init *in, pt_err *e) {
+    (void)in;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        const xnn_node *n = &g->nodes[i];
+        if (n->skip) continue;
+        for (uint32_t k = 0; k < n->nin && k < 5; k++) {
+            xnn_value *v = &g->values[n->in[k]];
+            if (!v->constant || v->data != v->constant || v->own || v->wide) continue; /* wide: already a copy */
+            const int family = xnn_node_family(n->type);
+            const bool folded = (n->qfast && (k == 1 || k == 2)) || (n->packed && k == 1) ||
+                                (n->packed && family == XF_CONV && k == 2); /* the fp32 conv panels hold the bias */
+            if (folded) continue;
+            if (!(v->own = pt_aligned_alloc(v->const_bytes ? (size_t)v->const_bytes : 1)))
+                return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for a %llu-byte constant",
+                               (unsigned long long)v->const_bytes);
+            memcpy(v->own, v->constant, (size_t)v->const_bytes);
+            v->data = v->own;
+        }
+    }
+    return PETITE_OK;
+}
+
 static petite_status backend_init(const pt_backend_init *in, void **handle, pt_backend_info *info, pt_err *e) {
     xnn_graph *g;
     petite_status s = xnn_parse(in, &g, e);
@@ -1143,10 +1169,18 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
         xnn_free(g);
         return s;
     }
+    if ((s = own_run_constants(g, in, e))) {
+        xnn_free(g);
+        return s;
+    }
     for (uint32_t i = 0; i < g->nvalues; i++) {
         if (g->values[i].owned_scales) g->memory_bytes += g->values[i].num_scales * sizeof(float);
         if (g->values[i].wide) g->memory_bytes += numel_of(g->values[i].dims, g->values[i].ndims) * sizeof(float);
+        if (g->values[i].own) g->memory_bytes += g->values[i].const_bytes;
     }
+    /* the graph, the constants and the weights are all copied, packed or folded by now: nothing
+     * reads the blob again, and its pages go back to the OS */
+    if (in->cache && in->cache->release) in->cache->release(in->cache->owner, in->blob, (size_t)in->size);
     info->memory_bytes = g->memory_bytes;
     info->nodes = g->nnodes;
     *handle = g;
