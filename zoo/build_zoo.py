@@ -100,6 +100,31 @@ def threads_identical(path, xs):
     return True
 
 
+def memory_check(path):
+    """Private memory petite adds for a file (RssAnon after `petite bench`'s runs minus before the open,
+    less the bench's own input buffers; file-backed pages, which current kernels map in large-folio
+    chunks, are left out) against the
+    bound 1.2 x file size + the program's planned arena + the delegate's memory. None off Linux or
+    without the CLI."""
+    cli_path = os.environ.get("PETITE_CLI", os.path.join(ROOT, "build", "petite"))
+    if not sys.platform.startswith("linux") or not os.path.exists(cli_path):
+        return None
+    import subprocess
+    r = subprocess.run([cli_path, "bench", path, "--runs", "2", "--warmup", "0", "--json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    d = json.loads(r.stdout)
+    if "rss_anon_end_kb" not in d:
+        return None
+    size = os.path.getsize(path)
+    bound = 1.2 * size + d["planned_bytes"] + d["backend_bytes"]
+    own = d.get("input_buffer_bytes", 0)  # the bench's input buffers: the caller's memory
+    private = (d["rss_anon_end_kb"] - d["rss_anon_start_kb"]) * 1024 - own
+    peak = (d["peak_rss_kb"] - d["rss_start_kb"]) * 1024 - own
+    return {"file_bytes": size, "bound_bytes": int(bound), "private_bytes": private, "peak_rss_growth_bytes": peak,
+            "within": private <= bound}
+
+
 def build_one(name, spec, out):
     build, kind, shapes, dtypes, extra = spec
     torch.manual_seed(0)
@@ -129,6 +154,7 @@ def build_one(name, spec, out):
         # the thread count must not change a single bit
         rec["threads_bit_identical"] = all(
             threads_identical(os.path.join(out, "%s_%s.pte" % (name, b)), xs) for b in ("portable", "xnnpack"))
+        rec["xnnpack_memory"] = memory_check(os.path.join(out, "%s_xnnpack.pte" % name))
     return rec
 
 
@@ -274,6 +300,11 @@ def main():
             ok = check_digits(args.out, rec)
         if ok and name == "kws_dscnn":
             ok = check_kws(args.out, rec)
+        mem = rec.get("xnnpack_memory")
+        if ok and mem and mem["file_bytes"] >= (1 << 20) and not mem["within"]:  # the bound is for real models
+            print("%s: xnnpack file: petite's private memory %d bytes, over 1.2 x file + arenas = %d" % (
+                name, mem["private_bytes"], mem["bound_bytes"]))
+            ok = False
         rec["ok"] = ok
         if not ok:
             failed.append(name)
@@ -291,6 +322,11 @@ def main():
                 v.get("max_rel_error", float("nan")), "equal" if v.get("top1_equal") else "-",
                 "%s in %s subgraphs" % (b.get("delegated_instructions"), b.get("xnnpack_subgraphs"))
                 if backend == "xnnpack" and b else ""))
+        mem = r.get("xnnpack_memory")
+        if mem:
+            print("%-20s xnnpack memory: private %.0f KB, peak RSS growth %.0f KB, bound (1.2 x file + arenas) %.0f KB%s"
+                  % (r["model"], mem["private_bytes"] / 1024, mem["peak_rss_growth_bytes"] / 1024,
+                     mem["bound_bytes"] / 1024, "" if mem["within"] else " (over)"))
         if "xnnpack_vs_portable_max_abs" in r:
             print("%-20s xnnpack vs portable: max abs difference %.3g; outputs on 1, 2, 3, 4 threads bit-identical: %s"
                   % (r["model"], r["xnnpack_vs_portable_max_abs"], r.get("threads_bit_identical")))

@@ -60,10 +60,26 @@ static double quantile(const double *sorted, int n, double q) {
     return sorted[i < 0 ? 0 : (i >= n ? n - 1 : i)];
 }
 
-static int set_inputs(petite_method *m, int ninputs, const char **inputs) {
+/* The inputs, made (or read) once and set before every run: the bench holds them for the whole run,
+ * and says how many bytes that is (input_buffer_bytes: the caller's memory, not petite's). */
+typedef struct bench_inputs {
+    void *buf[MAX_INPUTS];
+    npy_array npy[MAX_INPUTS];
+    int is_npy[MAX_INPUTS];
+    size_t bytes;
+} bench_inputs;
+
+static void free_inputs(bench_inputs *b) {
+    for (int i = 0; i < MAX_INPUTS; i++) {
+        if (b->is_npy[i]) npy_free(&b->npy[i]);
+        free(b->buf[i]);
+    }
+}
+
+static int set_inputs(petite_method *m, int ninputs, const char **inputs, bench_inputs *b) {
     size_t nin = 0;
     petite_method_io_count(m, PETITE_INPUT, &nin);
-    if (ninputs && (size_t)ninputs != nin) {
+    if ((ninputs && (size_t)ninputs != nin) || nin > MAX_INPUTS) {
         fprintf(stderr, "petite bench: the method takes %zu inputs, %d given\n", nin, ninputs);
         return -1;
     }
@@ -79,21 +95,24 @@ static int set_inputs(petite_method *m, int ninputs, const char **inputs) {
                 : info.kind == PETITE_KIND_BOOL ? petite_method_set_input_bool(m, i, (int32_t)iv)
                                                 : petite_method_set_input_double(m, i, dv);
         } else if (info.kind == PETITE_KIND_TENSOR && ninputs) {
-            npy_array a;
+            npy_array *a = &b->npy[i];
             char err[256];
-            if (npy_read(inputs[i], &a, err, sizeof err)) {
-                fprintf(stderr, "petite bench: %s\n", err);
-                return -1;
+            if (!b->is_npy[i]) {
+                if (npy_read(inputs[i], a, err, sizeof err)) {
+                    fprintf(stderr, "petite bench: %s\n", err);
+                    return -1;
+                }
+                b->is_npy[i] = 1, b->bytes += a->nbytes;
             }
-            s = petite_method_set_input(m, i, a.dtype, a.rank, a.shape, a.data, a.nbytes, PETITE_COPY);
-            npy_free(&a);
+            s = petite_method_set_input(m, i, a->dtype, a->rank, a->shape, a->data, a->nbytes, PETITE_COPY);
         } else if (info.kind == PETITE_KIND_TENSOR) {
             size_t nbytes = (size_t)info.nbytes;
-            void *buf = calloc(1, nbytes ? nbytes : 1);
-            if (!buf) return -1;
-            util_fill(buf, info.dtype, (int64_t)(nbytes / petite_dtype_size(info.dtype)), (uint32_t)i);
-            s = petite_method_set_input(m, i, info.dtype, info.rank, info.sizes, buf, nbytes, PETITE_COPY);
-            free(buf);
+            if (!b->buf[i]) {
+                if (!(b->buf[i] = calloc(1, nbytes ? nbytes : 1))) return -1;
+                util_fill(b->buf[i], info.dtype, (int64_t)(nbytes / petite_dtype_size(info.dtype)), (uint32_t)i);
+                b->bytes += nbytes;
+            }
+            s = petite_method_set_input(m, i, info.dtype, info.rank, info.sizes, b->buf[i], nbytes, PETITE_COPY);
         }
         if (s != PETITE_OK) {
             fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
@@ -138,7 +157,9 @@ int cmd_bench(int argc, char **argv) {
                         "                  [--kernel-lib LIB.so ...]\n");
         return 2;
     }
+    static bench_inputs bin;
     const long rss_start = proc_status_kb("VmRSS"); /* the process before petite opens anything */
+    const long anon_start = proc_status_kb("RssAnon");
     double t0 = wall_ms();
     petite_program *p = NULL;
     petite_method *m = NULL;
@@ -154,7 +175,7 @@ int cmd_bench(int argc, char **argv) {
         goto done;
     }
     double load_ms = wall_ms() - t0;
-    if (set_inputs(m, ninputs, inputs)) goto done;
+    if (set_inputs(m, ninputs, inputs, &bin)) goto done;
     double f0 = wall_ms();
     if (petite_method_run(m) != PETITE_OK) {
         fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
@@ -163,7 +184,7 @@ int cmd_bench(int argc, char **argv) {
     double first_ms = wall_ms() - f0;
     /* inputs are set before every run (untimed), as an app does: a run may reuse their memory */
     for (int i = 0; i < warmup; i++)
-        if (set_inputs(m, ninputs, inputs) || petite_method_run(m) != PETITE_OK) {
+        if (set_inputs(m, ninputs, inputs, &bin) || petite_method_run(m) != PETITE_OK) {
             fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
             goto done;
         }
@@ -171,7 +192,7 @@ int cmd_bench(int argc, char **argv) {
     cpus = malloc((size_t)runs * sizeof *cpus);
     if (!times || !cpus) goto done;
     for (int i = 0; i < runs; i++) {
-        if (set_inputs(m, ninputs, inputs)) goto done;
+        if (set_inputs(m, ninputs, inputs, &bin)) goto done;
         double c0 = cpu_ms(), w0 = wall_ms();
         if (petite_method_run(m) != PETITE_OK) {
             fprintf(stderr, "petite bench: %s\n", petite_method_errmsg(m));
@@ -189,7 +210,7 @@ int cmd_bench(int argc, char **argv) {
     size_t nprof = 0;
     if (per_op) {
         petite_method_set_profiling(m, 1);
-        if (set_inputs(m, ninputs, inputs)) goto done;
+        if (set_inputs(m, ninputs, inputs, &bin)) goto done;
         petite_method_run(m);
         petite_method_set_profiling(m, 0);
         petite_method_profile_count(m, &nprof);
@@ -215,6 +236,12 @@ int cmd_bench(int argc, char **argv) {
     if (rss_start >= 0) { /* peak resident memory of the process, and what it held before the open */
         emit_int(&o, "rss_start_kb", rss_start);
         emit_int(&o, "peak_rss_kb", proc_status_kb("VmHWM"));
+        emit_int(&o, "rss_end_kb", proc_status_kb("VmRSS")); /* after the runs */
+        /* private memory (RssAnon: not the pages of mapped files, the model's or the binary's, which
+         * current kernels map in large-folio chunks of up to 2 MiB), before the open and after the runs */
+        emit_int(&o, "rss_anon_start_kb", anon_start);
+        emit_int(&o, "rss_anon_end_kb", proc_status_kb("RssAnon"));
+        emit_int(&o, "input_buffer_bytes", (long long)bin.bytes); /* of it: the bench's own inputs */
     }
     if (per_op) {
         double total = 0, flops = 0;
@@ -246,6 +273,7 @@ int cmd_bench(int argc, char **argv) {
 done:
     free(times);
     free(cpus);
+    free_inputs(&bin);
     petite_method_free(m);
     petite_program_close(p);
     return rc;
