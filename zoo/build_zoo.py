@@ -265,6 +265,15 @@ def quantized(out, results):
                 rc = 0 if finite else 1
             recs.setdefault(name, {})["int8_%s_max_rel_error" % mode] = err
             ok = ok and rc == 0
+            mem = memory_check(f) if rc == 0 and mode == "static" else None
+            if mem:
+                recs[name]["int8_static_memory"] = mem
+                # judged for the CNNs; the text models' fp32 layers with int8 weights are widened to
+                # fp32 when packed (reported, not judged)
+                if mem["file_bytes"] >= (1 << 20) and not mem["within"] and name not in ("text_transformer", "lstm_text"):
+                    print("%s: static int8 file: petite's private memory %d bytes, over 1.2 x file + arenas = %d" % (
+                        name, mem["private_bytes"], mem["bound_bytes"]))
+                    ok = False
     print("\nint8 (--quantize, XNNPACK):")
     for name, r in recs.items():
         line = "%-18s" % name
@@ -278,6 +287,11 @@ def quantized(out, results):
             line += "; held-out accuracy fp32 %.4f, int8 %.4f" % (r["fp32_heldout_accuracy"], r["int8_heldout_accuracy"])
         if "int8_keywords_right" in r:
             line += "; int8 keywords right %d/10" % r["int8_keywords_right"]
+        if "int8_static_memory" in r:
+            m = r["int8_static_memory"]
+            line += "; static memory: private %.0f KB, peak RSS growth %.0f KB, bound %.0f KB%s" % (
+                m["private_bytes"] / 1024, m["peak_rss_growth_bytes"] / 1024, m["bound_bytes"] / 1024,
+                "" if m["within"] else " (over)")
         print(line)
     return recs, ok
 
