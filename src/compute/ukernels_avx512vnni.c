@@ -39,6 +39,21 @@ static inline __m512i quad(const int8_t *p, size_t cnt) {
         _mm_mask_storeu_epi8(c + r * ldc + 16, m1, _mm512_cvtsepi32_epi8(q1));    \
     }
 
+/* Two rows at a time: scale in float and clamp at the top (min (hi, f): a NaN stays NaN and converts
+ * to INT32_MIN), round half to even, then packs to int16 (+ the zero point, saturating) and to int8,
+ * and the bottom clamp on the bytes: what clamping in float, adding the zero point and saturating
+ * give (the bounds are integers). The in-lane packs leave row r's 32 columns and row r + 1's in
+ * dwords 0,4,8,12,1,5,9,13 and 2,6,10,14,3,7,11,15: one permute puts each row in one half. */
+#define QREQ(acc, sc) _mm512_cvtps_epi32(_mm512_min_ps(vhi, _mm512_mul_ps(_mm512_cvtepi32_ps(acc), sc)))
+#define QSTORE2(r, s)                                                                                     \
+    if (r < mr) {                                                                                         \
+        const __m512i p0 = _mm512_adds_epi16(_mm512_packs_epi32(QREQ(c##r##0, s0), QREQ(c##r##1, s1)), zp16); \
+        const __m512i p1 = _mm512_adds_epi16(_mm512_packs_epi32(QREQ(c##s##0, s0), QREQ(c##s##1, s1)), zp16); \
+        const __m512i b = _mm512_permutexvar_epi32(perm, _mm512_max_epi8(_mm512_packs_epi16(p0, p1), lo8));  \
+        _mm256_mask_storeu_epi8(c + r * ldc, m, _mm512_castsi512_si256(b));                               \
+        if (s < mr) _mm256_mask_storeu_epi8(c + s * ldc, m, _mm512_extracti64x4_epi64(b, 1));             \
+    }
+
 void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *wp,
                                    int8_t *c, size_t ldc, const pc_qout *q) {
     const int32_t *bias = wp;
@@ -61,11 +76,12 @@ void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, c
         }
     }
     const __m512 s0 = _mm512_loadu_ps(scale), s1 = _mm512_loadu_ps(scale + 16);
-    const __m512 vlo = _mm512_set1_ps(q->flo), vhi = _mm512_set1_ps(q->fhi);
-    const __m512i zp = _mm512_set1_epi32(q->zero_point);
-    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
-    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1));
-    QSTORE(0) QSTORE(1) QSTORE(2) QSTORE(3) QSTORE(4) QSTORE(5) QSTORE(6) QSTORE(7)
+    const __m512 vhi = _mm512_set1_ps(q->fhi);
+    const __m512i zp16 = _mm512_set1_epi16((int16_t)q->zero_point);
+    const __m512i lo8 = _mm512_set1_epi8((char)((int32_t)q->flo + q->zero_point)); /* flo = lo - zero point */
+    const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __mmask32 m = nr >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << nr) - 1);
+    QSTORE2(0, 1) QSTORE2(2, 3) QSTORE2(4, 5) QSTORE2(6, 7)
 }
 /* One row of the same tile (a matrix-vector product: fully connected at batch 1, a last odd row):
  * the 8-row tile would do 8 times the work. Two accumulator chains per 16 columns hide the latency. */
