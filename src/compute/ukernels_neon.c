@@ -1,7 +1,7 @@
 /* ukernels_neon.c — Arm NEON microkernels: the fp32 GEMM and indirect-GEMM tile in intrinsics
  * (MR x 8: 8 rows on AArch64's 32 vector registers, 4 on 32-bit Arm's 16; two float32x4 of B per
- * k step, A broadcast), 3x3 / 5x5 depthwise rows with the weights in registers, and the shared C
- * loops of ukernels.inc compiled for NEON. AArch64 always
+ * k step, A broadcast), 3x3 / 5x5 depthwise rows with the weights in registers, int8 depthwise
+ * 16 channels a step, and the shared C loops of ukernels.inc compiled for NEON. AArch64 always
  * has NEON; 32-bit Arm builds this file with -mfpu=neon-vfpv4 and uses it only when the CPU says
  * so (getauxval, cpu.c). */
 #if defined(__aarch64__) || defined(__ARM_NEON)
@@ -185,9 +185,65 @@ static void dwconv_f32_row_w__neon(size_t C, size_t n, size_t taps, const float 
     else PC_UK(dwconv_f32_row)(C, n, taps, x, x_step, tap_off, w, bias, y, lo, hi);
 }
 
+/* ---- int8 depthwise: 16 channels a step ----
+ * The input bytes widened to int16 and int32, multiplied by the int32 weights ([tap][C], as packed
+ * for the portable kernel) into four int32x4 accumulators: the int32 sums are exact, as in the C
+ * loop. The epilogue copies the C loop's float steps: scale, clamp (select on compares, so a NaN
+ * gives the low bound as the C comparisons do), round half to even by adding and subtracting
+ * 1.5 * 2^23, add the zero point. Results equal qdwconv_s8's bit for bit. */
+static inline int32x4_t qdw_req__neon(int32x4_t acc, float32x4_t sc, float32x4_t flo, float32x4_t fhi, int32x4_t zp) {
+    const float32x4_t magic = vdupq_n_f32(12582912.0f);
+    float32x4_t f = vmulq_f32(vcvtq_f32_s32(acc), sc);
+    f = vbslq_f32(vcgtq_f32(f, flo), f, flo);
+    f = vbslq_f32(vcltq_f32(f, fhi), f, fhi);
+    return vaddq_s32(vcvtq_s32_f32(vsubq_f32(vaddq_f32(f, magic), magic)), zp);
+}
+
+static void qdw_s8_c16__neon(size_t C, size_t taps, const int8_t *const *in, const int32_t *w, const int32_t *bias,
+                             const float *scale, int8_t *y, const pc_qout *q) {
+    const float32x4_t flo = vdupq_n_f32(q->flo), fhi = vdupq_n_f32(q->fhi);
+    const int32x4_t zp = vdupq_n_s32(q->zero_point);
+    size_t c = 0;
+    for (; c + 16 <= C; c += 16) {
+        int32x4_t a0 = vld1q_s32(bias + c), a1 = vld1q_s32(bias + c + 4), a2 = vld1q_s32(bias + c + 8),
+                  a3 = vld1q_s32(bias + c + 12);
+        for (size_t t = 0; t < taps; t++) {
+            const int8x16_t x = vld1q_s8(in[t] + c);
+            const int16x8_t lo = vmovl_s8(vget_low_s8(x)), hi = vmovl_s8(vget_high_s8(x));
+            const int32_t *wt = w + t * C + c;
+            a0 = vmlaq_s32(a0, vmovl_s16(vget_low_s16(lo)), vld1q_s32(wt));
+            a1 = vmlaq_s32(a1, vmovl_s16(vget_high_s16(lo)), vld1q_s32(wt + 4));
+            a2 = vmlaq_s32(a2, vmovl_s16(vget_low_s16(hi)), vld1q_s32(wt + 8));
+            a3 = vmlaq_s32(a3, vmovl_s16(vget_high_s16(hi)), vld1q_s32(wt + 12));
+        }
+        const int16x8_t r0 = vcombine_s16(vqmovn_s32(qdw_req__neon(a0, vld1q_f32(scale + c), flo, fhi, zp)),
+                                          vqmovn_s32(qdw_req__neon(a1, vld1q_f32(scale + c + 4), flo, fhi, zp)));
+        const int16x8_t r1 = vcombine_s16(vqmovn_s32(qdw_req__neon(a2, vld1q_f32(scale + c + 8), flo, fhi, zp)),
+                                          vqmovn_s32(qdw_req__neon(a3, vld1q_f32(scale + c + 12), flo, fhi, zp)));
+        vst1q_s8(y + c, vcombine_s8(vqmovn_s16(r0), vqmovn_s16(r1)));
+    }
+    for (; c < C; c++) { /* the last C % 16 channels: the C loop's arithmetic */
+        int32_t acc = bias[c];
+        for (size_t t = 0; t < taps; t++) acc += (int32_t)in[t][c] * w[t * C + c];
+        float f = (float)acc * scale[c];
+        f = f > q->flo ? f : q->flo;
+        f = f < q->fhi ? f : q->fhi;
+        y[c] = (int8_t)((int32_t)((f + 12582912.0f) - 12582912.0f) + q->zero_point);
+    }
+}
+
+static void qdw_s8_row_c16__neon(size_t C, size_t n, size_t taps, const int8_t *x, size_t x_step, const int64_t *tap_off,
+                                 const int32_t *w, const int32_t *bias, const float *scale, int8_t *y, const pc_qout *q) {
+    const int8_t *in[1024]; /* pc_qdw_setup: taps <= 1024 */
+    for (size_t p = 0; p < n; p++, x += x_step, y += C) {
+        for (size_t t = 0; t < taps; t++) in[t] = x + tap_off[t];
+        qdw_s8_c16__neon(C, taps, in, w, bias, scale, y, q);
+    }
+}
+
 const pc_ukernels pc_uk_neon = {
     PC_ISA_NEON, PC_UK_GEMM_MR, PC_UK_GEMM_NR, gemm_f32_tile__neon, gemm_f32_1x8__neon, igemm_f32_tile__neon,
-    PC_UK(qigemm_s8), PC_UK(qdwconv_s8), PC_UK(qdwconv_s8_row), PC_UK(quantize_f32), PC_UK(dequantize_f32),
+    PC_UK(qigemm_s8), qdw_s8_c16__neon, qdw_s8_row_c16__neon, PC_UK(quantize_f32), PC_UK(dequantize_f32),
     PC_UK(vunary_f32), PC_UK(vbinary_f32), PC_UK(vbinary_q8), PC_UK(dwconv_f32), dwconv_f32_row_w__neon,
     PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided),
     PC_UK(affine_f32),
