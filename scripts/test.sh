@@ -104,6 +104,14 @@ if command -v emcmake >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
     # emscripten 3.1.6's loader would fetch() the .wasm by path, which node refuses: read it as a file
     node --no-experimental-fetch "build-wasm/tests/$t.js" $([ $t = conformance ] || [ $t = test_badinput ] && echo "$PETITE_CONFORMANCE_DIR") | tail -1
   done
+  bash scripts/check_wasm_zoo.sh build-wasm build
+  echo "== wasm32 with threads (PETITE_WASM_THREADS: the pool on Web Workers) under node =="
+  emcmake cmake -S . -B build-wasm-mt -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON -DPETITE_PYTHON=/nonexistent \
+    -DPETITE_WASM_THREADS=ON -DCMAKE_EXE_LINKER_FLAGS="-sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1048576" >/dev/null
+  cmake --build build-wasm-mt -j"$jobs" --target petite conformance test_compute >/dev/null
+  node --no-experimental-fetch build-wasm-mt/tests/conformance.js "$PETITE_CONFORMANCE_DIR" | tail -1
+  node --no-experimental-fetch build-wasm-mt/tests/test_compute.js | tail -1  # every kernel on 1 and 3 threads
+  bash scripts/check_wasm_zoo.sh build-wasm-mt build threads
   echo "== wasm32: the ES module wrapper (js/petite.mjs) under node =="
   # its own build: the module is for browsers too, so no NODERAWFS
   emcmake cmake -S . -B build-wasm-js -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON -DPETITE_PYTHON=/nonexistent \

@@ -64,10 +64,13 @@ static int set_scalar(petite_method *m, size_t i, const char *spec, int32_t kind
 int cmd_run(int argc, char **argv) {
     const char *path = NULL, *method = NULL, *outdir = NULL, *inputs[MAX_INPUTS], *datafiles[8];
     int ninputs = 0, ndata = 0;
+    petite_load_options opt;
+    petite_load_options_init(&opt);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (strcmp(a, "--method") == 0 && more) method = argv[++i];
+        else if (strcmp(a, "--threads") == 0 && more) opt.num_threads = atoi(argv[++i]); /* checked by the load */
         else if (strcmp(a, "--input") == 0 && more) {
             /* --input takes every following non-option word */
             while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 && ninputs < MAX_INPUTS)
@@ -84,7 +87,7 @@ int cmd_run(int argc, char **argv) {
     }
     if (!path) {
         fprintf(stderr, "usage: petite run FILE.pte [--method NAME] [--input FILE.npy ...] "
-                        "[--data FILE.ptd] [--output-dir DIR] [--kernel-lib LIB.so ...]\n");
+                        "[--data FILE.ptd] [--output-dir DIR] [--threads N] [--kernel-lib LIB.so ...]\n");
         return 2;
     }
     petite_program *p = NULL;
@@ -100,7 +103,7 @@ int cmd_run(int argc, char **argv) {
             goto done;
         }
     if (!method) method = cli_default_method(p);
-    petite_status ls = petite_method_load(p, method, &m);
+    petite_status ls = petite_method_load_ex(p, method, &opt, &m);
     if (ls != PETITE_OK) {
         fprintf(stderr, "petite run: %s\n", petite_last_error());
         if (ls == PETITE_ERR_OPERATOR_MISSING)

@@ -20,7 +20,7 @@ static void usage(FILE *f) {
             "  petite info --ops FILE.pte...      (operator names, for cmake -DPETITE_SELECT_OPS=FILE)\n"
             "      methods, inputs/outputs, operators, delegates, memory plan, format details\n"
             "  petite run FILE.pte [--method NAME] [--input FILE.npy|int:N|double:X|bool:0|1 ...]\n"
-            "                      [--data FILE.ptd] [--output-dir DIR] [--kernel-lib LIB.so ...]\n"
+            "                      [--data FILE.ptd] [--output-dir DIR] [--threads N] [--kernel-lib LIB.so ...]\n"
             "      run a method (default: forward, else the first) on .npy inputs; without\n"
             "      --input, tensors are filled deterministically; outputs are printed and, with\n"
             "      --output-dir, saved as output_N.npy; --kernel-lib loads custom kernels\n"
