@@ -763,9 +763,9 @@ static void test_softmax(pc_isa isa) {
 /* ---- layout: every permutation of a rank-4 tensor, and a strided slice ---- */
 
 static void test_transpose(void) {
-    /* 4 channels: the interleaving path for 4 planes (the shape below has 3) */
-    static const int64_t shapes[1][4] = {{3, 4, 5, 7}};
-    for (int sh = 0; sh < 1; sh++) {
+    /* 3 and 4 channels last: the interleaving paths for 3 and 4 planes */
+    static const int64_t shapes[2][4] = {{2, 3, 17, 19}, {3, 4, 5, 7}};
+    for (int sh = 0; sh < 2; sh++) {
         const int64_t *dims = shapes[sh];
         float *x = rnd((size_t)(dims[0] * dims[1] * dims[2] * dims[3]));
         float *y = malloc((size_t)(dims[0] * dims[1] * dims[2] * dims[3]) * sizeof *y);
@@ -792,28 +792,9 @@ static void test_transpose(void) {
               (long long)dims[0], (long long)dims[1], (long long)dims[2], (long long)dims[3], perms, bad);
         free(x), free(y);
     }
-    const int64_t dims[4] = {2, 3, 17, 19};
     float *x = rnd(2 * 3 * 17 * 19), *y = malloc(2 * 3 * 17 * 19 * sizeof *y);
-    int64_t xs[4] = {3 * 17 * 19, 17 * 19, 19, 1};
-    int perms = 0, bad = 0;
-    for (int a = 0; a < 4; a++)
-        for (int b = 0; b < 4; b++)
-            for (int c = 0; c < 4; c++) {
-                int dd = 6 - a - b - c;
-                if (a == b || a == c || b == c || dd < 0 || dd > 3 || dd == a || dd == b || dd == c) continue;
-                int p[4] = {a, b, c, dd};
-                int64_t sz[4], st[4];
-                for (int k = 0; k < 4; k++) sz[k] = dims[p[k]], st[k] = xs[p[k]];
-                pc_transpose_f32(4, sz, st, x, y);
-                int64_t i = 0;
-                for (int64_t i0 = 0; i0 < sz[0]; i0++)
-                    for (int64_t i1 = 0; i1 < sz[1]; i1++)
-                        for (int64_t i2 = 0; i2 < sz[2]; i2++)
-                            for (int64_t i3 = 0; i3 < sz[3]; i3++, i++)
-                                if (y[i] != x[i0 * st[0] + i1 * st[1] + i2 * st[2] + i3 * st[3]]) bad++;
-                perms++;
-            }
-    CHECK(perms == 24 && bad == 0, "transpose: %d permutations, %d wrong elements", perms, bad);
+    const int64_t xs[4] = {3 * 17 * 19, 17 * 19, 19, 1};
+    int bad = 0;
     /* a slice [:, 1:3, ::2, 3:] read through strides */
     int64_t sz[4] = {2, 2, 9, 16}, st[4] = {xs[0], xs[1], 2 * xs[2], 1};
     const float *base = x + xs[1] + 3;
