@@ -3,7 +3,7 @@
 # fast suite (compute-layer tests on every ISA, kernel unit tests, the conformance corpus, and the
 # int8 bit-exactness test when Debian's PyTorch is there) fails on each. A wrong edit that passes means the tests would let that bug through.
 #
-#   bash scripts/mutation_check.sh        (needs ../shared/conformance; about 3 minutes)
+#   bash scripts/mutation_check.sh        (runs the conformance corpus where ../shared has it; about 3 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -20,7 +20,7 @@ py=""
 fast_suite() {
   cmake --build b -j"$jobs" --target test_compute test_kernels conformance petite_shared petite >/dev/null 2>&1 || return 2
   ./b/tests/test_compute >/dev/null 2>&1 && ./b/tests/test_kernels >/dev/null 2>&1 &&
-    PETITE_CONFORMANCE_DIR="$conf" ./b/tests/conformance >/dev/null 2>&1 &&
+    { [ ! -f "$conf/manifest.json" ] || PETITE_CONFORMANCE_DIR="$conf" ./b/tests/conformance >/dev/null 2>&1; } &&
     { [ -z "$py" ] || { PETITE_LIB="$PWD/b/libpetite.so" PETITE_CLI="$PWD/b/petite" "$py" tests/python/test_int8.py >/dev/null 2>&1 &&
                          PETITE_LIB="$PWD/b/libpetite.so" "$py" tests/python/test_ops.py -k reshape_alias >/dev/null 2>&1; }; }
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corpus.h"
 #include "petite/petite.h"
 
 void *__real_malloc(size_t n);
@@ -105,22 +106,21 @@ static void sweep(const char *path, int threads) {
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
-    const char *dir = argc > 1 ? argv[1] : getenv("PETITE_CONFORMANCE_DIR");
-    if (!dir) {
-        printf("usage: test_faults CONFORMANCE_DIR [file.pte ...]\n");
-        return 2;
-    }
+    /* without the corpus: the files named only (none: skipped) */
+    const char *dir = argc > 2 ? corpus_dir(argv[1]) : corpus_dir_or_skip("faults", argc > 1 ? argv[1] : NULL);
     const char *files[] = {"xnnpack_add.pte", "xnnpack_linear_planned.pte", "xnnpack_int8_linear.pte",
                            "xnnpack_dynamic_shape.pte", "xnnpack_clamp_unplanned.pte", "constant_methods.pte",
                            "portable_mixed_dtypes.pte", "portable_softmax_wide.pte", "portable_legacy_constant_buffer.pte",
                            "portable_two_methods.pte", "cortex_m_int8_keyword_spotting.pte"};
     char path[2048];
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    for (size_t i = 0; dir && i < sizeof files / sizeof *files; i++) {
         snprintf(path, sizeof path, "%s/files/%s", dir, files[i]);
         sweep(path, 1);
     }
-    snprintf(path, sizeof path, "%s/files/%s", dir, files[1]);
-    sweep(path, 2);
+    if (dir) {
+        snprintf(path, sizeof path, "%s/files/%s", dir, files[1]);
+        sweep(path, 2);
+    }
     for (int i = 2; i < argc; i++) sweep(argv[i], 1);
     printf("faults: %d failed\n", failures);
     return failures != 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corpus.h"
 #include "petite/petite.h"
 
 #define THREADS 4
@@ -109,11 +110,7 @@ static void *worker2(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    const char *dir = argc > 1 ? argv[1] : getenv("PETITE_CONFORMANCE_DIR");
-    if (!dir) {
-        printf("usage: test_threads CONFORMANCE_DIR\n");
-        return 2;
-    }
+    const char *dir = corpus_dir_or_skip("threads", argc > 1 ? argv[1] : NULL);
     char path[1024];
     snprintf(path, sizeof path, "%s/files/xnnpack_add.pte", dir);
     if (petite_program_open_file(path, &prog) != PETITE_OK) {
