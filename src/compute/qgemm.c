@@ -14,23 +14,22 @@
 typedef struct qtile {
     size_t mr, nr;
     int vnni;
-    size_t group;  /* consecutive k of one column stored together: 4 int8, or 2 int16 (wide) */
-    int wide;
+    size_t group;  /* consecutive k of one column stored together: 4, or 2 (the AVX2 tile widens pairs) */
     pc_qigemm_uk fn;
     pc_qigemm_uk fn1; /* the same for one row, or NULL */
 } qtile;
 
 static qtile tile_of(const pc_qconv *d) {
 #ifdef PC_HAVE_X86
-    if (d->vnni) return (qtile){8, 32, 1, 4, 0, pc_qigemm_s8_8x32__avx512vnni, pc_qigemm_s8_1x32__avx512vnni};
+    if (d->vnni) return (qtile){8, 32, 1, 4, pc_qigemm_s8_8x32__avx512vnni, pc_qigemm_s8_1x32__avx512vnni};
     if (d->isa != PC_ISA_SCALAR && pc_isa_supported(PC_ISA_AVX2))
-        return (qtile){4, 16, 0, 2, 1, pc_qigemm_s8_4x16__avx2, NULL};
+        return (qtile){4, 16, 0, 2, pc_qigemm_s8_4x16__avx2, NULL};
 #endif
 #if defined(__aarch64__)
     if (d->isa == PC_ISA_NEON && pc_cpu_has_dotprod()) /* same packing as the portable tile */
-        return (qtile){PC_QMR, PC_QNR, 0, 4, 0, pc_qigemm_s8_4x16__neondot, NULL};
+        return (qtile){PC_QMR, PC_QNR, 0, 4, pc_qigemm_s8_4x16__neondot, NULL};
 #endif
-    return (qtile){PC_QMR, PC_QNR, 0, 4, 0, pc_uk(d->isa)->qigemm_s8, NULL};
+    return (qtile){PC_QMR, PC_QNR, 0, 4, pc_uk(d->isa)->qigemm_s8, NULL};
 }
 
 static size_t icg_of(const pc_qconv *d) { return (size_t)(d->geom.C / d->geom.groups); }
@@ -43,9 +42,9 @@ static size_t kdepth(const pc_qconv *d) {
 }
 
 /* one panel: NR int32 biases, NR float scales, then per tap ceil(depth / group) groups of NR x group
- * weights (int8, or int16 for the wide tile) */
+ * weights: int8 on every ISA (the file's bytes, once) */
 static size_t panel_bytes(const pc_qconv *d, const qtile *t) {
-    return t->nr * 8 + ktaps(d) * ((kdepth(d) + t->group - 1) / t->group) * t->nr * t->group * (t->wide ? 2 : 1);
+    return t->nr * 8 + ktaps(d) * ((kdepth(d) + t->group - 1) / t->group) * t->nr * t->group;
 }
 static size_t panels(const pc_qconv *d, const qtile *t) { return (ocg_of(d) + t->nr - 1) / t->nr; }
 
@@ -102,7 +101,6 @@ void pc_qconv_pack(const pc_qconv *d, const pc_qweights *wt, void *packed) {
             }
             /* per tap (im2col: one tap, k = (kh, kw, i) flattened), groups of `group` k per column */
             const size_t kd = kdepth(d), ng = (kd + t.group - 1) / t.group;
-            int16_t *w16 = (int16_t *)w;
             for (size_t tap = 0; tap < ktaps(d); tap++)
                 for (size_t gi = 0; gi < ng; gi++)
                     for (size_t j = 0; j < NR; j++)
@@ -115,8 +113,7 @@ void pc_qconv_pack(const pc_qconv *d, const pc_qweights *wt, void *packed) {
                                 size_t i = d->im2col ? k % icg : k;
                                 v = WQ(g * (int64_t)ocg + (int64_t)o, (int64_t)tt / KW, (int64_t)tt % KW, (int64_t)i);
                             }
-                            if (t.wide) *w16++ = v;
-                            else *w++ = v;
+                            *w++ = v;
                         }
         }
 #undef WQ

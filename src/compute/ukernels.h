@@ -24,7 +24,7 @@ bool pc_cpu_has_vbmi(void);
  * 64 channels (bias, scale, then the weights as four kernel rows per int32 lane, in the kernel's order) */
 void pc_qdw_row_s8__avx512vnni(size_t C, size_t n, size_t KH, size_t KW, size_t S, const int8_t *x, size_t ldrow,
                                const int8_t *wp, int8_t *y, const pc_qout *q);
-/* the int8 tile on AVX2 (ukernels_avx2.c): 4 x 16, int16 pairs by vpmaddwd */
+/* the int8 tile on AVX2 (ukernels_avx2.c): 4 x 16, int8 pairs widened on load, vpmaddwd */
 void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                              int8_t *c, size_t ldc, const pc_qout *q);
 #endif

@@ -236,7 +236,8 @@ static void dwconv_f32_row_p2__avx2(size_t C, size_t n, size_t taps, const float
 
 /* ---- the int8 indirect GEMM tile on AVX2: 4 rows x 16 channels, int16 products summed in pairs
  * by vpmaddwd (exact: |x w| <= 2^14). Panel: int32 bias[16], float scale[16], then per tap
- * ceil(kc / 2) pairs of [16 channels][2 k] int16 weights. ---- */
+ * ceil(kc / 2) pairs of [16 channels][2 k] int8 weights, sign-extended to int16 as they load (the
+ * packed weights stay the file's size on every ISA). ---- */
 
 static inline __m256i qpair(const int8_t *p, int two) { /* (x[k], x[k + 1]) as two int16, or (x[k], 0) */
     uint32_t lo = (uint16_t)(int16_t)p[0], hi = two ? (uint16_t)(int16_t)p[1] : 0;
@@ -264,14 +265,15 @@ void pc_qigemm_s8_4x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const i
                              int8_t *c, size_t ldc, const pc_qout *q) {
     const int32_t *bias = wp;
     const float *scale = (const float *)(bias + 16);
-    const int16_t *w = (const int16_t *)(scale + 16);
+    const int8_t *w = (const int8_t *)(scale + 16); /* pairs of k per column, sign-extended on load */
     __m256i c00 = _mm256_loadu_si256((const __m256i *)bias), c01 = _mm256_loadu_si256((const __m256i *)(bias + 8));
     __m256i c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
     for (size_t t = 0; t < ks; t++, a += 4) {
         const int8_t *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
         for (size_t k = 0; k < kc; k += 2, w += 32) {
             const int two = k + 1 < kc;
-            const __m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 16));
+            const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w)),
+                          w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 16)));
             __m256i x = qpair(a0 + k, two);
             c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, w0)), c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, w1));
             x = qpair(a1 + k, two);
