@@ -1,9 +1,11 @@
 /* petite bench — time a method: load, first inference, then steady-state runs (median, min, p90 of
- * wall time, and CPU time per inference over all threads); --per-op adds the time of every
- * instruction and delegate node (kind, shape, GFLOP/s where FLOPs are defined).
+ * wall time, and CPU time per inference over all threads); --per-op adds a table of time by operator
+ * and delegate node kind (count, total ms, share, GFLOP/s where FLOPs are defined), sorted by total;
+ * --per-op=all also lists every instruction and delegate node (kind, shape). Times are in ms with
+ * 3 decimals (3 significant digits below 0.1 ms). --json always holds both the summary and the list.
  *
  *   petite bench model.pte [--method M] [--threads N] [--isa auto|scalar|avx2|avx512|neon|wasmsimd]
- *                          [--warmup W] [--runs R] [--per-op] [--json] [--input x.npy ...]
+ *                          [--warmup W] [--runs R] [--per-op[=all]] [--json] [--input x.npy ...]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -122,6 +124,111 @@ static int set_inputs(petite_method *m, int ninputs, const char **inputs, bench_
     return 0;
 }
 
+/* one row of the per-operator summary: every profile entry of one kind, kernel call or delegate node */
+typedef struct op_sum {
+    const char *kind;
+    int node; /* 1: a delegate node ("Conv2d"), 0: a kernel call ("aten::add.out") */
+    long long count;
+    double ms, flops;
+} op_sum;
+
+static int cmp_sum(const void *a, const void *b) {
+    const op_sum *x = a, *y = b;
+    if (x->ms != y->ms) return x->ms > y->ms ? -1 : 1; /* the largest total first */
+    if (x->node != y->node) return x->node - y->node;
+    return strcmp(x->kind, y->kind);
+}
+
+/* --per-op: total and GFLOP of the profiled run, the summary by kind (sorted by total ms), and with
+ * `all` (or --json) every entry; text prints tables, one line per row. -1 if out of memory. */
+static int emit_per_op(emit *o, petite_method *m, size_t nprof, int json, int all) {
+    double total = 0, flops = 0;
+    op_sum *sums = calloc(nprof ? nprof : 1, sizeof *sums);
+    size_t nsum = 0;
+    if (!sums) {
+        fprintf(stderr, "petite bench: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < nprof; i++) {
+        petite_profile_entry pe = {.struct_size = sizeof pe};
+        if (petite_method_profile_entry(m, i, &pe) != PETITE_OK) continue;
+        const char *kind = pe.kind ? pe.kind : "?";
+        const double ms = (double)pe.ns * 1e-6;
+        const int node = pe.node >= 0;
+        size_t k = 0;
+        while (k < nsum && !(sums[k].node == node && strcmp(sums[k].kind, kind) == 0)) k++;
+        if (k == nsum) sums[nsum++] = (op_sum){.kind = kind, .node = node};
+        sums[k].count++, sums[k].ms += ms, sums[k].flops += pe.flops;
+        total += ms, flops += pe.flops;
+    }
+    qsort(sums, nsum, sizeof *sums, cmp_sum);
+    int w = 15; /* text: the width of the kind column, the longest kind's (up to 80) */
+    for (size_t k = 0; k < nsum; k++) {
+        size_t len = strlen(sums[k].kind);
+        if (len > (size_t)w) w = len < 80 ? (int)len : 80;
+    }
+    emit_fixed(o, "profiled_ms", total, 3, 3);
+    emit_fixed(o, "gflop", flops * 1e-9, 3, 3);
+    char b1[64], b2[64], b3[64];
+    if (json) {
+        emit_arr(o, "summary");
+        for (size_t k = 0; k < nsum; k++) {
+            emit_obj(o, NULL);
+            emit_str(o, "kind", sums[k].kind);
+            emit_str(o, "type", sums[k].node ? "delegate" : "kernel");
+            emit_int(o, "count", sums[k].count);
+            emit_fixed(o, "ms", sums[k].ms, 3, 3);
+            emit_fixed(o, "percent", total > 0 ? 100.0 * sums[k].ms / total : 0, 1, 2);
+            if (sums[k].flops > 0 && sums[k].ms > 0) emit_fixed(o, "gflops", sums[k].flops / (sums[k].ms * 1e6), 2, 3);
+            emit_end(o);
+        }
+        emit_end(o);
+    } else {
+        printf("\nby operator (kernel calls) and delegate node kind, profiled run %s ms, %zu entries:\n",
+               emit_fmt_fixed(b1, sizeof b1, total, 3, 3), nprof);
+        printf("  %-*s %-8s %6s %12s %7s %9s\n", w, "operator / node", "type", "count", "total ms", "share", "GFLOP/s");
+        for (size_t k = 0; k < nsum; k++) {
+            const op_sum *r = &sums[k];
+            printf("  %-*s %-8s %6lld %12s %6s%% %9s\n", w, r->kind, r->node ? "delegate" : "kernel", r->count,
+                   emit_fmt_fixed(b1, sizeof b1, r->ms, 3, 3),
+                   emit_fmt_fixed(b2, sizeof b2, total > 0 ? 100.0 * r->ms / total : 0, 1, 2),
+                   r->flops > 0 && r->ms > 0 ? emit_fmt_fixed(b3, sizeof b3, r->flops / (r->ms * 1e6), 2, 3) : "-");
+        }
+        if (!all) printf("(each instruction and delegate node: --per-op=all)\n");
+    }
+    free(sums);
+    if (!json && !all) return 0;
+    if (json) emit_arr(o, "ops");
+    else printf("\neach instruction (.node: of a delegate call), in execution order:\n  %-9s %-*s %12s %7s %9s  %s\n",
+                "#", w, "kind", "ms", "share", "GFLOP/s", "shape");
+    for (size_t i = 0; i < nprof; i++) {
+        petite_profile_entry pe = {.struct_size = sizeof pe};
+        if (petite_method_profile_entry(m, i, &pe) != PETITE_OK) continue;
+        const char *kind = pe.kind ? pe.kind : "?";
+        double ms = (double)pe.ns * 1e-6, pct = total > 0 ? 100.0 * ms / total : 0;
+        if (!json) {
+            char where[32];
+            if (pe.node >= 0) snprintf(where, sizeof where, "%d.%d", pe.instruction, pe.node);
+            else snprintf(where, sizeof where, "%d", pe.instruction);
+            printf("  %-9s %-*s %12s %6s%% %9s  %s\n", where, w, kind, emit_fmt_fixed(b1, sizeof b1, ms, 3, 3),
+                   emit_fmt_fixed(b2, sizeof b2, pct, 1, 2),
+                   pe.flops > 0 && ms > 0 ? emit_fmt_fixed(b3, sizeof b3, pe.flops / (ms * 1e6), 2, 3) : "-", pe.detail);
+            continue;
+        }
+        emit_obj(o, NULL);
+        emit_int(o, "instruction", pe.instruction);
+        emit_int(o, "node", pe.node);
+        emit_str(o, "kind", kind);
+        emit_str(o, "shape", pe.detail);
+        emit_fixed(o, "ms", ms, 3, 3);
+        emit_fixed(o, "percent", pct, 1, 2);
+        if (pe.flops > 0 && ms > 0) emit_fixed(o, "gflops", pe.flops / (ms * 1e6), 2, 3);
+        emit_end(o);
+    }
+    if (json) emit_end(o);
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv) {
     const char *path = NULL, *method = NULL, *inputs[MAX_INPUTS];
     int ninputs = 0, warmup = 3, runs = 20, per_op = 0, json = 0;
@@ -142,6 +249,7 @@ int cmd_bench(int argc, char **argv) {
         } else if (strcmp(a, "--kernel-lib") == 0 && more) {
             if (util_load_kernel_lib("bench", argv[++i])) return 1;
         } else if (strcmp(a, "--per-op") == 0) per_op = 1;
+        else if (strcmp(a, "--per-op=all") == 0) per_op = 2;
         else if (strcmp(a, "--json") == 0) json = 1;
         else if (strcmp(a, "--input") == 0 && more) {
             while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 && ninputs < MAX_INPUTS) inputs[ninputs++] = argv[++i];
@@ -152,9 +260,7 @@ int cmd_bench(int argc, char **argv) {
         }
     }
     if (!path || runs < 1 || warmup < 0 || opt.num_threads < 0) {
-        fprintf(stderr, "usage: petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512|neon|wasmsimd]\n"
-                        "                  [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n"
-                        "                  [--kernel-lib LIB.so ...]\n");
+        fprintf(stderr, "petite bench: %s\n", !path ? "give a .pte file" : "--runs takes N >= 1, --warmup and --threads N >= 0");
         return 2;
     }
     static bench_inputs bin;
@@ -222,13 +328,13 @@ int cmd_bench(int argc, char **argv) {
     emit_str(&o, "method", method);
     emit_int(&o, "threads", mi.num_threads);
     emit_str(&o, "isa", util_isa_name(mi.isa));
-    emit_num(&o, "load_ms", load_ms);
-    emit_num(&o, "first_run_ms", first_ms);
+    emit_fixed(&o, "load_ms", load_ms, 3, 3);
+    emit_fixed(&o, "first_run_ms", first_ms, 3, 3);
     emit_int(&o, "runs", runs);
-    emit_num(&o, "median_ms", quantile(times, runs, 0.5));
-    emit_num(&o, "min_ms", times[0]);
-    emit_num(&o, "p90_ms", quantile(times, runs, 0.9));
-    emit_num(&o, "cpu_median_ms", quantile(cpus, runs, 0.5));
+    emit_fixed(&o, "median_ms", quantile(times, runs, 0.5), 3, 3);
+    emit_fixed(&o, "min_ms", times[0], 3, 3);
+    emit_fixed(&o, "p90_ms", quantile(times, runs, 0.9), 3, 3);
+    emit_fixed(&o, "cpu_median_ms", quantile(cpus, runs, 0.5), 3, 3);
     emit_int(&o, "packed_bytes", (long long)mi.packed_bytes);
     emit_int(&o, "planned_bytes", (long long)mi.planned_bytes);
     emit_int(&o, "backend_bytes", (long long)mi.backend_bytes);
@@ -243,31 +349,7 @@ int cmd_bench(int argc, char **argv) {
         emit_int(&o, "rss_anon_end_kb", proc_status_kb("RssAnon"));
         emit_int(&o, "input_buffer_bytes", (long long)bin.bytes); /* of it: the bench's own inputs */
     }
-    if (per_op) {
-        double total = 0, flops = 0;
-        for (size_t i = 0; i < nprof; i++) {
-            petite_profile_entry pe = {.struct_size = sizeof pe};
-            if (petite_method_profile_entry(m, i, &pe) == PETITE_OK) total += (double)pe.ns * 1e-6, flops += pe.flops;
-        }
-        emit_num(&o, "profiled_ms", total);
-        emit_num(&o, "gflop", flops * 1e-9);
-        emit_arr(&o, "ops");
-        for (size_t i = 0; i < nprof; i++) {
-            petite_profile_entry pe = {.struct_size = sizeof pe};
-            if (petite_method_profile_entry(m, i, &pe) != PETITE_OK) continue;
-            double ms = (double)pe.ns * 1e-6;
-            emit_obj(&o, NULL);
-            emit_int(&o, "instruction", pe.instruction);
-            emit_int(&o, "node", pe.node);
-            emit_str(&o, "kind", pe.kind);
-            emit_str(&o, "shape", pe.detail);
-            emit_num(&o, "ms", ms);
-            emit_num(&o, "percent", total > 0 ? 100.0 * ms / total : 0);
-            if (pe.flops > 0 && ms > 0) emit_num(&o, "gflops", pe.flops / (ms * 1e6));
-            emit_end(&o);
-        }
-        emit_end(&o);
-    }
+    if (per_op && emit_per_op(&o, m, nprof, json, per_op == 2)) goto done;
     emit_end(&o);
     rc = 0;
 done:

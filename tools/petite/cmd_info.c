@@ -1,5 +1,7 @@
-/* petite info — what a .pte holds: format, methods, I/O, operators, delegates, memory plan; with --ops,
- * the operator names of one or more files, each once (the list a selective build takes).
+/* petite info — what a .pte holds: methods with their inputs / outputs, operators, delegates, memory
+ * plan; the format details (identifier, extended header, segments, constant storage) with --verbose
+ * (and always in --json, after the methods); with --ops, the operator names of one or more files, each
+ * once (the list a selective build takes).
  * Everything here comes through petite.h, as it would for any app. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,13 +264,14 @@ static int list_ops(int n, char **paths) {
 
 int cmd_info(int argc, char **argv) {
     const char *path = NULL;
-    int json = 0, ops = 0;
+    int json = 0, ops = 0, verbose = 0;
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
     int npaths = 0;
     if (!paths) return 1;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) json = 1;
         else if (strcmp(argv[i], "--ops") == 0) ops = 1;
+        else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) verbose = 1;
         else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "petite info: unknown option '%s'\n", argv[i]);
             free(paths);
@@ -289,7 +292,7 @@ int cmd_info(int argc, char **argv) {
     }
     free(paths);
     if (!path) {
-        fprintf(stderr, "usage: petite info FILE.pte [--json] | petite info --ops FILE.pte...\n");
+        fprintf(stderr, "petite info: give a .pte file\n");
         return 2;
     }
     petite_program *p;
@@ -304,14 +307,16 @@ int cmd_info(int argc, char **argv) {
     emit_obj(&o, NULL);
     emit_str(&o, "file", path);
     emit_int(&o, "size", (long long)pi.file_size);
-    emit_format(&o, p, &pi);
+    /* what a user of the model needs first: methods, inputs, outputs; the container's layout last */
     emit_arr(&o, "methods");
     for (size_t i = 0; i < pi.num_methods; i++) {
         const char *name;
         if (petite_program_method_name(p, i, &name) == PETITE_OK) emit_method(&o, p, name);
     }
     emit_end(&o);
+    if (json || verbose) emit_format(&o, p, &pi);
     emit_end(&o);
+    if (!json && !verbose) printf("(format details: identifier, segments, constant storage: petite info --verbose)\n");
     petite_program_close(p);
     return 0;
 }

@@ -1,7 +1,15 @@
 /* petite run — run one method on .npy inputs (or deterministic fill) and print the outputs. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#ifdef _WIN32
+#include <direct.h>
+#define MKDIR(d) _mkdir(d)
+#else
+#define MKDIR(d) mkdir(d, 0777)
+#endif
 
 #include "cli.h"
 #include "npy.h"
@@ -61,6 +69,42 @@ static int set_scalar(petite_method *m, size_t i, const char *spec, int32_t kind
     return 0;
 }
 
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* mkdir -p DIR: each missing component made in turn; 0, or -1 with a message naming the one at fault */
+static int make_dirs(const char *dir) {
+    char path[1024];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) {
+        fprintf(stderr, "petite run: --output-dir: %s\n", n ? "the path is too long" : "empty path");
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        int sep = path[i] == '/' || path[i] == 0, empty = path[i - 1] == '/';
+#ifdef _WIN32
+        sep = sep || path[i] == '\\';
+        empty = empty || path[i - 1] == '\\' || path[i - 1] == ':'; /* "C:" is a drive */
+#endif
+        if (!sep || empty) continue; /* "a//b": the empty component is no directory */
+        char c = path[i];
+        path[i] = 0;
+        if (!is_dir(path) && MKDIR(path) != 0) {
+            int e = errno;
+            if (!is_dir(path)) { /* (made meanwhile by another process: fine) */
+                if (e == EEXIST) fprintf(stderr, "petite run: --output-dir %s: '%s' exists and is not a directory\n", dir, path);
+                else fprintf(stderr, "petite run: --output-dir %s: cannot create '%s': %s\n", dir, path, strerror(e));
+                return -1;
+            }
+        }
+        path[i] = c;
+    }
+    return 0;
+}
+
 int cmd_run(int argc, char **argv) {
     const char *path = NULL, *method = NULL, *outdir = NULL, *inputs[MAX_INPUTS], *datafiles[8];
     int ninputs = 0, ndata = 0;
@@ -86,8 +130,7 @@ int cmd_run(int argc, char **argv) {
         }
     }
     if (!path) {
-        fprintf(stderr, "usage: petite run FILE.pte [--method NAME] [--input FILE.npy ...] "
-                        "[--data FILE.ptd] [--output-dir DIR] [--threads N] [--kernel-lib LIB.so ...]\n");
+        fprintf(stderr, "petite run: give a .pte file\n");
         return 2;
     }
     petite_program *p = NULL;
@@ -118,6 +161,7 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "petite run: method '%s' takes %zu inputs, %d given\n", method, nin, ninputs);
         goto done;
     }
+    if (outdir && make_dirs(outdir)) goto done; /* before the run: a long run's outputs have a place */
     int filled = 0;
     void *fills[MAX_INPUTS] = {0};
     for (size_t i = 0; i < nin && i < MAX_INPUTS; i++) {

@@ -109,6 +109,29 @@ void emit_num(emit *e, const char *key, double v) {
     scalar_done(e);
 }
 
+const char *emit_fmt_fixed(char *buf, size_t cap, double v, int decimals, int sig) {
+    if (v != v || v - v != 0) { /* NaN or infinity */
+        snprintf(buf, cap, "nan");
+        return buf;
+    }
+    double t = v < 0 ? -v : v, thr = 1;
+    int d = decimals;
+    /* d decimals show sig significant digits of t when t >= 10^(sig - 1 - d) */
+    for (int k = 0; k < sig - 1 - decimals; k++) thr *= 10;
+    for (int k = 0; k > sig - 1 - decimals; k--) thr /= 10;
+    while (t > 0 && t < thr && d < 9) t *= 10, d++;
+    snprintf(buf, cap, "%.*f", d, v);
+    return buf;
+}
+
+void emit_fixed(emit *e, const char *key, double v, int decimals, int sig) {
+    char buf[64];
+    key_prefix(e, key);
+    emit_fmt_fixed(buf, sizeof buf, v, decimals, sig);
+    fputs(e->json && strcmp(buf, "nan") == 0 ? "null" : buf, e->f); /* NaN is no JSON number */
+    scalar_done(e);
+}
+
 void emit_bool(emit *e, const char *key, int v) {
     key_prefix(e, key);
     fputs(v ? "true" : "false", e->f);

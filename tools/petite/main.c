@@ -1,47 +1,69 @@
 /* petite — inspect and run ExecuTorch .pte programs.
  *
- *   petite info model.pte [--json]
+ *   petite info model.pte [--verbose] [--json]
  *   petite info --ops model.pte...
  *   petite run  model.pte [--method NAME] [--input FILE|int:N|double:X|bool:B ...]
  *                         [--data FILE.ptd] [--output-dir DIR] [--threads N]
- *   petite bench model.pte [--method NAME] [--threads N] [--isa I] [--warmup W] [--runs R] [--per-op] [--json]
- */
+ *   petite bench model.pte [--method NAME] [--threads N] [--isa I] [--warmup W] [--runs R]
+ *                          [--per-op[=all]] [--json]
+ *   petite classify / detect MODEL.pte IMAGE...
+ *
+ * `petite CMD --help` (or -h anywhere among CMD's arguments) prints CMD's usage on stdout and exits 0;
+ * a subcommand that refuses its arguments (exit 2) gets its usage on stderr after its message. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "petite/petite.h"
 
+typedef struct subcommand {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;
+} subcommand;
+
+static const subcommand commands[] = {
+    {"info", cmd_info,
+     "  petite info FILE.pte [--verbose] [--json]\n"
+     "  petite info --ops FILE.pte...      (operator names, for cmake -DPETITE_SELECT_OPS=FILE)\n"
+     "      methods with their inputs / outputs, operators, delegates and memory plan; --verbose adds\n"
+     "      the format details (identifier, extended header, segments, constant storage); --json\n"
+     "      prints everything as one JSON object\n"},
+    {"run", cmd_run,
+     "  petite run FILE.pte [--method NAME] [--input FILE.npy|int:N|double:X|bool:0|1 ...]\n"
+     "                      [--data FILE.ptd] [--output-dir DIR] [--threads N] [--kernel-lib LIB.so ...]\n"
+     "      run a method (default: forward, else the first) on .npy inputs; without\n"
+     "      --input, tensors are filled deterministically; outputs are printed and, with\n"
+     "      --output-dir (created if missing), saved as DIR/output_N.npy; --kernel-lib loads\n"
+     "      custom kernels (a library exporting petite_kernel_library_init, examples/custom_op)\n"},
+    {"bench", cmd_bench,
+     "  petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512|neon|wasmsimd]\n"
+     "                        [--warmup W] [--runs R] [--per-op[=all]] [--json] [--input FILE.npy ...]\n"
+     "                        [--kernel-lib LIB.so ...]\n"
+     "      time load, the first run and steady-state runs (median/min/p90 wall, CPU per\n"
+     "      run; milliseconds); --per-op adds a table of time by operator and delegate node kind\n"
+     "      (count, total ms, share), --per-op=all also each instruction and node (--json: always both)\n"},
+    {"classify", cmd_classify,
+     "  petite classify MODEL.pte IMAGE... [--labels FILE] [--top K] [--size S] [--mean R G B]\n"
+     "                  [--std R G B] [--resize N] [--json]\n"
+     "      top-K classes of PNG/JPEG images: shorter side to N (input x 256 / 224), center\n"
+     "      crop to the model's input, ImageNet mean/std unless given; softmax unless the\n"
+     "      output already holds probabilities\n"},
+    {"detect", cmd_detect,
+     "  petite detect MODEL.pte IMAGE... [--format yolov5|yolov8|ssd] [--conf 0.25] [--iou 0.45]\n"
+     "                [--agnostic] [--max-det N] [--labels FILE] [--out annotated.png] [--json]\n"
+     "                [--anchors A.npy] [--xy-order] [--mean ..] [--std ..]\n"
+     "      boxes in the image's pixels: letterbox to the model's input (pixels / 255), decode,\n"
+     "      class-aware NMS (--agnostic: over all classes); --out draws them into a PNG\n"},
+};
+#define NUM_COMMANDS (sizeof commands / sizeof commands[0])
+
 static void usage(FILE *f) {
-    fprintf(f,
-            "petite %s — run ExecuTorch .pte programs\n\n"
-            "usage:\n"
-            "  petite info FILE.pte [--json]\n"
-            "  petite info --ops FILE.pte...      (operator names, for cmake -DPETITE_SELECT_OPS=FILE)\n"
-            "      methods, inputs/outputs, operators, delegates, memory plan, format details\n"
-            "  petite run FILE.pte [--method NAME] [--input FILE.npy|int:N|double:X|bool:0|1 ...]\n"
-            "                      [--data FILE.ptd] [--output-dir DIR] [--threads N] [--kernel-lib LIB.so ...]\n"
-            "      run a method (default: forward, else the first) on .npy inputs; without\n"
-            "      --input, tensors are filled deterministically; outputs are printed and, with\n"
-            "      --output-dir, saved as output_N.npy; --kernel-lib loads custom kernels\n"
-            "      (a library exporting petite_kernel_library_init, examples/custom_op)\n"
-            "  petite bench FILE.pte [--method NAME] [--threads N] [--isa auto|scalar|avx2|avx512|neon|wasmsimd]\n"
-            "                        [--warmup W] [--runs R] [--per-op] [--json] [--input FILE.npy ...]\n"
-            "                        [--kernel-lib LIB.so ...]\n"
-            "      time load, the first run and steady-state runs (median/min/p90 wall, CPU per\n"
-            "      run); --per-op adds time per instruction and delegate node\n"
-            "  petite classify MODEL.pte IMAGE... [--labels FILE] [--top K] [--size S] [--mean R G B]\n"
-            "                  [--std R G B] [--resize N] [--json]\n"
-            "      top-K classes of PNG/JPEG images: shorter side to N (input x 256 / 224), center\n"
-            "      crop to the model's input, ImageNet mean/std unless given; softmax unless the\n"
-            "      output already holds probabilities\n"
-            "  petite detect MODEL.pte IMAGE... [--format yolov5|yolov8|ssd] [--conf 0.25] [--iou 0.45]\n"
-            "                [--agnostic] [--max-det N] [--labels FILE] [--out annotated.png] [--json]\n"
-            "                [--anchors A.npy] [--xy-order] [--mean ..] [--std ..]\n"
-            "      boxes in the image's pixels: letterbox to the model's input (pixels / 255), decode,\n"
-            "      class-aware NMS (--agnostic: over all classes); --out draws them into a PNG\n"
-            "  petite version\n",
-            petite_version());
+    fprintf(f, "petite %s — run ExecuTorch .pte programs\n\nusage:\n", petite_version());
+    for (size_t i = 0; i < NUM_COMMANDS; i++) fputs(commands[i].usage, f);
+    fputs("  petite version\n"
+          "  petite COMMAND --help\n",
+          f);
 }
 
 int main(int argc, char **argv) {
@@ -50,16 +72,27 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);
-    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
-    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
-    if (strcmp(cmd, "classify") == 0) return cmd_classify(argc - 2, argv + 2);
-    if (strcmp(cmd, "detect") == 0) return cmd_detect(argc - 2, argv + 2);
+    for (size_t i = 0; i < NUM_COMMANDS; i++) {
+        if (strcmp(cmd, commands[i].name) != 0) continue;
+        for (int k = 2; k < argc; k++)
+            if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+                printf("usage:\n%s", commands[i].usage);
+                return 0;
+            }
+        int rc = commands[i].fn(argc - 2, argv + 2);
+        if (rc == 2) fprintf(stderr, "\nusage:\n%s", commands[i].usage); /* the arguments were refused */
+        return rc;
+    }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("petite %s\n", petite_version());
         return 0;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        for (size_t i = 0; argc > 2 && i < NUM_COMMANDS; i++) /* petite help COMMAND */
+            if (strcmp(argv[2], commands[i].name) == 0) {
+                printf("usage:\n%s", commands[i].usage);
+                return 0;
+            }
         usage(stdout);
         return 0;
     }
