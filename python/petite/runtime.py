@@ -4,9 +4,11 @@
     prog = Program("model.pte")
     m = prog.load_method("forward")
     outputs = m.run(np.zeros((1, 3, 224, 224), np.float32))
+    m.inputs()   # [IoInfo(index=0, kind='tensor', dtype='float32', shape=(1, 3, 224, 224), ...)]
 
 The library is found through $PETITE_LIB, else build/libpetite.so in this repository.
 """
+import collections
 import ctypes
 import os
 
@@ -31,13 +33,88 @@ class LoadOptions(ctypes.Structure):
                 ("num_threads", ctypes.c_int32), ("isa", ctypes.c_int32)]
 
 
-class IoInfo(ctypes.Structure):
+class RawIoInfo(ctypes.Structure):
+    """petite_io_info as the C library fills it (numbers); Method.inputs() / outputs() give IoInfo."""
     _fields_ = [
         ("kind", ctypes.c_int32), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
         ("dynamism", ctypes.c_int32), ("sizes", ctypes.c_int64 * MAX_RANK),
         ("max_sizes", ctypes.c_int64 * MAX_RANK), ("dim_order", ctypes.c_uint8 * MAX_RANK),
         ("nbytes", ctypes.c_int64), ("memory_planned", ctypes.c_int32), ("storage", ctypes.c_int32),
     ]
+
+
+KIND_NAMES = {KIND_NONE: "none", KIND_INT: "int", KIND_BOOL: "bool", KIND_DOUBLE: "double",
+              KIND_TENSOR: "tensor", KIND_STRING: "string", 7: "int_list", 8: "double_list", 9: "bool_list",
+              10: "tensor_list", 11: "optional_tensor_list"}  # petite_kind
+DYNAMISM_NAMES = {0: "static", 1: "dynamic_bound", 2: "dynamic_unbound"}  # petite_dynamism
+STORAGE_NAMES = {0: "none", 1: "constant", 2: "planned", 3: "unplanned"}   # petite_storage
+
+
+class IoInfo(collections.namedtuple("IoInfo", "index kind dtype shape max_shape dim_order dynamism nbytes storage")):
+    """One input or output of a method, by name:
+
+    index      its position
+    kind       'tensor', 'int', 'double', 'bool', 'string', 'none', 'int_list', ...
+    dtype      numpy's name of the element type ('float32', 'int64', ...; petite's name where numpy has
+               none, e.g. 'bfloat16'); None for non-tensors
+    shape      current sizes, a tuple (after a run, for dynamic outputs); () for non-tensors
+    max_shape  upper bound of each size (== shape for static tensors)
+    dim_order  memory order, outermost first (0, 1, ..., rank - 1: contiguous)
+    dynamism   'static', 'dynamic_bound' or 'dynamic_unbound'; None for non-tensors
+    nbytes     current byte size of the data
+    storage    where the data lives: 'planned', 'unplanned', 'constant' or 'none'
+
+    is_dynamic is True for dynamic_bound / dynamic_unbound tensors; np_dtype the numpy dtype.
+    The C struct's field names that mean the same still read: .rank, .sizes, .max_sizes,
+    .memory_planned (Method.info(io, i) returns the C struct itself)."""
+    __slots__ = ()
+
+    @property
+    def is_dynamic(self):
+        return self.dynamism in ("dynamic_bound", "dynamic_unbound")
+
+    @property
+    def np_dtype(self):
+        return np.dtype(self.dtype) if self.dtype in _NP_NAMES else None
+
+    @property
+    def rank(self):
+        return len(self.shape)
+
+    @property
+    def sizes(self):
+        return self.shape
+
+    @property
+    def max_sizes(self):
+        return self.max_shape
+
+    @property
+    def memory_planned(self):
+        return self.storage == "planned"
+
+
+_NP_NAMES = {np.dtype(v).name for v in DTYPES.values()}
+
+
+def dtype_name(code):
+    """numpy's name of petite_dtype `code` ('float32'), else petite's ('bfloat16'), else 'dtype N'."""
+    if code in DTYPES:
+        return np.dtype(DTYPES[code]).name
+    name = lib().petite_dtype_name(code)
+    return name.decode() if name and name != b"unknown" else "dtype %d" % code
+
+
+def io_info(raw, index):
+    """IoInfo of a RawIoInfo."""
+    if raw.kind != KIND_TENSOR:
+        kind = KIND_NAMES.get(raw.kind, "kind %d" % raw.kind)
+        return IoInfo(index, kind, None, (), (), (), None, int(raw.nbytes), STORAGE_NAMES.get(raw.storage, "none"))
+    rank = max(0, min(int(raw.rank), MAX_RANK))
+    return IoInfo(index, "tensor", dtype_name(raw.dtype), tuple(int(raw.sizes[d]) for d in range(rank)),
+                  tuple(int(raw.max_sizes[d]) for d in range(rank)), tuple(int(raw.dim_order[d]) for d in range(rank)),
+                  DYNAMISM_NAMES.get(raw.dynamism, "dynamism %d" % raw.dynamism), int(raw.nbytes),
+                  STORAGE_NAMES.get(raw.storage, "storage %d" % raw.storage))
 
 
 class PetiteError(RuntimeError):
@@ -95,7 +172,7 @@ def lib():
             "petite_method_free": ([P], None),
             "petite_method_errmsg": ([P], ctypes.c_char_p),
             "petite_method_io_count": ([P, I32, ctypes.POINTER(S)], I32),
-            "petite_method_io_info": ([P, I32, S, ctypes.POINTER(IoInfo)], I32),
+            "petite_method_io_info": ([P, I32, S, ctypes.POINTER(RawIoInfo)], I32),
             "petite_method_set_input": ([P, S, I32, I32, ctypes.POINTER(I64), P, S, ctypes.c_uint32], I32),
             "petite_method_set_input_int": ([P, S, I64], I32),
             "petite_method_set_input_double": ([P, S, ctypes.c_double], I32),
@@ -106,6 +183,7 @@ def lib():
             "petite_method_output_double": ([P, S, ctypes.POINTER(ctypes.c_double)], I32),
             "petite_method_output_bool": ([P, S, ctypes.POINTER(I32)], I32),
             "petite_has_kernel": ([ctypes.c_char_p], I32),
+            "petite_dtype_name": ([I32], ctypes.c_char_p),
             "petite_load_kernel_library": ([ctypes.c_char_p], I32),
         }
         _lib = bind(L, sigs)
@@ -141,13 +219,22 @@ class Method:
         return n.value
 
     def info(self, io, i):
-        inf = IoInfo()
+        """The C struct petite_io_info (RawIoInfo) of input (io 0) or output (io 1) i."""
+        inf = RawIoInfo()
         if lib().petite_method_io_info(self._h, io, i, ctypes.byref(inf)):
             raise self._err()
         return inf
 
-    def input_infos(self):
-        return [self.info(0, i) for i in range(self._count(0))]
+    def inputs(self):
+        """[IoInfo] of the inputs: kind, dtype, shape, dim order, dynamism, by name."""
+        return [io_info(self.info(0, i), i) for i in range(self._count(0))]
+
+    def outputs(self):
+        """[IoInfo] of the outputs (current shapes: after a run for dynamic ones)."""
+        return [io_info(self.info(1, i), i) for i in range(self._count(1))]
+
+    input_infos = inputs  # the older name
+    output_infos = outputs
 
     def run(self, *inputs):
         L = lib()
