@@ -39,6 +39,8 @@ DELEGATED = {
     "conv2d_dilation": {"aten::convolution"}, "conv2d_depthwise": {"aten::convolution"},
     "conv2d_1x1": {"aten::convolution"}, "conv2d_rect": {"aten::convolution"},
     "linear": {"aten::addmm"}, "linear_3d": {"aten::addmm", "aten::view_copy"}, "bmm": {"aten::bmm"},
+    "linear_nobias": {"aten::mm"}, "linear_3d_nobias": {"aten::mm", "aten::view_copy"},
+    "dwconv_nobias": {"aten::convolution"},
     "batch_norm": {"aten::_native_batch_norm_legit_no_training"},
     "act_relu": {"aten::relu"}, "act_relu6": {"aten::hardtanh"}, "act_hardtanh": {"aten::hardtanh"},
     "act_sigmoid": {"aten::sigmoid"}, "act_tanh": {"aten::tanh"}, "act_gelu": {"aten::gelu"},
@@ -108,11 +110,15 @@ def cases():
     add("conv2d_depthwise", nn.Conv2d(6, 6, 5, groups=6, stride=2, padding=2), r(1, 6, 13, 13))
     add("conv2d_1x1", nn.Conv2d(16, 8, 1), r(1, 16, 5, 6))
     add("conv2d_rect", nn.Conv2d(1, 4, (10, 4), stride=(2, 2), padding=(5, 1), bias=False), r(1, 1, 49, 10))
+    add("dwconv_nobias", nn.Conv2d(6, 6, 3, groups=6, padding=1, bias=False), r(1, 6, 7, 7))
+    add("conv_transpose2d_nobias", nn.ConvTranspose2d(4, 3, 3, stride=2, bias=False), r(1, 4, 5, 5))
     add("conv1d", nn.Conv1d(4, 5, 3, padding=1, stride=2), r(2, 4, 17))
     add("conv_transpose2d", nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1), r(1, 4, 5, 5))
     # linear algebra
     add("linear", nn.Linear(7, 5), r(3, 7))
     add("linear_3d", nn.Linear(6, 4), r(2, 3, 6))
+    add("linear_nobias", nn.Linear(7, 5, bias=False), r(3, 7))
+    add("linear_3d_nobias", nn.Linear(6, 4, bias=False), r(2, 3, 6))
     add("matmul_mm", Fn(lambda a, b: a @ b), r(4, 5), r(5, 3))
     add("bmm", Fn(torch.bmm), r(2, 3, 4), r(2, 4, 5))
     add("addmm_beta_alpha", Fn(lambda x, a, b: torch.addmm(x, a, b, beta=0.5, alpha=2.0)), r(3), r(2, 4), r(4, 3))
@@ -264,7 +270,9 @@ def main():
                 failed += 1
                 print("FAIL %s [%s]: %s: %s" % (name, backend, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
     print("ops: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    if not passed + failed:
+        print("FAIL: no case matches -k %r" % filt)
+    return 1 if failed or not passed + failed else 0
 
 
 if __name__ == "__main__":

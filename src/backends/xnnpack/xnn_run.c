@@ -1063,6 +1063,7 @@ static petite_status own_run_constants(xnn_graph *g, const pt_backend_init *in, 
         const xnn_node *n = &g->nodes[i];
         if (n->skip) continue;
         for (uint32_t k = 0; k < n->nin && k < 5; k++) {
+            if (n->in[k] == XNN_INVALID_ID) continue; /* an optional input left out (a bias-free layer) */
             xnn_value *v = &g->values[n->in[k]];
             if (!v->constant || v->data != v->constant || v->own || v->wide) continue; /* wide: already a copy */
             const int family = xnn_node_family(n->type);
