@@ -167,6 +167,13 @@ if ls build/zoo/*.pte >/dev/null 2>&1; then
     n=$((n + 1))
   done
   echo "sanitized runs of zoo files: $n passed, 0 failed"
+  # the architecture sweep's files (ConvNeXt, Swin, ViT, a GPT-2-style block: bias-free layers) too
+  n=0
+  for f in build/architectures/*.pte; do
+    ASAN_OPTIONS=detect_leaks=1 ./build-asan/petite run "$f" >/dev/null || { echo "sanitized run failed: $f"; exit 1; }
+    n=$((n + 1))
+  done
+  echo "sanitized runs of the architecture sweep's files: $n passed, 0 failed"
   # allocation-failure injection on exported XNNPACK fp32 / int8 files too (leaks checked)
   ASAN_OPTIONS=detect_leaks=1 ./build-asan/tests/test_faults "$PETITE_CONFORMANCE_DIR" \
     build/zoo/digits_cnn_xnnpack.pte build/zoo/digits_cnn_xnnpack_quantized.pte build/zoo/kws_dscnn_portable.pte | tail -4

@@ -6,7 +6,9 @@ inputs that vary the output (a zero-initialized head is re-initialized: a consta
 nothing). The validation runs petite in a child process, so a crash in the runtime fails the case
 by name instead of killing the sweep.
 
-    /usr/bin/python3 tests/python/test_architectures.py [-k FILTER]
+    /usr/bin/python3 tests/python/test_architectures.py [-k FILTER] [--out DIR]
+
+--out keeps the files (scripts/test.sh runs them through the ASan + UBSan build of the CLI).
 """
 import math
 import os
@@ -82,8 +84,12 @@ def cases():
 
 def main():
     filt = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else None
+    keep = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else None
     passed = failed = 0
-    with tempfile.TemporaryDirectory() as d:
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        d = keep or tmp
         for name, model, xs in cases():
             if filt and filt not in name:
                 continue
