@@ -25,6 +25,20 @@ petite_status pk_nargs(petite_kernel_ctx *c, size_t nargs, size_t want) {
     return PETITE_OK;
 }
 
+petite_status pk_nargs_list_out(petite_kernel_ctx *c, petite_value **args, size_t nargs, size_t want) {
+    if (nargs == want) return PETITE_OK;
+    if (nargs == want + 1) {
+        const pt_value *out = args[want - 1], *ret = args[want];
+        if (out->kind == PETITE_KIND_TENSOR_LIST &&
+            (ret->kind != PETITE_KIND_TENSOR_LIST || ret->u.list.n != out->u.list.n ||
+             memcmp(ret->u.list.idx, out->u.list.idx, out->u.list.n * sizeof *out->u.list.idx) != 0))
+            return PK_FAIL(c, PETITE_ERR_INVALID_PROGRAM, "the returned list (argument %zu) is not the out list", want);
+        return PETITE_OK;
+    }
+    return PK_FAIL(c, PETITE_ERR_INVALID_PROGRAM, "expected %zu arguments (or %zu, the out list returned again), got %zu",
+                   want, want + 1, nargs);
+}
+
 petite_status pk_tensor(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name,
                         pt_tensor **t) {
     if (args[i]->kind != PETITE_KIND_TENSOR)

@@ -69,6 +69,9 @@ extern const int pk_builtin_selective;
 
 /* Exactly `want` arguments (schema arguments + the duplicated return). */
 petite_status pk_nargs(petite_kernel_ctx *c, size_t nargs, size_t want);
+/* an op whose out argument is a Tensor[] and returns nothing: `want` arguments (what petite wrote before)
+ * or one more, the out list written again as the return value (the official emitter's way) */
+petite_status pk_nargs_list_out(petite_kernel_ctx *c, petite_value **args, size_t nargs, size_t want);
 /* Tensor argument with data for its elements. */
 petite_status pk_tensor(petite_kernel_ctx *c, petite_value **args, size_t i, const char *name,
                         pt_tensor **t);

@@ -309,7 +309,7 @@ petite_status pk_split_copy_out(petite_kernel_ctx *c, petite_value **args, size_
     int64_t size, dim, lens[PETITE_MAX_RANK * 16];
     int32_t d;
     petite_status s;
-    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &in)) ||
+    if ((s = pk_nargs_list_out(c, args, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &in)) ||
         (s = pk_int_arg(c, args, 1, "split_size", &size)) || (s = pk_int_arg(c, args, 2, "dim", &dim)) ||
         (s = pk_dim(c, dim, in->rank, "dim", &d)))
         return s;
@@ -327,7 +327,7 @@ petite_status pk_split_with_sizes_copy_out(petite_kernel_ctx *c, petite_value **
     int32_t n, d;
     bool present;
     petite_status s;
-    if ((s = pk_nargs(c, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &in)) ||
+    if ((s = pk_nargs_list_out(c, args, nargs, 4)) || (s = pk_tensor(c, args, 0, "self", &in)) ||
         (s = pk_opt_int_list(c, args, 1, "split_sizes", lens, &n, &present)) ||
         (s = pk_int_arg(c, args, 2, "dim", &dim)) || (s = pk_dim(c, dim, in->rank, "dim", &d)))
         return s;
@@ -340,7 +340,7 @@ petite_status pk_unbind_copy_out(petite_kernel_ctx *c, petite_value **args, size
     int64_t dim;
     int32_t d;
     petite_status s;
-    if ((s = pk_nargs(c, nargs, 3)) || (s = pk_tensor(c, args, 0, "self", &in)) ||
+    if ((s = pk_nargs_list_out(c, args, nargs, 3)) || (s = pk_tensor(c, args, 0, "self", &in)) ||
         (s = pk_int_arg(c, args, 1, "dim", &dim)) || (s = pk_dim(c, dim, in->rank, "dim", &d)))
         return s;
     const pt_value *list = args[2];

@@ -185,7 +185,11 @@ def direct_checks():
             lambda fn=fn: fn(f, np.float32(0.25)))
     cmp("aten::div.Scalar_mode_out", lambda: binary("aten::div", "Scalar_mode_out", f, 0.3, torch.float32, "floor"),
         lambda: torch.div(t(f), 0.3, rounding_mode="floor").numpy())
-    cmp("aten::split_with_sizes_copy.out", lambda: _split(f, [1, 3]), lambda: f[:, 1:])
+    # both argument counts: the out list alone (what petite wrote before) and written again as the
+    # return value (the official emitter); a returned list that is not the out list is refused
+    c["aten::split_with_sizes_copy.out"] = lambda: (same(_split(f, [1, 3], 1), f[:, 1:], "split (4 arguments)"),
+                                                    same(_split(f, [1, 3], 2), f[:, 1:], "split (5 arguments)"),
+                                                    _refused(lambda: _split(f, [1, 3], 3), "not the out list"))
     for op, fn in (("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul", lambda a, b: a * b),
                    ("floordiv", lambda a, b: a // b)):
         c["executorch_prim::%s.Scalar" % op] = lambda op=op, fn=fn: same(np.asarray(prim(op, 7, -3)), np.asarray(fn(7, -3)), op)
@@ -214,13 +218,26 @@ def _reduce(op, x, dims, keep, shape):
     return o.run(x, outputs=[out])[0]
 
 
-def _split(x, sizes):
+def _split(x, sizes, lists):
+    """lists: 1 the out list alone, 2 the out list and again as the return value, 3 a return value
+    that is another list"""
     o = One()
     xi = o.input(x)
     outs = [o.tensor(torch.float32, (x.shape[0], s)) for s in sizes]
     lst = o.p.add(Value("tensor_list", value=outs))
-    o.call("aten::split_with_sizes_copy", "out", [xi, o.lit(sizes), o.lit(1)], outs, tail=[lst])
+    tail = [lst] if lists == 1 else [lst, lst] if lists == 2 else [lst, o.p.add(Value("tensor_list", value=outs[::-1]))]
+    o.call("aten::split_with_sizes_copy", "out", [xi, o.lit(sizes), o.lit(1)], outs, tail=tail)
     return o.run(x, outputs=outs)[1]
+
+
+def _refused(fn, words):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the binding's error for a refused load
+        if words not in str(e):
+            raise AssertionError("refused, but without %r: %s" % (words, e))
+        return
+    raise AssertionError("accepted; expected a refusal naming %r" % words)
 
 
 def _sym_numel(x):

@@ -292,8 +292,9 @@ class Lowerer:
             for j, o in enumerate(outs):
                 self.p.value_node[o] = (node.name, j)
             lst = self.p.add(Value("tensor_list", value=list(outs)))
-            # split-like: one Tensor[] out argument, no return; else each out, then the returned list
-            args += [lst] if name in LIST_OUT else outs + [lst]
+            # split-like: one Tensor[] out argument, written again as the return value (the official
+            # emitter flattens the node's result after the schema arguments); else each out, then the list
+            args += [lst, lst] if name in LIST_OUT else outs + [lst]
             self.env[node] = outs
             written = outs
         else:
