@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Linking into an app: (1) only petite_* is exported by libpetite.a and libpetite.so (nm);
 # (2) `cmake --install` to a temporary prefix, then a C program built with pkg-config against it
-# (shared and static), the Python binding imported from the installed place and run on a
-# conformance file, and the installed petite-export answering --help.
+# (shared and static), the same for an app of the vision library through petite_vision.pc (a pv_*
+# function and the runtime in one program), the Python binding imported from the installed place and
+# run on a conformance file, and the installed petite-export answering --help.
 #
 #   bash scripts/check_install.sh [BUILD_DIR]      (default: build)
 set -euo pipefail
@@ -65,6 +66,39 @@ for app in app_shared app_static; do
   "$prefix/$app" "$conf/files/xnnpack_add.pte" >/dev/null || { echo "FAIL $app"; fail=1; }
 done
 echo "install: pkg-config builds a C program against $prefix (shared and static): both run"
+# the vision library: `pkg-config --libs petite_vision` brings -lpetite_vision and (Requires) -lpetite
+cat > "$prefix/vision_app.c" <<'C'
+#include <stdio.h>
+#include <petite/petite.h>
+#include <petite/petite_vision.h>
+int main(void) {
+    float x[4] = {0.5f, 3.0f, 1.0f, -2.0f}, y[4];
+    pv_class top[2];
+    uint32_t n = 0;
+    if (pv_softmax(x, 4, y) != PETITE_OK || pv_topk(y, 4, 2, top, &n) != PETITE_OK || n != 2 ||
+        top[0].class_id != 1 || top[1].class_id != 2) {
+        printf("vision: %s\n", pv_last_error());
+        return 1;
+    }
+    printf("petite %s, vision: top class %d (p %.3f)\n", petite_version(), top[0].class_id, top[0].score);
+    return 0;
+}
+C
+vfail=0
+cc -o "$prefix/vision_shared" "$prefix/vision_app.c" $(pkg-config --cflags --libs petite_vision) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir petite_vision)" || { echo "FAIL pkg-config petite_vision (shared)"; vfail=1; }
+# static: the two archives, then what --static lists beyond them (-lm -lpthread)
+vlibdir=$(pkg-config --variable=libdir petite_vision 2>/dev/null || echo /nonexistent)
+cc -o "$prefix/vision_static" "$prefix/vision_app.c" $(pkg-config --cflags petite_vision) \
+  "$vlibdir/libpetite_vision.a" "$vlibdir/libpetite.a" \
+  $(pkg-config --libs-only-l --static petite_vision | tr ' ' '\n' | grep -v '^-lpetite' | tr '\n' ' ') ||
+  { echo "FAIL pkg-config petite_vision (static)"; vfail=1; }
+for app in vision_shared vision_static; do
+  [ $vfail = 0 ] && { "$prefix/$app" >/dev/null || { echo "FAIL $app"; vfail=1; }; }
+done
+if [ $vfail = 0 ] && ldd "$prefix/vision_static" | grep -q libpetite; then echo "FAIL vision_static links a shared libpetite"; vfail=1; fi
+[ $vfail = 0 ] && echo "install: pkg-config petite_vision builds a C program using pv_* and petite_* (shared and static): both run"
+[ $vfail = 0 ] || fail=1
 pydir=$(find "$prefix" -type d -path '*/petite/python' | head -1)
 if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
   (cd /tmp && PYTHONPATH="$pydir" /usr/bin/python3 - "$conf/files/xnnpack_add.pte" "$prefix" <<'PY'
