@@ -3,10 +3,12 @@
  * and mirroring, crops and letterbox geometry, normalization and integer outputs, softmax, top-K,
  * labels, NMS and the three detection layouts; bad arguments refused with a message. (Resizing and
  * NMS against PyTorch/torchvision: tests/python/test_vision.py.) */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "petite/petite_vision.h"
@@ -314,11 +316,179 @@ static void test_detect(void) {
           "nms ties: the lower index first (%u: %u %u)", k, keep[0], keep[1]);
 }
 
+/* issue 19: k = 0 read out[UINT32_MAX]; labels files sized by a cap enforced at the cap stated; a NaN
+ * pad_value (undefined float -> int conversion) and a subnormal std (every value inf, NaN scores) */
+static void test_refusals(void) {
+    const float x[3] = {0.1f, 0.7f, 0.2f};
+    pv_class top[1] = {{-7, -7.0f}};
+    uint32_t n = 99;
+    CHECK(pv_topk(x, 3, 0, top, &n) == PETITE_ERR_INVALID_ARGUMENT && strstr(pv_last_error(), "k is 0") && n == 99 &&
+              top[0].class_id == -7, "topk k = 0 refused, nothing written: %s", pv_last_error());
+    CHECK(pv_topk(x, 0, 1, top, &n) == PETITE_ERR_INVALID_ARGUMENT && n == 99, "topk of no scores refused");
+    /* labels: PV_LABELS_MAX lines + 1 refused before the line table is allocated; the byte cap is the one the
+     * message states: a file of exactly PV_LABELS_MAX_BYTES loads, one byte more does not */
+    const size_t big = PV_LABELS_MAX_BYTES + 1;
+    char *text = malloc(big);
+    pv_labels *lab = NULL;
+    if (text) {
+        memset(text, '\n', (size_t)PV_LABELS_MAX + 1);
+        CHECK(pv_labels_parse(text, (size_t)PV_LABELS_MAX + 1, 0, &lab) == PETITE_ERR_INVALID_ARGUMENT && !lab &&
+                  strstr(pv_last_error(), "at most"), "more lines than PV_LABELS_MAX: %s", pv_last_error());
+        for (size_t i = 0; i < big; i++) text[i] = i % 32 == 31 ? '\n' : 'a'; /* 32-byte lines: under the line cap */
+        char path[] = "/tmp/petite_labels_XXXXXX";
+        FILE *f = NULL;
+        const int fd = mkstemp(path);
+        if (fd >= 0) f = fdopen(fd, "wb");
+        CHECK(f && fwrite(text, 1, PV_LABELS_MAX_BYTES, f) == PV_LABELS_MAX_BYTES && fclose(f) == 0, "write %s", path);
+        CHECK(pv_labels_load(path, 0, &lab) == PETITE_OK && pv_labels_count(lab) == PV_LABELS_MAX_BYTES / 32,
+              "a labels file of exactly the cap: %s", pv_last_error());
+        pv_labels_free(lab), lab = NULL;
+        f = fopen(path, "ab");
+        CHECK(f && fputc('a', f) == 'a' && fclose(f) == 0, "append");
+        char cap_text[32];
+        snprintf(cap_text, sizeof cap_text, "%u MiB", (unsigned)(PV_LABELS_MAX_BYTES >> 20));
+        CHECK(pv_labels_load(path, 0, &lab) == PETITE_ERR_INVALID_ARGUMENT && !lab && strstr(pv_last_error(), cap_text),
+              "one byte over the cap refused, the cap named (%s): %s", cap_text, pv_last_error());
+        remove(path);
+        free(text);
+    }
+    /* preprocessing: NaN / inf pad_value, subnormal / zero std refused, the output untouched */
+    uint8_t rgb[4 * 2 * 3];
+    memset(rgb, 100, sizeof rgb);
+    pv_image img;
+    pv_image_init(&img);
+    img.width = 4, img.height = 2, img.data = rgb;
+    pv_preprocess p;
+    pv_preprocess_init(&p);
+    p.width = p.height = 4, p.fit = PV_FIT_LETTERBOX, p.dtype = PETITE_UINT8, p.scale = 1.0f / 255.0f;
+    uint8_t q[3 * 4 * 4];
+    const float bad_pad[2] = {NAN, INFINITY};
+    for (int k = 0; k < 2; k++) {
+        memset(q, 0xAB, sizeof q);
+        p.pad_value = bad_pad[k];
+        CHECK(pv_preprocess_image(&img, &p, q, sizeof q, NULL) == PETITE_ERR_INVALID_ARGUMENT &&
+                  strstr(pv_last_error(), "pad_value") && q[0] == 0xAB, "pad_value %g: %s", (double)bad_pad[k], pv_last_error());
+    }
+    pv_preprocess_init(&p);
+    p.width = p.height = 4;
+    float fo[3 * 4 * 4];
+    p.std[1] = 1e-45f; /* subnormal */
+    CHECK(pv_preprocess_image(&img, &p, fo, sizeof fo, NULL) == PETITE_ERR_INVALID_ARGUMENT && strstr(pv_last_error(), "std[1]"),
+          "subnormal std: %s", pv_last_error());
+    p.std[1] = 0.2f;
+    CHECK(pv_preprocess_image(&img, &p, fo, sizeof fo, NULL) == PETITE_OK, "normal std: %s", pv_last_error());
+}
+
+/* the NMS as it was (every candidate against every kept box before it): the reference for the grids */
+static int ref_overlaps(const float *a, const float *b, float thr) {
+    const float iw = fminf(a[2], b[2]) - fmaxf(a[0], b[0]), ih = fminf(a[3], b[3]) - fmaxf(a[1], b[1]);
+    const float inter = (iw > 0.0f ? iw : 0.0f) * (ih > 0.0f ? ih : 0.0f);
+    const float ua = (a[2] - a[0]) * (a[3] - a[1]), ub = (b[2] - b[0]) * (b[3] - b[1]);
+    return inter / (ua + ub - inter) > thr;
+}
+
+static int by_score_desc(const void *a, const void *b, const float *scores) {
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (scores[x] != scores[y]) return scores[x] > scores[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+static const float *sort_scores;
+static int by_score_q(const void *a, const void *b) { return by_score_desc(a, b, sort_scores); }
+
+static uint32_t ref_nms(const float *boxes, const float *scores, const int32_t *cls, uint32_t n, float iou, uint32_t *keep,
+                        uint32_t cap) {
+    uint32_t *o = malloc(n * sizeof *o), m = 0, k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!isnan(scores[i])) o[m++] = i;
+    sort_scores = scores;
+    qsort(o, m, sizeof *o, by_score_q);
+    for (uint32_t a = 0; a < m && k < cap; a++) {
+        int drop = 0;
+        for (uint32_t q = 0; q < k && !drop; q++)
+            drop = (!cls || cls[keep[q]] == cls[o[a]]) && ref_overlaps(boxes + 4 * keep[q], boxes + 4 * o[a], iou);
+        if (!drop) keep[k++] = o[a];
+    }
+    free(o);
+    return k;
+}
+
+static uint32_t lcg(uint32_t *s) { return *s = *s * 1664525u + 1013904223u; }
+static float unif(uint32_t *s) { return (float)(lcg(s) >> 8) / 16777216.0f; }
+
+/* issue 19: pv_nms was O(n x kept) (1e5 disjoint boxes: 269 s). The grids must give the plain loop's
+ * answer exactly: boxes of every size (1e-3 .. 1e5), clusters, duplicates, NaN / inf / empty /
+ * inverted boxes, huge coordinates, 1 to 50 classes, iou 0 .. 1, small caps. */
+static void test_nms_fast(void) {
+    uint32_t seed = 12345;
+    const float ious[6] = {0.0f, 0.3f, 0.45f, 0.7f, 0.95f, 1.0f};
+    int bad = 0, runs = 0;
+    for (int round = 0; round < 36; round++) {
+        const uint32_t n = 50 + lcg(&seed) % 3000;
+        float *b = malloc((size_t)n * 4 * sizeof *b), *sc = malloc(n * sizeof *sc);
+        int32_t *cl = malloc(n * sizeof *cl);
+        uint32_t *k1 = malloc(n * sizeof *k1), *k2 = malloc(n * sizeof *k2);
+        const int ncls = 1 + (int)(lcg(&seed) % 50);
+        for (uint32_t i = 0; i < n; i++) {
+            const float scale = powf(10.0f, -3.0f + 8.0f * unif(&seed)), range = round % 3 == 0 ? 100.0f : 5000.0f;
+            float x = range * unif(&seed), y = range * unif(&seed), w = scale * unif(&seed), h = scale * (0.2f + unif(&seed));
+            if (i > 0 && lcg(&seed) % 4 == 0) { /* a near copy of an earlier box */
+                const uint32_t j = lcg(&seed) % i;
+                x = b[4 * j] + 0.1f * unif(&seed), y = b[4 * j + 1], w = b[4 * j + 2] - b[4 * j], h = b[4 * j + 3] - b[4 * j + 1];
+            }
+            b[4 * i] = x, b[4 * i + 1] = y, b[4 * i + 2] = x + w, b[4 * i + 3] = y + h;
+            switch (lcg(&seed) % 64) { /* odd boxes */
+            case 0: b[4 * i + 2] = NAN; break;
+            case 1: b[4 * i] = -INFINITY; break;
+            case 2: b[4 * i + 2] = b[4 * i]; break;                          /* empty */
+            case 3: b[4 * i + 2] = b[4 * i] - 5.0f; break;                   /* inverted */
+            case 4: for (int c = 0; c < 4; c++) b[4 * i + c] = 3e38f * (c < 2 ? -1.0f : 1.0f); break; /* area inf */
+            case 5: for (int c = 0; c < 4; c++) b[4 * i + c] += 1e30f; break;                          /* far away */
+            default: break;
+            }
+            sc[i] = lcg(&seed) % 16 == 0 ? 0.5f : unif(&seed); /* ties too */
+            if (lcg(&seed) % 97 == 0) sc[i] = NAN;
+            cl[i] = (int32_t)(lcg(&seed) % (uint32_t)ncls);
+        }
+        for (int t = 0; t < 6; t++)
+            for (int agn = 0; agn < 2; agn++) {
+                const uint32_t cap = round % 4 == 1 ? 1 + n / 10 : n;
+                uint32_t c1 = 0;
+                const uint32_t c2 = ref_nms(b, sc, agn ? NULL : cl, n, ious[t], k2, cap);
+                const petite_status st = pv_nms(b, sc, agn ? NULL : cl, n, ious[t], k1, cap, &c1);
+                runs++;
+                if (st != PETITE_OK || c1 != c2 || memcmp(k1, k2, c1 * sizeof *k1) != 0) {
+                    if (bad++ < 3)
+                        printf("nms round %d n %u iou %g agnostic %d: %u kept, the plain loop %u\n", round, n,
+                               (double)ious[t], agn, c1, c2);
+                }
+            }
+        free(b), free(sc), free(cl), free(k1), free(k2);
+    }
+    CHECK(bad == 0, "nms through the grids equals the plain loop: %d of %d runs differ", bad, runs);
+    /* 1e5 disjoint boxes (all kept): 269 s before; now well under a second (checked against 5 s) */
+    const uint32_t n = 100000;
+    float *b = malloc((size_t)n * 4 * sizeof *b), *sc = malloc(n * sizeof *sc);
+    uint32_t *keep = malloc(n * sizeof *keep), cnt = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const float x = (float)(i % 316) * 10.0f, y = (float)(i / 316) * 10.0f;
+        b[4 * i] = x, b[4 * i + 1] = y, b[4 * i + 2] = x + 8.0f, b[4 * i + 3] = y + 8.0f;
+        sc[i] = (float)((i * 7919u) % n) / (float)n;
+    }
+    const clock_t t0 = clock();
+    const petite_status st = pv_nms(b, sc, NULL, n, 0.45f, keep, n, &cnt);
+    const double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    printf("nms: 1e5 disjoint boxes in %.3f s\n", secs);
+    CHECK(st == PETITE_OK && cnt == n && secs < 5.0, "1e5 disjoint boxes: %u kept in %.1f s", cnt, secs);
+    free(b), free(sc), free(keep);
+}
+
 int main(void) {
     test_formats_and_rotation();
     test_yuv();
     test_geometry_and_errors();
     test_classify();
     test_detect();
+    test_refusals();
+    test_nms_fast();
     return check_done("vision");
 }

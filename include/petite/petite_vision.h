@@ -100,12 +100,14 @@ typedef struct pv_preprocess {
     int32_t resize_short;    /* PV_FIT_CENTER_CROP: the shorter side's size before cropping (0: the
                                 crop's shorter side x 256 / 224, torchvision's classification recipe) */
     int32_t interp;          /* pv_interp */
-    float pad_value;         /* PV_FIT_LETTERBOX: the padding's pixel value (0..255), 114 by default */
+    float pad_value;         /* PV_FIT_LETTERBOX: the padding's pixel value (0..255), 114 by default;
+                                finite */
     int32_t layout;          /* pv_layout */
     int32_t dtype;           /* PETITE_FLOAT32, PETITE_UINT8 or PETITE_INT8 */
     int32_t channels;        /* 3 (color) or 1 (gray: 0.299 R + 0.587 G + 0.114 B) */
     int32_t bgr;             /* 1: channel order B, G, R */
-    float mean[3], std[3];   /* per channel on pixel / 255: v = (pixel / 255 - mean) / std */
+    float mean[3], std[3];   /* per channel on pixel / 255: v = (pixel / 255 - mean) / std; mean finite,
+                                std a normal float (not 0, subnormal, inf or NaN) */
     float scale;             /* integer outputs: q = clamp(round(v / scale) + zero_point) (ties to even) */
     int32_t zero_point;
 } pv_preprocess;
@@ -137,11 +139,15 @@ typedef struct pv_class {
     float score;
 } pv_class;
 /* The k highest scores, best first (equal scores: the lower class first; NaN ranks last). *count
- * receives min(k, n). */
+ * receives min(k, n); k = 0 or n = 0 is refused. */
 PV_API petite_status pv_topk(const float *scores, size_t n, uint32_t k, pv_class *out, uint32_t *count);
 
 /* A labels file: one label per line (the imagenet_classes.txt form); trailing "\r" and an empty last
- * line are dropped. expected > 0: refuse a file with another count. */
+ * line are dropped. expected > 0: refuse a file with another count. At most PV_LABELS_MAX_BYTES bytes
+ * and PV_LABELS_MAX lines, both checked before anything is allocated for the labels (a file is read
+ * no further than one byte past the limit). */
+#define PV_LABELS_MAX_BYTES ((size_t)16 << 20)
+#define PV_LABELS_MAX (1u << 20)
 typedef struct pv_labels pv_labels;
 PV_API petite_status pv_labels_load(const char *path, uint32_t expected, pv_labels **out);
 PV_API petite_status pv_labels_parse(const char *text, size_t len, uint32_t expected, pv_labels **out);

@@ -267,10 +267,12 @@ petite_status pv_preprocess_image(const pv_image *img, const pv_preprocess *p, v
     if (p->interp != PV_BILINEAR && p->interp != PV_AREA) return BAD("pv_preprocess_image: interp %d is unknown", p->interp);
     if (p->dtype != PETITE_FLOAT32 && p->dtype != PETITE_UINT8 && p->dtype != PETITE_INT8)
         return BAD("pv_preprocess_image: dtype %d (float32, uint8 or int8)", p->dtype);
-    for (int c = 0; c < p->channels; c++)
-        if (!(p->std[c] != 0.0f) || !isfinite(p->std[c]) || !isfinite(p->mean[c]))
-            return BAD("pv_preprocess_image: mean[%d] %g, std[%d] %g (std must be finite and not 0)", c,
-                       (double)p->mean[c], c, (double)p->std[c]);
+    for (int c = 0; c < p->channels; c++) /* a subnormal std turns every value into inf (and NaN scores) */
+        if (!isnormal(p->std[c]) || !isfinite(p->mean[c]))
+            return BAD("pv_preprocess_image: mean[%d] %g, std[%d] %g (mean finite; std a normal number, not 0 or "
+                       "subnormal)", c, (double)p->mean[c], c, (double)p->std[c]);
+    if (!isfinite(p->pad_value))
+        return BAD("pv_preprocess_image: pad_value %g (a finite pixel value)", (double)p->pad_value);
     if (p->dtype != PETITE_FLOAT32 && (!(p->scale > 0.0f) || !isfinite(p->scale)))
         return BAD("pv_preprocess_image: scale %g for an integer output (finite, > 0)", (double)p->scale);
     const int64_t W = p->width, H = p->height, C = p->channels;
@@ -340,6 +342,7 @@ static bool ranks_before(float sa, uint32_t ia, float sb, uint32_t ib) {
 petite_status pv_topk(const float *scores, size_t n, uint32_t k, pv_class *out, uint32_t *count) {
     if (!scores || !out || !count) return BAD("pv_topk: NULL scores, out or count");
     if (n > INT32_MAX) return BAD("pv_topk: %zu scores (at most 2^31 - 1)", n);
+    if (n == 0 || k == 0) return BAD("pv_topk: %s", n == 0 ? "no scores" : "k is 0");
     const uint32_t m = (uint32_t)(k < n ? k : n);
     uint32_t have = 0;
     for (size_t i = 0; i < n; i++) { /* insertion into the kept m, best first */
@@ -366,10 +369,16 @@ petite_status pv_labels_parse(const char *text, size_t len, uint32_t expected, p
     if (!out) return BAD("pv_labels_parse: NULL out");
     *out = NULL;
     if (!text && len) return BAD("pv_labels_parse: NULL text");
-    pv_labels *l = calloc(1, sizeof *l);
-    char *t = malloc(len + 1);
+    if (len > PV_LABELS_MAX_BYTES)
+        return BAD("labels: %zu bytes (at most %u MiB)", len, (unsigned)(PV_LABELS_MAX_BYTES >> 20));
+    /* count (and check the count) before allocating anything the count sizes */
     uint32_t lines = 0;
     for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+    const uint32_t n_labels = lines + (len && text[len - 1] != '\n'); /* a last line without its newline counts */
+    if (n_labels > PV_LABELS_MAX) return BAD("labels: %u lines (at most %u)", n_labels, (unsigned)PV_LABELS_MAX);
+    if (expected && n_labels != expected) return BAD("labels: %u lines, the model has %u classes", n_labels, expected);
+    pv_labels *l = calloc(1, sizeof *l);
+    char *t = malloc(len + 1);
     char **items = calloc((size_t)lines + 1, sizeof *items);
     if (!l || !t || !items) {
         free(l), free(t), free(items);
@@ -404,17 +413,19 @@ petite_status pv_labels_load(const char *path, uint32_t expected, pv_labels **ou
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
+        if (len > PV_LABELS_MAX_BYTES) { /* read one byte past the cap at most, never the whole file */
+            fclose(f), free(buf);
+            return BAD("labels file %s is larger than %u MiB", path, (unsigned)(PV_LABELS_MAX_BYTES >> 20));
+        }
         if (cap - len < 4096) {
-            if (cap > ((size_t)64 << 20)) {
-                fclose(f), free(buf);
-                return BAD("labels file %s is larger than 64 MiB", path);
-            }
-            char *nb = realloc(buf, cap ? cap * 2 : 8192);
+            size_t ncap = cap ? cap * 2 : 8192;
+            if (ncap > PV_LABELS_MAX_BYTES + 8192) ncap = PV_LABELS_MAX_BYTES + 8192;
+            char *nb = realloc(buf, ncap);
             if (!nb) {
                 fclose(f), free(buf);
                 return fail(PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for labels file %s", path);
             }
-            buf = nb, cap = cap ? cap * 2 : 8192;
+            buf = nb, cap = ncap;
         }
         size_t r = fread(buf + len, 1, cap - len, f);
         len += r;
@@ -422,9 +433,10 @@ petite_status pv_labels_load(const char *path, uint32_t expected, pv_labels **ou
     }
     const bool err = ferror(f);
     fclose(f);
-    if (err) {
+    if (err || len > PV_LABELS_MAX_BYTES) {
         free(buf);
-        return BAD("labels file %s: read error", path);
+        return err ? BAD("labels file %s: read error", path)
+                   : BAD("labels file %s is larger than %u MiB", path, (unsigned)(PV_LABELS_MAX_BYTES >> 20));
     }
     petite_status s = pv_labels_parse(buf, len, expected, out);
     free(buf);
@@ -477,16 +489,232 @@ static bool overlaps(const float *a, const float *b, float thr) {
     return inter / (ua + ub - inter) > thr;
 }
 
-/* sorted candidates in place; kept ones first; returns how many */
-static uint32_t nms_sorted(cand *c, uint32_t n, float iou, bool agnostic, uint32_t cap) {
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < n && kept < cap; i++) {
-        bool drop = false;
-        for (uint32_t k = 0; k < kept && !drop; k++)
-            drop = (agnostic || c[k].cls == c[i].cls) && overlaps(c[k].box, c[i].box, iou);
-        if (!drop) c[kept++] = c[i];
+/* ---- NMS: greedy in score order, as torchvision; each candidate compared only with the kept boxes
+ * near it ----
+ *
+ * The greedy rule: a candidate is dropped when a kept box before it (of its class, unless agnostic)
+ * overlaps it with IoU > iou. Which kept box is compared first cannot change the answer, so it is
+ * enough to compare a candidate with every kept box that could overlap it, found through grids:
+ *  - classes are independent (class-aware NMS): each class is run alone in score order, and the kept
+ *    ones are merged back in score order, the first `cap` of them the answer (as stopping at cap);
+ *  - a box that is not "proper" (a coordinate not finite, width or height <= 0, area not finite) has
+ *    IoU NaN or 0 with every box as overlaps() computes it: it is always kept and never suppresses;
+ *  - a proper kept box of largest side in [2^(e-1), 2^e) is entered in the cells of side 2^e (level e)
+ *    that its extent touches (floor(x / 2^e), at most 2 x 2 of them, 3 x 3 with rounding); a positive
+ *    intersection, which IoU > iou >= 0 needs, means both extents share a cell of every level (floor
+ *    is monotonic), so the candidate looks in the cells its own extent touches at each level that has
+ *    boxes, or at that level's list when the list is shorter than those cells;
+ *  - with iou > 0 a kept box of level e holds at most 4^e of area, and IoU <= its area / the
+ *    candidate's: levels with 2 x 4^e < iou x the candidate's area are skipped;
+ *  - iou >= 1: IoU as computed never exceeds 1 (inter <= each area, union >= inter): nothing is
+ *    dropped.
+ * Typical detector outputs cost O(n log n) (the sort); the cost grows with how many kept boxes of a
+ * similar size crowd one cell (at most about 1 / (1 - iou)^2 of one class). */
+
+#define NMS_LEVELS 300 /* exponents -160..139 (a float's largest side is 2^-149..2^128) */
+#define NMS_FAR 1099511627776.0 /* 2^40: a proper box's cell index at its own level is within 2^26 */
+
+typedef struct nms_slot {
+    int64_t x, y;
+    int32_t level; /* -1: empty */
+    uint32_t head; /* first entry + 1 (0: none) */
+} nms_slot;
+
+typedef struct nms_entry {
+    uint32_t pos, next; /* next: entry + 1 in the same cell (0: end) */
+} nms_entry;
+
+typedef struct nms_grid {
+    nms_slot *slots;
+    size_t nslots, used;
+    nms_entry *cells;      /* entries of cells */
+    size_t ncells, capcells;
+    uint32_t *list, *list_next; /* per level: kept positions (list_next indexed by kept order) */
+    uint32_t level_head[NMS_LEVELS], level_count[NMS_LEVELS];
+    int32_t active[NMS_LEVELS];
+    int nactive;
+} nms_grid;
+
+static uint64_t nms_hash(int32_t l, int64_t x, int64_t y) {
+    uint64_t h = (uint64_t)l * 0x9E3779B97F4A7C15u ^ (uint64_t)x * 0xC2B2AE3D27D4EB4Fu ^ (uint64_t)y * 0x165667B19E3779F9u;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9u;
+    return h ^ (h >> 32);
+}
+
+static nms_slot *nms_find(nms_grid *g, int32_t l, int64_t x, int64_t y) {
+    size_t i = (size_t)nms_hash(l, x, y) & (g->nslots - 1);
+    for (;; i = (i + 1) & (g->nslots - 1)) {
+        nms_slot *s = &g->slots[i];
+        if (s->level < 0 || (s->level == l && s->x == x && s->y == y)) return s;
     }
-    return kept;
+}
+
+static bool nms_grow(nms_grid *g) {
+    const size_t n = g->nslots * 2;
+    nms_slot *ns = malloc(n * sizeof *ns), *old = g->slots;
+    if (!ns) return false;
+    for (size_t i = 0; i < n; i++) ns[i].level = -1, ns[i].head = 0;
+    const size_t on = g->nslots;
+    g->slots = ns, g->nslots = n;
+    for (size_t i = 0; i < on; i++)
+        if (old[i].level >= 0) *nms_find(g, old[i].level, old[i].x, old[i].y) = old[i];
+    free(old);
+    return true;
+}
+
+/* a proper box: finite corners, positive width and height, finite area (as overlaps() computes it) */
+static bool nms_proper(const float *b) {
+    if (!isfinite(b[0]) || !isfinite(b[1]) || !isfinite(b[2]) || !isfinite(b[3])) return false;
+    const float w = b[2] - b[0], h = b[3] - b[1];
+    return w > 0.0f && h > 0.0f && isfinite(w * h);
+}
+
+/* the plain loop over a class's candidates (positions pos[0..g), in score order) */
+static void nms_plain(const cand *c, const uint32_t *pos, uint32_t g, float iou, uint8_t *kept) {
+    uint32_t *k = malloc((g ? g : 1) * sizeof *k), nk = 0;
+    for (uint32_t a = 0; a < g; a++) {
+        const uint32_t i = pos[a];
+        bool drop = false;
+        if (k) {
+            for (uint32_t q = 0; q < nk && !drop; q++) drop = overlaps(c[k[q]].box, c[i].box, iou);
+        } else {
+            for (uint32_t q = 0; q < a && !drop; q++) drop = kept[pos[q]] && overlaps(c[pos[q]].box, c[i].box, iou);
+        }
+        if (!drop) {
+            kept[i] = 1;
+            if (k) k[nk++] = i;
+        }
+    }
+    free(k);
+}
+
+/* one class (positions pos[0..g) in score order) through the grids; false: no memory (nothing kept) */
+static bool nms_class(const cand *c, const uint32_t *pos, uint32_t g, float iou, uint8_t *kept, nms_grid *G) {
+    G->nslots = 64;
+    while (G->nslots < (size_t)g * 4) G->nslots *= 2;
+    G->slots = malloc(G->nslots * sizeof *G->slots);
+    G->capcells = (size_t)g * 4 + 16;
+    G->cells = malloc(G->capcells * sizeof *G->cells);
+    G->list = malloc((size_t)g * sizeof *G->list);
+    G->list_next = malloc((size_t)g * sizeof *G->list_next);
+    G->ncells = G->used = 0, G->nactive = 0;
+    memset(G->level_head, 0, sizeof G->level_head), memset(G->level_count, 0, sizeof G->level_count);
+    bool ok = G->slots && G->cells && G->list && G->list_next;
+    if (ok)
+        for (size_t i = 0; i < G->nslots; i++) G->slots[i].level = -1, G->slots[i].head = 0;
+    uint32_t nkept = 0;
+    for (uint32_t a = 0; a < g && ok; a++) {
+        const uint32_t i = pos[a];
+        const float *b = c[i].box;
+        if (!nms_proper(b)) {
+            kept[i] = 1;
+            continue;
+        }
+        const double area = (double)((b[2] - b[0]) * (b[3] - b[1]));
+        bool drop = false;
+        for (int q = 0; q < G->nactive && !drop; q++) {
+            const int32_t l = G->active[q];
+            const double cs = ldexp(1.0, l - 160);
+            if (iou > 0.0f && 2.0 * cs * cs < (double)iou * area) continue;
+            double x0 = floor((double)b[0] / cs), x1 = floor((double)b[2] / cs);
+            double y0 = floor((double)b[1] / cs), y1 = floor((double)b[3] / cs);
+            x0 = fmax(x0, -NMS_FAR), y0 = fmax(y0, -NMS_FAR), x1 = fmin(x1, NMS_FAR), y1 = fmin(y1, NMS_FAR);
+            if (x1 < x0 || y1 < y0) continue; /* no box of this level is that far */
+            const double cellsn = (x1 - x0 + 1.0) * (y1 - y0 + 1.0);
+            if (cellsn <= (double)G->level_count[l]) {
+                for (int64_t y = (int64_t)y0; y <= (int64_t)y1 && !drop; y++)
+                    for (int64_t x = (int64_t)x0; x <= (int64_t)x1 && !drop; x++) {
+                        const nms_slot *s = nms_find(G, l, x, y);
+                        for (uint32_t e = s->level >= 0 ? s->head : 0; e && !drop; e = G->cells[e - 1].next)
+                            drop = overlaps(c[G->cells[e - 1].pos].box, b, iou);
+                    }
+            } else {
+                for (uint32_t e = G->level_head[l]; e && !drop; e = G->list_next[e - 1])
+                    drop = overlaps(c[G->list[e - 1]].box, b, iou);
+            }
+        }
+        if (drop) continue;
+        kept[i] = 1;
+        /* enter it at its level */
+        const float side = fmaxf(b[2] - b[0], b[3] - b[1]);
+        int e2;
+        (void)frexp((double)side, &e2); /* side < 2^e2 */
+        const int32_t l = e2 + 160;
+        if (l < 0 || l >= NMS_LEVELS) return false; /* never (a float's exponent range) */
+        const double cs = ldexp(1.0, e2);
+        const double x0 = floor((double)b[0] / cs), x1 = floor((double)b[2] / cs);
+        const double y0 = floor((double)b[1] / cs), y1 = floor((double)b[3] / cs);
+        if (fabs(x0) > NMS_FAR || fabs(x1) > NMS_FAR || fabs(y0) > NMS_FAR || fabs(y1) > NMS_FAR || x1 - x0 > 3 ||
+            y1 - y0 > 3)
+            return false; /* never for a proper box; the caller falls back to the plain loop */
+        if (!G->level_count[l]) G->active[G->nactive++] = l;
+        G->list[nkept] = i, G->list_next[nkept] = G->level_head[l], G->level_head[l] = nkept + 1;
+        G->level_count[l]++, nkept++;
+        for (int64_t y = (int64_t)y0; y <= (int64_t)y1 && ok; y++)
+            for (int64_t x = (int64_t)x0; x <= (int64_t)x1 && ok; x++) {
+                if ((G->used + 1) * 2 > G->nslots && !(ok = nms_grow(G))) break;
+                if (G->ncells == G->capcells) {
+                    nms_entry *ne = realloc(G->cells, G->capcells * 2 * sizeof *ne);
+                    if (!(ok = ne != NULL)) break;
+                    G->cells = ne, G->capcells *= 2;
+                }
+                nms_slot *s = nms_find(G, l, x, y);
+                if (s->level < 0) s->level = l, s->x = x, s->y = y, s->head = 0, G->used++;
+                G->cells[G->ncells].pos = i, G->cells[G->ncells].next = s->head;
+                s->head = (uint32_t)++G->ncells;
+            }
+    }
+    return ok;
+}
+
+/* sorted candidates in place; kept ones first (in score order, at most cap); returns how many */
+static uint32_t nms_sorted(cand *c, uint32_t n, float iou, bool agnostic, uint32_t cap) {
+    if (iou >= 1.0f) return n < cap ? n : cap; /* IoU never exceeds 1: nothing is dropped */
+    uint8_t *kept = calloc(n ? n : 1, 1);
+    uint32_t *pos = malloc((n ? n : 1) * sizeof *pos), *tmp = agnostic ? NULL : malloc((n ? n : 1) * sizeof *tmp);
+    if (!kept || !pos || (!agnostic && !tmp)) { /* no memory: the plain loop, kept ones moved to the front */
+        free(kept), free(pos), free(tmp);
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < n && k < cap; i++) {
+            bool drop = false;
+            for (uint32_t q = 0; q < k && !drop; q++) drop = (agnostic || c[q].cls == c[i].cls) && overlaps(c[q].box, c[i].box, iou);
+            if (!drop) c[k++] = c[i];
+        }
+        return k;
+    }
+    for (uint32_t i = 0; i < n; i++) pos[i] = i;
+    if (!agnostic) { /* each class's positions together, in score order: a merge sort (stable) */
+        for (uint32_t w = 1; w < n; w = w > n / 2 ? n : 2 * w) {
+            for (uint32_t lo = 0; lo < n; lo = n - lo > 2 * w ? lo + 2 * w : n) {
+                const uint32_t mid = n - lo > w ? lo + w : n, hi = n - lo > 2 * w ? lo + 2 * w : n;
+                uint32_t a = lo, b = mid, o = lo;
+                while (a < mid && b < hi) tmp[o++] = c[pos[b]].cls < c[pos[a]].cls ? pos[b++] : pos[a++];
+                while (a < mid) tmp[o++] = pos[a++];
+                while (b < hi) tmp[o++] = pos[b++];
+            }
+            memcpy(pos, tmp, (size_t)n * sizeof *pos);
+        }
+        free(tmp);
+    }
+    nms_grid G;
+    for (uint32_t g0 = 0; g0 < n;) {
+        uint32_t g1 = g0 + 1;
+        while (g1 < n && (agnostic || c[pos[g1]].cls == c[pos[g0]].cls)) g1++;
+        memset(&G, 0, sizeof G);
+        const bool done = g1 - g0 > 16 && nms_class(c, pos + g0, g1 - g0, iou, kept, &G);
+        free(G.slots), free(G.cells), free(G.list), free(G.list_next);
+        if (!done) {
+            for (uint32_t a = g0; a < g1; a++) kept[pos[a]] = 0;
+            nms_plain(c, pos + g0, g1 - g0, iou, kept);
+        }
+        g0 = g1;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n && k < cap; i++)
+        if (kept[i]) c[k++] = c[i];
+    free(kept), free(pos);
+    return k;
 }
 
 petite_status pv_nms(const float *boxes, const float *scores, const int32_t *classes, uint32_t n, float iou,
