@@ -84,39 +84,100 @@ def _check(status):
         raise VisionError(lib().pv_last_error().decode(errors="replace"))
 
 
-def image(pixels, fmt="rgb", width=None, height=None, rotation=0, mirror=False, yuv_range=0):
+CHANNELS = {"rgb": 3, "bgr": 3, "rgba": 4, "bgra": 4, "gray": 1}
+U32_MAX = 2 ** 32 - 1
+
+
+def _int(v, what, lo, hi):
+    """an integer option in [lo, hi] (a ValueError naming it otherwise): what ctypes would wrap silently"""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not lo <= int(v) <= hi:
+        raise ValueError("%s must be an integer in %d..%d, got %r" % (what, lo, hi, v))
+    return int(v)
+
+
+def _num(v, what):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ValueError("%s must be a number, got %r" % (what, v)) from None
+    if not np.isfinite(f):
+        raise ValueError("%s must be finite, got %r" % (what, v))
+    return f
+
+
+def _choice(table, v, what):
+    if v not in table:
+        raise ValueError("%s %r: one of %s" % (what, v, ", ".join(sorted(table))))
+    return table[v]
+
+
+def _infer_format(a):
+    """the packed format of an [H, W] / [H, W, C] array: gray, rgb or rgba by its channels"""
+    c = 1 if a.ndim == 2 else a.shape[2] if a.ndim == 3 else None
+    if c not in (1, 3, 4):
+        raise ValueError("pixels of shape %s: give [H, W] (gray), [H, W, 1], [H, W, 3] (rgb) or [H, W, 4] (rgba), "
+                         "or fmt for a YUV buffer" % (a.shape,))
+    return {1: "gray", 3: "rgb", 4: "rgba"}[c]
+
+
+def image(pixels, fmt=None, width=None, height=None, rotation=0, mirror=False, yuv_range=0):
     """A pv_image over a numpy buffer (kept alive by the returned tuple). Packed formats: [H, W, C] or
-    [H, W] arrays; YUV formats: the whole buffer, with width and height."""
+    [H, W] arrays whose channels match the format (fmt None: gray, rgb or rgba from the channel count);
+    YUV formats: the whole buffer, with width and height."""
     a = np.ascontiguousarray(pixels, dtype=np.uint8)
+    if fmt is None:
+        fmt = _infer_format(a)
     img = Image()
     lib().pv_image_init(ctypes.byref(img))
-    img.format = FORMATS[fmt]
-    if fmt in ("nv21", "nv12", "i420"):
-        img.width, img.height = width, height
-    else:
+    img.format = _choice(FORMATS, fmt, "image format")
+    if fmt in CHANNELS:  # the array's shape is the image's: a mismatch would read the rows wrongly
+        c = 1 if a.ndim == 2 else a.shape[2] if a.ndim == 3 else None
+        if c != CHANNELS[fmt]:
+            raise ValueError("pixels of shape %s are not %s ([H, W, %d]%s)" % (
+                a.shape, fmt, CHANNELS[fmt], " or [H, W]" if fmt == "gray" else ""))
+        if a.shape[0] < 1 or a.shape[1] < 1 or a.shape[0] > 2 ** 31 - 1 or a.shape[1] > 2 ** 31 - 1:
+            raise ValueError("pixels of shape %s: an empty or huge image" % (a.shape,))
         img.height, img.width = a.shape[0], a.shape[1]
+    else:
+        img.width = _int(width, "width", 1, 2 ** 31 - 1)
+        img.height = _int(height, "height", 1, 2 ** 31 - 1)
     img.data = a.ctypes.data
     img.size = a.nbytes
     img.rotation, img.mirror, img.yuv_range = rotation, int(mirror), yuv_range
     return img, a
 
 
-def preprocess(pixels, width, height, fmt="rgb", fit="center_crop", resize_short=0, interp="bilinear", pad_value=114.0,
+def preprocess(pixels, width, height, fmt=None, fit="center_crop", resize_short=0, interp="bilinear", pad_value=114.0,
                layout="nchw", dtype=np.float32, channels=3, bgr=False, mean=(0.485, 0.456, 0.406),
                std=(0.229, 0.224, 0.225), scale=1.0, zero_point=0, rotation=0, mirror=False, image_size=None):
-    """Preprocess one image; returns (tensor [1, C, H, W] or [1, H, W, C], Transform)."""
+    """Preprocess one image; returns (tensor [1, C, H, W] or [1, H, W, C], Transform). fmt None: gray, rgb
+    or rgba from the array's channels; a format that does not match the array is refused."""
     w = h = None
     if image_size:
         w, h = image_size
     img, keep = image(pixels, fmt, w, h, rotation, mirror)
+    width, height = _int(width, "width", -2 ** 31, 2 ** 31 - 1), _int(height, "height", -2 ** 31, 2 ** 31 - 1)
+    if channels not in (1, 3):  # the output array is shaped by it
+        raise ValueError("channels %r: 1 or 3" % (channels,))
+    if layout not in ("nchw", "nhwc"):
+        raise ValueError("layout %r: nchw or nhwc" % (layout,))
+    try:
+        dt = DTYPES[np.dtype(dtype)]
+    except (KeyError, TypeError):
+        raise ValueError("dtype %r: float32, uint8 or int8" % (dtype,)) from None
+    mean, std = [_num(v, "mean") for v in np.atleast_1d(mean)], [_num(v, "std") for v in np.atleast_1d(std)]
+    if len(mean) not in (1, 3) or len(std) not in (1, 3):  # two numbers would half apply
+        raise ValueError("mean and std take 1 or 3 numbers, got %d and %d" % (len(mean), len(std)))
     p = Preprocess()
     lib().pv_preprocess_init(ctypes.byref(p))
-    p.width, p.height, p.fit, p.resize_short, p.interp = width, height, FITS[fit], resize_short, INTERP[interp]
-    p.pad_value, p.layout, p.dtype, p.channels, p.bgr = pad_value, 1 if layout == "nhwc" else 0, DTYPES[np.dtype(dtype)], \
-        channels, int(bgr)
+    p.width, p.height = width, height
+    p.fit, p.resize_short = _choice(FITS, fit, "fit"), _int(resize_short, "resize_short", -2 ** 31, 2 ** 31 - 1)
+    p.interp = _choice(INTERP, interp, "interp")
+    p.pad_value, p.layout, p.dtype, p.channels, p.bgr = _num(pad_value, "pad_value"), 1 if layout == "nhwc" else 0, dt, \
+        channels, int(bool(bgr))
     for i in range(3):
         p.mean[i], p.std[i] = mean[min(i, len(mean) - 1)], std[min(i, len(std) - 1)]
-    p.scale, p.zero_point = scale, zero_point
+    p.scale, p.zero_point = _num(scale, "scale"), _int(zero_point, "zero_point", -2 ** 31, 2 ** 31 - 1)
     shape = (1, channels, height, width) if layout == "nchw" else (1, height, width, channels)
     out = np.empty(shape, dtype)
     tf = Transform()
@@ -127,6 +188,8 @@ def preprocess(pixels, width, height, fmt="rgb", fit="center_crop", resize_short
 
 def softmax(x):
     x = np.ascontiguousarray(x, np.float32).reshape(-1)
+    if x.size == 0:
+        raise ValueError("softmax of no values")
     y = np.empty_like(x)
     _check(lib().pv_softmax(x.ctypes.data, x.size, y.ctypes.data))
     return y
@@ -134,15 +197,29 @@ def softmax(x):
 
 def topk(scores, k):
     s = np.ascontiguousarray(scores, np.float32).reshape(-1)
-    out, n = (Class * max(k, 1))(), U32()
+    k = _int(k, "k", 1, U32_MAX)  # k < 1 would ask C for more results than out holds
+    if s.size == 0:
+        raise ValueError("topk of no scores")
+    k = min(k, s.size)
+    out, n = (Class * k)(), U32()
     _check(lib().pv_topk(s.ctypes.data, s.size, k, out, ctypes.byref(n)))
     return [(out[i].class_id, out[i].score) for i in range(n.value)]
 
 
 def nms(boxes, scores, iou, classes=None):
-    b = np.ascontiguousarray(boxes, np.float32).reshape(-1, 4)
-    s = np.ascontiguousarray(scores, np.float32).reshape(-1)
-    c = None if classes is None else np.ascontiguousarray(classes, np.int32).reshape(-1)
+    b = np.ascontiguousarray(boxes, np.float32)
+    s = np.ascontiguousarray(scores, np.float32)
+    if b.ndim != 2 or b.shape[1] != 4 or s.ndim != 1 or b.shape[0] != s.shape[0] or s.shape[0] > U32_MAX:
+        raise ValueError("nms takes boxes [n, 4] and scores [n], got %s and %s" % (b.shape, s.shape))
+    c = None
+    if classes is not None:
+        c = np.asarray(classes)
+        if c.shape != s.shape or not (np.issubdtype(c.dtype, np.integer) or c.size == 0):
+            raise ValueError("nms: classes must be n integers, got %s of %s for %d boxes" % (c.shape, c.dtype, len(s)))
+        if c.size and (c.min() < -2 ** 31 or c.max() > 2 ** 31 - 1):
+            raise ValueError("nms: classes outside int32")
+        c = np.ascontiguousarray(c, np.int32)
+    iou = _num(iou, "iou")
     keep, n = (U32 * max(len(s), 1))(), U32()
     _check(lib().pv_nms(b.ctypes.data, s.ctypes.data, None if c is None else c.ctypes.data, len(s), iou, keep, len(s),
                         ctypes.byref(n)))
@@ -152,17 +229,32 @@ def nms(boxes, scores, iou, classes=None):
 def detect(outputs, fmt, conf=0.25, iou=0.45, max_detections=300, agnostic=False, transform=None, anchors=None,
            input_size=(0, 0), logits=1, xy_order=False, cap=1000):
     """Decode float32 model outputs; returns [(x1, y1, x2, y2, score, class), ...] best first."""
+    fmt_id = _choice(DET, fmt, "format")
     outs = [np.ascontiguousarray(o, np.float32) for o in outputs]
+    if len(outs) != (2 if fmt == "ssd" else 1):
+        raise ValueError("%s takes %d output%s, got %d" % (fmt, 2 if fmt == "ssd" else 1, "s" if fmt == "ssd" else "",
+                                                          len(outs)))
+    for i, o in enumerate(outs):
+        if o.ndim not in (2, 3):
+            raise ValueError("output %d of shape %s: [1, rows, columns] or [rows, columns]" % (i, o.shape))
+    cap = _int(cap, "cap", 0, 2 ** 24)
+    max_detections = _int(max_detections, "max_detections", 0, U32_MAX)
+    iw, ih = (_int(v, "input_size", 0, 2 ** 31 - 1) for v in input_size)
+    a = None
+    if anchors is not None:  # pv_detect reads 4 floats per anchor: [N, 4] exactly
+        a = np.ascontiguousarray(anchors, np.float32)
+        if a.ndim != 2 or a.shape[1] != 4 or a.shape[0] > U32_MAX:
+            raise ValueError("anchors must be [N, 4], got %s" % (a.shape,))
     shapes = [np.array(o.shape, np.int64) for o in outs]
     optr = (P * len(outs))(*[o.ctypes.data for o in outs])
     sptr = (P * len(outs))(*[s.ctypes.data for s in shapes])
     ranks = np.array([o.ndim for o in outs], np.int32)
     p = DetectParams()
     lib().pv_detect_params_init(ctypes.byref(p))
-    p.format, p.conf, p.iou, p.max_detections, p.agnostic = DET[fmt], conf, iou, max_detections, int(agnostic)
-    p.input_width, p.input_height, p.logits, p.xy_order = input_size[0], input_size[1], logits, int(xy_order)
-    a = None if anchors is None else np.ascontiguousarray(anchors, np.float32)
-    out, n = (Detection * cap)(), U32()
+    p.format, p.conf, p.iou, p.max_detections, p.agnostic = fmt_id, _num(conf, "conf"), _num(iou, "iou"), max_detections, \
+        int(bool(agnostic))
+    p.input_width, p.input_height, p.logits, p.xy_order = iw, ih, _int(logits, "logits", 0, 2), int(bool(xy_order))
+    out, n = (Detection * max(cap, 1))(), U32()
     _check(lib().pv_detect(optr, sptr, ranks.ctypes.data, len(outs), None if a is None else a.ctypes.data,
                            0 if a is None else a.shape[0], ctypes.byref(p), None if transform is None else
                            ctypes.byref(transform), out, cap, ctypes.byref(n)))

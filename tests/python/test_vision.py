@@ -40,6 +40,70 @@ def raw(img, w, h, **kw):
     return out[0]
 
 
+def refused(fn, what, words=(), errors=(ValueError,)):
+    """fn() must raise one of errors (a clean Python exception, not a crash) whose message holds words"""
+    try:
+        fn()
+    except errors as e:
+        check(all(w in str(e) for w in words), "%s: the message %r lacks %s" % (what, str(e), words))
+        return
+    except Exception as e:  # noqa: BLE001
+        check(False, "%s: %s %s" % (what, type(e).__name__, e))
+        return
+    check(False, "%s: accepted" % what)
+
+
+def refusals(rng):
+    """issue 19: the binding passed wrong lengths, shapes and counts straight to C (heap over-reads and
+    writes, a SEGV for k = 0) and read an RGBA array as RGB"""
+    p = rng.random(10).astype(np.float32)
+    refused(lambda: vision.topk(p, 0), "topk k = 0", ["k"])
+    refused(lambda: vision.topk(p, -1), "topk k = -1 (wrapped to 2^32 - 1 by ctypes)", ["k"])
+    refused(lambda: vision.topk(p, 2.5), "topk k = 2.5", ["k"])
+    refused(lambda: vision.topk(np.zeros(0, np.float32), 1), "topk of no scores", ["no scores"])
+    check([c for c, _ in vision.topk(p, 50)] == list(np.argsort(-p, kind="stable")), "topk k > n: all of them")
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
+    scores = np.array([0.9, 0.8, 0.7], np.float32)
+    check(vision.nms(boxes, scores, 0.5) == [0, 2], "nms of 3 boxes")
+    refused(lambda: vision.nms(boxes, np.append(scores, 0.1), 0.5), "nms: 3 boxes, 4 scores", ["[n, 4]"])
+    refused(lambda: vision.nms(boxes[:2], scores, 0.5), "nms: 2 boxes, 3 scores", ["[n, 4]"])
+    refused(lambda: vision.nms(boxes.reshape(1, 12), scores[:1], 0.5), "nms: boxes [1, 12]", ["[n, 4]"])
+    refused(lambda: vision.nms(boxes, scores, 0.5, classes=[0, 1]), "nms: 2 classes for 3 boxes", ["classes"])
+    refused(lambda: vision.nms(boxes, scores, float("nan")), "nms: iou NaN", ["iou"])
+    A = 6
+    deltas = np.zeros((1, A, 4), np.float32)
+    logits = np.zeros((1, A, 3), np.float32)
+    anchors = np.full((A, 4), 0.5, np.float32)
+    check(isinstance(vision.detect([deltas, logits], "ssd", anchors=anchors, input_size=(100, 100)), list), "ssd runs")
+    refused(lambda: vision.detect([deltas, logits], "ssd", anchors=anchors[:, :2].copy(), input_size=(100, 100)),
+            "ssd anchors [N, 2] (C reads 4 floats per anchor)", ["anchors", "[N, 4]"])
+    refused(lambda: vision.detect([deltas, logits], "ssd", anchors=anchors.reshape(-1), input_size=(100, 100)),
+            "ssd anchors flat", ["anchors"])
+    refused(lambda: vision.detect([deltas], "ssd", anchors=anchors, input_size=(100, 100)), "ssd with one output",
+            ["2 outputs"])
+    refused(lambda: vision.detect([np.zeros((1, 6, 20), np.float32)], "yolov9"), "unknown format", ["format"])
+    refused(lambda: vision.detect([np.zeros((1, 6, 20), np.float32)], "yolov8", cap=-1), "cap -1", ["cap"])
+    refused(lambda: vision.detect([np.zeros((1, 6, 20), np.float32)], "yolov8", max_detections=-1), "max_detections -1",
+            ["max_detections"])
+    # RGBA with the default format: read as RGBA (not RGB rows of the wrong length); a wrong fmt is refused
+    img = rng.integers(0, 256, (9, 7, 3), dtype=np.uint8)
+    rgba = np.concatenate([img, np.full((9, 7, 1), 255, np.uint8)], 2)
+    want, _ = vision.preprocess(img, 7, 9, fit="stretch")
+    got, _ = vision.preprocess(rgba, 7, 9, fit="stretch")
+    check(np.array_equal(got, want), "an RGBA array with the default format: the RGB picture")
+    gray = img[:, :, 0]
+    got, _ = vision.preprocess(gray, 7, 9, fit="stretch", channels=1, mean=(0,), std=(1 / 255,))
+    check(np.allclose(got[0, 0], gray, atol=1e-3), "a 2-D array: gray")
+    refused(lambda: vision.preprocess(rgba, 7, 9, fmt="rgb"), "RGBA pixels as fmt rgb", ["rgb"])
+    refused(lambda: vision.preprocess(img, 7, 9, fmt="rgba"), "RGB pixels as fmt rgba", ["rgba"])
+    refused(lambda: vision.preprocess(np.zeros((4, 4, 2), np.uint8), 4, 4), "2-channel pixels", ["shape"])
+    refused(lambda: vision.preprocess(img, 7, 9, mean=(0.5, 0.5)), "two means (half applied before)", ["1 or 3"])
+    refused(lambda: vision.preprocess(img, 7, 9, std=()), "no std", ["1 or 3"])
+    refused(lambda: vision.preprocess(img, 7, 9, fit="letterbox", pad_value=float("nan")), "pad_value NaN", ["pad_value"])
+    refused(lambda: vision.preprocess(img, 7, 9, std=(1e-45,)), "std subnormal", ["std"], (vision.VisionError,))
+    refused(lambda: vision.preprocess(img, 2 ** 32 + 7, 9), "width 2^32 + 7 (ctypes would keep 7)", ["width"])
+
+
 def main():
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
@@ -145,6 +209,7 @@ def main():
         check(False, "a 0-wide output is refused")
     except vision.VisionError as e:
         check("output size" in str(e), "message: %s" % e)
+    refusals(rng)
     print("vision: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
