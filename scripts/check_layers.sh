@@ -7,7 +7,9 @@
 #   backends  -> core, format, compute, backends
 #   runtime   -> everything below
 #   tools/petite (the CLI) -> the public header petite/petite.h and its own files
-# Any other #include "..." is an arrow back up: this prints it and fails.
+# Any other include of a project header is an arrow back up: this prints it and fails. The build
+# enforces the same (CMakeLists.txt: each source sees only its layers' include folders); this script
+# also catches relative paths (#include "../runtime/x.h"), which a compiler resolves from the file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 allowed() {
@@ -25,15 +27,24 @@ for layer in core format compute kernels backends runtime; do
   ok=$(allowed "$layer")
   while IFS= read -r line; do
     file=${line%%:*}
-    inc=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$line")
+    inc=$(sed -E 's/^[^:]*:[0-9]+:[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]+)[>"].*/\1/' <<<"$line")
+    while [ "${inc#../}" != "$inc" ] || [ "${inc#./}" != "$inc" ]; do inc=${inc#../}; inc=${inc#./}; done
     top=${inc%%/*}
-    [ "$inc" = "$top" ] && continue          # same-directory include ("xnn.h")
+    [ "$inc" = "$top" ] && continue          # same-directory include ("xnn.h") or a system header
+    case "$top" in core|format|compute|kernels|backends|runtime|vision|petite) ;; *) continue ;; esac
     [ "$top" = petite ] && continue          # the public header
     if ! grep -qw "$top" <<<"$ok"; then
       echo "layering: $file includes \"$inc\" ($layer may include: $ok)"
       bad=1
     fi
-  done < <(grep -rHn '#include "' "src/$layer" || true)
+  done < <(grep -rHnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "src/$layer" || true)
+done
+# every folder under src/ is a layer (or the vision library beside them)
+for d in src/*/; do
+  d=${d%/}; d=${d#src/}
+  case "$d" in core|format|compute|kernels|backends|runtime|vision) ;;
+    *) echo "layering: src/$d is not a layer (add it to this script, CMakeLists.txt and docs/ARCHITECTURE.md)"; bad=1 ;;
+  esac
 done
 # the CLI: petite.h and its own headers only
 while IFS= read -r line; do
