@@ -60,7 +60,9 @@ static inline void *pc_scratch(const pc_ctx *c, size_t thread) {
     return c->scratch + thread * c->scratch_size;
 }
 /* Run fn(arg, task, thread) for task in [0, ntasks) on the context's threads; returns when all
- * are done. thread is in [0, threads) and names the scratch slice the task may use. */
+ * are done. thread is in [0, threads) and names the scratch slice the task may use. Each task
+ * runs exactly once, on one thread index at a time; the caller runs every task no worker has
+ * taken, so a call never waits for a worker that is descheduled before it started. */
 typedef void (*pc_task_fn)(void *arg, size_t task, size_t thread);
 void pc_parallel(const pc_ctx *c, size_t ntasks, pc_task_fn fn, void *arg);
 

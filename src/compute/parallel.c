@@ -115,7 +115,10 @@ static void thread_yield(void) {
 #define SPIN_PAUSES 64     /* checks with a pause before a waiting thread yields its core */
 #define SPIN_YIELDS 4000   /* checks with a yield before a worker sleeps */
 
-/* the job word: generation << 9 | closed << 8 | workers inside the job */
+/* the job word: generation << 9 | closed << 8 | workers inside the job. The generation wraps
+ * after 2^23 jobs; a worker that slept through exactly that many only misses a job (the caller
+ * runs it), and one whose join succeeds on a recurring word has joined the job open now, whose
+ * fields it reads only after joining. */
 #define JOB_ACTIVE 0xffu
 #define JOB_CLOSED 0x100u
 #define JOB_GEN_ONE 0x200u
