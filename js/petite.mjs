@@ -18,6 +18,28 @@ const IO_INFO_BYTES = 512; // more than sizeof(petite_io_info) in wasm32 (checke
 
 export class PetiteError extends Error {}
 
+const typeName = (v) => (v === null ? 'null' : Array.isArray(v) ? 'an Array'
+  : typeof v === 'object' ? (v.constructor?.name || 'an object') : typeof v);
+const ARRAY_NAMES = 'Float32Array, Float64Array, Int8Array, Uint8Array, Int16Array, Int32Array or BigInt64Array';
+
+// One input of Method.run, checked before anything reaches the C side: { data: a typed array of a
+// supported type, shape: non-negative integers whose product is data.length }; its dtype code.
+function checkInput(x, i) {
+  if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x))
+    throw new PetiteError(`input ${i}: expected { data: TypedArray, shape: [...] }, got ${typeName(x)}`);
+  const { data, shape } = x;
+  const dtype = data != null ? DTYPE_OF.get(data.constructor) : undefined;
+  if (dtype === undefined)
+    throw new PetiteError(`input ${i}: data must be a ${ARRAY_NAMES}, got ${typeName(data)}`);
+  if (!Array.isArray(shape) || !shape.every((v) => Number.isSafeInteger(v) && v >= 0))
+    throw new PetiteError(`input ${i}: shape must be an Array of non-negative integers, got ${
+      Array.isArray(shape) ? JSON.stringify(shape.map((v) => (typeof v === 'bigint' ? `${v}n` : v))) : typeName(shape)}`);
+  const numel = shape.reduce((a, v) => a * v, 1);
+  if (numel !== data.length)
+    throw new PetiteError(`input ${i}: shape [${shape.join(', ')}] holds ${numel} elements, data has ${data.length}`);
+  return dtype;
+}
+
 export class Petite {
   static async create() { return new Petite(await createCore()); }
   constructor(core) {
@@ -50,7 +72,12 @@ export class Petite {
     if (status !== 0) throw new PetiteError(`${what}: ${this.f.lastError()}`);
   }
   open(bytes) {
-    const m = this.m, buf = m._malloc(bytes.length), out = m._malloc(4);
+    if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+    else if (ArrayBuffer.isView(bytes) && !(bytes instanceof Uint8Array))
+      bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!(bytes instanceof Uint8Array))
+      throw new PetiteError(`open: expected the bytes of a .pte (Uint8Array or ArrayBuffer), got ${typeName(bytes)}`);
+    const m = this.m, buf = m._malloc(bytes.length || 1), out = m._malloc(4);
     m.HEAPU8.set(bytes, buf);
     const s = this.f.openBuffer(buf, bytes.length, 0 /* PETITE_COPY */, out);
     const handle = m.HEAP32[out >> 2];
@@ -64,6 +91,7 @@ export class Petite {
 export class Program {
   constructor(p, handle) { this.p = p; this.h = handle; }
   method(name = 'forward') {
+    if (typeof name !== 'string') throw new PetiteError(`method: the name must be a string, got ${typeName(name)}`);
     const m = this.p.m, out = m._malloc(4);
     const s = this.p.f.load(this.h, name, out);
     const handle = m.HEAP32[out >> 2];
@@ -98,9 +126,11 @@ export class Method {
   }
   run(inputs) {
     const m = this.p.m, f = this.p.f;
+    if (!Array.isArray(inputs))
+      throw new PetiteError(`run: expected an Array of inputs ({ data, shape }), got ${typeName(inputs)}`);
+    const dtypes = inputs.map(checkInput); // every input checked before any is set
     inputs.forEach((x, i) => {
-      const dtype = DTYPE_OF.get(x.data.constructor);
-      if (dtype === undefined) throw new PetiteError(`input ${i}: unsupported array type`);
+      const dtype = dtypes[i];
       const bytes = new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength);
       const d = m._malloc(bytes.length || 1), sh = m._malloc(8 * Math.max(1, x.shape.length));
       m.HEAPU8.set(bytes, d);

@@ -68,5 +68,43 @@ try {
 } catch (e) {
   check(e instanceof PetiteError && /input 0/.test(e.message), `wrong shape: ${e.message}`);
 }
+// inputs of the wrong type: a PetiteError naming the input, never a TypeError from inside the wrapper
+{
+  const add = manifest.cases.find((c) => c.name === 'xnnpack_add');
+  const m = petite.open(readFileSync(join(confDir, add.file))).method('forward');
+  const good = { shape: [3], data: new Float32Array(3) };
+  const bad = [
+    ['a plain Array as data', [{ shape: [3], data: [1, 2, 3] }, good], /input 0: data must be/],
+    ['a typed array instead of { data, shape }', [new Float32Array(3), good], /input 0: expected \{ data/],
+    ['null', [good, null], /input 1: expected \{ data/],
+    ['no shape', [good, { data: new Float32Array(3) }], /input 1: shape must be/],
+    ['a fractional size', [good, { shape: [1.5], data: new Float32Array(3) }], /input 1: shape must be/],
+    ['a shape that does not fit the data', [good, { shape: [4], data: new Float32Array(3) }], /input 1: shape \[4\]/],
+    ['no data', [{ shape: [3] }, good], /input 0: data must be/],
+    ['an unsupported typed array', [{ shape: [3], data: new Uint16Array(3) }, good], /input 0: data must be/],
+  ];
+  for (const [what, inputs, re] of bad) {
+    try {
+      m.run(inputs);
+      check(false, `${what}: accepted`);
+    } catch (e) {
+      check(e instanceof PetiteError && re.test(e.message), `${what}: ${e.constructor.name}: ${e.message}`);
+    }
+  }
+  for (const [what, call, re] of [
+    ['inputs not an Array', () => m.run(good), /run: expected an Array/],
+    ['open of a string', () => petite.open('model.pte'), /open: expected the bytes/],
+  ]) {
+    try {
+      call();
+      check(false, `${what}: accepted`);
+    } catch (e) {
+      check(e instanceof PetiteError && re.test(e.message), `${what}: ${e.constructor.name}: ${e.message}`);
+    }
+  }
+  // still usable: the refused calls left it as it was
+  const [y] = m.run([{ shape: [3], data: new Float32Array([1, 2, 3]) }, { shape: [3], data: new Float32Array([1, 1, 1]) }]);
+  check(y && y.data[2] === 4, 'a good run after refused inputs');
+}
 console.log(`es module: ${passed} passed, ${failed} failed (${runs} conformance runs)`);
 process.exit(failed ? 1 : 0);
