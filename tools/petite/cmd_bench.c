@@ -238,9 +238,13 @@ int cmd_bench(int argc, char **argv) {
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (strcmp(a, "--method") == 0 && more) method = argv[++i];
-        else if (strcmp(a, "--threads") == 0 && more) opt.num_threads = atoi(argv[++i]);
-        else if (strcmp(a, "--warmup") == 0 && more) warmup = atoi(argv[++i]);
-        else if (strcmp(a, "--runs") == 0 && more) runs = atoi(argv[++i]);
+        else if (strcmp(a, "--threads") == 0 && more) {
+            if (util_parse_i("bench", "--threads", argv[++i], 0, 64, &opt.num_threads)) return 2;
+        } else if (strcmp(a, "--warmup") == 0 && more) {
+            if (util_parse_i("bench", "--warmup", argv[++i], 0, 1000000, &warmup)) return 2;
+        } else if (strcmp(a, "--runs") == 0 && more) {
+            if (util_parse_i("bench", "--runs", argv[++i], 1, 1000000, &runs)) return 2;
+        }
         else if (strcmp(a, "--isa") == 0 && more) {
             if (util_parse_isa(argv[++i], &opt.isa)) {
                 fprintf(stderr, "petite bench: --isa takes auto, scalar, avx2, avx512, neon or wasmsimd\n");

@@ -1,5 +1,6 @@
 /* petite run — run one method on .npy inputs (or deterministic fill) and print the outputs. */
 #include <errno.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,17 @@ static int set_scalar(petite_method *m, size_t i, const char *spec, int32_t kind
         default: return 0;
         }
     } else if (strncmp(spec, "int:", 4) == 0) {
-        s = petite_method_set_input_int(m, i, strtoll(spec + 4, NULL, 10));
+        long long v;
+        if (util_parse_int("run", "--input int:", spec + 4, INT64_MIN, INT64_MAX, &v)) return -1;
+        s = petite_method_set_input_int(m, i, v);
     } else if (strncmp(spec, "double:", 7) == 0) {
-        s = petite_method_set_input_double(m, i, strtod(spec + 7, NULL));
+        double v;
+        if (util_parse_double("run", "--input double:", spec + 7, -DBL_MAX, DBL_MAX, &v)) return -1;
+        s = petite_method_set_input_double(m, i, v);
     } else if (strncmp(spec, "bool:", 5) == 0) {
-        s = petite_method_set_input_bool(m, i, atoi(spec + 5));
+        long long v;
+        if (util_parse_int("run", "--input bool:", spec + 5, 0, 1, &v)) return -1;
+        s = petite_method_set_input_bool(m, i, (int32_t)v);
     } else {
         fprintf(stderr, "petite run: input %zu is a scalar: give int:N, double:X or bool:B\n", i);
         return -1;
@@ -114,7 +121,9 @@ int cmd_run(int argc, char **argv) {
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (strcmp(a, "--method") == 0 && more) method = argv[++i];
-        else if (strcmp(a, "--threads") == 0 && more) opt.num_threads = atoi(argv[++i]); /* checked by the load */
+        else if (strcmp(a, "--threads") == 0 && more) {
+            if (util_parse_i("run", "--threads", argv[++i], 0, 64, &opt.num_threads)) return 2;
+        }
         else if (strcmp(a, "--input") == 0 && more) {
             /* --input takes every following non-option word */
             while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 && ninputs < MAX_INPUTS)

@@ -1,6 +1,7 @@
 /* petite classify / petite detect — image files through a model: decode (stb_image), preprocess and
  * decode the outputs with petite_vision.h, print the answer (or one JSON object), draw boxes into a
  * PNG. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,12 @@
 #include "npy.h"
 #include "petite/petite.h"
 #include "petite/petite_vision.h"
+#include "util.h"
 
 #define MAX_IMAGES 256
+#define MAX_TOP (1 << 20)   /* --top */
+#define MAX_DET 100000      /* --max-det */
+#define MAX_SIDE 32768      /* --size, --resize: petite_vision's largest side */
 
 typedef struct opts {
     const char *model, *labels, *out, *anchors, *format;
@@ -24,18 +29,37 @@ typedef struct opts {
     int have_mean, have_std;
 } opts;
 
-static int parse_floats(int argc, char **argv, int *i, float *v, int max) {
+/* --mean / --std: the numbers that follow (1 or 3), each finite and within [lo, hi] */
+static int parse_floats(const char *cmd, const char *opt, int argc, char **argv, int *i, float *v, double lo, double hi) {
     int n = 0;
-    while (*i + 1 < argc && n < max) {
+    while (*i + 1 < argc && n < 3) {
         char *end;
-        float f = strtof(argv[*i + 1], &end);
-        if (end == argv[*i + 1] || *end) break;
-        v[n++] = f, (*i)++;
+        const char *w = argv[*i + 1];
+        (void)strtod(w, &end);
+        if (end == w || *end) break; /* not a number: the next option or an image */
+        double d;
+        if (util_parse_double(cmd, opt, w, lo, hi, &d)) return -1;
+        v[n++] = (float)d, (*i)++;
     }
-    if (n == 1)
-        for (int k = 1; k < max; k++) v[k] = v[0];
+    if (n != 1 && n != 3) {
+        fprintf(stderr, "petite %s: %s takes 1 or 3 numbers, got %d\n", cmd, opt, n);
+        return -1;
+    }
+    if (n == 1) v[1] = v[2] = v[0];
     return n;
 }
+
+/* a numeric option's value: the checked parsers of util.c, the option named in the message */
+#define OPT_INT(name, field, lo, hi)                                                                           \
+    else if (strcmp(a, name) == 0 && more) {                                                                   \
+        if (util_parse_i(cmd, name, argv[++i], lo, hi, &o->field)) return 2;                                   \
+    }
+#define OPT_FLOAT(name, field, lo, hi)                                                                         \
+    else if (strcmp(a, name) == 0 && more) {                                                                   \
+        double d_;                                                                                             \
+        if (util_parse_double(cmd, name, argv[++i], lo, hi, &d_)) return 2;                                    \
+        o->field = (float)d_;                                                                                  \
+    }
 
 static int parse(const char *cmd, int argc, char **argv, opts *o) {
     memset(o, 0, sizeof *o);
@@ -44,23 +68,34 @@ static int parse(const char *cmd, int argc, char **argv, opts *o) {
         const char *a = argv[i];
         const int more = i + 1 < argc;
         if (strcmp(a, "--labels") == 0 && more) o->labels = argv[++i];
-        else if (strcmp(a, "--top") == 0 && more) o->top = atoi(argv[++i]);
+        OPT_INT("--top", top, 1, MAX_TOP)
         else if (strcmp(a, "--json") == 0) o->json = 1;
         else if (strcmp(a, "--out") == 0 && more) o->out = argv[++i];
-        else if (strcmp(a, "--conf") == 0 && more) o->conf = strtof(argv[++i], NULL);
-        else if (strcmp(a, "--iou") == 0 && more) o->iou = strtof(argv[++i], NULL);
+        OPT_FLOAT("--conf", conf, 0.0, 1.0)
+        OPT_FLOAT("--iou", iou, 0.0, 1.0)
         else if (strcmp(a, "--format") == 0 && more) o->format = argv[++i];
         else if (strcmp(a, "--agnostic") == 0) o->agnostic = 1;
-        else if (strcmp(a, "--max-det") == 0 && more) o->max_det = atoi(argv[++i]);
+        OPT_INT("--max-det", max_det, 1, MAX_DET)
         else if (strcmp(a, "--anchors") == 0 && more) o->anchors = argv[++i];
         else if (strcmp(a, "--xy-order") == 0) o->xy_order = 1;
-        else if (strcmp(a, "--threads") == 0 && more) o->threads = atoi(argv[++i]);
-        else if (strcmp(a, "--resize") == 0 && more) o->resize = atoi(argv[++i]);
-        else if (strcmp(a, "--size") == 0 && more) o->size = atoi(argv[++i]);
-        else if (strcmp(a, "--scale") == 0 && more) o->scale = strtof(argv[++i], NULL), o->have_scale = 1;
-        else if (strcmp(a, "--zero-point") == 0 && more) o->zero_point = atoi(argv[++i]);
-        else if (strcmp(a, "--mean") == 0) o->have_mean = parse_floats(argc, argv, &i, o->mean, 3);
-        else if (strcmp(a, "--std") == 0) o->have_std = parse_floats(argc, argv, &i, o->std, 3);
+        OPT_INT("--threads", threads, 0, 64)
+        OPT_INT("--resize", resize, 1, MAX_SIDE)
+        OPT_INT("--size", size, 1, MAX_SIDE)
+        else if (strcmp(a, "--scale") == 0 && more) {
+            double d;
+            if (util_parse_double(cmd, "--scale", argv[++i], FLT_MIN, FLT_MAX, &d)) return 2;
+            o->scale = (float)d, o->have_scale = 1;
+        }
+        else if (strcmp(a, "--zero-point") == 0 && more) {
+            int z;
+            if (util_parse_i(cmd, "--zero-point", argv[++i], -128, 255, &z)) return 2;
+            o->zero_point = z;
+        }
+        else if (strcmp(a, "--mean") == 0) {
+            if ((o->have_mean = parse_floats(cmd, "--mean", argc, argv, &i, o->mean, -FLT_MAX, FLT_MAX)) < 0) return 2;
+        } else if (strcmp(a, "--std") == 0) { /* a normal positive number: a subnormal one turns every value into inf */
+            if ((o->have_std = parse_floats(cmd, "--std", argc, argv, &i, o->std, FLT_MIN, FLT_MAX)) < 0) return 2;
+        }
         else if (a[0] != '-' && !o->model) o->model = a;
         else if (a[0] != '-' && o->nimages < MAX_IMAGES) o->images[o->nimages++] = a;
         else {
@@ -72,10 +107,6 @@ static int parse(const char *cmd, int argc, char **argv, opts *o) {
         fprintf(stderr, "petite %s: give a model and at least one image\n", cmd);
         return 2;
     }
-    if ((o->have_mean != 0 && o->have_mean != 1 && o->have_mean != 3) || (o->have_std != 0 && o->have_std != 1 && o->have_std != 3)) {
-        fprintf(stderr, "petite %s: --mean and --std take 1 or 3 numbers\n", cmd);
-        return 2;
-    }
     if (!image_available()) {
         fprintf(stderr, "petite %s: this petite was built without image files (install libstb-dev and rebuild)\n", cmd);
         return 1;
@@ -84,8 +115,9 @@ static int parse(const char *cmd, int argc, char **argv, opts *o) {
 }
 
 /* "preprocessing": {"mean": [..], "std": [..]} from the sidecar JSON petite-export writes beside the
- * model (MODEL.json); 1, 3 or 0 numbers read into v */
-static int sidecar_floats(const char *model, const char *key, float *v) {
+ * model (MODEL.json): 1 or 3 numbers read into v (0: no sidecar or no such key); a list of another
+ * length, or a number out of [lo, hi], is refused (-1, message on stderr) rather than half applied */
+static int sidecar_floats(const char *cmd, const char *model, const char *key, float *v, double lo, double hi) {
     char path[1024];
     const char *dot = strrchr(model, '.');
     snprintf(path, sizeof path, "%.*s.json", dot ? (int)(dot - model) : (int)strlen(model), model);
@@ -99,20 +131,35 @@ static int sidecar_floats(const char *model, const char *key, float *v) {
     char pat[32];
     snprintf(pat, sizeof pat, "\"%s\"", key);
     const char *at = pre ? strstr(pre, pat) : NULL;
-    const char *lb = at ? strchr(at, '[') : NULL;
-    if (!lb) return 0;
+    if (!at) return 0;
+    const char *lb = at + strlen(pat);
+    while (*lb == ' ' || *lb == ':' || *lb == '\n' || *lb == '\r' || *lb == '\t') lb++;
+    if (*lb != '[') {
+        fprintf(stderr, "petite %s: %s: preprocessing.%s is not a list of numbers\n", cmd, path, key);
+        return -1;
+    }
+    float got[3];
     int k = 0;
-    for (const char *p = lb + 1; k < 3;) {
-        char *end;
-        float x = strtof(p, &end);
-        if (end == p) break;
-        v[k++] = x;
-        p = end;
+    const char *p = lb + 1;
+    for (;;) {
         while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r' || *p == '\t') p++;
         if (*p == ']') break;
+        char *end;
+        const double x = strtod(p, &end);
+        if (end == p || k == 3 || !isfinite(x) || !(x >= lo && x <= hi)) {
+            fprintf(stderr, "petite %s: %s: preprocessing.%s must be 1 or 3 finite numbers in [%g, %g]\n", cmd, path, key,
+                    lo, hi);
+            return -1;
+        }
+        got[k++] = (float)x;
+        p = end;
     }
-    if (k == 1) v[1] = v[2] = v[0];
-    return k == 1 || k == 3 ? k : 0;
+    if (k != 1 && k != 3) {
+        fprintf(stderr, "petite %s: %s: preprocessing.%s has %d numbers (1 or 3)\n", cmd, path, key, k);
+        return -1;
+    }
+    for (int c = 0; c < 3; c++) v[c] = got[k == 1 ? 0 : c];
+    return k;
 }
 
 /* the loaded model and its image input */
@@ -124,6 +171,11 @@ typedef struct model {
     int64_t H, W, C;
 } model;
 
+static void close_model(model *md) {
+    petite_method_free(md->m);
+    petite_program_close(md->p);
+}
+
 static int open_model(const char *cmd, const opts *o, model *md) {
     memset(md, 0, sizeof *md);
     petite_load_options lo;
@@ -133,6 +185,7 @@ static int open_model(const char *cmd, const opts *o, model *md) {
     if (petite_program_open_file(o->model, &md->p) || petite_method_load_ex(md->p, cli_default_method(md->p), &lo, &md->m) ||
         petite_method_io_count(md->m, PETITE_INPUT, &nin) || petite_method_io_info(md->m, PETITE_INPUT, 0, &md->in)) {
         fprintf(stderr, "petite %s: %s\n", cmd, petite_last_error());
+        close_model(md);
         return 1;
     }
     const petite_io_info *in = &md->in;
@@ -140,6 +193,7 @@ static int open_model(const char *cmd, const opts *o, model *md) {
         (in->dtype != PETITE_FLOAT32 && in->dtype != PETITE_UINT8 && in->dtype != PETITE_INT8)) {
         fprintf(stderr, "petite %s: %s needs one image input [1, C, H, W] or [1, H, W, C] of float32, uint8 or int8\n",
                 cmd, o->model);
+        close_model(md);
         return 1;
     }
     /* channels first unless the last dim is the one that looks like channels */
@@ -150,18 +204,15 @@ static int open_model(const char *cmd, const opts *o, model *md) {
     if (o->size && (o->size != md->H || o->size != md->W)) { /* a fixed-size input: --size must agree */
         fprintf(stderr, "petite %s: --size %d, but %s takes %lld x %lld pictures\n", cmd, o->size, o->model,
                 (long long)md->W, (long long)md->H);
+        close_model(md);
         return 1;
     }
     if (md->C != 1 && md->C != 3) {
         fprintf(stderr, "petite %s: the input has %lld channels (1 or 3)\n", cmd, (long long)md->C);
+        close_model(md);
         return 1;
     }
     return 0;
-}
-
-static void close_model(model *md) {
-    petite_method_free(md->m);
-    petite_program_close(md->p);
 }
 
 /* decode, preprocess, set the input, run; tf receives the mapping back */
@@ -230,13 +281,14 @@ int cmd_classify(int argc, char **argv) {
     opts o;
     int rc = parse("classify", argc, argv, &o);
     if (rc) return rc;
-    model md;
-    if (open_model("classify", &o, &md)) return 1;
     /* the flags, else the sidecar's preprocessing, else ImageNet's */
     float in_mean[3] = {0.485f, 0.456f, 0.406f}, in_std[3] = {0.229f, 0.224f, 0.225f};
-    if (!o.have_mean) sidecar_floats(o.model, "mean", in_mean);
-    if (!o.have_std) sidecar_floats(o.model, "std", in_std);
+    if ((!o.have_mean && sidecar_floats("classify", o.model, "mean", in_mean, -FLT_MAX, FLT_MAX) < 0) ||
+        (!o.have_std && sidecar_floats("classify", o.model, "std", in_std, FLT_MIN, FLT_MAX) < 0))
+        return 1;
     const float *mean = o.have_mean ? o.mean : in_mean, *std = o.have_std ? o.std : in_std;
+    model md;
+    if (open_model("classify", &o, &md)) return 1;
     pv_labels *labels = NULL;
     if (o.json) printf(o.nimages > 1 ? "{\"results\": [" : "");
     for (int k = 0; k < o.nimages && rc == 0; k++) {
@@ -304,6 +356,15 @@ int cmd_classify(int argc, char **argv) {
     return rc;
 }
 
+/* the label of class c; without one (no labels file, or c past its end): "class c", or none_text if given */
+static const char *label_of(const pv_labels *labels, int32_t c, char *buf, size_t cap, const char *none_text) {
+    const char *l = labels && c >= 0 ? pv_labels_get(labels, (uint32_t)c) : NULL;
+    if (l) return l;
+    if (none_text && !labels) return none_text;
+    snprintf(buf, cap, labels ? "class %d" : "%d", (int)c);
+    return buf;
+}
+
 static const uint8_t palette[8][3] = {{230, 25, 75}, {60, 180, 75}, {0, 130, 200}, {245, 130, 48},
                                       {145, 30, 180}, {70, 160, 160}, {240, 50, 230}, {128, 128, 0}};
 
@@ -321,6 +382,12 @@ int cmd_detect(int argc, char **argv) {
     }
     dp.conf = o.conf, dp.iou = o.iou, dp.agnostic = o.agnostic, dp.max_detections = (uint32_t)o.max_det;
     dp.xy_order = o.xy_order;
+    /* Ultralytics: pixels / 255, no mean */
+    float zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
+    if ((!o.have_mean && sidecar_floats("detect", o.model, "mean", zero, -FLT_MAX, FLT_MAX) < 0) ||
+        (!o.have_std && sidecar_floats("detect", o.model, "std", one, FLT_MIN, FLT_MAX) < 0))
+        return 1;
+    const float *mean = o.have_mean ? o.mean : zero, *std = o.have_std ? o.std : one;
     model md;
     if (open_model("detect", &o, &md)) return 1;
     dp.input_width = (int32_t)md.W, dp.input_height = (int32_t)md.H;
@@ -331,25 +398,27 @@ int cmd_detect(int argc, char **argv) {
         close_model(&md);
         return 1;
     }
-    if (o.anchors && (anchors.dtype != PETITE_FLOAT32 || anchors.rank != 2 || anchors.shape[1] != 4)) {
-        fprintf(stderr, "petite detect: %s must be float32 [N, 4]\n", o.anchors);
+    if (o.anchors && (anchors.dtype != PETITE_FLOAT32 || anchors.rank != 2 || anchors.shape[1] != 4 ||
+                      anchors.shape[0] > (1 << 24))) {
+        fprintf(stderr, "petite detect: %s must be float32 [N, 4] (N <= 2^24)\n", o.anchors);
         npy_free(&anchors), close_model(&md);
         return 1;
     }
-    /* Ultralytics: pixels / 255, no mean */
-    float zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
-    if (!o.have_mean) sidecar_floats(o.model, "mean", zero);
-    if (!o.have_std) sidecar_floats(o.model, "std", one);
-    const float *mean = o.have_mean ? o.mean : zero, *std = o.have_std ? o.std : one;
     pv_labels *labels = NULL;
     if (o.labels && pv_labels_load(o.labels, 0, &labels)) {
         fprintf(stderr, "petite detect: %s\n", pv_last_error());
         npy_free(&anchors), close_model(&md);
         return 1;
     }
-    pv_detection *dets = malloc((size_t)(o.max_det > 0 ? o.max_det : 1) * sizeof *dets);
+    pv_detection *dets = malloc((size_t)o.max_det * sizeof *dets); /* --max-det is 1..MAX_DET */
+    if (!dets) {
+        fprintf(stderr, "petite detect: no memory for %d detections\n", o.max_det);
+        pv_labels_free(labels), npy_free(&anchors), close_model(&md);
+        return 1;
+    }
+    int warned = 0;
     if (o.json) printf(o.nimages > 1 ? "{\"results\": [" : "");
-    for (int k = 0; k < o.nimages && rc == 0 && dets; k++) {
+    for (int k = 0; k < o.nimages && rc == 0; k++) {
         uint8_t *px = NULL;
         int w, h;
         pv_transform tf;
@@ -377,11 +446,13 @@ int cmd_detect(int argc, char **argv) {
             image_free(px);
             break;
         }
-        for (uint32_t i = 0; i < n && labels && (uint32_t)dets[i].class_id >= pv_labels_count(labels); i++) {
-            fprintf(stderr, "petite detect: class %d has no label in %s (%u labels)\n", dets[i].class_id, o.labels,
-                    pv_labels_count(labels));
-            rc = 1;
-        }
+        /* a class past the labels file is printed as its index (with one warning) */
+        for (uint32_t i = 0; i < n && labels && !warned; i++)
+            if (!pv_labels_get(labels, (uint32_t)dets[i].class_id)) {
+                fprintf(stderr, "petite detect: warning: class %d has no label in %s (%u labels): shown as \"class %d\"\n",
+                        dets[i].class_id, o.labels, pv_labels_count(labels), dets[i].class_id);
+                warned = 1;
+            }
         if (o.json) {
             if (o.nimages > 1) printf("%s{\"image\": ", k ? ", " : ""), json_string(o.images[k]), printf(", ");
             else printf("{");
@@ -389,28 +460,40 @@ int cmd_detect(int argc, char **argv) {
             for (uint32_t i = 0; i < n; i++) {
                 printf("%s{\"box\": [%.2f, %.2f, %.2f, %.2f], \"class\": %d, \"label\": ", i ? ", " : "",
                        (double)dets[i].x1, (double)dets[i].y1, (double)dets[i].x2, (double)dets[i].y2, dets[i].class_id);
-                json_string(labels ? pv_labels_get(labels, (uint32_t)dets[i].class_id) : "");
+                char name[32];
+                json_string(label_of(labels, dets[i].class_id, name, sizeof name, ""));
                 printf(", \"score\": %.4f}", (double)dets[i].score);
             }
             printf("]}");
         } else {
             printf("%s: %u detection%s\n", o.images[k], n, n == 1 ? "" : "s");
-            for (uint32_t i = 0; i < n; i++)
-                printf("  %-12s %5.1f%%  [%.1f, %.1f, %.1f, %.1f]\n",
-                       labels ? pv_labels_get(labels, (uint32_t)dets[i].class_id) : "", 100.0 * dets[i].score,
-                       (double)dets[i].x1, (double)dets[i].y1, (double)dets[i].x2, (double)dets[i].y2);
+            for (uint32_t i = 0; i < n; i++) {
+                char name[32];
+                printf("  %-12s %5.1f%%  [%.1f, %.1f, %.1f, %.1f]\n", label_of(labels, dets[i].class_id, name, sizeof name, NULL),
+                       100.0 * dets[i].score, (double)dets[i].x1, (double)dets[i].y1, (double)dets[i].x2, (double)dets[i].y2);
+            }
         }
         if (o.out && rc == 0) {
-            char path[1024];
-            if (o.nimages > 1) { /* out.png -> out_0.png, out_1.png, ... */
-                const char *dot = strrchr(o.out, '.');
+            char path[4096];
+            int len;
+            if (o.nimages > 1) { /* out.png -> out_0.png, out_1.png, ... (a dot in a directory name is not a suffix) */
+                const char *dot = strrchr(o.out, '.'), *slash = strrchr(o.out, '/');
+                if (dot && slash && dot < slash) dot = NULL;
                 int stem = dot ? (int)(dot - o.out) : (int)strlen(o.out);
-                snprintf(path, sizeof path, "%.*s_%d%s", stem, o.out, k, dot ? dot : ".png");
+                len = snprintf(path, sizeof path, "%.*s_%d%s", stem, o.out, k, dot ? dot : ".png");
             } else {
-                snprintf(path, sizeof path, "%s", o.out);
+                len = snprintf(path, sizeof path, "%s", o.out);
+            }
+            if (len < 0 || (size_t)len >= sizeof path) { /* never write to a truncated name */
+                fprintf(stderr, "petite detect: --out: the path is longer than %zu bytes\n", sizeof path - 1);
+                image_free(px);
+                rc = 1;
+                break;
             }
             /* small pictures are drawn enlarged (nearest neighbor) so the labels can be read */
-            const int mn = w < h ? w : h, k2 = mn < 256 ? (256 + mn - 1) / mn > 8 ? 8 : (256 + mn - 1) / mn : 1;
+            const int mn = w < h ? w : h;
+            int k2 = mn < 256 ? (256 + mn - 1) / mn > 8 ? 8 : (256 + mn - 1) / mn : 1;
+            if ((double)w * k2 * (double)h * k2 > (double)IMAGE_MAX_PIXELS) k2 = 1; /* a long thin picture: as it is */
             uint8_t *big = k2 > 1 ? malloc((size_t)w * k2 * (size_t)h * k2 * 3) : px;
             if (!big) big = px;
             const int bw = big == px ? w : w * k2, bh = big == px ? h : h * k2, f = bw / w;
@@ -419,17 +502,17 @@ int cmd_detect(int argc, char **argv) {
                     for (int x = 0; x < bw; x++) memcpy(big + 3 * ((size_t)y * bw + x), px + 3 * ((size_t)(y / f) * w + x / f), 3);
             const int t = bw + bh >= 600 ? 3 : bw + bh >= 200 ? 2 : 1;
             for (uint32_t i = n; i-- > 0;) {
-                char label[96];
-                snprintf(label, sizeof label, "%s %.0f%%", labels ? pv_labels_get(labels, (uint32_t)dets[i].class_id) : "",
+                char label[96], name[32];
+                snprintf(label, sizeof label, "%s %.0f%%", label_of(labels, dets[i].class_id, name, sizeof name, NULL),
                          100.0 * dets[i].score);
-                if (!labels) snprintf(label, sizeof label, "%d %.0f%%", dets[i].class_id, 100.0 * dets[i].score);
                 image_draw_box(big, bw, bh, dets[i].x1 * f, dets[i].y1 * f, dets[i].x2 * f, dets[i].y2 * f,
                                palette[dets[i].class_id & 7], t, label);
             }
-            const int wrc = image_write_png(path, big, bw, bh);
+            char werr[512];
+            const int wrc = image_write_png(path, big, bw, bh, werr, sizeof werr);
             if (big != px) free(big);
             if (wrc) {
-                fprintf(stderr, "petite detect: cannot write %s\n", path);
+                fprintf(stderr, "petite detect: --out: %s\n", werr);
                 rc = 1;
             } else if (!o.json) {
                 printf("  wrote %s\n", path);

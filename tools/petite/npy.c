@@ -94,7 +94,24 @@ int npy_read(const char *path, npy_array *out, char *err, size_t errcap) {
         numel *= v;
         p = end;
     }
-    out->nbytes = (size_t)numel * petite_dtype_size(out->dtype);
+    /* the data the shape claims must be in the file before anything is allocated for it */
+    const size_t es = petite_dtype_size(out->dtype);
+    const long here = ftell(f);
+    long total = -1;
+    if (here >= 0 && fseek(f, 0, SEEK_END) == 0) total = ftell(f);
+    if (total < 0 || fseek(f, here, SEEK_SET) != 0) {
+        fail(err, errcap, path, "cannot find the file's size");
+        goto done;
+    }
+    const uint64_t avail = (uint64_t)(total - here);
+    if ((uint64_t)numel > avail / (es ? es : 1)) {
+        char why[160];
+        snprintf(why, sizeof why, "the shape needs %llu values of %zu bytes, the file has %llu bytes of data",
+                 (unsigned long long)numel, es, (unsigned long long)avail);
+        fail(err, errcap, path, why);
+        goto done;
+    }
+    out->nbytes = (size_t)numel * es;
     out->data = malloc(out->nbytes ? out->nbytes : 1);
     if (!out->data || fread(out->data, 1, out->nbytes, f) != out->nbytes) {
         fail(err, errcap, path, "data shorter than its shape");

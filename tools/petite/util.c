@@ -2,8 +2,11 @@
 
 #include "cli.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int util_is_float(int32_t d) {
@@ -106,6 +109,36 @@ int util_parse_isa(const char *s, int32_t *isa) {
             return 0;
         }
     return -1;
+}
+
+int util_parse_int(const char *cmd, const char *opt, const char *s, long long lo, long long hi, long long *out) {
+    char *end = NULL;
+    errno = 0;
+    const long long v = s && *s && !isspace((unsigned char)*s) ? strtoll(s, &end, 10) : 0;
+    if (!s || !end || end == s || *end || errno == ERANGE || v < lo || v > hi) {
+        fprintf(stderr, "petite %s: %s '%s' is not an integer in %lld..%lld\n", cmd, opt, s ? s : "", lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int util_parse_i(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out) {
+    long long v;
+    if (util_parse_int(cmd, opt, s, lo, hi, &v)) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int util_parse_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out) {
+    char *end = NULL;
+    const double v = s && *s && !isspace((unsigned char)*s) ? strtod(s, &end) : 0;
+    if (!s || !end || end == s || *end || !isfinite(v) || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "petite %s: %s '%s' is not a finite number in [%g, %g]\n", cmd, opt, s ? s : "", lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }
 
 /* Deterministic fill: a fixed LCG; floats in [-1, 1), integers in [0, 10), bools alternate. */

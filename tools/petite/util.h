@@ -17,6 +17,12 @@ const char *util_isa_name(int32_t isa);        /* petite_isa */
 /* petite_load_kernel_library, or a message on stderr (prefixed "petite CMD: "); 0 on success. */
 int util_load_kernel_lib(const char *cmd, const char *path);
 int util_parse_isa(const char *s, int32_t *isa);
+/* Checked numbers for options: the whole of s is the number (no trailing text), finite, within [lo, hi];
+ * else a message "petite CMD: OPT 'S' ..." on stderr and -1. Every numeric option goes through these. */
+int util_parse_int(const char *cmd, const char *opt, const char *s, long long lo, long long hi, long long *out);
+int util_parse_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+/* as util_parse_int, into an int (lo and hi within int's range) */
+int util_parse_i(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
 /* Deterministic fill: a fixed LCG; floats in [-1, 1), integers in [0, 10), bools alternate. */
 void util_fill(void *data, int32_t dtype, int64_t n, uint32_t seed);
 
