@@ -49,8 +49,8 @@ bash scripts/check_layers.sh
 echo "== release build (gcc) =="
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
-want_suites="compute kernels vision runtime threads faults badinput conformance python_ops python_export_cli python_quantize
-  kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic architectures zoo"
+want_suites="compute pool kernels vision runtime threads faults badinput conformance python_ops python_export_cli python_quantize
+  kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic cli runtime_py architectures zoo"
 listed=$(cd build && ctest -N)
 for t in $want_suites; do
   grep -qE "Test +#[0-9]+: $t\$" <<<"$listed" || { echo "FAILED: the suite '$t' is not in ctest (see cmake's warnings)"; exit 1; }
@@ -185,9 +185,10 @@ if ls build/zoo/*.pte >/dev/null 2>&1; then
     "$PETITE_CONFORMANCE_DIR" 300 $extra | tail -2
 fi
 
-echo "== ThreadSanitizer (clang): concurrent loads and runs on one shared program =="
+echo "== ThreadSanitizer (clang): the thread pool; concurrent loads and runs on one shared program =="
 CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPETITE_TSAN=ON -DPETITE_PYTHON=/nonexistent >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_threads
+cmake --build build-tsan -j"$jobs" --target test_threads test_pool
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/test_pool | tail -1
 suite "tsan threads" env TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/test_threads "$PETITE_CONFORMANCE_DIR"
 
 if [ "$(uname -m)" = x86_64 ]; then
