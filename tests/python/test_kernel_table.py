@@ -308,6 +308,14 @@ def main():
     names = {n for n, _ in table}
     unknown = sorted(set(checks) - names)
     missing = sorted(names - elsewhere - set(checks))
+    if not os.path.exists(os.path.join(CONFORMANCE, "manifest.json")):
+        # a clone without ../shared: the cortex_m int8 kernels are reached by the official keyword
+        # spotter only (the exporter writes no cortex_m:: calls); named and counted as skipped
+        skipped = [n for n in missing if n.startswith("cortex_m::")]
+        if skipped:
+            print("SKIPPED (no conformance corpus at %s): %d kernels reached by its files only: %s" %
+                  (CONFORMANCE, len(skipped), ", ".join(skipped)))
+        missing = [n for n in missing if n not in skipped]
     for n in unknown:
         print("FAIL %s: checked here but not in kernels.def" % n)
     for n in missing:

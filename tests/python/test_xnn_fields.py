@@ -330,7 +330,10 @@ def main():
             failed += 1
             print("FAIL %s: petite writes flags %s (%s); the official files have %s" %
                   (kind, sorted({s.get("flags", 0) for _, s in bad}), bad[0][0], sorted(flags)))
-    if not official:
+    conf = os.environ.get("PETITE_CONFORMANCE_DIR", os.path.join(ROOT, "..", "shared", "conformance"))
+    if not os.path.exists(os.path.join(conf, "manifest.json")):  # a clone without ../shared
+        print("SKIPPED: the comparison with the official corpus's node fields (no corpus at %s)" % conf)
+    elif not official:
         failed += 1
         print("FAIL: no XNNPACK node read from the official corpus")
     print("xnn fields: %d cases, %d node kinds compared with the official corpus (%s); %d failed" %
