@@ -198,6 +198,14 @@ def refusals(d, env):
     with open(os.path.join(d, "dht.jpg"), "wb") as f:
         f.write(jh)
     refused(["classify", cls, os.path.join(d, "dht.jpg")], ["JPEG", "Huffman table", "320 codes"], "a DHT of 320 codes", (1,))
+    # a scan using a Huffman table never defined: stb 2.27 decodes with an uninitialized table (fuzz_image)
+    jn, out = open(jpg, "rb").read(), b""
+    while b"\xff\xc4" in jn:  # every DHT segment dropped
+        at = jn.index(b"\xff\xc4")
+        out, jn = out + jn[:at], jn[at + 2 + struct.unpack(">H", jn[at + 2:at + 4])[0]:]
+    with open(os.path.join(d, "nodht.jpg"), "wb") as f:
+        f.write(out + jn)
+    refused(["classify", cls, os.path.join(d, "nodht.jpg")], ["JPEG", "never defined"], "a JPEG without its tables", (1,))
     # .npy: a shape past the file's end is refused before its memory is allocated
     with open(os.path.join(d, "huge.npy"), "wb") as f:
         head = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100), }"

@@ -81,6 +81,8 @@ static int png_chunks(const uint8_t *d, size_t n, char *why, size_t cap) {
  * followed by 00 or a restart marker D0..D7). 0 or -1 with a message. */
 static int jpeg_complete(const uint8_t *d, size_t n, char *why, size_t cap) {
     size_t at = 2;
+    int progressive = 0;
+    unsigned defined = 0; /* bit tc * 4 + th: the Huffman tables seen so far */
     for (;;) {
         while (at + 1 < n && d[at] == 0xFF && d[at + 1] == 0xFF) at++; /* fill bytes */
         if (at + 2 > n) break;
@@ -110,8 +112,24 @@ static int jpeg_complete(const uint8_t *d, size_t n, char *why, size_t cap) {
                              t, codes, end - t - 17);
                     return -1;
                 }
+                if (d[t] >> 4 <= 1 && (d[t] & 15) <= 3) defined |= 1u << ((d[t] >> 4) * 4 + (d[t] & 15));
                 t += 17 + codes;
             }
+        if (m == 0xC2) progressive = 1;
+        if (m == 0xDA && len >= 3) { /* a scan may only use tables defined before it (stb reads others uninitialized) */
+            const size_t ns = d[at + 4];
+            if (len >= 6 + 2 * ns && ns >= 1) {
+                const uint8_t ss = d[at + 5 + 2 * ns], ah = d[at + 7 + 2 * ns] >> 4;
+                const int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss != 0;
+                for (size_t c = 0; c < ns; c++) {
+                    const uint8_t td = d[at + 6 + 2 * c] >> 4, ta = d[at + 6 + 2 * c] & 15;
+                    if ((need_dc && td <= 3 && !(defined >> td & 1)) || (need_ac && ta <= 3 && !(defined >> (4 + ta) & 1))) {
+                        snprintf(why, cap, "the scan at byte %zu uses a Huffman table that was never defined", at);
+                        return -1;
+                    }
+                }
+            }
+        }
         at = end;
         if (m == 0xDA) /* the scan's entropy-coded data: to the next marker */
             while (at + 1 < n && !(d[at] == 0xFF && d[at + 1] != 0x00 && (d[at + 1] < 0xD0 || d[at + 1] > 0xD7))) at++;
