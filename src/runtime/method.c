@@ -36,10 +36,19 @@ static uint64_t memory_used(const petite_method *m) {
     return m->planned_total + m->unplanned_bytes + m->backend_bytes + m->packed_bytes;
 }
 
+/* bytes: what is about to be added (0: what was just added is already in memory_used); the message
+ * names it and the total against the limit */
 petite_status pt_method_charge(petite_method *m, uint64_t bytes, const char *what, pt_err *e) {
-    if (m->memory_limit && (bytes > m->memory_limit || memory_used(m) > m->memory_limit - bytes))
-        return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "%s of %llu bytes exceeds the memory limit of %llu bytes", what,
-                       (unsigned long long)bytes, (unsigned long long)m->memory_limit);
+    const uint64_t used = memory_used(m);
+    if (m->memory_limit && (bytes > m->memory_limit || used > m->memory_limit - bytes)) {
+        if (bytes)
+            return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES,
+                           "%s of %llu bytes brings the method to %llu bytes, over the memory limit of %llu bytes", what,
+                           (unsigned long long)bytes, (unsigned long long)(used + bytes),
+                           (unsigned long long)m->memory_limit);
+        return pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "with %s the method needs %llu bytes, over the memory limit of %llu bytes",
+                       what, (unsigned long long)used, (unsigned long long)m->memory_limit);
+    }
     return PETITE_OK;
 }
 

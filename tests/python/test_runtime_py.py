@@ -79,8 +79,22 @@ def test_names():
           "dtype_name without numpy: %s, %s" % (rt.dtype_name(15), rt.dtype_name(99)))
 
 
+def test_memory_cap():
+    """a cap too small for the method: the message names what is over and by how much (it said
+    "the delegate's memory of 0 bytes" when the delegate's own figure came after the charge)"""
+    p = rt.Program(os.path.join(FILES, "xnnpack_linear_planned.pte"))
+    for cap in (1000, 3000):
+        try:
+            p.load_method(max_memory=cap)
+            check(False, "a %d-byte cap: loaded" % cap)
+        except rt.PetiteError as e:
+            msg = str(e)
+            check("OutOfResources" in msg and " 0 bytes" not in msg and "%d bytes" % cap in msg,
+                  "a %d-byte cap: %s" % (cap, msg))
+
+
 def main():
-    for t in (test_static, test_dynamic, test_names):
+    for t in (test_static, test_dynamic, test_names, test_memory_cap):
         try:
             t()
         except Exception as e:
