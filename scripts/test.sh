@@ -197,7 +197,7 @@ if [ "$(uname -m)" = x86_64 ]; then
   echo "== libFuzzer: the loader (open + load + run on any bytes) and the run path, ${FUZZ_SECONDS:-60} s each =="
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPETITE_FUZZ=ON \
     -DPETITE_SANITIZE=ON -DPETITE_TESTS=OFF >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_pte fuzz_alloc fuzz_run
+  cmake --build build-fuzz -j"$jobs" --target fuzz_pte fuzz_alloc fuzz_run fuzz_image
   corpus=build-fuzz/corpus
   mkdir -p "$corpus"
   [ $have_corpus = 0 ] || cp "$PETITE_CONFORMANCE_DIR"/files/*.pte "$corpus"/
@@ -226,6 +226,19 @@ if [ "$(uname -m)" = x86_64 ]; then
     -print_final_stats=1 2>build-fuzz/fuzz-run.log \
     || { tail -50 build-fuzz/fuzz-run.log; echo "fuzz (run path): FAILED"; exit 1; }
   grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz-run.log | tail -2
+  # the CLI's image decoding + pv_preprocess_image; seeds: small PNG / JPEG files behind an 8-byte header
+  mkdir -p build-fuzz/image-corpus
+  /usr/bin/python3 -c "
+import io, numpy as np; from PIL import Image
+a = np.random.default_rng(0).integers(0, 256, (13, 17, 3), dtype=np.uint8)
+for i, (f, kw, m) in enumerate((('PNG', {}, 'RGB'), ('PNG', {'interlace': 1}, 'L'), ('JPEG', {'quality': 80}, 'RGB'),
+                                ('JPEG', {'progressive': True}, 'RGB'), ('PNG', {}, 'RGBA'), ('JPEG', {}, 'L'))):
+    b = io.BytesIO(); Image.fromarray(a).convert(m).save(b, f, **kw)
+    open('build-fuzz/image-corpus/seed_%d' % i, 'wb').write(bytes([0x80 | i, i, 40, 30, 2 + i, i, 5, i]) + b.getvalue())"
+  ./build-fuzz/fuzz_image build-fuzz/image-corpus -max_total_time="${FUZZ_IMAGE_SECONDS:-30}" -rss_limit_mb=2048 \
+    -malloc_limit_mb=1024 -print_final_stats=1 2>build-fuzz/fuzz-image.log \
+    || { tail -50 build-fuzz/fuzz-image.log; echo "fuzz (image path): FAILED"; exit 1; }
+  grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz-image.log | tail -2
 fi
 echo "time: $(( ($(date +%s) - start_time) / 60 )) min $(( ($(date +%s) - start_time) % 60 )) s"
 if [ ${#skipped[@]} -gt 0 ]; then
