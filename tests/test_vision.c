@@ -149,6 +149,101 @@ static void test_yuv(void) {
           "short nv21 buffer: %s", pv_last_error());
 }
 
+/* issue 19: every camera format at odd and even widths and heights, packed (stride 0) and with padded
+ * rows, against yuv_ref per pixel. NV21 / NV12 of an odd width were read with the Y stride as their
+ * chroma row stride (one byte short per row: off by up to 2.6 after normalization). */
+static int yuv_case(const pv_image *img, int W, int H, const uint8_t *Y, const uint8_t *U, const uint8_t *V, float *got,
+                    const char *what) {
+    if (identity(img, W, H, got) != PETITE_OK) {
+        fprintf(stderr, "  %s %dx%d: %s\n", what, W, H, pv_last_error());
+        return 1;
+    }
+    const int W2 = (W + 1) / 2;
+    int bad = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float want[3];
+            yuv_ref(Y[y * W + x], U[(y / 2) * W2 + x / 2], V[(y / 2) * W2 + x / 2], want);
+            for (int c = 0; c < 3; c++) bad += fabsf(got[(c * H + y) * W + x] * 255.0f - want[c]) > 1e-3f;
+        }
+    if (bad) fprintf(stderr, "  %s %dx%d: %d values wrong\n", what, W, H, bad);
+    return bad != 0;
+}
+
+static void test_yuv_odd_sizes(void) {
+    static const int sizes[][2] = {{7, 5}, {7, 6}, {8, 5}, {1, 1}, {13, 3}, {6, 4}, {3, 7}};
+    enum { MAXW = 13, MAXH = 7, PAD = 3 };
+    uint8_t Y[MAXW * MAXH], U[MAXW * MAXH], V[MAXW * MAXH];
+    uint8_t buf[4 * (MAXW + PAD) * (MAXH + PAD)], up[(MAXW + PAD) * MAXH], vp[(MAXW + PAD) * MAXH];
+    float got[3 * MAXW * MAXH];
+    uint32_t seed = 7;
+    int failures = 0, cases = 0;
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        const int W = sizes[t][0], H = sizes[t][1], W2 = (W + 1) / 2, H2 = (H + 1) / 2;
+        for (int i = 0; i < W * H; i++) Y[i] = (uint8_t)((seed = seed * 1103515245u + 12345u) >> 16);
+        for (int i = 0; i < W2 * H2; i++) {
+            U[i] = (uint8_t)((seed = seed * 1103515245u + 12345u) >> 16);
+            V[i] = (uint8_t)((seed = seed * 1103515245u + 12345u) >> 16);
+        }
+        for (int pad = 0; pad <= PAD; pad += PAD) {
+            const int ys = W + pad, cs = 2 * W2 + pad, is = W2 + pad; /* Y, interleaved chroma, I420 chroma rows */
+            for (int f = 0; f < 3; f++) { /* NV21, NV12, I420 in one buffer */
+                memset(buf, 0xEE, sizeof buf);
+                for (int y = 0; y < H; y++) memcpy(buf + y * ys, Y + y * W, (size_t)W);
+                uint8_t *c = buf + ys * H;
+                for (int y = 0; y < H2; y++)
+                    for (int x = 0; x < W2; x++) {
+                        const uint8_t u = U[y * W2 + x], v = V[y * W2 + x];
+                        if (f == 0) c[y * cs + 2 * x] = v, c[y * cs + 2 * x + 1] = u;
+                        else if (f == 1) c[y * cs + 2 * x] = u, c[y * cs + 2 * x + 1] = v;
+                        else c[y * is + x] = u, c[is * H2 + y * is + x] = v;
+                    }
+                pv_image img;
+                pv_image_init(&img);
+                img.format = f == 0 ? PV_NV21 : f == 1 ? PV_NV12 : PV_I420;
+                img.width = W, img.height = H, img.data = buf;
+                const int crow = f < 2 ? cs : is;
+                /* exactly the bytes the layout needs: the last chroma row unpadded */
+                img.size = (uint64_t)(ys * H + (f < 2 ? cs * (H2 - 1) + 2 * W2 : is * H2 + is * (H2 - 1) + W2));
+                if (pad) img.stride = ys, img.uv_stride = crow;
+                char what[64];
+                snprintf(what, sizeof what, "%s%s", f == 0 ? "nv21" : f == 1 ? "nv12" : "i420", pad ? " padded" : " packed");
+                failures += yuv_case(&img, W, H, Y, U, V, got, what), cases++;
+                img.size--; /* one byte short: refused by name */
+                if (identity(&img, W, H, got) != PETITE_ERR_INVALID_ARGUMENT || !strstr(pv_last_error(), "pv_image.size"))
+                    fprintf(stderr, "  %s %dx%d: a buffer one byte short: %s\n", what, W, H, pv_last_error()), failures++;
+                if (f < 2) { /* YUV_420_888 with pixel stride 2 over the same interleaved plane (Android) */
+                    pv_image p2 = img;
+                    p2.format = PV_YUV420, p2.size = (uint64_t)(ys * (H - 1) + W), p2.stride = ys;
+                    p2.u = f == 0 ? c + 1 : c, p2.v = f == 0 ? c : c + 1;
+                    p2.uv_stride = cs, p2.uv_pixel_stride = 2, p2.uv_size = (uint64_t)(cs * (H2 - 1) + 2 * W2 - 1);
+                    snprintf(what, sizeof what, "yuv420 pixel stride 2%s", pad ? " padded" : "");
+                    failures += yuv_case(&p2, W, H, Y, U, V, got, what), cases++;
+                }
+            }
+            /* YUV_420_888 with pixel stride 1: three separate planes */
+            memset(up, 0xEE, sizeof up), memset(vp, 0xEE, sizeof vp);
+            for (int y = 0; y < H2; y++) memcpy(up + y * is, U + y * W2, (size_t)W2), memcpy(vp + y * is, V + y * W2, (size_t)W2);
+            pv_image p1;
+            pv_image_init(&p1);
+            p1.format = PV_YUV420, p1.width = W, p1.height = H, p1.data = Y, p1.size = (uint64_t)(W * H);
+            p1.u = up, p1.v = vp, p1.uv_stride = is, p1.uv_pixel_stride = 1, p1.uv_size = (uint64_t)(is * (H2 - 1) + W2);
+            failures += yuv_case(&p1, W, H, Y, U, V, got, pad ? "yuv420 pixel stride 1 padded" : "yuv420 pixel stride 1"),
+                cases++;
+        }
+    }
+    CHECK(failures == 0, "camera formats at odd sizes against BT.601 here: %d of %d cases wrong", failures, cases);
+    /* an explicit chroma stride shorter than a chroma row is refused by name */
+    pv_image img;
+    pv_image_init(&img);
+    img.format = PV_NV12, img.width = 7, img.height = 5, img.data = buf, img.uv_stride = 7;
+    CHECK(identity(&img, 7, 5, got) == PETITE_ERR_INVALID_ARGUMENT && strstr(pv_last_error(), "uv_stride"),
+          "nv12 uv_stride 7 for width 7 (8 needed): %s", pv_last_error());
+    img.format = PV_I420, img.uv_stride = 3;
+    CHECK(identity(&img, 7, 5, got) == PETITE_ERR_INVALID_ARGUMENT && strstr(pv_last_error(), "uv_stride"),
+          "i420 uv_stride 3 for width 7 (4 needed): %s", pv_last_error());
+}
+
 static void test_geometry_and_errors(void) {
     enum { W = 40, H = 30 };
     uint8_t rgb[W * H * 3];
@@ -223,6 +318,24 @@ static void test_classify(void) {
           "topk order (ties: lower class first; NaN last): %d %d %d %d", top[0].class_id, top[1].class_id,
           top[2].class_id, top[3].class_id);
     CHECK(pv_topk(x, 6, 10, top, &n) == PETITE_OK && n == 6 && top[5].class_id == 4, "k > n: all, NaN last");
+    /* issue 19: ranked on the logits, not on their float softmax (0 for all but the top one here, and
+     * 100 / 100.001 one subnormal apart at most): the top 5 were 900, 0, 1, 2, 3 */
+    static float logits[1000];
+    logits[900] = 200.0f, logits[700] = 100.001f, logits[600] = 100.0f, logits[500] = 90.0f, logits[400] = 80.0f;
+    pv_class cls[5];
+    CHECK(pv_classify(logits, 1000, 5, cls, &n) == PETITE_OK && n == 5, "classify: %s", pv_last_error());
+    CHECK(cls[0].class_id == 900 && cls[1].class_id == 700 && cls[2].class_id == 600 && cls[3].class_id == 500 &&
+              cls[4].class_id == 400, "classify ranks on the logits: %d %d %d %d %d", cls[0].class_id, cls[1].class_id,
+          cls[2].class_id, cls[3].class_id, cls[4].class_id);
+    CHECK(cls[0].score == 1.0f && cls[1].score < 1e-40f && cls[4].score == 0.0f, "classify probabilities %g %g", (double)cls[0].score,
+          (double)cls[1].score);
+    const float l3[3] = {1.0f, 2.0f, 3.0f};
+    CHECK(pv_classify(l3, 3, 3, cls, &n) == PETITE_OK && n == 3 && cls[0].class_id == 2 &&
+              fabs(cls[0].score - 1.0 / (exp(-2.0) + exp(-1.0) + 1.0)) < 1e-7 &&
+              fabs(cls[2].score - exp(-2.0) / (exp(-2.0) + exp(-1.0) + 1.0)) < 1e-7, "classify softmax values");
+    n = 99;
+    CHECK(pv_classify(l3, 3, 0, cls, &n) == PETITE_ERR_INVALID_ARGUMENT && n == 99 && strstr(pv_last_error(), "k is 0"),
+          "classify k = 0: %s", pv_last_error());
     const float l[3] = {1.0f, 2.0f, 3.0f};
     float y[3];
     CHECK(pv_softmax(l, 3, y) == PETITE_OK, "softmax");
@@ -485,6 +598,7 @@ static void test_nms_fast(void) {
 int main(void) {
     test_formats_and_rotation();
     test_yuv();
+    test_yuv_odd_sizes();
     test_geometry_and_errors();
     test_classify();
     test_detect();

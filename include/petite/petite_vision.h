@@ -59,18 +59,30 @@ typedef enum pv_yuv_range {
 typedef struct pv_image {
     uint32_t struct_size;
     int32_t format;          /* pv_format */
-    int32_t width, height;   /* as stored, before rotation; YUV: even or odd (chroma rounds up) */
+    int32_t width, height;   /* as stored, before rotation; YUV: even or odd (chroma rounds up: a chroma
+                                plane is (width + 1) / 2 x (height + 1) / 2 samples) */
     const uint8_t *data;     /* the first row (YUV: the Y plane; NV21 / NV12 / I420: the whole buffer,
                                 chroma right after height rows of Y) */
     int32_t stride;          /* bytes from one row to the next (Y plane for YUV); 0: packed rows */
     const uint8_t *u, *v;    /* PV_YUV420 only: the chroma planes */
-    int32_t uv_stride;       /* PV_YUV420: bytes per chroma row */
+    int32_t uv_stride;       /* bytes from one chroma row to the next.
+                                PV_YUV420: required, at least (w2 - 1) * uv_pixel_stride + 1.
+                                PV_NV21 / PV_NV12: the interleaved V U / U V plane's rows; 0: the larger of
+                                the Y row stride and (width + 1) / 2 * 2 (packed rows, stride 0: the
+                                plane is (width + 1) / 2 * 2 bytes wide, also for an odd width; a padded
+                                Y stride is shared by the chroma plane, as V4L2 lays it out).
+                                PV_I420: the U and V planes' rows; 0: (Y row stride + 1) / 2; V starts
+                                (height + 1) / 2 chroma rows after U.
+                                Given explicitly it must hold a chroma row (w2 * 2, or w2 for I420). */
     int32_t uv_pixel_stride; /* PV_YUV420: bytes between chroma samples of a row (1 or 2) */
     int32_t yuv_range;       /* pv_yuv_range */
     int32_t rotation;        /* clockwise degrees that make the image upright: 0, 90, 180, 270 */
     int32_t mirror;          /* 1: flip left-right after rotating (front cameras) */
     uint64_t size;           /* bytes readable from data (0: trust width, height and strides); the
-                                planes of PV_YUV420 are checked against uv_size */
+                                planes of PV_YUV420 are checked against uv_size. With w2 = (width + 1) / 2,
+                                h2 = (height + 1) / 2 and the strides above, NV21 / NV12 need
+                                stride * height + uv_stride * (h2 - 1) + 2 * w2 bytes, I420
+                                stride * height + uv_stride * (2 * h2 - 1) + w2 (the last row unpadded) */
     uint64_t uv_size;        /* PV_YUV420: bytes readable from u and from v (0: trust) */
 } pv_image;
 PV_API void pv_image_init(pv_image *img);
@@ -87,8 +99,18 @@ typedef enum pv_fit {
 } pv_fit;
 
 typedef enum pv_interp {
-    PV_BILINEAR = 0,  /* half-pixel centers, edge-clamped: torchvision Resize(antialias=False) */
-    PV_AREA = 1       /* the mean of each output pixel's source cells (PyTorch's "area"; for shrinking) */
+    PV_BILINEAR = 0,    /* half-pixel centers, edge-clamped, no antialiasing: torchvision Resize on a
+                           tensor with antialias=False, F.interpolate(mode="bilinear"), OpenCV's
+                           INTER_LINEAR (Ultralytics' letterbox). Shrinking by more than 2 skips pixels */
+    PV_AREA = 1,        /* the mean of each output pixel's source cells (PyTorch's "area"; for shrinking) */
+    PV_BILINEAR_AA = 2  /* antialiased bilinear (the default): a triangle filter whose support is widened
+                           by the shrink factor (support max(in / out, 1) source pixels each side of the
+                           output pixel's center (i + 0.5) * in / out, weights 1 - |d| / support,
+                           normalized over the pixels inside the image). PIL's Image.resize(BILINEAR),
+                           so torchvision's Resize on a PIL image (the usual training recipe), and
+                           Resize(antialias=True) on a tensor. PIL rounds to uint8 after each of its two
+                           passes: against it values differ by at most about 1 / 255 of the pixel range.
+                           Enlarging: the same numbers as PV_BILINEAR */
 } pv_interp;
 
 typedef enum pv_layout { PV_NCHW = 0, PV_NHWC = 1 } pv_layout;
@@ -99,7 +121,7 @@ typedef struct pv_preprocess {
     int32_t fit;             /* pv_fit */
     int32_t resize_short;    /* PV_FIT_CENTER_CROP: the shorter side's size before cropping (0: the
                                 crop's shorter side x 256 / 224, torchvision's classification recipe) */
-    int32_t interp;          /* pv_interp */
+    int32_t interp;          /* pv_interp (PV_BILINEAR_AA by default) */
     float pad_value;         /* PV_FIT_LETTERBOX: the padding's pixel value (0..255), 114 by default;
                                 finite */
     int32_t layout;          /* pv_layout */
@@ -111,7 +133,10 @@ typedef struct pv_preprocess {
     float scale;             /* integer outputs: q = clamp(round(v / scale) + zero_point) (ties to even) */
     int32_t zero_point;
 } pv_preprocess;
-/* RGB, NCHW, float32, center crop 224 x 224 after a 256 resize, bilinear, ImageNet mean and std. */
+/* RGB, NCHW, float32, center crop 224 x 224 after a 256 resize, antialiased bilinear, ImageNet mean and
+ * std: torchvision's Compose([Resize(256), CenterCrop(224), ToTensor(), Normalize(mean, std)]) on a PIL
+ * image. YOLO letterboxing (Ultralytics resizes with OpenCV): set interp = PV_BILINEAR, fit =
+ * PV_FIT_LETTERBOX, mean 0, std 1, and the model's size. */
 PV_API void pv_preprocess_init(pv_preprocess *p);
 
 /* Where the model input came from, to map points back: upright_x = (input_x - offset_x) / scale_x. */
@@ -138,6 +163,14 @@ typedef struct pv_class {
     int32_t class_id;
     float score;
 } pv_class;
+/* A classifier's answer: the k classes of highest logit x, best first (ranked on x itself, so logits
+ * that softmax would round to equal float probabilities still rank in their order; equal logits: the
+ * lower class first; NaN last), each with its softmax probability (computed in double, rounded to
+ * float: it may be 0 for a class ranked by its logit). *count receives min(k, n); k = 0 or n = 0 is
+ * refused. Integer (quantized) outputs: rank the raw values with pv_topk (the same order as the
+ * dequantized values for a positive scale), or dequantize and call this. */
+PV_API petite_status pv_classify(const float *logits, size_t n, uint32_t k, pv_class *out, uint32_t *count);
+
 /* The k highest scores, best first (equal scores: the lower class first; NaN ranks last). *count
  * receives min(k, n); k = 0 or n = 0 is refused. */
 PV_API petite_status pv_topk(const float *scores, size_t n, uint32_t k, pv_class *out, uint32_t *count);

@@ -2,9 +2,11 @@
 decoding on numpy arrays, the same C functions an app calls.
 
     from petite import vision
-    x = vision.preprocess(rgb_hwc_uint8, 224, 224)            # [1, 3, 224, 224] float32, ImageNet recipe
-    top = vision.topk(vision.softmax(logits), 5)               # [(class, score), ...]
-    dets = vision.detect([out], "yolov8", transform=tf)        # [(x1, y1, x2, y2, score, class), ...]
+    x, tf = vision.preprocess(rgb_hwc_uint8, 224, 224)        # [1, 3, 224, 224] float32, ImageNet recipe
+                                                              # (torchvision's, on a PIL image)
+    top = vision.classify(logits, 5)                          # [(class, probability), ...] ranked on logits
+    x, tf = vision.preprocess(rgb_hwc_uint8, 640, 640, **vision.YOLO)   # letterbox, pixels / 255
+    dets = vision.detect([out], "yolov8", transform=tf)       # [(x1, y1, x2, y2, score, class), ...]
 """
 import ctypes
 
@@ -12,7 +14,9 @@ import numpy as np
 
 FORMATS = {"rgb": 1, "rgba": 2, "bgra": 3, "bgr": 4, "gray": 5, "nv21": 6, "nv12": 7, "i420": 8, "yuv420": 9}
 FITS = {"stretch": 0, "center_crop": 1, "letterbox": 2}
-INTERP = {"bilinear": 0, "area": 1}
+INTERP = {"bilinear": 0, "area": 1, "bilinear_aa": 2}  # bilinear: no antialiasing; bilinear_aa: PIL's
+# Preprocessing of a YOLO detector (Ultralytics): letterbox with OpenCV's bilinear resize, pixels / 255
+YOLO = {"fit": "letterbox", "interp": "bilinear", "mean": (0.0, 0.0, 0.0), "std": (1.0, 1.0, 1.0)}
 DET = {"yolov5": 1, "yolov8": 2, "ssd": 3}
 DTYPES = {np.dtype(np.float32): 6, np.dtype(np.uint8): 0, np.dtype(np.int8): 1}
 
@@ -70,6 +74,7 @@ def lib():
                                      ctypes.POINTER(Transform)], I32),
             "pv_softmax": ([P, ctypes.c_size_t, P], I32),
             "pv_topk": ([P, ctypes.c_size_t, U32, ctypes.POINTER(Class), ctypes.POINTER(U32)], I32),
+            "pv_classify": ([P, ctypes.c_size_t, U32, ctypes.POINTER(Class), ctypes.POINTER(U32)], I32),
             "pv_nms": ([P, P, P, U32, F32, ctypes.POINTER(U32), U32, ctypes.POINTER(U32)], I32),
             "pv_detect_params_init": ([ctypes.POINTER(DetectParams)], None),
             "pv_detect": ([ctypes.POINTER(P), ctypes.POINTER(P), P, U32, P, U32, ctypes.POINTER(DetectParams),
@@ -120,10 +125,12 @@ def _infer_format(a):
     return {1: "gray", 3: "rgb", 4: "rgba"}[c]
 
 
-def image(pixels, fmt=None, width=None, height=None, rotation=0, mirror=False, yuv_range=0):
+def image(pixels, fmt=None, width=None, height=None, rotation=0, mirror=False, yuv_range=0, stride=0, uv_stride=0):
     """A pv_image over a numpy buffer (kept alive by the returned tuple). Packed formats: [H, W, C] or
     [H, W] arrays whose channels match the format (fmt None: gray, rgb or rgba from the channel count);
-    YUV formats: the whole buffer, with width and height."""
+    YUV formats (nv21, nv12, i420): the whole buffer, with width and height, and the Y row stride and
+    chroma row stride when the rows are padded (0: packed; NV21 / NV12 chroma rows of an odd width are
+    (width + 1) // 2 * 2 bytes, see pv_image.uv_stride)."""
     a = np.ascontiguousarray(pixels, dtype=np.uint8)
     if fmt is None:
         fmt = _infer_format(a)
@@ -138,24 +145,36 @@ def image(pixels, fmt=None, width=None, height=None, rotation=0, mirror=False, y
         if a.shape[0] < 1 or a.shape[1] < 1 or a.shape[0] > 2 ** 31 - 1 or a.shape[1] > 2 ** 31 - 1:
             raise ValueError("pixels of shape %s: an empty or huge image" % (a.shape,))
         img.height, img.width = a.shape[0], a.shape[1]
+        if stride or uv_stride:
+            raise ValueError("stride and uv_stride are for YUV buffers (a %s array is packed)" % fmt)
     else:
+        if fmt == "yuv420":
+            raise ValueError("yuv420 (three planes) is not bound in Python: give nv21, nv12 or i420 buffers")
         img.width = _int(width, "width", 1, 2 ** 31 - 1)
         img.height = _int(height, "height", 1, 2 ** 31 - 1)
+        img.stride = _int(stride, "stride", 0, 2 ** 31 - 1)
+        img.uv_stride = _int(uv_stride, "uv_stride", 0, 2 ** 31 - 1)
     img.data = a.ctypes.data
     img.size = a.nbytes
     img.rotation, img.mirror, img.yuv_range = rotation, int(mirror), yuv_range
     return img, a
 
 
-def preprocess(pixels, width, height, fmt=None, fit="center_crop", resize_short=0, interp="bilinear", pad_value=114.0,
-               layout="nchw", dtype=np.float32, channels=3, bgr=False, mean=(0.485, 0.456, 0.406),
-               std=(0.229, 0.224, 0.225), scale=1.0, zero_point=0, rotation=0, mirror=False, image_size=None):
+def preprocess(pixels, width, height, fmt=None, fit="center_crop", resize_short=0, interp="bilinear_aa",
+               pad_value=114.0, layout="nchw", dtype=np.float32, channels=3, bgr=False, mean=(0.485, 0.456, 0.406),
+               std=(0.229, 0.224, 0.225), scale=1.0, zero_point=0, rotation=0, mirror=False, image_size=None,
+               stride=0, uv_stride=0):
     """Preprocess one image; returns (tensor [1, C, H, W] or [1, H, W, C], Transform). fmt None: gray, rgb
-    or rgba from the array's channels; a format that does not match the array is refused."""
+    or rgba from the array's channels; a format that does not match the array is refused. YUV buffers
+    (fmt "nv21", "nv12", "i420"): image_size=(width, height), stride / uv_stride for padded rows.
+
+    The defaults are torchvision's classification recipe on a PIL image: Resize(256) (antialiased, as PIL
+    resizes; interp "bilinear" for the tensor Resize(antialias=False)), CenterCrop(224), ToTensor,
+    Normalize(ImageNet). A YOLO detector: preprocess(pixels, 640, 640, **YOLO)."""
     w = h = None
     if image_size:
         w, h = image_size
-    img, keep = image(pixels, fmt, w, h, rotation, mirror)
+    img, keep = image(pixels, fmt, w, h, rotation, mirror, stride=stride, uv_stride=uv_stride)
     width, height = _int(width, "width", -2 ** 31, 2 ** 31 - 1), _int(height, "height", -2 ** 31, 2 ** 31 - 1)
     if channels not in (1, 3):  # the output array is shaped by it
         raise ValueError("channels %r: 1 or 3" % (channels,))
@@ -195,7 +214,21 @@ def softmax(x):
     return y
 
 
+def classify(logits, k=5):
+    """The k classes of highest logit, best first, with their softmax probabilities: [(class, p), ...].
+    Ranked on the logits (topk(softmax(logits)) ties classes whose float probabilities round equal)."""
+    x = np.ascontiguousarray(logits, np.float32).reshape(-1)
+    k = _int(k, "k", 1, U32_MAX)
+    if x.size == 0:
+        raise ValueError("classify of no logits")
+    k = min(k, x.size)
+    out, n = (Class * k)(), U32()
+    _check(lib().pv_classify(x.ctypes.data, x.size, k, out, ctypes.byref(n)))
+    return [(out[i].class_id, out[i].score) for i in range(n.value)]
+
+
 def topk(scores, k):
+    """The k highest scores, best first: [(index, score), ...]. For a classifier's logits use classify()."""
     s = np.ascontiguousarray(scores, np.float32).reshape(-1)
     k = _int(k, "k", 1, U32_MAX)  # k < 1 would ask C for more results than out holds
     if s.size == 0:

@@ -81,14 +81,25 @@ static petite_status check_image(const pv_image *img, view *s, const char *fn) {
     int64_t need = s->stride * (h - 1) + row; /* the last row need not be padded */
     switch (img->format) {
     case PV_NV21: case PV_NV12: {
+        /* the interleaved chroma plane: w2 pairs per row; its row stride the caller's, else the Y
+         * stride when that holds a chroma row (a padded layout shares it), else 2 * w2 (packed rows of
+         * an odd width: one byte longer than a Y row) */
+        const int64_t crow = 2 * w2;
+        s->uv_stride = img->uv_stride ? img->uv_stride : s->stride > crow ? s->stride : crow;
+        if (s->uv_stride < crow)
+            return BAD("%s: pv_image.uv_stride %d is less than a chroma row (%lld bytes: %lld pairs)", fn, img->uv_stride,
+                       (long long)crow, (long long)w2);
         const uint8_t *c = img->data + s->stride * h;
         s->u = img->format == PV_NV12 ? c : c + 1, s->v = img->format == PV_NV12 ? c + 1 : c;
-        s->uv_stride = s->stride, s->uv_ps = 2;
-        need = s->stride * h + s->stride * (h2 - 1) + 2 * w2;
+        s->uv_ps = 2;
+        need = s->stride * h + s->uv_stride * (h2 - 1) + crow;
         break;
     }
     case PV_I420: {
-        const int64_t cs = (s->stride + 1) / 2;
+        const int64_t cs = img->uv_stride ? img->uv_stride : (s->stride + 1) / 2;
+        if (cs < w2)
+            return BAD("%s: pv_image.uv_stride %d is less than a chroma row (%lld bytes)", fn, img->uv_stride,
+                       (long long)w2);
         s->u = img->data + s->stride * h, s->v = s->u + cs * h2;
         s->uv_stride = cs, s->uv_ps = 1;
         need = s->stride * h + cs * h2 + cs * (h2 - 1) + w2;
@@ -166,7 +177,7 @@ void pv_preprocess_init(pv_preprocess *p) {
     p->struct_size = sizeof *p;
     p->width = p->height = 224;
     p->fit = PV_FIT_CENTER_CROP;
-    p->interp = PV_BILINEAR;
+    p->interp = PV_BILINEAR_AA;
     p->pad_value = 114.0f;
     p->layout = PV_NCHW;
     p->dtype = PETITE_FLOAT32;
@@ -253,6 +264,105 @@ static void sample(const view *s, const pv_preprocess *p, const geometry *g, int
         rgb[k] = (1.0f - ly) * ((1.0f - lx) * a[k] + lx * b[k]) + ly * ((1.0f - lx) * c[k] + lx * d[k]);
 }
 
+/* ---- antialiased bilinear (PV_BILINEAR_AA) ----
+ * One axis, resized index i of `out` over `in` source pixels: center c = (i + 0.5) * in / out, support
+ * r = max(in / out, 1); the source pixels j in [floor(c - r + 0.5), floor(c + r + 0.5)) inside the image,
+ * weight max(0, 1 - |j + 0.5 - c| / r), normalized to sum 1 (the triangle filter PIL's BILINEAR resize
+ * describes). Separable: each resized row is the weighted sum of horizontally filtered source rows; one
+ * row at a time, so the memory is O(source width + output width). */
+typedef struct aa_axis {
+    int64_t lo, hi, ksize; /* resized indices [lo, hi): those that land in the output */
+    int32_t *start, *count;
+    float *w;              /* ksize weights per index */
+} aa_axis;
+
+static void aa_axis_free(aa_axis *a) {
+    free(a->start), free(a->count), free(a->w);
+    a->start = a->count = NULL, a->w = NULL;
+}
+
+static bool aa_axis_make(aa_axis *a, int64_t in, int64_t out, int64_t lo, int64_t hi) {
+    const double scale = (double)in / (double)out, r = scale > 1.0 ? scale : 1.0;
+    const int64_t n = hi - lo;
+    a->lo = lo, a->hi = hi, a->ksize = (int64_t)ceil(r) * 2 + 1;
+    a->start = malloc((size_t)n * sizeof *a->start), a->count = malloc((size_t)n * sizeof *a->count);
+    a->w = malloc((size_t)(n * a->ksize) * sizeof *a->w); /* n * ksize <= 2 in + 3 n: n <= out */
+    if (!a->start || !a->count || !a->w) {
+        aa_axis_free(a);
+        return false;
+    }
+    for (int64_t i = lo; i < hi; i++) {
+        const double c = ((double)i + 0.5) * scale;
+        int64_t j0 = (int64_t)floor(c - r + 0.5), j1 = (int64_t)floor(c + r + 0.5);
+        if (j0 < 0) j0 = 0;
+        if (j1 > in) j1 = in;
+        if (j1 - j0 > a->ksize) j1 = j0 + a->ksize; /* cannot happen (j1 - j0 <= 2 r + 1); kept in bounds */
+        float *w = a->w + (i - lo) * a->ksize;
+        double sum = 0.0;
+        for (int64_t j = j0; j < j1; j++) {
+            double t = 1.0 - fabs(((double)j + 0.5 - c) / r);
+            t = t > 0.0 ? t : 0.0;
+            w[j - j0] = (float)t, sum += t;
+        }
+        /* the pixel holding c is in the window with weight >= 1 / (2 r): sum > 0 */
+        for (int64_t j = j0; j < j1; j++) w[j - j0] = (float)(w[j - j0] / sum);
+        a->start[i - lo] = (int32_t)j0, a->count[i - lo] = (int32_t)(j1 - j0);
+    }
+    return true;
+}
+
+typedef struct aa_state {
+    aa_axis x, y;
+    int64_t sx0, sx1;  /* the source columns the kept resized columns read */
+    float *src;        /* one source row's RGB over [sx0, sx1) */
+    float *line;       /* the resized row's RGB over the kept columns [x.lo, x.hi) */
+} aa_state;
+
+static void aa_free(aa_state *a) {
+    aa_axis_free(&a->x), aa_axis_free(&a->y);
+    free(a->src), free(a->line);
+    a->src = a->line = NULL;
+}
+
+static petite_status aa_init(aa_state *a, const view *s, const geometry *g, int64_t W, int64_t H) {
+    memset(a, 0, sizeof *a);
+    const int64_t xlo = g->ox < 0 ? -g->ox : 0, xhi = g->rw < W - g->ox ? g->rw : W - g->ox;
+    const int64_t ylo = g->oy < 0 ? -g->oy : 0, yhi = g->rh < H - g->oy ? g->rh : H - g->oy;
+    if (xhi <= xlo || yhi <= ylo) return PETITE_OK; /* nothing of the picture in the output */
+    if (!aa_axis_make(&a->x, s->uw, g->rw, xlo, xhi) || !aa_axis_make(&a->y, s->uh, g->rh, ylo, yhi)) {
+        aa_free(a);
+        return fail(PETITE_ERR_MEMORY_ALLOCATION_FAILED, "pv_preprocess_image: no memory for the resize filter");
+    }
+    const int64_t last = xhi - xlo - 1;
+    a->sx0 = a->x.start[0], a->sx1 = (int64_t)a->x.start[last] + a->x.count[last];
+    a->src = malloc((size_t)(a->sx1 - a->sx0) * 3 * sizeof *a->src);
+    a->line = malloc((size_t)(xhi - xlo) * 3 * sizeof *a->line);
+    if (!a->src || !a->line) {
+        aa_free(a);
+        return fail(PETITE_ERR_MEMORY_ALLOCATION_FAILED, "pv_preprocess_image: no memory for the resize filter");
+    }
+    return PETITE_OK;
+}
+
+/* a->line = resized row ry (in [y.lo, y.hi)) over the kept columns */
+static void aa_row(aa_state *a, const view *s, int64_t ry) {
+    const int64_t ncols = a->x.hi - a->x.lo, yi = ry - a->y.lo;
+    memset(a->line, 0, (size_t)ncols * 3 * sizeof *a->line);
+    const float *wy = a->y.w + yi * a->y.ksize;
+    for (int32_t k = 0; k < a->y.count[yi]; k++) {
+        const int32_t sy = a->y.start[yi] + k;
+        for (int64_t x = a->sx0; x < a->sx1; x++) pixel(s, (int32_t)x, sy, a->src + 3 * (x - a->sx0));
+        for (int64_t c = 0; c < ncols; c++) {
+            const float *wx = a->x.w + c * a->x.ksize, *px = a->src + 3 * (a->x.start[c] - a->sx0);
+            float acc[3] = {0.0f, 0.0f, 0.0f};
+            for (int32_t t = 0; t < a->x.count[c]; t++)
+                acc[0] += wx[t] * px[3 * t], acc[1] += wx[t] * px[3 * t + 1], acc[2] += wx[t] * px[3 * t + 2];
+            float *o = a->line + 3 * c;
+            o[0] += wy[k] * acc[0], o[1] += wy[k] * acc[1], o[2] += wy[k] * acc[2];
+        }
+    }
+}
+
 petite_status pv_preprocess_image(const pv_image *img, const pv_preprocess *p, void *out, size_t out_bytes,
                                   pv_transform *tf) {
     view s;
@@ -264,7 +374,8 @@ petite_status pv_preprocess_image(const pv_image *img, const pv_preprocess *p, v
         return BAD("pv_preprocess_image: output size %d x %d", p->width, p->height);
     if (p->channels != 1 && p->channels != 3) return BAD("pv_preprocess_image: channels %d (1 or 3)", p->channels);
     if (p->layout != PV_NCHW && p->layout != PV_NHWC) return BAD("pv_preprocess_image: layout %d is unknown", p->layout);
-    if (p->interp != PV_BILINEAR && p->interp != PV_AREA) return BAD("pv_preprocess_image: interp %d is unknown", p->interp);
+    if (p->interp != PV_BILINEAR && p->interp != PV_AREA && p->interp != PV_BILINEAR_AA)
+        return BAD("pv_preprocess_image: interp %d is unknown (PV_BILINEAR, PV_AREA or PV_BILINEAR_AA)", p->interp);
     if (p->dtype != PETITE_FLOAT32 && p->dtype != PETITE_UINT8 && p->dtype != PETITE_INT8)
         return BAD("pv_preprocess_image: dtype %d (float32, uint8 or int8)", p->dtype);
     for (int c = 0; c < p->channels; c++) /* a subnormal std turns every value into inf (and NaN scores) */
@@ -284,11 +395,17 @@ petite_status pv_preprocess_image(const pv_image *img, const pv_preprocess *p, v
     geometry g = {0, 0, 0, 0};
     if ((st = place(&s, p, &g))) return st;
     const int qlo = p->dtype == PETITE_INT8 ? -128 : 0, qhi = p->dtype == PETITE_INT8 ? 127 : 255;
-    for (int64_t i = 0; i < H; i++)
+    aa_state aa;
+    const bool use_aa = p->interp == PV_BILINEAR_AA;
+    if (use_aa && (st = aa_init(&aa, &s, &g, W, H))) return st;
+    for (int64_t i = 0; i < H; i++) {
+        const int64_t ry = i - g.oy;
+        if (use_aa && aa.line && ry >= aa.y.lo && ry < aa.y.hi) aa_row(&aa, &s, ry);
         for (int64_t j = 0; j < W; j++) {
-            const int64_t rx = j - g.ox, ry = i - g.oy;
+            const int64_t rx = j - g.ox;
             float rgb[3];
             if (rx < 0 || ry < 0 || rx >= g.rw || ry >= g.rh) rgb[0] = rgb[1] = rgb[2] = p->pad_value;
+            else if (use_aa) memcpy(rgb, aa.line + 3 * (rx - aa.x.lo), sizeof rgb);
             else sample(&s, p, &g, rx, ry, rgb);
             float ch[3];
             if (C == 1) ch[0] = s.format == PV_GRAY8 ? rgb[0] : 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2];
@@ -306,6 +423,8 @@ petite_status pv_preprocess_image(const pv_image *img, const pv_preprocess *p, v
                 }
             }
         }
+    }
+    if (use_aa) aa_free(&aa);
     if (tf) {
         tf->struct_size = sizeof *tf;
         tf->scale_x = (float)g.rw / (float)s.uw, tf->scale_y = (float)g.rh / (float)s.uh;
@@ -328,6 +447,26 @@ petite_status pv_softmax(const float *x, size_t n, float *y) {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) sum += nan ? 0.0 : exp((double)x[i] - (double)mx);
     for (size_t i = 0; i < n; i++) y[i] = nan ? NAN : (float)(exp((double)x[i] - (double)mx) / sum);
+    return PETITE_OK;
+}
+
+petite_status pv_classify(const float *x, size_t n, uint32_t k, pv_class *out, uint32_t *count) {
+    if (!x || !out || !count) return BAD("pv_classify: NULL logits, out or count");
+    if (n > INT32_MAX) return BAD("pv_classify: %zu logits (at most 2^31 - 1)", n);
+    if (n == 0 || k == 0) return BAD("pv_classify: %s", n == 0 ? "no logits" : "k is 0");
+    float mx = -INFINITY;
+    bool nan = false;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i])) nan = true;
+        else if (x[i] > mx) mx = x[i];
+    }
+    double sum = 0.0;
+    for (size_t i = 0; i < n && !nan; i++) sum += exp((double)x[i] - (double)mx);
+    /* rank the logits themselves: their softmax in float can round distinct logits to one value */
+    petite_status st = pv_topk(x, n, k, out, count);
+    if (st) return st;
+    for (uint32_t i = 0; i < *count; i++)
+        out[i].score = nan ? NAN : (float)(exp((double)x[out[i].class_id] - (double)mx) / sum);
     return PETITE_OK;
 }
 

@@ -1,8 +1,15 @@
 """petite_vision (through its ctypes binding) against PyTorch and torchvision as references:
 - bilinear resizing against torch.nn.functional.interpolate(align_corners=False, antialias=False), up and
   down, and "area" against mode="area", within 2e-3 of a 0..255 pixel;
-- the classification recipe (Resize(256) + CenterCrop(224) + Normalize) against torchvision.transforms on
-  the same tensor, within 1e-4 of a normalized value per 1/255;
+- the non-antialiased classification recipe (interp "bilinear": Resize(256, antialias=False) + CenterCrop(224)
+  + Normalize) against torchvision.transforms on the same tensor, within 1e-4 of a normalized value per 1/255;
+- antialiased bilinear ("bilinear_aa", the default) against F.interpolate(antialias=True) within 2e-3 of a
+  0..255 pixel, and the default recipe against torchvision's on a PIL image (Resize(256) + CenterCrop(224) +
+  ToTensor + Normalize): PIL rounds to uint8 after each of its two passes, so within 1 / 255 of the pixel
+  range (1 / 255 / std after Normalize); the non-antialiased resize is more than 10x that far from it;
+- camera YUV (NV21, NV12, I420) of odd and even widths and heights, packed and with padded strides,
+  against a BT.601 conversion written here with numpy;
+- classify() ranks on the logits: near-ties that float softmax rounds together keep the logits' order;
 - rotation and mirroring against numpy's rot90 / fliplr;
 - NMS against torchvision.ops.nms and batched_nms on thousands of random boxes (same kept indices), and
   YOLOv8 decoding + NMS against a reference written here with torchvision.
@@ -104,12 +111,124 @@ def refusals(rng):
     refused(lambda: vision.preprocess(img, 2 ** 32 + 7, 9), "width 2^32 + 7 (ctypes would keep 7)", ["width"])
 
 
+def antialiased(rng, img):
+    """issue 19: the resize matched torchvision's tensor Resize(antialias=False) only; the usual training
+    recipe (PIL images, antialiased when shrinking) gave other inputs"""
+    from PIL import Image
+    t = torch.from_numpy(img).permute(2, 0, 1)[None].float()
+    for (w, h) in ((20, 15), (9, 30), (53, 37), (80, 61), (5, 3), (1, 1)):
+        got = raw(img, w, h, fit="stretch", interp="bilinear_aa")
+        want = F.interpolate(t, size=(h, w), mode="bilinear", align_corners=False, antialias=True)[0].numpy()
+        err = np.abs(got - want).max()
+        check(err <= 2e-3, "antialiased bilinear %dx%d against F.interpolate(antialias=True): max error %g" % (w, h, err))
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    # PIL rounds to uint8 after each pass (<= 0.5 level each, 0.5 carried through the second pass's weights):
+    # at most 1 / 255 of the pixel range (+ 0.002 level for PIL's 22-bit fixed-point weights), after Normalize
+    tol = 1.002 / 255 / min(std)
+    pil = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(), T.Normalize(mean, std)])
+    yy, xx = np.mgrid[0:480, 0:640]
+    smooth = np.stack([(xx * 255 // 639), (yy * 255 // 479), ((xx + yy) * 3 % 256)], 2).astype(np.uint8)
+    for name, pic in (("noise 300x400", rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)),
+                      ("noise 1000x777", rng.integers(0, 256, (1000, 777, 3), dtype=np.uint8)),
+                      ("gradients 480x640", smooth), ("noise 200x180 (enlarged)", rng.integers(0, 256, (200, 180, 3),
+                                                                                             dtype=np.uint8))):
+        want = pil(Image.fromarray(pic)).numpy()
+        got, _ = vision.preprocess(pic, 224, 224)  # the defaults: the same recipe
+        err = np.abs(got[0] - want).max()
+        print("  default recipe vs torchvision on a PIL image, %s: max abs difference %.5f (%.3f / 255 / std)"
+              % (name, err, err * 255 * min(std)))
+        check(err <= tol, "default recipe vs torchvision's PIL pipeline, %s: max error %g > %g" % (name, err, tol))
+        if "enlarged" not in name:  # the old non-antialiased resize is far from it when shrinking
+            old, _ = vision.preprocess(pic, 224, 224, interp="bilinear")
+            check(np.abs(old[0] - want).max() > 10 * tol, "interp bilinear differs from PIL's when shrinking (%s)" % name)
+    # uint8 output of the default recipe (pixels, no normalization) within one level of PIL's pixels
+    pic = rng.integers(0, 256, (333, 500, 3), dtype=np.uint8)
+    want = np.asarray(T.CenterCrop(224)(T.Resize(256)(Image.fromarray(pic)))).astype(np.int32)
+    q, _ = vision.preprocess(pic, 224, 224, layout="nhwc", dtype=np.uint8, mean=(0, 0, 0), std=(1, 1, 1), scale=1 / 255)
+    d = np.abs(q[0].astype(np.int32) - want).max()
+    check(d <= 1, "uint8 pixels of the default recipe vs PIL's: max difference %d levels" % d)
+
+
+def yuv_rgb(Y, U, V):
+    """BT.601 full range written here: float RGB [h, w, 3] from full-resolution planes"""
+    Y, U, V = (a.astype(np.float64) for a in (Y, U, V))
+    r = Y + 1.402 * (V - 128)
+    g = Y - 0.344136 * (U - 128) - 0.714136 * (V - 128)
+    b = Y + 1.772 * (U - 128)
+    return np.clip(np.stack([r, g, b], 2), 0, 255)
+
+
+def yuv_odd(rng):
+    """issue 19: NV21 / NV12 frames of an odd width were read with the Y stride as their chroma stride
+    (off by up to 2.6 against the same frame as I420)"""
+    for (w, h) in ((7, 5), (8, 5), (7, 6), (1, 1), (13, 3), (6, 4)):
+        w2, h2 = (w + 1) // 2, (h + 1) // 2
+        Y = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        U = rng.integers(0, 256, (h2, w2), dtype=np.uint8)
+        V = rng.integers(0, 256, (h2, w2), dtype=np.uint8)
+        up = lambda c: np.repeat(np.repeat(c, 2, 0), 2, 1)[:h, :w]  # noqa: E731
+        want = yuv_rgb(Y, up(U), up(V)).transpose(2, 0, 1)
+        for pad in (0, 3):  # packed rows, then rows padded by 3 bytes (Y and chroma)
+            ys = w + pad
+            Yp = np.zeros((h, ys), np.uint8)
+            Yp[:, :w] = Y
+            cs = 2 * w2 + pad  # interleaved chroma row
+            vu, uv = np.zeros((h2, cs), np.uint8), np.zeros((h2, cs), np.uint8)
+            vu[:, 0:2 * w2:2], vu[:, 1:2 * w2:2] = V, U
+            uv[:, 0:2 * w2:2], uv[:, 1:2 * w2:2] = U, V
+            ps = w2 + pad  # I420 chroma row
+            Up, Vp = np.zeros((h2, ps), np.uint8), np.zeros((h2, ps), np.uint8)
+            Up[:, :w2], Vp[:, :w2] = U, V
+            frames = {"nv21": np.concatenate([Yp.ravel(), vu.ravel()]), "nv12": np.concatenate([Yp.ravel(), uv.ravel()]),
+                      "i420": np.concatenate([Yp.ravel(), Up.ravel(), Vp.ravel()])}
+            for fmt, buf in frames.items():
+                kw = dict(stride=ys, uv_stride=ps if fmt == "i420" else cs) if pad else {}
+                try:
+                    got = raw(buf, w, h, fmt=fmt, image_size=(w, h), fit="stretch", **kw)
+                    err = np.abs(got - want).max()
+                except vision.VisionError as e:
+                    err = str(e)
+                check(not isinstance(err, str) and err < 2e-3,
+                      "%s %dx%d%s against numpy's BT.601: %s" % (fmt, w, h, " padded" if pad else "", err))
+            if w % 2 and not pad:  # a byte short is refused (the odd width's chroma rows are w + 1 long)
+                try:
+                    raw(frames["nv21"][:-1], w, h, fmt="nv21", image_size=(w, h), fit="stretch", **(
+                        dict(stride=ys, uv_stride=cs) if pad else {}))
+                    check(False, "a short nv21 buffer %dx%d accepted" % (w, h))
+                except vision.VisionError as e:
+                    check("pv_image.size" in str(e), "short nv21: %s" % e)
+    refused = False
+    try:
+        raw(np.zeros(200, np.uint8), 7, 5, fmt="nv12", image_size=(7, 5), fit="stretch", uv_stride=7)
+    except vision.VisionError as e:
+        refused = "uv_stride" in str(e)
+    check(refused, "an nv12 uv_stride shorter than a chroma row (8 bytes for width 7) is refused")
+
+
+def classify_near_ties():
+    """issue 19: classes were ranked on float32 softmax values: logits whose probabilities round to the
+    same float (0 far below the top, or one subnormal) tied and the lowest classes (0, 1, 2...) came out"""
+    x = np.zeros(1000, np.float32)
+    x[[900, 700, 600, 500, 400, 300]] = [200, 100.001, 100, 90, 80, 70]
+    x[[10, 11]] = [200.0001, 199.9999]  # apart by about one float32 step at 200
+    want = list(np.argsort(-x.astype(np.float64), kind="stable")[:8])
+    got = vision.classify(x, 8)
+    check([c for c, _ in got] == want, "classify ranks on the logits: %s, want %s" % ([c for c, _ in got], want))
+    p = np.exp(x.astype(np.float64) - x.max())
+    p /= p.sum()
+    check(all(abs(s - p[c]) <= 1e-6 * max(p[c], 1e-30) + 1e-45 for c, s in got), "classify probabilities: %s" % got)
+    old = [c for c, _ in vision.topk(vision.softmax(x), 8)]
+    check(old != want, "the softmax ranking does tie here (else this test cannot fail): %s" % old)
+    check([c for c, _ in vision.classify([1.0, 3.0, 3.0, float("nan"), 2.0], 5)] == [1, 2, 4, 0, 3],
+          "classify: equal logits by class, NaN last")
+
+
 def main():
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
     t = torch.from_numpy(img).permute(2, 0, 1)[None].float()
     for (w, h) in ((20, 15), (53, 37), (80, 61), (7, 30)):
-        got = raw(img, w, h, fit="stretch")
+        got = raw(img, w, h, fit="stretch", interp="bilinear")
         want = F.interpolate(t, size=(h, w), mode="bilinear", align_corners=False)[0].numpy()
         err = np.abs(got - want).max()
         check(err <= 2e-3, "bilinear %dx%d: max error %g" % (w, h, err))
@@ -117,15 +236,18 @@ def main():
         want = F.interpolate(t, size=(h, w), mode="area")[0].numpy()
         err = np.abs(got - want).max()
         check(err <= 2e-3, "area %dx%d: max error %g" % (w, h, err))
-    # the ImageNet recipe on a larger picture
+    # the ImageNet recipe on a larger picture, without antialiasing (interp "bilinear")
     big = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
     tb = torch.from_numpy(big).permute(2, 0, 1).float() / 255.0
     tr = T.Compose([T.Resize(256, antialias=False), T.CenterCrop(224),
                     T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
     want = tr(tb).numpy()
-    got, tf = vision.preprocess(big, 224, 224)
+    got, tf = vision.preprocess(big, 224, 224, interp="bilinear")
     err = np.abs(got[0] - want).max()
     check(err <= 1e-4 * 255 / 0.225 / 255 * 2, "Resize(256) + CenterCrop(224) + Normalize: max error %g" % err)
+    antialiased(rng, img)
+    yuv_odd(rng)
+    classify_near_ties()
     # rotation (clockwise to upright) and mirroring
     for rot in (90, 180, 270):
         for mirror in (False, True):
