@@ -58,9 +58,27 @@ class Cls(torch.nn.Module):
         self.fc = torch.nn.Linear(3, 4)
     def forward(self, x):
         return self.fc(x.mean((2, 3)))
+class Ties(torch.nn.Module):  # 1000 fixed logits whose float32 softmax is 1 for 900 and 0 or one subnormal after
+    def __init__(self):
+        super().__init__()
+        out = torch.zeros(1, 1000)
+        out[0, 900], out[0, 700], out[0, 600], out[0, 500], out[0, 400] = 200.0, 100.001, 100.0, 90.0, 80.0
+        self.register_buffer("out", out)
+    def forward(self, x):
+        return self.out + 0 * x.mean()
+class Q8(torch.nn.Module):  # an int8 output (raw scores of a quantized classifier)
+    def __init__(self):
+        super().__init__()
+        out = torch.zeros(1, 10)
+        out[0, 7], out[0, 3], out[0, 5] = 120.0, 110.0, -5.0
+        self.register_buffer("out", out)
+    def forward(self, x):
+        return (self.out + 0 * x.mean()).to(torch.int8)
 torch.manual_seed(0)
 torch.jit.script(Det()).save(sys.argv[1] + "/det.pt")
 torch.jit.script(Cls()).save(sys.argv[1] + "/cls.pt")
+torch.jit.script(Ties()).save(sys.argv[1] + "/ties.pt")
+torch.jit.script(Q8()).save(sys.argv[1] + "/q8.pt")
 """
 
 
@@ -68,6 +86,31 @@ def png_chunk(t, data):
     import struct
     import zlib
     return struct.pack(">I", len(data)) + t + data + struct.pack(">I", zlib.crc32(t + data) & 0xFFFFFFFF)
+
+
+def ranking(d, img, refused):
+    """issue 19: classify ranked a float32 softmax, so logits whose probabilities round equal (0 below the
+    top, or one subnormal) tied and classes 0, 1, 2... came out: ranked on the logits now (int8 outputs on
+    their raw values), the softmax shown beside"""
+    r = run([CLI, "classify", os.path.join(d, "ties_portable.pte"), img, "--json"])
+    top = json.loads(r.stdout)["top"] if r.returncode == 0 else []
+    check([t["class"] for t in top] == [900, 700, 600, 500, 400] and top[0]["score"] == 1 and top[1]["logit"] > 100,
+          "classify ranks near-tie logits in their order: %s %s" % (top, r.stderr.strip()))
+    r = run([CLI, "classify", os.path.join(d, "q8_portable.pte"), img, "--json", "--top", "3"])
+    top = json.loads(r.stdout)["top"] if r.returncode == 0 else []
+    check([(t["class"], t["raw"], t["score"]) for t in top] == [(7, 120, None), (3, 110, None), (0, 0, None)],
+          "an int8 output: ranked on the raw values: %s %s" % (top, r.stderr.strip()))
+    r = run([CLI, "classify", os.path.join(d, "q8_portable.pte"), img, "--json", "--top", "2", "--output-scale", "0.1"])
+    top = json.loads(r.stdout)["top"] if r.returncode == 0 else []
+    want = np.exp(np.array([12.0, 11.0]) - 12.0) / (np.exp(-12.0) * 7 + np.exp(-12.5) + 1 + np.exp(-1.0))
+    check(len(top) == 2 and all(abs(t["score"] - w) < 1e-5 for t, w in zip(top, want)),
+          "an int8 output with --output-scale: softmax of the dequantized values %s, want %s" % (top, want))
+    refused(["classify", os.path.join(d, "q8_portable.pte"), img, "--output-scale", "0"], ["--output-scale"],
+            "--output-scale 0", (2,))
+    refused(["classify", os.path.join(d, "cls_portable.pte"), img, "--interp", "cubic"], ["--interp", "cubic"],
+            "--interp cubic", (2,))
+    r = run([CLI, "classify", os.path.join(d, "cls_portable.pte"), img, "--interp", "bilinear"])
+    check(r.returncode == 0, "--interp bilinear (no antialiasing) still selectable: %s" % r.stderr.strip())
 
 
 def refusals(d, env):
@@ -83,7 +126,7 @@ def refusals(d, env):
         f.write(TINY_MODELS)
     r = run([PY, os.path.join(d, "tiny_models.py"), d])
     check(r.returncode == 0, "tiny models: %s" % r.stderr[-300:])
-    for name, shape in (("det", "1,3,32,32"), ("cls", "1,3,16,16")):
+    for name, shape in (("det", "1,3,32,32"), ("cls", "1,3,16,16"), ("ties", "1,3,16,16"), ("q8", "1,3,16,16")):
         r = run([PY, "-m", "petite.export.cli", os.path.join(d, name + ".pt"), "--model-name", name, "--input-shapes",
                  shape, "--output-dir", d, "--backends", "portable"], env=penv, cwd=d)
         check(r.returncode == 0, "export %s: %s" % (name, r.stderr[-300:]))
@@ -122,6 +165,7 @@ def refusals(d, env):
     refused(["bench", cls, "--runs", "ten"], ["--runs"], "bench --runs ten", (2,))
     r = run([CLI, "classify", cls, img, "--top", "2", "--std", "0.5", "--mean", "0.1", "0.2", "0.3", "--threads", "2"])
     check(r.returncode == 0 and "class" in r.stdout, "good numbers still work: %s" % r.stderr)
+    ranking(d, img, refused)
     # a sidecar list of the wrong length is refused, not half applied
     side = os.path.join(d, "cls_portable.json")
     with open(side) as f:

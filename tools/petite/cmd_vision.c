@@ -20,11 +20,11 @@
 #define MAX_SIDE 32768      /* --size, --resize: petite_vision's largest side */
 
 typedef struct opts {
-    const char *model, *labels, *out, *anchors, *format;
+    const char *model, *labels, *out, *anchors, *format, *interp;
     const char *images[MAX_IMAGES];
     int nimages, top, json, agnostic, xy_order, threads, resize, max_det, size;
-    float conf, iou, scale;
-    int32_t zero_point, have_scale;
+    float conf, iou, scale, out_scale;
+    int32_t zero_point, have_scale, out_zero_point, have_out_scale;
     float mean[3], std[3];
     int have_mean, have_std;
 } opts;
@@ -86,6 +86,17 @@ static int parse(const char *cmd, int argc, char **argv, opts *o) {
             if (util_parse_double(cmd, "--scale", argv[++i], FLT_MIN, FLT_MAX, &d)) return 2;
             o->scale = (float)d, o->have_scale = 1;
         }
+        else if (strcmp(a, "--interp") == 0 && more) o->interp = argv[++i];
+        else if (strcmp(a, "--output-scale") == 0 && more) {
+            double d;
+            if (util_parse_double(cmd, "--output-scale", argv[++i], FLT_MIN, FLT_MAX, &d)) return 2;
+            o->out_scale = (float)d, o->have_out_scale = 1;
+        }
+        else if (strcmp(a, "--output-zero-point") == 0 && more) {
+            int z;
+            if (util_parse_i(cmd, "--output-zero-point", argv[++i], -128, 255, &z)) return 2;
+            o->out_zero_point = z;
+        }
         else if (strcmp(a, "--zero-point") == 0 && more) {
             int z;
             if (util_parse_i(cmd, "--zero-point", argv[++i], -128, 255, &z)) return 2;
@@ -102,6 +113,11 @@ static int parse(const char *cmd, int argc, char **argv, opts *o) {
             fprintf(stderr, "petite %s: unexpected argument '%s'\n", cmd, a);
             return 2;
         }
+    }
+    if (o->interp && strcmp(o->interp, "bilinear_aa") != 0 && strcmp(o->interp, "bilinear") != 0 &&
+        strcmp(o->interp, "area") != 0) {
+        fprintf(stderr, "petite %s: --interp %s (bilinear_aa, bilinear or area)\n", cmd, o->interp);
+        return 2;
     }
     if (!o->model || o->nimages == 0) {
         fprintf(stderr, "petite %s: give a model and at least one image\n", cmd);
@@ -230,6 +246,11 @@ static int run_image(const char *cmd, const opts *o, model *md, const char *path
     pv_preprocess p;
     pv_preprocess_init(&p);
     p.width = (int32_t)md->W, p.height = (int32_t)md->H, p.fit = fit, p.resize_short = o->resize;
+    /* classify: antialiased (torchvision's Resize on a PIL image, the usual training recipe); detect:
+     * plain bilinear (Ultralytics letterboxes with OpenCV's INTER_LINEAR); --interp overrides */
+    p.interp = !o->interp ? (fit == PV_FIT_LETTERBOX ? PV_BILINEAR : PV_BILINEAR_AA)
+             : strcmp(o->interp, "bilinear") == 0 ? PV_BILINEAR : strcmp(o->interp, "area") == 0 ? PV_AREA
+             : PV_BILINEAR_AA;
     p.layout = md->nchw ? PV_NCHW : PV_NHWC, p.dtype = md->in.dtype, p.channels = (int32_t)md->C;
     memcpy(p.mean, mean, sizeof p.mean), memcpy(p.std, std, sizeof p.std);
     /* integer inputs: the raw pixel for uint8 (scale 1/255), shifted by 128 for int8, unless given */
@@ -262,15 +283,24 @@ static void json_string(const char *s) {
     putchar('"');
 }
 
-static int float_output(const char *cmd, petite_method *m, size_t i, const float **data, petite_io_info *info) {
+/* output i: a float32 tensor (int8 / uint8 too when allow_int: a quantized classifier's scores) */
+static int float_output(const char *cmd, petite_method *m, size_t i, const float **data, petite_io_info *info,
+                        int allow_int) {
     size_t nbytes = 0;
     const void *d = NULL;
     if (petite_method_io_info(m, PETITE_OUTPUT, i, info) || petite_method_output_data(m, i, &d, &nbytes)) {
         fprintf(stderr, "petite %s: %s\n", cmd, petite_method_errmsg(m));
         return 1;
     }
-    if (info->kind != PETITE_KIND_TENSOR || info->dtype != PETITE_FLOAT32) {
-        fprintf(stderr, "petite %s: output %zu is not a float32 tensor\n", cmd, i);
+    const int ok_int = allow_int && (info->dtype == PETITE_INT8 || info->dtype == PETITE_UINT8);
+    if (info->kind != PETITE_KIND_TENSOR || (info->dtype != PETITE_FLOAT32 && !ok_int)) {
+        fprintf(stderr, "petite %s: output %zu is not a float32%s tensor\n", cmd, i, allow_int ? ", int8 or uint8" : "");
+        return 1;
+    }
+    int64_t numel = 1;
+    for (int32_t k = 0; k < info->rank; k++) numel *= info->sizes[k];
+    if (numel < 0 || (uint64_t)numel * petite_dtype_size(info->dtype) > nbytes) {
+        fprintf(stderr, "petite %s: output %zu holds %zu bytes, fewer than its shape needs\n", cmd, i, nbytes);
         return 1;
     }
     *data = d;
@@ -298,7 +328,7 @@ int cmd_classify(int argc, char **argv) {
         const float *out;
         petite_io_info info;
         if (run_image("classify", &o, &md, o.images[k], PV_FIT_CENTER_CROP, mean, std, &px, &w, &h, &tf) ||
-            float_output("classify", md.m, 0, &out, &info)) {
+            float_output("classify", md.m, 0, &out, &info, 1)) {
             image_free(px);
             rc = 1;
             break;
@@ -306,49 +336,80 @@ int cmd_classify(int argc, char **argv) {
         image_free(px);
         int64_t n = 1;
         for (int32_t d = 0; d < info.rank; d++) n *= info.sizes[d];
+        if (n < 1 || n > INT32_MAX) {
+            fprintf(stderr, "petite classify: output 0 holds %lld values\n", (long long)n);
+            rc = 1;
+            break;
+        }
         if (o.labels && !labels && pv_labels_load(o.labels, (uint32_t)n, &labels)) {
             fprintf(stderr, "petite classify: %s\n", pv_last_error());
             rc = 1;
             break;
         }
-        /* probabilities already (all in [0, 1], summing to 1)? else softmax */
-        double sum = 0;
-        int probs = 1;
-        for (int64_t i = 0; i < n; i++) {
-            sum += out[i];
-            probs = probs && out[i] >= 0.0f && out[i] <= 1.0f;
-        }
-        float *p = malloc((size_t)n * sizeof *p);
-        pv_class *top = malloc((size_t)(o.top > 0 ? o.top : 1) * sizeof *top);
+        const int integer = info.dtype != PETITE_FLOAT32;
+        float *vals = malloc((size_t)n * sizeof *vals), *p = malloc((size_t)n * sizeof *p);
+        pv_class *top = malloc((size_t)o.top * sizeof *top); /* --top is 1..MAX_TOP */
         uint32_t cnt = 0;
-        if (!p || !top) {
-            free(p), free(top);
+        if (!vals || !p || !top) {
+            fprintf(stderr, "petite classify: no memory for %lld scores\n", (long long)n);
+            free(vals), free(p), free(top);
             rc = 1;
             break;
         }
-        if (probs && fabs(sum - 1.0) < 1e-3) memcpy(p, out, (size_t)n * sizeof *p);
-        else pv_softmax(out, (size_t)n, p);
-        pv_topk(p, (size_t)n, (uint32_t)(o.top > 0 ? o.top : 1), top, &cnt);
+        /* integer outputs: the raw values (exact in float), ranked as they are (the dequantized values'
+         * order for a positive scale); probabilities only with --output-scale */
+        for (int64_t i = 0; i < n; i++)
+            vals[i] = info.dtype == PETITE_FLOAT32 ? out[i] : info.dtype == PETITE_INT8 ? (float)((const int8_t *)out)[i]
+                                                                                       : (float)((const uint8_t *)out)[i];
+        /* probabilities already (all in [0, 1], summing to 1)? else ranked on the logits (their float
+         * softmax can round distinct logits to equal probabilities), then the softmax of the ranked */
+        double sum = 0;
+        int probs = !integer;
+        for (int64_t i = 0; i < n && probs; i++) {
+            sum += vals[i];
+            probs = vals[i] >= 0.0f && vals[i] <= 1.0f;
+        }
+        probs = probs && fabs(sum - 1.0) < 1e-3;
+        const int have_probs = !integer || o.have_out_scale;
+        if (probs) {
+            pv_topk(vals, (size_t)n, (uint32_t)o.top, top, &cnt);
+        } else if (!integer) {
+            pv_classify(vals, (size_t)n, (uint32_t)o.top, top, &cnt);
+        } else {
+            pv_topk(vals, (size_t)n, (uint32_t)o.top, top, &cnt);
+            if (o.have_out_scale) {
+                for (int64_t i = 0; i < n; i++) p[i] = (vals[i] - (float)o.out_zero_point) * o.out_scale;
+                pv_softmax(p, (size_t)n, p);
+            }
+        }
         if (o.json) {
             if (o.nimages > 1) printf("%s{\"image\": ", k ? ", " : ""), json_string(o.images[k]), printf(", ");
             else printf("{");
             printf("\"top\": [");
             for (uint32_t i = 0; i < cnt; i++) {
-                printf("%s{\"class\": %d, \"label\": ", i ? ", " : "", top[i].class_id);
-                json_string(labels ? pv_labels_get(labels, (uint32_t)top[i].class_id) : "");
-                printf(", \"score\": %.6g}", (double)top[i].score);
+                const int32_t c = top[i].class_id;
+                printf("%s{\"class\": %d, \"label\": ", i ? ", " : "", c);
+                json_string(labels ? pv_labels_get(labels, (uint32_t)c) : "");
+                if (have_probs) printf(", \"score\": %.6g", (double)(integer ? p[c] : top[i].score));
+                else printf(", \"score\": null");
+                if (integer) printf(", \"raw\": %d", (int)vals[c]);
+                else if (!probs) printf(", \"logit\": %.9g", (double)vals[c]);
+                printf("}");
             }
             printf("]}");
         } else {
             printf("%s\n", o.images[k]);
             for (uint32_t i = 0; i < cnt; i++) {
-                if (labels)
-                    printf("  %u. %s (class %d)  %.2f%%\n", i + 1, pv_labels_get(labels, (uint32_t)top[i].class_id),
-                           top[i].class_id, 100.0 * top[i].score);
-                else printf("  %u. class %d  %.2f%%\n", i + 1, top[i].class_id, 100.0 * top[i].score);
+                const int32_t c = top[i].class_id;
+                printf("  %u. ", i + 1);
+                if (labels) printf("%s (class %d)", pv_labels_get(labels, (uint32_t)c), c);
+                else printf("class %d", c);
+                if (have_probs) printf("  %.2f%%", 100.0 * (integer ? p[c] : top[i].score));
+                if (integer) printf("  raw %d", (int)vals[c]);
+                printf("\n");
             }
         }
-        free(p), free(top);
+        free(vals), free(p), free(top);
     }
     if (o.json && rc == 0) printf(o.nimages > 1 ? "]}\n" : "\n");
     pv_labels_free(labels);
@@ -433,7 +494,7 @@ int cmd_detect(int argc, char **argv) {
         const int64_t *shapes[2];
         int32_t ranks[2];
         for (uint32_t i = 0; i < nout && rc == 0; i++) {
-            rc = float_output("detect", md.m, i, &outs[i], &infos[i]);
+            rc = float_output("detect", md.m, i, &outs[i], &infos[i], 0);
             shapes[i] = infos[i].sizes, ranks[i] = infos[i].rank;
         }
         uint32_t n = 0;

@@ -45,14 +45,17 @@ static const subcommand commands[] = {
      "      (count, total ms, share), --per-op=all also each instruction and node (--json: always both)\n"},
     {"classify", cmd_classify,
      "  petite classify MODEL.pte IMAGE... [--labels FILE] [--top K] [--size S] [--mean R G B]\n"
-     "                  [--std R G B] [--resize N] [--json]\n"
-     "      top-K classes of PNG/JPEG images: shorter side to N (input x 256 / 224), center\n"
-     "      crop to the model's input, ImageNet mean/std unless given; softmax unless the\n"
-     "      output already holds probabilities\n"},
+     "                  [--std R G B] [--resize N] [--interp bilinear_aa|bilinear|area] [--json]\n"
+     "                  [--output-scale S] [--output-zero-point Z]\n"
+     "      top-K classes of PNG/JPEG images: shorter side to N (input x 256 / 224; antialiased as\n"
+     "      torchvision's Resize on a PIL image), center crop to the model's input, ImageNet\n"
+     "      mean/std unless given; ranked on the logits, shown with their softmax unless the\n"
+     "      output already holds probabilities (int8 / uint8 outputs: the raw values, and\n"
+     "      probabilities with --output-scale)\n"},
     {"detect", cmd_detect,
      "  petite detect MODEL.pte IMAGE... [--format yolov5|yolov8|ssd] [--conf 0.25] [--iou 0.45]\n"
      "                [--agnostic] [--max-det N] [--labels FILE] [--out annotated.png] [--json]\n"
-     "                [--anchors A.npy] [--xy-order] [--mean ..] [--std ..]\n"
+     "                [--anchors A.npy] [--xy-order] [--mean ..] [--std ..] [--interp bilinear|bilinear_aa|area]\n"
      "      boxes in the image's pixels: letterbox to the model's input (pixels / 255), decode,\n"
      "      class-aware NMS (--agnostic: over all classes); --out draws them into a PNG\n"},
 };
