@@ -110,7 +110,10 @@ typedef enum pv_interp {
                            so torchvision's Resize on a PIL image (the usual training recipe), and
                            Resize(antialias=True) on a tensor. PIL rounds to uint8 after each of its two
                            passes: against it values differ by at most about 1 / 255 of the pixel range.
-                           Enlarging: the same numbers as PV_BILINEAR */
+                           Enlarging: the same numbers as PV_BILINEAR. It reads every source pixel
+                           under the crop about twice (224 x 224 from a 12 MP photo: 0.14 s RGB8,
+                           0.7 s NV21 on one x86-64 core, against 8 ms for PV_BILINEAR): a live
+                           camera preview may prefer PV_BILINEAR or a smaller frame */
 } pv_interp;
 
 typedef enum pv_layout { PV_NCHW = 0, PV_NHWC = 1 } pv_layout;
