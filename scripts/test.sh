@@ -50,7 +50,7 @@ echo "== release build (gcc) =="
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 want_suites="compute pool kernels vision runtime threads faults badinput conformance python_ops python_export_cli python_quantize
-  kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic cli runtime_py architectures zoo"
+  kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic cli runtime_py readme architectures zoo"
 listed=$(cd build && ctest -N)
 for t in $want_suites; do
   grep -qE "Test +#[0-9]+: $t\$" <<<"$listed" || { echo "FAILED: the suite '$t' is not in ctest (see cmake's warnings)"; exit 1; }

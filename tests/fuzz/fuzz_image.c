@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pv_preprocess p;
     pv_preprocess_init(&p);
     p.width = 1 + h[2] % 96, p.height = 1 + h[3] % 96;
-    p.fit = h[4] % 3, p.interp = (h[4] >> 2) & 1, p.layout = (h[4] >> 3) & 1, p.bgr = (h[4] >> 4) & 1;
+    p.fit = h[4] % 3, p.interp = ((h[7] >> 3) & 7) % 3, p.layout = (h[4] >> 3) & 1, p.bgr = (h[4] >> 4) & 1;
     p.channels = h[4] & 0x20 ? 1 : 3;
     p.dtype = h[5] % 3 == 0 ? PETITE_FLOAT32 : h[5] % 3 == 1 ? PETITE_UINT8 : PETITE_INT8;
     p.resize_short = (h[5] >> 2) & 1 ? 1 + h[6] % 128 : 0;
