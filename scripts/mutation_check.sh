@@ -21,23 +21,29 @@ jobs=$(nproc 2>/dev/null || echo 2)
 py=/usr/bin/python3
 "$py" -c "import torch, torchvision, flatbuffers" >/dev/null 2>&1 ||
   { echo "mutation check: /usr/bin/python3 lacks torch / torchvision / flatbuffers (scripts/setup.sh installs them)"; exit 1; }
-# 0: some test failed (caught); 1: every test passed; 2: the tree does not build
+# 0: some test failed (caught; $failed_step names it); 1: every test passed; 2: the tree does not build
+failed_step=""
+step() {
+  failed_step=$1
+  shift
+  ( "$@"; exit $? ) >/dev/null 2>&1  # a subshell: a crash is its exit code, not a console line
+}
 fast_suite() {
   cmake --build b -j"$jobs" --target test_compute test_kernels test_vision conformance petite_shared petite \
     >/dev/null 2>&1 || return 2
-  local env=(env PETITE_LIB="$PWD/b/libpetite.so" PETITE_CLI="$PWD/b/petite")
-  ./b/tests/test_compute >/dev/null 2>&1 && ./b/tests/test_kernels >/dev/null 2>&1 && ./b/tests/test_vision >/dev/null 2>&1 &&
-    { [ ! -f "$conf/manifest.json" ] || PETITE_CONFORMANCE_DIR="$conf" ./b/tests/conformance >/dev/null 2>&1; } &&
-    "${env[@]}" "$py" tests/python/test_ops.py -k reshape_alias,nobias,split,unbind,add_broadcast,linear_3d >/dev/null 2>&1 &&
-    "${env[@]}" "$py" tests/python/test_architectures.py -k gpt2 >/dev/null 2>&1 &&
-    "${env[@]}" "$py" tests/python/test_int8.py >/dev/null 2>&1 &&
-    "${env[@]}" "$py" tests/python/test_kernel_table.py >/dev/null 2>&1 && return 1
+  local env=(env PETITE_LIB="$PWD/b/libpetite.so" PETITE_CLI="$PWD/b/petite" PETITE_CONFORMANCE_DIR="$conf")
+  step test_compute ./b/tests/test_compute && step test_kernels ./b/tests/test_kernels && step test_vision ./b/tests/test_vision &&
+    { [ ! -f "$conf/manifest.json" ] || step conformance env PETITE_CONFORMANCE_DIR="$conf" ./b/tests/conformance; } &&
+    step test_ops "${env[@]}" "$py" tests/python/test_ops.py -k reshape_alias,nobias,split,unbind,add_broadcast,linear_3d &&
+    step test_architectures "${env[@]}" "$py" tests/python/test_architectures.py -k gpt2 &&
+    step test_int8 "${env[@]}" "$py" tests/python/test_int8.py &&
+    step test_kernel_table "${env[@]}" "$py" tests/python/test_kernel_table.py && return 1
   return 0
 }
 
 start=$(date +%s)
 rc=0; fast_suite || rc=$?
-[ $rc -eq 1 ] || { echo "mutation check: the fast suite $([ $rc -eq 2 ] && echo "does not build" || echo "fails") without any mutation"; exit 1; }
+[ $rc -eq 1 ] || { echo "mutation check: the fast suite $([ $rc -eq 2 ] && echo "does not build" || echo "fails ($failed_step)") without any mutation"; exit 1; }
 echo "mutation check: the fast suite passes unmutated ($(( $(date +%s) - start )) s)"
 
 # file | what the wrong edit does | sed expression (must change the file)
@@ -94,7 +100,7 @@ for m in "${mutations[@]}"; do
     echo "  SURVIVED     $what ($file)"
     survived=1
   else
-    echo "  caught       $what"
+    echo "  caught       $what (by $failed_step)"
   fi
   mv "$file.orig" "$file"
   touch "$file"

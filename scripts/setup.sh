@@ -7,16 +7,27 @@
 #   gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm (the keyword spotter on the AN547 board);
 #   fuzzing and sanitizers: clang + its runtime (libFuzzer);
 #   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers.
+#   `setup.sh --main`: only what the main job (scripts/demo.sh) needs: the build, stb and the exporter's Python.
 set -euo pipefail
+main_only=0
+[ "${1:-}" = --main ] && main_only=1
 need=()
 command -v gcc   >/dev/null 2>&1 || need+=(build-essential)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
+if [ $main_only = 0 ]; then
 command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
   || [ "$(uname -m)" != x86_64 ] || need+=(libclang-rt-dev)
+fi
 # image files for `petite classify` / `petite detect`: stb_image and stb_image_write (header-only)
 [ -f /usr/include/stb/stb_image.h ] || need+=(libstb-dev)
+# the exporter and its tests: Debian's PyTorch, used through /usr/bin/python3
+/usr/bin/python3 -c "import torch, torchvision" >/dev/null 2>&1 || need+=(python3-torch python3-torchvision)
+/usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)
+/usr/bin/python3 -c "import sklearn" >/dev/null 2>&1 || need+=(python3-sklearn)
+/usr/bin/python3 -c "import flatbuffers" >/dev/null 2>&1 || need+=(python3-flatbuffers)
+if [ $main_only = 0 ]; then
 # the arm64 and armv7 builds, run under user-mode QEMU in the tests
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 command -v arm-linux-gnueabihf-gcc >/dev/null 2>&1 || need+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
@@ -31,11 +42,7 @@ command -v wine >/dev/null 2>&1 || need+=(wine64)
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || need+=(gcc-arm-none-eabi)
 [ -d /usr/lib/arm-none-eabi/newlib ] || need+=(libnewlib-arm-none-eabi)
 command -v qemu-system-arm >/dev/null 2>&1 || need+=(qemu-system-arm)
-# the exporter and its tests: Debian's PyTorch, used through /usr/bin/python3
-/usr/bin/python3 -c "import torch, torchvision" >/dev/null 2>&1 || need+=(python3-torch python3-torchvision)
-/usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)
-/usr/bin/python3 -c "import sklearn" >/dev/null 2>&1 || need+=(python3-sklearn)
-/usr/bin/python3 -c "import flatbuffers" >/dev/null 2>&1 || need+=(python3-flatbuffers)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

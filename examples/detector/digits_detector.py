@@ -4,7 +4,7 @@ trained on them on the CPU. Its output is the YOLOv8 layout, [1, 4 + 10, 144]: f
 12 x 12 grid (stride 8), the box center, width and height in input pixels and ten class scores
 (sigmoid), so `petite detect --format yolov8` decodes it.
 
-    /usr/bin/python3 examples/detector/digits_detector.py OUT_DIR [--epochs N] [--scenes N]
+    /usr/bin/python3 examples/detector/digits_detector.py OUT_DIR [--epochs N] [--scenes N] [--threads N (1)]
 
 writes OUT_DIR/digits_detector.pt (the whole module), digit_labels.txt, held-out scenes
 scene_<i>.png with their boxes in scenes.json, and reports the held-out mAP@0.5 of eager PyTorch
@@ -127,6 +127,7 @@ def train(model, x, boxes, epochs, batch=64, seed=0):
     xt = torch.from_numpy(x)
     bce = nn.BCEWithLogitsLoss(reduction="sum")
     model.train()
+    t0 = time.time()
     for ep in range(epochs):
         perm = torch.randperm(len(x))
         total = 0.0
@@ -149,7 +150,9 @@ def train(model, x, boxes, epochs, batch=64, seed=0):
             opt.step()
             sched.step()
             total += float(loss) * len(idx)
-        print("  epoch %d: loss %.4f" % (ep + 1, total / len(x)), flush=True)
+        spent = time.time() - t0
+        print("  epoch %d/%d: loss %.4f (%.0f s, about %.0f s left)" % (ep + 1, epochs, total / len(x), spent,
+                                                                      spent / (ep + 1) * (epochs - ep - 1)), flush=True)
     model.eval()
     return model
 
@@ -206,7 +209,9 @@ def main():
     epochs = int(sys.argv[sys.argv.index("--epochs") + 1]) if "--epochs" in sys.argv else 14
     nscenes = int(sys.argv[sys.argv.index("--scenes") + 1]) if "--scenes" in sys.argv else 6000
     os.makedirs(out, exist_ok=True)
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    # one thread: the small convolutions gain little from a second, and OpenMP workers that spin on a
+    # busy machine burned 5-10x the CPU time for it
+    torch.set_num_threads(int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1)
     tr_digits, te_digits = digit_sets()
     t0 = time.time()
     x, boxes = make_scenes(nscenes, tr_digits, seed=1)
