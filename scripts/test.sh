@@ -163,19 +163,13 @@ cmake --build build-asan -j"$jobs"
 for t in $(sed -n 's/^ *[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build-asan/ctest.log); do skipped+=("asan ctest $t"); done
 # every file the zoo exported (portable, xnnpack, int8 static and dynamic) through the sanitized CLI
 if ls build/zoo/*.pte >/dev/null 2>&1; then
+  # and the architecture sweep's files (ConvNeXt, Swin, ViT, a GPT-2-style block: bias-free layers)
   n=0
-  for f in build/zoo/*.pte; do
+  for f in build/zoo/*.pte build/architectures/*.pte; do
     ASAN_OPTIONS=detect_leaks=1 ./build-asan/petite run "$f" >/dev/null || { echo "sanitized run failed: $f"; exit 1; }
     n=$((n + 1))
   done
-  echo "sanitized runs of zoo files: $n passed, 0 failed"
-  # the architecture sweep's files (ConvNeXt, Swin, ViT, a GPT-2-style block: bias-free layers) too
-  n=0
-  for f in build/architectures/*.pte; do
-    ASAN_OPTIONS=detect_leaks=1 ./build-asan/petite run "$f" >/dev/null || { echo "sanitized run failed: $f"; exit 1; }
-    n=$((n + 1))
-  done
-  echo "sanitized runs of the architecture sweep's files: $n passed, 0 failed"
+  echo "sanitized runs of the zoo's and the architecture sweep's files: $n passed, 0 failed"
   # allocation-failure injection on exported XNNPACK fp32 / int8 files too (leaks checked)
   ASAN_OPTIONS=detect_leaks=1 ./build-asan/tests/test_faults "$PETITE_CONFORMANCE_DIR" \
     $(ls build/zoo/digits_cnn_xnnpack.pte build/zoo/digits_cnn_xnnpack_quantized.pte build/zoo/digits_cnn_portable.pte \

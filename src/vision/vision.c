@@ -436,14 +436,21 @@ petite_status pv_preprocess_image(const pv_image *img, const pv_preprocess *p, v
 
 /* ---- classification ---------------------------------------------------------------------------- */
 
-petite_status pv_softmax(const float *x, size_t n, float *y) {
-    if (!x || !y || n == 0) return BAD("pv_softmax: %s", n == 0 ? "no values" : "NULL x or y");
+/* the largest value that is not NaN (-inf if none), and whether any is NaN */
+static float max_not_nan(const float *x, size_t n, bool *nan) {
     float mx = -INFINITY;
-    bool nan = false;
+    *nan = false;
     for (size_t i = 0; i < n; i++) {
-        if (isnan(x[i])) nan = true;
+        if (isnan(x[i])) *nan = true;
         else if (x[i] > mx) mx = x[i];
     }
+    return mx;
+}
+
+petite_status pv_softmax(const float *x, size_t n, float *y) {
+    if (!x || !y || n == 0) return BAD("pv_softmax: %s", n == 0 ? "no values" : "NULL x or y");
+    bool nan;
+    const float mx = max_not_nan(x, n, &nan);
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) sum += nan ? 0.0 : exp((double)x[i] - (double)mx);
     for (size_t i = 0; i < n; i++) y[i] = nan ? NAN : (float)(exp((double)x[i] - (double)mx) / sum);
@@ -454,12 +461,8 @@ petite_status pv_classify(const float *x, size_t n, uint32_t k, pv_class *out, u
     if (!x || !out || !count) return BAD("pv_classify: NULL logits, out or count");
     if (n > INT32_MAX) return BAD("pv_classify: %zu logits (at most 2^31 - 1)", n);
     if (n == 0 || k == 0) return BAD("pv_classify: %s", n == 0 ? "no logits" : "k is 0");
-    float mx = -INFINITY;
-    bool nan = false;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(x[i])) nan = true;
-        else if (x[i] > mx) mx = x[i];
-    }
+    bool nan;
+    const float mx = max_not_nan(x, n, &nan);
     double sum = 0.0;
     for (size_t i = 0; i < n && !nan; i++) sum += exp((double)x[i] - (double)mx);
     /* rank the logits themselves: their softmax in float can round distinct logits to one value */
