@@ -113,6 +113,20 @@ def main():
                 except Exception as e:  # noqa: BLE001 - every failure is reported by case
                     failed += 1
                     print("FAIL %s [%s]: %s: %s" % (name, backend, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+        # torchvision's ViT as built (a zero head): every output is 0, so validation must say it proves nothing
+        if not filt or filt in "vit_zero_head":
+            torch.manual_seed(0)
+            vit = VisionTransformer(image_size=32, patch_size=8, num_layers=1, num_heads=2, hidden_dim=16, mlp_dim=32,
+                                    num_classes=10).eval()
+            try:
+                v = export_model(vit, [torch.randn(1, 3, 32, 32)], model_name="vit_zero_head", backends=["portable"],
+                                 output_dir=d)[0].get("validation") or {}
+                assert v.get("degenerate") is True, "constant outputs not flagged: %s" % v
+                passed += 1
+                print("ok   vit_zero_head  portable validation flagged as degenerate")
+            except Exception as e:  # noqa: BLE001 - reported by case
+                failed += 1
+                print("FAIL vit_zero_head: %s: %s" % (type(e).__name__, e))
     print("architectures: %d passed, %d failed" % (passed, failed))
     if not passed + failed:
         print("FAIL: no case matches -k %r" % filt)
