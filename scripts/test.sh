@@ -56,7 +56,7 @@ for t in $want_suites; do
   grep -qE "Test +#[0-9]+: $t\$" <<<"$listed" || { echo "FAILED: the suite '$t' is not in ctest (see cmake's warnings)"; exit 1; }
 done
 (cd build && ctest --output-on-failure) | tee build/ctest.log
-for t in $(sed -n 's/^ *[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build/ctest.log); do skipped+=("ctest $t"); done
+for t in $(sed -n 's/^[[:space:]]*[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build/ctest.log); do skipped+=("ctest $t"); done
 # parts of suites that passed without the corpus (the zoo's keyword spotter, the official node fields, ...)
 while IFS= read -r line; do skipped+=("$line"); done < <(grep -h "^SKIPPED" build/Testing/Temporary/LastTest.log 2>/dev/null | cut -c1-160 || true)
 echo "== linking into an app: exported symbols, install, pkg-config, Python import =="
@@ -160,7 +160,7 @@ echo "== ASan + UBSan build (clang) =="
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPETITE_SANITIZE=ON -DPETITE_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 ctest --output-on-failure) | tee build-asan/ctest.log
-for t in $(sed -n 's/^ *[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build-asan/ctest.log); do skipped+=("asan ctest $t"); done
+for t in $(sed -n 's/^[[:space:]]*[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build-asan/ctest.log); do skipped+=("asan ctest $t"); done
 # every file the zoo exported (portable, xnnpack, int8 static and dynamic) through the sanitized CLI
 if ls build/zoo/*.pte >/dev/null 2>&1; then
   # and the architecture sweep's files (ConvNeXt, Swin, ViT, a GPT-2-style block: bias-free layers)
