@@ -122,11 +122,38 @@ def main():
                 v = export_model(vit, [torch.randn(1, 3, 32, 32)], model_name="vit_zero_head", backends=["portable"],
                                  output_dir=d)[0].get("validation") or {}
                 assert v.get("degenerate") is True, "constant outputs not flagged: %s" % v
+                pr = v.get("probe") or {}
+                assert "heads.head.weight" in pr.get("reinitialized", []), "zero head not re-initialized: %s" % pr
+                assert pr.get("passed") is True and not pr.get("degenerate") and pr.get("output_scale", 0) > 0, \
+                    "the copy with a random head was not validated: %s" % pr
                 passed += 1
-                print("ok   vit_zero_head  portable validation flagged as degenerate")
+                print("ok   vit_zero_head  portable validation flagged as degenerate; the copy with %s re-initialized "
+                      "validated (max abs error %.3g, scale %.3g)" % (", ".join(pr["reinitialized"]),
+                                                                     pr["max_abs_error"], pr["output_scale"]))
             except Exception as e:  # noqa: BLE001 - reported by case
                 failed += 1
                 print("FAIL vit_zero_head: %s: %s" % (type(e).__name__, e))
+            # the copy's verdict counts: petite's outputs for it made wrong must fail the export
+            from petite.export import validate as va
+            real = va.run_isolated
+
+            def spoiled(path, steps):
+                outs = real(path, steps)
+                probe = os.path.dirname(os.path.abspath(path)) != os.path.abspath(d)  # the copy's file, elsewhere
+                return [[o + 1e-2 for o in out] for out in outs] if probe else outs
+            va.run_isolated = spoiled
+            try:
+                r = export_model(vit, [torch.randn(1, 3, 32, 32)], model_name="vit_zero_head", backends=["portable"],
+                                 output_dir=d)[0]
+                assert not r.get("success") and "re-initialized" in (r.get("error") or ""), \
+                    "a wrong result on the copy was not a failure: %s" % r
+                passed += 1
+                print("ok   vit_zero_head  a wrong result on the copy fails the export: %s" % r["error"])
+            except Exception as e:  # noqa: BLE001 - reported by case
+                failed += 1
+                print("FAIL vit_zero_head (spoiled copy): %s: %s" % (type(e).__name__, e))
+            finally:
+                va.run_isolated = real
     print("architectures: %d passed, %d failed" % (passed, failed))
     if not passed + failed:
         print("FAIL: no case matches -k %r" % filt)

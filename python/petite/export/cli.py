@@ -200,14 +200,20 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
             log("  validate  %6.2fs  max abs error %.3g (tolerance %.3g), max rel error %.3g, top-1 %s"
                 % (time.time() - t, res["max_abs_error"], tol, res["max_rel_error"],
                    "n/a" if res["degenerate"] else "equal" if res["top1_equal"] else "DIFFERS"))
-            if res["degenerate"]:
-                print("petite-export: warning: validation proves little for %s: every output of eager PyTorch is one "
-                      "constant value on the validation inputs (a zero-initialized head?); the file's other layers "
-                      "were not checked against eager (the sidecar's validation says \"degenerate\": true)"
-                      % os.path.basename(out_path), file=sys.stderr)
+            if res["degenerate"] and not getattr(args, "probing", False):
+                res["probe"] = _probe(model, shapes, dtypes, out_path, args, backend)
+                if res["probe"]["passed"] is None:
+                    print("petite-export: warning: validation proves little for %s: every output of eager PyTorch is "
+                          "one constant value on the validation inputs and no parameter is constant to re-initialize; "
+                          "the file's layers were not checked against eager (the sidecar's validation says "
+                          "\"degenerate\": true)" % os.path.basename(out_path), file=sys.stderr)
+                elif not res["probe"]["passed"]:
+                    res["passed"] = False
             if not res["passed"]:
                 why = ("max abs error %.3g > %.3g" % (res["max_abs_error"], tol)
-                       if res["max_abs_error"] > tol else "top-1 class differs")
+                       if res["max_abs_error"] > tol else "top-1 class differs" if not res["top1_equal"] else
+                       "eager's outputs are constant; on a copy with %s re-initialized: %s" % (
+                           ", ".join(res["probe"]["reinitialized"]), res["probe"]["error"]))
                 raise ExportError("validation failed: petite's outputs differ from eager PyTorch (%s)" % why)
         else:
             rec["validation"] = None
@@ -233,6 +239,46 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         if os.path.exists(tmp):
             os.unlink(tmp)
     rec["export_time_s"] = round(time.time() - t0, 3)
+    return rec
+
+
+def _probe(model, shapes, dtypes, out_path, args, backend):
+    """Eager's outputs are one constant (torchvision's ViT starts with a zero head), so comparing them checked
+    nothing before the constant layer. Export a copy of the model whose constant parameters get seeded random
+    values (weight matrices and kernels of one value) through the same pipeline, and validate that copy against its own eager run: the same graph, the
+    same lowering and kernels, with outputs that now depend on every layer. Returns the record kept in the
+    sidecar's validation["probe"] (passed None: nothing constant to re-initialize)."""
+    import copy
+    import math
+    probe = copy.deepcopy(model)
+    g = torch.Generator().manual_seed(1234)
+    names = []
+    with torch.no_grad():
+        for name, p in probe.named_parameters():
+            # a weight matrix or kernel of one value (not the ones of a norm or a zero bias: those do not
+            # make an output constant by themselves)
+            if p.is_floating_point() and p.dim() >= 2 and p.numel() > 1 and bool((p == p.reshape(-1)[0]).all()):
+                fan_in = p.shape[1] if p.dim() > 1 else p.shape[0]
+                for d in p.shape[2:]:
+                    fan_in *= d
+                p.copy_(torch.randn(p.shape, generator=g).to(p.dtype) / math.sqrt(max(fan_in, 1)))
+                names.append(name)
+    rec = {"reinitialized": names, "passed": None}
+    if not names:
+        return rec
+    log("  probe     eager's outputs are constant: validating a copy with %s re-initialized" % ", ".join(names))
+    sub = copy.copy(args)
+    sub.probing = True
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            r = export_program(probe, shapes, dtypes, os.path.join(d, "probe.pte"), sub, backend)
+            v = r["validation"]
+            rec.update(max_abs_error=v["max_abs_error"], output_scale=v["output_scale"], tolerance=v["tolerance"],
+                       degenerate=v["degenerate"], passed=bool(v["passed"] and not v["degenerate"]))
+            if v["degenerate"]:
+                rec["error"] = "eager's outputs are still constant"
+        except ExportError as e:
+            rec.update(passed=False, error=str(e).replace("validation failed: ", "", 1))
     return rec
 
 
