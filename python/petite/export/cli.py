@@ -78,9 +78,6 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         raise ExportError("the model does not run on inputs of shapes %s: %s%s" % (shapes, e, hint))
     t = time.time()
     where, bounds = getattr(args, "dyn_where", None) or [], getattr(args, "dyn_bounds", None)
-    if bounds and backend != "portable":
-        raise ExportError("dynamic sizes export to the portable backend only: the XNNPACK subgraph writer bakes static "
-                          "shapes into its nodes (use --backends portable)")
     if bounds and args.quantize:
         raise ExportError("--quantize with a dynamic size is not supported")
     with custom.keep(model, getattr(args, "custom_ops", None), example) as custom_names:

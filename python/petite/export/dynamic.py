@@ -2,7 +2,7 @@
 
 PyTorch 1.13's make_fx traces with real tensors, so a dimension cannot be captured as a symbol.
 Instead the model is captured at three sizes of the dynamic dimension (the upper bound, one below
-it, and the lower bound) and the graphs are compared:
+it, and the lower bound, or 2 for a lower bound of 1: see sizes()) and the graphs are compared:
 
 - the graphs must be the same operator for operator (a graph that changes with the size, through
   control flow or a shape-dependent branch, cannot be dynamic: refused, naming the first node that
@@ -17,8 +17,9 @@ it, and the lower bound) and the graphs are compared:
   memory plan is made for the upper bound, and kernels resize their outputs at run time.
 
 One dynamic size per export (it may appear in several inputs, e.g. token ids and a mask of the
-same length). The portable backend only: the XNNPACK subgraph writer bakes static shapes into its
-nodes."""
+same length). Both backends: XNNPACK subgraphs are written as the official writer writes dynamic
+graphs (every value's dims the upper bound, a StaticReshape's dynamic dim 0 = inferred), and the
+delegate propagates the run's shapes through its nodes (see xnnpack.py)."""
 import re
 
 import torch
@@ -87,8 +88,11 @@ def at(shapes, where, s):
 
 
 def sizes(bounds):
-    """the sizes captured: the upper bound first, one below it, the lower bound (if distinct)"""
+    """the sizes captured: the upper bound first, one below it, the lower bound (if distinct). A lower
+    bound of 1 is captured as 2: tracing specializes some ops to a size of 1 (a transformer's attention
+    traced at length 1 loses nodes), so the general graph is taken, and validation runs it at 1 too."""
     lo, hi = bounds
+    lo = max(lo, 2)
     return [hi, hi - 1] + ([lo] if lo < hi - 1 else [])
 
 
@@ -163,4 +167,8 @@ def analyze(gms, svals):
         shapes = [_meta_shapes(n) for n in nodes]
         if shapes[0] is not None and any(s != shapes[0] for s in shapes[1:]):
             n0.meta["dynamic"] = True
+            # per output: the dims that follow the size (a StaticReshape writes 0 there, XNNPACK's "inferred")
+            n0.meta["dynamic_dims"] = [
+                [k for k in range(len(t0)) if any(s[j] is None or len(s[j]) != len(t0) or s[j][k] != t0[k] for s in shapes)]
+                if t0 is not None else [] for j, t0 in enumerate(shapes[0])]
     return base

@@ -35,6 +35,8 @@ class Value:
         self.role = kw.get("role", "temp")  # tensors: const | input | temp | mutable (state: planned, initial data)
         self.name = kw.get("name")          # mutable: the buffer's name
         self.dynamic = kw.get("dynamic", False)  # tensors: DYNAMIC_BOUND (shape is the upper bound)
+        self.dyn_dims = kw.get("dyn_dims", [])  # dynamic tensors: the dims that follow the size
+        self.computed = kw.get("computed", False)  # ints: written at run time (from the dynamic size)
         self.offset = None                  # planned tensors: byte offset in buffer 1
         self.index = None
 
@@ -159,27 +161,28 @@ class Lowerer:
             raise LowerError("a size-dependent argument without a dynamic input")
         base = SymExpr(1, 0)
         if base not in self.sym_cache:
-            s = p.add(Value("int", value=0))
+            s = p.add(Value("int", value=0, computed=True))
             p.instrs.append(Instr("aten::sym_size", "int", [self.sym_src[0], p.add(Value("int", value=self.sym_src[1])), s]))
             self.sym_cache[base] = s
         v = self.sym_cache[base]
         if e.a != 1:
-            t = p.add(Value("int", value=0))
+            t = p.add(Value("int", value=0, computed=True))
             p.instrs.append(Instr("executorch_prim::mul", "Scalar", [v, p.add(Value("int", value=e.a)), t]))
             v = t
         if e.b != 0:
-            t = p.add(Value("int", value=0))
+            t = p.add(Value("int", value=0, computed=True))
             p.instrs.append(Instr("executorch_prim::add", "Scalar", [v, p.add(Value("int", value=e.b)), t]))
             v = t
         self.sym_cache[e] = v
         return v
 
     # ---- values ----
-    def tensor_value(self, meta, role, data=None, dynamic=False):
+    def tensor_value(self, meta, role, data=None, dynamic=False, dyn_dims=()):
         shape = [int(s) for s in meta.shape]
         if meta.dtype not in DTYPE:
             raise LowerError("dtype %s is not supported" % meta.dtype)
-        return self.p.add(Value("tensor", dtype=DTYPE[meta.dtype], shape=shape, role=role, data=data, dynamic=dynamic))
+        return self.p.add(Value("tensor", dtype=DTYPE[meta.dtype], shape=shape, role=role, data=data, dynamic=dynamic,
+                                dyn_dims=list(dyn_dims) if dynamic else []))
 
     def scalar(self, x, typ=""):
         """A Python argument as a fresh EValue (the official emitter never shares them)."""
@@ -287,8 +290,10 @@ class Lowerer:
         if meta is None:
             raise LowerError("no shape information for %s" % node.format_node())
         dyn = bool(node.meta.get("dynamic"))
+        ddims = node.meta.get("dynamic_dims") or []
         if not hasattr(meta, "shape"):  # several outputs (TensorMetadata is itself a tuple)
-            outs = [self.tensor_value(m, "temp", dynamic=dyn) for m in meta]
+            outs = [self.tensor_value(m, "temp", dynamic=dyn, dyn_dims=ddims[j] if j < len(ddims) else [])
+                    for j, m in enumerate(meta)]
             for j, o in enumerate(outs):
                 self.p.value_node[o] = (node.name, j)
             lst = self.p.add(Value("tensor_list", value=list(outs)))
@@ -298,7 +303,7 @@ class Lowerer:
             self.env[node] = outs
             written = outs
         else:
-            out = self.tensor_value(meta, "temp", dynamic=dyn)
+            out = self.tensor_value(meta, "temp", dynamic=dyn, dyn_dims=ddims[0] if ddims else [])
             self.p.value_node[out] = (node.name, None)
             args += [out, out]
             self.env[node] = out
@@ -410,7 +415,7 @@ class Lowerer:
                 continue
             ui = k - len(state)  # user input index
             dyn_dims = [d for i, d in (getattr(gm, "dyn_where", None) or []) if i == ui]
-            self.env[node] = self.tensor_value(meta, "input", dynamic=bool(dyn_dims))
+            self.env[node] = self.tensor_value(meta, "input", dynamic=bool(dyn_dims), dyn_dims=dyn_dims)
             self.p.value_node[self.env[node]] = (node.name, None)
             self.p.inputs.append(self.env[node])
             if dyn_dims and self.sym_src is None:

@@ -623,7 +623,7 @@ def _emit_global_pool(g, p, ins, run, k):
             f = g.new_value([n, 1, 1, c])
             g.node("Convert", {"input_id": o, "output_id": f}, f)
             r = g.out(out, "nchw")
-            g.node("StaticReshape", {"num_dims": 2, "new_shape": list(p.values[out].shape), "input_id": f, "output_id": r}, r)
+            g.node("StaticReshape", {"num_dims": 2, "new_shape": _new_shape(p, out), "input_id": f, "output_id": r}, r)
         return 1
     xi = g.get(x, "nhwc")
     o = g.out(out, "nhwc") if keep else g.new_value([p.values[x].shape[0], 1, 1, p.values[x].shape[1]])
@@ -634,7 +634,7 @@ def _emit_global_pool(g, p, ins, run, k):
         g.finish(out)
     else:  # [N,1,1,C] in NHWC is [N,C] in memory
         r = g.out(out, "nchw")
-        g.node("StaticReshape", {"num_dims": 2, "new_shape": list(p.values[out].shape), "input_id": o, "output_id": r}, r)
+        g.node("StaticReshape", {"num_dims": 2, "new_shape": _new_shape(p, out), "input_id": o, "output_id": r}, r)
     return 1
 
 
@@ -695,12 +695,12 @@ def _emit_view(g, p, ins, run, k):
     q = g.xq.get((x, "nchw")) or (g.xq.get((x, "nhwc")) if len(xs) == 4 and xs[2] == xs[3] == 1 else None)
     if g.quantize == "static" and q:
         o = g.new_value(list(shape), dtype=QINT8, q=("tensor", q[1], q[2]))
-        g.node("StaticReshape", {"num_dims": len(shape), "new_shape": list(shape), "input_id": q[0], "output_id": o}, o)
+        g.node("StaticReshape", {"num_dims": len(shape), "new_shape": _new_shape(p, out), "input_id": q[0], "output_id": o}, o)
         g.quantized(out, "nchw", o, q[1], q[2])
         return 1
     xi = g.get(x, "nchw")
     o = g.out(out, "nchw")
-    g.node("StaticReshape", {"num_dims": len(shape), "new_shape": list(shape), "input_id": xi, "output_id": o}, o)
+    g.node("StaticReshape", {"num_dims": len(shape), "new_shape": _new_shape(p, out), "input_id": xi, "output_id": o}, o)
     return 1
 
 
@@ -711,6 +711,25 @@ def _emit_permute(g, p, ins, run, k):
     xi = g.get(x, "nchw")
     o = g.out(out, "nchw")
     g.node("StaticTranspose", {"num_dims": len(perm), "perm": perm, "input_id": xi, "output_id": o}, o)
+    return 1
+
+
+def _sup_transpose(p, ins):
+    return (ins.overload == "int_out" and _is_f32(p, ins.args[0]) and 1 <= len(p.values[ins.args[0]].shape) <= 6 and
+            _scalar(p, ins.args[1]) is not None and _scalar(p, ins.args[2]) is not None)
+
+
+def _emit_transpose(g, p, ins, run, k):
+    """transpose(x, d0, d1): a StaticTranspose whose perm swaps the two dims (the official exporter
+    sees it as permute_copy after its edge decompositions)"""
+    x, out = ins.args[0], ins.outs[0]
+    rank = len(p.values[x].shape)
+    perm = list(range(rank))
+    d0, d1 = _scalar(p, ins.args[1]) % rank, _scalar(p, ins.args[2]) % rank
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    xi = g.get(x, "nchw")
+    o = g.out(out, "nchw")
+    g.node("StaticTranspose", {"num_dims": rank, "perm": perm, "input_id": xi, "output_id": o}, o)
     return 1
 
 
@@ -870,6 +889,7 @@ OPS = dict(
         ("aten::avg_pool2d", (_sup_avg_pool, _emit_pool)),
         ("aten::view_copy", (_sup_layout, _emit_view)),
         ("aten::permute_copy", (_sup_layout, _emit_permute)),
+        ("aten::transpose_copy", (_sup_transpose, _emit_transpose)),
         ("aten::cat", (_sup_cat, _emit_cat)),
         ("aten::_softmax", (_sup_softmax, _emit_softmax)),
         ("aten::bmm", (_sup_bmm, _emit_bmm)),
@@ -877,10 +897,40 @@ OPS = dict(
     ])
 
 
+def _new_shape(p, v):
+    """A StaticReshape's new_shape for value v: its dims, with 0 (XNNPACK's "inferred") at the one dim that
+    follows the dynamic size, as the official writer writes a dynamic view (op_view_copy.py)."""
+    return [0 if k in p.values[v].dyn_dims else int(d) for k, d in enumerate(p.values[v].shape)]
+
+
+def _dynamic_ok(p, ins):
+    """Dynamic sizes: every value's dims in the subgraph are the upper bound and the delegate takes the
+    run's shapes from its inputs, so an instruction can be delegated unless a number baked into its
+    nodes follows the size: an int computed at run time (only a view's new shape may hold one, written
+    as 0 = inferred) or a reshape of more than one dynamic dim."""
+    def computed(i):
+        v = p.values[i]
+        return (v.kind == "int" and v.computed) or (v.kind == "int_list" and any(p.values[j].computed for j in v.value))
+    out = p.values[ins.outs[0]] if ins.outs else None
+    reshapes = ins.op == "aten::view_copy" or (
+        ins.op in ("aten::mean", "aten::adaptive_avg_pool2d") and out is not None and len(out.shape) != 4)
+    if reshapes and len(out.dyn_dims) > 1:
+        return False
+    return ins.op == "aten::view_copy" or not any(computed(i) for i in ins.args)
+
+
 def supported(p, ins):
     """Can this instruction become XNNPACK nodes? (pure check, no side effects)"""
     entry = OPS.get(ins.op)
-    return ins.delegate is None and entry is not None and entry[0](p, ins)
+    return ins.delegate is None and entry is not None and entry[0](p, ins) and _dynamic_ok(p, ins)
+
+
+def _hoist_sizes(instrs, p):
+    """The instructions that compute sizes from the dynamic input (aten::sym_size and the integer
+    arithmetic on it) read only the inputs' sizes: run them first, so they do not split a delegated run."""
+    sizes = [i for i in instrs if i.op == "aten::sym_size" or (i.op.startswith("executorch_prim::") and
+                                                                all(p.values[a].kind == "int" for a in i.args))]
+    return sizes + [i for i in instrs if i not in sizes]
 
 
 def _emit(g, p, ins, run, k):
@@ -980,7 +1030,8 @@ def delegate(p, quantize=None):
     quantize: None, "static" (int8 convolutions and linear layers from p.ranges, see calibrate.py),
     "dynamic" (qdint8 linear layers) or "8da4w" (qdint8 linear layers with 4-bit weights).
     Returns the number of instructions delegated."""
-    p.instrs = _find_hardswish(p)
+    p.instrs = _hoist_sizes(_find_hardswish(p), p)
+    sizes = [ins for ins in p.instrs if ins.op == "aten::sym_size" or ins.op.startswith("executorch_prim::")]
     if quantize == "static":
         _share_cat_ranges(p)
     uses = {}
@@ -1042,6 +1093,18 @@ def delegate(p, quantize=None):
             flush()
             new.append(ins)
     flush()
+    # size computations whose every reader went into a delegate (a view's new shape) are not needed
+    while True:
+        read = set()
+        for ins in new:
+            for i in ins.args[:-1] if ins in sizes else ins.args:
+                read.add(i)
+                if p.values[i].kind == "int_list":
+                    read.update(p.values[i].value)
+        dead = [ins for ins in new if ins in sizes and ins.args[-1] not in read]
+        if not dead:
+            break
+        new = [ins for ins in new if ins not in dead]
     p.instrs = new
     # values only the delegates used need no memory and no constant data in the program
     alive = set(p.inputs) | set(p.outputs)
