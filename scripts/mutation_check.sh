@@ -70,7 +70,7 @@ mutations=(
   "src/compute/ukernels.inc|depthwise (NHWC) skips the channels after the last full block|s/    for (; c < C; c++) {/    for (; c < C \&\& c % 16 == 0; c++) {/"
   "src/compute/qconv.c|CMSIS-NN rounding: negative values round like positive ones|s/    if (res < 0) threshold++;//"
   "src/compute/qconv.c|int8 convolution: input zero point off by one|s/(load8(x, xb + (c0 + ic) \* d->xs\[3\], d->x_unsigned) - xz)/(load8(x, xb + (c0 + ic) * d->xs[3], d->x_unsigned) - xz + 1)/"
-  "src/backends/xnnpack/xnn_run.c|XNNPACK int8 convolution / fully connected: input zero point off by one|s/d->x_zero_point = a->zero_point, d->y_zero_point = o->zero_point/d->x_zero_point = a->zero_point + 1, d->y_zero_point = o->zero_point/"
+  "src/backends/xnnpack/xn_dense.c|XNNPACK int8 convolution / fully connected: input zero point off by one|s/d->x_zero_point = a->zero_point, d->y_zero_point = o->zero_point/d->x_zero_point = a->zero_point + 1, d->y_zero_point = o->zero_point/"
   "src/compute/qgemm.c|int8 tiles: the output zero point is not added|s/(float)(d->hi - d->y_zero_point), d->y_zero_point}/(float)(d->hi - d->y_zero_point), 0}/"
   "src/compute/pool2d.c|average pooling ignores count_include_pad|s/else if (d->count_include_pad) r.area/else if (0) r.area/"
   "src/compute/ukernels.inc|softmax without the max subtraction|s/for (size_t k = 0; k < n; k++) y\[k\] = uk_exp(x\[k\] - mx);/for (size_t k = 0; k < n; k++) y[k] = uk_exp(x[k]);/"
@@ -78,11 +78,11 @@ mutations=(
   "src/compute/conv2d.c|indirect convolution: a padding-free tile reads one tap per kernel row|s/merged\[ti\] ? (size_t)d->KW \* icg : icg/merged[ti] ? icg : icg/"
   "src/backends/xnnpack/xnn_run.c|XNNPACK reshape aliases do not keep their bytes alive|s/        if (o->last > g->values\[root\].last) g->values\[root\].last = o->last;/        if (0) g->values[root].last = o->last;/"
   "src/compute/conv2d.c|NCHW im2col ignores dilation|s/int64_t off = kw \* d->dw - d->pl, base/int64_t off = kw - d->pl, base/"
-  "src/backends/xnnpack/xnn_run.c|byte tables: the activation chain is left out of the table|s/pc_quantize_f32(\&one, 256, f\[nchain \& 1\]/pc_quantize_f32(\&one, 256, f[0]/"
+  "src/backends/xnnpack/xnn_fuse.c|byte tables: the activation chain is left out of the table|s/pc_quantize_f32(\&one, 256, f\[nchain \& 1\]/pc_quantize_f32(\&one, 256, f[0]/"
   "src/compute/qgemm.c|int8 convolution by kernel rows: in place even where the row reads padding|s/if (ih >= 0 \&\& ih < gm->H \&\& cols_in \&\& (ih/if (ih >= 0 \&\& ih < gm->H \&\& (ih/"
   # the XNNPACK delegate
   "src/backends/xnnpack/xnn_run.c|XNNPACK: a left-out optional input (a bias-free layer) is read as a value|/an optional input left out (a bias-free layer)/d"
-  "src/backends/xnnpack/xnn_run.c|XNNPACK shape rule: a broadcast binary node takes the first input's dims|s/            d\[k\] = x == 1 ? y : x;/            d[k] = x;/"
+  "src/backends/xnnpack/xn_elementwise.c|XNNPACK shape rule: a broadcast binary node takes the first input's dims|s/        d\[k\] = x == 1 ? y : x;/        d[k] = x;/"
   # the runtime
   "src/runtime/api.c|setting an input copies half its bytes|s/if (need) memcpy(t->data, data, need);/if (need) memcpy(t->data, data, need \/ 2);/"
   "src/kernels/kernel.c|a split's returned list is not checked against its out list|s/memcmp(ret->u.list.idx, out->u.list.idx, out->u.list.n \* sizeof \*out->u.list.idx) != 0/0/"

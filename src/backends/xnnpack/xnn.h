@@ -4,7 +4,8 @@
  * are planned into one arena by lifetime and every node is prepared (weights packed once per
  * program through the shared cache, microkernels chosen); execute binds the DelegateCall's
  * tensors and runs each node on the compute layer with XNNPACK's semantics (NHWC, fused output
- * clamps, quantized datatypes) without allocating (xnn_run.c). No XNNPACK library is linked. */
+ * clamps, quantized datatypes) without allocating (xnn_run.c; each node family's code in its own
+ * file, xnn_family.h). No XNNPACK library is linked. */
 #ifndef PETITE_BACKENDS_XNN_H
 #define PETITE_BACKENDS_XNN_H
 
@@ -82,7 +83,8 @@ typedef struct xnn_node {
     uint32_t out;                  /* value id */
     float out_min, out_max;        /* fused clamp */
     uint32_t flags;
-    uint32_t p[16];                /* conv/pool params, axis, ... */
+    uint32_t p[16];                /* conv / pool / concat fields in schema order: read them by name
+                                      (xnn_conv_geometry, xnn_pool_geometry, xnn_concat_axis) */
     uint32_t np;
     const uint32_t *list1, *list2; /* perm / new_shape / offsets, sizes / pre, post paddings */
     uint32_t nlist;
@@ -126,6 +128,33 @@ typedef struct xnn_graph {
     pc_isa isa;
     int profiling;
 } xnn_graph;
+
+/* Named parameters of a node (the parser keeps the schema's fields in n->p, in schema order; only
+ * these accessors read them). */
+
+/* _XNNNodeConv: Conv2d, DepthwiseConv2d (ConvTranspose2d is refused) */
+typedef struct xnn_conv_params {
+    uint32_t pad_top, pad_right, pad_bottom, pad_left;
+    uint32_t kernel_h, kernel_w;
+    uint32_t stride_h, stride_w;     /* subsampling */
+    uint32_t dilation_h, dilation_w;
+    uint32_t group_in, group_out;    /* channels per group */
+    uint32_t groups;
+    uint32_t adjust_h, adjust_w;     /* ConvTranspose2d's output adjustment */
+} xnn_conv_params;
+xnn_conv_params xnn_conv_geometry(const xnn_node *n);
+
+/* _XNNPooling2D: AvgPooling2d, MaxPooling2d (GlobalAvgPooling2d has no fields: all zero) */
+typedef struct xnn_pool_params {
+    uint32_t pad_top, pad_right, pad_bottom, pad_left;
+    uint32_t pool_h, pool_w;
+    uint32_t stride_h, stride_w;
+    uint32_t dilation_h, dilation_w; /* 0 (as some writers leave it): 1 */
+} xnn_pool_params;
+xnn_pool_params xnn_pool_geometry(const xnn_node *n);
+
+/* _XNNCat: the axis */
+uint32_t xnn_concat_axis(const xnn_node *n);
 
 /* named: where named constant data comes from (program named data / .ptd). */
 petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e);

@@ -380,6 +380,22 @@ static petite_status parse_node(const fb_buf *b, const fb_table *xn, xnn_node *n
     }
 }
 
+/* the fields parse_node stored in n->p, by name (F_CONV: the first 15 of _XNNNodeConv; F_POOL: the
+ * first 10 of _XNNPooling2D; F_CAT: the axis) */
+xnn_conv_params xnn_conv_geometry(const xnn_node *n) {
+    const uint32_t *p = n->p;
+    xnn_conv_params c = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
+    return c;
+}
+
+xnn_pool_params xnn_pool_geometry(const xnn_node *n) {
+    const uint32_t *p = n->p;
+    xnn_pool_params q = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]};
+    return q;
+}
+
+uint32_t xnn_concat_axis(const xnn_node *n) { return n->p[0]; }
+
 void xnn_free(xnn_graph *g) {
     if (!g) return;
     for (uint32_t i = 0; i < g->nvalues; i++) {
