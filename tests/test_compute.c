@@ -809,6 +809,196 @@ static void test_transpose(void) {
     free(x), free(y);
 }
 
+/* ---- constant padding and concatenation against index arithmetic ---- */
+
+static void test_pad(void) {
+    /* rank, input dims, pre, post: odd sizes, no padding, all padding (an empty input), rank 0 */
+    static const struct { int32_t rank; int64_t in[4], pre[4], post[4]; } cases[] = {
+        {1, {7}, {2}, {3}},
+        {2, {3, 5}, {0, 1}, {2, 0}},
+        {3, {2, 3, 5}, {1, 0, 2}, {0, 3, 1}},
+        {4, {1, 3, 4, 5}, {0, 1, 1, 2}, {1, 1, 0, 3}},
+        {4, {2, 1, 3, 1}, {0, 0, 0, 0}, {0, 0, 0, 0}},
+        {2, {0, 4}, {1, 2}, {1, 1}},
+        {3, {3, 0, 2}, {0, 0, 0}, {0, 0, 0}},
+        {0, {0}, {0}, {0}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        pc_pad d;
+        memset(&d, 0, sizeof d);
+        d.rank = cases[c].rank, d.value = -7.5f;
+        int64_t nx = 1, ny = 1;
+        for (int32_t k = 0; k < d.rank; k++) {
+            d.in[k] = cases[c].in[k], d.pre[k] = cases[c].pre[k], d.out[k] = d.pre[k] + d.in[k] + cases[c].post[k];
+            nx *= d.in[k], ny *= d.out[k];
+        }
+        float *x = rnd((size_t)nx), *y = malloc((size_t)(ny + 1) * sizeof *y);
+        y[ny] = 12345.0f; /* nothing past the end */
+        pc_pad_f32(&d, x, y);
+        int bad = 0;
+        for (int64_t i = 0; i < ny; i++) {
+            int64_t rem = i, off = 0, xs = 1, inside = 1;
+            for (int32_t k = d.rank - 1; k >= 0; k--) { /* the output index, last dim first */
+                int64_t ik = rem % d.out[k] - d.pre[k];
+                rem /= d.out[k];
+                if (ik < 0 || ik >= d.in[k]) inside = 0;
+                off += ik * xs, xs *= d.in[k];
+            }
+            bad += y[i] != (inside ? x[off] : -7.5f);
+        }
+        CHECK(bad == 0 && y[ny] == 12345.0f, "pad case %zu (rank %d): %d wrong", c, d.rank, bad);
+        free(x), free(y);
+    }
+}
+
+static void test_concat(void) {
+    /* outer, inner, input sizes along the axis (some empty), 4- and 1-byte elements */
+    static const struct { int64_t outer, inner; int32_t n; int64_t axis[5]; } cases[] = {
+        {1, 1, 2, {3, 4}},
+        {3, 5, 3, {1, 2, 7}},
+        {2, 7, 5, {2, 0, 3, 1, 5}},
+        {5, 1, 4, {1, 1, 1, 1}},
+        {0, 3, 2, {2, 2}},
+        {4, 0, 3, {1, 2, 3}},
+        {2, 3, 2, {0, 0}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (size_t es = 1; es <= 4; es += 3) {
+            int64_t total = 0;
+            for (int32_t k = 0; k < cases[c].n; k++) total += cases[c].axis[k];
+            const size_t ny = (size_t)(cases[c].outer * total * cases[c].inner) * es;
+            uint8_t *xs[5], *y = malloc(ny + 1), *ref = malloc(ny + 1);
+            const void *xp[5];
+            for (int32_t k = 0; k < cases[c].n; k++) {
+                size_t nx = (size_t)(cases[c].outer * cases[c].axis[k] * cases[c].inner) * es;
+                xs[k] = malloc(nx + 1), xp[k] = xs[k];
+                for (size_t i = 0; i < nx; i++) xs[k][i] = (uint8_t)(frand() * 127.0f);
+            }
+            memset(y, 0xa5, ny + 1);
+            pc_concat d = {es, cases[c].outer, cases[c].inner, cases[c].n, cases[c].axis};
+            pc_concat_run(&d, xp, y);
+            int64_t at = 0;
+            for (int32_t k = 0; k < cases[c].n; k++) {
+                for (int64_t o = 0; o < cases[c].outer; o++)
+                    for (int64_t a = 0; a < cases[c].axis[k]; a++)
+                        for (int64_t i = 0; i < cases[c].inner; i++)
+                            memcpy(ref + (size_t)((o * total + at + a) * cases[c].inner + i) * es,
+                                   xs[k] + (size_t)((o * cases[c].axis[k] + a) * cases[c].inner + i) * es, es);
+                at += cases[c].axis[k];
+            }
+            CHECK(memcmp(y, ref, ny) == 0 && y[ny] == 0xa5, "concat case %zu, %zu-byte elements", c, es);
+            for (int32_t k = 0; k < cases[c].n; k++) free(xs[k]);
+            free(y), free(ref);
+        }
+}
+
+/* ---- fully connected with dynamic int8 activations and 4-bit weights, against the rules ---- */
+
+/* qdint8, from its rules: the row's range widened to include 0, scale (max - min) / 255 (1 if 0),
+ * zero point -128 - min / scale rounded half to even, each value x / scale rounded + zero point,
+ * saturated (beyond +-1e6 and NaN: the ends) */
+static void ref_row_q(const float *row, int64_t K, float *sc, int32_t *zp) {
+    float mn = 0, mx = 0;
+    for (int64_t k = 0; k < K; k++) {
+        if (row[k] < mn) mn = row[k];
+        if (row[k] > mx) mx = row[k];
+    }
+    *sc = (mx - mn) / 255.0f;
+    if (*sc == 0) *sc = 1.0f;
+    long z = lrintf(-128.0f - mn / *sc);
+    *zp = (int32_t)(z < -128 ? -128 : (z > 127 ? 127 : z));
+}
+static int32_t ref_q(float x, float sc, int32_t zp) {
+    float f = x / sc;
+    long q;
+    if (f > 1e6f) q = 127;
+    else if (f < -1e6f || isnan(f)) q = -128;
+    else q = lrintf(f) + zp;
+    return (int32_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
+}
+static float ref_clamp(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+static void test_fc_qd8(void) {
+    static const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {2, 17, 33}, {0, 4, 3}, {3, 0, 5}, {2, 3, 0}, {5, 1, 9}};
+    for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++)
+        for (int tw = 0; tw < 2; tw++) {
+            const int64_t M = shapes[c][0], N = shapes[c][1], K = shapes[c][2];
+            float *x = rnd((size_t)(M * K)), *ws = rnd((size_t)N), *bias = rnd((size_t)N);
+            int8_t *w = malloc((size_t)(N * K) + 1);
+            for (int64_t i = 0; i < N * K; i++) w[i] = (int8_t)(frand() * 127.0f);
+            if (M * K > 2) x[1] = 0.0f, x[2] *= 40.0f; /* a wide range in the first row */
+            if (M > 1) for (int64_t k = 0; k < K; k++) x[K + k] = 0.0f; /* an all-zero row: scale 1 */
+            for (int64_t j = 0; j < N; j++) ws[j] = fabsf(ws[j]) * 0.01f + 1e-3f;
+            float *y = malloc((size_t)(M * N + 1) * sizeof *y);
+            y[M * N] = 99.0f;
+            const float lo = -0.5f, hi = 0.75f;
+            pc_fc_qd8 d = {M, N, K, tw ? 1 : K, tw ? N : 1, lo, hi};
+            pc_fc_qd8_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
+            int bad = 0;
+            for (int64_t m = 0; m < M; m++) {
+                float sc;
+                int32_t zp;
+                ref_row_q(x + m * K, K, &sc, &zp);
+                for (int64_t n = 0; n < N; n++) {
+                    int64_t acc = 0;
+                    for (int64_t k = 0; k < K; k++)
+                        acc += (int64_t)(ref_q(x[m * K + k], sc, zp) - zp) * (tw ? w[k * N + n] : w[n * K + k]);
+                    float v = (float)acc * sc * ws[n] + (c & 1 ? 0.0f : bias[n]);
+                    bad += y[m * N + n] != ref_clamp(v, lo, hi);
+                }
+            }
+            CHECK(bad == 0 && y[M * N] == 99.0f, "qdint8 fully connected M%lld N%lld K%lld%s: %d wrong", (long long)M,
+                  (long long)N, (long long)K, tw ? " (transposed weights)" : "", bad);
+            free(x), free(ws), free(bias), free(w), free(y);
+        }
+}
+
+static void test_fc_q4(void) {
+    /* M, N, K, block length (0: per channel); odd K leaves a half byte at each row's end */
+    static const int64_t shapes[][4] = {{1, 1, 1, 0}, {3, 5, 7, 0}, {2, 9, 33, 0}, {3, 4, 9, 3}, {2, 3, 32, 8},
+                                        {0, 3, 4, 2}, {2, 0, 6, 3}, {2, 3, 0, 0}, {4, 7, 15, 5}};
+    for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++)
+        for (int dyn = 0; dyn < 2; dyn++) {
+            const int64_t M = shapes[c][0], N = shapes[c][1], K = shapes[c][2], gs = shapes[c][3];
+            const int64_t row_bytes = (K + 1) / 2, ngroups = gs ? K / gs : 1;
+            float *x = rnd((size_t)(M * K)), *ws = rnd((size_t)(N * ngroups)), *bias = rnd((size_t)N);
+            uint8_t *w = malloc((size_t)(N * row_bytes) + 1);
+            for (int64_t i = 0; i < N * row_bytes; i++) w[i] = (uint8_t)((frand() + 1.0f) * 127.9f);
+            for (int64_t i = 0; i < N * ngroups; i++) ws[i] = fabsf(ws[i]) * 0.05f + 1e-3f;
+            float *y = malloc((size_t)(M * N + 1) * sizeof *y);
+            y[M * N] = 99.0f;
+            const float lo = -1.5f, hi = 2.0f;
+            pc_fc_q4 d = {M, N, K, gs != 0, gs, dyn, lo, hi};
+            pc_fc_q4_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
+            int bad = 0;
+            for (int64_t m = 0; m < M; m++) {
+                float sc = 1.0f;
+                int32_t zp = 0;
+                if (dyn) ref_row_q(x + m * K, K, &sc, &zp);
+                for (int64_t n = 0; n < N; n++) {
+                    float acc = 0;
+                    for (int64_t b = 0; b < ngroups; b++) {
+                        const int64_t k0 = gs ? b * gs : 0, k1 = gs ? k0 + gs : K;
+                        const float scale = ws[gs ? n * ngroups + b : n];
+                        int64_t si = 0;
+                        float sf = 0;
+                        for (int64_t k = k0; k < k1; k++) {
+                            const uint8_t byte = w[n * row_bytes + k / 2];
+                            const int32_t wv = (int32_t)(k % 2 ? byte >> 4 : byte & 15) - 8;
+                            if (dyn) si += (int64_t)(ref_q(x[m * K + k], sc, zp) - zp) * wv;
+                            else sf += x[m * K + k] * (float)wv;
+                        }
+                        acc += dyn ? (float)si * sc * scale : sf * scale;
+                    }
+                    bad += y[m * N + n] != ref_clamp(acc + (c & 1 ? 0.0f : bias[n]), lo, hi);
+                }
+            }
+            CHECK(bad == 0 && y[M * N] == 99.0f, "4-bit fully connected M%lld N%lld K%lld block %lld%s: %d wrong",
+                  (long long)M, (long long)N, (long long)K, (long long)gs, dyn ? " (qdint8 activations)" : "", bad);
+            free(x), free(ws), free(bias), free(w), free(y);
+        }
+}
+
 /* ---- int8: pinned to integer arithmetic written from the rules ---- */
 
 /* CMSIS-NN (arm_nn_requantize), from its rules: a positive shift multiplies first (saturating to
@@ -942,6 +1132,10 @@ int main(void) {
     test_avgpool_s8();
     test_qpool();
     test_transpose();
+    test_pad();
+    test_concat();
+    test_fc_qd8();
+    test_fc_q4();
     for (int i = 0; i < PC_ISA_COUNT; i++) {
         pc_isa isa = (pc_isa)i;
         if (!pc_isa_supported(isa) || isa > pc_isa_default()) {

@@ -310,6 +310,33 @@ typedef struct pc_fc_s8 {
 void pc_fc_s8_run(const pc_fc_s8 *d, const void *x, const int8_t *w, const int32_t *bias,
                   const pc_requant *rq, void *y);
 
+/* Dynamic int8 activations (XNNPACK's qdint8) x per-output-channel int8 weights, fp32 out: each row
+ * of x is quantized on the fly to asymmetric int8 (its range widened to include 0; scale = (max -
+ * min) / 255, 1 if that is 0; zero point round(-128 - min / scale), round half to even), then
+ * y[m, n] = clamp(float(sum_k (q[m, k] - zp_m) * w(n, k)) * scale_m * w_scale[n] + bias[n], lo, hi);
+ * w(n, k) at w[n * wsn + k * wsk]; bias may be NULL. A plain reference loop. */
+typedef struct pc_fc_qd8 {
+    int64_t M, N, K, wsn, wsk;
+    float lo, hi;
+} pc_fc_qd8;
+void pc_fc_qd8_f32(const pc_fc_qd8 *d, const float *x, const int8_t *w, const float *w_scale, const float *bias,
+                   float *y);
+
+/* 4-bit weights, fp32 out: w is [N, K] two per byte (rows of ceil(K / 2) bytes, the low nibble the
+ * even k, zero point 8); per output channel (w_scale[n]: XNNPACK's qcint4) or blockwise (grouped:
+ * K / group_size blocks per row, w_scale[n * (K / group_size) + b]: qbint4). x is fp32, or (dynamic)
+ * quantized per row as pc_fc_qd8_f32 does. Blocks and the per-block sums are accumulated in fp32;
+ * y = clamp(sum + bias[n], lo, hi); bias may be NULL. A plain reference loop. */
+typedef struct pc_fc_q4 {
+    int64_t M, N, K;
+    int grouped;            /* blockwise scales */
+    int64_t group_size;     /* grouped: block length along K */
+    int dynamic;            /* quantize x's rows to int8 first */
+    float lo, hi;
+} pc_fc_q4;
+void pc_fc_q4_f32(const pc_fc_q4 *d, const float *x, const uint8_t *w, const float *w_scale, const float *bias,
+                  float *y);
+
 /* ---- int8 convolution and fully connected: the fast path ------------------------------------- */
 
 /* QS8 activations (int8, any zero point), int8 weights with zero point 0 (XNNPACK's qc8 per channel
@@ -479,6 +506,25 @@ void pc_copy_strided(size_t es, int32_t rank, const int64_t *sizes, const void *
 /* y (contiguous, `sizes`) = x read with src_strides per output dim: any permutation or strided
  * view of a float tensor. Copies runs where the source is contiguous, 16 x 16 tiles otherwise. */
 void pc_transpose_f32(int32_t rank, const int64_t *sizes, const int64_t *src_strides, const float *x, float *y);
+
+/* y (contiguous, dims out) = x (contiguous, dims in) placed at offset pre in every dim, `value`
+ * everywhere else; out[k] >= pre[k] + in[k] (the rest of out[k] is the post padding). */
+typedef struct pc_pad {
+    int32_t rank;                       /* <= PC_MAX_RANK */
+    int64_t in[PC_MAX_RANK], pre[PC_MAX_RANK], out[PC_MAX_RANK];
+    float value;
+} pc_pad;
+void pc_pad_f32(const pc_pad *d, const float *x, float *y);
+
+/* y = the n inputs one after another along one dim: input k is [outer, axis[k], inner] and y is
+ * [outer, axis[0] + ... + axis[n - 1], inner], all contiguous, elements of es bytes. */
+typedef struct pc_concat {
+    size_t es;
+    int64_t outer, inner;
+    int32_t n;
+    const int64_t *axis;                /* n sizes */
+} pc_concat;
+void pc_concat_run(const pc_concat *d, const void *const *x, void *y);
 
 /* ---- softmax, normalization ---------------------------------------------------------------------- */
 

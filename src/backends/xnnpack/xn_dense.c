@@ -1,8 +1,8 @@
 /* xn_dense.c — the XNNPACK delegate's dense families: FullyConnected (fp32 on the packed GEMM; static
  * int8 on the int8 GEMM or the reference loop; dynamic int8 (qdint8) activations and 4-bit weights
  * (qcint4 per channel, qbint4 blockwise) in plain loops here) and BatchMatrixMultiply (fp32). Also the
- * int8 requantization and int8-GEMM preparation that convolutions share (prepare_q8_weights). */
-#include <math.h>
+ * int8 requantization and int8-GEMM preparation that convolutions share (prepare_q8_weights). The
+ * qdint8 and 4-bit layers run on the compute layer's reference loops (pc_fc_qd8_f32, pc_fc_q4_f32). */
 #include <string.h>
 
 #include "backends/xnnpack/xnn_family.h"
@@ -136,63 +136,6 @@ static petite_status fc_prepare(xnn_graph *g, xnn_node *n, const pt_backend_init
     return PETITE_OK;
 }
 
-/* weight (j, k) of a packed 4-bit [N, K] filter: rows of ceil(K/2) bytes, low nibble = even k, zero point 8 */
-static inline int32_t nibble(const uint8_t *w, uint32_t K, uint32_t j, uint32_t k) {
-    uint8_t byte = w[(uint64_t)j * ((K + 1) / 2) + k / 2];
-    return (int32_t)((k & 1) ? byte >> 4 : byte & 15) - 8;
-}
-
-/* dynamic row quantization as for qdint8 (asymmetric int8, zero included) */
-static void quantize_row(const float *row, uint32_t K, float *sc, int32_t *zp) {
-    float mn = 0, mx = 0;
-    for (uint32_t k = 0; k < K; k++) mn = row[k] < mn ? row[k] : mn, mx = row[k] > mx ? row[k] : mx;
-    *sc = (mx - mn) / 255.0f;
-    if (*sc == 0) *sc = 1.0f;
-    int32_t z = (int32_t)lrintf(-128.0f - mn / *sc);
-    *zp = z < -128 ? -128 : (z > 127 ? 127 : z);
-}
-
-static inline int32_t q_of(float x, float sc, int32_t zp) {
-    float f = x / sc;
-    int32_t q = f > 1e6f ? 127 : (f < -1e6f || f != f ? -128 : (int32_t)lrintf(f) + zp);
-    return q < -128 ? -128 : (q > 127 ? 127 : q);
-}
-
-static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
-
-static void fc_4bit(xnn_graph *g, const xnn_node *n, const xnn_value *a, const xnn_value *w, const xnn_value *b,
-                    uint64_t M, uint32_t N, uint32_t K) {
-    const uint8_t *wq = w->data;
-    const float *x = a->data, *bias = b ? b->data : NULL;
-    float *y = g->values[n->out].data;
-    bool grouped = w->qkind == XQ_PER_CHANNEL_GROUP;
-    uint32_t gs = grouped ? (uint32_t)w->group_size : K, ngroups = gs ? K / gs : 0;
-    bool dyn = a->dtype == XDT_QDINT8;
-    for (uint64_t i = 0; i < M; i++) {
-        const float *row = x + i * K;
-        float sc = 1.0f;
-        int32_t zp = 0;
-        if (dyn) quantize_row(row, K, &sc, &zp);
-        for (uint32_t j = 0; j < N; j++) {
-            float acc = 0;
-            for (uint32_t gi = 0; gi < (grouped ? ngroups : 1); gi++) {
-                uint32_t k0 = gi * gs, k1 = grouped ? k0 + gs : K;
-                float wscale = grouped ? w->scales[(uint64_t)j * ngroups + gi] : w->scales[j];
-                if (dyn) {
-                    int64_t s = 0;
-                    for (uint32_t k = k0; k < k1; k++) s += (int64_t)(q_of(row[k], sc, zp) - zp) * nibble(wq, K, j, k);
-                    acc += (float)s * sc * wscale;
-                } else {
-                    float s = 0;
-                    for (uint32_t k = k0; k < k1; k++) s += row[k] * (float)nibble(wq, K, j, k);
-                    acc += s * wscale;
-                }
-            }
-            y[i * N + j] = clampf(acc + (bias ? bias[j] : 0.0f), n->out_min, n->out_max);
-        }
-    }
-}
-
 static void fc_run(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     const xnn_value *a = &g->values[n->in[0]], *w = &g->values[n->in[1]], *b = opt_in(g, n, 2);
     xnn_value *o = &g->values[n->out];
@@ -206,28 +149,15 @@ static void fc_run(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
         return;
     }
     if (w->dtype == XDT_QCINT4 || w->dtype == XDT_QBINT4) {
-        fc_4bit(g, n, a, w, b, M, N, K);
+        pc_fc_q4 d = {(int64_t)M, N, K, w->qkind == XQ_PER_CHANNEL_GROUP, w->group_size, a->dtype == XDT_QDINT8,
+                      n->out_min, n->out_max};
+        pc_fc_q4_f32(&d, a->data, w->data, w->scales, b ? b->data : NULL, o->data);
         return;
     }
     const int8_t *wq = w->data;
-    if (a->dtype == XDT_QDINT8) {
-        /* dynamic: each row of the (fp32) input quantized to asymmetric int8 on the fly */
-        const float *x = a->data, *bias = b ? b->data : NULL;
-        float *y = o->data;
-        for (uint64_t i = 0; i < M; i++) {
-            const float *row = x + i * K;
-            float sc;
-            int32_t zp;
-            quantize_row(row, K, &sc, &zp);
-            for (uint32_t j = 0; j < N; j++) {
-                int64_t acc = 0;
-                for (uint32_t k = 0; k < K; k++)
-                    acc += (int64_t)(q_of(row[k], sc, zp) - zp) *
-                           (int32_t)(tw ? wq[(uint64_t)k * N + j] : wq[(uint64_t)j * K + k]);
-                float v = (float)acc * sc * w->scales[j] + (bias ? bias[j] : 0.0f);
-                y[i * N + j] = clampf(v, n->out_min, n->out_max);
-            }
-        }
+    if (a->dtype == XDT_QDINT8) { /* dynamic: each row of the (fp32) input quantized to asymmetric int8 on the fly */
+        pc_fc_qd8 d = {(int64_t)M, N, K, tw ? 1 : K, tw ? N : 1, n->out_min, n->out_max};
+        pc_fc_qd8_f32(&d, a->data, wq, w->scales, b ? b->data : NULL, o->data);
         return;
     }
     if (n->qfast) {

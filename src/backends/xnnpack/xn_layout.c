@@ -1,6 +1,6 @@
 /* xn_layout.c — the XNNPACK delegate's data-movement families: StaticTranspose and StaticSlice (strided
- * views copied by the compute layer), StaticConstantPad, StaticReshape (no copy when planning made
- * the output an alias of its input) and Concatenate2..5. */
+ * views copied by the compute layer), StaticConstantPad (pc_pad_f32), StaticReshape (no copy when
+ * planning made the output an alias of its input) and Concatenate2..5 (pc_concat_run). */
 #include <string.h>
 
 #include "backends/xnnpack/xnn_family.h"
@@ -34,44 +34,25 @@ static petite_status layout_reshape(const xnn_graph *g, const xnn_node *n, uint3
     return PETITE_OK;
 }
 
-/* copy through a permuted / sliced / padded view; generic N-d walk over the output */
+/* transposes and slices: strided views copied by the compute layer; the pad: pc_pad_f32 */
 static void layout_run(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     (void)c;
     const xnn_value *a = &g->values[n->in[0]], *o = &g->values[n->out];
     uint32_t r = a->ndims;
-    const uint32_t *d = o->cur;
-    int64_t stride_in[XNN_MAX_DIMS], src_stride[XNN_MAX_DIMS], base = 0, pre[XNN_MAX_DIMS] = {0}, st = 1;
+    if (n->type == XN_StaticConstantPad) {
+        pc_pad d = {(int32_t)r, {0}, {0}, {0}, n->fparam};
+        for (uint32_t k = 0; k < r; k++) d.in[k] = a->cur[k], d.pre[k] = n->list1[k], d.out[k] = o->cur[k];
+        pc_pad_f32(&d, a->data, o->data);
+        return;
+    }
+    int64_t stride_in[XNN_MAX_DIMS], src_stride[XNN_MAX_DIMS], sizes[XNN_MAX_DIMS], base = 0, st = 1;
     for (int32_t k = (int32_t)r - 1; k >= 0; k--) stride_in[k] = st, st *= a->cur[k];
     for (uint32_t k = 0; k < r; k++) {
         if (n->type == XN_StaticTranspose) src_stride[k] = stride_in[n->list1[k]];
-        else if (n->type == XN_StaticSlice) src_stride[k] = stride_in[k], base += (int64_t)n->list1[k] * stride_in[k];
-        else src_stride[k] = stride_in[k], pre[k] = n->list1[k];
+        else src_stride[k] = stride_in[k], base += (int64_t)n->list1[k] * stride_in[k]; /* slice */
+        sizes[k] = o->cur[k];
     }
-    const float *x = a->data;
-    float *y = o->data;
-    if (n->type != XN_StaticConstantPad) { /* transposes and slices are strided views */
-        int64_t sizes[XNN_MAX_DIMS];
-        for (uint32_t k = 0; k < r; k++) sizes[k] = d[k];
-        pc_transpose_f32((int32_t)r, sizes, src_stride, x + base, y);
-        return;
-    }
-    uint64_t total = numel_of(d, r);
-    uint32_t idx[XNN_MAX_DIMS] = {0};
-    bool pad = n->type == XN_StaticConstantPad;
-    for (uint64_t i = 0; i < total; i++) {
-        int64_t off = base;
-        bool inside = true;
-        for (uint32_t k = 0; k < r; k++) {
-            int64_t cdx = (int64_t)idx[k] - pre[k];
-            if (cdx < 0 || cdx >= (pad ? (int64_t)a->cur[k] : (int64_t)d[k])) inside = false;
-            off += cdx * src_stride[k];
-        }
-        y[i] = inside ? x[off] : n->fparam;
-        for (int32_t k = (int32_t)r - 1; k >= 0; k--) {
-            if (++idx[k] < d[k]) break;
-            idx[k] = 0;
-        }
-    }
+    pc_transpose_f32((int32_t)r, sizes, src_stride, (const float *)a->data + base, o->data);
 }
 
 const xn_family xn_layout_family = {xn_check_all_f32, layout_reshape, NULL, layout_run};
@@ -152,16 +133,14 @@ static void concat_run(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     (void)c;
     const xnn_value *o = &g->values[n->out];
     uint32_t axis = xnn_concat_axis(n), r = o->ndims;
-    const uint64_t es = is_q8(o) ? 1 : 4; /* int8 inputs share the output's parameters: bytes are copied */
-    uint64_t outer = numel_of(o->cur, axis), inner = numel_of(o->cur + axis + 1, r - axis - 1), at = 0;
-    uint8_t *y = o->data;
-    for (uint32_t k = 0; k < n->nin; k++) {
-        const xnn_value *v = &g->values[n->in[k]];
-        uint64_t row = (uint64_t)v->cur[axis] * inner;
-        for (uint64_t i = 0; i < outer; i++)
-            memcpy(y + (i * o->cur[axis] * inner + at) * es, (const uint8_t *)v->data + i * row * es, row * es);
-        at += row;
-    }
+    int64_t sizes[5];
+    const void *x[5];
+    int32_t m = 0;
+    for (; (uint32_t)m < n->nin && m < 5; m++) sizes[m] = g->values[n->in[m]].cur[axis], x[m] = g->values[n->in[m]].data;
+    /* int8 inputs share the output's parameters: bytes are copied */
+    pc_concat d = {is_q8(o) ? 1 : 4, (int64_t)numel_of(o->cur, axis), (int64_t)numel_of(o->cur + axis + 1, r - axis - 1),
+                   m, sizes};
+    pc_concat_run(&d, x, o->data);
 }
 
 const xn_family xn_concat_family = {concat_check, concat_reshape, NULL, concat_run};
