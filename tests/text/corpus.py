@@ -17,6 +17,7 @@ No randomness or environment enters either file.
 """
 import argparse
 import json
+import os
 import sys
 import unicodedata
 
@@ -203,6 +204,9 @@ def main():
     if not a.out and not a.bench:
         ap.error("give --out and/or --bench")
     c = entries()
+    for path in (a.out, a.bench):
+        if path and os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
     if a.out:
         with open(a.out, "w", encoding="utf-8") as f:
             json.dump(c, f, ensure_ascii=False, indent=1)
