@@ -7,6 +7,7 @@
  *   petite bench model.pte [--method NAME] [--threads N] [--isa I] [--warmup W] [--runs R]
  *                          [--per-op[=all]] [--json]
  *   petite classify / detect MODEL.pte IMAGE...
+ *   petite tokenize TOKENIZER [--decode] [--json] TEXT...
  *
  * `petite CMD --help` (or -h anywhere among CMD's arguments) prints CMD's usage on stdout and exits 0;
  * a subcommand that refuses its arguments (exit 2) gets its usage on stderr after its message. */
@@ -58,6 +59,13 @@ static const subcommand commands[] = {
      "                [--anchors A.npy] [--xy-order] [--mean ..] [--std ..] [--interp bilinear|bilinear_aa|area]\n"
      "      boxes in the image's pixels: letterbox to the model's input (pixels / 255), decode,\n"
      "      class-aware NMS (--agnostic: over all classes); --out draws them into a PNG\n"},
+    {"tokenize", cmd_tokenize,
+     "  petite tokenize TOKENIZER [--add-special] [--json] TEXT...\n"
+     "  petite tokenize TOKENIZER --decode [--skip-special] [--json] ID...\n"
+     "      token ids of each TEXT (\"-\": standard input), one line each; --json: one object\n"
+     "      {\"ids\": [...], \"pieces\": [...]} (an array of them for several texts); --decode: the text\n"
+     "      of the ids. TOKENIZER: a Hugging Face tokenizer.json or a directory holding one (with its\n"
+     "      tokenizer_config.json); no special tokens are added unless --add-special\n"},
 };
 #define NUM_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,95 @@
+/* petite_text.h — tokenizers: text to token ids and back, with the ids a model was trained on.
+ * A library beside the runtime (libpetite_text), not inside it: it needs no loaded model.
+ *
+ * Loads Hugging Face tokenizer.json files (BPE with the byte-level pre-tokenizer and decoder: GPT-2,
+ * Llama 3, Qwen; BPE with byte fallback and the "▁" metaspace: Llama 2, Gemma), with their
+ * normalizers, pre-tokenizers (the split regexes they name), added and special tokens,
+ * post-processors and decoders, as the file says. A tokenizer_config.json beside the file (or in
+ * the directory given) adds the BOS / EOS / PAD tokens and clean_up_tokenization_spaces.
+ *
+ * Shaped for FFI like petite.h: opaque handles, a petite_status from every call, the message of the
+ * last failure on this thread from ptk_last_error() (it names the field at fault for a damaged or
+ * unsupported file). A refused call writes nothing. A loaded tokenizer is read-only: one may be
+ * used from several threads at once (a stream belongs to one thread at a time). Text in and out is
+ * UTF-8; invalid UTF-8 in is read as U+FFFD, one per maximal invalid subpart (as the references'
+ * string decoders do). */
+#ifndef PETITE_TEXT_H
+#define PETITE_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "petite/petite.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(PETITE_SHARED)
+#  ifdef PETITE_TEXT_BUILDING
+#    define PTK_API __declspec(dllexport)
+#  else
+#    define PTK_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define PTK_API __attribute__((visibility("default")))
+#else
+#  define PTK_API
+#endif
+
+typedef struct ptk_tokenizer ptk_tokenizer;
+typedef struct ptk_stream ptk_stream;
+
+/* The message of this thread's last failed call ("" if none). */
+PTK_API const char *ptk_last_error(void);
+
+/* path: a tokenizer.json, or a directory holding one (and maybe tokenizer_config.json). */
+PTK_API petite_status ptk_load_file(const char *path, ptk_tokenizer **out);
+/* tokenizer.json bytes, and optionally tokenizer_config.json bytes (config NULL / 0: none). */
+PTK_API petite_status ptk_load_bytes(const void *json, size_t size, const void *config, size_t config_size,
+                                     ptk_tokenizer **out);
+/* A tiktoken rank file (one "BASE64 RANK" line per token) with its encoding's split pattern and
+ * special tokens: encoding "cl100k_base", "o200k_base", "r50k_base" or "gpt2". ptk_load_file takes
+ * such a file too when its name is ENCODING.tiktoken. Special tokens in the text are recognized only
+ * with PTK_ADD_SPECIAL (tiktoken's allowed_special="all"); without it they are plain text. */
+PTK_API petite_status ptk_load_tiktoken(const char *path, const char *encoding, ptk_tokenizer **out);
+PTK_API void ptk_free(ptk_tokenizer *t);
+
+enum { PTK_ADD_SPECIAL = 1 };      /* encode: the post-processor's special tokens (BOS, ...) */
+enum { PTK_SKIP_SPECIAL = 1,       /* decode: leave special tokens out */
+       PTK_RAW = 2 };              /* decode: without the config's clean_up_tokenization_spaces (a stream
+                                      always decodes so: it cannot take back text it emitted) */
+
+/* text[0..len) -> *ids (malloc'ed, free with ptk_free_buffer; NULL when *count is 0). */
+PTK_API petite_status ptk_encode(const ptk_tokenizer *t, const char *text, size_t len, uint32_t flags, int32_t **ids,
+                                 size_t *count);
+/* ids -> *text (malloc'ed, NUL-terminated, free with ptk_free_buffer), *len bytes. An id outside the
+ * vocabulary is an error naming it. */
+PTK_API petite_status ptk_decode(const ptk_tokenizer *t, const int32_t *ids, size_t count, uint32_t flags, char **text,
+                                 size_t *len);
+PTK_API void ptk_free_buffer(void *p);
+
+/* Streaming decode for generation: push one id at a time; *piece gets the text that became complete
+ * (never a partial UTF-8 character: a token may end mid-character), valid until the next call on
+ * the stream. The pieces joined are ptk_decode's text with PTK_RAW. */
+PTK_API petite_status ptk_stream_new(const ptk_tokenizer *t, uint32_t flags, ptk_stream **out);
+PTK_API petite_status ptk_stream_push(ptk_stream *s, int32_t id, const char **piece, size_t *len);
+/* What is left at the end (bytes that never completed a character come out as U+FFFD). */
+PTK_API petite_status ptk_stream_finish(ptk_stream *s, const char **piece, size_t *len);
+PTK_API void ptk_stream_free(ptk_stream *s);
+
+PTK_API int32_t ptk_vocab_size(const ptk_tokenizer *t);    /* ids are 0 .. size-1 (added tokens included) */
+/* The token's string as the vocabulary holds it (byte-level tokens in their mapped form, "▁" kept);
+ * NULL for an unknown id. */
+PTK_API const char *ptk_token_to_piece(const ptk_tokenizer *t, int32_t id, size_t *len);
+PTK_API int32_t ptk_piece_to_id(const ptk_tokenizer *t, const char *piece, size_t len); /* -1: none */
+PTK_API int32_t ptk_bos_id(const ptk_tokenizer *t); /* -1: none */
+PTK_API int32_t ptk_eos_id(const ptk_tokenizer *t);
+PTK_API int32_t ptk_pad_id(const ptk_tokenizer *t);
+PTK_API int ptk_is_special(const ptk_tokenizer *t, int32_t id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
