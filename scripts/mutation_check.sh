@@ -80,6 +80,8 @@ mutations=(
   "src/compute/conv2d.c|NCHW im2col ignores dilation|s/int64_t off = kw \* d->dw - d->pl, base/int64_t off = kw - d->pl, base/"
   "src/backends/xnnpack/xnn_fuse.c|byte tables: the activation chain is left out of the table|s/pc_quantize_f32(\&one, 256, f\[nchain \& 1\]/pc_quantize_f32(\&one, 256, f[0]/"
   "src/compute/qgemm.c|int8 convolution by kernel rows: in place even where the row reads padding|s/if (ih >= 0 \&\& ih < gm->H \&\& cols_in \&\& (ih/if (ih >= 0 \&\& ih < gm->H \&\& (ih/"
+  "src/compute/qconv.c|4-bit weights: an odd k reads the low nibble|s/return (int32_t)((k \& 1) ? byte >> 4 : byte \& 15) - 8;/return (int32_t)((k \& 1) ? byte \& 15 : byte >> 4) - 8;/"
+  "src/compute/layout.c|constant pad: the leading padding is ignored|s/int64_t c = idx\[k\] - d->pre\[k\];/int64_t c = idx[k];/"
   # the XNNPACK delegate
   "src/backends/xnnpack/xnn_run.c|XNNPACK: a left-out optional input (a bias-free layer) is read as a value|/an optional input left out (a bias-free layer)/d"
   "src/backends/xnnpack/xn_elementwise.c|XNNPACK shape rule: a broadcast binary node takes the first input's dims|s/        d\[k\] = x == 1 ? y : x;/        d[k] = x;/"
