@@ -373,7 +373,39 @@ static int32_t token_id(const tokenizer *t, const pj_value *v) {
 
 static int cmp_added(const void *a, const void *b) {
     const added_token *x = a, *y = b;
+    uint8_t fx = (uint8_t)x->content[0], fy = (uint8_t)y->content[0];
+    if (fx != fy) return fx < fy ? -1 : 1;
     return x->len != y->len ? (x->len > y->len ? -1 : 1) : (x->id > y->id) - (x->id < y->id);
+}
+
+typedef struct {
+    int32_t id;
+    uint32_t at;
+} id_at;
+static int cmp_id_at(const void *a, const void *b) {
+    int32_t x = ((const id_at *)a)->id, y = ((const id_at *)b)->id;
+    return (x > y) - (x < y);
+}
+
+bool tk_index_added(tokenizer *t) {
+    qsort(t->added, t->nadded, sizeof *t->added, cmp_added);
+    size_t k = 0;
+    for (int b = 0; b <= 256; b++) {
+        while (k < t->nadded && (uint8_t)t->added[k].content[0] < b) k++;
+        t->added_at[b] = (uint32_t)k;
+    }
+    t->added_at[256] = (uint32_t)t->nadded;
+    free(t->added_by_id);
+    id_at *tmp = malloc((t->nadded + 1) * sizeof *tmp);
+    if (!tmp || !(t->added_by_id = malloc((t->nadded + 1) * sizeof *t->added_by_id))) {
+        free(tmp);
+        return false;
+    }
+    for (k = 0; k < t->nadded; k++) tmp[k].id = t->added[k].id, tmp[k].at = (uint32_t)k;
+    qsort(tmp, t->nadded, sizeof *tmp, cmp_id_at);
+    for (k = 0; k < t->nadded; k++) t->added_by_id[k] = tmp[k].at;
+    free(tmp);
+    return true;
 }
 
 petite_status tk_load(tokenizer *t, const char *json, size_t n, const char *config, size_t cn) {
@@ -424,7 +456,7 @@ petite_status tk_load(tokenizer *t, const char *json, size_t n, const char *conf
             x->special = pj_bool(pj_get(a, "special"), false);
             if (id > maxid) maxid = id;
         }
-        if (!s) qsort(t->added, t->nadded, sizeof *t->added, cmp_added);
+        if (!s && !tk_index_added(t)) s = OOM();
     }
     t->vocab_size = (int32_t)(maxid + 1);
     if (!s) {
@@ -537,7 +569,7 @@ void tk_free(tokenizer *t) {
     for (size_t k = 0; k < t->npre; k++) free(t->pre[k].lit), ptx_regex_free(t->pre[k].re);
     for (size_t k = 0; k < t->ndec; k++) free(t->dec[k].a), free(t->dec[k].b);
     for (size_t k = 0; k < t->nadded; k++) free(t->added[k].content);
-    free(t->added), free(t->tmpl);
+    free(t->added), free(t->tmpl), free(t->added_by_id);
     ptx_regex_free(t->gpt2_split.re);
     memset(t, 0, sizeof *t);
 }
@@ -623,7 +655,7 @@ petite_status tk_load_tiktoken(tokenizer *t, const char *ranks, size_t n, const 
         a->id = enc[e].id[k], a->len = strlen(enc[e].special[k]), a->special = true, a->normalized = false;
         if (!(a->content = dup_n(enc[e].special[k], a->len))) return OOM();
     }
-    qsort(t->added, t->nadded, sizeof *t->added, cmp_added);
+    if (!tk_index_added(t)) return OOM();
     t->specials_on_request = true;
     t->eos = t->added[0].id;
     for (size_t k = 0; k < t->nadded; k++)

@@ -277,6 +277,7 @@ petite_status tk_load_spm(tokenizer *t, const uint8_t *data, size_t n) {
         if (!(a->content = malloc(a->len + 1))) return OOM();
         memcpy(a->content, b->v.piece[i], a->len + 1);
     }
+    if (!tk_index_added(t)) return OOM();
     /* the normalizer, one step */
     norm_step *st = &t->norm[t->nnorm++];
     st->type = TK_N_SPM, st->left = extra, st->chinese = dummy, st->right = escape;

@@ -166,8 +166,10 @@ typedef struct tokenizer {
     size_t npre;
     dec_step dec[TK_MAX_STEPS];
     size_t ndec;
-    added_token *added;      /* longest first */
+    added_token *added;      /* by first byte, then longest first (tk_index_added) */
     size_t nadded;
+    uint32_t added_at[257];  /* the tokens starting with byte b: added[added_at[b] .. added_at[b + 1]) */
+    uint32_t *added_by_id;   /* indices into added, by id */
     int32_t *tmpl;           /* the single template: special ids, and -1 where the text goes */
     size_t ntmpl;
     int32_t vocab_size;
@@ -183,6 +185,7 @@ typedef struct tokenizer {
 } tokenizer;
 
 bool tk_normalize(const tokenizer *t, const uint8_t *s, size_t n, tbuf *out);
+bool tk_index_added(tokenizer *t); /* after added is filled: sort and index it; false: out of memory */
 petite_status tk_load(tokenizer *t, const char *json, size_t n, const char *config, size_t cn);
 petite_status tk_load_tiktoken(tokenizer *t, const char *ranks, size_t n, const char *name);
 petite_status tk_load_spm(tokenizer *t, const uint8_t *data, size_t n);

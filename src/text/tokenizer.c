@@ -409,11 +409,9 @@ static uint32_t cp_before(const uint8_t *s, size_t i) {
 static bool find_added(const tokenizer *t, bool normalized, const uint8_t *s, size_t n, size_t from, size_t *ms,
                        size_t *me, int32_t *id) {
     for (size_t i = from; i < n; i++) {
-        for (size_t k = 0; k < t->nadded; k++) {
+        for (size_t k = t->added_at[s[i]]; k < t->added_at[s[i] + 1]; k++) {
             const added_token *a = &t->added[k];
-            if (a->normalized != normalized || a->len > n - i || s[i] != (uint8_t)a->content[0] ||
-                memcmp(s + i, a->content, a->len))
-                continue;
+            if (a->normalized != normalized || a->len > n - i || memcmp(s + i, a->content, a->len)) continue;
             size_t L;
             if (a->single_word && ((i && is_word_char(cp_before(s, i))) ||
                                    (i + a->len < n && is_word_char(ptu_decode(s + i + a->len, n - i - a->len, &L)))))
@@ -433,8 +431,63 @@ static bool find_added(const tokenizer *t, bool normalized, const uint8_t *s, si
     return false;
 }
 
+/* words seen in this call and their ids: text repeats its words, and the model is the costly step */
+typedef struct {
+    uint32_t *slot;  /* 1 + entry index, 0 empty */
+    uint32_t cap;
+    struct wentry { uint32_t hash, key_off, key_len, ids_off, ids_n; } *e;
+    uint32_t n, ecap;
+    tbuf keys;
+    ilist ids;
+} wcache;
+
+#define WCACHE_MAX_WORD 64
+#define WCACHE_MAX_ENTRIES (1u << 16)
+
+static uint32_t whash(const uint8_t *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
+    return h;
+}
+
+/* the word's ids from the cache, or from the model (then remembered while there is room) */
+static bool encode_word(const tokenizer *t, wcache *c, const uint8_t *w, size_t n, ilist *out) {
+    if (n > WCACHE_MAX_WORD || !c) return model_encode(&t->bpe, w, n, out);
+    if (!c->slot) {
+        c->cap = 2 * WCACHE_MAX_ENTRIES;
+        if (!(c->slot = calloc(c->cap, sizeof *c->slot))) return model_encode(&t->bpe, w, n, out);
+    }
+    uint32_t h = whash(w, n), i = h & (c->cap - 1);
+    for (; c->slot[i]; i = (i + 1) & (c->cap - 1)) {
+        const struct wentry *e = &c->e[c->slot[i] - 1];
+        if (e->hash == h && e->key_len == n && !memcmp(c->keys.p + e->key_off, w, n)) {
+            for (uint32_t k = 0; k < e->ids_n; k++)
+                if (!il_push(out, c->ids.p[e->ids_off + k])) return false;
+            return true;
+        }
+    }
+    size_t before = out->n;
+    if (!model_encode(&t->bpe, w, n, out)) return false;
+    if (c->n == WCACHE_MAX_ENTRIES) return true; /* full: no more remembering */
+    if (c->n == c->ecap) {
+        uint32_t ec = c->ecap ? c->ecap * 2 : 1024;
+        struct wentry *ne = realloc(c->e, ec * sizeof *ne);
+        if (!ne) return true;
+        c->e = ne, c->ecap = ec;
+    }
+    struct wentry e = {h, (uint32_t)c->keys.n, (uint32_t)n, (uint32_t)c->ids.n, (uint32_t)(out->n - before)};
+    if (!tb_put(&c->keys, w, n)) return true;
+    for (size_t k = before; k < out->n; k++)
+        if (!il_push(&c->ids, out->p[k])) return true;
+    c->e[c->n++] = e;
+    c->slot[i] = c->n;
+    return true;
+}
+
+static void wcache_free(wcache *c) { free(c->slot), free(c->e), free(c->keys.p), free(c->ids.p); }
+
 /* pre-tokenize and run the model on one normalized piece */
-static bool encode_piece(const tokenizer *t, const uint8_t *s, size_t n, bool first, ilist *ids) {
+static bool encode_piece(const tokenizer *t, wcache *wc, const uint8_t *s, size_t n, bool first, ilist *ids) {
     plist a = {0}, b = {0};
     bool ok = pl_add(&a, s, n);
     for (size_t k = 0; k < t->npre && ok; k++) {
@@ -443,24 +496,24 @@ static bool encode_piece(const tokenizer *t, const uint8_t *s, size_t n, bool fi
         plist x = a;
         a = b, b = x;
     }
-    for (size_t w = 0; ok && w < a.count; w++) ok = model_encode(&t->bpe, a.b.p + a.off[w], a.len[w], ids);
+    for (size_t w = 0; ok && w < a.count; w++) ok = encode_word(t, wc, a.b.p + a.off[w], a.len[w], ids);
     pl_free(&a), pl_free(&b);
     return ok;
 }
 
 /* the normalized-token pass over one raw piece */
-static bool encode_raw_piece(const tokenizer *t, const uint8_t *s, size_t n, bool first, ilist *ids) {
+static bool encode_raw_piece(const tokenizer *t, wcache *wc, const uint8_t *s, size_t n, bool first, ilist *ids) {
     tbuf nb = {0};
     bool ok = tk_normalize(t, s, n, &nb);
     const uint8_t *p = nb.p ? nb.p : (const uint8_t *)"";
     size_t at = 0, ms, me;
     int32_t id;
     while (ok && find_added(t, true, p, nb.n, at, &ms, &me, &id)) {
-        if (ms > at) ok = encode_piece(t, p + at, ms - at, first && at == 0, ids);
+        if (ms > at) ok = encode_piece(t, wc, p + at, ms - at, first && at == 0, ids);
         ok = ok && il_push(ids, id);
         at = me;
     }
-    if (ok && at < nb.n) ok = encode_piece(t, p + at, nb.n - at, first && at == 0, ids);
+    if (ok && at < nb.n) ok = encode_piece(t, wc, p + at, nb.n - at, first && at == 0, ids);
     free(nb.p);
     return ok;
 }
@@ -492,23 +545,25 @@ petite_status ptk_encode(const ptk_tokenizer *tk, const char *text, size_t len, 
     s = clean.p ? clean.p : (const uint8_t *)"";
     size_t n = clean.n, at = 0, ms, me;
     ilist ids = {0};
+    wcache wc = {0};
     int32_t id;
     bool ok = true;
     if (flags & PTK_ADD_SPECIAL)
         for (size_t k = 0; k < t->ntmpl && t->tmpl[k] >= 0 && ok; k++) ok = il_push(&ids, t->tmpl[k]);
     const bool specials = !t->specials_on_request || (flags & PTK_ADD_SPECIAL);
     while (ok && specials && find_added(t, false, s, n, at, &ms, &me, &id)) {
-        if (ms > at) ok = encode_raw_piece(t, s + at, ms - at, at == 0, &ids);
+        if (ms > at) ok = encode_raw_piece(t, &wc, s + at, ms - at, at == 0, &ids);
         ok = ok && il_push(&ids, id);
         at = me;
     }
-    if (ok && at < n) ok = encode_raw_piece(t, s + at, n - at, at == 0, &ids);
+    if (ok && at < n) ok = encode_raw_piece(t, &wc, s + at, n - at, at == 0, &ids);
     if (flags & PTK_ADD_SPECIAL) {
         size_t k = 0;
         while (k < t->ntmpl && t->tmpl[k] >= 0) k++;
         for (k = k < t->ntmpl ? k + 1 : k; k < t->ntmpl && ok; k++) ok = il_push(&ids, t->tmpl[k]);
     }
     free(clean.p);
+    wcache_free(&wc);
     if (!ok || ids.oom) {
         free(ids.p);
         if (g_err[0] && !ids.oom) return PETITE_ERR_INVALID_ARGUMENT; /* the split pattern's budget */
@@ -519,8 +574,14 @@ petite_status ptk_encode(const ptk_tokenizer *tk, const char *text, size_t len, 
 }
 
 static const added_token *added_of(const tokenizer *t, int32_t id) {
-    for (size_t k = 0; k < t->nadded; k++)
-        if (t->added[k].id == id) return &t->added[k];
+    size_t lo = 0, hi = t->nadded;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int32_t x = t->added[t->added_by_id[mid]].id;
+        if (x == id) return &t->added[t->added_by_id[mid]];
+        if (x < id) lo = mid + 1;
+        else hi = mid;
+    }
     return NULL;
 }
 

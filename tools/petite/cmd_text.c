@@ -109,7 +109,6 @@ int cmd_tokenize(int argc, char **argv) {
                     emit_obj(&e, NULL);
                     emit_strn(&e, "text", text, len);
                     emit_end(&e);
-                    putchar('\n');
                 } else {
                     fwrite(text, 1, len, stdout);
                     putchar('\n');
@@ -154,7 +153,6 @@ int cmd_tokenize(int argc, char **argv) {
             free(owned);
         }
         if (json && ntexts > 1) emit_end(&e);
-        if (json) putchar('\n');
     }
     ptk_free(t);
     free(texts);

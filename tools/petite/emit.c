@@ -9,14 +9,41 @@ void emit_init(emit *e, FILE *f, int json) {
     e->first[0] = 1;
 }
 
+/* the code point of the UTF-8 sequence at s[0..n) and its length; 0xFFFD and 1 for a byte that
+ * does not start a valid sequence (overlong, surrogate, past U+10FFFF, truncated) */
+static unsigned long utf8_at(const unsigned char *s, size_t n, size_t *len) {
+    unsigned long cp;
+    size_t k;
+    *len = 1;
+    if (s[0] < 0x80) return s[0];
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) cp = s[0] & 0x1Fu, k = 1;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) cp = s[0] & 0x0Fu, k = 2;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) cp = s[0] & 0x07u, k = 3;
+    else return 0xFFFD;
+    if (k >= n) return 0xFFFD;
+    for (size_t i = 1; i <= k; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0xFFFD;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp < 0xE000))
+        return 0xFFFD;
+    *len = k + 1;
+    return cp;
+}
+
+/* a JSON string in ASCII: UTF-8 text as \u escapes (surrogate pairs above U+FFFF), invalid bytes as U+FFFD */
 static void json_string(FILE *f, const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
     fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    for (size_t i = 0; i < n;) {
+        size_t len;
+        unsigned long c = utf8_at(u + i, n - i, &len);
+        i += len;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", (int)c);
         else if (c == '\n') fputs("\\n", f);
-        else if (c < 0x20 || c >= 0x7f) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+        else if (c >= 0x20 && c < 0x7f) fputc((int)c, f);
+        else if (c < 0x10000) fprintf(f, "\\u%04lx", c);
+        else fprintf(f, "\\u%04lx\\u%04lx", 0xD800 + ((c - 0x10000) >> 10), 0xDC00 + ((c - 0x10000) & 0x3FF));
     }
     fputc('"', f);
 }
