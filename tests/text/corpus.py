@@ -151,6 +151,7 @@ def entries():
     add("url_email", "See https://example.com/path?q=1&x=%20y#frag or mail a.b+c@example.org")
     add("markdown", "# Title\n\n* item **bold** _it_ `code`\n> quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     add("html", "<div class=\"x\"><p>Hi &amp; bye&nbsp;!</p><br/></div>")
+    add("html_table_added_tokens", "<table><tr><td>1</td><td>2</td></tr></table>\n<unused0> <mask>[multimodal]\t\t\n\n\n")
     add("math", "∀x∈ℝ: x² ≥ 0, ∑ᵢ aᵢ = ∫₀^∞ f(x) dx ≈ 3.14 ≠ π ± ε")
     add("repeated_words", "the " * 50)
     add("word_boundary_mix", "CamelCaseWord snake_case_word kebab-case-word ALLCAPS123abc x1y2z3")
