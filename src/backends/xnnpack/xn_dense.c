@@ -1,8 +1,8 @@
 /* xn_dense.c — the XNNPACK delegate's dense families: FullyConnected (fp32 on the packed GEMM; static
  * int8 on the int8 GEMM or the reference loop; dynamic int8 (qdint8) activations and 4-bit weights
- * (qcint4 per channel, qbint4 blockwise) in plain loops here) and BatchMatrixMultiply (fp32). Also the
- * int8 requantization and int8-GEMM preparation that convolutions share (prepare_q8_weights). The
- * qdint8 and 4-bit layers run on the compute layer's reference loops (pc_fc_qd8_f32, pc_fc_q4_f32). */
+ * (qcint4 per channel, qbint4 blockwise) on the compute layer's reference loops pc_fc_qd8_f32 and
+ * pc_fc_q4_f32) and BatchMatrixMultiply (fp32). Also the int8 requantization and int8-GEMM
+ * preparation that convolutions share (prepare_q8_weights). */
 #include <string.h>
 
 #include "backends/xnnpack/xnn_family.h"
