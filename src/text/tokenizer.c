@@ -864,7 +864,7 @@ petite_status ptk_stream_new(const ptk_tokenizer *tk, uint32_t flags, ptk_stream
 static petite_status window(ptk_stream *s, size_t a, size_t b, tbuf *o) {
     char *txt;
     size_t n;
-    petite_status st = ptk_decode(s->tk, s->ids.p + a, b - a, s->flags, &txt, &n);
+    petite_status st = ptk_decode(s->tk, s->ids.p ? s->ids.p + a : NULL, b - a, s->flags, &txt, &n);
     if (st) return st;
     o->n = 0;
     bool ok = tb_put(o, txt, n);
