@@ -105,7 +105,7 @@ enum { OP_CHAR, OP_CHARI, OP_ANY, OP_CLASS, OP_REPEAT, OP_SPLIT, OP_JMP, OP_MARK
 typedef struct {
     uint8_t op;
     uint8_t atom;      // OP_REPEAT: the one-code-point matcher (OP_CHAR, OP_CHARI, OP_ANY, OP_CLASS)
-    bool neg;          // OP_LOOK: negative lookahead
+    bool neg;          // OP_LOOK: negative lookahead; OP_REPEAT: a match follows (no giving back)
     uint32_t arg;      // code point (folded for OP_CHARI), class index, or register
     uint32_t x, y;     // OP_SPLIT: preferred, other; OP_JMP: x; OP_LOOK: x = pc after OP_LOOKEND
     uint32_t min, max; // OP_REPEAT (max INF_COUNT: unbounded)
@@ -662,14 +662,19 @@ static void fset_add(fset *f, uint32_t c) {
 static void fset_atom(const ptx_regex *re, fset *f, uint8_t atom, uint32_t arg) {
     switch (atom) {
     case OP_CHAR: fset_add(f, arg); break;
-    case OP_CHARI:
+    case OP_CHARI:   // arg (a folding) and every code point that folds to it (U+017F to 's', ...)
         fset_add(f, arg);
-        if (arg < 128 && (arg | 32) >= 'a' && (arg | 32) <= 'z') fset_add(f, arg ^ 32);
-        f->cats = CAT_ALL;   // U+017F folds to 's', U+212A to 'k', ...
+        for (size_t r = 0; r < PTU_FOLD_COUNT; r++) {
+            const int32_t *run = ptu_fold_runs + 4 * r;
+            for (int32_t k = 0; k < run[1]; k++) {
+                uint32_t c = (uint32_t)(run[0] + k * run[3]);
+                if ((uint32_t)((int32_t)c + run[2]) == arg) fset_add(f, c);
+            }
+        }
         break;
     case OP_ANY:
-        for (int k = 0; k < 4; k++) f->ascii[k] |= 0xFFFFFFFFu;
-        f->ascii[0] &= ~(1u << '\n' | 1u << '\r');
+        f->ascii[0] |= ~(1u << '\n' | 1u << '\r');
+        for (int k = 1; k < 4; k++) f->ascii[k] |= 0xFFFFFFFFu;
         f->cats = CAT_ALL;
         break;
     default: {
@@ -737,6 +742,12 @@ ptx_regex *ptx_regex_compile(const char *pattern, size_t n, char *err, size_t er
             re->prog = e.prog; re->nprog = e.n; re->nregs = e.nregs;
             re->classes = ps.classes; re->nclasses = ps.nclasses; ps.classes = NULL;
             re->items = ps.items; re->nitems = ps.nitems; ps.items = NULL;
+            for (uint32_t pc = 0; pc < re->nprog; pc++) {   // greedy loops right before the match
+                if (re->prog[pc].op != OP_REPEAT) continue;
+                uint32_t q = pc + 1, hops = 0;
+                while (re->prog[q].op == OP_JMP && hops++ < 64) q = re->prog[q].x;
+                re->prog[pc].neg = re->prog[q].op == OP_MATCH;
+            }
             if (re->nprog <= FSET_MAX_PROG && !compute_first_sets(re)) {
                 ptx_regex_free(re); re = NULL;
                 fail_at(&ps, 0, "out of memory");
@@ -859,7 +870,7 @@ static int run(matcher *m, size_t pos0, size_t *end) {
             }
             m->steps += count / 4;
             if (count < in->min) goto fail;
-            if (count > in->min && !push(m, clean ? F_REPEAT : F_REPEAT_RESCAN, pc, pos, count, from)) return -1;
+            if (count > in->min && !in->neg && !push(m, clean ? F_REPEAT : F_REPEAT_RESCAN, pc, pos, count, from)) return -1;
             pc++;
             continue;
         }

@@ -1,6 +1,7 @@
 /* unicode.c — UTF-8 decoding and encoding, general categories, JavaScript's \s, simple lowercase,
- * and the four normalization forms (UAX #15), over the tables tools/gen_unicode.py generates from
- * Unicode 15.0 (unicode_tables.h). No allocation except ptu_normalize's output and scratch. */
+ * the four normalization forms (UAX #15) and extended grapheme clusters (UAX #29), over the tables
+ * tools/gen_unicode.py generates from Unicode 15.0 (unicode_tables.h). No allocation except
+ * ptu_normalize's output and scratch. */
 #include "text/text.h"
 
 #include <stdlib.h>
@@ -259,4 +260,58 @@ bool ptu_normalize(const uint8_t *s, size_t n, ptu_form form, uint8_t **out, siz
     free(b.v);
     *out = o; *out_len = k;
     return true;
+}
+
+// --- extended grapheme clusters (UAX #29) --------------------------------------------------------
+
+// Grapheme_Cluster_Break of cp (PTU_GCB_*; Extended_Pictographic as PTU_GCB_EXTPICT).
+static unsigned gcb_of(uint32_t cp) {
+    if (cp < 0x80) {
+        if (cp >= 0x20 && cp < 0x7F) return PTU_GCB_OTHER;
+        return cp == '\r' ? PTU_GCB_CR : cp == '\n' ? PTU_GCB_LF : PTU_GCB_CONTROL;
+    }
+    if (cp - SBASE < SCOUNT) return (cp - SBASE) % TCOUNT ? PTU_GCB_LVT : PTU_GCB_LV;
+    size_t lo = 0, hi = PTU_GCB_COUNT;   // the last entry whose start is <= cp (entry 0 starts at 0)
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (ptu_gcb[mid] >> 8 <= cp) lo = mid; else hi = mid;
+    }
+    return ptu_gcb[lo] & 0xFF;
+}
+
+size_t ptu_grapheme_len(const uint8_t *s, size_t n) {
+    if (n == 0) return 0;   // outside the contract; never read s
+    size_t len;
+    uint32_t cp = ptu_decode(s, n, &len);
+    // an invalid subpart (U+FFFD not spelled EF BF BD) is a cluster by itself
+    if (cp == 0xFFFD && !(len == 3 && s[0] == 0xEF)) return len;
+    unsigned prev = gcb_of(cp);
+    size_t i = len;
+    size_t ri = prev == PTU_GCB_RI;          // regional indicators in the run ending at prev
+    bool pict = prev == PTU_GCB_EXTPICT;     // the text so far ends with ExtPict Extend*
+    bool pict_zwj = false;                   // ... ends with ExtPict Extend* ZWJ
+    while (i < n) {
+        cp = ptu_decode(s + i, n - i, &len);
+        if (cp == 0xFFFD && !(len == 3 && s[i] == 0xEF)) break;   // invalid: as GB5
+        unsigned cur = gcb_of(cp);
+        bool join;
+        if (prev == PTU_GCB_CR && cur == PTU_GCB_LF) join = true;                              // GB3
+        else if (prev == PTU_GCB_CR || prev == PTU_GCB_LF || prev == PTU_GCB_CONTROL) join = false; // GB4
+        else if (cur == PTU_GCB_CR || cur == PTU_GCB_LF || cur == PTU_GCB_CONTROL) join = false;    // GB5
+        else if (prev == PTU_GCB_L &&                                                           // GB6
+                 (cur == PTU_GCB_L || cur == PTU_GCB_V || cur == PTU_GCB_LV || cur == PTU_GCB_LVT)) join = true;
+        else if ((prev == PTU_GCB_LV || prev == PTU_GCB_V) && (cur == PTU_GCB_V || cur == PTU_GCB_T)) join = true; // GB7
+        else if ((prev == PTU_GCB_LVT || prev == PTU_GCB_T) && cur == PTU_GCB_T) join = true;  // GB8
+        else if (cur == PTU_GCB_EXTEND || cur == PTU_GCB_ZWJ || cur == PTU_GCB_SPACINGMARK) join = true; // GB9, GB9a
+        else if (prev == PTU_GCB_PREPEND) join = true;                                          // GB9b
+        else if (pict_zwj && cur == PTU_GCB_EXTPICT) join = true;                               // GB11
+        else join = prev == PTU_GCB_RI && cur == PTU_GCB_RI && ri % 2 == 1;                     // GB12, GB13
+        if (!join) break;                                                                       // GB999
+        pict_zwj = cur == PTU_GCB_ZWJ && pict;
+        pict = cur == PTU_GCB_EXTPICT || (cur == PTU_GCB_EXTEND && pict);
+        ri = cur == PTU_GCB_RI ? ri + 1 : 0;
+        prev = cur;
+        i += len;
+    }
+    return i;
 }

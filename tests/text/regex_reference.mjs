@@ -1,11 +1,15 @@
 // regex_reference.mjs — JavaScript's RegExp ("gu") as the reference for src/text/regex.c.
 //
-//   node tests/text/regex_reference.mjs OUT.jsonl [STRINGS_PER_PATTERN=20000] [--bench FILE MB]
+//   node tests/text/regex_reference.mjs OUT.jsonl [STRINGS_PER_PATTERN=20000 [SEED]]
+//   node tests/text/regex_reference.mjs --bench FILE MB
 //
 // Writes one JSON object per line: {"pattern":"<hex UTF-8>"} starts a pattern, then for each
 // string of a deterministic random corpus {"s":"<hex UTF-8>","m":[start,end,start,end,...]}: the
 // split of the string (repeated searches from the end of the previous match, one code point further
 // after an empty match) as UTF-8 byte offsets. tests/test_text_unicode.c --regex-ref reads it.
+// Then random patterns over the supported syntax ({"pattern":..., "random":true}), 20 short
+// random strings each: a random pattern may backtrack exponentially, and the C engine may then
+// report its step budget exceeded (counted and printed by the C side, not a failure).
 // Inline (?i:...) groups (not in node 20) are rewritten: each literal letter becomes the class of
 // every code point /^x$/iu matches. Only code points whose general category is the same in Unicode
 // 15 (our tables) and node's ICU go into the corpus.
@@ -128,6 +132,42 @@ function translate(p) {
   return out;
 }
 
+// random patterns over the supported syntax (no (?i:), whose JavaScript translation needs literals)
+const ATOMS = ["a", "b", "'", " ", ".", "\\s", "\\S", "\\d", "\\w", "\\W", "\\p{L}", "\\p{N}", "\\P{L}",
+  "\\p{Lu}", "\\p{M}", "[ab]", "[^a\\s]", "[\\p{L}\\d]", "[^\\p{L}\\p{N}\\s]", "\\r", "\\n", "\u00e9", "\u4e2d",
+  "[a-c]", "[^]", "^", "$"];
+const GROUP_QUANTS = ["", "", "?", "??", "{0,2}", "{1,2}", "{2}", "{0,2}?"];
+const QUANTS = ["", "", "", "*", "+", "?", "*?", "+?", "??", "{2}", "{0,2}", "{1,3}", "{2,}", "{0,2}?", "{1,}?"];
+export function randomPattern(depth = 0) {
+  const nalt = rnd() < 0.3 ? 2 + Math.floor(rnd() * 2) : 1;
+  const alts = [];
+  for (let a = 0; a < nalt; a++) {
+    let seq = "";
+    const len = Math.floor(rnd() * 4);
+    for (let i = 0; i < len; i++) {
+      let atom;
+      const r = rnd();
+      if (depth < 3 && r < 0.25) atom = "(?:" + randomPattern(depth + 1) + ")";
+      else if (depth < 3 && r < 0.32) atom = (rnd() < 0.5 ? "(?=" : "(?!") + randomPattern(depth + 1) + ")";
+      else if (depth < 3 && r < 0.36) atom = "(" + randomPattern(depth + 1) + ")";
+      else atom = pick(ATOMS);
+      const quantifiable = !(atom.startsWith("(?=") || atom.startsWith("(?!") || atom === "^" || atom === "$");
+      // groups only get bounded quantifiers: nested unbounded ones backtrack exponentially in V8
+      // (a group of atoms only, depth 2, may take any quantifier)
+      seq += atom + (!quantifiable ? "" : atom.startsWith("(") && depth < 2 ? pick(GROUP_QUANTS) : pick(QUANTS));
+    }
+    alts.push(seq);
+  }
+  return alts.join("|");
+}
+const SUBJECT_CHARS = ["a", "a", "b", "b", "'", " ", " ", "1", "\n", "\r", "\u00e9", "\u4e2d", "A", "\u0301", "!", "\t"];
+function randomSubject() {
+  const len = Math.floor(rnd() * 12);
+  let s = "";
+  for (let i = 0; i < len; i++) s += pick(SUBJECT_CHARS);
+  return s;
+}
+
 const enc = new TextEncoder();
 const hex = (s) => Buffer.from(enc.encode(s)).toString("hex");
 
@@ -185,10 +225,12 @@ function main() {
   }
   const outPath = args[0];
   const count = Number(args[1] || 20000);
+  if (args[2]) seed = Number(args[2]);   // another corpus (default: the fixed seed)
   const corpus = [];
   for (let i = 0; i < count; i++) corpus.push(randomString());
   const lines = [];
   let total = 0;
+  let randomPatterns = 0;
   const space = [];
   for (let cp = 0; cp <= 0x10FFFF; cp++)
     if (!(cp >= 0xD800 && cp <= 0xDFFF) && /^\s$/u.test(String.fromCodePoint(cp))) space.push(cp);
@@ -204,8 +246,25 @@ function main() {
       total += m.length / 2;
     }
   }
+  // random patterns, each over its own random subjects
+  const nrandom = Math.max(1, Math.floor(count / 2));
+  for (let k = 0; k < nrandom; k++) {
+    const p = randomPattern();
+    let re;
+    try { re = new RegExp(p, "gu"); } catch (e) { continue; }
+    lines.push(JSON.stringify({ pattern: hex(p), random: true }));
+    for (let j = 0; j < 20; j++) {
+      const s = randomSubject();
+      const off = byteOffsets(s);
+      const m = [];
+      for (const [a, b] of split(re, s)) m.push(off[a], off[b]);
+      lines.push(JSON.stringify({ s: hex(s), m }));
+      total += m.length / 2;
+    }
+    randomPatterns++;
+  }
   writeFileSync(outPath, lines.join("\n") + "\n");
-  console.log(`regex reference: ${PATTERNS.length} patterns x ${count} strings, ${total} matches -> ${outPath}`);
+  console.log(`regex reference: ${PATTERNS.length} patterns x ${count} strings + ${randomPatterns} random patterns x 20 strings each, ${total} matches -> ${outPath}`);
 }
 
 main();
