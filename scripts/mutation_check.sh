@@ -2,7 +2,8 @@
 # Mutation check: apply deliberate wrong edits, one at a time, to a copy of the tree and confirm the
 # fast suite fails on each: compute-layer tests on every ISA, kernel unit tests, the vision library's
 # tests, the conformance corpus (where ../shared has it), the int8 bit-exactness test, a few operator
-# cases through the exporter (both backends) and the GPT-2-style block. The edits reach the compute
+# cases through the exporter (both backends), the GPT-2-style block and the dynamic sizes (through XNNPACK
+# too). The edits reach the compute
 # layer, the XNNPACK delegate, the runtime, the exporter and the vision library. A wrong edit that
 # passes, one whose pattern no longer matches, and one that does not build are each a failure.
 #
@@ -43,7 +44,8 @@ py_suites() {
   step test_ops "${env[@]}" "$py" tests/python/test_ops.py -k reshape_alias,nobias,split,unbind,add_broadcast,linear_3d &&
     step test_architectures "${env[@]}" "$py" tests/python/test_architectures.py -k gpt2 &&
     step test_int8 "${env[@]}" "$py" tests/python/test_int8.py &&
-    step test_kernel_table "${env[@]}" "$py" tests/python/test_kernel_table.py && return 1
+    step test_kernel_table "${env[@]}" "$py" tests/python/test_kernel_table.py &&
+    step test_dynamic "${env[@]}" "$py" tests/python/test_dynamic.py && return 1
   return 0
 }
 # 1 only when every suite passed. Cheapest first, and each group of targets is built only when the
@@ -85,6 +87,7 @@ mutations=(
   # the XNNPACK delegate
   "src/backends/xnnpack/xnn_run.c|XNNPACK: a left-out optional input (a bias-free layer) is read as a value|/an optional input left out (a bias-free layer)/d"
   "src/backends/xnnpack/xn_elementwise.c|XNNPACK shape rule: a broadcast binary node takes the first input's dims|s/        d\[k\] = x == 1 ? y : x;/        d[k] = x;/"
+  "src/backends/xnnpack/xn_layout.c|XNNPACK reshape rule: the inferred dim from the serialized (upper-bound) dims, not this run's|s/    uint64_t total = numel_of(a->cur, a->ndims), known = 1;/    uint64_t total = numel_of(a->dims, a->ndims), known = 1;/"
   # the runtime
   "src/runtime/api.c|setting an input copies half its bytes|s/if (need) memcpy(t->data, data, need);/if (need) memcpy(t->data, data, need \/ 2);/"
   "src/kernels/kernel.c|a split's returned list is not checked against its out list|s/memcmp(ret->u.list.idx, out->u.list.idx, out->u.list.n \* sizeof \*out->u.list.idx) != 0/0/"
