@@ -1,11 +1,15 @@
 /* test_text_unicode.c — tests of src/text/unicode.c and src/text/regex.c.
  *
  *   test_text_unicode                      built-in cases (decode, encode, categories, normalization,
- *                                          regex features, hostile input)
+ *                                          regex features, grapheme clusters, hostile input)
  *   test_text_unicode --regex-ref FILE     + every split of tests/text/regex_reference.mjs's output
  *   test_text_unicode --norm-ref FILE      + normalization, decoding, lowercase and categories against
  *                                          tests/text/norm_reference.py's output
  *   test_text_unicode --bench FILE         split FILE with the Llama 3 pattern, print MB/s
+ *   test_text_unicode --grapheme-ref FILE  + every line of Unicode's GraphemeBreakTest.txt (exact
+ *                                          boundaries of ptu_grapheme_len)
+ *   test_text_unicode --grapheme-prop DIR  + Grapheme_Cluster_Break / Extended_Pictographic of every
+ *                                          code point (DIR: the UCD, /usr/share/unicode)
  *
  * Prints "text unicode: N passed, M failed"; exit status 0 only if nothing failed.
  * Build: gcc -std=c11 -O2 -Isrc -Iinclude src/text/unicode.c src/text/regex.c tests/test_text_unicode.c */
@@ -586,6 +590,291 @@ static void check_norm_ref(const char *path) {
     fclose(f);
 }
 
+// --- extended grapheme clusters ------------------------------------------------------------------
+
+// The cluster lengths of s[0..n) by ptu_grapheme_len as "l l l" into buf.
+static void grapheme_lens(const uint8_t *s, size_t n, char *buf, size_t cap) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n;) {
+        size_t l = ptu_grapheme_len(s + i, n - i);
+        if (l == 0 || l > n - i) { snprintf(buf + k, cap - k, "%sBAD(%zu)", k ? " " : "", l); return; }
+        if (k < cap) k += (size_t)snprintf(buf + k, cap - k, k ? " %zu" : "%zu", l);
+        i += l;
+    }
+}
+
+static void expect_graphemes(const char *s, size_t n, const char *want) {
+    char got[256];
+    grapheme_lens((const uint8_t *)s, n, got, sizeof got);
+    CHECK(!strcmp(got, want), "graphemes of %zu bytes (%02X..): [%s], want [%s]", n, n ? (uint8_t)s[0] : 0, got, want);
+}
+
+static void test_graphemes(void) {
+#define G(lit, want) expect_graphemes(lit, sizeof(lit) - 1, want)
+    G("abc", "1 1 1");
+    G("a\r\nb", "1 2 1");                                     // GB3
+    G("\n\r", "1 1");
+    G("\x01\xCC\x81", "1 2");                                 // GB4: a control takes no mark
+    G("e\xCC\x81\xCC\x88x", "5 1");                           // GB9
+    G("\xE0\xA4\x95\xE0\xA4\xBE", "6");                       // GB9a: KA + AA (SpacingMark)
+    G("\xD8\x80" "1", "3");                                   // GB9b: U+0600 (Prepend) + 1
+    G("\xD8\x80\n", "2 1");                                   // ... but not before a control
+    G("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8", "9");           // GB6-8: L V T
+    G("\xEA\xB0\x80\xE1\x86\xA8", "6");                       // LV T
+    G("\xEA\xB0\x81\xE1\x85\xA1", "3 3");                     // LVT V
+    G("\xEA\xB0\x81\xE1\x86\xA8\xE1\x86\xA8", "9");           // LVT T T
+    G("\xE1\x84\x80\xEA\xB0\x80", "6");                       // L LV
+    G("\xE1\x86\xA8\xE1\x84\x80", "3 3");                     // T L
+    G("\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7\xF0\x9F\x87\xA9", "8 4"); // GB12/13: FR, D
+    G("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7", "18"); // GB11 family
+    G("\xF0\x9F\x8F\xB3\xEF\xB8\x8F\xE2\x80\x8D\xF0\x9F\x8C\x88", "14"); // flag + VS16 + ZWJ + rainbow
+    G("a\xE2\x80\x8D\xF0\x9F\x91\xA8", "4 4");                // ZWJ after a letter: no GB11
+    G("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", "8");               // skin tone modifier (Extend)
+    // invalid UTF-8: each maximal subpart alone
+    G("\xFF\xCC\x81", "1 2");
+    G("a\xFF", "1 1");
+    G("\xE2\x82" "a", "2 1");
+    G("\xD8\x80\xFF", "2 1");                                 // Prepend does not take an invalid byte
+    G("\xED\xA0\x80", "1 1 1");                               // an encoded surrogate: three subparts
+    G("\xEF\xBF\xBD\xCC\x81", "5");                           // a real U+FFFD is an ordinary character
+    G("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F", "7 2");         // truncated emoji after ZWJ
+#undef G
+    CHECK(ptu_grapheme_len((const uint8_t *)"", 0) == 0, "n == 0");
+
+    // hostile: long runs, each walked in linear time
+    size_t big = 4 << 20;
+    uint8_t *s = malloc(big);
+    static const struct { const char *head, *unit; const char *what; size_t want_len; } runs[] = {
+        {"a", "\xCC\x81", "a + combining marks", 0},
+        {"", "\xE2\x80\x8D", "ZWJ", 0},
+        {"\xF0\x9F\x98\x80", "\xE2\x80\x8D\xF0\x9F\x98\x80", "emoji ZWJ chain", 0},
+        {"\xF0\x9F\x98\x80", "\xCC\x81", "emoji + extends", 0},
+        {"", "\xD8\x80", "Prepend", 0},
+        {"", "\xE0\xA4\xBE", "SpacingMark", 0},
+        {"", "\xE1\x84\x80", "Hangul L", 0},
+        {"", "\xE1\x86\xA8", "Hangul T", 0},
+        {"", "\xF0\x9F\x87\xAB", "regional indicators", 8},
+        {"", "\xE2\x80\x8D\xF0\x9F\x98\x80", "ZWJ emoji (no leading emoji)", 3},
+        {"", "\xF0\x9F\x98\x80\xE2\x80\x8D", "emoji ZWJ", 0},
+        {"", "\xFF", "invalid bytes", 1},
+        {"", "\xE2\x82", "truncated UTF-8", 2},
+        {"", "\r\n", "CR LF", 2},
+        {"", "\xD8\x80\xFF", "Prepend + invalid", 2},
+    };
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        size_t h = strlen(runs[k].head), u = strlen(runs[k].unit), len = h + (big - h) / u * u;
+        memcpy(s, runs[k].head, h);
+        for (size_t i = h; i + u <= len; i += u) memcpy(s + i, runs[k].unit, u);
+        clock_t t0 = clock();
+        size_t pos = 0, clusters = 0, first = 0;
+        bool bad = false;
+        while (pos < len) {
+            size_t l = ptu_grapheme_len(s + pos, len - pos);
+            if (l == 0 || l > len - pos) { bad = true; break; }
+            if (!clusters) first = l;
+            clusters++;
+            pos += l;
+        }
+        double dt = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        size_t want_first = runs[k].want_len ? runs[k].want_len : len;
+        CHECK(!bad && pos == len && first == want_first && dt < 10,
+              "graphemes over 4 MB of %s: %zu clusters, first %zu (want %zu), %.2f s", runs[k].what, clusters, first,
+              want_first, dt);
+    }
+    // random bytes from an alphabet of the interesting classes: clusters partition the text, an
+    // invalid subpart is always alone, and restarting at any boundary gives the same next boundary
+    static const char *const alphabet[] = {
+        "a", "\r", "\n", "\x01", "\xCC\x81", "\xE2\x80\x8D", "\xF0\x9F\x87\xAB", "\xD8\x80", "\xE0\xA4\xBE",
+        "\xE1\x84\x80", "\xE1\x85\xA1", "\xE1\x86\xA8", "\xEA\xB0\x80", "\xEA\xB0\x81", "\xF0\x9F\x98\x80",
+        "\xFF", "\xE2\x82", "\xF0", "\x80", "\xEF\xBF\xBD",
+    };
+    uint32_t x = 777;
+    long bad = 0;
+    for (int t = 0; t < 20000; t++) {
+        size_t n = 0, m = 1 + (size_t)t % 40;
+        for (size_t i = 0; i < m; i++) {
+            x = x * 1103515245 + 12345;
+            const char *a = alphabet[(x >> 16) % (sizeof alphabet / sizeof alphabet[0])];
+            memcpy(s + n, a, strlen(a));
+            n += strlen(a);
+        }
+        for (size_t pos = 0; pos < n;) {
+            size_t l = ptu_grapheme_len(s + pos, n - pos), dl;
+            if (l == 0 || l > n - pos) { bad++; break; }
+            // every code point inside the cluster decodes validly unless the cluster is one subpart
+            for (size_t i = pos; i < pos + l; i += dl) {
+                uint32_t cp = ptu_decode(s + i, n - i, &dl);
+                bool invalid = cp == 0xFFFD && !(dl == 3 && s[i] == 0xEF);
+                if (invalid && !(i == pos && dl == l)) { bad++; break; }
+            }
+            pos += l;
+        }
+    }
+    CHECK(bad == 0, "random grapheme strings: %ld bad", bad);
+    free(s);
+}
+
+// Every line of GraphemeBreakTest.txt: the boundaries (÷) and non-boundaries (×) between its code
+// points must be exactly those of ptu_grapheme_len walked from the start.
+static void check_grapheme_ref(const char *path) {
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    if (!f) return;
+    char *line = NULL;
+    size_t cap = 0;
+    long lines = 0, wrong = 0;
+    while (read_line(f, &line, &cap)) {
+        char *hash = strchr(line, '#');
+        if (hash) *hash = 0;
+        uint8_t s[256];
+        size_t off[64], n = 0, ncp = 0;   // off[k]: byte offset before code point k
+        bool brk[65], parsed = true;
+        int marks = 0;
+        for (char *t = strtok(line, " \t"); t; t = strtok(NULL, " \t")) {
+            if (!strcmp(t, "\xC3\xB7") || !strcmp(t, "\xC3\x97")) {   // ÷ or ×
+                if (marks != (int)ncp || ncp >= 64) { parsed = false; break; }
+                brk[marks++] = t[1] == '\xB7';
+            } else {
+                char *e;
+                unsigned long cp = strtoul(t, &e, 16);
+                if (*e || marks != (int)ncp + 1 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || n + 4 > sizeof s) {
+                    parsed = false;
+                    break;
+                }
+                off[ncp++] = n;
+                n += ptu_encode((uint32_t)cp, s + n);
+            }
+        }
+        if (!ncp && !marks) continue;   // comment or blank
+        CHECK(parsed && marks == (int)ncp + 1, "GraphemeBreakTest line %ld does not parse", lines + 1);
+        if (!parsed || marks != (int)ncp + 1) { wrong++; lines++; continue; }
+        off[ncp] = n;
+        // the boundaries found, as code point indices
+        bool got[65] = {false};
+        bool ok = true;
+        got[0] = true;
+        size_t k = 0;
+        for (size_t pos = 0; pos < n;) {
+            size_t l = ptu_grapheme_len(s + pos, n - pos);
+            if (l == 0 || l > n - pos) { ok = false; break; }
+            pos += l;
+            while (k < ncp && off[k] < pos) k++;
+            if (off[k] != pos) { ok = false; break; }   // not at a code point boundary
+            got[k] = true;
+        }
+        for (size_t i = 0; ok && i <= ncp; i++) ok = got[i] == brk[i];
+        lines++;
+        if (!ok) {
+            wrong++;
+            char g[400], w[400];
+            size_t gk = 0, wk = 0;
+            for (size_t i = 0; i <= ncp && gk < 300 && wk < 300; i++) {
+                gk += (size_t)snprintf(g + gk, sizeof g - gk, "%s", got[i] ? "/" : "x");
+                wk += (size_t)snprintf(w + wk, sizeof w - wk, "%s", brk[i] ? "/" : "x");
+            }
+            CHECK(false, "GraphemeBreakTest line %ld: boundaries %s, want %s", lines, g, w);
+        } else g_pass++;
+    }
+    printf("  grapheme reference: %ld lines of %s, %ld differ\n", lines, path, wrong);
+    CHECK(lines >= 600 && wrong == 0, "grapheme reference: %ld lines, %ld differ", lines, wrong);
+    free(line);
+    fclose(f);
+}
+
+// Grapheme_Cluster_Break and Extended_Pictographic of every code point (from UCD/auxiliary/
+// GraphemeBreakProperty.txt and UCD/emoji/emoji-data.txt), checked through ptu_grapheme_len's
+// behaviour: each code point must join or not with the probes below (before and after it) exactly
+// as the first code point listed with its value does. Surrogates cannot be spelled in UTF-8.
+enum { GP_COUNT = 15 };
+static const char *const GP_NAMES[GP_COUNT] = {"Other", "CR", "LF", "Control", "Extend", "ZWJ", "Regional_Indicator",
+    "Prepend", "SpacingMark", "L", "V", "T", "LV", "LVT", "Extended_Pictographic"};
+
+static bool read_prop_file(const char *path, uint8_t *val, const char *only) {
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    if (!f) return false;
+    char *line = NULL;
+    size_t cap = 0;
+    while (read_line(f, &line, &cap)) {
+        char *hash = strchr(line, '#');
+        if (hash) *hash = 0;
+        char *semi = strchr(line, ';');
+        if (!semi) continue;
+        char *e;
+        unsigned long a = strtoul(line, &e, 16), b = a;
+        if (e[0] == '.' && e[1] == '.') b = strtoul(e + 2, NULL, 16);
+        char name[64];
+        if (sscanf(semi + 1, " %63s", name) != 1) continue;
+        if (only && strcmp(name, only)) continue;
+        for (int v = 1; v < GP_COUNT; v++)
+            if (!strcmp(name, GP_NAMES[v]))
+                for (unsigned long cp = a; cp <= b && cp <= 0x10FFFF; cp++) val[cp] = (uint8_t)v;
+    }
+    free(line);
+    fclose(f);
+    return true;
+}
+
+// Bit i: whether cp joins probe i (probe before cp for i < nprobes, after it above).
+static uint64_t grapheme_signature(uint32_t cp) {
+    static const char *const probes[] = {
+        "a", "\r", "\n", "\x01", "\xCC\x81", "\xE2\x80\x8D", "\xF0\x9F\x87\xAB", "\xD8\x80", "\xE0\xA4\xBE",
+        "\xE1\x84\x80", "\xE1\x85\xA1", "\xE1\x86\xA8", "\xEA\xB0\x80", "\xEA\xB0\x81", "\xF0\x9F\x98\x80",
+        "\xF0\x9F\x98\x80\xE2\x80\x8D",   // Extended_Pictographic ZWJ: GB11 on the left
+    };
+    enum { NP = sizeof probes / sizeof probes[0] };
+    uint8_t buf[16], c[4];
+    size_t cn = ptu_encode(cp, c);
+    uint64_t sig = 0;
+    for (size_t i = 0; i < NP; i++) {
+        size_t pn = strlen(probes[i]);
+        memcpy(buf, probes[i], pn); memcpy(buf + pn, c, cn);
+        if (ptu_grapheme_len(buf, pn + cn) > pn) sig |= 1ull << i;
+        memcpy(buf, c, cn); memcpy(buf + cn, probes[i], pn);
+        if (ptu_grapheme_len(buf, pn + cn) > cn) sig |= 1ull << (NP + i);
+    }
+    // GB11's context: EP cp EP joins whole only for ZWJ, EP cp ZWJ EP only for Extend
+    static const uint8_t ep[4] = {0xF0, 0x9F, 0x98, 0x80}, zwj[3] = {0xE2, 0x80, 0x8D};
+    memcpy(buf, ep, 4); memcpy(buf + 4, c, cn); memcpy(buf + 4 + cn, ep, 4);
+    if (ptu_grapheme_len(buf, 8 + cn) == 8 + cn) sig |= 1ull << (2 * NP);
+    memcpy(buf + 4 + cn, zwj, 3); memcpy(buf + 7 + cn, ep, 4);
+    if (ptu_grapheme_len(buf, 11 + cn) == 11 + cn) sig |= 1ull << (2 * NP + 1);
+    return sig;
+}
+
+static void check_grapheme_props(const char *ucd) {
+    uint8_t *val = calloc(0x110000, 1);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/auxiliary/GraphemeBreakProperty.txt", ucd);
+    bool ok = read_prop_file(path, val, NULL);
+    snprintf(path, sizeof path, "%s/emoji/emoji-data.txt", ucd);
+    ok = ok && read_prop_file(path, val, "Extended_Pictographic");
+    if (!ok) { free(val); return; }
+    uint64_t rep[GP_COUNT];
+    bool have[GP_COUNT] = {false};
+    long checked = 0, wrong = 0;
+    for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+        uint64_t sig = grapheme_signature(cp);
+        int v = val[cp];
+        if (!have[v]) { have[v] = true; rep[v] = sig; }
+        checked++;
+        if (sig != rep[v]) { wrong++; CHECK(false, "U+%04X (%s) behaves otherwise than its class", cp, GP_NAMES[v]); }
+    }
+    // the classes must all differ from one another (else the check above proves less)
+    int distinct = 0;
+    for (int a = 0; a < GP_COUNT; a++) {
+        bool uniq = have[a];
+        for (int b = 0; b < GP_COUNT && uniq; b++) uniq = b == a || !have[b] || rep[a] != rep[b];
+        distinct += uniq;
+    }
+    printf("  grapheme properties: %ld code points checked, %ld differ; %d of %d classes distinguishable\n",
+           checked, wrong, distinct, GP_COUNT);
+    CHECK(wrong == 0 && distinct == GP_COUNT, "grapheme properties: %ld differ, %d classes distinct", wrong, distinct);
+    free(val);
+}
+
 static void bench(const char *path) {
     FILE *f = fopen(path, "rb");
     CHECK(f != NULL, "open %s", path);
@@ -631,10 +920,13 @@ int main(int argc, char **argv) {
     test_normalize();
     test_regex_features();
     test_hostile();
+    test_graphemes();
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--regex-ref")) check_regex_ref(argv[i + 1]);
         else if (!strcmp(argv[i], "--norm-ref")) check_norm_ref(argv[i + 1]);
         else if (!strcmp(argv[i], "--bench")) bench(argv[i + 1]);
+        else if (!strcmp(argv[i], "--grapheme-ref")) check_grapheme_ref(argv[i + 1]);
+        else if (!strcmp(argv[i], "--grapheme-prop")) check_grapheme_props(argv[i + 1]);
         else { printf("unknown option %s\n", argv[i]); g_fail++; }
     }
     printf("text unicode: %ld passed, %ld failed\n", g_pass, g_fail);

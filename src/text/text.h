@@ -4,7 +4,8 @@
  *
  *   unicode.c   UTF-8 decoding (invalid bytes -> U+FFFD, WHATWG "maximal subpart"), general
  *               categories and White_Space from tables generated out of Debian's unicode-data
- *               (tools/gen_unicode.py -> unicode_tables.h), NFC / NFD / NFKC / NFKD
+ *               (tools/gen_unicode.py -> unicode_tables.h), NFC / NFD / NFKC / NFKD, extended
+ *               grapheme clusters (UAX #29)
  *   regex.c     the split patterns tokenizer files name: a small backtracking engine with
  *               Perl / JavaScript leftmost-first semantics over code points
  *   json.c      a strict JSON reader into a tree (tokenizer.json)
@@ -47,6 +48,15 @@ typedef enum { PTU_NFC, PTU_NFD, PTU_NFKC, PTU_NFKD } ptu_form;
 bool ptu_normalize(const uint8_t *s, size_t n, ptu_form form, uint8_t **out, size_t *out_len);
 /* Lower case of cp by the simple (1:1) mapping of UnicodeData.txt. */
 uint32_t ptu_lower(uint32_t cp);
+
+/* The length in bytes of the extended grapheme cluster that starts at s[0..n) (n > 0; at least 1),
+ * by UAX #29's rules GB3..GB13, GB999 (Unicode 15.0: Grapheme_Cluster_Break, Extended_Pictographic
+ * for emoji ZWJ sequences, regional-indicator pairs, Hangul syllable sequences). s[0] is taken to
+ * start a cluster (regional indicators pair from there). Invalid UTF-8 bytes are each their own
+ * cluster (as U+FFFD decoded one maximal subpart at a time, each subpart alone: no break rule joins
+ * it to its neighbours, as for a control; a U+FFFD spelled EF BF BD is an ordinary character).
+ * Time linear in the returned length (plus one code point). */
+size_t ptu_grapheme_len(const uint8_t *s, size_t n);
 
 /* ---- regex.c ---- */
 
