@@ -281,6 +281,8 @@ static unsigned gcb_of(uint32_t cp) {
 
 size_t ptu_grapheme_len(const uint8_t *s, size_t n) {
     if (n == 0) return 0;   // outside the contract; never read s
+    // printable ASCII before any ASCII byte: a boundary (GB5 or GB999)
+    if (s[0] >= 0x20 && s[0] < 0x7F && (n == 1 || s[1] < 0x80)) return 1;
     size_t len;
     uint32_t cp = ptu_decode(s, n, &len);
     // an invalid subpart (U+FFFD not spelled EF BF BD) is a cluster by itself
