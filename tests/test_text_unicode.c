@@ -288,6 +288,12 @@ static void test_regex_features(void) {
     expect_split("(?i:abc)", "ABC aBc", "0-3 4-7");
     expect_split("(?i:k)", "\xE2\x84\xAA", "0-3");                   // KELVIN SIGN folds to k
     expect_split("(?i:[a-c]+)", "xAbC", "1-4");
+    expect_split("(?i:\\p{Lu})", "a1", "0-1");                       // classes match the fold orbit
+    expect_split("(?i:[^\\W]+)", "\xC5\xBF!", "0-2");                  // U+017F is a word character
+    expect_split("(?i:\\W)", "\xC5\xBF" "K", "");
+    expect_split("(?i:\xC3\x9F)", "\xE1\xBA\x9E", "0-3");               // ß and ẞ
+    expect_split("(?i:[\xCF\x83])", "\xCF\x82\xCE\xA3", "0-2 2-4");        // σ: ς and Σ
+    expect_split("(?i:[^k])", "\xE2\x84\xAA" "Kx", "4-5");                // KELVIN SIGN is k
     expect_split("\\p{Lu}\\p{Ll}+|\\p{Letter}|\\P{L}", "Ab1\xC7\x85", "0-2 2-3 3-5");
     expect_split("\\p{Lt}|\\p{Nl}|\\p{Me}|\\p{Zs}", "\xC7\x85\xE2\x85\xAB\xE2\x83\x9D\xE3\x80\x80", "0-2 2-5 5-8 8-11");
     expect_split("(?:a?)*?b", "aab", "0-3");

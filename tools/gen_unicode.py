@@ -21,6 +21,7 @@ Tables (all read by src/text/unicode.c only):
                   (Full_Composition_Exclusion removed; Hangul algorithmic).
   lower, fold     runs (start, count, delta, stride): cp in start + k * stride (k < count) maps
                   to cp + delta.
+  fold inverse    (folding, code point) pairs sorted: who folds to a given code point.
   js_space        the ranges of JavaScript's \\s (WhiteSpace + LineTerminator).
   gcb             Grapheme_Cluster_Break, with Extended_Pictographic as one more value (no code
                   point has both): sorted (start << 8 | value) entries covering [0, 0x110000)
@@ -302,6 +303,11 @@ def main():
     o.append(c_array("int32_t", "ptu_lower_runs", [x for r in lower_runs for x in r], 16))
     o.append("#define PTU_FOLD_COUNT %d" % len(fold_runs))
     o.append(c_array("int32_t", "ptu_fold_runs", [x for r in fold_runs for x in r], 16))
+    inverse = sorted((t, c) for c, t in fold.items() if c != t)
+    o.append("/* simple case folding inverted: (folding, code point) pairs sorted, for every code point")
+    o.append(" * that does not fold to itself: the other members of a case-insensitive class's orbit */")
+    o.append("#define PTU_FOLD_INVERSE_COUNT %d" % len(inverse))
+    o.append(c_array("uint32_t", "ptu_fold_inverse", [x for r in inverse for x in r], 14))
     o.append("/* JavaScript's \\s: inclusive ranges */")
     o.append("#define PTU_JS_SPACE_COUNT %d" % len(js_ranges))
     o.append(c_array("uint32_t", "ptu_js_space", [x for r in js_ranges for x in r], 12))

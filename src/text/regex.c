@@ -13,9 +13,9 @@
  *
  * Semantics follow ECMAScript's RegExp with the "u" flag: an iteration of a quantified group that
  * matches empty beyond the minimum fails; lookaheads are atomic; '.' excludes line terminators;
- * \s is WhiteSpace + LineTerminator; (?i:...) compares simple case foldings (CaseFolding.txt C+S).
- * Case-insensitive classes test a code point, its folding and its other ASCII case (exact for ASCII
- * classes; JavaScript would also match other code points of the same fold orbit).
+ * \s is WhiteSpace + LineTerminator; (?i:...) compares simple case foldings (CaseFolding.txt C+S),
+ * a class matching when any code point of the subject's fold orbit is a member (and \w including
+ * U+017F and U+212A, which fold into it, as JavaScript's WordCharacters).
  *
  * Limits (all reported, never crashed on): nesting depth 200, program size 65536 instructions,
  * a step budget per search of 10^7 + 64 per remaining subject byte (linear in the subject, so a
@@ -61,31 +61,44 @@ static uint32_t simple_fold(uint32_t cp) {
     return (uint32_t)((int32_t)cp + r[2]);
 }
 
-static bool item_has(const citem *it, uint32_t c) {
+static bool item_has(const citem *it, uint32_t c, bool icase) {
     bool r;
     switch (it->kind) {
     case IT_RANGE: r = c >= it->lo && c <= it->hi; break;
     case IT_CATS: r = (it->lo >> ptu_category_of(c)) & 1; break;
     case IT_SPACE: r = ptu_is_white_space(c); break;
     case IT_DIGIT: r = c >= '0' && c <= '9'; break;
-    default: r = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; break;
+    default:   // \w; case-insensitive, also what folds into it (JavaScript's WordCharacters)
+        r = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+            (icase && (c == 0x17F || c == 0x212A));
+        break;
     }
     return r != it->neg;
 }
 
 static bool items_have(const citem *items, const cclass *k, uint32_t c) {
     for (uint32_t i = 0; i < k->count; i++)
-        if (item_has(&items[k->first + i], c)) return true;
+        if (item_has(&items[k->first + i], c, k->icase)) return true;
     return false;
 }
 
-// Membership by the items alone (compile time, and the rare slow path at run time).
+/* Membership by the items alone (compile time, and the rare slow path at run time). Case-insensitive
+ * (JavaScript's Canonicalize with "iu"): some member folds as c does, so the items are tried on c's
+ * whole orbit: c, its folding f, and every code point that folds to f. */
 static bool class_slow(const citem *items, const cclass *k, uint32_t c) {
     bool r = items_have(items, k, c);
     if (!r && k->icase) {
         uint32_t f = simple_fold(c);
         r = f != c && items_have(items, k, f);
-        if (!r && c < 0x80 && ((c | 32) >= 'a' && (c | 32) <= 'z')) r = items_have(items, k, c ^ 32);
+        size_t lo = 0, hi = PTU_FOLD_INVERSE_COUNT;   // first pair folding to f
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (ptu_fold_inverse[2 * mid] < f) lo = mid + 1; else hi = mid;
+        }
+        for (; !r && lo < PTU_FOLD_INVERSE_COUNT && ptu_fold_inverse[2 * lo] == f; lo++) {
+            uint32_t y = ptu_fold_inverse[2 * lo + 1];
+            r = y != c && items_have(items, k, y);
+        }
     }
     return r != k->neg;
 }

@@ -135,7 +135,7 @@ function translate(p) {
 // random patterns over the supported syntax (no (?i:), whose JavaScript translation needs literals)
 const ATOMS = ["a", "b", "'", " ", ".", "\\s", "\\S", "\\d", "\\w", "\\W", "\\p{L}", "\\p{N}", "\\P{L}",
   "\\p{Lu}", "\\p{M}", "[ab]", "[^a\\s]", "[\\p{L}\\d]", "[^\\p{L}\\p{N}\\s]", "\\r", "\\n", "\u00e9", "\u4e2d",
-  "[a-c]", "[^]", "^", "$"];
+  "[a-c]", "[^]", "^", "$", "s", "K", "\u00df", "\u03c3", "[s-z]", "[^k]", "\\p{Ll}", "[\\w]", "[^\\W]", "\\p{Lt}"];
 const GROUP_QUANTS = ["", "", "?", "??", "{0,2}", "{1,2}", "{2}", "{0,2}?"];
 const QUANTS = ["", "", "", "*", "+", "?", "*?", "+?", "??", "{2}", "{0,2}", "{1,3}", "{2,}", "{0,2}?", "{1,}?"];
 export function randomPattern(depth = 0) {
@@ -160,7 +160,8 @@ export function randomPattern(depth = 0) {
   }
   return alts.join("|");
 }
-const SUBJECT_CHARS = ["a", "a", "b", "b", "'", " ", " ", "1", "\n", "\r", "\u00e9", "\u4e2d", "A", "\u0301", "!", "\t"];
+const SUBJECT_CHARS = ["a", "a", "b", "b", "'", " ", " ", "1", "\n", "\r", "\u00e9", "\u4e2d", "A", "\u0301", "!", "\t",
+  "s", "S", "\u017f", "k", "K", "\u212a", "\u212b", "\u00c5", "\u00df", "\u1e9e", "\u03c3", "\u03c2", "\u03a3", "\u01c5", "\u01c4"];
 function randomSubject() {
   const len = Math.floor(rnd() * 12);
   let s = "";
@@ -250,9 +251,11 @@ function main() {
   const nrandom = Math.max(1, Math.floor(count / 2));
   for (let k = 0; k < nrandom; k++) {
     const p = randomPattern();
+    // a quarter case-insensitive: (?i:p) for the C engine, the "i" flag for JavaScript
+    const icase = rnd() < 0.25;
     let re;
-    try { re = new RegExp(p, "gu"); } catch (e) { continue; }
-    lines.push(JSON.stringify({ pattern: hex(p), random: true }));
+    try { re = new RegExp(p, icase ? "giu" : "gu"); } catch (e) { continue; }
+    lines.push(JSON.stringify({ pattern: hex(icase ? "(?i:" + p + ")" : p), random: true }));
     for (let j = 0; j < 20; j++) {
       const s = randomSubject();
       const off = byteOffsets(s);
