@@ -795,15 +795,27 @@ typedef struct {
     uint32_t ccp, clen, ccat;
 } matcher;
 
+// The code point at s[0..n) (s[0] >= 0x80): valid 2- and 3-byte sequences here, the rest by ptu_decode.
+static inline uint32_t decode_multi(const uint8_t *s, size_t n, uint32_t *len) {
+    uint32_t b0 = s[0];
+    if (b0 >= 0xC2 && b0 <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80) { *len = 2; return (b0 & 0x1F) << 6 | (s[1] & 0x3F); }
+    if (b0 >= 0xE1 && b0 <= 0xEC && n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        *len = 3;
+        return (b0 & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    }
+    size_t l;
+    uint32_t c = ptu_decode(s, n, &l);
+    *len = (uint32_t)l;
+    return c;
+}
+
 // Decodes the code point at pos < n into the cache.
 static inline void peek(matcher *m, size_t pos) {
     if (m->cpos == pos) return;
     m->cpos = pos;
     uint8_t b = m->s[pos];
     if (b < 0x80) { m->ccp = b; m->clen = 1; m->ccat = 0; return; }   // ASCII never needs its category
-    size_t len;
-    m->ccp = ptu_decode(m->s + pos, m->n - pos, &len);
-    m->clen = (uint32_t)len;
+    m->ccp = decode_multi(m->s + pos, m->n - pos, &m->clen);
     m->ccat = 1u << ptu_category_of(m->ccp);
 }
 
@@ -827,16 +839,20 @@ static inline bool can_start(matcher *m, const fset *f, size_t pos) {
     return fset_has(f, m->ccp, m->ccat);
 }
 
-static bool push(matcher *m, uint32_t kind, uint32_t pc, size_t pos, size_t count, size_t from) {
-    if (m->sp == m->cap) {
-        if (m->cap >= MAX_FRAMES) return false;
-        size_t cap = m->cap * 2;
-        frame *st = m->heap ? realloc(m->stack, cap * sizeof(frame)) : malloc(cap * sizeof(frame));
-        if (!st) return false;
-        if (!m->heap) memcpy(st, m->stack, m->sp * sizeof(frame));
-        m->stack = st; m->cap = cap; m->heap = true;
-    }
-    m->stack[m->sp++] = (frame){pos, count, from, pc, kind};
+static bool grow_stack(matcher *m) {
+    if (m->cap >= MAX_FRAMES) return false;
+    size_t cap = m->cap * 2;
+    frame *st = m->heap ? realloc(m->stack, cap * sizeof(frame)) : malloc(cap * sizeof(frame));
+    if (!st) return false;
+    if (!m->heap) memcpy(st, m->stack, m->sp * sizeof(frame));
+    m->stack = st; m->cap = cap; m->heap = true;
+    return true;
+}
+
+static inline bool push(matcher *m, uint32_t kind, uint32_t pc, size_t pos, size_t count, size_t from) {
+    if (m->sp == m->cap && !grow_stack(m)) return false;
+    frame *f = &m->stack[m->sp++];
+    f->pos = pos; f->count = count; f->from = from; f->pc = pc; f->kind = kind;
     return true;
 }
 
@@ -872,9 +888,7 @@ static int run(matcher *m, size_t pos0, size_t *end) {
             while (count < in->max && pos < n) {
                 uint32_t c = s[pos], len = 1, catbit = 0;
                 if (c >= 0x80) {
-                    size_t l;
-                    c = ptu_decode(s + pos, n - pos, &l);
-                    len = (uint32_t)l;
+                    c = decode_multi(s + pos, n - pos, &len);
                     catbit = 1u << ptu_category_of(c);
                     if (c == 0xFFFD && !(len == 3 && s[pos] == 0xEF)) clean = false;
                 }
