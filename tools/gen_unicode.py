@@ -19,6 +19,8 @@ Tables (all read by src/text/unicode.c only):
                   syllables are algorithmic and not listed.
   compositions    primary composites: sorted (first << 21 | second) keys and their composite
                   (Full_Composition_Exclusion removed; Hangul algorithmic).
+  block filters   one bit per 256 code points: any decomposition / any second of a composition
+                  in the block (so CJK, most scripts and ASCII skip both searches).
   lower, fold     runs (start, count, delta, stride): cp in start + k * stride (k < count) maps
                   to cp + delta.
   fold inverse    (folding, code point) pairs sorted: who folds to a given code point.
@@ -294,6 +296,20 @@ def main():
     o.append(c_array("uint32_t", "ptu_decomp_canon", dec_canon, 14))
     o.append(c_array("uint32_t", "ptu_decomp_compat", dec_compat, 14))
     o.append(c_array("uint32_t", "ptu_decomp_pool", pool, 14))
+    # coarse filters, one bit per 256 code points: blocks with decompositions, blocks with code
+    # points that compose with a preceding one (Hangul V and T jamo included)
+    dec_blocks = {cp >> 8 for cp in dec_cp}
+    second_blocks = {(k & 0x1FFFFF) >> 8 for k, _ in comp} | {0x11}
+
+    def block_bits(blocks):
+        words = [0] * (MAXCP >> 13)
+        for b in blocks:
+            words[b >> 5] |= 1 << (b & 31)
+        return words
+    o.append("/* one bit per 256 code points (word cp >> 13, bit (cp >> 8) & 31): the block has a"
+             " decomposition / a code point that composes with the one before it */")
+    o.append(c_array("uint32_t", "ptu_decomp_blocks", block_bits(dec_blocks), 12))
+    o.append(c_array("uint32_t", "ptu_second_blocks", block_bits(second_blocks), 12))
     o.append("/* compositions: (first << 21 | second) sorted, and the composite */")
     o.append("#define PTU_COMP_COUNT %d" % len(comp))
     o.append(c_array("uint64_t", "ptu_comp_key", [k for k, _ in comp], 8))

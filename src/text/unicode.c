@@ -148,7 +148,7 @@ static bool decompose_one(cpbuf *b, uint32_t cp, bool compat) {
         if (s % TCOUNT) b->v[b->n++] = TBASE + s % TCOUNT;
         return true;
     }
-    if (cp >= 0xA0) {
+    if (cp >= 0xA0 && (ptu_decomp_blocks[cp >> 13] >> (cp >> 8 & 31) & 1)) {
         size_t lo = 0, hi = PTU_DECOMP_COUNT;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
@@ -218,7 +218,8 @@ static void compose(cpbuf *b) {
     uint32_t last = ccc_of(b->v[0]) ? 256 : 0; // a leading non-starter composes with nothing
     for (size_t i = 1; i < b->n; i++) {
         uint32_t c = b->v[i], cc = ccc_of(c);
-        if (last != 256 && (last < cc || last == 0)) { // not blocked from the last starter
+        if (last != 256 && (last < cc || last == 0) &&   // not blocked from the last starter
+            (ptu_second_blocks[c >> 13] >> (c >> 8 & 31) & 1)) {
             uint32_t comp = compose_pair(b->v[starter], c);
             if (comp) { b->v[starter] = comp; continue; }
         }
