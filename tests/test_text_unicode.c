@@ -337,6 +337,35 @@ static void test_hostile(void) {
     expect_error("(?:(?:ab){1000}){1000}", 22);
     expect_error("(?:(?:){65536}){65536}", 22);
     expect_error("a{99999999999999999999}{2}", 26);
+    {   // a class of 60000 single non-ASCII items: compiles; matching it is charged per item walked
+        size_t items = 60000;
+        char *cls = malloc(3 * items + 8);
+        size_t k = 0;
+        cls[k++] = '[';
+        for (size_t i = 0; i < items; i++) {   // U+4E00.. as literal members (3 bytes each)
+            uint8_t b[4];
+            k += ptu_encode(0x4E00 + (uint32_t)i % 0x5000, b);
+            memcpy(cls + k - 3, b, 3);
+        }
+        cls[k++] = ']'; cls[k++] = '+'; cls[k] = 0;
+        char err[160];
+        ptx_regex *re = ptx_regex_compile(cls, k, err, sizeof err);
+        CHECK(re != NULL, "60000-item class: %s", err);
+        uint8_t subj[3 * 2000];
+        for (size_t i = 0; i < 2000; i++) ptu_encode(0xAC00, subj + 3 * i);   // never a member
+        size_t ms, me;
+        bool over = false;
+        clock_t t0 = clock();
+        bool found = re && ptx_regex_search(re, subj, sizeof subj, 0, &ms, &me, &over);
+        double dt = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        CHECK(re && !found && dt < 10, "60000-item class over 2000 code points: found %d over %d %.2f s", found, over, dt);
+        ptx_regex_free(re);
+        cls[0] = '[';
+        memset(cls + 1, 'a', 3 * items);   // 180000 items: refused
+        cls[3 * items + 1] = ']';
+        expect_error(cls, 3 * items + 2);
+        free(cls);
+    }
     // catastrophic backtracking: must end, as no match or over budget
     {
         ptx_regex *re = compile("(?:a|a)*(?:x+x+)+y");

@@ -18,6 +18,7 @@
  * U+017F and U+212A, which fold into it, as JavaScript's WordCharacters).
  *
  * Limits (all reported, never crashed on): nesting depth 200, program size 65536 instructions,
+ * 65536 class items in all (a class test that walks its items is charged a step per 8 items),
  * a step budget per search of 10^7 + 64 per remaining subject byte (linear in the subject, so a
  * hostile pattern cannot hang; the tokenizer patterns need a few steps per byte), and 2^22
  * backtrack frames. */
@@ -29,7 +30,7 @@
 
 #include "text/unicode_tables.h"
 
-enum { MAX_DEPTH = 200, MAX_PROG = 65536, MAX_FRAMES = 1 << 22, FSET_MAX_PROG = 4096 };
+enum { MAX_DEPTH = 200, MAX_PROG = 65536, MAX_ITEMS = 65536, MAX_FRAMES = 1 << 22, FSET_MAX_PROG = 4096 };
 #define BUDGET_BASE 10000000u
 #define BUDGET_PER_BYTE 64u
 #define CAT_ALL ((1u << PTU_CATEGORY_COUNT) - 1)
@@ -103,10 +104,12 @@ static bool class_slow(const citem *items, const cclass *k, uint32_t c) {
     return r != k->neg;
 }
 
-static inline bool class_has(const citem *items, const cclass *k, uint32_t c, uint32_t catbit) {
+// steps: the search's step count, charged for the items a slow test walks (a huge class is slow)
+static inline bool class_has(const citem *items, const cclass *k, uint32_t c, uint32_t catbit, size_t *steps) {
     if (c < 128) return (k->ascii[c >> 5] >> (c & 31)) & 1;
     if (k->always & catbit) return true;
     if (!(k->maybe & catbit)) return false;
+    *steps += k->count >> 3;   // about one step per 8 items
     return class_slow(items, k, c);
 }
 
@@ -214,8 +217,8 @@ static bool pat_eat(parser *ps, uint8_t ch) {
 }
 
 static bool add_item(parser *ps, uint8_t kind, bool neg, uint32_t lo, uint32_t hi) {
-    if (ps->nitems >= 1u << 24 || !grow((void **)&ps->items, &ps->capitems, ps->nitems + 1, sizeof(citem))) {
-        fail_at(ps, ps->i, "out of memory or class too large");
+    if (ps->nitems >= MAX_ITEMS || !grow((void **)&ps->items, &ps->capitems, ps->nitems + 1, sizeof(citem))) {
+        fail_at(ps, ps->i, "out of memory or classes too large (over 65536 items)");
         return false;
     }
     ps->items[ps->nitems++] = (citem){kind, neg, lo, hi};
@@ -819,12 +822,13 @@ static inline void peek(matcher *m, size_t pos) {
     m->ccat = 1u << ptu_category_of(m->ccp);
 }
 
-static inline bool atom_has(const ptx_regex *re, uint8_t atom, uint32_t arg, uint32_t c, uint32_t catbit) {
+static inline bool atom_has(const ptx_regex *re, uint8_t atom, uint32_t arg, uint32_t c, uint32_t catbit,
+                            size_t *steps) {
     switch (atom) {
     case OP_CHAR: return c == arg;
     case OP_CHARI: return c == arg || simple_fold(c) == arg;
     case OP_ANY: return c != '\n' && c != '\r' && c != 0x2028 && c != 0x2029;
-    default: return class_has(re->items, &re->classes[arg], c, catbit);
+    default: return class_has(re->items, &re->classes[arg], c, catbit, steps);
     }
 }
 
@@ -879,7 +883,7 @@ static int run(matcher *m, size_t pos0, size_t *end) {
         case OP_CHAR: case OP_CHARI: case OP_ANY: case OP_CLASS:
             if (pos >= n) goto fail;
             peek(m, pos);
-            if (!atom_has(re, in->op, in->arg, m->ccp, m->ccat)) goto fail;
+            if (!atom_has(re, in->op, in->arg, m->ccp, m->ccat, &m->steps)) goto fail;
             pos += m->clen; pc++;
             continue;
         case OP_REPEAT: {
@@ -892,7 +896,7 @@ static int run(matcher *m, size_t pos0, size_t *end) {
                     catbit = 1u << ptu_category_of(c);
                     if (c == 0xFFFD && !(len == 3 && s[pos] == 0xEF)) clean = false;
                 }
-                if (!atom_has(re, in->atom, in->arg, c, catbit)) break;
+                if (!atom_has(re, in->atom, in->arg, c, catbit, &m->steps)) break;
                 pos += len; count++;
             }
             m->steps += count / 4;
