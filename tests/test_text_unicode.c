@@ -337,6 +337,21 @@ static void test_hostile(void) {
     expect_error("(?:(?:ab){1000}){1000}", 22);
     expect_error("(?:(?:){65536}){65536}", 22);
     expect_error("a{99999999999999999999}{2}", 26);
+    {   // a quantifier over a group of a quantified-away 200000-node subtree: compile time stays linear
+        size_t big = 200000;
+        char *pat = malloc(big + 32);
+        size_t k = (size_t)sprintf(pat, "(?:(?:");
+        memset(pat + k, 'a', big);
+        k += big;
+        k += (size_t)sprintf(pat + k, "){0}b){60000}");
+        clock_t t0 = clock();
+        char err[160];
+        ptx_regex *re = ptx_regex_compile(pat, k, err, sizeof err);
+        double dt = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        CHECK(dt < 5, "compile of (?:(?:a{200000 times}){0}b){60000}: %.2f s (%s)", dt, re ? "compiled" : err);
+        ptx_regex_free(re);
+        free(pat);
+    }
     {   // a class of 60000 single non-ASCII items: compiles; matching it is charged per item walked
         size_t items = 60000;
         char *cls = malloc(3 * items + 8);

@@ -150,6 +150,7 @@ enum { N_EMPTY, N_CHAR, N_ANY, N_CLASS, N_CAT, N_ALT, N_REPEAT, N_LOOK, N_BOL, N
 
 typedef struct {
     uint8_t type;
+    uint8_t memo;      // nullable(): 0 not yet known, 1 no, 2 yes
     bool flag;         // N_CHAR: case-insensitive; N_REPEAT: greedy; N_LOOK: negative
     uint32_t arg;      // N_CHAR: code point; N_CLASS: class index
     uint32_t min, max; // N_REPEAT
@@ -542,7 +543,7 @@ static int32_t parse_alt(parser *ps, int depth, bool icase) {
 // --- compiler: tree -> program -------------------------------------------------------------------
 
 typedef struct {
-    const node *nodes;
+    node *nodes;
     inst *prog;
     uint32_t n, cap, nregs;
     uint32_t work;     // compile_node calls (bounds "(?:(?:){65536}){65536}", which emits nothing)
@@ -557,22 +558,28 @@ static uint32_t emit(emitter *e, uint8_t op) {
     return e->n++;
 }
 
-static bool nullable(const node *nodes, int32_t i, int depth) {
-    const node *nd = &nodes[i];
+// Can node i match empty? Memoized in the node (each subtree is walked once however often a
+// quantifier copies it).
+static bool nullable(node *nodes, int32_t i, int depth) {
+    node *nd = &nodes[i];
+    if (nd->memo) return nd->memo == 2;
     if (depth > MAX_DEPTH * 4) return true;
+    bool r;
     switch (nd->type) {
-    case N_CHAR: case N_ANY: case N_CLASS: return false;
+    case N_CHAR: case N_ANY: case N_CLASS: r = false; break;
     case N_CAT:
-        for (int32_t c = nd->child; c >= 0; c = nodes[c].next)
-            if (!nullable(nodes, c, depth + 1)) return false;
-        return true;
+        r = true;
+        for (int32_t c = nd->child; c >= 0 && r; c = nodes[c].next) r = nullable(nodes, c, depth + 1);
+        break;
     case N_ALT:
-        for (int32_t c = nd->child; c >= 0; c = nodes[c].next)
-            if (nullable(nodes, c, depth + 1)) return true;
-        return false;
-    case N_REPEAT: return nd->min == 0 || nullable(nodes, nd->child, depth + 1);
-    default: return true;
+        r = false;
+        for (int32_t c = nd->child; c >= 0 && !r; c = nodes[c].next) r = nullable(nodes, c, depth + 1);
+        break;
+    case N_REPEAT: r = nd->min == 0 || nullable(nodes, nd->child, depth + 1); break;
+    default: r = true; break;
     }
+    nd->memo = r ? 2 : 1;
+    return r;
 }
 
 static void compile_node(emitter *e, int32_t i, int depth);
