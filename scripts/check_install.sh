@@ -15,7 +15,7 @@ add_file=$conf/files/xnnpack_add.pte  # an XNNPACK a + b on float32[3]: the apps
 
 fail=0
 # each library exports its own prefix only
-for spec in "libpetite:petite_" "libpetite_vision:pv_"; do
+for spec in "libpetite:petite_" "libpetite_vision:pv_" "libpetite_text:ptk_"; do
   name=${spec%%:*} pre=${spec#*:}
   for lib in "$build/$name.a" "$build/$name.so"; do
     [ -f "$lib" ] || { echo "FAIL $lib is missing"; fail=1; continue; }
@@ -115,6 +115,38 @@ done
 if [ $vfail = 0 ] && ldd "$prefix/vision_static" | grep -q libpetite; then echo "FAIL vision_static links a shared libpetite"; vfail=1; fi
 [ $vfail = 0 ] && echo "install: pkg-config petite_vision builds a C program using pv_* and petite_* (shared and static): both run"
 [ $vfail = 0 ] || fail=1
+# the tokenizer library: `pkg-config --libs petite_text`, a tokenizer.json written here
+cat > "$prefix/text_app.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <petite/petite_text.h>
+int main(void) {
+    static const char json[] = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, "
+                               "\"merges\": [\"a b\"]}}";
+    ptk_tokenizer *t;
+    int32_t *ids;
+    size_t n;
+    if (ptk_load_bytes(json, strlen(json), NULL, 0, &t) != PETITE_OK || ptk_encode(t, "abab", 4, 0, &ids, &n) != PETITE_OK ||
+        n != 2 || ids[0] != 2 || ids[1] != 2) {
+        printf("text: %s\n", ptk_last_error());
+        return 1;
+    }
+    printf("text: \"abab\" -> %d %d\n", ids[0], ids[1]);
+    ptk_free_buffer(ids);
+    ptk_free(t);
+    return 0;
+}
+C
+tfail=0
+cc -o "$prefix/text_shared" "$prefix/text_app.c" $(pkg-config --cflags --libs petite_text) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir petite_text)" || { echo "FAIL pkg-config petite_text (shared)"; tfail=1; }
+cc -o "$prefix/text_static" "$prefix/text_app.c" $(pkg-config --cflags petite_text) \
+  "$(pkg-config --variable=libdir petite_text)/libpetite_text.a" || { echo "FAIL petite_text (static)"; tfail=1; }
+for app in text_shared text_static; do
+  [ $tfail = 0 ] && { "$prefix/$app" >/dev/null || { echo "FAIL $app does not run"; tfail=1; }; }
+done
+[ $tfail = 0 ] && echo "install: pkg-config petite_text builds a C program using ptk_* (shared and static): both run"
+[ $tfail = 0 ] || fail=1
 pydir=$(find "$prefix" -type d -path '*/petite/python' | head -1)
 if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
   (cd /tmp && PYTHONPATH="$pydir" /usr/bin/python3 - "$add_file" "$prefix" <<'PY'

@@ -1,18 +1,57 @@
-/* petite_text.h — tokenizers: text to token ids and back, with the ids a model was trained on.
- * A library beside the runtime (libpetite_text), not inside it: it needs no loaded model.
+/* petite_text.h — tokenizers: text to the token ids a model was trained on, and back.
  *
- * Loads Hugging Face tokenizer.json files (BPE with the byte-level pre-tokenizer and decoder: GPT-2,
- * Llama 3, Qwen; BPE with byte fallback and the "▁" metaspace: Llama 2, Gemma), with their
- * normalizers, pre-tokenizers (the split regexes they name), added and special tokens,
- * post-processors and decoders, as the file says. A tokenizer_config.json beside the file (or in
- * the directory given) adds the BOS / EOS / PAD tokens and clean_up_tokenization_spaces.
+ * A worked example first (build: cc app.c -lpetite_text; `pkg-config --libs petite_text`):
  *
- * Shaped for FFI like petite.h: opaque handles, a petite_status from every call, the message of the
- * last failure on this thread from ptk_last_error() (it names the field at fault for a damaged or
- * unsupported file). A refused call writes nothing. A loaded tokenizer is read-only: one may be
- * used from several threads at once (a stream belongs to one thread at a time). Text in and out is
- * UTF-8; invalid UTF-8 in is read as U+FFFD, one per maximal invalid subpart (as the references'
- * string decoders do). */
+ *     #include <stdio.h>
+ *     #include "petite/petite_text.h"
+ *
+ *     int main(void) {
+ *         ptk_tokenizer *tok;
+ *         // a tokenizer.json, a directory holding one (and its tokenizer_config.json), a tiktoken
+ *         // rank file named ENCODING.tiktoken, or a SentencePiece .model
+ *         if (ptk_load_file("models/llama3", &tok) != PETITE_OK) {
+ *             fprintf(stderr, "%s\n", ptk_last_error());     // names the file and the field at fault
+ *             return 1;
+ *         }
+ *         int32_t *ids;
+ *         size_t n;
+ *         if (ptk_encode(tok, "Hello world", 11, PTK_ADD_SPECIAL, &ids, &n) == PETITE_OK) {
+ *             for (size_t i = 0; i < n; i++) printf("%d ", ids[i]);   // 9906 1917 (after the BOS, if the file adds one)
+ *             char *text;
+ *             size_t len;
+ *             ptk_decode(tok, ids, n, PTK_SKIP_SPECIAL, &text, &len);  // "Hello world"
+ *             ptk_free_buffer(text);
+ *             ptk_free_buffer(ids);
+ *         }
+ *         // generation: feed ids as the model makes them; print only whole characters
+ *         ptk_stream *s;
+ *         ptk_stream_new(tok, PTK_SKIP_SPECIAL, &s);
+ *         const char *piece;
+ *         size_t plen;
+ *         int32_t next = 9906;                          // from the model
+ *         if (ptk_stream_push(s, next, &piece, &plen) == PETITE_OK) fwrite(piece, 1, plen, stdout);
+ *         if (ptk_stream_finish(s, &piece, &plen) == PETITE_OK) fwrite(piece, 1, plen, stdout);
+ *         ptk_stream_free(s);
+ *         ptk_free(tok);
+ *         return 0;
+ *     }
+ *
+ * What it reads: Hugging Face tokenizer.json files (BPE with the byte-level pre-tokenizer and
+ * decoder: GPT-2, Llama 3, Qwen, GPT-4o; BPE with byte fallback and the "▁" metaspace: Llama 2,
+ * Mistral, Gemma; WordPiece: BERT; Unigram: T5-style), with their normalizers, pre-tokenizers (the
+ * split regexes they name), added and special tokens, post-processors and decoders, as the file
+ * says; a tokenizer_config.json beside it adds BOS / EOS / PAD and clean_up_tokenization_spaces.
+ * tiktoken rank files (cl100k_base, o200k_base, r50k_base / gpt2). SentencePiece .model files (BPE
+ * and Unigram, with their normalization). docs/TEXT.md lists every component and how each is checked
+ * against the reference implementations.
+ *
+ * A library beside the runtime (libpetite_text), not inside it: it needs no loaded model and no
+ * other library. Shaped for FFI like petite.h: opaque handles, a petite_status from every call, the
+ * message of the last failure on this thread from ptk_last_error() (it names the field at fault for
+ * a damaged or unsupported file). A refused call writes nothing. A loaded tokenizer is read-only:
+ * one may be used from several threads at once (a stream belongs to one thread at a time). Text in
+ * and out is UTF-8; invalid UTF-8 in is read as U+FFFD, one per maximal invalid subpart (as the
+ * references' string decoders do); text out is always valid UTF-8. */
 #ifndef PETITE_TEXT_H
 #define PETITE_TEXT_H
 

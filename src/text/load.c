@@ -273,7 +273,7 @@ static petite_status load_bpe(tokenizer *t, const pj_value *m, uint32_t size) {
     const pj_value *v = pj_get(m, "vocab"), *mg = pj_get(m, "merges");
     if (!pj_is(v, PJ_OBJECT)) return BAD("model.vocab: not an object");
     if (!pj_is(mg, PJ_ARRAY)) return BAD("model.merges: not a list");
-    if (!vocab_init(&b->v, size)) return OOM();
+    if (!vocab_init(&b->v, size) || !merges_reserve(&b->m, mg->n)) return OOM();
     for (uint32_t k = 0; k < v->n; k++) {
         const pj_value *key = &v->u.items[2 * k];
         int64_t id;

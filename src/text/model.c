@@ -41,10 +41,21 @@ bool il_push(ilist *l, int32_t v) {
     return true;
 }
 
-static uint32_t fnv(const char *s, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
+/* a fast hash of a piece: 8 bytes at a time */
+static uint32_t phash(const char *s, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    for (size_t k = 0; i < n; i++, k += 8) w |= (uint64_t)(uint8_t)s[i] << k;
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return (uint32_t)h | 1u; /* never 0: 0 marks an empty slot's hash */
 }
 
 bool vocab_init(vocab *v, uint32_t size) {
@@ -55,53 +66,71 @@ bool vocab_init(vocab *v, uint32_t size) {
     v->piece = calloc(size ? size : 1, sizeof *v->piece);
     v->len = calloc(size ? size : 1, sizeof *v->len);
     v->slot = calloc(v->cap, sizeof *v->slot);
-    return v->piece && v->len && v->slot;
+    v->hash = calloc(v->cap, sizeof *v->hash);
+    return v->piece && v->len && v->slot && v->hash;
+}
+
+static int32_t find_h(const vocab *v, const char *s, size_t n, uint32_t h) {
+    for (uint32_t i = h & (v->cap - 1);; i = (i + 1) & (v->cap - 1)) {
+        uint32_t id = v->slot[i];
+        if (!id) return -1;
+        id--;
+        if (v->hash[i] == h && v->len[id] == n && !memcmp(v->piece[id], s, n)) return (int32_t)id;
+    }
 }
 
 int32_t vocab_find(const vocab *v, const char *s, size_t n) {
     if (!v->cap) return -1;
-    for (uint32_t i = fnv(s, n) & (v->cap - 1);; i = (i + 1) & (v->cap - 1)) {
-        uint32_t id = v->slot[i];
-        if (!id) return -1;
-        id--;
-        if (v->len[id] == n && !memcmp(v->piece[id], s, n)) return (int32_t)id;
+    return find_h(v, s, n, phash(s, n));
+}
+
+/* the pieces' bytes: big blocks, never moved */
+static char *arena_copy(vocab *v, const char *s, size_t n) {
+    if (!v->block || v->block_cap - v->block_used < n + 1) {
+        size_t cap = n + 1 > (1u << 20) ? n + 1 : (1u << 20);
+        char **blk = malloc(sizeof(char *) + cap);
+        if (!blk) return NULL;
+        *blk = v->block; /* chained for freeing */
+        v->block = (char *)blk, v->block_cap = cap, v->block_used = 0;
     }
+    char *c = v->block + sizeof(char *) + v->block_used;
+    memcpy(c, s, n);
+    c[n] = 0;
+    v->block_used += n + 1;
+    return c;
 }
 
 bool vocab_set(vocab *v, uint32_t id, const char *s, size_t n) {
     if (id >= v->size || n > UINT32_MAX) return false;
-    char *c = malloc(n + 1);
+    char *c = arena_copy(v, s, n);
     if (!c) return false;
-    memcpy(c, s, n);
-    c[n] = 0;
-    free(v->piece[id]);
     v->piece[id] = c, v->len[id] = (uint32_t)n;
-    if (vocab_find(v, s, n) >= 0) return true;
-    uint32_t i = fnv(s, n) & (v->cap - 1);
+    uint32_t h = phash(s, n);
+    if (find_h(v, s, n, h) >= 0) return true;
+    uint32_t i = h & (v->cap - 1);
     while (v->slot[i]) i = (i + 1) & (v->cap - 1);
-    v->slot[i] = id + 1;
+    v->slot[i] = id + 1, v->hash[i] = h;
     return true;
 }
 
 void vocab_unmap(vocab *v, uint32_t id) {
     if (id >= v->size || !v->piece[id] || !v->cap) return;
-    uint32_t i = fnv(v->piece[id], v->len[id]) & (v->cap - 1);
+    uint32_t i = phash(v->piece[id], v->len[id]) & (v->cap - 1);
     while (v->slot[i] && v->slot[i] != id + 1) i = (i + 1) & (v->cap - 1);
     if (!v->slot[i]) return;
     v->slot[i] = 0; /* re-insert the run after the hole (linear probing) */
     for (uint32_t j = (i + 1) & (v->cap - 1); v->slot[j]; j = (j + 1) & (v->cap - 1)) {
-        uint32_t other = v->slot[j] - 1;
+        uint32_t other = v->slot[j] - 1, h = v->hash[j];
         v->slot[j] = 0;
-        uint32_t k = fnv(v->piece[other], v->len[other]) & (v->cap - 1);
+        uint32_t k = h & (v->cap - 1);
         while (v->slot[k]) k = (k + 1) & (v->cap - 1);
-        v->slot[k] = other + 1;
+        v->slot[k] = other + 1, v->hash[k] = h;
     }
 }
 
 void vocab_free(vocab *v) {
-    if (v->piece)
-        for (uint32_t i = 0; i < v->size; i++) free(v->piece[i]);
-    free(v->piece), free(v->len), free(v->slot);
+    for (char *b = v->block, *nx; b; b = nx) nx = *(char **)b, free(b);
+    free(v->piece), free(v->len), free(v->slot), free(v->hash);
     memset(v, 0, sizeof *v);
 }
 
@@ -110,23 +139,32 @@ static uint32_t mix64(uint64_t k) {
     return (uint32_t)k;
 }
 
-bool merges_add(merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t out) {
-    if ((uint64_t)(m->count + 1) * 2 > m->cap) {
-        merges n = {0};
-        n.cap = m->cap ? m->cap * 2 : 1024;
-        n.key = malloc((size_t)n.cap * sizeof *n.key);
-        n.rank = malloc((size_t)n.cap * sizeof *n.rank);
-        n.out = malloc((size_t)n.cap * sizeof *n.out);
-        if (!n.key || !n.rank || !n.out) {
-            merges_free(&n);
-            return false;
-        }
-        memset(n.key, 0xFF, (size_t)n.cap * sizeof *n.key);
-        for (uint32_t i = 0; i < m->cap; i++)
-            if (m->key[i] != UINT64_MAX) merges_add(&n, (uint32_t)(m->key[i] >> 32), (uint32_t)m->key[i], m->rank[i], m->out[i]);
-        merges_free(m);
-        *m = n;
+static bool merges_grow(merges *m, uint32_t cap) {
+    merges n = {0};
+    n.cap = cap;
+    n.key = malloc((size_t)n.cap * sizeof *n.key);
+    n.rank = malloc((size_t)n.cap * sizeof *n.rank);
+    n.out = malloc((size_t)n.cap * sizeof *n.out);
+    if (!n.key || !n.rank || !n.out) {
+        merges_free(&n);
+        return false;
     }
+    memset(n.key, 0xFF, (size_t)n.cap * sizeof *n.key);
+    for (uint32_t i = 0; i < m->cap; i++)
+        if (m->key[i] != UINT64_MAX) merges_add(&n, (uint32_t)(m->key[i] >> 32), (uint32_t)m->key[i], m->rank[i], m->out[i]);
+    merges_free(m);
+    *m = n;
+    return true;
+}
+
+bool merges_reserve(merges *m, uint32_t count) {
+    uint32_t cap = 1024;
+    while (cap < (uint64_t)count * 2 + 2 && cap < (1u << 31)) cap *= 2;
+    return cap <= m->cap || merges_grow(m, cap);
+}
+
+bool merges_add(merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t out) {
+    if ((uint64_t)(m->count + 1) * 2 > m->cap && !merges_grow(m, m->cap ? m->cap * 2 : 1024)) return false;
     uint64_t k = (uint64_t)a << 32 | b;
     uint32_t i = mix64(k) & (m->cap - 1);
     while (m->key[i] != UINT64_MAX) {

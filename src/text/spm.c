@@ -83,6 +83,56 @@ bool charsmap_apply(const charsmap *m, const uint8_t *s, size_t n, tbuf *o) {
     return !o->oom;
 }
 
+/* the first (shortest) prefix of s[0..n) the trie holds: its replacement's offset; false if none */
+static bool shortest(const charsmap *m, const uint8_t *s, size_t n, uint32_t *value) {
+    if (!m->units) return false;
+    uint32_t pos = m->unit[0], unit;
+    pos = ((pos >> 10) << ((pos & (1u << 9)) >> 6));
+    for (size_t i = 0; i < n; i++) {
+        pos ^= s[i];
+        if (pos >= m->units) return false;
+        unit = m->unit[pos];
+        if ((unit & ((1u << 31) | 0xFFu)) != s[i]) return false;
+        pos ^= ((unit >> 10) << ((unit & (1u << 9)) >> 6));
+        if (pos >= m->units) return false;
+        if ((unit >> 8) & 1u) {
+            uint32_t v = m->unit[pos] & ((1u << 31) - 1);
+            if (v < m->norm_len) {
+                *value = v;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The map as Hugging Face's tokenizers apply a tokenizer.json "Precompiled" normalizer: per extended
+ * grapheme cluster, a cluster shorter than 6 bytes with a prefix in the map becomes that prefix's
+ * replacement (the first, shortest one: the whole cluster is replaced); otherwise each character
+ * with a prefix in the map becomes its replacement. (SentencePiece itself takes the longest match
+ * over the bytes: charsmap_apply.) */
+bool charsmap_apply_graphemes(const charsmap *m, const uint8_t *s, size_t n, tbuf *o) {
+    for (size_t i = 0; i < n;) {
+        size_t g = ptu_grapheme_len(s + i, n - i);
+        uint32_t v;
+        if (g < 6 && shortest(m, s + i, g, &v)) {
+            tb_put(o, m->norm + v, strlen(m->norm + v));
+            i += g;
+            continue;
+        }
+        for (size_t j = i; j < i + g;) {
+            size_t L;
+            uint32_t c = ptu_decode(s + j, i + g - j, &L);
+            if (shortest(m, s + j, L, &v)) tb_put(o, m->norm + v, strlen(m->norm + v));
+            else if (c == 0xFFFD && !(L == 3 && s[j] == 0xEF)) tb_cp(o, 0xFFFD);
+            else tb_put(o, s + j, L);
+            j += L;
+        }
+        i += g;
+    }
+    return !o->oom;
+}
+
 /* SentencePiece's normalizer: the map, then whitespace: leading and trailing spaces removed and runs
  * made one (remove_extra_whitespaces), a space put first (add_dummy_prefix), spaces written as U+2581
  * (escape_whitespaces) */

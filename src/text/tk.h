@@ -28,13 +28,16 @@ typedef struct {
 } ilist;
 bool il_push(ilist *l, int32_t v);
 
-/* the vocabulary: id -> piece, piece -> id (open addressing over FNV-1a) */
+/* the vocabulary: id -> piece, piece -> id (open addressing, each slot's hash kept) */
 typedef struct {
-    char **piece;     /* by id (NULL: a hole) */
+    char **piece;     /* by id (NULL: a hole); the bytes live in blocks */
     uint32_t *len;
     uint32_t size;    /* ids 0 .. size-1 */
     uint32_t *slot;   /* id + 1, 0 empty */
+    uint32_t *hash;   /* the slot's piece hash */
     uint32_t cap;     /* power of two */
+    char *block;      /* the current block of piece bytes (a chain, the link first) */
+    size_t block_cap, block_used;
 } vocab;
 bool vocab_init(vocab *v, uint32_t size);
 /* false: out of memory. A piece given twice keeps its first id in the map (both ids decode). */
@@ -50,6 +53,7 @@ typedef struct {
     uint32_t cap, count;
 } merges;
 bool merges_add(merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t out);
+bool merges_reserve(merges *m, uint32_t count);
 bool merges_find(const merges *m, uint32_t a, uint32_t b, uint32_t *rank, uint32_t *out);
 void merges_free(merges *m);
 
@@ -105,7 +109,8 @@ typedef struct {
 } charsmap;
 bool charsmap_init(charsmap *m, const uint8_t *blob, size_t n);
 void charsmap_free(charsmap *m);
-bool charsmap_apply(const charsmap *m, const uint8_t *s, size_t n, tbuf *o);
+bool charsmap_apply(const charsmap *m, const uint8_t *s, size_t n, tbuf *o);            /* SentencePiece's way */
+bool charsmap_apply_graphemes(const charsmap *m, const uint8_t *s, size_t n, tbuf *o); /* tokenizer.json's way */
 
 typedef struct {
     int type;

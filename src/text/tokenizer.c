@@ -370,7 +370,7 @@ static bool norm_step_run(const norm_step *st, const uint8_t *s, size_t n, tbuf 
         free(t1.p);
         return !o->oom;
     }
-    case TK_N_PRECOMPILED: return charsmap_apply(&st->map, s, n, o);
+    case TK_N_PRECOMPILED: return charsmap_apply_graphemes(&st->map, s, n, o);
     case TK_N_SPM: return spm_normalize(st, s, n, o);
     default: return tb_put(o, s, n);
     }
@@ -929,9 +929,15 @@ static char *read_all(const char *path, size_t *n) {
     if (!f) return NULL;
     char *buf = NULL;
     size_t cap = 0, len = 0;
+    /* the size first (one read of a regular file); then whatever more there is */
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long sz = ftell(f);
+        if (sz > 0 && (unsigned long)sz < SIZE_MAX / 2) cap = (size_t)sz + 1;
+        rewind(f);
+    }
     for (;;) {
-        if (len == cap) {
-            size_t c = cap ? cap * 2 : 1 << 16;
+        if (len + 1 >= cap || !buf) {
+            size_t c = cap > len + 1 ? cap : (cap ? cap * 2 : 1 << 16);
             char *b = realloc(buf, c + 1);
             if (!b) {
                 free(buf), fclose(f);
