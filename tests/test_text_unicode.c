@@ -352,6 +352,19 @@ static void test_hostile(void) {
         ptx_regex_free(re);
         free(pat);
     }
+    {   // 1300 case-insensitive alternatives (under the first-set limit): first sets stay cheap
+        char *pat = malloc(2 * 4000 + 16);
+        size_t k = (size_t)sprintf(pat, "(?i:");
+        for (int i = 0; i < 1300; i++) { pat[k++] = (char)('a' + i % 26); pat[k++] = '|'; }
+        pat[k - 1] = ')';
+        clock_t t0 = clock();
+        char err[160];
+        ptx_regex *re = ptx_regex_compile(pat, k, err, sizeof err);
+        double dt = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        CHECK(re && dt < 5, "compile of 1300 case-insensitive alternatives: %.2f s (%s)", dt, re ? "compiled" : err);
+        ptx_regex_free(re);
+        free(pat);
+    }
     {   // a class of 60000 single non-ASCII items: compiles; matching it is charged per item walked
         size_t items = 60000;
         char *cls = malloc(3 * items + 8);

@@ -687,12 +687,13 @@ static void fset_atom(const ptx_regex *re, fset *f, uint8_t atom, uint32_t arg) 
     case OP_CHAR: fset_add(f, arg); break;
     case OP_CHARI:   // arg (a folding) and every code point that folds to it (U+017F to 's', ...)
         fset_add(f, arg);
-        for (size_t r = 0; r < PTU_FOLD_COUNT; r++) {
-            const int32_t *run = ptu_fold_runs + 4 * r;
-            for (int32_t k = 0; k < run[1]; k++) {
-                uint32_t c = (uint32_t)(run[0] + k * run[3]);
-                if ((uint32_t)((int32_t)c + run[2]) == arg) fset_add(f, c);
+        {
+            size_t lo = 0, hi = PTU_FOLD_INVERSE_COUNT;   // first pair folding to arg
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (ptu_fold_inverse[2 * mid] < arg) lo = mid + 1; else hi = mid;
             }
+            for (; lo < PTU_FOLD_INVERSE_COUNT && ptu_fold_inverse[2 * lo] == arg; lo++) fset_add(f, ptu_fold_inverse[2 * lo + 1]);
         }
         break;
     case OP_ANY:
