@@ -11,6 +11,9 @@
  *             (\p{L}+, \s*, \p{N}{1,3}, ' ?') is one instruction that consumes in a tight loop
  *             and leaves one frame that gives code points back one at a time.
  *
+ * A compiled ptx_regex is never written after ptx_regex_compile: threads may search with one at once
+ * (each search keeps its state on the caller's stack, or on the heap past 64 backtrack frames).
+ *
  * Semantics follow ECMAScript's RegExp with the "u" flag: an iteration of a quantified group that
  * matches empty beyond the minimum fails; lookaheads are atomic; '.' excludes line terminators;
  * \s is WhiteSpace + LineTerminator; (?i:...) compares simple case foldings (CaseFolding.txt C+S),
