@@ -192,8 +192,8 @@ static void hostile(void) {
         "", "{", "[]", "{\"model\": 3}", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}}",
         "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -1}, \"merges\": []}}",
         "{\"model\": {\"type\": \"WordLevel\", \"vocab\": {}}}",
-        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}, \"pre_tokenizer\": {\"type\": \"Split\", "
-        "\"pattern\": {\"Regex\": \"(\"}, \"behavior\": \"Isolated\"}}",
+        ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}, \"pre_tokenizer\": {\"type\": \"Split\", "
+         "\"pattern\": {\"Regex\": \"(\"}, \"behavior\": \"Isolated\"}}"),
         "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}, \"added_tokens\": [{\"id\": 5}]}",
     };
     const char *field[] = {"JSON", "JSON", "not an object", "model", "merges[0]", "vocab", "model.type", "pre_tokenizer", "added_tokens[0]"};

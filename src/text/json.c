@@ -287,7 +287,11 @@ void pj_free(pj_doc *d) {
 pj_doc *pj_parse(const char *text, size_t n, char *err, size_t errlen) {
     parser p = {text, n, 0, NULL, 0, NULL, 0, 0, err, errlen, false};
     if (err && errlen) err[0] = 0;
-    if (!text || n > ((size_t)1 << 32)) {
+    bool too_big = false;
+#if SIZE_MAX > 0xFFFFFFFFu
+    too_big = n > ((size_t)1 << 32); /* item and byte counts are 32-bit */
+#endif
+    if (!text || too_big) {
         if (err && errlen) snprintf(err, errlen, "JSON: no text, or larger than 4 GiB");
         return NULL;
     }

@@ -932,7 +932,7 @@ static char *read_all(const char *path, size_t *n) {
     /* the size first (one read of a regular file); then whatever more there is */
     if (fseek(f, 0, SEEK_END) == 0) {
         long sz = ftell(f);
-        if (sz > 0 && (unsigned long)sz < SIZE_MAX / 2) cap = (size_t)sz + 1;
+        if (sz > 0) cap = (size_t)sz + 1;
         rewind(f);
     }
     for (;;) {
