@@ -12,6 +12,21 @@
 #ifndef CLOCK_PROCESS_CPUTIME_ID /* where there is none: the C library's processor time */
 #define CLOCK_PROCESS_CPUTIME_ID (-1)
 #endif
+/* resident bytes now (Linux; 0 elsewhere) */
+static double rss_mb(void) {
+#ifdef __linux__
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, res = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &res) != 2) res = 0;
+        fclose(f);
+    }
+    return res * 4096.0 / 1e6;
+#else
+    return 0;
+#endif
+}
+
 static double now(clockid_t c) {
     if ((int)c == -1) return (double)clock() / CLOCKS_PER_SEC;
     struct timespec ts;
@@ -33,10 +48,11 @@ int main(int argc, char **argv) {
     char *text = malloc((size_t)n + 1);
     if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) return fprintf(stderr, "read failed\n"), 1;
     fclose(f);
-    double t0 = now(CLOCK_MONOTONIC);
+    double r0 = rss_mb(), t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     ptk_tokenizer *t;
     if (ptk_load_file(argv[1], &t)) return fprintf(stderr, "%s\n", ptk_last_error()), 1;
-    double load = now(CLOCK_MONOTONIC) - t0, best_w = 1e30, best_c = 1e30, dec = 1e30;
+    double load = now(CLOCK_MONOTONIC) - t0, load_cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0, held = rss_mb() - r0;
+    double best_w = 1e30, best_c = 1e30, dec = 1e30;
     size_t count = 0;
     for (int r = 0; r < reps; r++) {
         int32_t *ids;
@@ -54,8 +70,9 @@ int main(int argc, char **argv) {
         ptk_free_buffer(out);
         ptk_free_buffer(ids);
     }
-    printf("%s: %.2f MB in %zu ids; load %.3f s; encode %.2f MB/s wall, %.2f MB/s CPU (best of %d); decode %.1f MB/s\n",
-           argv[1], n / 1e6, count, load, n / 1e6 / best_w, n / 1e6 / best_c, reps, n / 1e6 / dec);
+    printf("%s: %.2f MB in %zu ids; load %.3f s (CPU %.3f s), %.1f MB resident after it; encode %.2f MB/s wall, "
+           "%.2f MB/s CPU (best of %d); decode %.1f MB/s\n",
+           argv[1], n / 1e6, count, load, load_cpu, held, n / 1e6 / best_w, n / 1e6 / best_c, reps, n / 1e6 / dec);
     ptk_free(t);
     free(text);
     return 0;

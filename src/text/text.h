@@ -39,7 +39,8 @@ bool ptu_is_letter(uint32_t cp);      /* \p{L}: Lu Ll Lt Lm Lo */
 bool ptu_is_number(uint32_t cp);      /* \p{N}: Nd Nl No */
 bool ptu_is_mark(uint32_t cp);        /* \p{M}: Mn Mc Me */
 bool ptu_is_white_space(uint32_t cp); /* the regex class \s as JavaScript defines it (WhiteSpace +
-                                         LineTerminator: the White_Space property plus U+FEFF) */
+                                         LineTerminator: the White_Space property plus U+FEFF,
+                                         less U+0085) */
 bool ptu_is_punctuation(uint32_t cp); /* \p{P} */
 
 typedef enum { PTU_NFC, PTU_NFD, PTU_NFKC, PTU_NFKD } ptu_form;
