@@ -872,7 +872,7 @@ static void test_concat(void) {
             for (int32_t k = 0; k < cases[c].n; k++) {
                 size_t nx = (size_t)(cases[c].outer * cases[c].axis[k] * cases[c].inner) * es;
                 xs[k] = malloc(nx + 1), xp[k] = xs[k];
-                for (size_t i = 0; i < nx; i++) xs[k][i] = (uint8_t)(frand() * 127.0f);
+                for (size_t i = 0; i < nx; i++) xs[k][i] = (uint8_t)(int32_t)(frand() * 127.0f); /* via int: frand may be < 0 */
             }
             memset(y, 0xa5, ny + 1);
             pc_concat d = {es, cases[c].outer, cases[c].inner, cases[c].n, cases[c].axis};

@@ -581,6 +581,19 @@ static int b64(uint8_t c) {
          : c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
+/* the rank after a line's space: digits up to the line's end (a '\r' before it allowed); -1 if not.
+ * Bounded by the line: the file may be mapped, with nothing readable after its last byte. */
+static int64_t line_rank(const char *p, const char *end) {
+    if (end > p && end[-1] == '\r') end--;
+    if (p >= end || end - p > 10) return -1;
+    int64_t r = 0;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        r = r * 10 + (*p - '0');
+    }
+    return r;
+}
+
 petite_status tk_load_tiktoken(tokenizer *t, const char *ranks, size_t n, const char *name) {
     static const struct { const char *name; const char *pattern; const char *special[8]; int32_t id[8]; } enc[] = {
         {"cl100k_base", CL100K_PATTERN, {"<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>",
@@ -603,10 +616,8 @@ petite_status tk_load_tiktoken(tokenizer *t, const char *ranks, size_t n, const 
         while (j < n && ranks[j] != '\n') j++;
         const char *sp = memchr(ranks + i, ' ', j - i);
         if (j > i && !(j == i + 1 && ranks[i] == '\r')) {
-            char *end;
-            long long r = sp ? strtoll(sp + 1, &end, 10) : -1;
-            if (!sp || r < 0 || r > INT32_MAX - 1024 || (end != ranks + j && !(end + 1 == ranks + j && *end == '\r')))
-                return BAD("tiktoken line %zu: not \"BASE64 RANK\"", lines + 1);
+            int64_t r = sp ? line_rank(sp + 1, ranks + j) : -1;
+            if (r < 0 || r > INT32_MAX - 1024) return BAD("tiktoken line %zu: not \"BASE64 RANK\"", lines + 1);
             if (r > maxid) maxid = r;
         }
         lines++;
@@ -636,7 +647,7 @@ petite_status tk_load_tiktoken(tokenizer *t, const char *ranks, size_t n, const 
                 acc = acc << 6 | (uint32_t)v, bits += 6;
                 if (bits >= 8) bits -= 8, tok[tl++] = (uint8_t)(acc >> bits);
             }
-            long r = strtol(sp + 1, NULL, 10);
+            int64_t r = line_rank(sp + 1, ranks + j);
             if (!tl) return BAD("tiktoken line %zu: an empty token", lines);
             if (vocab_find(&b->v, (const char *)tok, tl) >= 0) return BAD("tiktoken line %zu: a token given twice", lines);
             if (!vocab_set(&b->v, (uint32_t)r, (const char *)tok, tl)) return OOM();

@@ -8,10 +8,20 @@
  *   -> text (then clean_up_tokenization_spaces when the config asks for it).
  *
  * Loading (the JSON fields, every one checked) is in load.c. */
+#if !defined(_WIN32) && !defined(__EMSCRIPTEN__)
+#define _DEFAULT_SOURCE /* mmap, MAP_POPULATE */
+#define PTK_MMAP 1
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if PTK_MMAP
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #include "text/tk.h"
 
@@ -978,20 +988,64 @@ petite_status ptk_load_bytes(const void *json, size_t size, const void *config, 
     return PETITE_OK;
 }
 
+/* A file's bytes: mapped read-only where the OS can (a 33 MB tokenizer.json is read without copying
+ * it into fresh pages), else read. */
+typedef struct {
+    char *data;
+    size_t n;
+    bool mapped;
+} filebuf;
+
+static bool file_open(const char *path, filebuf *f) {
+    memset(f, 0, sizeof *f);
+#if PTK_MMAP
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < SIZE_MAX / 2) {
+            int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+            flags |= MAP_POPULATE;
+#endif
+            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
+            if (m != MAP_FAILED) {
+                close(fd);
+                f->data = m, f->n = (size_t)st.st_size, f->mapped = true;
+                return true;
+            }
+        }
+        close(fd);
+    }
+#endif
+    f->data = read_all(path, &f->n);
+    return f->data != NULL;
+}
+
+static void file_close(filebuf *f) {
+#if PTK_MMAP
+    if (f->mapped) {
+        munmap(f->data, f->n);
+        memset(f, 0, sizeof *f);
+        return;
+    }
+#endif
+    free(f->data);
+    memset(f, 0, sizeof *f);
+}
+
 petite_status ptk_load_tiktoken(const char *path, const char *encoding, ptk_tokenizer **out) {
     if (!path || !out) {
         tk_set_error("ptk_load_tiktoken: %s is NULL", !path ? "path" : "out");
         return PETITE_ERR_INVALID_ARGUMENT;
     }
-    size_t n;
-    char *ranks = read_all(path, &n);
-    if (!ranks) {
+    filebuf ranks;
+    if (!file_open(path, &ranks)) {
         tk_set_error("cannot read %s", path);
         return PETITE_ERR_INVALID_ARGUMENT;
     }
     ptk_tokenizer *tk = calloc(1, sizeof *tk);
-    petite_status st = tk ? tk_load_tiktoken(&tk->t, ranks, n, encoding) : oom();
-    free(ranks);
+    petite_status st = tk ? tk_load_tiktoken(&tk->t, ranks.data, ranks.n, encoding) : oom();
+    file_close(&ranks);
     if (st) {
         char msg[sizeof g_err];
         snprintf(msg, sizeof msg, "%s", g_err);
@@ -1011,14 +1065,14 @@ petite_status ptk_load_file(const char *path, ptk_tokenizer **out) {
     }
     size_t pl = strlen(path), n = 0, cn = 0;
     if (pl > 6 && !strcmp(path + pl - 6, ".model")) { /* a SentencePiece model */
-        char *data = read_all(path, &n);
-        if (!data) {
+        filebuf data;
+        if (!file_open(path, &data)) {
             tk_set_error("cannot read %s", path);
             return PETITE_ERR_INVALID_ARGUMENT;
         }
         ptk_tokenizer *tk = calloc(1, sizeof *tk);
-        petite_status st = tk ? tk_load_spm(&tk->t, (const uint8_t *)data, n) : oom();
-        free(data);
+        petite_status st = tk ? tk_load_spm(&tk->t, (const uint8_t *)data.data, data.n) : oom();
+        file_close(&data);
         if (st) {
             char msg[sizeof g_err];
             snprintf(msg, sizeof msg, "%s", g_err);
@@ -1050,20 +1104,22 @@ petite_status ptk_load_file(const char *path, ptk_tokenizer **out) {
     const char *slash = strrchr(jpath, '/');
     size_t dl = slash ? (size_t)(slash - jpath) + 1 : 0;
     snprintf(cpath, pl + 32, "%.*stokenizer_config.json", (int)dl, jpath);
-    char *json = read_all(jpath, &n);
-    if (!json) {
+    filebuf json;
+    if (!file_open(jpath, &json)) {
         tk_set_error("cannot read %s", jpath);
         free(jpath), free(cpath);
         return PETITE_ERR_INVALID_ARGUMENT;
     }
+    n = json.n;
     char *config = read_all(cpath, &cn);
-    petite_status st = ptk_load_bytes(json, n, config, cn, out);
+    petite_status st = ptk_load_bytes(json.data, n, config, cn, out);
     if (st) {
         char msg[sizeof g_err];
         snprintf(msg, sizeof msg, "%s", g_err);
         tk_set_error("%s: %s", jpath, msg);
     }
-    free(json), free(config), free(jpath), free(cpath);
+    file_close(&json);
+    free(config), free(jpath), free(cpath);
     return st;
 }
 

@@ -7,11 +7,10 @@
 #
 #   bash tests/text/make_refs.sh [OUT] [--bench]      (--bench: also the ~10 MB benchmark text)
 set -euo pipefail
-cd "$(dirname "$0")"
-here=$PWD
-out=${1:-../../build/text-ref}
+out=${1:-$(dirname "$0")/../../build/text-ref}   # relative to where it is called from
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+cd "$(dirname "$0")"
 bench=()
 [ "${2:-}" = "--bench" ] && bench=(--bench "$out/bench.txt")
 command -v node >/dev/null || { echo "make_refs: node is missing (scripts/setup.sh installs nodejs)"; exit 1; }
