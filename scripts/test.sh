@@ -239,6 +239,9 @@ for i, (f, kw, m) in enumerate((('PNG', {}, 'RGB'), ('PNG', {'interlace': 1}, 'L
                                 ('JPEG', {'progressive': True}, 'RGB'), ('PNG', {}, 'RGBA'), ('JPEG', {}, 'L'))):
     b = io.BytesIO(); Image.fromarray(a).convert(m).save(b, f, **kw)
     open('build-fuzz/image-corpus/seed_%d' % i, 'wb').write(bytes([0x80 | i, i, 40, 30, 2 + i, i, 5, i]) + b.getvalue())"
+  # inputs the fuzzers found once, run first (a file argument: run once, fail on any report)
+  ./build-fuzz/fuzz_image tests/fuzz/regressions/image_* >build-fuzz/fuzz-image-regressions.log 2>&1 \
+    || { tail -20 build-fuzz/fuzz-image-regressions.log; echo "fuzz (image path): a regression input FAILED"; exit 1; }
   ./build-fuzz/fuzz_image build-fuzz/image-corpus -max_total_time="${FUZZ_IMAGE_SECONDS:-30}" -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -print_final_stats=1 2>build-fuzz/fuzz-image.log \
     || { tail -50 build-fuzz/fuzz-image.log; echo "fuzz (image path): FAILED"; exit 1; }
