@@ -262,7 +262,11 @@ wp = {"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "hel": 1, "##lo": 2, 
       "normalizer": {"type": "BertNormalizer"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "decoder": {"type": "WordPiece"}}
 uni = {"model": {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0], ["\u2581he", -1.0], ["llo", -2.0], ["h", -3.0]]},
        "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always"}, "decoder": {"type": "Metaspace"}}
-for i, t in enumerate((tiny, wp, uni)):
+# the streamed members in other orders: merges before the vocabulary, the continuing prefix after
+# the merges (the file read again the plain way), escapes in the pieces
+late = {"model": {"merges": [["a", "##b"]], "type": "BPE", "vocab": {"a": 0, "##b": 1, "ab": 2, "a\u00e9": 3},
+                  "continuing_subword_prefix": "##"}}
+for i, t in enumerate((tiny, wp, uni, late)):
     open("build-fuzz/text-corpus/seed_json_%d" % i, "wb").write(b"\x00" + json.dumps(t).encode())
 open("build-fuzz/text-corpus/seed_text_0", "wb").write(b"\x01Hello, world! It's \xe2\x96\x81 caf\xc3\xa9 \xff\n\n\t<s></s>")
 PY

@@ -237,8 +237,86 @@ static void hostile(void) {
     ptk_free(t);
 }
 
+/* encode text with a tokenizer given as JSON; the ids, or -1 and the error in err */
+static int encode_json(const char *json, const char *text, int32_t *ids, size_t cap, char *err, size_t errlen) {
+    ptk_tokenizer *t;
+    if (ptk_load_bytes(json, strlen(json), NULL, 0, &t)) {
+        snprintf(err, errlen, "%s", ptk_last_error());
+        return -1;
+    }
+    int32_t *got;
+    size_t n = 0;
+    int r = -1;
+    if (!ptk_encode(t, text, strlen(text), 0, &got, &n)) {
+        r = (int)(n < cap ? n : cap);
+        memcpy(ids, got, (size_t)r * sizeof *ids);
+        ptk_free_buffer(got);
+    } else {
+        snprintf(err, errlen, "%s", ptk_last_error());
+    }
+    ptk_free(t);
+    return r;
+}
+
+/* model.vocab and model.merges are read as the parser reaches them (no tree); a file in another
+ * order (merges first, the continuing prefix after the merges), escapes in the pieces and both
+ * forms of a merge must give the same tokenizer, and a damaged stream must name its field */
+static void streamed_members(void) {
+    static const struct { const char *json, *text; int n; int32_t ids[4]; } same[] = {
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2, \"c\": 3, \"abc\": 4}, "
+         "\"merges\": [\"a b\", [\"ab\", \"c\"]]}}", "abcab", 2, {4, 2}},
+        {"{\"model\": {\"merges\": [\"a b\", [\"ab\", \"c\"]], \"type\": \"BPE\", "
+         "\"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2, \"c\": 3, \"abc\": 4}}}", "abcab", 2, {4, 2}},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"\\u0061\": 0, \"b\": 1, \"a\\u0062\": 2, \"c\": 3, \"abc\": 4}, "
+         "\"merges\": [\"\\u0061 b\", [\"ab\", \"\\u0063\"]]}}", "abcab", 2, {4, 2}},
+        /* the continuing prefix before the vocabulary (read in the stream), after the merges (the
+         * file read again the plain way), and WordPiece's empty one */
+        {"{\"model\": {\"type\": \"BPE\", \"continuing_subword_prefix\": \"##\", \"vocab\": {\"a\": 0, \"##b\": 1, "
+         "\"ab\": 2, \"##c\": 3, \"abc\": 4}, \"merges\": [\"a ##b\", \"ab ##c\"]}}", "abc", 1, {4}},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"##b\": 1, \"ab\": 2, \"##c\": 3, \"abc\": 4}, "
+         "\"merges\": [\"a ##b\", \"ab ##c\"], \"continuing_subword_prefix\": \"##\"}}", "abc", 1, {4}},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"##b\": 1, \"ab\": 2, \"a##b\": 3}, \"merges\": [\"a ##b\"], "
+         "\"continuing_subword_prefix\": \"##\"}}", "ab", 1, {2}},
+        {"{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"?\", \"continuing_subword_prefix\": \"\", "
+         "\"vocab\": {\"?\": 0, \"ab\": 1, \"c\": 2}}}", "abc", 2, {1, 2}},
+        {"{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"?\", \"vocab\": {\"?\": 0, \"ab\": 1, \"##c\": 2}}}",
+         "abc", 2, {1, 2}},
+        /* a piece given twice: its lowest id is found */
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"b\": 5, \"a\": 0, \"b\": 1}, \"merges\": []}}", "ab", 2, {0, 1}},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        int32_t ids[8];
+        char err[300] = "";
+        int n = encode_json(same[i].json, same[i].text, ids, 8, err, sizeof err);
+        if (n == same[i].n && !memcmp(ids, same[i].ids, (size_t)n * sizeof *ids)) passed++;
+        else failed++, printf("FAIL streamed members, case %zu: %d ids (%d %d) %s\n", i, n, n > 0 ? ids[0] : -1, n > 1 ? ids[1] : -1, err);
+    }
+    static const struct { const char *json, *field; } bad[] = {
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": \"1\"}, \"merges\": []}}", "model.vocab[\"b\"]: bad id"},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1.5}, \"merges\": []}}", "model.vocab[\"b\"]"},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0 \"b\": 1}, \"merges\": []}}", "JSON at byte"},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"a b\", \"a c\"]}}",
+         "model.merges[1]: \"c\" is not"},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"b a\"]}}",
+         "model.merges[0]: the merged piece"},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"ab\"]}}", "model.merges[0]: \"ab\" has no space"},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [[\"a\", \"b\", \"c\"]]}}", "model.merges[0]: not"},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"a b\",]}}", "JSON at byte"},
+        {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"a b\"", "JSON at byte"},
+        {"{\"model\": {\"type\": \"Unigram\", \"vocab\": {\"a\": 0}}}", "model.vocab"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int32_t ids[8];
+        char err[300] = "";
+        int n = encode_json(bad[i].json, "ab", ids, 8, err, sizeof err);
+        if (n < 0 && strstr(err, bad[i].field)) passed++;
+        else failed++, printf("FAIL damaged stream %zu refused naming '%s': %d, \"%s\"\n", i, bad[i].field, n, err);
+    }
+}
+
 int main(int argc, char **argv) {
     hostile();
+    streamed_members();
     if (argc < 3) {
         printf("text: %d passed, %d failed (no references given)\n", passed, failed);
         return failed ? 1 : 77;

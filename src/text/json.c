@@ -32,7 +32,13 @@ typedef struct {
     char *err;
     size_t errlen;
     bool failed;
+    pj_member_hook hook;
+    void *ctx;
 } parser;
+
+struct pj_stream {
+    parser p;
+};
 
 static bool fail(parser *p, const char *fmt, ...) {
     if (p->failed) return false;
@@ -50,6 +56,13 @@ static bool fail(parser *p, const char *fmt, ...) {
 }
 
 static void skip_ws(parser *p) {
+    /* indentation: eight spaces at a time */
+    while (p->n - p->i >= 8) {
+        uint64_t w;
+        memcpy(&w, p->s + p->i, 8);
+        if (w != 0x2020202020202020ull) break;
+        p->i += 8;
+    }
     while (p->i < p->n) {
         char c = p->s[p->i];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
@@ -121,9 +134,33 @@ static size_t put_utf8(char *o, uint32_t cp) {
     return 4;
 }
 
+/* the first byte at or after i that ends a string's plain run: '"', '\\' or a control character
+ * (eight bytes at a time, then one by one) */
+static size_t plain_run(const char *s, size_t i, size_t n) {
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    while (n - i >= 8) {
+        uint64_t w, q, b;
+        memcpy(&w, s + i, 8);
+        q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        if (((q - ones) & ~q & high) | ((b - ones) & ~b & high) | ((w - ones * 0x20) & ~w & high)) break;
+        i += 8;
+    }
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c < 0x20) break;
+        i++;
+    }
+    return i;
+}
+
 static bool parse_string(parser *p, pj_value *v) {
     p->i++; /* the opening quote */
     char *o = p->d->strings + p->str_used, *start = o;
+    /* the run without escapes, copied at once */
+    size_t b = p->i;
+    p->i = plain_run(p->s, p->i, p->n);
+    memcpy(o, p->s + b, p->i - b);
+    o += p->i - b;
     for (;;) {
         if (p->i >= p->n) return fail(p, "unterminated string");
         unsigned char c = (unsigned char)p->s[p->i];
@@ -216,9 +253,9 @@ static bool parse_number(parser *p, pj_value *v) {
     return true;
 }
 
-static bool parse_value(parser *p, pj_value *v, int depth);
+static bool parse_value(parser *p, pj_value *v, int depth, const char *key);
 
-static bool parse_container(parser *p, pj_value *v, int depth, bool obj) {
+static bool parse_container(parser *p, pj_value *v, int depth, bool obj, const char *key) {
     if (depth >= PJ_MAX_DEPTH) return fail(p, "nested deeper than %d", PJ_MAX_DEPTH);
     p->i++;
     size_t base = p->sp, count = 0;
@@ -237,7 +274,11 @@ static bool parse_container(parser *p, pj_value *v, int depth, bool obj) {
                 p->i++;
                 skip_ws(p);
             }
-            if (!parse_value(p, &item, depth + 1) || !push(p, &item)) return false;
+            int h = obj && depth == 1 && p->hook ? p->hook(p->ctx, key, p->stack[p->sp - 1].u.str, (pj_stream *)p) : PJ_HOOK_TREE;
+            if (h == PJ_HOOK_FAIL) return p->failed = true, false;
+            if (h == PJ_HOOK_TAKEN) item.kind = PJ_NULL, item.n = 0;
+            else if (!parse_value(p, &item, depth + 1, obj ? p->stack[p->sp - 1].u.str : NULL)) return false;
+            if (!push(p, &item)) return false;
             count++;
             skip_ws(p);
             if (p->i < p->n && p->s[p->i] == ',') {
@@ -258,11 +299,11 @@ static bool parse_container(parser *p, pj_value *v, int depth, bool obj) {
     return !p->failed;
 }
 
-static bool parse_value(parser *p, pj_value *v, int depth) {
+static bool parse_value(parser *p, pj_value *v, int depth, const char *key) {
     skip_ws(p);
     if (p->i >= p->n) return fail(p, "unexpected end");
     char c = p->s[p->i];
-    if (c == '{' || c == '[') return parse_container(p, v, depth, c == '{');
+    if (c == '{' || c == '[') return parse_container(p, v, depth, c == '{', key);
     if (c == '"') return parse_string(p, v);
     if (c == '-' || (c >= '0' && c <= '9')) return parse_number(p, v);
     static const struct { const char *w; pj_kind k; } lits[] = {{"null", PJ_NULL}, {"true", PJ_TRUE}, {"false", PJ_FALSE}};
@@ -284,8 +325,10 @@ void pj_free(pj_doc *d) {
     free(d);
 }
 
-pj_doc *pj_parse(const char *text, size_t n, char *err, size_t errlen) {
-    parser p = {text, n, 0, NULL, 0, NULL, 0, 0, err, errlen, false};
+pj_doc *pj_parse(const char *text, size_t n, char *err, size_t errlen) { return pj_parse_hooked(text, n, NULL, NULL, err, errlen); }
+
+pj_doc *pj_parse_hooked(const char *text, size_t n, pj_member_hook member, void *ctx, char *err, size_t errlen) {
+    parser p = {text, n, 0, NULL, 0, NULL, 0, 0, err, errlen, false, member, ctx};
     if (err && errlen) err[0] = 0;
     bool too_big = false;
 #if SIZE_MAX > 0xFFFFFFFFu
@@ -301,7 +344,7 @@ pj_doc *pj_parse(const char *text, size_t n, char *err, size_t errlen) {
         if (p.d) free(p.d);
         return NULL;
     }
-    bool ok = parse_value(&p, &p.d->root, 0);
+    bool ok = parse_value(&p, &p.d->root, 0, NULL);
     if (ok) {
         skip_ws(&p);
         if (p.i != n) ok = fail(&p, "text after the value");
@@ -343,4 +386,158 @@ bool pj_int(const pj_value *v, int64_t lo, int64_t hi, int64_t *out) {
     if (!(x >= (double)lo && x <= (double)hi) || x != (double)(int64_t)x) return false;
     *out = (int64_t)x;
     return true;
+}
+
+/* ---- streaming (see json.h) ---- */
+
+char pj_s_peek(pj_stream *s) {
+    parser *p = &s->p;
+    skip_ws(p);
+    return p->i < p->n ? p->s[p->i] : 0;
+}
+
+bool pj_s_fail(pj_stream *s, const char *what) { return fail(&s->p, "%s", what); }
+
+size_t pj_s_offset(const pj_stream *s) { return s->p.i; }
+
+size_t pj_s_left(const pj_stream *s) { return s->p.n - s->p.i; }
+
+bool pj_s_open(pj_stream *s, char c) {
+    if (pj_s_peek(s) != c) return fail(&s->p, "expected '%c'", c);
+    s->p.i++;
+    return true;
+}
+
+int pj_s_next(pj_stream *s, char close, bool first) {
+    char c = pj_s_peek(s);
+    if (c == close) return s->p.i++, 0;
+    if (first) return 1;
+    if (c != ',') return fail(&s->p, "expected ',' or '%c'", close), -1;
+    s->p.i++;
+    if (pj_s_peek(s) == close) return fail(&s->p, "a value after ','"), -1;
+    return 1;
+}
+
+bool pj_s_colon(pj_stream *s) {
+    if (pj_s_peek(s) != ':') return fail(&s->p, "expected ':'");
+    s->p.i++;
+    return true;
+}
+
+bool pj_s_string(pj_stream *s, const char **str, size_t *n) {
+    parser *p = &s->p;
+    if (pj_s_peek(s) != '"') return fail(p, "expected a string");
+    size_t b = p->i + 1, i = plain_run(p->s, b, p->n);
+    if (i < p->n && p->s[i] == '"') { /* no escapes: the text itself */
+        *str = p->s + b, *n = i - b;
+        p->i = i + 1;
+        return true;
+    }
+    pj_value v;
+    if (!parse_string(p, &v)) return false;
+    *str = v.u.str, *n = v.n;
+    return true;
+}
+
+bool pj_s_int(pj_stream *s, int64_t lo, int64_t hi, int64_t *out) {
+    parser *p = &s->p;
+    char c = pj_s_peek(s);
+    if (c != '-' && (c < '0' || c > '9')) return fail(p, "expected a number");
+    size_t b = p->i;
+    /* plain digits (an id): read here */
+    if (c != '-' && !(c == '0' && p->n - p->i > 1 && p->s[p->i + 1] >= '0' && p->s[p->i + 1] <= '9')) {
+        size_t i = p->i;
+        int64_t x = 0;
+        while (i < p->n && i - b < 18 && p->s[i] >= '0' && p->s[i] <= '9') x = x * 10 + (p->s[i++] - '0');
+        char e = i < p->n ? p->s[i] : 0;
+        if (i - b < 18 && e != '.' && e != 'e' && e != 'E' && !(e >= '0' && e <= '9')) {
+            if (x < lo || x > hi) return fail(p, "not an integer in range");
+            p->i = i, *out = x;
+            return true;
+        }
+    }
+    pj_value v;
+    if (!parse_number(p, &v)) return false;
+    if (!pj_int(&v, lo, hi, out)) {
+        p->i = b;
+        return fail(p, "not an integer in range");
+    }
+    return true;
+}
+
+/* the members' loops, here so the scanning inlines (a vocabulary is 262k members, a merge list
+ * half a million items) */
+bool pj_s_object_ints(pj_stream *s, int64_t lo, int64_t hi, pj_int_member fn, void *ctx) {
+    parser *p = &s->p;
+    if (!pj_s_open(s, '{')) return false;
+    for (bool first = true;; first = false) {
+        skip_ws(p);
+        if (p->i < p->n && p->s[p->i] == '}') {
+            if (!first) return fail(p, "a member after ','");
+            p->i++;
+            return true;
+        }
+        const char *key;
+        size_t kn;
+        int64_t v = 0;
+        if (!pj_s_string(s, &key, &kn)) return false;
+        skip_ws(p);
+        if (p->i >= p->n || p->s[p->i] != ':') return fail(p, "expected ':'");
+        p->i++;
+        bool ok = pj_s_int(s, lo, hi, &v);
+        if (!ok) p->failed = false; /* the caller names the member */
+        if (!fn(ctx, key, kn, v, ok)) return p->failed = true, false;
+        skip_ws(p);
+        if (p->i < p->n && p->s[p->i] == ',') {
+            p->i++;
+            skip_ws(p);
+            if (p->i < p->n && p->s[p->i] == '}') return fail(p, "a member after ','");
+            continue;
+        }
+        if (p->i < p->n && p->s[p->i] == '}') {
+            p->i++;
+            return true;
+        }
+        return fail(p, "expected ',' or '}'");
+    }
+}
+
+bool pj_s_array_pairs(pj_stream *s, pj_pair_item fn, void *ctx) {
+    parser *p = &s->p;
+    if (!pj_s_open(s, '[')) return false;
+    skip_ws(p);
+    if (p->i < p->n && p->s[p->i] == ']') return p->i++, true;
+    for (uint32_t k = 0;; k++) {
+        const char *l = NULL, *r = NULL;
+        size_t ln = 0, rn = 0;
+        skip_ws(p);
+        char c = p->i < p->n ? p->s[p->i] : 0;
+        if (c == '"') {
+            if (!pj_s_string(s, &l, &ln)) return false;
+        } else if (c == '[') {
+            p->i++;
+            skip_ws(p);
+            bool two = p->i < p->n && p->s[p->i] == '"' && pj_s_string(s, &l, &ln);
+            if (two) skip_ws(p);
+            two = two && p->i < p->n && p->s[p->i] == ',';
+            if (two) p->i++, skip_ws(p);
+            two = two && p->i < p->n && p->s[p->i] == '"' && pj_s_string(s, &r, &rn);
+            if (two) skip_ws(p);
+            two = two && p->i < p->n && p->s[p->i] == ']';
+            if (p->failed) return false;
+            if (!two) l = NULL, r = NULL; /* not a pair of strings: the caller names the item */
+            else p->i++;
+        }
+        if (!fn(ctx, k, l, ln, r, rn)) return p->failed = true, false;
+        if (!l) return p->failed = true, false;
+        skip_ws(p);
+        if (p->i < p->n && p->s[p->i] == ',') {
+            p->i++;
+            skip_ws(p);
+            if (p->i < p->n && p->s[p->i] == ']') return fail(p, "an item after ','");
+            continue;
+        }
+        if (p->i < p->n && p->s[p->i] == ']') return p->i++, true;
+        return fail(p, "expected ',' or ']'");
+    }
 }

@@ -268,47 +268,207 @@ static petite_status add_dec(tokenizer *t, const pj_value *n, const char *where,
 
 /* ---- the model ---- */
 
-static petite_status load_bpe(tokenizer *t, const pj_value *m, uint32_t size) {
+/* model.vocab and model.merges are most of a large file (Gemma 3: 262,144 pieces, 514,906
+ * merges, 31 of its 33 MB): they are read as the parser reaches them (json.h's member hook), with
+ * no tree and no copy of strings without escapes, and the merges are looked up in batches whose
+ * cache misses overlap (vocab_find_many). The merged piece depends on continuing_subword_prefix,
+ * which Hugging Face writes before the vocabulary; a file that gives it after the merges is read
+ * again the plain way, as is one that lists the merges before the vocabulary. */
+enum { MERGE_BATCH = 32 };
+typedef struct {
+    tokenizer *t;
+    int64_t max_id;      /* the vocabulary's largest id, -1: none */
+    bool vocab_taken, merges_taken, prefix_taken, redo;
+    char *prefix;        /* continuing_subword_prefix when taken (maybe "") */
+    size_t prefix_len;
+    uint32_t nmerges;
+    const char *ms[3 * MERGE_BATCH]; /* a batch: left, right, merged piece of each */
+    size_t mn[3 * MERGE_BATCH];
+    uint32_t nb;
+    tbuf cat;            /* the batch's merged pieces */
+    tbuf last;           /* the merged piece of the merge before the batch */
+    pj_stream *s;        /* while the merges stream: where it is */
+    size_t merges_at;    /* the offset where they start */
+    int32_t last_id;     /* its id (-1: none) */
+    size_t cat_off[MERGE_BATCH];
+    petite_status st;    /* a hook's error (its message set) */
+} stream_ctx;
+
+static petite_status vocab_entry(vocab *v, const char *key, size_t kn, int64_t id) {
+    return vocab_put(v, (uint32_t)id, key, kn) ? PETITE_OK : OOM();
+}
+
+static int clip40(size_t n) { return n > 40 ? 40 : (int)n; }
+
+/* queue merge (l, r); the merged piece drops the right part's continuing prefix */
+static petite_status merge_queue(stream_ctx *c, const char *l, size_t ln, const char *r, size_t rn) {
+    const char *pre = c->t->bpe.prefix;
+    size_t pl = pre ? strlen(pre) : 0;
+    uint32_t k = c->nb++;
+    c->ms[3 * k] = l, c->mn[3 * k] = ln, c->ms[3 * k + 1] = r, c->mn[3 * k + 1] = rn;
+    c->cat_off[k] = c->cat.n;
+    tb_put(&c->cat, l, ln);
+    if (pl && rn >= pl && !memcmp(r, pre, pl)) tb_put(&c->cat, r + pl, rn - pl);
+    else tb_put(&c->cat, r, rn);
+    return c->cat.oom ? OOM() : PETITE_OK;
+}
+
+/* the queued merges: their pieces looked up together (vocab_find_many); a merged piece equal to
+ * the one before is not looked up again (files converted from SentencePiece list every split of a
+ * piece in a row: half of Gemma 3's and Llama 3's merges) */
+static petite_status merge_flush(stream_ctx *c) {
+    bpe_model *b = &c->t->bpe;
+    const char *q[3 * MERGE_BATCH];
+    size_t qn[3 * MERGE_BATCH], nq = 0;
+    int32_t got[3 * MERGE_BATCH], id[3 * MERGE_BATCH];
+    bool same[MERGE_BATCH];
+    for (uint32_t k = 0; k < c->nb; k++) {
+        const char *o = (const char *)c->cat.p + c->cat_off[k];
+        size_t on = (k + 1 < c->nb ? c->cat_off[k + 1] : c->cat.n) - c->cat_off[k];
+        c->ms[3 * k + 2] = o, c->mn[3 * k + 2] = on;
+        const char *p = k ? c->ms[3 * k - 1] : (const char *)c->last.p;
+        size_t pn = k ? c->mn[3 * k - 1] : c->last.n;
+        same[k] = (k || c->last_id >= 0) && pn == on && !memcmp(p, o, on);
+        q[nq] = c->ms[3 * k], qn[nq++] = c->mn[3 * k];
+        q[nq] = c->ms[3 * k + 1], qn[nq++] = c->mn[3 * k + 1];
+        if (!same[k]) q[nq] = o, qn[nq++] = on;
+    }
+    vocab_find_many(&b->v, q, qn, got, nq);
+    uint32_t first = c->nmerges;
+    for (uint32_t k = 0, j = 0; k < c->nb; k++) {
+        int32_t *e = id + 3 * k;
+        e[0] = got[j++], e[1] = got[j++], e[2] = same[k] ? (k ? e[-1] : c->last_id) : got[j++];
+        const char *const *s = c->ms + 3 * k;
+        const size_t *n = c->mn + 3 * k;
+        if (e[0] < 0 || e[1] < 0) {
+            int w = e[0] < 0 ? 0 : 1;
+            return BAD("model.merges[%u]: \"%.*s\" is not in the vocabulary", first + k, clip40(n[w]), s[w]);
+        }
+        if (e[2] < 0)
+            return BAD("model.merges[%u]: the merged piece of \"%.*s\" and \"%.*s\" is not in the vocabulary", first + k,
+                       clip40(n[0]), s[0], clip40(n[1]), s[1]);
+        merges_prefetch(&b->m, (uint32_t)e[0], (uint32_t)e[1]);
+    }
+    /* the table full: grow it once to the merges the rest of the text holds at the pace so far */
+    uint64_t need = (uint64_t)b->m.count + c->nb;
+    if (need * 2 > b->m.cap && c->s) {
+        size_t done = pj_s_offset(c->s) - c->merges_at, left = pj_s_left(c->s);
+        if (!merges_reserve(&b->m, done ? need + (uint64_t)((double)need * (double)left / (double)done) : need)) return OOM();
+    }
+    if (c->nb && first + c->nb - 1 > merges_max_rank(&b->m))
+        return BAD("model.merges: more than %u merges beside a vocabulary of %u ids", merges_max_rank(&b->m) + 1, b->v.size);
+    for (uint32_t k = 0; k < c->nb; k++)
+        if (!merges_add(&b->m, (uint32_t)id[3 * k], (uint32_t)id[3 * k + 1], first + k, (uint32_t)id[3 * k + 2])) return OOM();
+    if (c->nb) { /* the last merged piece, for the next batch */
+        c->last.n = 0;
+        if (!tb_put(&c->last, c->ms[3 * c->nb - 1], c->mn[3 * c->nb - 1])) return OOM();
+        c->last_id = id[3 * c->nb - 1];
+    }
+    c->nmerges += c->nb;
+    c->nb = 0, c->cat.n = 0;
+    return PETITE_OK;
+}
+
+static petite_status merge_split(uint32_t k, const char *s, size_t n, const char **r, size_t *ln, size_t *rn) {
+    const char *sp = memchr(s, ' ', n);
+    if (!sp) return BAD("model.merges[%u]: \"%.*s\" has no space", k, clip40(n), s);
+    *ln = (size_t)(sp - s), *r = sp + 1, *rn = n - *ln - 1;
+    return PETITE_OK;
+}
+
+static bool vocab_member(void *vc, const char *key, size_t kn, int64_t id, bool ok) {
+    stream_ctx *c = vc;
+    if (!ok) return c->st = BAD("model.vocab[\"%.*s\"]: bad id", clip40(kn), key), false;
+    if ((c->st = vocab_entry(&c->t->bpe.v, key, kn, id))) return false;
+    if (id > c->max_id) c->max_id = id;
+    return true;
+}
+
+static int stream_vocab(stream_ctx *c, vocab *v, pj_stream *s) {
+    c->vocab_taken = true;
+    if (!pj_s_object_ints(s, 0, INT32_MAX - 1, vocab_member, c)) return PJ_HOOK_FAIL;
+    if (!vocab_index(v)) return c->st = OOM(), PJ_HOOK_FAIL;
+    return PJ_HOOK_TAKEN;
+}
+
+/* a merge that does not resolve may only lack a continuing prefix given further on: the plain way
+ * decides (and names the field) */
+static bool merge_item(void *vc, uint32_t k, const char *l, size_t ln, const char *r, size_t rn) {
+    stream_ctx *c = vc;
+    if (k == UINT32_MAX) return c->st = BAD("model.merges: too many"), false;
+    if (!l) return c->st = BAD("model.merges[%u]: not \"a b\" or [a, b]", k), false;
+    if (!r && (c->st = merge_split(k, l, ln, &r, &ln, &rn))) return c->redo = true, false;
+    if ((c->st = merge_queue(c, l, ln, r, rn))) return c->redo = true, false;
+    if (c->nb == MERGE_BATCH && (c->st = merge_flush(c))) return c->redo = true, false;
+    return true;
+}
+
+static int stream_merges(stream_ctx *c, pj_stream *s) {
+    /* as many merges as pieces, a first guess (GPT-style files have about that many, files
+     * converted from SentencePiece twice as many: merge_flush grows the table once, at the pace) */
+    if (!merges_init(&c->t->bpe.m, c->t->bpe.v.size, c->t->bpe.v.count)) return c->st = OOM(), PJ_HOOK_FAIL;
+    c->s = s, c->merges_at = pj_s_offset(s);
+    bool ok = pj_s_array_pairs(s, merge_item, c);
+    c->s = NULL;
+    if (!ok) return PJ_HOOK_FAIL;
+    if (c->nb && (c->st = merge_flush(c))) return c->redo = true, PJ_HOOK_FAIL;
+    c->merges_taken = true;
+    return PJ_HOOK_TAKEN;
+}
+
+static int member_hook(void *vctx, const char *parent, const char *key, pj_stream *s) {
+    stream_ctx *c = vctx;
+    if (!parent || strcmp(parent, "model")) return PJ_HOOK_TREE;
+    if (!strcmp(key, "vocab") && !c->vocab_taken && pj_s_peek(s) == '{') return stream_vocab(c, &c->t->bpe.v, s);
+    if (!strcmp(key, "merges") && c->vocab_taken && !c->merges_taken && pj_s_peek(s) == '[') return stream_merges(c, s);
+    if (!strcmp(key, "continuing_subword_prefix") && !c->prefix_taken && pj_s_peek(s) == '"') {
+        const char *p;
+        size_t n;
+        if (!pj_s_string(s, &p, &n)) return PJ_HOOK_FAIL;
+        if (!(c->prefix = dup_n(p, n))) return c->st = OOM(), PJ_HOOK_FAIL;
+        c->prefix_len = n, c->prefix_taken = true;
+        c->redo = c->merges_taken && n; /* the merged pieces were looked up without it */
+        if (n && !c->t->bpe.prefix && !(c->t->bpe.prefix = dup_n(p, n))) return c->st = OOM(), PJ_HOOK_FAIL;
+        return PJ_HOOK_TAKEN;
+    }
+    return PJ_HOOK_TREE;
+}
+
+static petite_status load_vocab(tokenizer *t, const pj_value *m, const stream_ctx *sc) {
     bpe_model *b = &t->bpe;
-    const pj_value *v = pj_get(m, "vocab"), *mg = pj_get(m, "merges");
+    if (sc->vocab_taken) return vocab_reserve(&b->v, (uint32_t)t->vocab_size) ? PETITE_OK : OOM();
+    const pj_value *v = pj_get(m, "vocab");
     if (!pj_is(v, PJ_OBJECT)) return BAD("model.vocab: not an object");
-    if (!pj_is(mg, PJ_ARRAY)) return BAD("model.merges: not a list");
-    if (!vocab_init(&b->v, size) || !merges_reserve(&b->m, mg->n)) return OOM();
+    if (!vocab_reserve(&b->v, (uint32_t)t->vocab_size)) return OOM();
     for (uint32_t k = 0; k < v->n; k++) {
         const pj_value *key = &v->u.items[2 * k];
         int64_t id;
-        if (!pj_int(&v->u.items[2 * k + 1], 0, (int64_t)size - 1, &id)) return BAD("model.vocab[\"%.40s\"]: bad id", key->u.str);
-        if (!vocab_set(&b->v, (uint32_t)id, key->u.str, key->n)) return OOM();
+        if (!pj_int(&v->u.items[2 * k + 1], 0, (int64_t)t->vocab_size - 1, &id)) return BAD("model.vocab[\"%.40s\"]: bad id", key->u.str);
+        petite_status st = vocab_entry(&b->v, key->u.str, key->n, id);
+        if (st) return st;
     }
-    for (uint32_t k = 0; k < mg->n; k++) {
+    return vocab_index(&b->v) ? PETITE_OK : OOM();
+}
+
+static petite_status load_bpe(tokenizer *t, const pj_value *m, stream_ctx *sc) {
+    bpe_model *b = &t->bpe;
+    petite_status st = load_vocab(t, m, sc);
+    if (st || sc->merges_taken) return st;
+    const pj_value *mg = pj_get(m, "merges");
+    if (!pj_is(mg, PJ_ARRAY)) return BAD("model.merges: not a list");
+    if (!merges_init(&b->m, b->v.size, mg->n)) return OOM();
+    for (uint32_t k = 0; !st && k < mg->n; k++) {
         const pj_value *e = &mg->u.items[k];
-        const char *l, *r;
-        size_t ln, rn;
-        if (pj_is(e, PJ_STRING)) { /* "a b" */
-            const char *sp = memchr(e->u.str, ' ', e->n);
-            if (!sp) return BAD("model.merges[%u]: \"%.40s\" has no space", k, e->u.str);
-            l = e->u.str, ln = (size_t)(sp - e->u.str), r = sp + 1, rn = e->n - ln - 1;
-        } else if (pj_is(e, PJ_ARRAY) && e->n == 2 && pj_is(&e->u.items[0], PJ_STRING) && pj_is(&e->u.items[1], PJ_STRING)) {
+        const char *l = e->u.str, *r = NULL;
+        size_t ln = e->n, rn = 0;
+        if (pj_is(e, PJ_STRING)) st = merge_split(k, l, ln, &r, &ln, &rn);
+        else if (pj_is(e, PJ_ARRAY) && e->n == 2 && pj_is(&e->u.items[0], PJ_STRING) && pj_is(&e->u.items[1], PJ_STRING))
             l = e->u.items[0].u.str, ln = e->u.items[0].n, r = e->u.items[1].u.str, rn = e->u.items[1].n;
-        } else {
-            return BAD("model.merges[%u]: not \"a b\" or [a, b]", k);
-        }
-        int32_t a = vocab_find(&b->v, l, ln), c = vocab_find(&b->v, r, rn);
-        if (a < 0 || c < 0) return BAD("model.merges[%u]: \"%.*s\" is not in the vocabulary", k, (int)(a < 0 ? ln : rn), a < 0 ? l : r);
-        /* the merged piece (with a continuing prefix, the right part's prefix goes) */
-        tbuf mp = {0};
-        size_t pl = b->prefix ? strlen(b->prefix) : 0;
-        tb_put(&mp, l, ln);
-        if (pl && rn >= pl && !memcmp(r, b->prefix, pl)) tb_put(&mp, r + pl, rn - pl);
-        else tb_put(&mp, r, rn);
-        if (mp.oom) return OOM();
-        int32_t out = vocab_find(&b->v, (const char *)mp.p, mp.n);
-        free(mp.p);
-        if (out < 0) return BAD("model.merges[%u]: the merged piece of \"%.*s\" and \"%.*s\" is not in the vocabulary", k,
-                                (int)ln, l, (int)rn, r);
-        if (!merges_add(&b->m, (uint32_t)a, (uint32_t)c, k, (uint32_t)out)) return OOM();
+        else st = BAD("model.merges[%u]: not \"a b\" or [a, b]", k);
+        if (!st) st = merge_queue(sc, l, ln, r, rn);
+        if (!st && (sc->nb == MERGE_BATCH || k + 1 == mg->n)) st = merge_flush(sc);
     }
-    return PETITE_OK;
+    return st;
 }
 
 static void byte_ids(bpe_model *b) {
@@ -319,18 +479,12 @@ static void byte_ids(bpe_model *b) {
     }
 }
 
-static petite_status load_wordpiece(tokenizer *t, const pj_value *m, uint32_t size) {
+static petite_status load_wordpiece(tokenizer *t, const pj_value *m, const stream_ctx *sc) {
     bpe_model *b = &t->bpe;
-    const pj_value *v = pj_get(m, "vocab"), *pre = pj_get(m, "continuing_subword_prefix");
-    if (!pj_is(v, PJ_OBJECT)) return BAD("model.vocab: not an object");
-    if (!vocab_init(&b->v, size)) return OOM();
-    for (uint32_t k = 0; k < v->n; k++) {
-        const pj_value *key = &v->u.items[2 * k];
-        int64_t id;
-        if (!pj_int(&v->u.items[2 * k + 1], 0, (int64_t)size - 1, &id)) return BAD("model.vocab[\"%.40s\"]: bad id", key->u.str);
-        if (!vocab_set(&b->v, (uint32_t)id, key->u.str, key->n)) return OOM();
-    }
-    if (!pj_is(pre, PJ_STRING) && !b->prefix && !(b->prefix = dup_n("##", 2))) return OOM();
+    const pj_value *pre = sc->prefix_taken ? NULL : pj_get(m, "continuing_subword_prefix");
+    petite_status st = load_vocab(t, m, sc);
+    if (st) return st;
+    if (!sc->prefix_taken && !pj_is(pre, PJ_STRING) && !b->prefix && !(b->prefix = dup_n("##", 2))) return OOM();
     int64_t mx = 100;
     if (pj_get(m, "max_input_chars_per_word") && !pj_int(pj_get(m, "max_input_chars_per_word"), 1, 1 << 30, &mx))
         return BAD("model.max_input_chars_per_word: not a positive integer");
@@ -408,16 +562,30 @@ bool tk_index_added(tokenizer *t) {
     return true;
 }
 
-petite_status tk_load(tokenizer *t, const char *json, size_t n, const char *config, size_t cn) {
+static void stream_free(stream_ctx *c) {
+    free(c->prefix), free(c->cat.p), free(c->last.p);
+    c->prefix = NULL, c->cat.p = NULL, c->last.p = NULL;
+}
+
+static petite_status load_json(tokenizer *t, const char *json, size_t n, const char *config, size_t cn, bool stream, bool *redo) {
     memset(t, 0, sizeof *t);
     t->bos = t->eos = t->pad = -1;
     char err[256];
-    pj_doc *d = pj_parse(json, n, err, sizeof err);
-    if (!d) return BAD("tokenizer.json: %s", err);
-    pj_doc *cd = config ? pj_parse(config, cn, err, sizeof err) : NULL;
-    if (config && !cd) {
+    stream_ctx sc_ = {0}, *sc = &sc_;
+    sc->t = t, sc->max_id = -1, sc->last_id = -1;
+    pj_doc *d = pj_parse_hooked(json, n, stream ? member_hook : NULL, sc, err, sizeof err);
+    if (sc->redo) {
+        *redo = true;
+        stream_free(sc);
         pj_free(d);
-        return BAD("tokenizer_config.json: %s", err);
+        return PETITE_OK;
+    }
+    pj_doc *cd = d && config ? pj_parse(config, cn, err, sizeof err) : NULL;
+    if (!d || (config && !cd)) {
+        petite_status st = sc->st ? sc->st : BAD("%s: %s", d ? "tokenizer_config.json" : "tokenizer.json", err);
+        stream_free(sc);
+        pj_free(d);
+        return st;
     }
     const pj_value *root = pj_root(d), *m = pj_get(root, "model"), *added = pj_get(root, "added_tokens");
     petite_status s = PETITE_OK;
@@ -431,8 +599,8 @@ petite_status tk_load(tokenizer *t, const char *json, size_t n, const char *conf
         s = BAD("model.type: \"%s\" is not supported (BPE, WordPiece and Unigram are)", mt ? mt : "(none)");
     if (!s) t->bpe.kind = !strcmp(mt, "BPE") ? TK_MODEL_BPE : !strcmp(mt, "WordPiece") ? TK_MODEL_WORDPIECE : TK_MODEL_UNIGRAM;
     /* ids: the largest of the vocabulary's and the added tokens' */
-    int64_t maxid = -1;
-    const pj_value *v = pj_get(m, "vocab");
+    int64_t maxid = sc->max_id;
+    const pj_value *v = sc->vocab_taken ? NULL : pj_get(m, "vocab");
     for (uint32_t k = 0; !s && v && v->kind == PJ_OBJECT && k < v->n; k++) {
         int64_t id;
         if (!pj_int(&v->u.items[2 * k + 1], 0, INT32_MAX - 1, &id)) s = BAD("model.vocab[\"%.40s\"]: bad id", v->u.items[2 * k].u.str);
@@ -467,8 +635,8 @@ petite_status tk_load(tokenizer *t, const char *json, size_t n, const char *conf
         t->bpe.fuse_unk = pj_bool(pj_get(m, "fuse_unk"), false);
         t->bpe.ignore_merges = pj_bool(pj_get(m, "ignore_merges"), false);
         if (pj_get(m, "dropout") && !pj_is(pj_get(m, "dropout"), PJ_NULL)) s = BAD("model.dropout: BPE dropout is not supported");
-        if (!s) s = t->bpe.kind == TK_MODEL_BPE ? load_bpe(t, m, (uint32_t)t->vocab_size)
-                  : t->bpe.kind == TK_MODEL_WORDPIECE ? load_wordpiece(t, m, (uint32_t)t->vocab_size)
+        if (!s) s = t->bpe.kind == TK_MODEL_BPE ? load_bpe(t, m, sc)
+                  : t->bpe.kind == TK_MODEL_WORDPIECE ? load_wordpiece(t, m, sc)
                                                       : load_unigram(t, m, (uint32_t)t->vocab_size);
         if (!s) byte_ids(&t->bpe);
         if (t->bpe.kind != TK_MODEL_UNIGRAM) t->bpe.unk = pj_is(unk, PJ_STRING) ? vocab_find(&t->bpe.v, unk->u.str, unk->n) : -1;
@@ -554,9 +722,18 @@ petite_status tk_load(tokenizer *t, const char *json, size_t n, const char *conf
     }
     if (!s && t->bos < 0 && t->ntmpl && t->tmpl[0] >= 0) t->bos = t->tmpl[0];
     if (!s && t->eos < 0 && t->ntmpl && t->tmpl[t->ntmpl - 1] >= 0) t->eos = t->tmpl[t->ntmpl - 1];
+    stream_free(sc);
     pj_free(d);
     pj_free(cd);
     return s;
+}
+
+petite_status tk_load(tokenizer *t, const char *json, size_t n, const char *config, size_t cn) {
+    bool redo = false;
+    petite_status s = load_json(t, json, n, config, cn, true, &redo);
+    if (s || !redo) return s;
+    tk_free(t);
+    return load_json(t, json, n, config, cn, false, &redo);
 }
 
 void tk_free(tokenizer *t) {

@@ -2,10 +2,55 @@
  * first (the leftmost of equal ranks), through a binary heap over a linked list of symbols, so a
  * word of n characters costs O(n log n) (a file without a pre-tokenizer makes the whole text one
  * word). */
+#if !defined(_WIN32) && !defined(__EMSCRIPTEN__)
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_POPULATE */
+#define PTK_TABLE_MMAP 1
+#endif
 #include <stdlib.h>
 #include <string.h>
+#if PTK_TABLE_MMAP
+#include <sys/mman.h>
+#endif
 
 #include "text/tk.h"
+
+/* The big hash tables (a 262k-piece vocabulary, half a million merges) are filled at random, so
+ * every page of them is touched at once: where the system can, they are mapped with their pages
+ * in place (one call, instead of one fault per page while filling; on the virtual machines CI
+ * runs on a fault costs several microseconds). Zero-filled either way. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+enum { TABLE_MAP_MIN = 1 << 20 };
+static void *table_alloc(size_t bytes) {
+#if PTK_TABLE_MMAP && defined(MAP_ANONYMOUS)
+    if (bytes >= TABLE_MAP_MIN) {
+        int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#ifdef MAP_POPULATE
+        flags |= MAP_POPULATE;
+#endif
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+#endif
+    return calloc(1, bytes ? bytes : 1);
+}
+
+static void table_free(void *p, size_t bytes) {
+    if (!p) return;
+#if PTK_TABLE_MMAP && defined(MAP_ANONYMOUS)
+    if (bytes >= TABLE_MAP_MIN) {
+        munmap(p, bytes);
+        return;
+    }
+#endif
+    (void)bytes;
+    free(p);
+}
+
 
 static bool grow(void **p, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return true;
@@ -58,24 +103,72 @@ static uint32_t phash(const char *s, size_t n) {
     return (uint32_t)h | 1u; /* never 0: 0 marks an empty slot's hash */
 }
 
+/* ids grow by doubling (realloc: a large block is moved by remapping, not copying); fresh ids are
+ * holes */
+static bool reserve(vocab *v, uint32_t size, bool exact) {
+    if (size <= v->ids_cap) {
+        if (size > v->size) v->size = size;
+        return true;
+    }
+    uint32_t c = v->ids_cap ? v->ids_cap : 64;
+    while (c < size) c = c > UINT32_MAX / 2 ? size : c * 2;
+    if (exact) c = size;
+    if ((uint64_t)c * sizeof(vpiece) > SIZE_MAX / 2) return false;
+    vpiece *e;
+    if ((uint64_t)c <= 4 * (uint64_t)v->puts + 4096) { /* ids about as many as pieces: grow in place */
+        if (!(e = realloc(v->ent, (size_t)c * sizeof *e))) return false;
+        memset(e + v->ids_cap, 0, (size_t)(c - v->ids_cap) * sizeof *e);
+    } else { /* a far id (a sparse or hostile file): the holes stay untouched zero pages */
+        if (!(e = calloc(c, sizeof *e))) return false;
+        if (v->ids_cap) memcpy(e, v->ent, (size_t)v->ids_cap * sizeof *e);
+        free(v->ent);
+    }
+    v->ent = e, v->ids_cap = c, v->size = size;
+    return true;
+}
+
+bool vocab_reserve(vocab *v, uint32_t size) { return reserve(v, size, true); }
+
+static bool slots_grow(vocab *v, uint32_t cap) {
+    vslot *n = table_alloc((size_t)cap * sizeof *n);
+    if (!n) return false;
+    for (uint32_t i = 0; i < v->cap; i++) {
+        if (!v->slot[i].id1) continue;
+        uint32_t k = v->slot[i].hash & (cap - 1);
+        while (n[k].id1) k = (k + 1) & (cap - 1);
+        n[k] = v->slot[i];
+    }
+    table_free(v->slot, (size_t)v->cap * sizeof *v->slot);
+    v->slot = n, v->cap = cap;
+    return true;
+}
+
 bool vocab_init(vocab *v, uint32_t size) {
     memset(v, 0, sizeof *v);
-    v->cap = 16;
-    while (v->cap < (uint64_t)size * 2 + 16) v->cap *= 2;
-    v->size = size;
-    v->piece = calloc(size ? size : 1, sizeof *v->piece);
-    v->len = calloc(size ? size : 1, sizeof *v->len);
-    v->slot = calloc(v->cap, sizeof *v->slot);
-    v->hash = calloc(v->cap, sizeof *v->hash);
-    return v->piece && v->len && v->slot && v->hash;
+    uint32_t cap = 16;
+    while (cap < (uint64_t)size * 2 + 16 && cap < (1u << 31)) cap *= 2;
+    return vocab_reserve(v, size) && slots_grow(v, cap);
+}
+
+/* equal bytes (pieces are short: eight at a time, no call) */
+static bool same(const char *a, const char *b, size_t n) {
+    if (n > 32) return !memcmp(a, b, n);
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8), memcpy(&y, b, 8);
+        if (x != y) return false;
+    }
+    for (; n; n--)
+        if (*a++ != *b++) return false;
+    return true;
 }
 
 static int32_t find_h(const vocab *v, const char *s, size_t n, uint32_t h) {
     for (uint32_t i = h & (v->cap - 1);; i = (i + 1) & (v->cap - 1)) {
-        uint32_t id = v->slot[i];
+        uint32_t id = v->slot[i].id1;
         if (!id) return -1;
         id--;
-        if (v->hash[i] == h && v->len[id] == n && !memcmp(v->piece[id], s, n)) return (int32_t)id;
+        if (v->slot[i].hash == h && v->ent[id].len == n && same(v->ent[id].p, s, n)) return (int32_t)id;
     }
 }
 
@@ -84,53 +177,126 @@ int32_t vocab_find(const vocab *v, const char *s, size_t n) {
     return find_h(v, s, n, phash(s, n));
 }
 
-/* the pieces' bytes: big blocks, never moved */
+
+/* Many lookups at once, their memory fetched in stages (the slot, then the piece's entry, then
+ * its bytes) so the cache misses of one overlap those of the others: a vocabulary of 262k pieces
+ * is several megabytes, and loading half a million merges is three lookups each. */
+void vocab_find_many(const vocab *v, const char *const *s, const size_t *n, int32_t *out, size_t count) {
+    uint32_t h[VOCAB_MANY];
+    if (!v->cap) {
+        for (size_t k = 0; k < count; k++) out[k] = -1;
+        return;
+    }
+    for (size_t base = 0; base < count; base += VOCAB_MANY) {
+        size_t m = count - base < VOCAB_MANY ? count - base : VOCAB_MANY;
+        for (size_t k = 0; k < m; k++) {
+            h[k] = phash(s[base + k], n[base + k]);
+            PREFETCH(&v->slot[h[k] & (v->cap - 1)]);
+        }
+        for (size_t k = 0; k < m; k++) {
+            uint32_t id1 = v->slot[h[k] & (v->cap - 1)].id1;
+            if (id1) PREFETCH(&v->ent[id1 - 1]);
+        }
+        for (size_t k = 0; k < m; k++) {
+            const vslot *e = &v->slot[h[k] & (v->cap - 1)];
+            if (e->id1 && e->hash == h[k]) PREFETCH(v->ent[e->id1 - 1].p);
+        }
+        for (size_t k = 0; k < m; k++) out[base + k] = find_h(v, s[base + k], n[base + k], h[k]);
+    }
+}
+
+/* the pieces' bytes, each followed by a NUL: blocks that double (256 KB up to 4 MB, the large ones
+ * mapped with their pages in place), never moved; each block starts with the link to the one
+ * before and its size */
+typedef struct block_head {
+    char *prev;
+    size_t size;
+} block_head;
+
 static char *arena_copy(vocab *v, const char *s, size_t n) {
     if (!v->block || v->block_cap - v->block_used < n + 1) {
-        size_t cap = n + 1 > (1u << 20) ? n + 1 : (1u << 20);
-        char **blk = malloc(sizeof(char *) + cap);
+        size_t size = v->block ? ((block_head *)v->block)->size * 2 : (size_t)256 << 10;
+        if (size > (4u << 20)) size = 4u << 20;
+        if (n + 1 > size - sizeof(block_head)) size = n + 1 + sizeof(block_head);
+        char *blk = table_alloc(size);
         if (!blk) return NULL;
-        *blk = v->block; /* chained for freeing */
-        v->block = (char *)blk, v->block_cap = cap, v->block_used = 0;
+        ((block_head *)blk)->prev = v->block, ((block_head *)blk)->size = size;
+        v->block = blk, v->block_cap = size - sizeof(block_head), v->block_used = 0;
     }
-    char *c = v->block + sizeof(char *) + v->block_used;
+    char *c = v->block + sizeof(block_head) + v->block_used;
     memcpy(c, s, n);
     c[n] = 0;
     v->block_used += n + 1;
     return c;
 }
 
-bool vocab_set(vocab *v, uint32_t id, const char *s, size_t n) {
-    if (id >= v->size || n > UINT32_MAX) return false;
+bool vocab_put(vocab *v, uint32_t id, const char *s, size_t n) {
+    if (id == UINT32_MAX || n > UINT32_MAX || !reserve(v, id + 1, false)) return false;
     char *c = arena_copy(v, s, n);
     if (!c) return false;
-    v->piece[id] = c, v->len[id] = (uint32_t)n;
-    uint32_t h = phash(s, n);
-    if (find_h(v, s, n, h) >= 0) return true;
+    v->ent[id].p = c, v->ent[id].len = (uint32_t)n;
+    v->puts++;
+    return true;
+}
+
+/* map id's piece (hash h) unless the piece is mapped already */
+static void map_h(vocab *v, uint32_t id, uint32_t h) {
+    const char *s = v->ent[id].p;
+    size_t n = v->ent[id].len;
+    if (find_h(v, s, n, h) >= 0) return;
     uint32_t i = h & (v->cap - 1);
-    while (v->slot[i]) i = (i + 1) & (v->cap - 1);
-    v->slot[i] = id + 1, v->hash[i] = h;
+    while (v->slot[i].id1) i = (i + 1) & (v->cap - 1);
+    v->slot[i].id1 = id + 1, v->slot[i].hash = h;
+    v->count++;
+}
+
+bool vocab_set(vocab *v, uint32_t id, const char *s, size_t n) {
+    if ((uint64_t)(v->count + 1) * 2 > v->cap && !slots_grow(v, v->cap ? v->cap * 2 : 64)) return false;
+    if (!vocab_put(v, id, s, n)) return false;
+    map_h(v, id, phash(s, n));
+    return true;
+}
+
+bool vocab_index(vocab *v) {
+    uint32_t pieces = 0, cap = 64;
+    for (uint32_t id = 0; id < v->size; id++) pieces += v->ent[id].p != NULL;
+    while (cap < (uint64_t)pieces * 2 && cap < (1u << 31)) cap *= 2;
+    table_free(v->slot, (size_t)v->cap * sizeof *v->slot);
+    v->slot = NULL, v->cap = 0, v->count = 0;
+    if (!slots_grow(v, cap)) return false;
+    enum { AHEAD = 16 };
+    uint32_t h[AHEAD];
+    for (uint32_t id = 0; id < v->size + AHEAD; id++) {
+        uint32_t ahead = id, at = id % AHEAD;
+        if (id >= AHEAD && v->ent[id - AHEAD].p) map_h(v, id - AHEAD, h[at]);
+        if (ahead < v->size && v->ent[ahead].p) {
+            h[at] = phash(v->ent[ahead].p, v->ent[ahead].len);
+            PREFETCH(&v->slot[h[at] & (v->cap - 1)]);
+        }
+    }
     return true;
 }
 
 void vocab_unmap(vocab *v, uint32_t id) {
-    if (id >= v->size || !v->piece[id] || !v->cap) return;
-    uint32_t i = phash(v->piece[id], v->len[id]) & (v->cap - 1);
-    while (v->slot[i] && v->slot[i] != id + 1) i = (i + 1) & (v->cap - 1);
-    if (!v->slot[i]) return;
-    v->slot[i] = 0; /* re-insert the run after the hole (linear probing) */
-    for (uint32_t j = (i + 1) & (v->cap - 1); v->slot[j]; j = (j + 1) & (v->cap - 1)) {
-        uint32_t other = v->slot[j] - 1, h = v->hash[j];
-        v->slot[j] = 0;
-        uint32_t k = h & (v->cap - 1);
-        while (v->slot[k]) k = (k + 1) & (v->cap - 1);
-        v->slot[k] = other + 1, v->hash[k] = h;
+    if (id >= v->size || !v->ent[id].p || !v->cap) return;
+    uint32_t i = phash(v->ent[id].p, v->ent[id].len) & (v->cap - 1);
+    while (v->slot[i].id1 && v->slot[i].id1 != id + 1) i = (i + 1) & (v->cap - 1);
+    if (!v->slot[i].id1) return;
+    v->slot[i].id1 = 0; /* re-insert the run after the hole (linear probing) */
+    v->count--;
+    for (uint32_t j = (i + 1) & (v->cap - 1); v->slot[j].id1; j = (j + 1) & (v->cap - 1)) {
+        vslot e = v->slot[j];
+        v->slot[j].id1 = 0;
+        uint32_t k = e.hash & (v->cap - 1);
+        while (v->slot[k].id1) k = (k + 1) & (v->cap - 1);
+        v->slot[k] = e;
     }
 }
 
 void vocab_free(vocab *v) {
-    for (char *b = v->block, *nx; b; b = nx) nx = *(char **)b, free(b);
-    free(v->piece), free(v->len), free(v->slot), free(v->hash);
+    for (char *b = v->block, *nx; b; b = nx) nx = ((block_head *)b)->prev, table_free(b, ((block_head *)b)->size);
+    free(v->ent);
+    table_free(v->slot, (size_t)v->cap * sizeof *v->slot);
     memset(v, 0, sizeof *v);
 }
 
@@ -140,56 +306,80 @@ static uint32_t mix64(uint64_t k) {
 }
 
 static bool merges_grow(merges *m, uint32_t cap) {
-    merges n = {0};
-    n.cap = cap;
-    n.key = malloc((size_t)n.cap * sizeof *n.key);
-    n.rank = malloc((size_t)n.cap * sizeof *n.rank);
-    n.out = malloc((size_t)n.cap * sizeof *n.out);
-    if (!n.key || !n.rank || !n.out) {
-        merges_free(&n);
-        return false;
+    uint64_t *n = table_alloc((size_t)cap * sizeof *n);
+    if (!n) return false;
+    for (uint32_t i = 0; i < m->cap; i++) {
+        if (!m->slot[i]) continue;
+        uint32_t k = mix64(m->slot[i] >> m->rb) & (cap - 1);
+        while (n[k]) k = (k + 1) & (cap - 1);
+        n[k] = m->slot[i];
     }
-    memset(n.key, 0xFF, (size_t)n.cap * sizeof *n.key);
-    for (uint32_t i = 0; i < m->cap; i++)
-        if (m->key[i] != UINT64_MAX) merges_add(&n, (uint32_t)(m->key[i] >> 32), (uint32_t)m->key[i], m->rank[i], m->out[i]);
-    merges_free(m);
-    *m = n;
+    table_free(m->slot, (size_t)m->cap * sizeof *m->slot);
+    m->slot = n, m->cap = cap;
     return true;
 }
 
-bool merges_reserve(merges *m, uint32_t count) {
+bool merges_reserve(merges *m, uint64_t count) {
     uint32_t cap = 1024;
-    while (cap < (uint64_t)count * 2 + 2 && cap < (1u << 31)) cap *= 2;
+    while (cap < count * 2 && cap < (1u << 31)) cap *= 2;
     return cap <= m->cap || merges_grow(m, cap);
 }
 
+bool merges_init(merges *m, uint32_t ids, uint32_t count) {
+    memset(m, 0, sizeof *m);
+    m->idb = 1;
+    while (m->idb < 31 && ((uint64_t)1 << m->idb) < ids) m->idb++;
+    m->rb = (uint8_t)(64 - 2 * m->idb);
+    return merges_reserve(m, count);
+}
+
+uint32_t merges_max_rank(const merges *m) {
+    uint64_t lim = ((uint64_t)1 << (m->rb < 33 ? m->rb : 33)) - 2;
+    return lim > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)lim;
+}
+
 bool merges_add(merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t out) {
-    if ((uint64_t)(m->count + 1) * 2 > m->cap && !merges_grow(m, m->cap ? m->cap * 2 : 1024)) return false;
-    uint64_t k = (uint64_t)a << 32 | b;
+    if (rank > merges_max_rank(m) || a >> m->idb || b >> m->idb) return false;
+    if ((uint64_t)(m->count + 1) * 2 > m->cap && !merges_grow(m, m->cap * 2)) return false;
+    if (rank >= m->out_cap) {
+        uint32_t c = m->out_cap ? m->out_cap : 1024;
+        while (c <= rank) c = c > UINT32_MAX / 2 ? rank + 1 : c * 2;
+        uint32_t *o = realloc(m->out, (size_t)c * sizeof *o);
+        if (!o) return false;
+        m->out = o, m->out_cap = c;
+    }
+    uint64_t k = (uint64_t)a << m->idb | b;
     uint32_t i = mix64(k) & (m->cap - 1);
-    while (m->key[i] != UINT64_MAX) {
-        if (m->key[i] == k) return true; /* the first (lowest-ranked) merge of a pair stays */
+    while (m->slot[i]) {
+        if (m->slot[i] >> m->rb == k) return true; /* the first (lowest-ranked) merge of a pair stays */
         i = (i + 1) & (m->cap - 1);
     }
-    m->key[i] = k, m->rank[i] = rank, m->out[i] = out;
+    m->slot[i] = k << m->rb | ((uint64_t)rank + 1);
+    m->out[rank] = out;
     m->count++;
     return true;
 }
 
-bool merges_find(const merges *m, uint32_t a, uint32_t b, uint32_t *rank, uint32_t *out) {
-    if (!m->cap) return false;
-    uint64_t k = (uint64_t)a << 32 | b;
+void merges_prefetch(const merges *m, uint32_t a, uint32_t b) {
+    if (m->cap) PREFETCH(&m->slot[mix64((uint64_t)a << m->idb | b) & (m->cap - 1)]);
+}
+
+bool merges_find(const merges *m, uint32_t a, uint32_t b, uint32_t *rank) {
+    if (!m->cap || a >> m->idb || b >> m->idb) return false;
+    uint64_t k = (uint64_t)a << m->idb | b;
     for (uint32_t i = mix64(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (m->key[i] == UINT64_MAX) return false;
-        if (m->key[i] == k) {
-            *rank = m->rank[i], *out = m->out[i];
+        uint64_t e = m->slot[i];
+        if (!e) return false;
+        if (e >> m->rb == k) {
+            *rank = (uint32_t)(e & (((uint64_t)1 << m->rb) - 1)) - 1;
             return true;
         }
     }
 }
 
 void merges_free(merges *m) {
-    free(m->key), free(m->rank), free(m->out);
+    table_free(m->slot, (size_t)m->cap * sizeof *m->slot);
+    free(m->out);
     memset(m, 0, sizeof *m);
 }
 
@@ -236,11 +426,14 @@ static cand heap_pop(cand *h, size_t *n) {
 
 /* the merge of two ids: BPE's merges table; tiktoken: the rank of the joined bytes */
 static bool pair_rank(const bpe_model *b, int32_t l, int32_t r, uint32_t *rank, uint32_t *out) {
-    if (b->kind == TK_MODEL_BPE) return merges_find(&b->m, (uint32_t)l, (uint32_t)r, rank, out);
+    if (b->kind == TK_MODEL_BPE) { /* the merged id is read when the merge is made */
+        *out = UINT32_MAX;
+        return merges_find(&b->m, (uint32_t)l, (uint32_t)r, rank);
+    }
     char buf[256];
-    size_t ll = b->v.len[l], rl = b->v.len[r];
+    size_t ll = b->v.ent[l].len, rl = b->v.ent[r].len;
     if (ll + rl > sizeof buf) return false; /* no rank is that long */
-    memcpy(buf, b->v.piece[l], ll), memcpy(buf + ll, b->v.piece[r], rl);
+    memcpy(buf, b->v.ent[l].p, ll), memcpy(buf + ll, b->v.ent[r].p, rl);
     int32_t id = vocab_find(&b->v, buf, ll + rl);
     if (id < 0) return false;
     *rank = b->kind == TK_MODEL_SPM_BPE ? b->rank[id] : (uint32_t)id, *out = (uint32_t)id;
@@ -307,7 +500,7 @@ bool bpe_encode(const bpe_model *b, const uint8_t *w, size_t n, ilist *out) {
         sym *l = &s[c.pos];
         if (l->id != c.left || l->next < 0 || s[l->next].id != c.right) continue; /* stale */
         int32_t r = l->next;
-        l->id = (int32_t)c.out;
+        l->id = (int32_t)(c.out == UINT32_MAX ? b->m.out[c.rank] : c.out);
         l->next = s[r].next;
         if (l->next >= 0) s[l->next].prev = c.pos;
         s[r].id = -1; /* gone */

@@ -323,9 +323,9 @@ petite_status tk_load_spm(tokenizer *t, const uint8_t *data, size_t n) {
     for (uint32_t i = 0; i < count; i++) {
         if (t->ptype[i] != SP_USER) continue;
         added_token *a = &t->added[t->nadded++];
-        a->id = (int32_t)i, a->len = b->v.len[i], a->normalized = false;
+        a->id = (int32_t)i, a->len = b->v.ent[i].len, a->normalized = false;
         if (!(a->content = malloc(a->len + 1))) return OOM();
-        memcpy(a->content, b->v.piece[i], a->len + 1);
+        memcpy(a->content, b->v.ent[i].p, a->len + 1);
     }
     if (!tk_index_added(t)) return OOM();
     /* the normalizer, one step */

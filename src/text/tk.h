@@ -28,33 +28,58 @@ typedef struct {
 } ilist;
 bool il_push(ilist *l, int32_t v);
 
-/* the vocabulary: id -> piece, piece -> id (open addressing, each slot's hash kept) */
+/* the vocabulary: id -> piece, piece -> id (open addressing; each slot keeps its piece's hash) */
 typedef struct {
-    char **piece;     /* by id (NULL: a hole); the bytes live in blocks */
-    uint32_t *len;
+    char *p;          /* NULL: a hole; the bytes live in blocks, NUL-terminated */
+    uint32_t len;
+} vpiece;
+typedef struct {
+    uint32_t id1;     /* id + 1, 0: empty */
+    uint32_t hash;
+} vslot;
+typedef struct {
+    vpiece *ent;      /* by id */
     uint32_t size;    /* ids 0 .. size-1 */
-    uint32_t *slot;   /* id + 1, 0 empty */
-    uint32_t *hash;   /* the slot's piece hash */
-    uint32_t cap;     /* power of two */
+    uint32_t ids_cap;
+    vslot *slot;
+    uint32_t cap;     /* power of two, at least twice the pieces mapped */
+    uint32_t count;   /* pieces mapped */
+    uint32_t puts;    /* pieces stored */
     char *block;      /* the current block of piece bytes (a chain, the link first) */
     size_t block_cap, block_used;
 } vocab;
 bool vocab_init(vocab *v, uint32_t size);
+bool vocab_reserve(vocab *v, uint32_t size); /* ids 0 .. size-1 exist (new ones are holes); no spare room */
 /* false: out of memory. A piece given twice keeps its first id in the map (both ids decode). */
 bool vocab_set(vocab *v, uint32_t id, const char *s, size_t n);
+/* many pieces: vocab_put each (the map left as it is), then vocab_index once (the map made anew,
+ * sized to the pieces; a piece given twice: its lowest id is found) */
+bool vocab_put(vocab *v, uint32_t id, const char *s, size_t n);
+bool vocab_index(vocab *v);
 int32_t vocab_find(const vocab *v, const char *s, size_t n);
+/* vocab_find of count strings, faster than one by one (their cache misses overlap) */
+enum { VOCAB_MANY = 64 };
+void vocab_find_many(const vocab *v, const char *const *s, const size_t *n, int32_t *out, size_t count);
 void vocab_unmap(vocab *v, uint32_t id); /* the piece no longer found by vocab_find (it still decodes) */
 void vocab_free(vocab *v);
 
-/* BPE merges: (left id, right id) -> (rank, merged id) */
+/* BPE merges: (left id, right id) -> rank, and rank -> merged id. A slot is one word: the pair's
+ * ids (idb bits each, enough for the vocabulary) and rank + 1 in the rb bits left; 0: empty, so a
+ * zeroed table is empty (Gemma 3's half a million merges: 8 MB of slots, 2 MB of merged ids) */
 typedef struct {
-    uint64_t *key;    /* left << 32 | right, UINT64_MAX empty */
-    uint32_t *rank, *out;
-    uint32_t cap, count;
+    uint64_t *slot;
+    uint32_t *out;    /* by rank */
+    uint32_t cap, count, out_cap;
+    uint8_t idb, rb;
 } merges;
+/* ids: every id is below it; count: the merges expected (the table grows past it) */
+bool merges_init(merges *m, uint32_t ids, uint32_t count);
+bool merges_reserve(merges *m, uint64_t count); /* room for count merges (the table never shrinks) */
+uint32_t merges_max_rank(const merges *m); /* the largest rank a slot holds */
+/* false: out of memory, or an id or rank that does not fit (check merges_max_rank first) */
 bool merges_add(merges *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t out);
-bool merges_reserve(merges *m, uint32_t count);
-bool merges_find(const merges *m, uint32_t a, uint32_t b, uint32_t *rank, uint32_t *out);
+void merges_prefetch(const merges *m, uint32_t a, uint32_t b); /* before a merges_add of (a, b) */
+bool merges_find(const merges *m, uint32_t a, uint32_t b, uint32_t *rank);
 void merges_free(merges *m);
 
 enum { TK_MODEL_BPE, TK_MODEL_WORDPIECE, TK_MODEL_UNIGRAM, TK_MODEL_TIKTOKEN, TK_MODEL_SPM_BPE };

@@ -603,9 +603,9 @@ const char *ptk_token_to_piece(const ptk_tokenizer *tk, int32_t id, size_t *len)
         return a->content;
     }
     const vocab *v = &tk->t.bpe.v;
-    if ((uint32_t)id >= v->size || !v->piece[id]) return NULL;
-    if (len) *len = v->len[id];
-    return v->piece[id];
+    if ((uint32_t)id >= v->size || !v->ent[id].p) return NULL;
+    if (len) *len = v->ent[id].len;
+    return v->ent[id].p;
 }
 
 int32_t ptk_piece_to_id(const ptk_tokenizer *tk, const char *piece, size_t len) {
@@ -615,7 +615,7 @@ int32_t ptk_piece_to_id(const ptk_tokenizer *tk, const char *piece, size_t len) 
     int32_t id = vocab_find(&tk->t.bpe.v, piece ? piece : "", len);
     const vocab *v = &tk->t.bpe.v;
     for (uint32_t k = 0; id < 0 && tk->t.spm && k < v->size; k++) /* SentencePiece pieces text never matches */
-        if (v->piece[k] && v->len[k] == len && !memcmp(v->piece[k], piece, len)) id = (int32_t)k;
+        if (v->ent[k].p && v->ent[k].len == len && !memcmp(v->ent[k].p, piece, len)) id = (int32_t)k;
     return id;
 }
 
