@@ -919,7 +919,8 @@ static int32_t ref_q(float x, float sc, int32_t zp) {
 static float ref_clamp(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 static void test_fc_qd8(void) {
-    static const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {2, 17, 33}, {0, 4, 3}, {3, 0, 5}, {2, 3, 0}, {5, 1, 9}};
+    static const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {2, 17, 33}, {0, 4, 3}, {3, 0, 5}, {2, 3, 0}, {5, 1, 9},
+                                        {1, 70, 129}, {9, 37, 64}, {6, 100, 300}};
     for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++)
         for (int tw = 0; tw < 2; tw++) {
             const int64_t M = shapes[c][0], N = shapes[c][1], K = shapes[c][2];
@@ -933,7 +934,11 @@ static void test_fc_qd8(void) {
             y[M * N] = 99.0f;
             const float lo = -0.5f, hi = 0.75f;
             pc_fc_qd8 d = {M, N, K, tw ? 1 : K, tw ? N : 1, lo, hi};
-            pc_fc_qd8_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
+            for (int path = 0; path < 3; path++) { /* the reference loop, the fast path on 1 and 3 threads */
+            ctxs cx = make_ctx(PC_ISA_SCALAR, pc_fc_qd_scratch(K));
+            if (path == 0) pc_fc_qd8_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
+            else pc_fc_qd8_run(path == 1 ? &cx.one : &cx.three, &d, x, w, ws, c & 1 ? NULL : bias, y);
+            free_ctx(&cx);
             int bad = 0;
             for (int64_t m = 0; m < M; m++) {
                 float sc;
@@ -947,8 +952,10 @@ static void test_fc_qd8(void) {
                     bad += y[m * N + n] != ref_clamp(v, lo, hi);
                 }
             }
-            CHECK(bad == 0 && y[M * N] == 99.0f, "qdint8 fully connected M%lld N%lld K%lld%s: %d wrong", (long long)M,
-                  (long long)N, (long long)K, tw ? " (transposed weights)" : "", bad);
+            CHECK(bad == 0 && y[M * N] == 99.0f, "qdint8 fully connected M%lld N%lld K%lld%s (%s): %d wrong", (long long)M,
+                  (long long)N, (long long)K, tw ? " (transposed weights)" : "",
+                  path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : "fast, 3 threads", bad);
+            }
             free(x), free(ws), free(bias), free(w), free(y);
         }
 }
@@ -956,7 +963,8 @@ static void test_fc_qd8(void) {
 static void test_fc_q4(void) {
     /* M, N, K, block length (0: per channel); odd K leaves a half byte at each row's end */
     static const int64_t shapes[][4] = {{1, 1, 1, 0}, {3, 5, 7, 0}, {2, 9, 33, 0}, {3, 4, 9, 3}, {2, 3, 32, 8},
-                                        {0, 3, 4, 2}, {2, 0, 6, 3}, {2, 3, 0, 0}, {4, 7, 15, 5}};
+                                        {0, 3, 4, 2}, {2, 0, 6, 3}, {2, 3, 0, 0}, {4, 7, 15, 5},
+                                        {1, 40, 128, 32}, {9, 33, 96, 32}, {5, 21, 65, 0}, {7, 50, 256, 128}};
     for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++)
         for (int dyn = 0; dyn < 2; dyn++) {
             const int64_t M = shapes[c][0], N = shapes[c][1], K = shapes[c][2], gs = shapes[c][3];
@@ -969,7 +977,11 @@ static void test_fc_q4(void) {
             y[M * N] = 99.0f;
             const float lo = -1.5f, hi = 2.0f;
             pc_fc_q4 d = {M, N, K, gs != 0, gs, dyn, lo, hi};
-            pc_fc_q4_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
+            for (int path = 0; path < 3; path++) { /* the reference loop, the fast path on 1 and 3 threads */
+            ctxs cx = make_ctx(PC_ISA_SCALAR, pc_fc_qd_scratch(K));
+            if (path == 0) pc_fc_q4_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
+            else pc_fc_q4_run(path == 1 ? &cx.one : &cx.three, &d, x, w, ws, c & 1 ? NULL : bias, y);
+            free_ctx(&cx);
             int bad = 0;
             for (int64_t m = 0; m < M; m++) {
                 float sc = 1.0f;
@@ -993,8 +1005,10 @@ static void test_fc_q4(void) {
                     bad += y[m * N + n] != ref_clamp(acc + (c & 1 ? 0.0f : bias[n]), lo, hi);
                 }
             }
-            CHECK(bad == 0 && y[M * N] == 99.0f, "4-bit fully connected M%lld N%lld K%lld block %lld%s: %d wrong",
-                  (long long)M, (long long)N, (long long)K, (long long)gs, dyn ? " (qdint8 activations)" : "", bad);
+            CHECK(bad == 0 && y[M * N] == 99.0f, "4-bit fully connected M%lld N%lld K%lld block %lld%s (%s): %d wrong",
+                  (long long)M, (long long)N, (long long)K, (long long)gs, dyn ? " (qdint8 activations)" : "",
+                  path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : "fast, 3 threads", bad);
+            }
             free(x), free(ws), free(bias), free(w), free(y);
         }
 }

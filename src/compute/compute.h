@@ -336,6 +336,15 @@ typedef struct pc_fc_q4 {
 } pc_fc_q4;
 void pc_fc_q4_f32(const pc_fc_q4 *d, const float *x, const uint8_t *w, const float *w_scale, const float *bias,
                   float *y);
+/* The fast path of both (qdyn.c), equal to them bit for bit: rows quantized once per task, int32
+ * dot products, tasks over rows and output channels on the context's threads. Takes the reference
+ * loop where it does not apply (transposed int8 weights, K over 65536, fp32 activations over 4-bit
+ * weights, blocks that do not divide K, a scratch slice under pc_fc_qd_scratch(K)). */
+size_t pc_fc_qd_scratch(int64_t K);
+void pc_fc_qd8_run(const pc_ctx *c, const pc_fc_qd8 *d, const float *x, const int8_t *w, const float *w_scale,
+                   const float *bias, float *y);
+void pc_fc_q4_run(const pc_ctx *c, const pc_fc_q4 *d, const float *x, const uint8_t *w, const float *w_scale,
+                  const float *bias, float *y);
 
 /* ---- int8 convolution and fully connected: the fast path ------------------------------------- */
 

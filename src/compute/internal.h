@@ -2,6 +2,8 @@
 #ifndef PETITE_COMPUTE_INTERNAL_H
 #define PETITE_COMPUTE_INTERNAL_H
 
+#include <math.h>
+
 #include "compute/compute.h"
 
 /* C[M, N] = epi(A * packed) on the calling thread, with bias offsets m_off / n_off into the epi's
@@ -17,6 +19,23 @@ void pc_gemm_split(const pc_ukernels *uk, int threads, size_t M, size_t N, size_
  * allow_merge: a padding-free tile may take one pointer per kernel row. */
 void pc_conv_indirection(const pc_conv2d *d, const void *x, size_t es, const void *zero, size_t MR, size_t m0,
                          size_t m, size_t g, bool allow_merge, const void **ind, uint8_t *merged);
+
+/* qdint8: one row's quantization, asymmetric int8 over the row's range widened to include 0
+ * (scale (max - min) / 255, 1 if that is 0; zero point round(-128 - min / scale), half to even) */
+static inline void pc_qd8_row(const float *row, int64_t K, float *sc, int32_t *zp) {
+    float mn = 0, mx = 0;
+    for (int64_t k = 0; k < K; k++) mn = row[k] < mn ? row[k] : mn, mx = row[k] > mx ? row[k] : mx;
+    *sc = (mx - mn) / 255.0f;
+    if (*sc == 0) *sc = 1.0f;
+    int32_t z = (int32_t)lrintf(-128.0f - mn / *sc);
+    *zp = z < -128 ? -128 : (z > 127 ? 127 : z);
+}
+/* x in that quantization (NaN and far out of range saturate) */
+static inline int32_t pc_qd8_one(float x, float sc, int32_t zp) {
+    float f = x / sc;
+    int32_t q = f > 1e6f ? 127 : (f < -1e6f || f != f ? -128 : (int32_t)lrintf(f) + zp);
+    return q < -128 ? -128 : (q > 127 ? 127 : q);
+}
 
 static inline size_t pc_min(size_t a, size_t b) { return a < b ? a : b; }
 static inline size_t pc_round_up(size_t a, size_t m) { return (a + m - 1) / m * m; }

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "compute/compute.h"
+#include "compute/internal.h"
 
 /* CMSIS-NN arm_nn_requantize: saturating doubling high multiply, then a rounding right shift */
 static int32_t doubling_high_mult(int64_t m1, int32_t m2) {
@@ -79,23 +80,6 @@ void pc_fc_s8_run(const pc_fc_s8 *d, const void *x, const int8_t *w, const int32
 
 /* ---- fully connected with dynamic int8 activations (qdint8) and 4-bit weights ---- */
 
-/* one row's quantization for qdint8: asymmetric int8 over the row's range widened to include 0 */
-static void quantize_row(const float *row, int64_t K, float *sc, int32_t *zp) {
-    float mn = 0, mx = 0;
-    for (int64_t k = 0; k < K; k++) mn = row[k] < mn ? row[k] : mn, mx = row[k] > mx ? row[k] : mx;
-    *sc = (mx - mn) / 255.0f;
-    if (*sc == 0) *sc = 1.0f;
-    int32_t z = (int32_t)lrintf(-128.0f - mn / *sc);
-    *zp = z < -128 ? -128 : (z > 127 ? 127 : z);
-}
-
-/* x in that quantization (NaN and far out of range saturate) */
-static inline int32_t quantize_one(float x, float sc, int32_t zp) {
-    float f = x / sc;
-    int32_t q = f > 1e6f ? 127 : (f < -1e6f || f != f ? -128 : (int32_t)lrintf(f) + zp);
-    return q < -128 ? -128 : (q > 127 ? 127 : q);
-}
-
 static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 void pc_fc_qd8_f32(const pc_fc_qd8 *d, const float *x, const int8_t *w, const float *w_scale, const float *bias,
@@ -105,11 +89,11 @@ void pc_fc_qd8_f32(const pc_fc_qd8 *d, const float *x, const int8_t *w, const fl
         const float *row = x + i * K;
         float sc;
         int32_t zp;
-        quantize_row(row, K, &sc, &zp);
+        pc_qd8_row(row, K, &sc, &zp);
         for (int64_t j = 0; j < N; j++) {
             int64_t acc = 0;
             for (int64_t k = 0; k < K; k++)
-                acc += (int64_t)(quantize_one(row[k], sc, zp) - zp) * (int32_t)w[j * d->wsn + k * d->wsk];
+                acc += (int64_t)(pc_qd8_one(row[k], sc, zp) - zp) * (int32_t)w[j * d->wsn + k * d->wsk];
             float v = (float)acc * sc * w_scale[j] + (bias ? bias[j] : 0.0f);
             y[i * N + j] = clampf(v, d->lo, d->hi);
         }
@@ -131,7 +115,7 @@ void pc_fc_q4_f32(const pc_fc_q4 *d, const float *x, const uint8_t *w, const flo
         const float *row = x + i * K;
         float sc = 1.0f;
         int32_t zp = 0;
-        if (d->dynamic) quantize_row(row, K, &sc, &zp);
+        if (d->dynamic) pc_qd8_row(row, K, &sc, &zp);
         for (int64_t j = 0; j < N; j++) {
             float acc = 0;
             for (int64_t gi = 0; gi < (grouped ? ngroups : 1); gi++) {
@@ -139,7 +123,7 @@ void pc_fc_q4_f32(const pc_fc_q4 *d, const float *x, const uint8_t *w, const flo
                 float wscale = grouped ? w_scale[j * ngroups + gi] : w_scale[j];
                 if (d->dynamic) {
                     int64_t s = 0;
-                    for (int64_t k = k0; k < k1; k++) s += (int64_t)(quantize_one(row[k], sc, zp) - zp) * nibble(w, K, j, k);
+                    for (int64_t k = k0; k < k1; k++) s += (int64_t)(pc_qd8_one(row[k], sc, zp) - zp) * nibble(w, K, j, k);
                     acc += (float)s * sc * wscale;
                 } else {
                     float s = 0;

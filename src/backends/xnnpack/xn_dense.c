@@ -1,7 +1,7 @@
 /* xn_dense.c — the XNNPACK delegate's dense families: FullyConnected (fp32 on the packed GEMM; static
  * int8 on the int8 GEMM or the reference loop; dynamic int8 (qdint8) activations and 4-bit weights
- * (qcint4 per channel, qbint4 blockwise) on the compute layer's reference loops pc_fc_qd8_f32 and
- * pc_fc_q4_f32) and BatchMatrixMultiply (fp32). Also the int8 requantization and int8-GEMM
+ * (qcint4 per channel, qbint4 blockwise) on the compute layer's pc_fc_qd8_run and pc_fc_q4_run)
+ * and BatchMatrixMultiply (fp32). Also the int8 requantization and int8-GEMM
  * preparation that convolutions share (prepare_q8_weights). */
 #include <string.h>
 
@@ -120,6 +120,7 @@ static petite_status fc_prepare(xnn_graph *g, xnn_node *n, const pt_backend_init
     bool tw = n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS;
     uint32_t N = tw ? w->dims[1] : w->dims[0], K = tw ? w->dims[0] : w->dims[1];
     petite_status s = prepare_q8_weights(g, n, N, in, info, e);
+    if (!s && a->dtype == XDT_QDINT8) raise_scratch(info, pc_fc_qd_scratch(K)); /* the rows quantized once */
     if (s || !is_f32(a)) return s;
     if (w->constant) {
         /* B(k, n) = W[n][k] (or W[k][n] with transposed weights) */
@@ -151,13 +152,13 @@ static void fc_run(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     if (w->dtype == XDT_QCINT4 || w->dtype == XDT_QBINT4) {
         pc_fc_q4 d = {(int64_t)M, N, K, w->qkind == XQ_PER_CHANNEL_GROUP, w->group_size, a->dtype == XDT_QDINT8,
                       n->out_min, n->out_max};
-        pc_fc_q4_f32(&d, a->data, w->data, w->scales, b ? b->data : NULL, o->data);
+        pc_fc_q4_run(c, &d, a->data, w->data, w->scales, b ? b->data : NULL, o->data);
         return;
     }
     const int8_t *wq = w->data;
     if (a->dtype == XDT_QDINT8) { /* dynamic: each row of the (fp32) input quantized to asymmetric int8 on the fly */
         pc_fc_qd8 d = {(int64_t)M, N, K, tw ? 1 : K, tw ? N : 1, n->out_min, n->out_max};
-        pc_fc_qd8_f32(&d, a->data, wq, w->scales, b ? b->data : NULL, o->data);
+        pc_fc_qd8_run(c, &d, a->data, wq, w->scales, b ? b->data : NULL, o->data);
         return;
     }
     if (n->qfast) {

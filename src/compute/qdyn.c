@@ -1,0 +1,129 @@
+/* qdyn.c — fully connected layers with dynamic int8 activations (XNNPACK's qdint8) over int8
+ * (qc8w) or 4-bit (qc4w, qb4w) weights: the fast path of pc_fc_qd8_f32 / pc_fc_q4_f32, equal to
+ * them bit for bit (see compute.h). Each task quantizes its rows once, into its scratch slice,
+ * and takes a block of output channels; a channel is int32 dot products of the quantized rows with
+ * the weight row (4-bit rows unpacked once per channel), the input zero point taken out through
+ * the weights' sums: sum (q - zp) * w = sum q * w - zp * sum w, the same integer as the reference's.
+ * The int32 sums are exact for K up to 65536 (|q * w| <= 128 * 128); deeper rows, transposed
+ * weights and fp32 activations over 4-bit weights take the reference loops. */
+#include <string.h>
+
+#include "compute/compute.h"
+#include "compute/internal.h"
+
+enum { QD_ROWS = 4, QD_MAX_K = 65536 };
+
+static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+
+/* sum a[k] * b[k]: int8 pairs widened, a loop the compiler vectorizes */
+static int32_t dot_s8(const int8_t *a, const int8_t *b, int64_t n) {
+    int32_t s = 0;
+    for (int64_t k = 0; k < n; k++) s += (int32_t)a[k] * (int32_t)b[k];
+    return s;
+}
+
+static int32_t sum_s8(const int8_t *a, int64_t n) {
+    int32_t s = 0;
+    for (int64_t k = 0; k < n; k++) s += a[k];
+    return s;
+}
+
+size_t pc_fc_qd_scratch(int64_t K) {
+    return K > 0 ? pc_align64((size_t)(QD_ROWS + 1) * (size_t)K) : 64; /* QD_ROWS quantized rows + one unpacked channel */
+}
+
+typedef struct {
+    int64_t M, N, K;
+    const float *x;
+    const int8_t *w8;       /* qc8w: [N, K] */
+    const uint8_t *w4;      /* 4-bit: [N, ceil(K / 2)], low nibble first, zero point 8 */
+    int64_t gs;             /* 4-bit blocks along K (K: one per channel) */
+    const float *ws, *bias;
+    float lo, hi;
+    float *y;
+    size_t col_block, col_blocks;
+} qd_job;
+
+static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
+    const qd_job *j = arg;
+    const int64_t K = j->K, m0 = (int64_t)(task / j->col_blocks) * QD_ROWS;
+    const int64_t rows = j->M - m0 < QD_ROWS ? j->M - m0 : QD_ROWS;
+    const int64_t n0 = (int64_t)((task % j->col_blocks) * j->col_block);
+    const int64_t n1 = n0 + (int64_t)j->col_block < j->N ? n0 + (int64_t)j->col_block : j->N;
+    int8_t *q = pc_scratch(c, thread), *unpacked = q + QD_ROWS * K;
+    float sc[QD_ROWS];
+    int32_t zp[QD_ROWS];
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = j->x + (m0 + r) * K;
+        pc_qd8_row(row, K, &sc[r], &zp[r]);
+        for (int64_t k = 0; k < K; k++) q[r * K + k] = (int8_t)pc_qd8_one(row[k], sc[r], zp[r]);
+    }
+    const int64_t gs = j->gs, ngroups = j->w4 ? K / gs : 1, row_bytes = (K + 1) / 2;
+    for (int64_t n = n0; n < n1; n++) {
+        const float b = j->bias ? j->bias[n] : 0.0f;
+        if (j->w8) {
+            const int8_t *w = j->w8 + n * K;
+            const int64_t wsum = sum_s8(w, K);
+            for (int64_t r = 0; r < rows; r++) {
+                const int64_t acc = (int64_t)dot_s8(q + r * K, w, K) - (int64_t)zp[r] * wsum;
+                j->y[(m0 + r) * j->N + n] = clampf((float)acc * sc[r] * j->ws[n] + b, j->lo, j->hi);
+            }
+            continue;
+        }
+        const uint8_t *w = j->w4 + n * row_bytes;
+        for (int64_t k = 0; k < K; k++) unpacked[k] = (int8_t)((int32_t)((k & 1) ? w[k / 2] >> 4 : w[k / 2] & 15) - 8);
+        for (int64_t r = 0; r < rows; r++) {
+            float acc = 0;
+            for (int64_t g = 0; g < ngroups; g++) {
+                const int8_t *wg = unpacked + g * gs, *qg = q + r * K + g * gs;
+                const int64_t s = (int64_t)dot_s8(qg, wg, gs) - (int64_t)zp[r] * sum_s8(wg, gs);
+                acc += (float)s * sc[r] * j->ws[j->gs == K ? n : n * ngroups + g];
+            }
+            j->y[(m0 + r) * j->N + n] = clampf(acc + b, j->lo, j->hi);
+        }
+    }
+}
+
+typedef struct {
+    const qd_job *j;
+    const pc_ctx *c;
+} qd_call;
+
+static void qd_run_task(void *arg, size_t task, size_t thread) {
+    const qd_call *a = arg;
+    qd_task((void *)a->j, task, thread, a->c);
+}
+
+static void qd_run(const pc_ctx *c, qd_job *j) {
+    if (j->M <= 0 || j->N <= 0) return;
+    const size_t row_blocks = (size_t)((j->M + QD_ROWS - 1) / QD_ROWS), threads = (size_t)pc_ctx_threads(c);
+    /* enough tasks for every thread (decoding is one row), channels in blocks of at least 16 */
+    size_t want = row_blocks >= 4 * threads ? 1 : (4 * threads + row_blocks - 1) / row_blocks;
+    size_t block = ((size_t)j->N + want - 1) / want;
+    if (block < 16) block = 16;
+    j->col_block = block, j->col_blocks = ((size_t)j->N + block - 1) / block;
+    qd_call call = {j, c};
+    pc_parallel(c, row_blocks * j->col_blocks, qd_run_task, &call);
+}
+
+void pc_fc_qd8_run(const pc_ctx *c, const pc_fc_qd8 *d, const float *x, const int8_t *w, const float *w_scale,
+                   const float *bias, float *y) {
+    if (d->wsk != 1 || d->wsn != d->K || d->K > QD_MAX_K || c->scratch_size < pc_fc_qd_scratch(d->K) || d->K <= 0) {
+        pc_fc_qd8_f32(d, x, w, w_scale, bias, y);
+        return;
+    }
+    qd_job j = {d->M, d->N, d->K, x, w, NULL, d->K, w_scale, bias, d->lo, d->hi, y, 0, 0};
+    qd_run(c, &j);
+}
+
+void pc_fc_q4_run(const pc_ctx *c, const pc_fc_q4 *d, const float *x, const uint8_t *w, const float *w_scale,
+                  const float *bias, float *y) {
+    const int64_t gs = d->grouped ? d->group_size : d->K;
+    if (!d->dynamic || d->K > QD_MAX_K || c->scratch_size < pc_fc_qd_scratch(d->K) || d->K <= 0 || gs <= 0 ||
+        d->K % gs) {
+        pc_fc_q4_f32(d, x, w, w_scale, bias, y);
+        return;
+    }
+    qd_job j = {d->M, d->N, d->K, x, NULL, w, gs, w_scale, bias, d->lo, d->hi, y, 0, 0};
+    qd_run(c, &j);
+}
