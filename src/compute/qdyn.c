@@ -22,6 +22,16 @@ static int32_t dot_s8(const int8_t *a, const int8_t *b, int64_t n) {
     return s;
 }
 
+/* four rows (q, q + ld, ...) at once against n weights: each weight loaded once */
+static void dot4_s8(const int8_t *q, int64_t ld, const int8_t *w, int64_t n, int32_t *s) {
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int64_t k = 0; k < n; k++) {
+        const int32_t wk = w[k];
+        s0 += (int32_t)q[k] * wk, s1 += (int32_t)q[ld + k] * wk, s2 += (int32_t)q[2 * ld + k] * wk, s3 += (int32_t)q[3 * ld + k] * wk;
+    }
+    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+}
+
 static int32_t sum_s8(const int8_t *a, int64_t n) {
     int32_t s = 0;
     for (int64_t k = 0; k < n; k++) s += a[k];
@@ -64,23 +74,30 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
         if (j->w8) {
             const int8_t *w = j->w8 + n * K;
             const int64_t wsum = sum_s8(w, K);
+            int32_t dots[QD_ROWS];
+            if (rows == QD_ROWS) dot4_s8(q, K, w, K, dots);
+            else
+                for (int64_t r = 0; r < rows; r++) dots[r] = dot_s8(q + r * K, w, K);
             for (int64_t r = 0; r < rows; r++) {
-                const int64_t acc = (int64_t)dot_s8(q + r * K, w, K) - (int64_t)zp[r] * wsum;
+                const int64_t acc = (int64_t)dots[r] - (int64_t)zp[r] * wsum;
                 j->y[(m0 + r) * j->N + n] = clampf((float)acc * sc[r] * j->ws[n] + b, j->lo, j->hi);
             }
             continue;
         }
         const uint8_t *w = j->w4 + n * row_bytes;
         for (int64_t k = 0; k < K; k++) unpacked[k] = (int8_t)((int32_t)((k & 1) ? w[k / 2] >> 4 : w[k / 2] & 15) - 8);
-        for (int64_t r = 0; r < rows; r++) {
-            float acc = 0;
-            for (int64_t g = 0; g < ngroups; g++) {
-                const int8_t *wg = unpacked + g * gs, *qg = q + r * K + g * gs;
-                const int64_t s = (int64_t)dot_s8(qg, wg, gs) - (int64_t)zp[r] * sum_s8(wg, gs);
-                acc += (float)s * sc[r] * j->ws[j->gs == K ? n : n * ngroups + g];
-            }
-            j->y[(m0 + r) * j->N + n] = clampf(acc + b, j->lo, j->hi);
+        float acc[QD_ROWS] = {0};
+        for (int64_t g = 0; g < ngroups; g++) { /* blocks in order, as the reference sums them */
+            const int8_t *wg = unpacked + g * gs;
+            const int64_t wsum = sum_s8(wg, gs);
+            const float scale = j->ws[j->gs == K ? n : n * ngroups + g];
+            int32_t dots[QD_ROWS];
+            if (rows == QD_ROWS) dot4_s8(q + g * gs, K, wg, gs, dots);
+            else
+                for (int64_t r = 0; r < rows; r++) dots[r] = dot_s8(q + r * K + g * gs, wg, gs);
+            for (int64_t r = 0; r < rows; r++) acc[r] += (float)((int64_t)dots[r] - (int64_t)zp[r] * wsum) * sc[r] * scale;
         }
+        for (int64_t r = 0; r < rows; r++) j->y[(m0 + r) * j->N + n] = clampf(acc[r] + b, j->lo, j->hi);
     }
 }
 
