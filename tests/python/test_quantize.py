@@ -83,6 +83,11 @@ def main():
         e = rel_err(got, ref)
         check(e <= 0.015, "4-bit k=%d (%s): petite vs eager with the decoded weights: %.3g" %
               (k, "qbint4" if group else "qcint4", e))
+        # fp32 activations over the same 4-bit weights (4w): no activation rounding, so close to 1e-6
+        got = runtime.Program(export(m, [x], "4w")).load_method().run(x.numpy())[0]
+        e = rel_err(got, ref)
+        check(e <= 1e-5, "4-bit k=%d (%s) with fp32 activations: petite vs eager with the decoded weights: %.3g" %
+              (k, "qbint4" if group else "qcint4", e))
         check((dt == xnnpack.QBINT4) == (k == 64), "k=%d uses %s" % (k, dt))
     # calibration methods on an activation with outliers: percentile and MSE clip the rare large values
     # that min/max keeps, so most values get finer steps; all three run and stay close to eager

@@ -300,9 +300,11 @@ def _parser():
     ap.add_argument("--model-class", default=None, help="module:Class for a .pth state dict")
     ap.add_argument("--model-args", default=None, help="JSON keyword arguments for --model-class")
     ap.add_argument("--arch", default=None, help="torchvision:NAME for a .pth state dict")
-    ap.add_argument("--quantize", nargs="?", const="static", choices=["static", "dynamic", "8da4w"], default=None,
+    ap.add_argument("--quantize", nargs="?", const="static", choices=["static", "dynamic", "8da4w", "4w"],
+                    default=None,
                     help="static (default: int8 with calibrated activations), dynamic (int8 linear layers with "
-                         "dynamically quantized activations) or 8da4w (the same with 4-bit groupwise weights)")
+                         "dynamically quantized activations), 8da4w (the same with 4-bit groupwise weights) or 4w "
+                         "(4-bit weights, fp32 activations)")
     ap.add_argument("--calibration-data", default=None, help="directory of .npy inputs for --quantize static")
     ap.add_argument("--calibration-method", choices=["minmax", "percentile", "mse"], default="minmax",
                     help="activation ranges for --quantize static: the observed extremes (default), a percentile "

@@ -572,13 +572,14 @@ def _emit_matmul(g, p, ins, run, k):
         g.quantized(out, "nchw", yq, sy, zy)
         return 1
     xi = g.get(x, "nchw")
-    if g.quantize == "8da4w":  # qdint8 activations, 4-bit weights (groupwise or per channel), fp32 out
+    if g.quantize in ("8da4w", "4w"):  # 4-bit weights (groupwise or per channel), fp32 out
         packed, dt, scales, group = _int4(np.ascontiguousarray(w))
         q = ("group", scales, 0, group) if group else ("channel", scales, 0)
         wi = g.new_value(w.shape, const=packed.tobytes(), dtype=dt, q=q)
-        xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
-        g.node("Convert", {"input_id": xi, "output_id": xd}, xd)
-        xi = xd
+        if g.quantize == "8da4w":  # qdint8 activations (4w: fp32 activations)
+            xd = g.new_value(g.values[xi]["dims"], dtype=QDINT8, q=("token", 1))
+            g.node("Convert", {"input_id": xi, "output_id": xd}, xd)
+            xi = xd
     elif g.quantize == "dynamic":  # qdint8 activations, int8 per-channel weights, fp32 out
         wq, sw = _per_channel(np.ascontiguousarray(w), 0)
         wi = g.new_value(wq.shape, const=wq.tobytes(), dtype=QCINT8, q=("channel", sw, 0))
@@ -1028,7 +1029,8 @@ def _blob(g, named):
 def delegate(p, quantize=None):
     """Rewrite EdgeProgram p in place: runs of supported instructions become DelegateCalls.
     quantize: None, "static" (int8 convolutions and linear layers from p.ranges, see calibrate.py),
-    "dynamic" (qdint8 linear layers) or "8da4w" (qdint8 linear layers with 4-bit weights).
+    "dynamic" (qdint8 linear layers), "8da4w" (qdint8 linear layers with 4-bit weights) or "4w" (4-bit
+    weights, fp32 activations).
     Returns the number of instructions delegated."""
     p.instrs = _hoist_sizes(_find_hardswish(p), p)
     sizes = [ins for ins in p.instrs if ins.op == "aten::sym_size" or ins.op.startswith("executorch_prim::")]

@@ -121,7 +121,7 @@ static petite_status fc_prepare(xnn_graph *g, xnn_node *n, const pt_backend_init
     uint32_t N = tw ? w->dims[1] : w->dims[0], K = tw ? w->dims[0] : w->dims[1];
     petite_status s = prepare_q8_weights(g, n, N, in, info, e);
     if (!s && a->dtype == XDT_QDINT8) raise_scratch(info, pc_fc_qd_scratch(K)); /* the rows quantized once */
-    if (s || !is_f32(a)) return s;
+    if (s || !is_f32(a) || !is_f32(w)) return s; /* fp32 x 4-bit weights: no packing (pc_fc_q4_run) */
     if (w->constant) {
         /* B(k, n) = W[n][k] (or W[k][n] with transposed weights) */
         pc_gemm_pack_args arg = {g->isa, K, N, w->constant, tw ? N : 1, tw ? 1 : K};
@@ -143,7 +143,7 @@ static void fc_run(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     bool tw = n->flags & XNN_FLAG_TRANSPOSE_WEIGHTS;
     uint32_t N = tw ? w->dims[1] : w->dims[0], K = tw ? w->dims[0] : w->dims[1];
     uint64_t M = K ? numel_of(a->cur, a->ndims) / K : 0;
-    if (is_f32(a)) {
+    if (is_f32(a) && is_f32(w)) {
         pc_gemm_epi epi = {b ? b->data : NULL, NULL, 1.0f, 0, n->out_min, n->out_max, n->has_act ? &n->up : NULL, n->uop};
         if (n->packed) pc_gemm_f32(c, M, N, K, a->data, K, n->packed, o->data, N, &epi);
         else pc_gemm_f32_any(c, M, N, K, a->data, K, w->data, tw ? N : 1, tw ? 1 : K, o->data, N, &epi);
