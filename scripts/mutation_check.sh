@@ -83,7 +83,7 @@ mutations=(
   "src/backends/xnnpack/xnn_fuse.c|byte tables: the activation chain is left out of the table|s/pc_quantize_f32(\&one, 256, f\[nchain \& 1\]/pc_quantize_f32(\&one, 256, f[0]/"
   "src/compute/qgemm.c|int8 convolution by kernel rows: in place even where the row reads padding|s/if (ih >= 0 \&\& ih < gm->H \&\& cols_in \&\& (ih/if (ih >= 0 \&\& ih < gm->H \&\& (ih/"
   "src/compute/qconv.c|4-bit weights: an odd k reads the low nibble|s/return (int32_t)((k \& 1) ? byte >> 4 : byte \& 15) - 8;/return (int32_t)((k \& 1) ? byte \& 15 : byte >> 4) - 8;/"
-  "src/compute/qdyn.c|qdint8 fast path: the input zero point is not taken out|s/(int64_t)dots\[r\] - (int64_t)zp\[r\] \* wsum/(int64_t)dots[r]/"
+  "src/compute/qdyn.c|qdint8 fast path: the input zero point is not taken out|s/(int64_t)dots\[r\] - (int64_t)p\[r\].zp \* wsum/(int64_t)dots[r]/"
   "src/compute/layout.c|constant pad: the leading padding is ignored|s/int64_t c = idx\[k\] - d->pre\[k\];/int64_t c = idx[k];/"
   # the XNNPACK delegate
   "src/backends/xnnpack/xnn_run.c|XNNPACK: a left-out optional input (a bias-free layer) is read as a value|/an optional input left out (a bias-free layer)/d"

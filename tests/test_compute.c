@@ -897,24 +897,30 @@ static void test_concat(void) {
 /* qdint8, from its rules: the row's range widened to include 0, scale (max - min) / 255 (1 if 0),
  * zero point -128 - min / scale rounded half to even, each value x / scale rounded + zero point,
  * saturated (beyond +-1e6 and NaN: the ends) */
-static void ref_row_q(const float *row, int64_t K, float *sc, int32_t *zp) {
-    float mn = 0, mx = 0;
+/* qdint8 as XNNPACK's quantization.h and scalar f32-qs8-vcvt kernel define it (written here from
+ * those rules): s = 255 / (max(0, max) - min(0, min)) (1 for a zero range); the zero point from
+ * whichever end errs less, clamped, rounded half to even; dequantization scale 1 / s; an element
+ * clamp(x * s, -128 - zp, 127 - zp) in float, rounded half to even, + zp, NaN to -128. */
+static void ref_row_q(const float *row, int64_t K, float *s, float *dq, int32_t *zp) {
+    float lo = 0, hi = 0;
     for (int64_t k = 0; k < K; k++) {
-        if (row[k] < mn) mn = row[k];
-        if (row[k] > mx) mx = row[k];
+        if (row[k] < lo) lo = row[k];
+        if (row[k] > hi) hi = row[k];
     }
-    *sc = (mx - mn) / 255.0f;
-    if (*sc == 0) *sc = 1.0f;
-    long z = lrintf(-128.0f - mn / *sc);
-    *zp = (int32_t)(z < -128 ? -128 : (z > 127 ? 127 : z));
+    *s = lo == hi ? 1.0f : 255.0f / (hi - lo);
+    const float a = lo * *s, b = hi * *s;
+    const float from_min = -128.0f + a, from_max = 127.0f + b;
+    float z = from_min + from_max > 0 ? -128.0f - a : 127.0f - b;
+    if (z < -128.0f) z = -128.0f;
+    if (z > 127.0f) z = 127.0f;
+    *zp = (int32_t)lrintf(z);
+    *dq = 1.0f / *s;
 }
-static int32_t ref_q(float x, float sc, int32_t zp) {
-    float f = x / sc;
-    long q;
-    if (f > 1e6f) q = 127;
-    else if (f < -1e6f || isnan(f)) q = -128;
-    else q = lrintf(f) + zp;
-    return (int32_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
+static int32_t ref_q(float x, float s, int32_t zp) {
+    float f = x * s;
+    if (isnan(f) || f < (float)(-128 - zp)) f = (float)(-128 - zp);
+    if (f > (float)(127 - zp)) f = (float)(127 - zp);
+    return (int32_t)lrintf(f) + zp;
 }
 static float ref_clamp(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
@@ -941,14 +947,16 @@ static void test_fc_qd8(void) {
             free_ctx(&cx);
             int bad = 0;
             for (int64_t m = 0; m < M; m++) {
-                float sc;
+                float s, dq;
                 int32_t zp;
-                ref_row_q(x + m * K, K, &sc, &zp);
+                ref_row_q(x + m * K, K, &s, &dq, &zp);
                 for (int64_t n = 0; n < N; n++) {
                     int64_t acc = 0;
                     for (int64_t k = 0; k < K; k++)
-                        acc += (int64_t)(ref_q(x[m * K + k], sc, zp) - zp) * (tw ? w[k * N + n] : w[n * K + k]);
-                    float v = (float)acc * sc * ws[n] + (c & 1 ? 0.0f : bias[n]);
+                        acc += (int64_t)(ref_q(x[m * K + k], s, zp) - zp) * (tw ? w[k * N + n] : w[n * K + k]);
+                    float v = (float)acc * dq;
+                    v = v * ws[n];
+                    v = v + (c & 1 ? 0.0f : bias[n]);
                     bad += y[m * N + n] != ref_clamp(v, lo, hi);
                 }
             }
@@ -984,25 +992,44 @@ static void test_fc_q4(void) {
             free_ctx(&cx);
             int bad = 0;
             for (int64_t m = 0; m < M; m++) {
-                float sc = 1.0f;
+                float s = 1.0f, dq = 1.0f;
                 int32_t zp = 0;
-                if (dyn) ref_row_q(x + m * K, K, &sc, &zp);
+                if (dyn) ref_row_q(x + m * K, K, &s, &dq, &zp);
                 for (int64_t n = 0; n < N; n++) {
-                    float acc = 0;
-                    for (int64_t b = 0; b < ngroups; b++) {
-                        const int64_t k0 = gs ? b * gs : 0, k1 = gs ? k0 + gs : K;
-                        const float scale = ws[gs ? n * ngroups + b : n];
-                        int64_t si = 0;
-                        float sf = 0;
-                        for (int64_t k = k0; k < k1; k++) {
-                            const uint8_t byte = w[n * row_bytes + k / 2];
-                            const int32_t wv = (int32_t)(k % 2 ? byte >> 4 : byte & 15) - 8;
-                            if (dyn) si += (int64_t)(ref_q(x[m * K + k], sc, zp) - zp) * wv;
-                            else sf += x[m * K + k] * (float)wv;
+#define WV(k) ((int32_t)((k) % 2 ? w[n * row_bytes + (k) / 2] >> 4 : w[n * row_bytes + (k) / 2] & 15) - 8)
+                    const float bn = c & 1 ? 0.0f : bias[n];
+                    float v = 0;
+                    if (!dyn) { /* fp32 activations: each block's float sum times its scale */
+                        for (int64_t b = 0; b < ngroups; b++) {
+                            const int64_t k0 = gs ? b * gs : 0, k1 = gs ? k0 + gs : K;
+                            float sf = 0;
+                            for (int64_t k = k0; k < k1; k++) sf += x[m * K + k] * (float)WV(k);
+                            v += sf * ws[gs ? n * ngroups + b : n];
                         }
-                        acc += dyn ? (float)si * sc * scale : sf * scale;
+                        v += bn;
+                    } else if (!gs) { /* qcint4: XNNPACK's qc8w / qc4w scalar epilogue */
+                        int64_t acc = 0;
+                        for (int64_t k = 0; k < K; k++) acc += (int64_t)(ref_q(x[m * K + k], s, zp) - zp) * WV(k);
+                        v = (float)acc * dq;
+                        v = v * ws[n];
+                        v = v + bn;
+                    } else { /* qbint4: XNNPACK's packed float weight sum (pairs of k) times the zero point,
+                                then each block's raw sum times its scale, then the row scale, then bias */
+                        float kn = 0;
+                        for (int64_t b = 0; b < ngroups; b++)
+                            for (int64_t k = b * gs; k < (b + 1) * gs; k += 2)
+                                kn = kn - (float)(WV(k) + (k + 1 < (b + 1) * gs ? WV(k + 1) : 0)) * ws[n * ngroups + b];
+                        v = kn * (float)zp;
+                        for (int64_t b = 0; b < ngroups; b++) {
+                            int64_t sb = 0;
+                            for (int64_t k = b * gs; k < (b + 1) * gs; k++) sb += (int64_t)ref_q(x[m * K + k], s, zp) * WV(k);
+                            v = v + (float)sb * ws[n * ngroups + b];
+                        }
+                        v = v * dq;
+                        v = v + bn;
                     }
-                    bad += y[m * N + n] != ref_clamp(acc + (c & 1 ? 0.0f : bias[n]), lo, hi);
+#undef WV
+                    bad += y[m * N + n] != ref_clamp(v, lo, hi);
                 }
             }
             CHECK(bad == 0 && y[M * N] == 99.0f, "4-bit fully connected M%lld N%lld K%lld block %lld%s (%s): %d wrong",

@@ -310,11 +310,13 @@ typedef struct pc_fc_s8 {
 void pc_fc_s8_run(const pc_fc_s8 *d, const void *x, const int8_t *w, const int32_t *bias,
                   const pc_requant *rq, void *y);
 
-/* Dynamic int8 activations (XNNPACK's qdint8) x per-output-channel int8 weights, fp32 out: each row
- * of x is quantized on the fly to asymmetric int8 (its range widened to include 0; scale = (max -
- * min) / 255, 1 if that is 0; zero point round(-128 - min / scale), round half to even), then
- * y[m, n] = clamp(float(sum_k (q[m, k] - zp_m) * w(n, k)) * scale_m * w_scale[n] + bias[n], lo, hi);
- * w(n, k) at w[n * wsn + k * wsk]; bias may be NULL. A plain reference loop. */
+/* Dynamic int8 activations (XNNPACK's qdint8) x per-output-channel int8 weights, fp32 out, with the
+ * arithmetic of XNNPACK's scalar kernels (at the commit ExecuTorch pins): each row of x quantized on
+ * the fly to asymmetric int8 (internal.h pc_qd8_row: multiplier s = 255 / range with the range
+ * widened to include 0, the zero point from the end that errs less, scale_m = 1 / s), then
+ * y[m, n] = clamp(float(sum_k (q[m, k] - zp_m) * w(n, k)) * scale_m * w_scale[n] + bias[n], lo, hi),
+ * left to right, no fused multiply-add; w(n, k) at w[n * wsn + k * wsk]; bias may be NULL. A plain
+ * reference loop. (XNNPACK's x86 kernels fuse the last multiply and add: one rounding apart.) */
 typedef struct pc_fc_qd8 {
     int64_t M, N, K, wsn, wsk;
     float lo, hi;
@@ -324,9 +326,12 @@ void pc_fc_qd8_f32(const pc_fc_qd8 *d, const float *x, const int8_t *w, const fl
 
 /* 4-bit weights, fp32 out: w is [N, K] two per byte (rows of ceil(K / 2) bytes, the low nibble the
  * even k, zero point 8); per output channel (w_scale[n]: XNNPACK's qcint4) or blockwise (grouped:
- * K / group_size blocks per row, w_scale[n * (K / group_size) + b]: qbint4). x is fp32, or (dynamic)
- * quantized per row as pc_fc_qd8_f32 does. Blocks and the per-block sums are accumulated in fp32;
- * y = clamp(sum + bias[n], lo, hi); bias may be NULL. A plain reference loop. */
+ * K / group_size blocks per row, w_scale[n * (K / group_size) + b]: qbint4). Dynamic (x quantized
+ * per row as pc_fc_qd8_f32 does), XNNPACK's scalar arithmetic: qcint4 as pc_fc_qd8_f32; qbint4
+ * y = clamp(((kn * zp + sum_b float(S_b) * w_scale_b) * scale) + bias) in that order, with S_b the
+ * block's sum of q * w (q not shifted) and kn = -sum over pairs of k in order of float(w_k +
+ * w_k+1) * w_scale_b (XNNPACK's packed weight sum: the zero point enters once). fp32 x: each
+ * block's float sum times its scale, summed, plus bias. bias may be NULL. A plain reference loop. */
 typedef struct pc_fc_q4 {
     int64_t M, N, K;
     int grouped;            /* blockwise scales */

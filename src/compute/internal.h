@@ -20,21 +20,35 @@ void pc_gemm_split(const pc_ukernels *uk, int threads, size_t M, size_t N, size_
 void pc_conv_indirection(const pc_conv2d *d, const void *x, size_t es, const void *zero, size_t MR, size_t m0,
                          size_t m, size_t g, bool allow_merge, const void **ind, uint8_t *merged);
 
-/* qdint8: one row's quantization, asymmetric int8 over the row's range widened to include 0
- * (scale (max - min) / 255, 1 if that is 0; zero point round(-128 - min / scale), half to even) */
-static inline void pc_qd8_row(const float *row, int64_t K, float *sc, int32_t *zp) {
-    float mn = 0, mx = 0;
-    for (int64_t k = 0; k < K; k++) mn = row[k] < mn ? row[k] : mn, mx = row[k] > mx ? row[k] : mx;
-    *sc = (mx - mn) / 255.0f;
-    if (*sc == 0) *sc = 1.0f;
-    int32_t z = (int32_t)lrintf(-128.0f - mn / *sc);
-    *zp = z < -128 ? -128 : (z > 127 ? 127 : z);
+/* qdint8 with XNNPACK's arithmetic (src/xnnpack/quantization.h and the scalar f32-qs8-vcvt kernel,
+ * at the commit ExecuTorch pins): per row, rmin = min(0, min) and rmax = max(0, max); the
+ * multiplier s = 255 / (rmax - rmin) (1 if they are equal); with dmin = rmin s and dmax = rmax s the
+ * zero point is -128 - dmin if (-128 + dmin) + (127 + dmax) > 0, else 127 - dmax, clamped to
+ * [-128, 127] and rounded half to even; the dequantization scale is 1 / s. An element: x s clamped
+ * in float to [-128 - zp, 127 - zp], rounded half to even, plus zp (NaN: -128). */
+typedef struct pc_qd8_params {
+    float s;        /* x -> q multiplier */
+    float scale;    /* q -> x: 1 / s */
+    int32_t zp;
+} pc_qd8_params;
+static inline pc_qd8_params pc_qd8_row(const float *row, int64_t K) {
+    float rmin = 0, rmax = 0;
+    for (int64_t k = 0; k < K; k++) rmin = row[k] < rmin ? row[k] : rmin, rmax = row[k] > rmax ? row[k] : rmax;
+    pc_qd8_params p;
+    p.s = rmin == rmax ? 1.0f : 255.0f / (rmax - rmin);
+    const float dmin = rmin * p.s, dmax = rmax * p.s;
+    float z = (-128.0f + dmin) + (127.0f + dmax) > 0 ? -128.0f - dmin : 127.0f - dmax;
+    z = z < -128.0f ? -128.0f : (z > 127.0f ? 127.0f : z);
+    p.zp = (int32_t)lrintf(z);
+    p.scale = 1.0f / p.s;
+    return p;
 }
-/* x in that quantization (NaN and far out of range saturate) */
-static inline int32_t pc_qd8_one(float x, float sc, int32_t zp) {
-    float f = x / sc;
-    int32_t q = f > 1e6f ? 127 : (f < -1e6f || f != f ? -128 : (int32_t)lrintf(f) + zp);
-    return q < -128 ? -128 : (q > 127 ? 127 : q);
+static inline int32_t pc_qd8_one(float x, const pc_qd8_params *p) {
+    const float lo = (float)(-128 - p->zp), hi = (float)(127 - p->zp);
+    float f = x * p->s;
+    f = f > lo ? f : lo; /* NaN: lo */
+    f = f < hi ? f : hi;
+    return (int32_t)lrintf(f) + p->zp;
 }
 
 static inline size_t pc_min(size_t a, size_t b) { return a < b ? a : b; }

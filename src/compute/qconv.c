@@ -87,14 +87,12 @@ void pc_fc_qd8_f32(const pc_fc_qd8 *d, const float *x, const int8_t *w, const fl
     const int64_t N = d->N, K = d->K;
     for (int64_t i = 0; i < d->M; i++) {
         const float *row = x + i * K;
-        float sc;
-        int32_t zp;
-        pc_qd8_row(row, K, &sc, &zp);
+        const pc_qd8_params p = pc_qd8_row(row, K);
         for (int64_t j = 0; j < N; j++) {
             int64_t acc = 0;
             for (int64_t k = 0; k < K; k++)
-                acc += (int64_t)(pc_qd8_one(row[k], sc, zp) - zp) * (int32_t)w[j * d->wsn + k * d->wsk];
-            float v = (float)acc * sc * w_scale[j] + (bias ? bias[j] : 0.0f);
+                acc += (int64_t)(pc_qd8_one(row[k], &p) - p.zp) * (int32_t)w[j * d->wsn + k * d->wsk];
+            float v = (float)acc * p.scale * w_scale[j] + (bias ? bias[j] : 0.0f);
             y[i * N + j] = clampf(v, d->lo, d->hi);
         }
     }
@@ -113,25 +111,41 @@ void pc_fc_q4_f32(const pc_fc_q4 *d, const float *x, const uint8_t *w, const flo
     const int64_t gs = grouped ? d->group_size : K, ngroups = gs ? K / gs : 0;
     for (int64_t i = 0; i < d->M; i++) {
         const float *row = x + i * K;
-        float sc = 1.0f;
-        int32_t zp = 0;
-        if (d->dynamic) pc_qd8_row(row, K, &sc, &zp);
+        const pc_qd8_params p = d->dynamic ? pc_qd8_row(row, K) : (pc_qd8_params){1.0f, 1.0f, 0};
         for (int64_t j = 0; j < N; j++) {
-            float acc = 0;
-            for (int64_t gi = 0; gi < (grouped ? ngroups : 1); gi++) {
-                int64_t k0 = gi * gs, k1 = grouped ? k0 + gs : K;
-                float wscale = grouped ? w_scale[j * ngroups + gi] : w_scale[j];
-                if (d->dynamic) {
-                    int64_t s = 0;
-                    for (int64_t k = k0; k < k1; k++) s += (int64_t)(pc_qd8_one(row[k], sc, zp) - zp) * nibble(w, K, j, k);
-                    acc += (float)s * sc * wscale;
-                } else {
+            const float b = bias ? bias[j] : 0.0f;
+            float v = 0;
+            if (!d->dynamic) { /* fp32 activations: each block's float sum times its scale */
+                for (int64_t gi = 0; gi < (grouped ? ngroups : 1); gi++) {
+                    int64_t k0 = gi * gs, k1 = grouped ? k0 + gs : K;
                     float s = 0;
                     for (int64_t k = k0; k < k1; k++) s += row[k] * (float)nibble(w, K, j, k);
-                    acc += s * wscale;
+                    v += s * (grouped ? w_scale[j * ngroups + gi] : w_scale[j]);
                 }
+                v += b;
+            } else if (!grouped) { /* qc4w: as qc8w */
+                int64_t acc = 0;
+                for (int64_t k = 0; k < K; k++) acc += (int64_t)(pc_qd8_one(row[k], &p) - p.zp) * nibble(w, K, j, k);
+                v = (float)acc * p.scale * w_scale[j] + b;
+            } else { /* qb4w: the zero point through the float weight sum kn (two k at a time, in order,
+                        each pair times its block's scale), the raw sums of each block times its scale,
+                        then the row's scale, then the bias */
+                float kn = 0;
+                for (int64_t gi = 0; gi < ngroups; gi++)
+                    for (int64_t k = gi * gs; k < (gi + 1) * gs; k += 2) {
+                        int32_t pair = nibble(w, K, j, k) + (k + 1 < (gi + 1) * gs ? nibble(w, K, j, k + 1) : 0);
+                        kn -= (float)pair * w_scale[j * ngroups + gi];
+                    }
+                v = kn * (float)p.zp;
+                for (int64_t gi = 0; gi < ngroups; gi++) {
+                    int64_t sb = 0;
+                    for (int64_t k = gi * gs; k < (gi + 1) * gs; k++) sb += (int64_t)pc_qd8_one(row[k], &p) * nibble(w, K, j, k);
+                    v += (float)sb * w_scale[j * ngroups + gi];
+                }
+                v = v * p.scale;
+                v = v + b;
             }
-            y[i * N + j] = clampf(acc + (bias ? bias[j] : 0.0f), d->lo, d->hi);
+            y[i * N + j] = clampf(v, d->lo, d->hi);
         }
     }
 }

@@ -48,6 +48,7 @@ typedef struct {
     const int8_t *w8;       /* qc8w: [N, K] */
     const uint8_t *w4;      /* 4-bit: [N, ceil(K / 2)], low nibble first, zero point 8 */
     int64_t gs;             /* 4-bit blocks along K (K: one per channel) */
+    int blockwise;          /* qb4w's arithmetic (else qc4w / qc8w's) */
     const float *ws, *bias;
     float lo, hi;
     float *y;
@@ -61,43 +62,51 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
     const int64_t n0 = (int64_t)((task % j->col_blocks) * j->col_block);
     const int64_t n1 = n0 + (int64_t)j->col_block < j->N ? n0 + (int64_t)j->col_block : j->N;
     int8_t *q = pc_scratch(c, thread), *unpacked = q + QD_ROWS * K;
-    float sc[QD_ROWS];
-    int32_t zp[QD_ROWS];
+    pc_qd8_params p[QD_ROWS];
     for (int64_t r = 0; r < rows; r++) {
         const float *row = j->x + (m0 + r) * K;
-        pc_qd8_row(row, K, &sc[r], &zp[r]);
-        for (int64_t k = 0; k < K; k++) q[r * K + k] = (int8_t)pc_qd8_one(row[k], sc[r], zp[r]);
+        p[r] = pc_qd8_row(row, K);
+        for (int64_t k = 0; k < K; k++) q[r * K + k] = (int8_t)pc_qd8_one(row[k], &p[r]);
     }
     const int64_t gs = j->gs, ngroups = j->w4 ? K / gs : 1, row_bytes = (K + 1) / 2;
     for (int64_t n = n0; n < n1; n++) {
         const float b = j->bias ? j->bias[n] : 0.0f;
-        if (j->w8) {
-            const int8_t *w = j->w8 + n * K;
+        const int8_t *w = j->w8 ? j->w8 + n * K : unpacked;
+        if (!j->w8) {
+            const uint8_t *w4 = j->w4 + n * row_bytes;
+            for (int64_t k = 0; k < K; k++) unpacked[k] = (int8_t)((int32_t)((k & 1) ? w4[k / 2] >> 4 : w4[k / 2] & 15) - 8);
+        }
+        int32_t dots[QD_ROWS];
+        if (!j->blockwise) { /* qc8w, qc4w: sum (q - zp) w = sum q w - zp sum w, then XNNPACK's epilogue */
             const int64_t wsum = sum_s8(w, K);
-            int32_t dots[QD_ROWS];
             if (rows == QD_ROWS) dot4_s8(q, K, w, K, dots);
             else
                 for (int64_t r = 0; r < rows; r++) dots[r] = dot_s8(q + r * K, w, K);
             for (int64_t r = 0; r < rows; r++) {
-                const int64_t acc = (int64_t)dots[r] - (int64_t)zp[r] * wsum;
-                j->y[(m0 + r) * j->N + n] = clampf((float)acc * sc[r] * j->ws[n] + b, j->lo, j->hi);
+                const int64_t acc = (int64_t)dots[r] - (int64_t)p[r].zp * wsum;
+                j->y[(m0 + r) * j->N + n] = clampf((float)acc * p[r].scale * j->ws[n] + b, j->lo, j->hi);
             }
             continue;
         }
-        const uint8_t *w = j->w4 + n * row_bytes;
-        for (int64_t k = 0; k < K; k++) unpacked[k] = (int8_t)((int32_t)((k & 1) ? w[k / 2] >> 4 : w[k / 2] & 15) - 8);
-        float acc[QD_ROWS] = {0};
+        /* qb4w: the float weight sum kn (pairs of k in order), then per block the raw sums */
+        const float *ws = j->ws + n * ngroups;
+        float kn = 0, v[QD_ROWS];
+        for (int64_t g = 0; g < ngroups; g++)
+            for (int64_t k = g * gs; k < (g + 1) * gs; k += 2)
+                kn -= (float)(w[k] + (k + 1 < (g + 1) * gs ? w[k + 1] : 0)) * ws[g];
+        for (int64_t r = 0; r < rows; r++) v[r] = kn * (float)p[r].zp;
         for (int64_t g = 0; g < ngroups; g++) { /* blocks in order, as the reference sums them */
-            const int8_t *wg = unpacked + g * gs;
-            const int64_t wsum = sum_s8(wg, gs);
-            const float scale = j->ws[j->gs == K ? n : n * ngroups + g];
-            int32_t dots[QD_ROWS];
+            const int8_t *wg = w + g * gs;
             if (rows == QD_ROWS) dot4_s8(q + g * gs, K, wg, gs, dots);
             else
                 for (int64_t r = 0; r < rows; r++) dots[r] = dot_s8(q + r * K + g * gs, wg, gs);
-            for (int64_t r = 0; r < rows; r++) acc[r] += (float)((int64_t)dots[r] - (int64_t)zp[r] * wsum) * sc[r] * scale;
+            for (int64_t r = 0; r < rows; r++) v[r] += (float)dots[r] * ws[g];
         }
-        for (int64_t r = 0; r < rows; r++) j->y[(m0 + r) * j->N + n] = clampf(acc[r] + b, j->lo, j->hi);
+        for (int64_t r = 0; r < rows; r++) {
+            float o = v[r] * p[r].scale;
+            o = o + b;
+            j->y[(m0 + r) * j->N + n] = clampf(o, j->lo, j->hi);
+        }
     }
 }
 
@@ -129,7 +138,7 @@ void pc_fc_qd8_run(const pc_ctx *c, const pc_fc_qd8 *d, const float *x, const in
         pc_fc_qd8_f32(d, x, w, w_scale, bias, y);
         return;
     }
-    qd_job j = {d->M, d->N, d->K, x, w, NULL, d->K, w_scale, bias, d->lo, d->hi, y, 0, 0};
+    qd_job j = {d->M, d->N, d->K, x, w, NULL, d->K, 0, w_scale, bias, d->lo, d->hi, y, 0, 0};
     qd_run(c, &j);
 }
 
@@ -141,6 +150,6 @@ void pc_fc_q4_run(const pc_ctx *c, const pc_fc_q4 *d, const float *x, const uint
         pc_fc_q4_f32(d, x, w, w_scale, bias, y);
         return;
     }
-    qd_job j = {d->M, d->N, d->K, x, NULL, w, gs, w_scale, bias, d->lo, d->hi, y, 0, 0};
+    qd_job j = {d->M, d->N, d->K, x, NULL, w, gs, d->grouped, w_scale, bias, d->lo, d->hi, y, 0, 0};
     qd_run(c, &j);
 }

@@ -89,6 +89,28 @@ def main():
         check(e <= 1e-5, "4-bit k=%d (%s) with fp32 activations: petite vs eager with the decoded weights: %.3g" %
               (k, "qbint4" if group else "qcint4", e))
         check((dt == xnnpack.QBINT4) == (k == 64), "k=%d uses %s" % (k, dt))
+    # blockwise scales written inline as fp32 that are not bf16 values (official files can hold
+    # them): the runtime makes them bf16 as ExecuTorch's XNNCompiler does (convertF32TensorToBF16:
+    # the bits of f * 1.00389105f, truncated), not by rounding to nearest
+    m = nn.Linear(64, 16).eval()
+    x = torch.randn(3, 64, generator=g)
+    keep = xnnpack._bf16
+    xnnpack._bf16 = lambda a: np.ascontiguousarray(a, np.float32)  # the exporter leaves them as they are
+    try:
+        packed, dt, scales, group = xnnpack._int4(m.weight.detach().numpy())
+        blob = export(m, [x], "4w")
+    finally:
+        xnnpack._bf16 = keep
+    et = ((scales * np.float32(1.00389105)).astype(np.float32).view(np.uint32) >> 16 << 16).view(np.float32)
+    check(not np.array_equal(et, xnnpack._bf16(scales)), "the scales must tell the two roundings apart")
+    ref_model = nn.Linear(64, 16).eval()
+    with torch.no_grad():
+        ref_model.weight.copy_(torch.from_numpy(unpack4(packed.tobytes(), 16, 64, et, group)))
+        ref_model.bias.copy_(m.bias)
+        ref = ref_model(x).numpy()
+    got = runtime.Program(blob).load_method().run(x.numpy())[0]
+    e = rel_err(got, ref)
+    check(e <= 1e-5, "inline fp32 block scales made bf16 as ExecuTorch does: %.3g" % e)
     # calibration methods on an activation with outliers: percentile and MSE clip the rare large values
     # that min/max keeps, so most values get finer steps; all three run and stay close to eager
     class Spiky(nn.Module):

@@ -187,9 +187,18 @@ static petite_status parse_value(const pt_backend_init *in, const fb_buf *b, con
                 }
             }
             v->scales = v->owned_scales;
+            if (v->qkind == XQ_PER_CHANNEL_GROUP && sc.len) {
+                /* XNNPACK keeps blockwise scales as bf16; inline fp32 ones are made bf16 as ExecuTorch's
+                 * XNNCompiler does (convertF32TensorToBF16): the bits of f * 1.00389105f, truncated (a
+                 * scale buffer already holds bf16) */
+                for (uint32_t k = 0; k < v->num_scales; k++) {
+                    float f = v->owned_scales[k] * 1.00389105f;
+                    uint32_t bits;
+                    memcpy(&bits, &f, 4);
+                    v->owned_scales[k] = pt_bf16_to_float((uint16_t)(bits >> 16));
+                }
+            }
             if (v->qkind == XQ_PER_CHANNEL_GROUP) {
-                /* XNNPACK keeps blockwise scales as bf16: round like it does */
-                for (uint32_t k = 0; k < v->num_scales; k++) v->owned_scales[k] = pt_bf16_to_float(pt_float_to_bf16(v->owned_scales[k]));
                 if (ndims != 2 || v->group_size <= 0 || v->dims[1] % (uint32_t)v->group_size ||
                     (uint64_t)v->num_scales != (uint64_t)v->dims[0] * (v->dims[1] / (uint32_t)v->group_size))
                     return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "blockwise quantization: %u scales for [%u, %u] in groups of %d",
