@@ -924,7 +924,7 @@ static int32_t ref_q(float x, float s, int32_t zp) {
 }
 static float ref_clamp(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-static void test_fc_qd8(void) {
+static void test_fc_qd8(pc_isa isa) {
     static const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {2, 17, 33}, {0, 4, 3}, {3, 0, 5}, {2, 3, 0}, {5, 1, 9},
                                         {1, 70, 129}, {9, 37, 64}, {6, 100, 300}};
     for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++)
@@ -941,7 +941,7 @@ static void test_fc_qd8(void) {
             const float lo = -0.5f, hi = 0.75f;
             pc_fc_qd8 d = {M, N, K, tw ? 1 : K, tw ? N : 1, lo, hi};
             for (int path = 0; path < 3; path++) { /* the reference loop, the fast path on 1 and 3 threads */
-            ctxs cx = make_ctx(PC_ISA_SCALAR, pc_fc_qd_scratch(K));
+            ctxs cx = make_ctx(isa, pc_fc_qd_scratch(K));
             if (path == 0) pc_fc_qd8_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
             else pc_fc_qd8_run(path == 1 ? &cx.one : &cx.three, &d, x, w, ws, c & 1 ? NULL : bias, y);
             free_ctx(&cx);
@@ -960,15 +960,15 @@ static void test_fc_qd8(void) {
                     bad += y[m * N + n] != ref_clamp(v, lo, hi);
                 }
             }
-            CHECK(bad == 0 && y[M * N] == 99.0f, "qdint8 fully connected M%lld N%lld K%lld%s (%s): %d wrong", (long long)M,
+            CHECK(bad == 0 && y[M * N] == 99.0f, "qdint8 fully connected M%lld N%lld K%lld%s (%s, %s): %d wrong", (long long)M,
                   (long long)N, (long long)K, tw ? " (transposed weights)" : "",
-                  path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : "fast, 3 threads", bad);
+                  path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : "fast, 3 threads", pc_isa_name(isa), bad);
             }
             free(x), free(ws), free(bias), free(w), free(y);
         }
 }
 
-static void test_fc_q4(void) {
+static void test_fc_q4(pc_isa isa) {
     /* M, N, K, block length (0: per channel); odd K leaves a half byte at each row's end */
     static const int64_t shapes[][4] = {{1, 1, 1, 0}, {3, 5, 7, 0}, {2, 9, 33, 0}, {3, 4, 9, 3}, {2, 3, 32, 8},
                                         {0, 3, 4, 2}, {2, 0, 6, 3}, {2, 3, 0, 0}, {4, 7, 15, 5},
@@ -986,7 +986,7 @@ static void test_fc_q4(void) {
             const float lo = -1.5f, hi = 2.0f;
             pc_fc_q4 d = {M, N, K, gs != 0, gs, dyn, lo, hi};
             for (int path = 0; path < 3; path++) { /* the reference loop, the fast path on 1 and 3 threads */
-            ctxs cx = make_ctx(PC_ISA_SCALAR, pc_fc_qd_scratch(K));
+            ctxs cx = make_ctx(isa, pc_fc_qd_scratch(K));
             if (path == 0) pc_fc_q4_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
             else pc_fc_q4_run(path == 1 ? &cx.one : &cx.three, &d, x, w, ws, c & 1 ? NULL : bias, y);
             free_ctx(&cx);
@@ -1032,9 +1032,9 @@ static void test_fc_q4(void) {
                     bad += y[m * N + n] != ref_clamp(v, lo, hi);
                 }
             }
-            CHECK(bad == 0 && y[M * N] == 99.0f, "4-bit fully connected M%lld N%lld K%lld block %lld%s (%s): %d wrong",
+            CHECK(bad == 0 && y[M * N] == 99.0f, "4-bit fully connected M%lld N%lld K%lld block %lld%s (%s, %s): %d wrong",
                   (long long)M, (long long)N, (long long)K, (long long)gs, dyn ? " (qdint8 activations)" : "",
-                  path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : "fast, 3 threads", bad);
+                  path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : "fast, 3 threads", pc_isa_name(isa), bad);
             }
             free(x), free(ws), free(bias), free(w), free(y);
         }
@@ -1175,8 +1175,6 @@ int main(void) {
     test_transpose();
     test_pad();
     test_concat();
-    test_fc_qd8();
-    test_fc_q4();
     for (int i = 0; i < PC_ISA_COUNT; i++) {
         pc_isa isa = (pc_isa)i;
         if (!pc_isa_supported(isa) || isa > pc_isa_default()) {
@@ -1194,6 +1192,8 @@ int main(void) {
         test_softmax(isa);
         test_lut(isa);
         test_qbinary(isa);
+        test_fc_qd8(isa);
+        test_fc_q4(isa);
         printf("compute: ISA %s %s\n", pc_isa_name(isa), check_failed == before ? "ok" : "FAILED");
     }
     return check_done("compute");

@@ -150,6 +150,9 @@ typedef struct pc_ukernels {
     float (*sum_f32)(size_t n, const float *x); /* in 16 lanes, then the lanes in order */
     void (*add_f32_strided)(size_t n, const float *x, size_t sx, float *acc);
     void (*affine_f32)(size_t n, const float *x, float scale, float shift, float *y);
+    /* rows (1 to 4) of int8 q (at q, q + ld, ...) dotted with n int8 weights into int32 s[r]; s[rows]:
+     * the weights' sum */
+    void (*qdot_s8)(size_t rows, const int8_t *q, size_t ld, const int8_t *w, size_t n, int32_t *s);
 } pc_ukernels;
 
 /* The table for `isa` (the scalar one if this build or CPU lacks it). */

@@ -15,29 +15,6 @@ enum { QD_ROWS = 4, QD_MAX_K = 65536 };
 
 static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
-/* sum a[k] * b[k]: int8 pairs widened, a loop the compiler vectorizes */
-static int32_t dot_s8(const int8_t *a, const int8_t *b, int64_t n) {
-    int32_t s = 0;
-    for (int64_t k = 0; k < n; k++) s += (int32_t)a[k] * (int32_t)b[k];
-    return s;
-}
-
-/* four rows (q, q + ld, ...) at once against n weights: each weight loaded once */
-static void dot4_s8(const int8_t *q, int64_t ld, const int8_t *w, int64_t n, int32_t *s) {
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (int64_t k = 0; k < n; k++) {
-        const int32_t wk = w[k];
-        s0 += (int32_t)q[k] * wk, s1 += (int32_t)q[ld + k] * wk, s2 += (int32_t)q[2 * ld + k] * wk, s3 += (int32_t)q[3 * ld + k] * wk;
-    }
-    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
-}
-
-static int32_t sum_s8(const int8_t *a, int64_t n) {
-    int32_t s = 0;
-    for (int64_t k = 0; k < n; k++) s += a[k];
-    return s;
-}
-
 size_t pc_fc_qd_scratch(int64_t K) {
     return K > 0 ? pc_align64((size_t)(QD_ROWS + 1) * (size_t)K) : 64; /* QD_ROWS quantized rows + one unpacked channel */
 }
@@ -62,6 +39,7 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
     const int64_t n0 = (int64_t)((task % j->col_blocks) * j->col_block);
     const int64_t n1 = n0 + (int64_t)j->col_block < j->N ? n0 + (int64_t)j->col_block : j->N;
     int8_t *q = pc_scratch(c, thread), *unpacked = q + QD_ROWS * K;
+    const pc_ukernels *uk = pc_uk(c->isa);
     pc_qd8_params p[QD_ROWS];
     for (int64_t r = 0; r < rows; r++) {
         const float *row = j->x + (m0 + r) * K;
@@ -76,12 +54,10 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
             const uint8_t *w4 = j->w4 + n * row_bytes;
             for (int64_t k = 0; k < K; k++) unpacked[k] = (int8_t)((int32_t)((k & 1) ? w4[k / 2] >> 4 : w4[k / 2] & 15) - 8);
         }
-        int32_t dots[QD_ROWS];
+        int32_t dots[QD_ROWS + 1];
         if (!j->blockwise) { /* qc8w, qc4w: sum (q - zp) w = sum q w - zp sum w, then XNNPACK's epilogue */
-            const int64_t wsum = sum_s8(w, K);
-            if (rows == QD_ROWS) dot4_s8(q, K, w, K, dots);
-            else
-                for (int64_t r = 0; r < rows; r++) dots[r] = dot_s8(q + r * K, w, K);
+            uk->qdot_s8((size_t)rows, q, (size_t)K, w, (size_t)K, dots);
+            const int64_t wsum = dots[rows];
             for (int64_t r = 0; r < rows; r++) {
                 const int64_t acc = (int64_t)dots[r] - (int64_t)p[r].zp * wsum;
                 j->y[(m0 + r) * j->N + n] = clampf((float)acc * p[r].scale * j->ws[n] + b, j->lo, j->hi);
@@ -97,9 +73,7 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
         for (int64_t r = 0; r < rows; r++) v[r] = kn * (float)p[r].zp;
         for (int64_t g = 0; g < ngroups; g++) { /* blocks in order, as the reference sums them */
             const int8_t *wg = w + g * gs;
-            if (rows == QD_ROWS) dot4_s8(q + g * gs, K, wg, gs, dots);
-            else
-                for (int64_t r = 0; r < rows; r++) dots[r] = dot_s8(q + r * K + g * gs, wg, gs);
+            uk->qdot_s8((size_t)rows, q + g * gs, (size_t)K, wg, (size_t)gs, dots);
             for (int64_t r = 0; r < rows; r++) v[r] += (float)dots[r] * ws[g];
         }
         for (int64_t r = 0; r < rows; r++) {
