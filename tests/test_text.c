@@ -97,7 +97,10 @@ static void check_vocab(const char *refpath, const pj_value *corpus) {
         return;
     }
     ptk_tokenizer *t;
-    if (tt ? ptk_load_tiktoken(tt, name, &t) : ptk_load_file(tj, &t)) {
+    /* a rank file named tokenizer.model (Meta's Llama 3) through ptk_load_file: told apart from a
+     * SentencePiece model by its bytes */
+    const bool model = tt && strlen(tt) > 6 && !strcmp(tt + strlen(tt) - 6, ".model");
+    if (tt && !model ? ptk_load_tiktoken(tt, name, &t) : ptk_load_file(tt ? tt : tj, &t)) {
         printf("FAIL %s: load: %s\n", name, ptk_last_error());
         failed++;
         pj_free(d), free(txt);

@@ -82,7 +82,9 @@ typedef struct ptk_stream ptk_stream;
 /* The message of this thread's last failed call ("" if none). */
 PTK_API const char *ptk_last_error(void);
 
-/* path: a tokenizer.json, or a directory holding one (and maybe tokenizer_config.json). */
+/* path: a tokenizer.json, or a directory holding one (and maybe tokenizer_config.json); a
+ * SentencePiece .model; ENCODING.tiktoken (below); or Meta's Llama 3 tokenizer.model, a rank file
+ * (told from a SentencePiece model by its bytes), as encoding "llama3". */
 PTK_API petite_status ptk_load_file(const char *path, ptk_tokenizer **out);
 /* tokenizer.json bytes, and optionally tokenizer_config.json bytes (config NULL / 0: none). */
 PTK_API petite_status ptk_load_bytes(const void *json, size_t size, const void *config, size_t config_size,
@@ -90,7 +92,10 @@ PTK_API petite_status ptk_load_bytes(const void *json, size_t size, const void *
 /* A tiktoken rank file (one "BASE64 RANK" line per token) with its encoding's split pattern and
  * special tokens: encoding "cl100k_base", "o200k_base", "r50k_base" or "gpt2". ptk_load_file takes
  * such a file too when its name is ENCODING.tiktoken. Special tokens in the text are recognized only
- * with PTK_ADD_SPECIAL (tiktoken's allowed_special="all"); without it they are plain text. */
+ * with PTK_ADD_SPECIAL (tiktoken's allowed_special="all"); without it they are plain text.
+ * Encoding "llama3": Meta's Llama 3 pattern and the 256 special tokens ExecuTorch's runner gives it
+ * (ids after the ranks: <|begin_of_text|> = BOS, <|end_of_text|> = EOS, ..., <|eot_id|>), always
+ * recognized in the text; PTK_ADD_SPECIAL puts BOS first. */
 PTK_API petite_status ptk_load_tiktoken(const char *path, const char *encoding, ptk_tokenizer **out);
 PTK_API void ptk_free(ptk_tokenizer *t);
 

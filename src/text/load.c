@@ -21,6 +21,19 @@ static const char O200K_PATTERN[] =
     "('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)?|"
     "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
+/* Meta's Llama 3 (its tokenizer.model is a tiktoken rank file; the pattern as its tokenizer.json
+ * names it) */
+static const char LLAMA3_PATTERN[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+    "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+/* the 256 special tokens ExecuTorch's Llama runner gives a Llama 3 rank file, after the ranks
+ * (examples/models/llama/tokenizer/llama_tiktoken.cpp): these, then <|reserved_special_token_N|>
+ * from N = 2; the first is BOS, the second EOS */
+static const char *const LLAMA3_SPECIAL[] = {"<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>",
+                                             "<|reserved_special_token_1|>", "<|finetune_right_pad_id|>", "<|step_id|>",
+                                             "<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>", "<|eot_id|>",
+                                             "<|python_tag|>"};
+
 static const char GPT2_PATTERN[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 static int b64(uint8_t c);
@@ -778,13 +791,15 @@ petite_status tk_load_tiktoken(tokenizer *t, const char *ranks, size_t n, const 
         {"o200k_base", O200K_PATTERN, {"<|endoftext|>", "<|endofprompt|>"}, {199999, 200018}},
         {"r50k_base", GPT2_PATTERN, {"<|endoftext|>"}, {50256}},
         {"gpt2", GPT2_PATTERN, {"<|endoftext|>"}, {50256}},
+        {"llama3", LLAMA3_PATTERN, {NULL}, {0}}, /* 256 special tokens after the ranks, below */
     };
     memset(t, 0, sizeof *t);
     t->bos = t->eos = t->pad = -1;
     size_t e = 0;
     while (e < sizeof enc / sizeof *enc && (!name || strcmp(name, enc[e].name))) e++;
     if (e == sizeof enc / sizeof *enc)
-        return BAD("tiktoken: unknown encoding \"%s\" (cl100k_base, o200k_base, r50k_base, gpt2)", name ? name : "");
+        return BAD("tiktoken: unknown encoding \"%s\" (cl100k_base, o200k_base, r50k_base, gpt2, llama3)", name ? name : "");
+    const bool llama3 = !strcmp(enc[e].name, "llama3");
     /* first pass: the largest rank */
     int64_t maxid = -1;
     size_t lines = 0;
@@ -802,6 +817,8 @@ petite_status tk_load_tiktoken(tokenizer *t, const char *ranks, size_t n, const 
     }
     for (int k = 0; k < 8 && enc[e].special[k]; k++)
         if (enc[e].id[k] > maxid) maxid = enc[e].id[k];
+    const int64_t first_special = maxid + 1;
+    if (llama3) maxid += 256;
     t->vocab_size = (int32_t)(maxid + 1);
     bpe_model *b = &t->bpe;
     b->kind = TK_MODEL_TIKTOKEN, b->unk = -1;
@@ -837,17 +854,30 @@ petite_status tk_load_tiktoken(tokenizer *t, const char *ranks, size_t n, const 
     }
     int ns = 0;
     while (ns < 8 && enc[e].special[ns]) ns++;
+    if (llama3) ns = 256;
     if (!(t->added = calloc((size_t)ns, sizeof *t->added))) return OOM();
     for (int k = 0; k < ns; k++) {
         added_token *a = &t->added[t->nadded++];
-        a->id = enc[e].id[k], a->len = strlen(enc[e].special[k]), a->special = true, a->normalized = false;
-        if (!(a->content = dup_n(enc[e].special[k], a->len))) return OOM();
+        char rs[48];
+        const int nl = (int)(sizeof LLAMA3_SPECIAL / sizeof *LLAMA3_SPECIAL);
+        if (llama3 && k >= nl) snprintf(rs, sizeof rs, "<|reserved_special_token_%d|>", k - nl + 2);
+        const char *content = !llama3 ? enc[e].special[k] : k < nl ? LLAMA3_SPECIAL[k] : rs;
+        a->id = llama3 ? (int32_t)(first_special + k) : enc[e].id[k];
+        a->len = strlen(content), a->special = true, a->normalized = false;
+        if (!(a->content = dup_n(content, a->len))) return OOM();
     }
     if (!tk_index_added(t)) return OOM();
-    t->specials_on_request = true;
+    /* OpenAI's encodings read special tokens in the text only when asked (tiktoken's allowed_special);
+     * Llama 3's always (as ExecuTorch's runner and its tokenizer.json do), and its template puts BOS first */
+    t->specials_on_request = !llama3;
     t->eos = t->added[0].id;
     for (size_t k = 0; k < t->nadded; k++)
         if (!strcmp(t->added[k].content, "<|endoftext|>")) t->eos = t->added[k].id;
+    if (llama3) {
+        t->bos = (int32_t)first_special, t->eos = (int32_t)first_special + 1; /* (added is sorted for lookup) */
+        if (!(t->tmpl = malloc(2 * sizeof *t->tmpl))) return OOM();
+        t->tmpl[0] = t->bos, t->tmpl[1] = -1, t->ntmpl = 2;
+    }
     char err[200];
     pre_step *st = &t->pre[t->npre++];
     st->type = TK_PRE_SPLIT, st->behavior = TK_ISOLATED;

