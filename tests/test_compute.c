@@ -1040,6 +1040,40 @@ static void test_fc_q4(pc_isa isa) {
         }
 }
 
+/* attention over a KV cache: 2 batches, 37 query rows (three row blocks), grouped heads, causal
+ * from a start position, on 1 and 3 threads, against a double loop */
+static void test_sdpa(void) {
+    enum { B = 2, TQ = 37, HQ = 6, HKV = 2, D = 5, S = 50, POS = 9 };
+    float *q = rnd(B * TQ * HQ * D), *k = rnd(B * S * HKV * D), *v = rnd(B * S * HKV * D), *y = malloc(B * TQ * HQ * D * sizeof *y);
+    pc_sdpa d = {B, TQ, HQ, HKV, D, S, POS + TQ, POS, 1, NULL, 0, 0.3f};
+    for (int path = 0; path < 2; path++) {
+        ctxs cx = make_ctx(PC_ISA_SCALAR, pc_sdpa_scratch(S));
+        pc_sdpa_f32(path ? &cx.three : &cx.one, &d, q, k, v, y);
+        free_ctx(&cx);
+        int bad = 0;
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < TQ; i++)
+                for (int h = 0; h < HQ; h++) {
+                    double sc[S], mx = -1e300, sum = 0;
+                    const int hk = h / (HQ / HKV), n = POS + i + 1;
+                    for (int t = 0; t < n; t++) {
+                        double a = 0;
+                        for (int e = 0; e < D; e++) a += (double)q[((b * TQ + i) * HQ + h) * D + e] * k[((b * S + t) * HKV + hk) * D + e];
+                        sc[t] = a * 0.3f;
+                        if (sc[t] > mx) mx = sc[t];
+                    }
+                    for (int t = 0; t < n; t++) sum += (sc[t] = exp(sc[t] - mx));
+                    for (int e = 0; e < D; e++) {
+                        double a = 0;
+                        for (int t = 0; t < n; t++) a += sc[t] / sum * v[((b * S + t) * HKV + hk) * D + e];
+                        bad += !(fabs(y[((b * TQ + i) * HQ + h) * D + e] - a) <= 1e-5 * (1 + fabs(a)));
+                    }
+                }
+        CHECK(bad == 0, "attention over a KV cache (%s): %d wrong", path ? "3 threads" : "1 thread", bad);
+    }
+    free(q), free(k), free(v), free(y);
+}
+
 /* ---- int8: pinned to integer arithmetic written from the rules ---- */
 
 /* CMSIS-NN (arm_nn_requantize), from its rules: a positive shift multiplies first (saturating to
@@ -1168,6 +1202,7 @@ static void test_avgpool_s8(void) {
 }
 
 int main(void) {
+    test_sdpa();
     test_requant();
     test_qconv();
     test_avgpool_s8();

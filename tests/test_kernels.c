@@ -306,6 +306,147 @@ static void test_quantize(void) {
     CHECK(q[0] == 2 && q[1] == -2 && q[2] == 3 && q[3] == -1, "per channel: %d %d %d %d", q[0], q[1], q[2], q[3]);
 }
 
+/* ---- the LLM operators (llama::update_cache / custom_sdpa, quantized embeddings) ---- */
+
+static void test_update_cache(void) {
+    tv v, ca, o;
+    int64_t sv[] = {1, 2, 2, 3}, sc[] = {1, 5, 2, 3}, s1[] = {1};
+    float val[12], zero[30] = {0};
+    for (int i = 0; i < 12; i++) val[i] = (float)(i + 1);
+    pt_value pos = ival(2);
+    pt_value *args[] = {tensor(&v, PETITE_FLOAT32, 4, sv, val), tensor(&ca, PETITE_FLOAT32, 4, sc, zero), &pos,
+                        tensor(&o, PETITE_FLOAT32, 1, s1, NULL), NULL};
+    args[4] = args[3];
+    CHECK(pk_llama_update_cache_out(&ctx, args, 5) == PETITE_OK, "update_cache: %s", err.msg);
+    const float *cache = (const float *)ca.data;
+    int bad = 0; /* rows 2 and 3 (6 floats each) hold the value, the rest stays 0 */
+    for (int r = 0; r < 5; r++)
+        for (int e = 0; e < 6; e++) bad += cache[r * 6 + e] != (r == 2 || r == 3 ? val[(r - 2) * 6 + e] : 0.0f);
+    CHECK(bad == 0, "update_cache: %d wrong", bad);
+    pt_value late = ival(4), neg = ival(-1);
+    args[2] = &late;
+    CHECK(pk_llama_update_cache_out(&ctx, args, 5) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "start_pos 4"),
+          "update_cache past the end refused: %s", err.msg);
+    args[2] = &neg;
+    CHECK(pk_llama_update_cache_out(&ctx, args, 5) == PETITE_ERR_INVALID_ARGUMENT, "update_cache at -1 refused");
+    bad = 0;
+    for (int r = 0; r < 5; r++)
+        for (int e = 0; e < 6; e++) bad += cache[r * 6 + e] != (r == 2 || r == 3 ? val[(r - 2) * 6 + e] : 0.0f);
+    CHECK(bad == 0, "update_cache: a refused call changed the cache");
+    int64_t swrong[] = {1, 2, 3, 2};
+    args[0] = tensor(&v, PETITE_FLOAT32, 4, swrong, val);
+    args[2] = &pos;
+    CHECK(pk_llama_update_cache_out(&ctx, args, 5) == PETITE_ERR_INVALID_ARGUMENT, "update_cache with other heads refused");
+}
+
+/* attention written out in double: query row i at position pos + i, kv head h / rep */
+static void ref_sdpa(const float *q, const float *k, const float *v, int64_t Tq, int64_t Hq, int64_t Hkv, int64_t D, int64_t S,
+                     int64_t pos, int causal, const float *mask, double scale, double *y) {
+    for (int64_t i = 0; i < Tq; i++)
+        for (int64_t h = 0; h < Hq; h++) {
+            const int64_t hk = h / (Hq / Hkv), n = mask ? S : pos + Tq;
+            double sc[16], mx = -INFINITY, sum = 0;
+            for (int64_t t = 0; t < n; t++) {
+                double d = 0;
+                for (int64_t e = 0; e < D; e++) d += (double)q[(i * Hq + h) * D + e] * k[(t * Hkv + hk) * D + e];
+                sc[t] = causal && t > pos + i ? -INFINITY : d * scale + (mask ? mask[i * S + t] : 0.0);
+                if (sc[t] > mx) mx = sc[t];
+            }
+            for (int64_t t = 0; t < n; t++) sum += (sc[t] = exp(sc[t] - mx));
+            for (int64_t e = 0; e < D; e++) {
+                double a = 0;
+                for (int64_t t = 0; t < n; t++) a += sc[t] / sum * v[(t * Hkv + hk) * D + e];
+                y[(i * Hq + h) * D + e] = a;
+            }
+        }
+}
+
+static void test_custom_sdpa(void) {
+    enum { TQ = 3, HQ = 4, HKV = 2, D = 2, S = 6 };
+    tv q, k, v, m, o;
+    int64_t sq[] = {1, TQ, HQ, D}, skv[] = {1, S, HKV, D}, sm[] = {TQ, S};
+    float qd[TQ * HQ * D], kd[S * HKV * D], vd[S * HKV * D], md[TQ * S];
+    for (int i = 0; i < TQ * HQ * D; i++) qd[i] = sinf(0.7f * (float)i);
+    for (int i = 0; i < S * HKV * D; i++) kd[i] = cosf(0.3f * (float)i), vd[i] = (float)(i % 5) - 2.0f;
+    for (int i = 0; i < TQ * S; i++) md[i] = i % 4 == 3 ? -INFINITY : 0.1f * (float)(i % 3);
+    static unsigned char scratch[4096];
+    pc_ctx ex = {NULL, scratch, sizeof scratch, PC_ISA_SCALAR};
+    petite_kernel_ctx kc = {&err, &ex, NULL};
+    pt_value pos = ival(2), nonev = none(), drop = dval(0.0), causal = bval(true), plain = bval(false), sc = dval(0.25);
+    pt_value *args[] = {tensor(&q, PETITE_FLOAT32, 4, sq, qd), tensor(&k, PETITE_FLOAT32, 4, skv, kd),
+                        tensor(&v, PETITE_FLOAT32, 4, skv, vd), &pos, &nonev, &drop, &causal, &nonev,
+                        tensor(&o, PETITE_FLOAT32, 4, sq, NULL), NULL};
+    args[9] = args[8];
+    double want[TQ * HQ * D];
+    /* causal from start_pos 2: row i sees keys 0 .. 2 + i; the default scale 1 / sqrt(D) */
+    CHECK(pk_llama_custom_sdpa_out(&kc, args, 10) == PETITE_OK, "custom_sdpa: %s", err.msg);
+    ref_sdpa(qd, kd, vd, TQ, HQ, HKV, D, S, 2, 1, NULL, 1.0 / sqrt((double)D), want);
+    int bad = 0;
+    for (int i = 0; i < TQ * HQ * D; i++) bad += !(fabs(((float *)o.data)[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])));
+    CHECK(bad == 0, "custom_sdpa causal with grouped heads: %d wrong", bad);
+    /* an additive mask over the whole cache, scale given */
+    args[4] = tensor(&m, PETITE_FLOAT32, 2, sm, md), args[6] = &plain, args[7] = &sc;
+    CHECK(pk_llama_custom_sdpa_out(&kc, args, 10) == PETITE_OK, "custom_sdpa with a mask: %s", err.msg);
+    ref_sdpa(qd, kd, vd, TQ, HQ, HKV, D, S, 2, 0, md, 0.25, want);
+    bad = 0;
+    for (int i = 0; i < TQ * HQ * D; i++) bad += !(fabs(((float *)o.data)[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])));
+    CHECK(bad == 0, "custom_sdpa with a mask and a scale: %d wrong", bad);
+    /* refused: mask with is_causal, queries past the cache, heads that do not group */
+    args[6] = &causal;
+    CHECK(pk_llama_custom_sdpa_out(&kc, args, 10) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "attn_mask"),
+          "custom_sdpa: mask and causal refused");
+    args[4] = &nonev, args[7] = &nonev;
+    pt_value late = ival(4);
+    args[3] = &late;
+    CHECK(pk_llama_custom_sdpa_out(&kc, args, 10) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "start_pos 4"),
+          "custom_sdpa past the cache refused: %s", err.msg);
+    int64_t s3[] = {1, S, 3, D};
+    args[3] = &pos, args[1] = tensor(&k, PETITE_FLOAT32, 4, s3, NULL), args[2] = tensor(&v, PETITE_FLOAT32, 4, s3, NULL);
+    CHECK(pk_llama_custom_sdpa_out(&kc, args, 10) == PETITE_ERR_INVALID_ARGUMENT, "custom_sdpa: 4 query heads over 3 kv heads refused");
+}
+
+static void test_embedding_q(void) {
+    tv w, s, z, ix, o;
+    /* 4-bit: 3 rows of 4 columns ([3, 2] bytes, the even column in the high nibble), groups of 2 */
+    uint8_t w4[] = {0x9A, 0x70, 0x08, 0xF1, 0x88, 0x4C};
+    float sc4[] = {1.0f, 2.0f, 0.5f, 0.25f, 3.0f, -1.0f};
+    int64_t s32[] = {3, 2}, si[] = {2}, so[] = {2, 4};
+    int64_t idx[] = {2, 0};
+    pt_value qmin = ival(-8), qmax = ival(7), dt = ival(PETITE_FLOAT32), nonev = none();
+    pt_value *args[] = {tensor(&w, PETITE_UINT8, 2, s32, w4), tensor(&s, PETITE_FLOAT32, 2, s32, sc4), &nonev, &qmin, &qmax,
+                        tensor(&ix, PETITE_INT64, 1, si, idx), &dt, tensor(&o, PETITE_FLOAT32, 2, so, NULL), NULL};
+    args[8] = args[7];
+    CHECK(pk_embedding_4bit_dtype_out(&ctx, args, 9) == PETITE_OK, "embedding_4bit: %s", err.msg);
+    /* row 2: 0x88 0x4C -> 0, 0, -4, 4 times 3, 3, -1, -1; row 0: 0x9A 0x70 -> 1, 2, -1, -8 times 1, 1, 2, 2 */
+    float want4[] = {0.0f, 0.0f, 4.0f, -4.0f, 1.0f, 2.0f, -2.0f, -16.0f};
+    CHECK(close_f((float *)o.data, want4, 8, 0.0f), "embedding_4bit values");
+    args[6] = &nonev;
+    CHECK(pk_embedding_4bit_dtype_out(&ctx, args, 9) == PETITE_OK && close_f((float *)o.data, want4, 8, 0.0f), "embedding_4bit, dtype None");
+    /* byte: int8 [3, 4], one scale per row, zero points */
+    int8_t w8[] = {1, -2, 3, -4, 10, 20, 30, 40, -128, 0, 127, 5};
+    float sc8[] = {0.5f, 0.1f, 2.0f}, zp8[] = {1.0f, 0.0f, -1.0f};
+    int64_t s34[] = {3, 4}, s3[] = {3};
+    pt_value bmin = ival(-128), bmax = ival(127);
+    pt_value *bargs[] = {tensor(&w, PETITE_INT8, 2, s34, w8), tensor(&s, PETITE_FLOAT32, 1, s3, sc8),
+                         tensor(&z, PETITE_FLOAT32, 1, s3, zp8), &bmin, &bmax, tensor(&ix, PETITE_INT64, 1, si, idx),
+                         tensor(&o, PETITE_FLOAT32, 2, so, NULL), NULL};
+    bargs[7] = bargs[6];
+    CHECK(pk_embedding_byte_out(&ctx, bargs, 8) == PETITE_OK, "embedding_byte: %s", err.msg);
+    float want8[] = {-254.0f, 2.0f, 256.0f, 12.0f, 0.0f, -1.5f, 1.0f, -2.5f};
+    CHECK(close_f((float *)o.data, want8, 8, 0.0f), "embedding_byte values");
+    /* an index past the rows: refused, out as it was */
+    int64_t badidx[] = {1, 3};
+    bargs[5] = tensor(&ix, PETITE_INT64, 1, si, badidx);
+    CHECK(pk_embedding_byte_out(&ctx, bargs, 8) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "index 3"),
+          "embedding_byte: index 3 of 3 rows refused");
+    CHECK(close_f((float *)o.data, want8, 8, 0.0f), "embedding_byte: a refused call left out as it was");
+    pt_value *cargs[] = {bargs[0], bargs[1], bargs[2], &bmin, &bmax, tensor(&ix, PETITE_INT64, 1, si, idx), &nonev, bargs[6], bargs[6]};
+    CHECK(pk_embedding_byte_dtype_out(&ctx, cargs, 9) == PETITE_OK && close_f((float *)o.data, want8, 8, 0.0f), "embedding_byte.dtype_out");
+    pt_value *dargs[] = {tensor(&w, PETITE_UINT8, 2, s32, w4), tensor(&s, PETITE_FLOAT32, 2, s32, sc4), &nonev, &qmin, &qmax,
+                         tensor(&ix, PETITE_INT64, 1, si, idx), args[7], args[7]};
+    CHECK(pk_embedding_4bit_out(&ctx, dargs, 8) == PETITE_OK && close_f((float *)o.data, want4, 8, 0.0f), "embedding_4bit.out");
+}
+
 int main(void) {
     test_add();
     test_sub_mul_div();
@@ -315,5 +456,8 @@ int main(void) {
     test_resize_rules();
     test_prim();
     test_quantize();
+    test_update_cache();
+    test_custom_sdpa();
+    test_embedding_q();
     return check_done("kernels");
 }

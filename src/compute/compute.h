@@ -551,6 +551,22 @@ void pc_softmax_f32(const pc_ctx *c, size_t rows, size_t len, const float *x, fl
 /* The same over one strided row (any dim of any layout). */
 void pc_softmax_f32_strided(size_t len, const float *x, int64_t xs, float *y, int64_t ys, int take_log);
 
+/* Scaled dot-product attention over a KV cache (ExecuTorch's llama::custom_sdpa, seq at dim 1):
+ * q [B, Tq, Hq, D], k and v [B, S, Hkv, D] (contiguous; Hq a multiple of Hkv, query head h reads
+ * kv head h / (Hq / Hkv)), y [B, Tq, Hq, D]. Query row i sees keys t < kv_len, and with causal only
+ * t <= start_pos + i; score = scale * q.k (+ mask[i * mask_ld + t] when mask is given), softmax
+ * (max subtracted, fp32), y = sum of p * v. Scratch: pc_sdpa_scratch(kv_len) per thread. */
+typedef struct pc_sdpa {
+    int64_t B, Tq, Hq, Hkv, D, S;
+    int64_t kv_len, start_pos;
+    int causal;
+    const float *mask;
+    int64_t mask_ld;
+    float scale;
+} pc_sdpa;
+size_t pc_sdpa_scratch(int64_t kv_len);
+void pc_sdpa_f32(const pc_ctx *c, const pc_sdpa *d, const float *q, const float *k, const float *v, float *y);
+
 /* y = x * scale[c] + shift[c] over N x C planes of `inner` contiguous floats (batch norm). */
 void pc_channel_affine_f32(const pc_ctx *c, size_t N, size_t C, size_t inner, const float *x,
                            const float *scale, const float *shift, float *y);
