@@ -266,6 +266,21 @@ static void test_prim(void) {
     CHECK(pk_prim_floordiv(&ctx, pa, 3) == PETITE_OK && r.kind == PETITE_KIND_INT && r.u.i == -4, "floordiv");
     CHECK(pk_prim_truediv(&ctx, pa, 3) == PETITE_OK && r.kind == PETITE_KIND_DOUBLE && r.u.d == -3.5, "truediv");
     CHECK(pk_prim_gt(&ctx, pa, 3) == PETITE_OK && r.kind == PETITE_KIND_BOOL && r.u.b, "gt");
+    /* _local_scalar_dense: element 0 as Int / Double / Bool by the tensor's dtype */
+    tv t;
+    int64_t s2[] = {2}, s0[] = {0};
+    int64_t ip[] = {42, 7};
+    float fp[] = {2.5f, 1.0f};
+    uint8_t bp[] = {1, 0};
+    pt_value sc = ival(0);
+    pt_value *la[] = {tensor(&t, PETITE_INT64, 1, s2, ip), &sc};
+    CHECK(pk_local_scalar_dense(&ctx, la, 2) == PETITE_OK && sc.kind == PETITE_KIND_INT && sc.u.i == 42, "_local_scalar_dense int64");
+    la[0] = tensor(&t, PETITE_FLOAT32, 1, s2, fp);
+    CHECK(pk_local_scalar_dense(&ctx, la, 2) == PETITE_OK && sc.kind == PETITE_KIND_DOUBLE && sc.u.d == 2.5, "_local_scalar_dense fp32");
+    la[0] = tensor(&t, PETITE_BOOL, 1, s2, bp);
+    CHECK(pk_local_scalar_dense(&ctx, la, 2) == PETITE_OK && sc.kind == PETITE_KIND_BOOL && sc.u.b, "_local_scalar_dense bool");
+    la[0] = tensor(&t, PETITE_INT64, 1, s0, NULL);
+    CHECK(pk_local_scalar_dense(&ctx, la, 2) == PETITE_ERR_INVALID_ARGUMENT, "_local_scalar_dense of an empty tensor refused");
 }
 
 static void test_quantize(void) {
@@ -405,6 +420,41 @@ static void test_custom_sdpa(void) {
     CHECK(pk_llama_custom_sdpa_out(&kc, args, 10) == PETITE_ERR_INVALID_ARGUMENT, "custom_sdpa: 4 query heads over 3 kv heads refused");
 }
 
+static void test_sdpa_with_kv_cache(void) {
+    enum { T = 2, HQ = 4, HKV = 2, D = 2, S = 6, POS = 2 };
+    tv q, k, v, kc, vc, o;
+    int64_t sq[] = {1, T, HQ, D}, skv[] = {1, T, HKV, D}, sc[] = {1, S, HKV, D};
+    float qd[T * HQ * D], kd[T * HKV * D], vd[T * HKV * D], kcd[S * HKV * D], vcd[S * HKV * D];
+    for (int i = 0; i < T * HQ * D; i++) qd[i] = cosf(0.9f * (float)i);
+    for (int i = 0; i < T * HKV * D; i++) kd[i] = sinf((float)i), vd[i] = 0.5f * (float)i - 1.0f;
+    for (int i = 0; i < S * HKV * D; i++) kcd[i] = i < POS * HKV * D ? 0.25f * (float)i : 99.0f, vcd[i] = i < POS * HKV * D ? -(float)i : 99.0f;
+    static unsigned char scratch[4096];
+    pc_ctx ex = {NULL, scratch, sizeof scratch, PC_ISA_SCALAR};
+    petite_kernel_ctx kc_ = {&err, &ex, NULL};
+    pt_value pos = ival(POS), len = ival(T), nonev = none(), drop = dval(0.0), causal = bval(true);
+    pt_value *args[] = {tensor(&q, PETITE_FLOAT32, 4, sq, qd), tensor(&k, PETITE_FLOAT32, 4, skv, kd), tensor(&v, PETITE_FLOAT32, 4, skv, vd),
+                        tensor(&kc, PETITE_FLOAT32, 4, sc, kcd), tensor(&vc, PETITE_FLOAT32, 4, sc, vcd), &pos, &len, &nonev, &drop,
+                        &causal, &nonev, tensor(&o, PETITE_FLOAT32, 4, sq, NULL), NULL};
+    args[12] = args[11];
+    /* refused first (seq_len that is not the new rows; rows past the cache): the caches stay as they were */
+    pt_value badlen = ival(3), late = ival(5);
+    args[6] = &badlen;
+    CHECK(pk_llama_sdpa_with_kv_cache_out(&kc_, args, 13) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "seq_len"), "seq_len refused");
+    args[6] = &len, args[5] = &late;
+    CHECK(pk_llama_sdpa_with_kv_cache_out(&kc_, args, 13) == PETITE_ERR_INVALID_ARGUMENT, "rows past the cache refused");
+    CHECK(memcmp(kc.data, kcd, sizeof kcd) == 0 && memcmp(vc.data, vcd, sizeof vcd) == 0, "a refused call left the caches as they were");
+    args[5] = &pos;
+    CHECK(pk_llama_sdpa_with_kv_cache_out(&kc_, args, 13) == PETITE_OK, "sdpa_with_kv_cache: %s", err.msg);
+    /* the caches: the new rows at POS; the output: attention over them as custom_sdpa computes it */
+    memcpy(kcd + POS * HKV * D, kd, sizeof kd), memcpy(vcd + POS * HKV * D, vd, sizeof vd);
+    CHECK(memcmp(kc.data, kcd, sizeof kcd) == 0 && memcmp(vc.data, vcd, sizeof vcd) == 0, "sdpa_with_kv_cache wrote the caches");
+    double want[T * HQ * D];
+    ref_sdpa(qd, kcd, vcd, T, HQ, HKV, D, S, POS, 1, NULL, 1.0 / sqrt((double)D), want);
+    int bad = 0;
+    for (int i = 0; i < T * HQ * D; i++) bad += !(fabs(((float *)o.data)[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])));
+    CHECK(bad == 0, "sdpa_with_kv_cache: %d wrong", bad);
+}
+
 static void test_embedding_q(void) {
     tv w, s, z, ix, o;
     /* 4-bit: 3 rows of 4 columns ([3, 2] bytes, the even column in the high nibble), groups of 2 */
@@ -458,6 +508,7 @@ int main(void) {
     test_quantize();
     test_update_cache();
     test_custom_sdpa();
+    test_sdpa_with_kv_cache();
     test_embedding_q();
     return check_done("kernels");
 }

@@ -14,14 +14,8 @@ static bool dense4(const pt_tensor *t) { return t->rank == 4 && t->contiguous; }
 /* update_cache.out(Tensor value, Tensor(a!) cache, SymInt start_pos, *, Tensor(b!) out): value
  * [B, T, H, D] into cache [B, S, H, D] at rows start_pos .. start_pos + T - 1; out is a placeholder
  * the op returns untouched (as the official kernel). */
-petite_status pk_llama_update_cache_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
-    pt_tensor *val, *cache, *out;
-    int64_t pos;
-    petite_status s;
-    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_tensor(c, args, 0, "value", &val)) ||
-        (s = pk_tensor(c, args, 1, "cache", &cache)) || (s = pk_int_arg(c, args, 2, "start_pos", &pos)) ||
-        (s = pk_out(c, args, 3, &out)))
-        return s;
+/* value [B, T, H, D] fits cache [B, S, H, D] at row pos (checked; write: copied) */
+static petite_status cache_rows(petite_kernel_ctx *c, const pt_tensor *val, pt_tensor *cache, int64_t pos, bool write) {
     if (!dense4(val) || !dense4(cache) || val->dtype != cache->dtype)
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "update_cache: value and cache must be contiguous 4-D tensors of one dtype");
     if (cache->storage == PT_STORE_CONSTANT) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "update_cache: the cache is a constant");
@@ -34,11 +28,21 @@ petite_status pk_llama_update_cache_out(petite_kernel_ctx *c, petite_value **arg
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "update_cache: start_pos %lld with %lld new rows does not fit a cache of %lld rows",
                        (long long)pos, (long long)T, (long long)S);
     const size_t row = (size_t)(val->sizes[2] * val->sizes[3]) * petite_dtype_size(val->dtype);
-    for (int64_t b = 0; b < val->sizes[0]; b++)
+    for (int64_t b = 0; write && b < val->sizes[0]; b++)
         memmove((uint8_t *)cache->data + ((size_t)(b * S + pos)) * row, (const uint8_t *)val->data + (size_t)(b * T) * row,
                 (size_t)T * row);
-    (void)out;
     return PETITE_OK;
+}
+
+petite_status pk_llama_update_cache_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *val, *cache, *out;
+    int64_t pos;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_tensor(c, args, 0, "value", &val)) ||
+        (s = pk_tensor(c, args, 1, "cache", &cache)) || (s = pk_int_arg(c, args, 2, "start_pos", &pos)) ||
+        (s = pk_out(c, args, 3, &out)))
+        return s;
+    return cache_rows(c, val, cache, pos, true);
 }
 
 /* custom_sdpa.out(Tensor query, Tensor key, Tensor value, SymInt start_pos, Tensor? attn_mask=None,
@@ -107,6 +111,55 @@ petite_status pk_llama_custom_sdpa_out(petite_kernel_ctx *c, petite_value **args
 
 petite_status pk_llama_custom_sdpa_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
     return sdpa_prepare(p, args, nargs, state);
+}
+
+/* sdpa_with_kv_cache.out(Tensor query, Tensor key, Tensor value, Tensor(a!) key_cache, Tensor(b!)
+ * value_cache, SymInt start_pos, SymInt seq_len, Tensor? attn_mask=None, float drpout_p=0.0, bool
+ * is_causal=False, float? scale=None, *, Tensor(c!) out): key and value written into the caches at
+ * start_pos (as update_cache), then custom_sdpa over the caches. Everything is checked before the
+ * caches are written. */
+static petite_status kv_args(petite_kernel_ctx *c, petite_value **args, size_t nargs, petite_value **sd, pt_tensor **k,
+                             pt_tensor **v, pt_tensor **kc, pt_tensor **vc, int64_t *pos) {
+    int64_t len;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 13)) || (s = pk_tensor(c, args, 1, "key", k)) || (s = pk_tensor(c, args, 2, "value", v)) ||
+        (s = pk_tensor(c, args, 3, "key_cache", kc)) || (s = pk_tensor(c, args, 4, "value_cache", vc)) ||
+        (s = pk_int_arg(c, args, 5, "start_pos", pos)) || (s = pk_int_arg(c, args, 6, "seq_len", &len)))
+        return s;
+    if ((*k)->rank != 4 || len != (*k)->sizes[1])
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "sdpa_with_kv_cache: seq_len %lld for %lld new rows", (long long)len,
+                       (long long)((*k)->rank == 4 ? (*k)->sizes[1] : -1));
+    /* custom_sdpa's arguments: query, the caches, start_pos, mask, dropout, is_causal, scale, out */
+    petite_value *m[10] = {args[0], args[3], args[4], args[5], args[7], args[8], args[9], args[10], args[11], args[12]};
+    memcpy(sd, m, sizeof m);
+    return PETITE_OK;
+}
+
+petite_status pk_llama_sdpa_with_kv_cache_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    petite_value *sd[10];
+    pt_tensor *k, *v, *kc, *vc, *q, *ck, *cv, *out;
+    int64_t pos;
+    pc_sdpa d;
+    petite_status s;
+    if ((s = kv_args(c, args, nargs, sd, &k, &v, &kc, &vc, &pos)) || (s = sdpa_args(c, sd, 10, &d, &q, &ck, &cv, &out)) ||
+        (s = cache_rows(c, k, kc, pos, false)) || (s = cache_rows(c, v, vc, pos, false)))
+        return pt_prefix(c->err, "sdpa_with_kv_cache");
+    if (c->exec->scratch_size < pc_sdpa_scratch(d.kv_len))
+        return PK_FAIL(c, PETITE_ERR_INVALID_STATE, "sdpa_with_kv_cache: %lld keys need more scratch than was planned", (long long)d.kv_len);
+    cache_rows(c, k, kc, pos, true);
+    cache_rows(c, v, vc, pos, true);
+    if ((s = pt_tensor_resize(out, 4, q->sizes, c->err))) return pt_prefix(c->err, "out");
+    pc_sdpa_f32(c->exec, &d, q->data, ck->data, cv->data, out->data);
+    return PETITE_OK;
+}
+
+petite_status pk_llama_sdpa_with_kv_cache_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
+    *state = NULL;
+    if (nargs == 13 && args[3]->kind == PETITE_KIND_TENSOR && args[3]->u.t->rank == 4) {
+        size_t need = pc_sdpa_scratch(args[3]->u.t->max_sizes[1]);
+        if (need > p->scratch) p->scratch = need;
+    }
+    return PETITE_OK;
 }
 
 /* embedding_byte / embedding_4bit: weight [V, D] int8 / uint8 (4-bit: [V, D / 2] uint8, the even

@@ -32,6 +32,20 @@ petite_status pk_sym_size_int(petite_kernel_ctx *c, petite_value **args, size_t 
     return PETITE_OK;
 }
 
+/* _local_scalar_dense(Tensor self) -> Scalar: element 0 as an Int (integer dtypes), a Double (floating)
+ * or a Bool (as the official prim op: a KV-cache export reads its position this way) */
+petite_status pk_local_scalar_dense(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *t;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 2)) || (s = pk_tensor(c, args, 0, "self", &t)) || (s = scalar_out(c, args[1]))) return s;
+    if (t->numel < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "_local_scalar_dense of an empty tensor");
+    if (t->dtype == PETITE_BOOL) set_bool(args[1], ((const uint8_t *)t->data)[0] != 0);
+    else if (pt_dtype_is_float(t->dtype)) set_double(args[1], pt_load_f64(t->data, t->dtype, 0));
+    else if (pt_dtype_is_arith(t->dtype)) set_int(args[1], pt_load_i64(t->data, t->dtype, 0));
+    else return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "_local_scalar_dense: dtype %d is not a real type", (int)t->dtype);
+    return PETITE_OK;
+}
+
 petite_status pk_sym_numel(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
     pt_tensor *t;
     petite_status s;
