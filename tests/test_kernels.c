@@ -455,6 +455,31 @@ static void test_sdpa_with_kv_cache(void) {
     CHECK(bad == 0, "sdpa_with_kv_cache: %d wrong", bad);
 }
 
+/* linear.out: input [2, 1, 3] x weight [2, 3] + bias, and without bias; the weight not a constant
+ * (each run reads it) */
+static void test_linear(void) {
+    tv x, w, b, o;
+    int64_t sx[] = {2, 1, 3}, sw[] = {2, 3}, sb[] = {2}, so[] = {2, 1, 2};
+    float xd[] = {1, 2, 3, -1, 0, 2}, wd[] = {1, 0, -1, 2, 1, 0.5f}, bd[] = {0.5f, -1};
+    static unsigned char scratch[1 << 16];
+    pc_ctx ex = {NULL, scratch, sizeof scratch, PC_ISA_SCALAR};
+    petite_kernel_ctx lc = {&err, &ex, NULL};
+    pt_value nonev = none();
+    pt_value *args[] = {tensor(&x, PETITE_FLOAT32, 3, sx, xd), tensor(&w, PETITE_FLOAT32, 2, sw, wd), tensor(&b, PETITE_FLOAT32, 1, sb, bd),
+                        tensor(&o, PETITE_FLOAT32, 3, so, NULL), NULL};
+    args[4] = args[3];
+    CHECK(pk_linear_out(&lc, args, 5) == PETITE_OK, "linear: %s", err.msg);
+    /* rows: (1, 2, 3) -> 1 - 3 + 0.5, 2 + 2 + 1.5 - 1; (-1, 0, 2) -> -1 - 2 + 0.5, -2 + 1 - 1 */
+    float want[] = {-1.5f, 4.5f, -2.5f, -2.0f};
+    CHECK(close_f((float *)o.data, want, 4, 1e-6f) && o.t.rank == 3 && o.t.sizes[2] == 2, "linear values");
+    args[2] = &nonev;
+    float wantnb[] = {-2.0f, 5.5f, -3.0f, -1.0f};
+    CHECK(pk_linear_out(&lc, args, 5) == PETITE_OK && close_f((float *)o.data, wantnb, 4, 1e-6f), "linear without bias");
+    int64_t sw2[] = {2, 4};
+    args[1] = tensor(&w, PETITE_FLOAT32, 2, sw2, NULL);
+    CHECK(pk_linear_out(&lc, args, 5) == PETITE_ERR_INVALID_ARGUMENT, "linear: weight [2, 4] for input width 3 refused");
+}
+
 static void test_embedding_q(void) {
     tv w, s, z, ix, o;
     /* 4-bit: 3 rows of 4 columns ([3, 2] bytes, the even column in the high nibble), groups of 2 */
@@ -509,6 +534,7 @@ int main(void) {
     test_update_cache();
     test_custom_sdpa();
     test_sdpa_with_kv_cache();
+    test_linear();
     test_embedding_q();
     return check_done("kernels");
 }

@@ -1,4 +1,4 @@
-/* linear.c — aten::addmm.out, aten::mm.out, aten::bmm.out (float32, contiguous): adapters onto
+/* linear.c — aten::addmm.out, aten::mm.out, aten::bmm.out, aten::linear.out (float32, contiguous): adapters onto
  * the compute layer's GEMM. When mat2 is a constant of the program (a linear layer's weight),
  * prepare packs it once through the program's cache; otherwise each run packs slices into
  * scratch. */
@@ -190,5 +190,76 @@ petite_status pk_bmm_out(petite_kernel_ctx *c, petite_value **args, size_t nargs
     for (int64_t i = 0; i < B; i++)
         pc_gemm_f32_any(c->exec, (size_t)M, (size_t)N, (size_t)K, (const float *)a->data + i * M * K, (size_t)K,
                         (const float *)b->data + i * K * N, (size_t)N, 1, (float *)out->data + i * M * N, (size_t)N, &epi);
+    return PETITE_OK;
+}
+
+/* linear.out(Tensor input, Tensor weight, Tensor? bias=None, *, Tensor(a!) out): input [..., K],
+ * weight [N, K], bias [N] or None, out [..., N] (what the official exporter's ConvertToLinearPass
+ * writes). A constant weight is packed once at load, as mm's. */
+typedef struct linear_args {
+    pt_tensor *x, *w, *b, *out;
+} linear_args;
+
+static petite_status linear_unpack(petite_kernel_ctx *c, petite_value **args, size_t nargs, linear_args *l) {
+    petite_status s;
+    l->b = NULL;
+    if ((s = pk_nargs(c, nargs, 5)) || (s = pk_tensor(c, args, 0, "input", &l->x)) || (s = pk_tensor(c, args, 1, "weight", &l->w)) ||
+        (args[2]->kind != PETITE_KIND_NONE && (s = pk_tensor(c, args, 2, "bias", &l->b))) || (s = pk_out(c, args, 3, &l->out)) ||
+        (s = want_matrix(c, l->w, 2, "weight")))
+        return s;
+    if (l->x->dtype != PETITE_FLOAT32 || !l->x->contiguous || l->x->rank < 1 || l->out->dtype != PETITE_FLOAT32)
+        return PK_FAIL(c, PETITE_ERR_NOT_SUPPORTED, "linear: input and out must be contiguous float32, input of rank >= 1");
+    if (l->x->sizes[l->x->rank - 1] != l->w->sizes[1])
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "linear: input's last dim %lld, weight [%lld, %lld]",
+                       (long long)l->x->sizes[l->x->rank - 1], (long long)l->w->sizes[0], (long long)l->w->sizes[1]);
+    if (l->b && (l->b->dtype != PETITE_FLOAT32 || !l->b->contiguous || l->b->rank != 1 || l->b->sizes[0] != l->w->sizes[0]))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "linear: bias must be float32 [%lld]", (long long)l->w->sizes[0]);
+    return PETITE_OK;
+}
+
+petite_status pk_linear_prepare(pk_prepare *p, petite_value **args, size_t nargs, void **state) {
+    petite_kernel_ctx c = {p->err, NULL, NULL};
+    linear_args l;
+    petite_status s = linear_unpack(&c, args, nargs, &l);
+    if (s) return s;
+    const size_t N = (size_t)l.w->sizes[0], K = (size_t)l.w->sizes[1];
+    p->flops = 2.0 * (double)(l.x->numel / (int64_t)(K ? K : 1)) * (double)N * (double)K;
+    if (l.w->storage != PT_STORE_CONSTANT || l.w->dynamism != PETITE_STATIC) {
+        size_t sc = pc_gemm_f32_any_scratch(p->isa, K, N);
+        if (sc > p->scratch) p->scratch = sc;
+        return PETITE_OK;
+    }
+    gemm_state *st = pt_arena_alloc(p->arena, sizeof *st);
+    if (!st) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
+    pc_gemm_pack_args arg = {p->isa, K, N, l.w->data, 1, K}; /* B(k, n) = W[n][k] */
+    struct { char tag[4]; int32_t isa; uint64_t K, N; } desc = {"lin", (int32_t)p->isa, K, N};
+    uint64_t charged = 0;
+    st->packed = p->cache->get(p->cache->owner, l.w->data, pt_tensor_nbytes(l.w), &desc, sizeof desc,
+                               pc_gemm_f32_packed_floats(p->isa, K, N) * sizeof(float), pc_gemm_f32_pack_fill, &arg, &charged, p->err);
+    if (!st->packed) return p->err->status;
+    p->shared_bytes += charged;
+    st->K = K, st->N = N;
+    *state = st;
+    return PETITE_OK;
+}
+
+petite_status pk_linear_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    linear_args l;
+    petite_status s = linear_unpack(c, args, nargs, &l);
+    if (s) return s;
+    const int64_t N = l.w->sizes[0], K = l.w->sizes[1], M = K ? l.x->numel / K : 0;
+    int64_t osz[PETITE_MAX_RANK];
+    memcpy(osz, l.x->sizes, (size_t)l.x->rank * sizeof *osz);
+    osz[l.x->rank - 1] = N;
+    if ((s = pt_tensor_resize(l.out, l.x->rank, osz, c->err))) return pt_prefix(c->err, "out");
+    pc_gemm_epi epi = {l.b ? l.b->data : NULL, NULL, 1.0f, 0, -INFINITY, INFINITY, NULL, PC_U_COPY};
+    const gemm_state *st = c->state;
+    if (st && st->K == (size_t)K && st->N == (size_t)N) {
+        pc_gemm_f32(c->exec, (size_t)M, (size_t)N, (size_t)K, l.x->data, (size_t)K, st->packed, l.out->data, (size_t)N, &epi);
+        return PETITE_OK;
+    }
+    if (pc_gemm_f32_any_scratch(c->exec->isa, (size_t)K, (size_t)N) > c->exec->scratch_size)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "linear: the inputs grew past the size planned at load");
+    pc_gemm_f32_any(c->exec, (size_t)M, (size_t)N, (size_t)K, l.x->data, (size_t)K, l.w->data, 1, (size_t)K, l.out->data, (size_t)N, &epi);
     return PETITE_OK;
 }
