@@ -19,14 +19,15 @@ static petite_status want_matrix(petite_kernel_ctx *c, const pt_tensor *t, int32
     return PETITE_OK;
 }
 
-/* mat2 [K, N] packed once when it is a constant */
+/* B [K, N] (element (k, n) at b[k * ldk + n * ldn]: mat2 [K, N], or a linear layer's weight [N, K])
+ * packed once when it is a constant */
 typedef struct gemm_state {
     const float *packed;
     size_t K, N;
 } gemm_state;
 
-static petite_status prepare_mat2(pk_prepare *p, const pt_tensor *b, void **state) {
-    size_t K = (size_t)b->sizes[0], N = (size_t)b->sizes[1];
+static petite_status prepare_b(pk_prepare *p, const pt_tensor *b, size_t K, size_t N, size_t ldk, size_t ldn, const char *tag,
+                               void **state) {
     if (b->storage != PT_STORE_CONSTANT || b->dynamism != PETITE_STATIC) {
         size_t sc = pc_gemm_f32_any_scratch(p->isa, K, N);
         if (sc > p->scratch) p->scratch = sc;
@@ -34,8 +35,9 @@ static petite_status prepare_mat2(pk_prepare *p, const pt_tensor *b, void **stat
     }
     gemm_state *st = pt_arena_alloc(p->arena, sizeof *st);
     if (!st) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
-    pc_gemm_pack_args arg = {p->isa, K, N, b->data, N, 1}; /* row-major [K, N] */
-    struct { char tag[4]; int32_t isa; uint64_t K, N; } desc = {"mm", (int32_t)p->isa, K, N};
+    pc_gemm_pack_args arg = {p->isa, K, N, b->data, ldk, ldn};
+    struct { char tag[4]; int32_t isa; uint64_t K, N; } desc = {{0}, (int32_t)p->isa, K, N};
+    memcpy(desc.tag, tag, strlen(tag) < 4 ? strlen(tag) : 4);
     uint64_t charged = 0;
     st->packed = p->cache->get(p->cache->owner, b->data, pt_tensor_nbytes(b), &desc, sizeof desc, pc_gemm_f32_packed_floats(p->isa, K, N) * sizeof(float),
                                pc_gemm_f32_pack_fill, &arg, &charged, p->err);
@@ -46,8 +48,13 @@ static petite_status prepare_mat2(pk_prepare *p, const pt_tensor *b, void **stat
     return PETITE_OK;
 }
 
-static petite_status gemm(petite_kernel_ctx *c, size_t M, size_t N, size_t K, const float *a, const float *b, float *y,
-                          const pc_gemm_epi *epi) {
+static petite_status prepare_mat2(pk_prepare *p, const pt_tensor *b, void **state) {
+    return prepare_b(p, b, (size_t)b->sizes[0], (size_t)b->sizes[1], (size_t)b->sizes[1], 1, "mm", state);
+}
+
+/* y [M, N] = a [M, K] x B (as prepare_b describes it), on the packed copy when there is one */
+static petite_status gemm_b(petite_kernel_ctx *c, size_t M, size_t N, size_t K, const float *a, const float *b, size_t ldk,
+                            size_t ldn, float *y, const pc_gemm_epi *epi) {
     const gemm_state *st = c->state;
     if (st && st->K == K && st->N == N) {
         pc_gemm_f32(c->exec, M, N, K, a, K, st->packed, y, N, epi);
@@ -55,8 +62,13 @@ static petite_status gemm(petite_kernel_ctx *c, size_t M, size_t N, size_t K, co
     }
     if (pc_gemm_f32_any_scratch(c->exec->isa, K, N) > c->exec->scratch_size)
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "matrix product: the inputs grew past the size planned at load");
-    pc_gemm_f32_any(c->exec, M, N, K, a, K, b, N, 1, y, N, epi);
+    pc_gemm_f32_any(c->exec, M, N, K, a, K, b, ldk, ldn, y, N, epi);
     return PETITE_OK;
+}
+
+static petite_status gemm(petite_kernel_ctx *c, size_t M, size_t N, size_t K, const float *a, const float *b, float *y,
+                          const pc_gemm_epi *epi) {
+    return gemm_b(c, M, N, K, a, b, N, 1, y, epi);
 }
 
 typedef struct addmm_args {
@@ -224,23 +236,7 @@ petite_status pk_linear_prepare(pk_prepare *p, petite_value **args, size_t nargs
     if (s) return s;
     const size_t N = (size_t)l.w->sizes[0], K = (size_t)l.w->sizes[1];
     p->flops = 2.0 * (double)(l.x->numel / (int64_t)(K ? K : 1)) * (double)N * (double)K;
-    if (l.w->storage != PT_STORE_CONSTANT || l.w->dynamism != PETITE_STATIC) {
-        size_t sc = pc_gemm_f32_any_scratch(p->isa, K, N);
-        if (sc > p->scratch) p->scratch = sc;
-        return PETITE_OK;
-    }
-    gemm_state *st = pt_arena_alloc(p->arena, sizeof *st);
-    if (!st) return pt_fail(p->err, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory");
-    pc_gemm_pack_args arg = {p->isa, K, N, l.w->data, 1, K}; /* B(k, n) = W[n][k] */
-    struct { char tag[4]; int32_t isa; uint64_t K, N; } desc = {"lin", (int32_t)p->isa, K, N};
-    uint64_t charged = 0;
-    st->packed = p->cache->get(p->cache->owner, l.w->data, pt_tensor_nbytes(l.w), &desc, sizeof desc,
-                               pc_gemm_f32_packed_floats(p->isa, K, N) * sizeof(float), pc_gemm_f32_pack_fill, &arg, &charged, p->err);
-    if (!st->packed) return p->err->status;
-    p->shared_bytes += charged;
-    st->K = K, st->N = N;
-    *state = st;
-    return PETITE_OK;
+    return prepare_b(p, l.w, K, N, 1, K, "lin", state); /* B(k, n) = W[n][k] */
 }
 
 petite_status pk_linear_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
@@ -253,13 +249,5 @@ petite_status pk_linear_out(petite_kernel_ctx *c, petite_value **args, size_t na
     osz[l.x->rank - 1] = N;
     if ((s = pt_tensor_resize(l.out, l.x->rank, osz, c->err))) return pt_prefix(c->err, "out");
     pc_gemm_epi epi = {l.b ? l.b->data : NULL, NULL, 1.0f, 0, -INFINITY, INFINITY, NULL, PC_U_COPY};
-    const gemm_state *st = c->state;
-    if (st && st->K == (size_t)K && st->N == (size_t)N) {
-        pc_gemm_f32(c->exec, (size_t)M, (size_t)N, (size_t)K, l.x->data, (size_t)K, st->packed, l.out->data, (size_t)N, &epi);
-        return PETITE_OK;
-    }
-    if (pc_gemm_f32_any_scratch(c->exec->isa, (size_t)K, (size_t)N) > c->exec->scratch_size)
-        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "linear: the inputs grew past the size planned at load");
-    pc_gemm_f32_any(c->exec, (size_t)M, (size_t)N, (size_t)K, l.x->data, (size_t)K, l.w->data, 1, (size_t)K, l.out->data, (size_t)N, &epi);
-    return PETITE_OK;
+    return gemm_b(c, (size_t)M, (size_t)N, (size_t)K, l.x->data, l.w->data, 1, (size_t)K, l.out->data, &epi);
 }
