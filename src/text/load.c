@@ -85,25 +85,10 @@ static int prepend_of(const pj_value *m) {
 
 /* ---- normalizers ---- */
 
-static petite_status add_norm(tokenizer *t, const pj_value *n, const char *where, int depth) {
-    if (!n || n->kind == PJ_NULL) return PETITE_OK;
-    const pj_value *ty = pj_get(n, "type");
-    const char *type = pj_str(ty);
-    if (!type) return BAD("%s.type: missing", where);
-    if (!strcmp(type, "Sequence")) {
-        const pj_value *l = pj_get(n, "normalizers");
-        if (!pj_is(l, PJ_ARRAY) || depth > 4) return BAD("%s.normalizers: not a list", where);
-        for (uint32_t k = 0; k < l->n; k++) {
-            char w[160];
-            snprintf(w, sizeof w, "%s.normalizers[%u]", where, k);
-            petite_status s = add_norm(t, &l->u.items[k], w, depth + 1);
-            if (s) return s;
-        }
-        return PETITE_OK;
-    }
-    if (t->nnorm == TK_MAX_STEPS) return BAD("%s: more than %d normalizers", where, TK_MAX_STEPS);
-    norm_step *st = &t->norm[t->nnorm];
-    memset(st, 0, sizeof *st);
+/* what a step owns; on a refused step its partial copies (each step is counted only when whole) */
+static void norm_step_free(norm_step *st) { free(st->a), free(st->b), ptx_regex_free(st->re), charsmap_free(&st->map); }
+
+static petite_status norm_fill(norm_step *st, const pj_value *n, const char *type, const char *where) {
     if (!strcmp(type, "NFC")) st->type = TK_N_NFC;
     else if (!strcmp(type, "NFD")) st->type = TK_N_NFD;
     else if (!strcmp(type, "NFKC")) st->type = TK_N_NFKC;
@@ -162,30 +147,43 @@ static petite_status add_norm(tokenizer *t, const pj_value *n, const char *where
     } else {
         return BAD("%s.type: normalizer \"%s\" is not supported", where, type);
     }
+    return PETITE_OK;
+}
+
+static petite_status add_norm(tokenizer *t, const pj_value *n, const char *where, int depth) {
+    if (!n || n->kind == PJ_NULL) return PETITE_OK;
+    const pj_value *ty = pj_get(n, "type");
+    const char *type = pj_str(ty);
+    if (!type) return BAD("%s.type: missing", where);
+    if (!strcmp(type, "Sequence")) {
+        const pj_value *l = pj_get(n, "normalizers");
+        if (!pj_is(l, PJ_ARRAY) || depth > 4) return BAD("%s.normalizers: not a list", where);
+        for (uint32_t k = 0; k < l->n; k++) {
+            char w[160];
+            snprintf(w, sizeof w, "%s.normalizers[%u]", where, k);
+            petite_status s = add_norm(t, &l->u.items[k], w, depth + 1);
+            if (s) return s;
+        }
+        return PETITE_OK;
+    }
+    if (t->nnorm == TK_MAX_STEPS) return BAD("%s: more than %d normalizers", where, TK_MAX_STEPS);
+    norm_step *st = &t->norm[t->nnorm];
+    memset(st, 0, sizeof *st);
+    petite_status s = norm_fill(st, n, type, where);
+    if (s) {
+        norm_step_free(st);
+        return s;
+    }
     t->nnorm++;
     return PETITE_OK;
 }
 
 /* ---- pre-tokenizers ---- */
 
-static petite_status add_pre(tokenizer *t, const pj_value *n, const char *where, int depth) {
-    if (!n || n->kind == PJ_NULL) return PETITE_OK;
-    const char *type = pj_str(pj_get(n, "type"));
-    if (!type) return BAD("%s.type: missing", where);
-    if (!strcmp(type, "Sequence")) {
-        const pj_value *l = pj_get(n, "pretokenizers");
-        if (!pj_is(l, PJ_ARRAY) || depth > 4) return BAD("%s.pretokenizers: not a list", where);
-        for (uint32_t k = 0; k < l->n; k++) {
-            char w[160];
-            snprintf(w, sizeof w, "%s.pretokenizers[%u]", where, k);
-            petite_status s = add_pre(t, &l->u.items[k], w, depth + 1);
-            if (s) return s;
-        }
-        return PETITE_OK;
-    }
-    if (t->npre == TK_MAX_STEPS) return BAD("%s: more than %d pre-tokenizers", where, TK_MAX_STEPS);
-    pre_step *st = &t->pre[t->npre];
-    memset(st, 0, sizeof *st);
+/* what a step owns; on a refused step its partial copies (each step is counted only when whole) */
+static void pre_step_free(pre_step *st) { free(st->lit), ptx_regex_free(st->re); }
+
+static petite_status pre_fill(pre_step *st, const pj_value *n, const char *type, const char *where) {
     char err[200];
     if (!strcmp(type, "ByteLevel")) {
         st->type = TK_PRE_BYTELEVEL;
@@ -213,30 +211,42 @@ static petite_status add_pre(tokenizer *t, const pj_value *n, const char *where,
     else if (!strcmp(type, "Punctuation")) st->type = TK_PRE_PUNCT;
     else if (!strcmp(type, "Digits")) st->type = TK_PRE_DIGITS, st->individual = pj_bool(pj_get(n, "individual_digits"), false);
     else return BAD("%s.type: pre-tokenizer \"%s\" is not supported", where, type);
+    return PETITE_OK;
+}
+
+static petite_status add_pre(tokenizer *t, const pj_value *n, const char *where, int depth) {
+    if (!n || n->kind == PJ_NULL) return PETITE_OK;
+    const char *type = pj_str(pj_get(n, "type"));
+    if (!type) return BAD("%s.type: missing", where);
+    if (!strcmp(type, "Sequence")) {
+        const pj_value *l = pj_get(n, "pretokenizers");
+        if (!pj_is(l, PJ_ARRAY) || depth > 4) return BAD("%s.pretokenizers: not a list", where);
+        for (uint32_t k = 0; k < l->n; k++) {
+            char w[160];
+            snprintf(w, sizeof w, "%s.pretokenizers[%u]", where, k);
+            petite_status s = add_pre(t, &l->u.items[k], w, depth + 1);
+            if (s) return s;
+        }
+        return PETITE_OK;
+    }
+    if (t->npre == TK_MAX_STEPS) return BAD("%s: more than %d pre-tokenizers", where, TK_MAX_STEPS);
+    pre_step *st = &t->pre[t->npre];
+    memset(st, 0, sizeof *st);
+    petite_status s = pre_fill(st, n, type, where);
+    if (s) {
+        pre_step_free(st);
+        return s;
+    }
     t->npre++;
     return PETITE_OK;
 }
 
 /* ---- decoders ---- */
 
-static petite_status add_dec(tokenizer *t, const pj_value *n, const char *where, int depth) {
-    if (!n || n->kind == PJ_NULL) return PETITE_OK;
-    const char *type = pj_str(pj_get(n, "type"));
-    if (!type) return BAD("%s.type: missing", where);
-    if (!strcmp(type, "Sequence")) {
-        const pj_value *l = pj_get(n, "decoders");
-        if (!pj_is(l, PJ_ARRAY) || depth > 4) return BAD("%s.decoders: not a list", where);
-        for (uint32_t k = 0; k < l->n; k++) {
-            char w[160];
-            snprintf(w, sizeof w, "%s.decoders[%u]", where, k);
-            petite_status s = add_dec(t, &l->u.items[k], w, depth + 1);
-            if (s) return s;
-        }
-        return PETITE_OK;
-    }
-    if (t->ndec == TK_MAX_STEPS) return BAD("%s: more than %d decoders", where, TK_MAX_STEPS);
-    dec_step *st = &t->dec[t->ndec];
-    memset(st, 0, sizeof *st);
+/* what a step owns; on a refused step its partial copies (each step is counted only when whole) */
+static void dec_step_free(dec_step *st) { free(st->a), free(st->b); }
+
+static petite_status dec_fill(dec_step *st, const pj_value *n, const char *type, const char *where) {
     if (!strcmp(type, "ByteLevel")) st->type = TK_D_BYTELEVEL;
     else if (!strcmp(type, "ByteFallback")) st->type = TK_D_BYTEFALLBACK;
     else if (!strcmp(type, "Fuse")) st->type = TK_D_FUSE;
@@ -271,10 +281,36 @@ static petite_status add_dec(tokenizer *t, const pj_value *n, const char *where,
         if (!(st->a = dup_n(s, strlen(s)))) return OOM();
         st->a_len = strlen(s);
         st->cleanup = pj_bool(pj_get(n, "cleanup"), true);
-        if (st->type == TK_D_WORDPIECE && st->cleanup) t->dec_cleanup = true;
     } else {
         return BAD("%s.type: decoder \"%s\" is not supported", where, type);
     }
+    return PETITE_OK;
+}
+
+static petite_status add_dec(tokenizer *t, const pj_value *n, const char *where, int depth) {
+    if (!n || n->kind == PJ_NULL) return PETITE_OK;
+    const char *type = pj_str(pj_get(n, "type"));
+    if (!type) return BAD("%s.type: missing", where);
+    if (!strcmp(type, "Sequence")) {
+        const pj_value *l = pj_get(n, "decoders");
+        if (!pj_is(l, PJ_ARRAY) || depth > 4) return BAD("%s.decoders: not a list", where);
+        for (uint32_t k = 0; k < l->n; k++) {
+            char w[160];
+            snprintf(w, sizeof w, "%s.decoders[%u]", where, k);
+            petite_status s = add_dec(t, &l->u.items[k], w, depth + 1);
+            if (s) return s;
+        }
+        return PETITE_OK;
+    }
+    if (t->ndec == TK_MAX_STEPS) return BAD("%s: more than %d decoders", where, TK_MAX_STEPS);
+    dec_step *st = &t->dec[t->ndec];
+    memset(st, 0, sizeof *st);
+    petite_status s = dec_fill(st, n, type, where);
+    if (s) {
+        dec_step_free(st);
+        return s;
+    }
+    if (st->type == TK_D_WORDPIECE && st->cleanup) t->dec_cleanup = true;
     t->ndec++;
     return PETITE_OK;
 }
@@ -753,11 +789,10 @@ void tk_free(tokenizer *t) {
     vocab_free(&t->bpe.v);
     merges_free(&t->bpe.m);
     free(t->bpe.prefix), free(t->bpe.suffix), free(t->bpe.score);
-    for (size_t k = 0; k < t->nnorm; k++)
-        free(t->norm[k].a), free(t->norm[k].b), ptx_regex_free(t->norm[k].re), charsmap_free(&t->norm[k].map);
+    for (size_t k = 0; k < t->nnorm; k++) norm_step_free(&t->norm[k]);
     free(t->bpe.rank), free(t->ptype);
-    for (size_t k = 0; k < t->npre; k++) free(t->pre[k].lit), ptx_regex_free(t->pre[k].re);
-    for (size_t k = 0; k < t->ndec; k++) free(t->dec[k].a), free(t->dec[k].b);
+    for (size_t k = 0; k < t->npre; k++) pre_step_free(&t->pre[k]);
+    for (size_t k = 0; k < t->ndec; k++) dec_step_free(&t->dec[k]);
     for (size_t k = 0; k < t->nadded; k++) free(t->added[k].content);
     free(t->added), free(t->tmpl), free(t->added_by_id);
     ptx_regex_free(t->gpt2_split.re);
