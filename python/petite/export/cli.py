@@ -64,7 +64,8 @@ def log(msg):
 def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     """Capture, lower, plan, write, validate. Returns the sidecar record."""
     t0 = time.time()
-    example = [x for x in _example(shapes, dtypes, 0)]
+    mk = getattr(args, "make_example", None) or _example  # --task text-generation: valid tokens and positions
+    example = [x for x in mk(shapes, dtypes, 0)]
     snap = cap.snapshot(model)  # a model with state: this trial run must not advance it
     try:
         with torch.no_grad():
@@ -84,7 +85,7 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         gm = cap.capture(model, example)
         if bounds:  # the same graph at two more sizes: what follows the size becomes computed at run time
             svals = dyn.sizes(bounds)
-            gms = [gm] + [cap.capture(model, _example(dyn.at(shapes, where, v), dtypes, 0)) for v in svals[1:]]
+            gms = [gm] + [cap.capture(model, mk(dyn.at(shapes, where, v), dtypes, 0)) for v in svals[1:]]
             try:
                 dyn.analyze(gms, svals)
             except dyn.DynamicError as e:
@@ -140,7 +141,7 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     log("  plan      %6.2fs  arena %d bytes (sum of all activations %d bytes, %.1fx)"
         % (time.time() - t, arena, naive, naive / arena if arena else 1))
     t = time.time()
-    data = ser.serialize(prog, "forward", arena)
+    data = ser.serialize(prog, "forward", arena, getattr(args, "constant_methods", None))
     d = os.path.dirname(os.path.abspath(out_path))
     fd, tmp = tempfile.mkstemp(prefix=".petite-export-", suffix=".pte", dir=d)
     with os.fdopen(fd, "wb") as f:
@@ -174,7 +175,21 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
                           "library that registers it (see examples/custom_op), or --no-validate to write the file "
                           "without running it" % ", ".join(unrunnable))
     try:
-        if not args.no_validate:
+        if not args.no_validate and getattr(args, "validator", None):  # the task's own check (llm.py: greedy tokens)
+            t = time.time()
+            try:
+                res = args.validator(tmp)
+            except RuntimeError as e:
+                raise ExportError("validation: %s" % e)
+            rec["validation"] = res
+            log("  validate  %6.2fs  %s: %d of %d tokens equal, max abs error of the logits %.3g (tolerance %.3g)"
+                % (time.time() - t, res["method"], res["equal_prefix"], res["generated_tokens"], res["max_abs_error"],
+                   res["tolerance"]))
+            if not res["passed"]:
+                raise ExportError("validation failed: petite's greedy generation differs from eager PyTorch (%d of %d "
+                                  "tokens equal, max abs error %.3g > %.3g)" % (res["equal_prefix"], res["generated_tokens"],
+                                                                               res["max_abs_error"], res["tolerance"]))
+        elif not args.no_validate:
             t = time.time()
             from . import validate as va
             # int8 calibrated on real data is validated on real data (the last calibration sample)
@@ -290,9 +305,16 @@ def _example(shapes, dtypes, seed):
 
 def _parser():
     ap = argparse.ArgumentParser(prog="petite-export", description=__doc__.split("\n")[1])
-    ap.add_argument("model", help=".pt / .pth / .torchscript file")
-    ap.add_argument("--model-name", required=True)
-    ap.add_argument("--input-shapes", nargs="+", required=True, help='"1,3,224,224" ["1,100" ...] or "1,3,224,224;1,100"')
+    ap.add_argument("model", help=".pt / .pth / .torchscript file; with --task text-generation a checkpoint directory")
+    ap.add_argument("--model-name", default=None, help="the files' stem (required, except with --task)")
+    ap.add_argument("--input-shapes", nargs="+", default=None,
+                    help='"1,3,224,224" ["1,100" ...] or "1,3,224,224;1,100" (required, except with --task)')
+    ap.add_argument("--task", choices=["text-generation"], default=None,
+                    help="text-generation: a llama-style decoder (Hugging Face checkpoint directory, or --model-class "
+                         "giving a petite.export.llm.Decoder) in ExecuTorch's LLM layout: KV cache, metadata methods")
+    ap.add_argument("--max-seq-len", type=int, default=128, help="text-generation: the KV cache's length (default 128)")
+    ap.add_argument("--validate-tokens", type=int, default=32,
+                    help="text-generation: greedy tokens compared with eager (default 32)")
     ap.add_argument("--input-dtypes", nargs="+", default=None)
     ap.add_argument("--backends", nargs="+", default=None)
     ap.add_argument("--target-platform", choices=sorted(PLATFORM_DEFAULTS), default=None)
@@ -333,6 +355,10 @@ def main(argv=None):
     ap = _parser()
     args = ap.parse_args(argv)
     torch.manual_seed(0)
+    if args.task == "text-generation":
+        return _text_generation(args)
+    if args.model_name is None or args.input_shapes is None:
+        ap.error("--model-name and --input-shapes are required (except with --task)")
     try:
         shapes, args.dyn_where, args.dyn_bounds = parse_shapes(args.input_shapes)
         names = args.input_dtypes or ["float32"] * len(shapes)
@@ -358,6 +384,59 @@ def main(argv=None):
         print("petite-export: error: %s" % e, file=sys.stderr)
         return 2
     results = _export_all(model, shapes, dtypes, backends, args)
+    return 0 if all(r["success"] for r in results) else 1
+
+
+def _text_generation(args):
+    """--task text-generation: the decoder with its KV cache, one dynamic prompt length through the
+    chosen backend, the metadata methods; validated by greedy generation (llm.py)"""
+    from . import llm
+    try:
+        s = args.max_seq_len
+        if not 2 <= s <= 65536:
+            raise ExportError("--max-seq-len %d: expected 2..65536" % s)
+        if args.input_shapes or args.input_dtypes:
+            raise ExportError("--task text-generation: the inputs are fixed (tokens [1, T], input_pos [1]); "
+                              "leave out --input-shapes / --input-dtypes")
+        if args.quantize:
+            raise ExportError("--task text-generation --quantize %s is not supported yet (fp32 only)" % args.quantize)
+        _prepare_custom(args)
+        t = time.time()
+        if os.path.isdir(args.model):
+            model = llm.load_checkpoint(args.model, s)
+        else:
+            model_args = json.loads(args.model_args) if args.model_args else None
+            model, _ = ld.load_model(args.model, args.model_class, args.arch, model_args)
+            if not isinstance(model, llm.Decoder):
+                raise ExportError("--task text-generation takes a checkpoint directory or a petite.export.llm.Decoder "
+                                  "(got %s)" % type(model).__name__)
+            if model.max_seq_len != s:
+                raise ExportError("the Decoder's max_seq_len is %d, --max-seq-len %d" % (model.max_seq_len, s))
+        model.eval()
+        args.model_name = args.model_name or os.path.basename(os.path.normpath(args.model)).split(".")[0]
+        log("petite-export %s: %s (text-generation, %d layers, vocabulary %d, max_seq_len %d)"
+            % (args.model_name, args.model, model.config.num_hidden_layers, model.config.vocab_size, s))
+        log("  load      %6.2fs" % (time.time() - t))
+    except (ExportError, ld.LoadError, llm.CheckpointError, json.JSONDecodeError, custom.CustomOpError) as e:
+        print("petite-export: error: %s" % e, file=sys.stderr)
+        return 2
+    shapes, args.dyn_where, args.dyn_bounds = parse_shapes(["1,1..%d" % (s - 1), "1"])
+    dtypes = [torch.int64, torch.int64]
+    vocab = model.config.vocab_size
+
+    def make_example(shapes, dtypes, seed):
+        g = torch.Generator().manual_seed(seed)
+        return [torch.randint(0, vocab, tuple(shapes[0]), generator=g), torch.zeros(1, dtype=torch.int64)]
+    args.make_example = make_example
+    args.constant_methods = model.metadata()
+    args.validator = llm.validator(model, args.validate_tokens, min(8, s // 2), bool(args.quantize))
+    results = _export_all(model, shapes, dtypes, args.backends or ["xnnpack"], args)
+    for r in results:
+        if r["success"]:
+            r["llm"] = dict(model.metadata(), config=model.config.as_dict())
+            stem = os.path.splitext(r["file"])[0]
+            with open(os.path.join(args.output_dir, stem + ".json"), "w") as f:
+                json.dump(r, f, indent=2)
     return 0 if all(r["success"] for r in results) else 1
 
 

@@ -327,6 +327,10 @@ class Lowerer:
         if op in IDENTITY:
             self.env[node] = self.value_of(a[0])
             return
+        if op._schema.name == "petite_llm::kv_update":
+            return self.lower_kv_update(node, a)
+        if op._schema.name == "petite_llm::sdpa":
+            return self.lower_sdpa(node, a)
         if op in VIEW_COPY:
             name, ovl, f = VIEW_COPY[op]
             return self.emit(name, ovl, f(a), node)
@@ -390,6 +394,58 @@ class Lowerer:
         named = dict(zip([x.name for x in schema_args], vals))
         ordered = [named[n] for n in out_names if n in named]
         return self.emit(_schema_name(out_op), ovl, ordered, node)
+
+    # ---- the LLM operators (llm.py): the official llama:: calls, start_pos an Int from input_pos[0] ----
+    def start_pos(self, pos):
+        """input_pos[0] as an Int EValue: aten::select_copy.int_out + aten::_local_scalar_dense"""
+        cache = self.__dict__.setdefault("_start_pos", {})
+        if pos not in cache:
+            p = self.p
+            one = p.add(Value("tensor", dtype=DTYPE[pos.meta["tensor_meta"].dtype], shape=[], role="temp"))
+            p.instrs.append(Instr("aten::select_copy", "int_out", [self.value_of(pos), p.add(Value("int", value=0)),
+                                                                  p.add(Value("int", value=0)), one, one], [one]))
+            s = p.add(Value("int", value=0, computed=True))
+            p.instrs.append(Instr("aten::_local_scalar_dense", "", [one, s]))
+            cache[pos] = s
+        return cache[pos]
+
+    def _need(self, full, node):
+        if self.check_kernel and not self.check_kernel(full):
+            raise LowerError("operator %s (from %s) has no kernel in the petite runtime" % (full, node.format_node()))
+
+    def lower_kv_update(self, node, a):
+        """petite_llm::kv_update(value, cache, pos) -> the new cache: llama::update_cache.out writes the
+        cache buffer in place (its out a [1] placeholder, as the official meta kernel's), and the
+        node's value is the buffer itself, so the state's write-back copies nothing"""
+        value, cache, pos = a
+        self._need("llama::update_cache.out", node)
+        cv = self.value_of(cache)
+        if self.p.values[cv].role != "mutable":
+            raise LowerError("petite_llm::kv_update writes %s, which is not a buffer the model keeps" % cache.name)
+        later = [u for u in cache.users if u is not node and self._after(u, node)]
+        if later:
+            raise LowerError("the cache %s is read again after petite_llm::kv_update wrote it (%s)"
+                             % (cache.name, later[0].format_node()))
+        dummy = self.p.add(Value("tensor", dtype=DTYPE[value.meta["tensor_meta"].dtype], shape=[1], role="temp"))
+        sp = self.start_pos(pos)
+        self.p.instrs.append(Instr("llama::update_cache", "out", [self.value_of(value), cv, sp, dummy, dummy], [dummy, cv]))
+        self.env[node] = cv
+
+    def lower_sdpa(self, node, a):
+        """petite_llm::sdpa(q, k_cache, v_cache, pos) -> llama::custom_sdpa.out(q, k, v, start_pos,
+        attn_mask=None, drpout_p=0.0, is_causal=True, scale=None)"""
+        q, k, v, pos = a
+        self._need("llama::custom_sdpa.out", node)
+        meta = node.meta["tensor_meta"]
+        dyn = bool(node.meta.get("dynamic"))
+        ddims = node.meta.get("dynamic_dims") or []
+        out = self.tensor_value(meta, "temp", dynamic=dyn, dyn_dims=ddims[0] if ddims else [])
+        self.p.value_node[out] = (node.name, None)
+        p = self.p
+        args = [self.value_of(q), self.value_of(k), self.value_of(v), self.start_pos(pos), p.add(Value("none")),
+                p.add(Value("double", value=0.0)), p.add(Value("bool", value=True)), p.add(Value("none")), out, out]
+        p.instrs.append(Instr("llama::custom_sdpa", "out", args, [out]))
+        self.env[node] = out
 
     def run(self):
         gm = self.gm

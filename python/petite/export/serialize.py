@@ -4,6 +4,7 @@ file identifier "ET12") built with the flatbuffers Python library, the extended 
 for state a method updates, a mutable segment (initial values, unpadded) as the official writer
 lays them out: segments in the order constants, mutable data, delegate blobs, named data."""
 import struct
+import types
 
 import flatbuffers
 
@@ -93,8 +94,34 @@ def _value(fb, v, const_index):
     return fb.table([(0, "u8", KT[v.kind]), (1, "off", val)])
 
 
-def serialize(p, method_name="forward", arena=0):
-    """EdgeProgram -> bytes of a .pte."""
+_LEAF = '{"type": null, "context": null, "children_spec": []}'
+_NO_INPUTS = ('[1, {"type": "builtins.tuple", "context": "null", "children_spec": [{"type": "builtins.tuple", '
+              '"context": "null", "children_spec": []}, {"type": "builtins.dict", "context": "[]", "children_spec": []}]}]')
+
+
+def _constant_method(fb, name, val):
+    """A method with no inputs and no instructions whose outputs are constants, as the official
+    emitter writes `constant_methods` (one Int / Bool / Double EValue per leaf; a list: several)."""
+    leaves = list(val) if isinstance(val, (list, tuple)) else [val]
+    vals = []
+    for x in leaves:
+        kind = "bool" if isinstance(x, bool) else "int" if isinstance(x, int) else "double"
+        vals.append(_value(fb, types.SimpleNamespace(kind=kind, value=x, role=None), {}))
+    out = ("[1, %s]" % _LEAF if not isinstance(val, (list, tuple)) else
+           '[1, {"type": "builtins.list", "context": "null", "children_spec": [%s]}]' % ", ".join([_LEAF] * len(leaves)))
+    chain = fb.table([(0, "off", fb.vec("i", [])), (1, "off", fb.vec("i", [])), (2, "off", fb.offsets([]))])
+    return fb.table([
+        (0, "off", fb.b.CreateString(name)),
+        (1, "off", fb.table([(0, "off", fb.b.CreateString(_NO_INPUTS)), (1, "off", fb.b.CreateString(out))])),
+        (2, "off", fb.offsets(vals)), (3, "off", fb.vec("i", [])), (4, "off", fb.vec("i", list(range(len(vals))))),
+        (5, "off", fb.offsets([chain])), (6, "off", fb.offsets([])), (7, "off", fb.offsets([])),
+        (8, "off", fb.vec("q", [0])),
+    ])
+
+
+def serialize(p, method_name="forward", arena=0, constant_methods=None):
+    """EdgeProgram -> bytes of a .pte. constant_methods: {name: value or list of values} written
+    after the method (int, bool, float leaves)."""
     fb = _FB()
     # constant segment: deduplicated by content, 16-byte aligned, index 0 reserved
     seg, offsets, const_index, seen = bytearray(), [0], {}, {}
@@ -159,7 +186,8 @@ def serialize(p, method_name="forward", arena=0):
     segments = fb.offsets([fb.table([(0, "u64", o), (1, "u64", len(d))]) for o, d in zip(seg_offsets, seg_data)])
     const_seg = fb.table([(0, "u32", 0), (1, "off", fb.vec("Q", offsets))])
     mut_segs = fb.offsets([fb.table([(0, "u32", 1), (1, "off", fb.vec("Q", moffsets))])]) if has_mut else None
-    root = fb.table([(0, "u32", 0), (1, "off", fb.offsets([plan])), (4, "off", segments), (5, "off", const_seg),
+    plans = [plan] + [_constant_method(fb, k, v) for k, v in (constant_methods or {}).items()]
+    root = fb.table([(0, "u32", 0), (1, "off", fb.offsets(plans)), (4, "off", segments), (5, "off", const_seg),
                      (6, "off", mut_segs), (7, "off", fb.offsets(named) if named else None)])
     fb.b.Finish(root, file_identifier=b"ET12")
     flat = bytes(fb.b.Output())
