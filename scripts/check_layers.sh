@@ -42,7 +42,7 @@ done
 # every folder under src/ is a layer (or the vision library beside them)
 for d in src/*/; do
   d=${d%/}; d=${d#src/}
-  case "$d" in core|format|compute|kernels|backends|runtime|vision|text) ;;
+  case "$d" in core|format|compute|kernels|backends|runtime|vision|text|llm) ;;
     *) echo "layering: src/$d is not a layer (add it to this script, CMakeLists.txt and docs/ARCHITECTURE.md)"; bad=1 ;;
   esac
 done
@@ -50,7 +50,7 @@ done
 while IFS= read -r line; do
   inc=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$line")
   case "$inc" in petite/petite.h|*/*) ;; *) continue ;; esac
-  case "$inc" in petite/petite.h|petite/petite_vision.h|petite/petite_text.h) continue ;; esac
+  case "$inc" in petite/petite.h|petite/petite_vision.h|petite/petite_text.h|petite/petite_llm.h) continue ;; esac
   echo "layering: ${line%%:*} includes \"$inc\" (the CLI may include only the public headers)"
   bad=1
 done < <(grep -rHn '#include "' tools/petite || true)
@@ -68,6 +68,13 @@ while IFS= read -r line; do
   echo "layering: ${line%%:*} includes \"$inc\" (the tokenizer library may include only the public headers and text/)"
   bad=1
 done < <(grep -rHn '#include "' src/text || true)
+# the text-generation runner sits beside the runtime: the public headers only
+while IFS= read -r line; do
+  inc=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$line")
+  case "$inc" in petite/petite.h|petite/petite_text.h|petite/petite_llm.h) continue ;; esac
+  echo "layering: ${line%%:*} includes \"$inc\" (the runner may include only the public headers)"
+  bad=1
+done < <(grep -rHn '#include "' src/llm || true)
 # the WebAssembly glue: the public header only
 while IFS= read -r line; do
   inc=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$line")
@@ -75,5 +82,5 @@ while IFS= read -r line; do
   echo "layering: ${line%%:*} includes \"$inc\" (js/ may include only the public header)"
   bad=1
 done < <(grep -rHn '#include "' js || true)
-[ $bad -eq 0 ] && echo "layering: ok (core <- format, compute <- kernels, backends <- runtime; CLI, vision, text and js on the public headers)"
+[ $bad -eq 0 ] && echo "layering: ok (core <- format, compute <- kernels, backends <- runtime; CLI, vision, text, llm and js on the public headers)"
 exit $bad

