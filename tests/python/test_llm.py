@@ -295,6 +295,40 @@ def main():
             txt = "".join(m.generate(prompt, max_new_tokens=10))
             check(m.tokens == [greedy[0]] and m.stats()["stop_reason"] == "eos", "EOS at the first step: %s" % m.stats())
             del m
+        # quantized: 8da4w in groups of 32 with 4-bit embeddings (the official recipe's 4,32), 8-bit
+        # dynamic with 8-bit embeddings, 4w; each file against eager computing what the file computes
+        # (llm.quantized_reference: the exporter's weights, XNNPACK's per-row int8 activations)
+        import copy
+        qdir = os.path.join(tmp, "q")
+        for q, extra, emb in (("8da4w", ["--group-size", "32", "--embedding-quantize", "4,32"], (4, 32)),
+                              ("8da4w", ["--group-size", "64"], None),
+                              ("dynamic", ["--embedding-quantize", "8"], (8, 0)), ("4w", [], None)):
+            r = export(ck, qdir, "xnnpack", ["--quantize", q, *extra])
+            check(r.returncode == 0, "export --quantize %s %s: %s" % (q, extra, r.stderr[-800:]))
+            if r.returncode:
+                continue
+            pte = os.path.join(qdir, "tiny_xnnpack_quantized.pte")
+            side = json.load(open(os.path.join(qdir, "tiny_xnnpack_quantized.json")))
+            v = side["validation"]
+            check(v["tokens_equal"] and v["max_abs_error"] <= v["tolerance"], "%s %s: validation %s" % (q, extra, v))
+            ref = copy.deepcopy(model)
+            if emb:
+                ref.quantize_embeddings(*emb)
+            group = int(extra[extra.index("--group-size") + 1]) if "--group-size" in extra else 32
+            ref = llm.quantized_reference(ref, q, group)
+            want = eager_tokens(ref, ids, 40, RefSampler(1, 0.0))
+            m = pllm.LLM(pte, tokp)
+            list(m.generate(prompt, max_new_tokens=40, ignore_eos=True))
+            check(m.tokens == want, "%s %s: the runner's greedy tokens %s != eager's %s" % (q, extra, m.tokens[:8], want[:8]))
+            info = subprocess.run([os.environ.get("PETITE_CLI", os.path.join(ROOT, "build", "petite")), "info", pte],
+                                  capture_output=True, text=True).stdout
+            if emb:
+                check(("embedding_4bit" if emb[0] == 4 else "embedding_byte") in info, "%s: the quantized embedding op" % q)
+            del m
+        r = export(ck, qdir, "xnnpack", ["--quantize", "static"])
+        check(r.returncode == 2 and "static" in r.stderr, "--quantize static refused for text generation: %s" % r.stderr[-300:])
+        r = export(ck, qdir, "xnnpack", ["--embedding-quantize", "3,7"])
+        check(r.returncode == 2 and "embedding-quantize" in r.stderr, "--embedding-quantize 3,7 refused: %s" % r.stderr[-300:])
         # petite generate --json: the same greedy tokens
         cli = os.environ.get("PETITE_CLI", os.path.join(ROOT, "build", "petite"))
         r = subprocess.run([cli, "generate", files["xnnpack"], "--tokenizer", tokp, "--prompt", prompt, "--max-new-tokens",

@@ -79,8 +79,8 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         raise ExportError("the model does not run on inputs of shapes %s: %s%s" % (shapes, e, hint))
     t = time.time()
     where, bounds = getattr(args, "dyn_where", None) or [], getattr(args, "dyn_bounds", None)
-    if bounds and args.quantize:
-        raise ExportError("--quantize with a dynamic size is not supported")
+    if bounds and args.quantize == "static":  # calibrated ranges are for one shape
+        raise ExportError("--quantize static with a dynamic size is not supported (dynamic, 8da4w and 4w are)")
     with custom.keep(model, getattr(args, "custom_ops", None), example) as custom_names:
         gm = cap.capture(model, example)
         if bounds:  # the same graph at two more sizes: what follows the size becomes computed at run time
@@ -105,9 +105,9 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
     except Exception:
         check = None  # no runtime library: cannot check kernels (validation will fail)
         unrunnable = list(custom_names)
-    if args.quantize and gm.state:
-        raise ExportError("--quantize with state the model updates in forward (%s) is not supported"
-                          % ", ".join(n for n, _ in gm.state))
+    if args.quantize == "static" and gm.state:  # calibration runs would advance the state
+        raise ExportError("--quantize static with state the model updates in forward (%s) is not supported "
+                          "(dynamic, 8da4w and 4w are)" % ", ".join(n for n, _ in gm.state))
     prog = lw.lower(gm, check)
     log("  lower     %6.2fs  %d instructions, %d operators, %d values"
         % (time.time() - t, len(prog.instrs), len(prog.operators()), len(prog.values)))
@@ -133,7 +133,7 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
         from . import xnnpack
         t = time.time()
         total = len(prog.instrs)
-        n_delegated = xnnpack.delegate(prog, args.quantize)
+        n_delegated = xnnpack.delegate(prog, args.quantize, getattr(args, "group_size", None) or xnnpack.INT4_GROUP)
         log("  delegate  %6.2fs  %d of %d instructions in %d XNNPACK subgraphs, %d portable instructions left"
             % (time.time() - t, n_delegated, total, len(prog.delegates), len(prog.instrs) - len(prog.delegates)))
     t = time.time()
@@ -313,6 +313,9 @@ def _parser():
                     help="text-generation: a llama-style decoder (Hugging Face checkpoint directory, or --model-class "
                          "giving a petite.export.llm.Decoder) in ExecuTorch's LLM layout: KV cache, metadata methods")
     ap.add_argument("--max-seq-len", type=int, default=128, help="text-generation: the KV cache's length (default 128)")
+    ap.add_argument("--embedding-quantize", default=None, metavar="BITS[,GROUP]",
+                    help="text-generation: the token table in 8 or 4 bits, groups of GROUP columns (0 or none: one "
+                         "scale per row), e.g. 4,32 (the official recipe)")
     ap.add_argument("--validate-tokens", type=int, default=32,
                     help="text-generation: greedy tokens compared with eager (default 32)")
     ap.add_argument("--input-dtypes", nargs="+", default=None)
@@ -327,6 +330,8 @@ def _parser():
                     help="static (default: int8 with calibrated activations), dynamic (int8 linear layers with "
                          "dynamically quantized activations), 8da4w (the same with 4-bit groupwise weights) or 4w "
                          "(4-bit weights, fp32 activations)")
+    ap.add_argument("--group-size", type=int, choices=[32, 64, 128], default=None,
+                    help="--quantize 8da4w / 4w: weights in groups of this many input channels (default 32)")
     ap.add_argument("--calibration-data", default=None, help="directory of .npy inputs for --quantize static")
     ap.add_argument("--calibration-method", choices=["minmax", "percentile", "mse"], default="minmax",
                     help="activation ranges for --quantize static: the observed extremes (default), a percentile "
@@ -368,6 +373,8 @@ def main(argv=None):
         if bad:
             raise ExportError("unknown input dtype %s (known: %s)" % (bad[0], ", ".join(sorted(DTYPES))))
         dtypes = [DTYPES[n] for n in names]
+        if args.group_size and args.quantize not in ("8da4w", "4w"):
+            raise ExportError("--group-size is for --quantize 8da4w / 4w")
         _prepare_custom(args)
         backends = args.backends or (PLATFORM_DEFAULTS[args.target_platform] if args.target_platform
                                      else (["xnnpack"] if args.quantize else ["portable", "xnnpack"]))
@@ -398,8 +405,11 @@ def _text_generation(args):
         if args.input_shapes or args.input_dtypes:
             raise ExportError("--task text-generation: the inputs are fixed (tokens [1, T], input_pos [1]); "
                               "leave out --input-shapes / --input-dtypes")
-        if args.quantize:
-            raise ExportError("--task text-generation --quantize %s is not supported yet (fp32 only)" % args.quantize)
+        if args.group_size and args.quantize not in ("8da4w", "4w"):
+            raise ExportError("--group-size is for --quantize 8da4w / 4w")
+        if args.quantize == "static":
+            raise ExportError("--task text-generation --quantize static is not supported: dynamic (8-bit weights), "
+                              "8da4w (4-bit weights in groups of --group-size) or 4w")
         _prepare_custom(args)
         t = time.time()
         if os.path.isdir(args.model):
@@ -413,6 +423,15 @@ def _text_generation(args):
             if model.max_seq_len != s:
                 raise ExportError("the Decoder's max_seq_len is %d, --max-seq-len %d" % (model.max_seq_len, s))
         model.eval()
+        if args.embedding_quantize:
+            try:
+                parts = [int(x) for x in args.embedding_quantize.split(",")]
+                bits, group = parts[0], (parts[1] if len(parts) > 1 else 0)
+                if len(parts) > 2:
+                    raise ValueError("BITS[,GROUP]")
+                model.quantize_embeddings(bits, group)
+            except ValueError as e:
+                raise ExportError("--embedding-quantize %s: %s" % (args.embedding_quantize, e))
         args.model_name = args.model_name or os.path.basename(os.path.normpath(args.model)).split(".")[0]
         log("petite-export %s: %s (text-generation, %d layers, vocabulary %d, max_seq_len %d)"
             % (args.model_name, args.model, model.config.num_hidden_layers, model.config.vocab_size, s))
@@ -429,7 +448,8 @@ def _text_generation(args):
         return [torch.randint(0, vocab, tuple(shapes[0]), generator=g), torch.zeros(1, dtype=torch.int64)]
     args.make_example = make_example
     args.constant_methods = model.metadata()
-    args.validator = llm.validator(model, args.validate_tokens, min(8, s // 2), bool(args.quantize))
+    args.validator = llm.validator(model, args.validate_tokens, min(8, s // 2), args.quantize,
+                                   args.group_size or 32)
     results = _export_all(model, shapes, dtypes, args.backends or ["xnnpack"], args)
     for r in results:
         if r["success"]:

@@ -69,10 +69,59 @@ def _sdpa(q, k, v, pos):
     return (torch.softmax(sc, dim=-1) @ vv).transpose(1, 2).contiguous()
 
 
+_LIB.define("embedding_q(Tensor weight, Tensor scales, Tensor indices, int bits) -> Tensor")
+
+
+def _embedding_q(weight, scales, indices, bits):
+    """rows of quantized embeddings: int8 [V, D], or 4-bit [V, D/2] (the even column in the high
+    nibble, value = nibble - 8, as quantized_decomposed::embedding_4bit), times their group's scale"""
+    if bits == 8:
+        q = weight.float()
+    else:
+        q = torch.stack(((weight >> 4).float() - 8, (weight & 15).float() - 8), dim=-1).reshape(weight.shape[0], -1)
+    v, d = q.shape
+    g = scales.reshape(v, -1)
+    deq = (q.reshape(v, g.shape[1], -1) * g[:, :, None]).reshape(v, d)
+    return deq[indices]
+
+
 _LIB.impl("kv_update", _kv_update, "CPU")
 _LIB.impl("sdpa", _sdpa, "CPU")
+_LIB.impl("embedding_q", _embedding_q, "CPU")
 kv_update = torch.ops.petite_llm.kv_update
 sdpa = torch.ops.petite_llm.sdpa
+embedding_q = torch.ops.petite_llm.embedding_q
+
+
+class QuantEmbedding(nn.Module):
+    """An embedding table quantized symmetrically to 8 or 4 bits in groups of `group` columns (0: one
+    scale per row), as the official exporter's `--embedding-quantize BITS,GROUP`; in the file a
+    quantized_decomposed::embedding_byte / embedding_4bit call (.dtype_out, fp32 rows)."""
+
+    def __init__(self, weight, bits, group=0):
+        super().__init__()
+        w = weight.detach().float()
+        v, d = w.shape
+        group = group or d
+        if bits not in (4, 8) or d % group or (bits == 4 and d % 2):
+            raise ValueError("embedding quantization %d bits, group %d: the width %d must be a multiple of the group "
+                             "(and even for 4 bits)" % (bits, group, d))
+        qmax = 127 if bits == 8 else 7
+        blocks = w.reshape(v, d // group, group)
+        maxabs = blocks.abs().amax(dim=2)
+        scales = torch.where(maxabs > 0, maxabs / qmax, torch.ones_like(maxabs))
+        q = torch.clamp(torch.round(blocks / scales[:, :, None]), -qmax - 1, qmax).reshape(v, d).to(torch.int16)
+        if bits == 8:
+            packed = q.to(torch.int8)
+        else:
+            u = (q + 8).to(torch.uint8)
+            packed = (u[:, 0::2] << 4) | u[:, 1::2]
+        self.bits = bits
+        self.register_buffer("qweight", packed.contiguous())
+        self.register_buffer("scales", scales.contiguous())
+
+    def forward(self, tokens):
+        return embedding_q(self.qweight, self.scales, tokens, self.bits)
 
 
 # ---- the decoder ----------------------------------------------------------------------------------
@@ -198,6 +247,11 @@ class Decoder(nn.Module):
         for layer in self.layers:
             h = layer(h, cos, sin, input_pos)
         return self.lm_head(self.norm(h[:, -1, :]))
+
+    def quantize_embeddings(self, bits, group=0):
+        """the token table quantized (QuantEmbedding); a tied output layer keeps the fp32 weights"""
+        self.embed_tokens = QuantEmbedding(self.embed_tokens.weight, bits, group)
+        return self
 
     def reset_cache(self):
         with torch.no_grad():
@@ -371,13 +425,70 @@ def petite_greedy(pte_path, prompt, n, method="forward"):
     return val
 
 
-def validator(model, n_tokens, prompt_len, quantized):
-    """a function (written file) -> validation record: greedy tokens and logits, eager vs petite"""
+# ---- the quantized file's arithmetic in eager (the reference --quantize is validated against) ----
+
+def _qd8_rows(x):
+    """x [..., K] float32 -> its rows quantized per row to int8 and back, with XNNPACK's qd8 rules
+    (asymmetric; scale = 255 / (max(0, max) - min(0, min)), a nudged zero point, round to nearest
+    even): the values a qdint8 fully connected layer multiplies"""
+    f = np.float32
+    x = np.ascontiguousarray(x, np.float32)
+    rmin = np.minimum(f(0), x.min(axis=-1, keepdims=True))
+    rmax = np.maximum(f(0), x.max(axis=-1, keepdims=True))
+    with np.errstate(divide="ignore"):
+        s = np.where(rmin == rmax, f(1), (f(255) / (rmax - rmin).astype(np.float32)).astype(np.float32)).astype(np.float32)
+    dmin, dmax = (rmin * s).astype(np.float32), (rmax * s).astype(np.float32)
+    emin, emax = (f(-128) + dmin).astype(np.float32), (f(127) + dmax).astype(np.float32)
+    zpf = np.where((emin + emax).astype(np.float32) > 0, (f(-128) - dmin), (f(127) - dmax)).astype(np.float32)
+    zp = np.rint(np.clip(zpf, -128, 127))
+    q = np.clip(np.rint((x * s).astype(np.float32)), -128 - zp, 127 - zp)
+    return q.astype(np.float64) * (f(1) / s).astype(np.float32).astype(np.float64)
+
+
+def quantized_reference(model, quantize, group):
+    """A copy of model whose Linear layers compute as the --quantize file's XNNPACK fully connected
+    layers: weights through the exporter's own quantizer (4-bit groups or per channel, or 8-bit per
+    channel), activations per row to int8 (dynamic, 8da4w) or kept (4w); products in float64."""
+    import copy
+    from . import xnnpack
+    ref = copy.deepcopy(model)
+    for mod in ref.modules():
+        if not isinstance(mod, nn.Linear):
+            continue
+        w = mod.weight.detach().float().numpy()
+        if quantize in ("8da4w", "4w"):
+            packed, _, scales, g = xnnpack._int4(np.ascontiguousarray(w), group)
+            q = np.empty((w.shape[0], packed.shape[1] * 2), np.float64)
+            q[:, 0::2], q[:, 1::2] = (packed & 15).astype(np.int16) - 8, (packed >> 4).astype(np.int16) - 8
+            q = q[:, :w.shape[1]]
+            per = scales.reshape(w.shape[0], -1).astype(np.float64)
+            wd = (q.reshape(w.shape[0], per.shape[1], -1) * per[:, :, None]).reshape(w.shape)
+        else:
+            wq, sw = xnnpack._per_channel(np.ascontiguousarray(w), 0)
+            wd = wq.astype(np.float64) * np.asarray(sw, np.float64).reshape(-1, 1)
+        b = None if mod.bias is None else mod.bias.detach().double().numpy()
+
+        def fwd(x, wd=wd, b=b):
+            xs = x.detach().float().numpy()
+            xa = _qd8_rows(xs) if quantize in ("8da4w", "dynamic") else xs.astype(np.float64)
+            y = xa @ wd.T
+            if b is not None:
+                y = y + b
+            return torch.from_numpy(y.astype(np.float32))
+        mod.forward = fwd
+    return ref
+
+
+def validator(model, n_tokens, prompt_len, quantize=None, group=32):
+    """a function (written file) -> validation record: greedy tokens and logits, eager vs petite. With
+    --quantize the reference is eager with the file's arithmetic (quantized_reference); how far that
+    is from the fp32 model is reported beside it"""
     def run(path):
         g = torch.Generator().manual_seed(1)
         prompt = torch.randint(0, model.config.vocab_size, (prompt_len,), generator=g).tolist()
         n = max(1, min(n_tokens, model.max_seq_len - prompt_len))
-        et, el = eager_greedy(model, prompt, n)
+        ref = quantized_reference(model, quantize, group) if quantize else model
+        et, el = eager_greedy(ref, prompt, n)
         pt, pl = petite_greedy(path, prompt, n)
         pl = torch.from_numpy(pl)
         # the logits are compared while the two sequences agree (after a difference the inputs differ)
@@ -387,10 +498,17 @@ def validator(model, n_tokens, prompt_len, quantized):
         k = min(n, same + 1)
         err = float((el[:k] - pl[:k]).abs().max())
         scale = float(el[:k].abs().max())
-        tol = (0.25 if quantized else 1e-4) * max(scale, 1e-6)
-        res = {"method": "greedy generation", "prompt_tokens": prompt_len, "generated_tokens": n,
+        tol = 1e-4 * max(scale, 1e-6)  # quantized too: the reference computes what the file computes
+        res = {"method": "greedy generation" + (" (eager with the %s arithmetic)" % quantize if quantize else ""),
+               "prompt_tokens": prompt_len, "generated_tokens": n,
                "tokens_equal": same == n, "equal_prefix": same, "max_abs_error": err, "output_scale": scale,
                "tolerance": tol, "eager_tokens": et, "petite_tokens": pt}
-        res["passed"] = err <= tol and (same == n or quantized)
+        if quantize:  # what the quantization itself changes: the fp32 model on the same tokens
+            ft, fl = eager_greedy(model, prompt, n)
+            res["fp32_tokens"] = ft
+            res["fp32_equal_prefix"] = next((i for i in range(n) if ft[i] != et[i]), n)
+            k2 = min(n, res["fp32_equal_prefix"] + 1)
+            res["quantization_max_abs_error"] = float((fl[:k2] - el[:k2]).abs().max())
+        res["passed"] = err <= tol and same == n
         return res
     return run

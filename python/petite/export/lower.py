@@ -331,6 +331,12 @@ class Lowerer:
             return self.lower_kv_update(node, a)
         if op._schema.name == "petite_llm::sdpa":
             return self.lower_sdpa(node, a)
+        if op._schema.name == "petite_llm::embedding_q":  # the official quantized embedding calls
+            w, sc, idx, bits = a
+            name = "quantized_decomposed::embedding_byte" if bits == 8 else "quantized_decomposed::embedding_4bit"
+            self._need(name + ".dtype_out", node)
+            qmin, qmax = (-128, 127) if bits == 8 else (-8, 7)
+            return self.emit(name, "dtype_out", [w, sc, None, qmin, qmax, idx, torch.float32], node)
         if op in VIEW_COPY:
             name, ovl, f = VIEW_COPY[op]
             return self.emit(name, ovl, f(a), node)

@@ -64,8 +64,8 @@ CLAMPABLE = {"Conv2d", "DepthwiseConv2d", "FullyConnected", "Add", "Subtract", "
 class _Graph:
     """One XNNPACK subgraph under construction."""
 
-    def __init__(self, p, uses, quantize=None):
-        self.p, self.uses, self.quantize = p, uses, quantize
+    def __init__(self, p, uses, quantize=None, group=None):
+        self.p, self.uses, self.quantize, self.group = p, uses, quantize, group or INT4_GROUP
         self.ranges = getattr(p, "ranges", {})
         self.values = []       # dicts: dims, const (bytes) / None, ext, flags
         self.nodes = []        # dicts: type, fields, min, max
@@ -183,12 +183,12 @@ def _bf16(a):
     return u.astype(np.uint32).view(np.float32)
 
 
-def _int4(w):
-    """Symmetric 4-bit weights for a [N, K] filter: groups of INT4_GROUP along K when K allows (qbint4,
+def _int4(w, group_size=INT4_GROUP):
+    """Symmetric 4-bit weights for a [N, K] filter: groups of group_size along K when K allows (qbint4,
     bf16-rounded scales [N, K/group]) else per output channel (qcint4). Returns (packed bytes [N, ceil(K/2)],
     dtype, scales, group size or None). Nibbles are w + 8, the low one holding the even k."""
     n, k = w.shape
-    group = INT4_GROUP if k % INT4_GROUP == 0 and k > INT4_GROUP else None
+    group = group_size if k % group_size == 0 and k > group_size else None
     blocks = w.reshape(n, k // group, group) if group else w.reshape(n, 1, k)
     maxabs = np.abs(blocks).max(axis=2)
     scales = np.where(maxabs > 0, maxabs / 7.0, 1.0).astype(np.float32)
@@ -573,7 +573,7 @@ def _emit_matmul(g, p, ins, run, k):
         return 1
     xi = g.get(x, "nchw")
     if g.quantize in ("8da4w", "4w"):  # 4-bit weights (groupwise or per channel), fp32 out
-        packed, dt, scales, group = _int4(np.ascontiguousarray(w))
+        packed, dt, scales, group = _int4(np.ascontiguousarray(w), g.group)
         q = ("group", scales, 0, group) if group else ("channel", scales, 0)
         wi = g.new_value(w.shape, const=packed.tobytes(), dtype=dt, q=q)
         if g.quantize == "8da4w":  # qdint8 activations (4w: fp32 activations)
@@ -1026,11 +1026,12 @@ def _blob(g, named):
     return header + flat + b"\0" * (const_off - fb_off - len(flat))
 
 
-def delegate(p, quantize=None):
+def delegate(p, quantize=None, group=INT4_GROUP):
     """Rewrite EdgeProgram p in place: runs of supported instructions become DelegateCalls.
     quantize: None, "static" (int8 convolutions and linear layers from p.ranges, see calibrate.py),
     "dynamic" (qdint8 linear layers), "8da4w" (qdint8 linear layers with 4-bit weights) or "4w" (4-bit
-    weights, fp32 activations).
+    weights, fp32 activations); group: the 4-bit weights' group along K (per channel when K is not a
+    larger multiple of it).
     Returns the number of instructions delegated."""
     p.instrs = _hoist_sizes(_find_hardswish(p), p)
     sizes = [ins for ins in p.instrs if ins.op == "aten::sym_size" or ins.op.startswith("executorch_prim::")]
@@ -1064,7 +1065,7 @@ def delegate(p, quantize=None):
             for i in later.args:
                 v = p.values[i]
                 after.update(v.value if v.kind in ("tensor_list", "optional_tensor_list") else [i])
-        g = _Graph(p, uses, quantize)
+        g = _Graph(p, uses, quantize, group)
         for ins in run:
             for i in ins.args:
                 v = p.values[i]
