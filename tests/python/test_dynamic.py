@@ -174,7 +174,7 @@ def main():
     for model, x, dd, backends, q, msg in (
             (Branches(), torch.randn(8, 3), [(0, 0, 1, 8)], ["portable"], None, "changes with the dynamic size"),
             (FloatOfSize(), torch.randn(2, 16), [(0, 1, 2, 16)], ["portable"], None, "number that changes with the size"),
-            (cnn, torch.randn(8, 3, 8, 8), [(0, 0, 1, 8)], ["xnnpack"], "static", "--quantize with a dynamic size")):
+            (cnn, torch.randn(8, 3, 8, 8), [(0, 0, 1, 8)], ["xnnpack"], "static", "--quantize static with a dynamic size")):
         recs = export_model(model, x, model_name="refused", output_dir=out, backends=backends, dynamic_dims=dd,
                             quantize=q)
         check(not recs[0]["success"] and msg in (recs[0].get("error") or ""), "%s: %s" % (msg, recs[0].get("error")))
