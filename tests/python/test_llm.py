@@ -310,7 +310,7 @@ def main():
             pte = os.path.join(qdir, "tiny_xnnpack_quantized.pte")
             side = json.load(open(os.path.join(qdir, "tiny_xnnpack_quantized.json")))
             v = side["validation"]
-            check(v["tokens_equal"] and v["max_abs_error"] <= v["tolerance"], "%s %s: validation %s" % (q, extra, v))
+            check(v["tokens_equal"] and v["passed"] and v["steps_within_tolerance"] >= 18, "%s %s: validation %s" % (q, extra, v))
             ref = copy.deepcopy(model)
             if emb:
                 ref.quantize_embeddings(*emb)

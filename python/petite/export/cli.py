@@ -182,13 +182,16 @@ def export_program(model, shapes, dtypes, out_path, args, backend="portable"):
             except RuntimeError as e:
                 raise ExportError("validation: %s" % e)
             rec["validation"] = res
-            log("  validate  %6.2fs  %s: %d of %d tokens equal, max abs error of the logits %.3g (tolerance %.3g)"
+            log("  validate  %6.2fs  %s: %d of %d tokens equal, max abs error of the logits %.3g (tolerance %.3g%s)"
                 % (time.time() - t, res["method"], res["equal_prefix"], res["generated_tokens"], res["max_abs_error"],
-                   res["tolerance"]))
+                   res["tolerance"], "" if "loose_tolerance" not in res else "; %d steps within it, all within %.3g"
+                   % (res["steps_within_tolerance"], res["loose_tolerance"])))
             if not res["passed"]:
                 raise ExportError("validation failed: petite's greedy generation differs from eager PyTorch (%d of %d "
-                                  "tokens equal, max abs error %.3g > %.3g)" % (res["equal_prefix"], res["generated_tokens"],
-                                                                               res["max_abs_error"], res["tolerance"]))
+                                  "tokens equal, max abs error %.3g, tolerance %.3g%s)"
+                                  % (res["equal_prefix"], res["generated_tokens"], res["max_abs_error"], res["tolerance"],
+                                     "" if "loose_tolerance" not in res else ", %d steps within it, all within %.3g"
+                                     % (res["steps_within_tolerance"], res["loose_tolerance"])))
         elif not args.no_validate:
             t = time.time()
             from . import validate as va
