@@ -984,11 +984,19 @@ static void test_fc_q4(pc_isa isa) {
             float *y = malloc((size_t)(M * N + 1) * sizeof *y);
             y[M * N] = 99.0f;
             const float lo = -1.5f, hi = 2.0f;
-            pc_fc_q4 d = {M, N, K, gs != 0, gs, dyn, lo, hi};
-            for (int path = 0; path < 3; path++) { /* the reference loop, the fast path on 1 and 3 threads */
+            pc_fc_q4 d = {M, N, K, gs != 0, gs, dyn, lo, hi, NULL};
+            float *kn = malloc((size_t)(N + 1) * sizeof *kn);
+            if (gs && K % gs == 0) {
+                pc_fc_q4_kn_args ka = {w, ws, N, K, gs};
+                pc_fc_q4_kn_fill(kn, &ka, NULL, NULL);
+            }
+            /* the reference loop, the fast path on 1 and 3 threads, then with kn computed once */
+            for (int path = 0; path < 5; path++) {
+            if (path == 3 || (path == 4 && !(gs && K % gs == 0))) continue;
             ctxs cx = make_ctx(isa, pc_fc_qd_scratch(K));
+            d.kn = path == 4 ? kn : NULL;
             if (path == 0) pc_fc_q4_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
-            else pc_fc_q4_run(path == 1 ? &cx.one : &cx.three, &d, x, w, ws, c & 1 ? NULL : bias, y);
+            else pc_fc_q4_run(path == 1 || path == 4 ? &cx.one : &cx.three, &d, x, w, ws, c & 1 ? NULL : bias, y);
             free_ctx(&cx);
             int bad = 0;
             for (int64_t m = 0; m < M; m++) {
@@ -1015,11 +1023,11 @@ static void test_fc_q4(pc_isa isa) {
                         v = v + bn;
                     } else { /* qbint4: XNNPACK's packed float weight sum (pairs of k) times the zero point,
                                 then each block's raw sum times its scale, then the row scale, then bias */
-                        float kn = 0;
+                        float knr = 0;
                         for (int64_t b = 0; b < ngroups; b++)
                             for (int64_t k = b * gs; k < (b + 1) * gs; k += 2)
-                                kn = kn - (float)(WV(k) + (k + 1 < (b + 1) * gs ? WV(k + 1) : 0)) * ws[n * ngroups + b];
-                        v = kn * (float)zp;
+                                knr = knr - (float)(WV(k) + (k + 1 < (b + 1) * gs ? WV(k + 1) : 0)) * ws[n * ngroups + b];
+                        v = knr * (float)zp;
                         for (int64_t b = 0; b < ngroups; b++) {
                             int64_t sb = 0;
                             for (int64_t k = b * gs; k < (b + 1) * gs; k++) sb += (int64_t)ref_q(x[m * K + k], s, zp) * WV(k);
@@ -1034,9 +1042,10 @@ static void test_fc_q4(pc_isa isa) {
             }
             CHECK(bad == 0 && y[M * N] == 99.0f, "4-bit fully connected M%lld N%lld K%lld block %lld%s (%s, %s): %d wrong",
                   (long long)M, (long long)N, (long long)K, (long long)gs, dyn ? " (qdint8 activations)" : "",
-                  path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : "fast, 3 threads", pc_isa_name(isa), bad);
+                  path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : path == 2 ? "fast, 3 threads"
+                  : "fast, kn computed once", pc_isa_name(isa), bad);
             }
-            free(x), free(ws), free(bias), free(w), free(y);
+            free(x), free(ws), free(bias), free(w), free(y), free(kn);
         }
 }
 

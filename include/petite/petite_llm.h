@@ -96,6 +96,7 @@ typedef struct petite_llm_stats {
     uint64_t kv_cache_bytes;     /* the method's state (its planned memory: cache and activations) */
     int64_t position;            /* tokens in the cache now */
     int32_t stop_reason;         /* petite_llm_stop_reason */
+    double prefill_cpu_ms, decode_cpu_ms; /* CPU time of the process (every thread) in those phases */
 } petite_llm_stats;
 
 /* The piece of text a token completed (maybe empty: a token may end mid-character; special tokens
@@ -119,6 +120,8 @@ PLLM_API int64_t petite_llm_context_length(const petite_llm *l);
  * that does not fit the context (position + tokens must be < the context) is refused with
  * PETITE_ERR_OUT_OF_RESOURCES and changes nothing. An empty prompt continues from the last token. */
 PLLM_API petite_status petite_llm_begin(petite_llm *l, const char *prompt, const petite_llm_config *c);
+/* The same with the prompt's token ids (an app's own chat template, a benchmark); echo shows nothing. */
+PLLM_API petite_status petite_llm_begin_ids(petite_llm *l, const int32_t *ids, size_t n, const petite_llm_config *c);
 /* The next piece of text: *text / *len (valid until the next call), *token its id; *done = 1 when
  * generation has ended (see the stats' stop_reason), then *text holds what was left (maybe ""). */
 PLLM_API petite_status petite_llm_next(petite_llm *l, const char **text, size_t *len, int32_t *token,

@@ -39,7 +39,7 @@ class _Stats(ctypes.Structure):
                 ("decode_ms", ctypes.c_double), ("sampling_ms", ctypes.c_double), ("prompt_tokens", I64),
                 ("generated_tokens", I64), ("prefill_tokens_per_s", ctypes.c_double),
                 ("decode_tokens_per_s", ctypes.c_double), ("kv_cache_bytes", U64), ("position", I64),
-                ("stop_reason", I32)]
+                ("stop_reason", I32), ("prefill_cpu_ms", ctypes.c_double), ("decode_cpu_ms", ctypes.c_double)]
 
 
 _lib = None
@@ -59,6 +59,7 @@ def lib():
             "petite_llm_metadata": ([P, ctypes.c_char_p, ctypes.POINTER(I64)], I32),
             "petite_llm_context_length": ([P], I64),
             "petite_llm_begin": ([P, ctypes.c_char_p, ctypes.POINTER(_Config)], I32),
+            "petite_llm_begin_ids": ([P, ctypes.POINTER(I32), SZ, ctypes.POINTER(_Config)], I32),
             "petite_llm_next": ([P, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(SZ), ctypes.POINTER(I32),
                                  ctypes.POINTER(I32)], I32),
             "petite_llm_stop": ([P], None),
@@ -104,10 +105,11 @@ class LLM:
     def context_length(self):
         return lib().petite_llm_context_length(self._h)
 
-    def generate(self, prompt, max_new_tokens=-1, temperature=0.0, top_p=0.0, top_k=0, seed=1, stop=(),
-                 echo=False, ignore_eos=False, add_special=True, seq_len=-1, prefill_chunk=0):
+    def generate(self, prompt=None, max_new_tokens=-1, temperature=0.0, top_p=0.0, top_k=0, seed=1, stop=(),
+                 echo=False, ignore_eos=False, add_special=True, seq_len=-1, prefill_chunk=0, prompt_ids=None):
         """An iterator of text pieces (bytes decoded as UTF-8; a token may complete no character).
-        The prompt is encoded and prefilled at the first next(); self.tokens collects the ids."""
+        The prompt (text, or prompt_ids: token ids) is prefilled at the first next(); self.tokens
+        collects the ids."""
         L = lib()
         c = _Config()
         L.petite_llm_config_init(ctypes.byref(c))
@@ -116,7 +118,11 @@ class LLM:
         c.echo, c.ignore_eos, c.add_special, c.prefill_chunk = int(echo), int(ignore_eos), int(add_special), prefill_chunk
         stops = (ctypes.c_char_p * max(1, len(stop)))(*[_b(s) for s in stop])
         c.stop, c.n_stop = (stops if stop else None), len(stop)
-        st = L.petite_llm_begin(self._h, _b(prompt), ctypes.byref(c))
+        if prompt_ids is not None:
+            arr = (I32 * max(1, len(prompt_ids)))(*prompt_ids)
+            st = L.petite_llm_begin_ids(self._h, arr, len(prompt_ids), ctypes.byref(c))
+        else:
+            st = L.petite_llm_begin(self._h, _b(prompt or ""), ctypes.byref(c))
         if st:
             self._err(st)
         self.tokens = []

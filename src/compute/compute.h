@@ -341,7 +341,18 @@ typedef struct pc_fc_q4 {
     int64_t group_size;     /* grouped: block length along K */
     int dynamic;            /* quantize x's rows to int8 first */
     float lo, hi;
+    const float *kn;        /* pc_fc_q4_run, grouped and dynamic: each channel's kn (pc_fc_q4_kn_fill), or
+                               NULL: computed on every run */
 } pc_fc_q4;
+/* qbint4's kn (above) for every output channel, N floats: what pc_fc_q4_run would compute on each
+ * run, computed once (it depends on the weights only). args: pc_fc_q4_kn_args; the weights stay
+ * in use (consumed is never called). */
+typedef struct pc_fc_q4_kn_args {
+    const uint8_t *w;
+    const float *w_scale;
+    int64_t N, K, group_size;
+} pc_fc_q4_kn_args;
+void pc_fc_q4_kn_fill(void *kn, const void *args, pc_consumed_fn consumed, void *ctx);
 void pc_fc_q4_f32(const pc_fc_q4 *d, const float *x, const uint8_t *w, const float *w_scale, const float *bias,
                   float *y);
 /* The fast path of both (qdyn.c), equal to them bit for bit: rows quantized once per task, int32

@@ -24,6 +24,7 @@ typedef struct {
     const float *x;
     const int8_t *w8;       /* qc8w: [N, K] */
     const uint8_t *w4;      /* 4-bit: [N, ceil(K / 2)], low nibble first, zero point 8 */
+    const float *kn;        /* qb4w: the channels' kn, or NULL */
     int64_t gs;             /* 4-bit blocks along K (K: one per channel) */
     int blockwise;          /* qb4w's arithmetic (else qc4w / qc8w's) */
     const float *ws, *bias;
@@ -31,6 +32,43 @@ typedef struct {
     float *y;
     size_t col_block, col_blocks;
 } qd_job;
+
+/* one channel's 4-bit row as int8 (nibble - 8), two per byte without a branch */
+static void unpack4(const uint8_t *w4, int64_t K, int8_t *out) {
+    const int64_t pairs = K / 2;
+    for (int64_t i = 0; i < pairs; i++) {
+        const uint8_t b = w4[i];
+        out[2 * i] = (int8_t)((b & 15) - 8);
+        out[2 * i + 1] = (int8_t)((b >> 4) - 8);
+    }
+    if (K & 1) out[K - 1] = (int8_t)((w4[pairs] & 15) - 8);
+}
+
+/* qb4w's kn of one channel: pairs of k in order within each block (see compute.h) */
+static float kn_of(const int8_t *w, const float *ws, int64_t K, int64_t gs) {
+    float kn = 0;
+    for (int64_t g = 0; g < K / gs; g++)
+        for (int64_t k = g * gs; k < (g + 1) * gs; k += 2)
+            kn -= (float)(w[k] + (k + 1 < (g + 1) * gs ? w[k + 1] : 0)) * ws[g];
+    return kn;
+}
+
+static inline int32_t w4_at(const uint8_t *row, int64_t k) { return (int32_t)(k & 1 ? row[k / 2] >> 4 : row[k / 2] & 15) - 8; }
+
+void pc_fc_q4_kn_fill(void *dst, const void *args, pc_consumed_fn consumed, void *ctx) {
+    (void)consumed, (void)ctx; /* the weights stay in use: nothing is handed back */
+    const pc_fc_q4_kn_args *a = args;
+    const int64_t row_bytes = (a->K + 1) / 2, gs = a->group_size, ng = gs > 0 ? a->K / gs : 0;
+    for (int64_t n = 0; n < a->N; n++) { /* kn_of's sums, reading the nibbles in place */
+        const uint8_t *row = a->w + n * row_bytes;
+        const float *ws = a->w_scale + n * ng;
+        float kn = 0;
+        for (int64_t g = 0; g < ng; g++)
+            for (int64_t k = g * gs; k < (g + 1) * gs; k += 2)
+                kn -= (float)(w4_at(row, k) + (k + 1 < (g + 1) * gs ? w4_at(row, k + 1) : 0)) * ws[g];
+        ((float *)dst)[n] = kn;
+    }
+}
 
 static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
     const qd_job *j = arg;
@@ -50,10 +88,7 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
     for (int64_t n = n0; n < n1; n++) {
         const float b = j->bias ? j->bias[n] : 0.0f;
         const int8_t *w = j->w8 ? j->w8 + n * K : unpacked;
-        if (!j->w8) {
-            const uint8_t *w4 = j->w4 + n * row_bytes;
-            for (int64_t k = 0; k < K; k++) unpacked[k] = (int8_t)((int32_t)((k & 1) ? w4[k / 2] >> 4 : w4[k / 2] & 15) - 8);
-        }
+        if (!j->w8) unpack4(j->w4 + n * row_bytes, K, unpacked);
         int32_t dots[QD_ROWS + 1];
         if (!j->blockwise) { /* qc8w, qc4w: sum (q - zp) w = sum q w - zp sum w, then XNNPACK's epilogue */
             uk->qdot_s8((size_t)rows, q, (size_t)K, w, (size_t)K, dots);
@@ -66,10 +101,8 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
         }
         /* qb4w: the float weight sum kn (pairs of k in order), then per block the raw sums */
         const float *ws = j->ws + n * ngroups;
-        float kn = 0, v[QD_ROWS];
-        for (int64_t g = 0; g < ngroups; g++)
-            for (int64_t k = g * gs; k < (g + 1) * gs; k += 2)
-                kn -= (float)(w[k] + (k + 1 < (g + 1) * gs ? w[k + 1] : 0)) * ws[g];
+        const float kn = j->kn ? j->kn[n] : kn_of(w, ws, K, gs);
+        float v[QD_ROWS];
         for (int64_t r = 0; r < rows; r++) v[r] = kn * (float)p[r].zp;
         for (int64_t g = 0; g < ngroups; g++) { /* blocks in order, as the reference sums them */
             const int8_t *wg = w + g * gs;
@@ -112,7 +145,7 @@ void pc_fc_qd8_run(const pc_ctx *c, const pc_fc_qd8 *d, const float *x, const in
         pc_fc_qd8_f32(d, x, w, w_scale, bias, y);
         return;
     }
-    qd_job j = {d->M, d->N, d->K, x, w, NULL, d->K, 0, w_scale, bias, d->lo, d->hi, y, 0, 0};
+    qd_job j = {d->M, d->N, d->K, x, w, NULL, NULL, d->K, 0, w_scale, bias, d->lo, d->hi, y, 0, 0};
     qd_run(c, &j);
 }
 
@@ -124,6 +157,6 @@ void pc_fc_q4_run(const pc_ctx *c, const pc_fc_q4 *d, const float *x, const uint
         pc_fc_q4_f32(d, x, w, w_scale, bias, y);
         return;
     }
-    qd_job j = {d->M, d->N, d->K, x, NULL, w, gs, d->grouped, w_scale, bias, d->lo, d->hi, y, 0, 0};
+    qd_job j = {d->M, d->N, d->K, x, NULL, w, d->grouped ? d->kn : NULL, gs, d->grouped, w_scale, bias, d->lo, d->hi, y, 0, 0};
     qd_run(c, &j);
 }

@@ -78,6 +78,12 @@ static petite_status fail(petite_llm *l, petite_status s, const char *fmt, ...) 
     return s;
 }
 
+static double cpu_ms(void) { /* the process's: the caller's thread and the method's workers */
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -423,27 +429,38 @@ static int64_t resolve_max_new(const petite_llm *l, int64_t occupied, bool *by_c
     return n < 0 ? 0 : n;
 }
 
-petite_status petite_llm_begin(petite_llm *l, const char *prompt, const petite_llm_config *c) {
+static void drop_ids(int32_t *ids, bool from_tokenizer) {
+    if (from_tokenizer) ptk_free_buffer(ids);
+    else free(ids);
+}
+
+/* a prompt as text (encoded here) or as ids (given: copied) */
+static petite_status begin(petite_llm *l, const char *prompt, const int32_t *given, size_t ngiven,
+                           const petite_llm_config *c) {
     if (!l) return fail(NULL, PETITE_ERR_INVALID_ARGUMENT, "petite_llm_begin: the handle is NULL");
     if (l->active) return fail(l, PETITE_ERR_INVALID_STATE, "a generation is running: call petite_llm_next until done");
     petite_status s = check_config(l, c);
     if (s) return s;
-    double t0 = now_ms();
+    double t0 = now_ms(), c0 = cpu_ms();
     petite_llm_config cfg;
     petite_llm_config_init(&cfg);
     if (c) cfg = *c, cfg.struct_size = sizeof cfg;
     size_t plen = prompt ? strlen(prompt) : 0;
     int32_t *ids = NULL;
     size_t n = 0;
-    if (plen && (s = ptk_encode(l->tk, prompt, plen, cfg.add_special ? PTK_ADD_SPECIAL : 0, &ids, &n)) != PETITE_OK)
+    bool from_tk = !given;
+    if (given && ngiven) {
+        if (!(ids = malloc(ngiven * sizeof *ids))) return fail(l, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "out of memory");
+        memcpy(ids, given, ngiven * sizeof *ids), n = ngiven;
+    } else if (plen && (s = ptk_encode(l->tk, prompt, plen, cfg.add_special ? PTK_ADD_SPECIAL : 0, &ids, &n)) != PETITE_OK)
         return fail(l, s, "the prompt: %s", ptk_last_error());
     int64_t total = (int64_t)n + (l->cur >= 0);
     if (total == 0) {
-        ptk_free_buffer(ids);
+        drop_ids(ids, from_tk);
         return fail(l, PETITE_ERR_INVALID_ARGUMENT, "an empty prompt with nothing to continue from");
     }
     if (l->pos + total >= l->context) {
-        ptk_free_buffer(ids);
+        drop_ids(ids, from_tk);
         return fail(l, PETITE_ERR_OUT_OF_RESOURCES,
                     "the prompt needs %lld positions from position %lld, the context holds %lld (position + prompt must "
                     "stay below it): a shorter prompt, or petite_llm_reset", (long long)total, (long long)l->pos,
@@ -452,13 +469,13 @@ petite_status petite_llm_begin(petite_llm *l, const char *prompt, const petite_l
     for (size_t i = 0; i < n; i++)
         if (ids[i] < 0 || ids[i] >= l->vocab) {
             int32_t bad = ids[i];
-            ptk_free_buffer(ids);
-            return fail(l, PETITE_ERR_INVALID_ARGUMENT, "the tokenizer gave id %d, outside the model's %lld", bad,
+            drop_ids(ids, from_tk);
+            return fail(l, PETITE_ERR_INVALID_ARGUMENT, "prompt id %d is outside the model's vocabulary of %lld", bad,
                         (long long)l->vocab);
         }
     ptk_stream *st;
     if ((s = ptk_stream_new(l->tk, PTK_SKIP_SPECIAL, &st)) != PETITE_OK) {
-        ptk_free_buffer(ids);
+        drop_ids(ids, from_tk);
         return fail(l, s, "%s", ptk_last_error());
     }
     /* from here on the generation runs: nothing above changed the handle */
@@ -485,7 +502,7 @@ petite_status petite_llm_begin(petite_llm *l, const char *prompt, const petite_l
     int64_t done = 0;
     while (done < total) {
         if (atomic_load(&l->stop)) {
-            ptk_free_buffer(ids);
+            drop_ids(ids, from_tk);
             l->finishing = true, l->st.stop_reason = PETITE_LLM_STOPPED;
             l->cur = -1; /* what the cache holds is all of it; nothing waits to be fed */
             l->st.position = l->pos;
@@ -497,13 +514,13 @@ petite_status petite_llm_begin(petite_llm *l, const char *prompt, const petite_l
             l->tokbuf[i] = l->cur >= 0 ? (j == 0 ? l->cur : ids[j - 1]) : ids[j];
         }
         if ((s = forward(l, l->tokbuf, k, l->pos, &logits)) != PETITE_OK) {
-            ptk_free_buffer(ids);
+            drop_ids(ids, from_tk);
             l->active = false, l->st.stop_reason = PETITE_LLM_ERROR;
             return s;
         }
         l->pos += k, done += k;
     }
-    ptk_free_buffer(ids);
+    drop_ids(ids, from_tk);
     l->cur = -1;
     double ts = now_ms();
     int32_t tok;
@@ -516,12 +533,22 @@ petite_status petite_llm_begin(petite_llm *l, const char *prompt, const petite_l
     l->st.generated_tokens = 1;
     l->left = resolve_max_new(l, l->pos, &l->by_context) - 1;
     l->st.prefill_ms = l->st.first_token_ms = now_ms() - t0;
+    l->st.prefill_cpu_ms = cpu_ms() - c0;
     l->st.prefill_tokens_per_s = l->st.prefill_ms > 0 ? total / (l->st.prefill_ms / 1e3) : 0;
     l->st.position = l->pos;
     if (l->left < 0) { /* max_new_tokens 0: the token is sampled (for a later prompt) but not emitted */
         l->finishing = true, l->st.stop_reason = PETITE_LLM_MAX_TOKENS, l->st.generated_tokens = 0;
     }
     return PETITE_OK;
+}
+
+petite_status petite_llm_begin(petite_llm *l, const char *prompt, const petite_llm_config *c) {
+    return begin(l, prompt, NULL, 0, c);
+}
+
+petite_status petite_llm_begin_ids(petite_llm *l, const int32_t *ids, size_t n, const petite_llm_config *c) {
+    if (n && !ids) return fail(l, PETITE_ERR_INVALID_ARGUMENT, "petite_llm_begin_ids: ids is NULL");
+    return begin(l, NULL, ids ? ids : (const int32_t *)"", n, c);
 }
 
 /* the longest suffix of s[0..n) that is a proper prefix of a stop string */
@@ -580,7 +607,7 @@ petite_status petite_llm_next(petite_llm *l, const char **text, size_t *len, int
             l->finishing = true, l->st.stop_reason = l->by_context ? PETITE_LLM_CONTEXT_FULL : PETITE_LLM_MAX_TOKENS;
         else if (l->pos >= l->context) l->finishing = true, l->st.stop_reason = PETITE_LLM_CONTEXT_FULL;
         else {
-            double t = now_ms();
+            double t = now_ms(), ct = cpu_ms();
             const float *logits;
             int64_t tk = l->cur;
             if ((s = forward(l, &tk, 1, l->pos, &logits)) != PETITE_OK) {
@@ -597,6 +624,7 @@ petite_status petite_llm_next(petite_llm *l, const char **text, size_t *len, int
             l->st.sampling_ms += now_ms() - ts;
             l->cur = nt, l->left--, l->st.generated_tokens++;
             l->st.decode_ms += now_ms() - t;
+            l->st.decode_cpu_ms += cpu_ms() - ct;
             l->need_feed = false;
         }
     }

@@ -121,6 +121,14 @@ static petite_status fc_prepare(xnn_graph *g, xnn_node *n, const pt_backend_init
     uint32_t N = tw ? w->dims[1] : w->dims[0], K = tw ? w->dims[0] : w->dims[1];
     petite_status s = prepare_q8_weights(g, n, N, in, info, e);
     if (!s && a->dtype == XDT_QDINT8) raise_scratch(info, pc_fc_qd_scratch(K)); /* the rows quantized once */
+    if (!s && w->dtype == XDT_QBINT4 && a->dtype == XDT_QDINT8 && w->constant && !tw && w->group_size > 0 &&
+        K % w->group_size == 0) { /* qb4w: each channel's weight sum kn once, not on every run */
+        pc_fc_q4_kn_args arg = {w->constant, w->scales, N, K, w->group_size};
+        struct { char tag[4]; uint32_t N, K, gs; } desc = {"kn4", N, K, (uint32_t)w->group_size};
+        n->packed = packed_weights(g, n, w, in, &desc, sizeof desc, (size_t)N * sizeof(float), pc_fc_q4_kn_fill, &arg,
+                                   info, e);
+        if (!n->packed) return e->status;
+    }
     if (s || !is_f32(a) || !is_f32(w)) return s; /* fp32 x 4-bit weights: no packing (pc_fc_q4_run) */
     if (w->constant) {
         /* B(k, n) = W[n][k] (or W[k][n] with transposed weights) */
@@ -151,7 +159,7 @@ static void fc_run(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
     }
     if (w->dtype == XDT_QCINT4 || w->dtype == XDT_QBINT4) {
         pc_fc_q4 d = {(int64_t)M, N, K, w->qkind == XQ_PER_CHANNEL_GROUP, w->group_size, a->dtype == XDT_QDINT8,
-                      n->out_min, n->out_max};
+                      n->out_min, n->out_max, n->packed};
         pc_fc_q4_run(c, &d, a->data, w->data, w->scales, b ? b->data : NULL, o->data);
         return;
     }
