@@ -354,6 +354,55 @@ static void test_update_cache(void) {
     CHECK(pk_llama_update_cache_out(&ctx, args, 5) == PETITE_ERR_INVALID_ARGUMENT, "update_cache with other heads refused");
 }
 
+/* index_copy.out: a cache [1, 2, 5, 3] written at positions {4, 1} along dim 2, in place (out = self) and into
+ * another tensor; a bad index or source shape refused before anything is written; an empty index */
+static void test_index_copy(void) {
+    tv x, ix, src, o;
+    int64_t sx[] = {1, 2, 5, 3}, ss[] = {1, 2, 2, 3}, si[] = {2}, s0[] = {0}, ss0[] = {1, 2, 0, 3};
+    float cache[30] = {0}, val[12];
+    for (int i = 0; i < 12; i++) val[i] = (float)(i + 1);
+    int64_t at[] = {4, 1};
+    pt_value dim = ival(2);
+    pt_value *args[] = {tensor(&x, PETITE_FLOAT32, 4, sx, cache), &dim, tensor(&ix, PETITE_INT64, 1, si, at),
+                        tensor(&src, PETITE_FLOAT32, 4, ss, val), NULL, NULL};
+    args[4] = args[5] = args[0]; /* in place */
+    CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_OK, "index_copy in place: %s", err.msg);
+    int bad = 0; /* head h, position p: source row (h, k) where at[k] == p */
+    for (int h = 0; h < 2; h++)
+        for (int p = 0; p < 5; p++)
+            for (int e = 0; e < 3; e++) {
+                float want = p == 4 ? val[(h * 2 + 0) * 3 + e] : p == 1 ? val[(h * 2 + 1) * 3 + e] : 0.0f;
+                bad += ((float *)x.data)[(h * 5 + p) * 3 + e] != want;
+            }
+    CHECK(bad == 0, "index_copy in place: %d wrong", bad);
+    float before[30];
+    memcpy(before, x.data, sizeof before);
+    args[4] = args[5] = tensor(&o, PETITE_FLOAT32, 4, sx, NULL); /* into another tensor: self copied first */
+    CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_OK && !memcmp(o.data, before, sizeof before), "index_copy out of place");
+    int64_t far[] = {1, 5};
+    args[2] = tensor(&ix, PETITE_INT64, 1, si, far);
+    args[4] = args[5] = args[0];
+    CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "index 5"),
+          "index_copy past the end refused: %s", err.msg);
+    CHECK(!memcmp(x.data, before, sizeof before), "index_copy: a refused call changed nothing (position 1 untouched)");
+    int64_t s3[] = {1, 2, 3, 3};
+    args[2] = tensor(&ix, PETITE_INT64, 1, si, at);
+    args[3] = tensor(&src, PETITE_FLOAT32, 4, s3, val);
+    CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_ERR_INVALID_ARGUMENT, "index_copy with a source of 3 rows for 2 indices refused");
+    args[2] = tensor(&ix, PETITE_INT64, 1, s0, NULL);
+    args[3] = tensor(&src, PETITE_FLOAT32, 4, ss0, NULL);
+    CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_OK && !memcmp(x.data, before, sizeof before), "index_copy of nothing");
+    int32_t at32[] = {0, 1};
+    args[2] = tensor(&ix, PETITE_INT32, 1, si, at32);
+    args[3] = tensor(&src, PETITE_FLOAT32, 4, ss, val);
+    CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_ERR_INVALID_ARGUMENT, "index_copy with an int32 index refused (int64 only)");
+    int64_t sother[] = {2, 5, 3};
+    args[4] = args[5] = tensor(&o, PETITE_FLOAT32, 3, sother, NULL); /* self's memory under another shape */
+    o.t.data = x.t.data;
+    args[2] = tensor(&ix, PETITE_INT64, 1, si, at);
+    CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_ERR_INVALID_ARGUMENT, "index_copy into self's memory as another shape refused");
+}
+
 /* attention written out in double: query row i at position pos + i, kv head h / rep */
 static void ref_sdpa(const float *q, const float *k, const float *v, int64_t Tq, int64_t Hq, int64_t Hkv, int64_t D, int64_t S,
                      int64_t pos, int causal, const float *mask, double scale, double *y) {
@@ -532,6 +581,7 @@ int main(void) {
     test_prim();
     test_quantize();
     test_update_cache();
+    test_index_copy();
     test_custom_sdpa();
     test_sdpa_with_kv_cache();
     test_linear();

@@ -296,6 +296,54 @@ petite_status pk_index_select_out(petite_kernel_ctx *c, petite_value **args, siz
     return PETITE_OK;
 }
 
+/* aten::index_copy.out(self, dim, index, source, *, out): out = self, then out[.., index[k], ..] =
+ * source[.., k, ..] along dim (index: 1-D or 0-d int64; source: self's shape with dim's size the
+ * index's length). Every index is checked before anything is written; out may be self itself (a
+ * KV cache written in place: nothing copied). */
+petite_status pk_index_copy_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *x, *idx, *src, *out;
+    int64_t dim64;
+    int32_t dim;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 6)) || (s = pk_tensor(c, args, 0, "self", &x)) ||
+        (s = pk_int_arg(c, args, 1, "dim", &dim64)) || (s = pk_tensor(c, args, 2, "index", &idx)) ||
+        (s = pk_tensor(c, args, 3, "source", &src)) || (s = pk_out(c, args, 4, &out)))
+        return s;
+    if (x->rank == 0) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index_copy: self must have a dim");
+    if ((s = pk_dim(c, dim64, x->rank, "dim", &dim))) return s;
+    if (!x->contiguous || !idx->contiguous || !src->contiguous || src->dtype != x->dtype || out->dtype != x->dtype ||
+        idx->dtype != PETITE_INT64 || idx->rank > 1)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT,
+                       "index_copy: contiguous self and source of one dtype, a 1-D int64 index, out of self's dtype");
+    const int64_t L = idx->numel, n = x->sizes[dim];
+    bool fits = src->rank == x->rank;
+    for (int32_t d = 0; fits && d < x->rank; d++) fits = src->sizes[d] == (d == dim ? L : x->sizes[d]);
+    if (!fits)
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index_copy: source must be self's shape with dim %d of size %lld",
+                       (int)dim, (long long)L);
+    for (int64_t k = 0; k < L; k++) {
+        const int64_t j = pt_load_i64(idx->data, idx->dtype, k);
+        if (j < 0 || j >= n)
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index_copy: index %lld out of range for size %lld",
+                           (long long)j, (long long)n);
+    }
+    if (out->data == x->data && !pk_same_shape(out, x)) /* in place only as the same tensor */
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index_copy: out shares self's memory with another shape");
+    if (out->data != x->data) {
+        if ((s = pt_tensor_resize(out, x->rank, x->sizes, c->err))) return pt_prefix(c->err, "out");
+        if (pt_tensor_nbytes(x)) memcpy(out->data, x->data, pt_tensor_nbytes(x));
+    }
+    const int64_t outer = prod(x->sizes, 0, dim), inner = prod(x->sizes, dim + 1, x->rank);
+    const size_t blk = (size_t)inner * petite_dtype_size(x->dtype);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t k = 0; k < L; k++) {
+            const int64_t j = pt_load_i64(idx->data, idx->dtype, k);
+            memcpy((uint8_t *)out->data + ((size_t)(o * n + j)) * blk, (const uint8_t *)src->data + ((size_t)(o * L + k)) * blk,
+                   blk);
+        }
+    return PETITE_OK;
+}
+
 /* aten::gather.out(self, dim, index, sparse_grad, *, out): out[..i..] = self[..index[..i..]..] along dim */
 petite_status pk_gather_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
     pt_tensor *x, *idx, *out;

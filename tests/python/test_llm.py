@@ -8,6 +8,7 @@ strings, EOS, max tokens, stop from the callback, a chat continuing the cache; b
 error that changes nothing (a file without metadata, a tokenizer larger than the model's vocabulary,
 a prompt longer than the context, bad configs)."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -173,9 +174,67 @@ def eager_tokens(model, prompt_ids, n, sampler):
     return out
 
 
+class UserCache(torch.nn.Module):
+    """attention over a KV cache written the usual way: t[:, :, pos] = k or t.index_copy_(2, pos, k)"""
+
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+        self.q, self.k, self.v = (torch.nn.Linear(16, 16) for _ in range(3))
+        self.register_buffer("k_cache", torch.zeros(1, 2, 32, 8))
+        self.register_buffer("v_cache", torch.zeros(1, 2, 32, 8))
+
+    def forward(self, x, pos):  # x [1, T, 16], pos [T] (the cache positions)
+        t = x.shape[1]
+        k = self.k(x).view(1, t, 2, 8).transpose(1, 2)
+        v = self.v(x).view(1, t, 2, 8).transpose(1, 2)
+        if self.how == "setitem":
+            self.k_cache[:, :, pos] = k
+            self.v_cache[:, :, pos] = v
+        else:
+            self.k_cache.index_copy_(2, pos, k)
+            self.v_cache.index_copy_(2, pos, v)
+        q = self.q(x).view(1, t, 2, 8).transpose(1, 2)
+        att = q @ self.k_cache.transpose(-1, -2) / math.sqrt(8)
+        seen = torch.arange(32)[None, :] <= pos[:, None]
+        att = att.masked_fill(~seen, float("-inf")).softmax(-1)
+        return (att @ self.v_cache).transpose(1, 2).reshape(1, t, 16)
+
+
+def user_caches(tmp):
+    """models that write their own cache export (dynamic length, both backends), written in place"""
+    from petite.export import export_model
+    for how in ("setitem", "index_copy"):
+        for backend in ("portable", "xnnpack"):
+            torch.manual_seed(0)
+            m = UserCache(how).eval()
+            recs = export_model(m, [torch.randn(1, 8, 16), torch.arange(8)], model_name="cache_" + how, output_dir=tmp,
+                                backends=[backend], dynamic_dims=[(0, 1, 1, 8), (1, 0, 1, 8)])
+            r = recs[0]
+            check(r["success"] and r["validation"]["passed"], "%s cache through %s: %s" % (how, backend, r.get("error")))
+            if not r["success"]:
+                continue
+            check("aten::index_copy.out" in r["operators"] and "aten::copy_" not in r["operators"],
+                  "%s through %s: the cache written in place by index_copy (%s)" % (how, backend, r["operators"]))
+            # a prompt of 5 at positions 0..4, then one token at 5, 6: petite against eager from the same start
+            f = runtime.Program(r["output_path"]).load_method("forward")
+            torch.manual_seed(1)
+            steps = [(torch.randn(1, 5, 16), torch.arange(5)), (torch.randn(1, 1, 16), torch.tensor([5])),
+                     (torch.randn(1, 1, 16), torch.tensor([6]))]
+            m.k_cache.zero_(), m.v_cache.zero_()
+            worst = 0.0
+            for x, p in steps:
+                with torch.no_grad():
+                    want = m(x, p).numpy()
+                (got,) = f.run(x.numpy(), p.numpy())
+                worst = max(worst, float(np.abs(got - want).max()))
+            check(worst < 1e-5, "%s through %s: prompt then two tokens, max abs error %.3g" % (how, backend, worst))
+
+
 def main():
     runtime.lib()
     with tempfile.TemporaryDirectory() as tmp:
+        user_caches(tmp)
         ck = os.path.join(tmp, "tiny")
         model = checkpoint(ck, CFG)
         tokp = os.path.join(tmp, "tokenizer.json")

@@ -168,6 +168,7 @@ def cases():
     add("pixel_shuffle", nn.PixelShuffle(2), r(1, 8, 3, 3))
     add("gather", Fn(lambda x: torch.gather(x, 1, torch.tensor([[0, 2], [1, 0]]))), r(2, 3))
     add("index_select", Fn(lambda x: torch.index_select(x, 1, torch.tensor([2, 0, 2]))), r(2, 3, 4))
+    add("index_copy", Fn(lambda x: x.index_copy(1, torch.tensor([2, 0]), torch.arange(16.0).reshape(2, 2, 4))), r(2, 3, 4))
     add("flip", Fn(lambda x: torch.flip(x, [0, 2])), r(2, 3, 4))
     add("roll", Fn(lambda x: torch.roll(x, (1, -2), (1, 2))), r(2, 3, 4))
     add("roll_flat", Fn(lambda x: torch.roll(x, 5)), r(2, 3, 4))

@@ -9,6 +9,8 @@
 - a small decomposition table for ops the runtime implements through simpler ones;
 - shapes and dtypes of every node recorded by running the graph on the example inputs.
 """
+import contextlib
+
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
 from torch.fx.passes.shape_prop import ShapeProp
@@ -281,6 +283,33 @@ class _Flat(torch.nn.Module):
         return tuple(torch.utils._pytree.tree_flatten(self.model(*xs))[0])
 
 
+@contextlib.contextmanager
+def _setitem_as_index_copy():
+    """While tracing: `t[:, :, idx] = v` (full slices but for one 1-D int64 index tensor, v the shape it
+    selects: how a KV cache is written) becomes t.index_copy_(dim, idx, v). The same values for
+    indices without repeats; PyTorch 1.13's functionalization cannot trace index_put_ with None
+    indices (an undefined tensor in the list)."""
+    orig = torch.Tensor.__setitem__
+
+    def setitem(self, key, value):
+        if isinstance(key, tuple) and isinstance(value, torch.Tensor) and Ellipsis not in key:
+            at = [i for i, k in enumerate(key) if isinstance(k, torch.Tensor)]
+            rest = all(isinstance(k, slice) and k == slice(None) for i, k in enumerate(key) if i not in at)
+            if len(at) == 1 and rest and key[at[0]].dtype == torch.int64 and key[at[0]].dim() <= 1:
+                idx = key[at[0]].reshape(-1)
+                want = list(self.shape)
+                want[at[0]] = idx.numel()
+                if list(value.shape) == want and value.dtype == self.dtype:
+                    self.index_copy_(at[0], idx, value)
+                    return
+        orig(self, key, value)
+    torch.Tensor.__setitem__ = setitem
+    try:
+        yield
+    finally:
+        torch.Tensor.__setitem__ = orig
+
+
 def capture(model, example_inputs):
     """Returns a GraphModule whose nodes carry meta['tensor_meta']; gm.output_names names its outputs
     (dict and nested outputs are flattened in pytree order)."""
@@ -304,7 +333,7 @@ def capture(model, example_inputs):
         f = base
     state_in = [t.clone() for _, t in state]
     try:
-        with torch.enable_grad():
+        with torch.enable_grad(), _setitem_as_index_copy():
             gm = make_fx(functionalize(f), decomposition_table=decomposition_table())(*state_in, *example_inputs)
     except Exception as e:  # make_fx raises many kinds; say which stage failed
         raise CaptureError("could not capture the model with make_fx: %s: %s" % (type(e).__name__, e))

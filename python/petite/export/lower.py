@@ -327,6 +327,16 @@ class Lowerer:
         if op in IDENTITY:
             self.env[node] = self.value_of(a[0])
             return
+        if op == aten.index_copy.default and isinstance(a[0], torch.fx.Node) and \
+                self.p.values[self.value_of(a[0])].role == "mutable" and \
+                not [u for u in a[0].users if u is not node and self._after(u, node)]:
+            # a buffer the model keeps (a KV cache) written by index_copy_ / t[:, :, idx] = v and not read
+            # in its old state afterwards: written in place (out = the buffer), no copy of it per call
+            buf = self.value_of(a[0])
+            self.p.instrs.append(Instr("aten::index_copy", "out", [buf, self.scalar(a[1]), self.value_of(a[2]),
+                                                                   self.value_of(a[3]), buf, buf], [buf]))
+            self.env[node] = buf
+            return
         if op._schema.name == "petite_llm::kv_update":
             return self.lower_kv_update(node, a)
         if op._schema.name == "petite_llm::sdpa":
