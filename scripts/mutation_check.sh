@@ -32,10 +32,10 @@ step() {
 c_suites() {
   cmake --build b -j"$jobs" --target test_compute >/dev/null 2>&1 || return 2
   step test_compute ./b/tests/test_compute || return 0
-  cmake --build b -j"$jobs" --target test_kernels test_vision conformance >/dev/null 2>&1 || return 2
+  cmake --build b -j"$jobs" --target test_kernels test_vision conformance test_llm >/dev/null 2>&1 || return 2
   step test_kernels ./b/tests/test_kernels &&
     { [ ! -f "$conf/manifest.json" ] || step conformance env PETITE_CONFORMANCE_DIR="$conf" ./b/tests/conformance; } &&
-    step test_vision ./b/tests/test_vision && return 1
+    step test_vision ./b/tests/test_vision && step test_llm ./b/tests/test_llm llm-ref && return 1
   return 0
 }
 py_suites() {
@@ -60,6 +60,9 @@ fast_suite() {
 }
 
 start=$(date +%s)
+# the runner's files (a small decoder exported by the unmutated tree, eager's greedy tokens)
+cmake --build b -j"$jobs" --target petite_shared >/dev/null
+PETITE_LIB="$PWD/b/libpetite.so" "$py" tests/llm/make_refs.py llm-ref >/dev/null
 rc=0; fast_suite || rc=$?
 [ $rc -eq 1 ] || { echo "mutation check: the fast suite $([ $rc -eq 2 ] && echo "does not build" || echo "fails ($failed_step)") without any mutation"; exit 1; }
 echo "mutation check: the fast suite passes unmutated ($(( $(date +%s) - start )) s)"
@@ -95,6 +98,9 @@ mutations=(
   # the exporter
   "python/petite/export/plan.py|memory plan: an output's bytes are free after its last read|s/            end\[o\] = n$/            end[o] = end.get(o, start[o])/"
   "python/petite/export/lower.py|split-like ops: the out list written once (the official runtime refuses the count)|s/args += \[lst, lst\] if name in LIST_OUT/args += [lst] if name in LIST_OUT/"
+  # the text-generation runner and the cache writes
+  "src/llm/llm.c|decode feeds each token at the position before its own|s/if ((s = forward(l, \&tk, 1, l->pos, \&logits)) != PETITE_OK) {/if ((s = forward(l, \&tk, 1, l->pos > 0 ? l->pos - 1 : 0, \&logits)) != PETITE_OK) {/"
+  "src/kernels/index.c|index_copy writes every index but the first|s/^        for (int64_t k = 0; k < L; k++) {/        for (int64_t k = 1; k < L; k++) {/"
   # the vision library
   "src/vision/vision.c|YUV to RGB: blue from V instead of U|s/rgb\[2\] = clamp255(Y + 1.772f \* U);/rgb[2] = clamp255(Y + 1.772f * V);/"
 )
