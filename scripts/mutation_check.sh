@@ -61,7 +61,7 @@ fast_suite() {
 
 start=$(date +%s)
 # the runner's files (a small decoder exported by the unmutated tree, eager's greedy tokens)
-cmake --build b -j"$jobs" --target petite_shared >/dev/null
+cmake --build b -j"$jobs" --target petite_shared petite_text_shared >/dev/null
 PETITE_LIB="$PWD/b/libpetite.so" "$py" tests/llm/make_refs.py llm-ref >/dev/null
 rc=0; fast_suite || rc=$?
 [ $rc -eq 1 ] || { echo "mutation check: the fast suite $([ $rc -eq 2 ] && echo "does not build" || echo "fails ($failed_step)") without any mutation"; exit 1; }
