@@ -165,6 +165,7 @@ int cmd_generate(int argc, char **argv) {
         emit_end(&e);
     } else {
         putchar('\n');
+        fflush(stdout); /* the text before the stats line when both go to one terminal */
         fprintf(stderr, "%lld prompt tokens, %lld generated (%s); load %.1f ms, first token %.1f ms, prefill %.1f tokens/s, "
                         "decode %.1f tokens/s\n", (long long)st.prompt_tokens, (long long)st.generated_tokens,
                 REASONS[st.stop_reason], st.load_ms, st.first_token_ms, st.prefill_tokens_per_s, st.decode_tokens_per_s);
