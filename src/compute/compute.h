@@ -153,6 +153,9 @@ typedef struct pc_ukernels {
     /* rows (1 to 4) of int8 q (at q, q + ld, ...) dotted with n int8 weights into int32 s[r]; s[rows]:
      * the weights' sum */
     void (*qdot_s8)(size_t rows, const int8_t *q, size_t ld, const int8_t *w, size_t n, int32_t *s);
+    /* the same per block: s[r * ng + g] = the int32 dot of row r's and w's elements g * gs .. g * gs + gs - 1,
+     * for ng blocks (qbint4's block sums in one call) */
+    void (*qdot_s8_blocks)(size_t rows, const int8_t *q, size_t ld, const int8_t *w, size_t gs, size_t ng, int32_t *s);
 } pc_ukernels;
 
 /* The table for `isa` (the scalar one if this build or CPU lacks it). */

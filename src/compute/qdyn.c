@@ -16,7 +16,8 @@ enum { QD_ROWS = 4, QD_MAX_K = 65536 };
 static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 size_t pc_fc_qd_scratch(int64_t K) {
-    return K > 0 ? pc_align64((size_t)(QD_ROWS + 1) * (size_t)K) : 64; /* QD_ROWS quantized rows + one unpacked channel */
+    /* QD_ROWS quantized rows + one unpacked channel, then qb4w's block sums (at most QD_ROWS * K int32) */
+    return K > 0 ? pc_align64((size_t)(QD_ROWS + 1) * (size_t)K) + (size_t)QD_ROWS * (size_t)K * sizeof(int32_t) : 64;
 }
 
 typedef struct {
@@ -77,6 +78,7 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
     const int64_t n0 = (int64_t)((task % j->col_blocks) * j->col_block);
     const int64_t n1 = n0 + (int64_t)j->col_block < j->N ? n0 + (int64_t)j->col_block : j->N;
     int8_t *q = pc_scratch(c, thread), *unpacked = q + QD_ROWS * K;
+    int32_t *bsum = (int32_t *)(void *)(q + pc_align64((size_t)(QD_ROWS + 1) * (size_t)K));
     const pc_ukernels *uk = pc_uk(c->isa);
     pc_qd8_params p[QD_ROWS];
     for (int64_t r = 0; r < rows; r++) {
@@ -104,11 +106,9 @@ static void qd_task(void *arg, size_t task, size_t thread, const pc_ctx *c) {
         const float kn = j->kn ? j->kn[n] : kn_of(w, ws, K, gs);
         float v[QD_ROWS];
         for (int64_t r = 0; r < rows; r++) v[r] = kn * (float)p[r].zp;
-        for (int64_t g = 0; g < ngroups; g++) { /* blocks in order, as the reference sums them */
-            const int8_t *wg = w + g * gs;
-            uk->qdot_s8((size_t)rows, q + g * gs, (size_t)K, wg, (size_t)gs, dots);
-            for (int64_t r = 0; r < rows; r++) v[r] += (float)dots[r] * ws[g];
-        }
+        uk->qdot_s8_blocks((size_t)rows, q, (size_t)K, w, (size_t)gs, (size_t)ngroups, bsum);
+        for (int64_t g = 0; g < ngroups; g++) /* blocks in order, as the reference sums them */
+            for (int64_t r = 0; r < rows; r++) v[r] += (float)bsum[r * ngroups + g] * ws[g];
         for (int64_t r = 0; r < rows; r++) {
             float o = v[r] * p[r].scale;
             o = o + b;
