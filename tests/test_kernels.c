@@ -403,6 +403,24 @@ static void test_index_copy(void) {
     CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_ERR_INVALID_ARGUMENT, "index_copy into self's memory as another shape refused");
 }
 
+/* embedding.out: a bad index anywhere is refused before out is touched (its rows and its shape) */
+static void test_embedding_checks_first(void) {
+    tv w, ix, o;
+    int64_t sw[] = {3, 2}, si[] = {3}, so[] = {2, 2};
+    float table[] = {1, 2, 3, 4, 5, 6};
+    int64_t at[] = {1, 2, 9};
+    pt_value *args[] = {tensor(&w, PETITE_FLOAT32, 2, sw, table), tensor(&ix, PETITE_INT64, 1, si, at), NULL, NULL, NULL,
+                        tensor(&o, PETITE_FLOAT32, 2, so, NULL), NULL};
+    pt_value pad = ival(-1), f = bval(0);
+    args[2] = &pad, args[3] = &f, args[4] = &f, args[6] = args[5];
+    for (int i = 0; i < 4; i++) ((float *)o.data)[i] = 7.0f;
+    CHECK(pk_embedding_out(&ctx, args, 7) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "index 9"),
+          "embedding with index 9 of 3 refused: %s", err.msg);
+    int kept = o.t.rank == 2 && o.t.sizes[0] == 2;
+    for (int i = 0; i < 4; i++) kept &= ((float *)o.data)[i] == 7.0f;
+    CHECK(kept, "embedding: a refused call left out as it was (rows and shape)");
+}
+
 /* attention written out in double: query row i at position pos + i, kv head h / rep */
 static void ref_sdpa(const float *q, const float *k, const float *v, int64_t Tq, int64_t Hq, int64_t Hkv, int64_t D, int64_t S,
                      int64_t pos, int causal, const float *mask, double scale, double *y) {
@@ -582,6 +600,7 @@ int main(void) {
     test_quantize();
     test_update_cache();
     test_index_copy();
+    test_embedding_checks_first();
     test_custom_sdpa();
     test_sdpa_with_kv_cache();
     test_linear();

@@ -18,6 +18,12 @@ petite_status pk_embedding_out(petite_kernel_ctx *c, petite_value **args, size_t
         (idx->dtype != PETITE_INT64 && idx->dtype != PETITE_INT32))
         return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "embedding: contiguous 2-D weight, int64/int32 indices");
     if (idx->rank + 1 > PETITE_MAX_RANK) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "indices rank too large");
+    for (int64_t i = 0; i < idx->numel; i++) { /* every index checked before out is touched */
+        int64_t k = pt_load_i64(idx->data, idx->dtype, i);
+        if (k < 0 || k >= w->sizes[0])
+            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index %lld out of range for %lld embeddings",
+                           (long long)k, (long long)w->sizes[0]);
+    }
     int64_t osz[PETITE_MAX_RANK];
     memcpy(osz, idx->sizes, (size_t)idx->rank * sizeof *osz);
     osz[idx->rank] = w->sizes[1];
@@ -25,9 +31,6 @@ petite_status pk_embedding_out(petite_kernel_ctx *c, petite_value **args, size_t
     size_t row = (size_t)w->sizes[1] * petite_dtype_size(w->dtype);
     for (int64_t i = 0; i < idx->numel; i++) {
         int64_t k = pt_load_i64(idx->data, idx->dtype, i);
-        if (k < 0 || k >= w->sizes[0])
-            return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "index %lld out of range for %lld embeddings",
-                           (long long)k, (long long)w->sizes[0]);
         memcpy((uint8_t *)out->data + (size_t)i * row, (const uint8_t *)w->data + (size_t)k * row, row);
     }
     return PETITE_OK;
