@@ -387,7 +387,7 @@ static void test_index_copy(void) {
     CHECK(!memcmp(x.data, before, sizeof before), "index_copy: a refused call changed nothing (position 1 untouched)");
     int64_t s3[] = {1, 2, 3, 3};
     args[2] = tensor(&ix, PETITE_INT64, 1, si, at);
-    args[3] = tensor(&src, PETITE_FLOAT32, 4, s3, val);
+    args[3] = tensor(&src, PETITE_FLOAT32, 4, s3, NULL); /* 18 floats: refused on its shape before any read */
     CHECK(pk_index_copy_out(&ctx, args, 6) == PETITE_ERR_INVALID_ARGUMENT, "index_copy with a source of 3 rows for 2 indices refused");
     args[2] = tensor(&ix, PETITE_INT64, 1, s0, NULL);
     args[3] = tensor(&src, PETITE_FLOAT32, 4, ss0, NULL);
