@@ -404,44 +404,23 @@ def eager_greedy(model, prompt, n):
 
 
 def petite_greedy(pte_path, prompt, n, method="forward"):
-    """the same in petite, in a child process (a crash becomes an error naming the signal)"""
-    import multiprocessing as mp
+    """the same in petite, in a child process (validate.in_child: a crash becomes an error naming the signal)"""
     from .. import runtime
-    ctx = mp.get_context("fork")
-    rd, wr = ctx.Pipe(duplex=False)
+    from .validate import in_child
 
-    def child():
-        try:
-            m = runtime.Program(pte_path).load_method(method)
-            toks, rows = [], []
-            (logits,) = m.run(np.array([prompt], dtype=np.int64), np.array([0], dtype=np.int64))
-            pos = len(prompt)
-            for i in range(n):
-                rows.append(np.array(logits[0], dtype=np.float32))
-                toks.append(int(np.argmax(logits[0])))
-                if i + 1 < n:
-                    (logits,) = m.run(np.array([[toks[-1]]], dtype=np.int64), np.array([pos], dtype=np.int64))
-                    pos += 1
-            wr.send(("ok", (toks, np.stack(rows))))
-        except Exception as e:  # noqa: BLE001
-            wr.send(("error", "%s: %s" % (type(e).__name__, e)))
-        finally:
-            wr.close()
-
-    proc = ctx.Process(target=child)
-    proc.start()
-    wr.close()
-    try:
-        kind, val = rd.recv()
-    except EOFError:
-        kind, val = None, None
-    proc.join()
-    rd.close()
-    if kind is None:
-        raise RuntimeError("petite died running %s (exit %s)" % (pte_path, proc.exitcode))
-    if kind == "error":
-        raise RuntimeError(val)
-    return val
+    def run():
+        m = runtime.Program(pte_path).load_method(method)
+        toks, rows = [], []
+        (logits,) = m.run(np.array([prompt], dtype=np.int64), np.array([0], dtype=np.int64))
+        pos = len(prompt)
+        for i in range(n):
+            rows.append(np.array(logits[0], dtype=np.float32))
+            toks.append(int(np.argmax(logits[0])))
+            if i + 1 < n:
+                (logits,) = m.run(np.array([[toks[-1]]], dtype=np.int64), np.array([pos], dtype=np.int64))
+                pos += 1
+        return toks, np.stack(rows)
+    return in_child(run)
 
 
 # ---- the quantized file's arithmetic in eager (the reference --quantize is validated against) ----

@@ -19,20 +19,18 @@ def random_inputs(shapes, dtypes, seed):
     return xs
 
 
-def run_isolated(pte_path, steps):
-    """petite's outputs for each step (a list of input tensors), run in order on one method instance
-    in a child process: a crash in the runtime becomes an error naming the signal instead of the
-    death of the exporter (which then could not remove its temporary file)."""
+def in_child(fn):
+    """fn() run in a forked child process, its result sent back: a crash in the runtime becomes an
+    error naming the signal instead of the death of the exporter (which then could not remove its
+    temporary file); an exception in fn comes back as a RuntimeError with its text."""
     import multiprocessing as mp
     import signal
     ctx = mp.get_context("fork")
     rd, wr = ctx.Pipe(duplex=False)
-    arrays = [[x.numpy() if isinstance(x, torch.Tensor) else x for x in xs] for xs in steps]
 
     def child():
         try:
-            m = runtime.Program(pte_path).load_method("forward")
-            wr.send(("ok", [m.run(*xs) for xs in arrays]))
+            wr.send(("ok", fn()))
         except Exception as e:  # noqa: BLE001 - every error goes back to the parent as text
             wr.send(("error", "%s: %s" % (type(e).__name__, e)))
         finally:
@@ -54,6 +52,17 @@ def run_isolated(pte_path, steps):
     if kind == "error":
         raise RuntimeError(val)
     return val
+
+
+def run_isolated(pte_path, steps):
+    """petite's outputs for each step (a list of input tensors), run in order on one method instance
+    in a child process (in_child)."""
+    arrays = [[x.numpy() if isinstance(x, torch.Tensor) else x for x in xs] for xs in steps]
+
+    def run():
+        m = runtime.Program(pte_path).load_method("forward")
+        return [m.run(*xs) for xs in arrays]
+    return in_child(run)
 
 
 def compare(pte_path, model, inputs, steps=None):
