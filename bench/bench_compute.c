@@ -1,7 +1,8 @@
 /* bench_compute.c — time the compute layer's hot functions directly (GEMM, convolution) on each
  * ISA the CPU offers: GFLOP/s and % of the FMA peak passed with --peak (GFLOP/s per core).
  *
- *   build/bench/bench_compute [--isa scalar|avx2|avx512] [--threads N] [--peak GFLOPS] [--cold] [gemm N | conv ... | qconv ...]
+ *   build/bench/bench_compute [--isa scalar|avx2|avx512] [--threads N] [--peak GFLOPS] [--cold]
+ *                             [gemm N | conv ... | qconv ... | q4 M N K GS [COPIES]]
  *
  * --cold: before each timed convolution, 16 MiB are read (L1 and L2 lose the weights, which then
  * come from L3 as inside a model) and then the input (which a model's previous layer leaves in L2).
@@ -189,6 +190,50 @@ int main(int argc, char **argv) {
         snprintf(name, sizeof name, "conv %s %s %lldx%lld %lld->%lld k%lld", argv[a + 1], kinds[d.kind], (long long)d.H,
                  (long long)d.W, (long long)d.C, (long long)d.OC, (long long)d.KH);
         report(name, isa, pc_ctx_threads(&ctx), flops, best, bcpu, peak);
+    } else if (!strcmp(what, "q4")) {
+        /* q4 M N K GS [COPIES]: qbint4 fully connected (dynamic int8 rows, 4-bit weights in blocks of GS) on
+           the packed tiles; COPIES separate weight sets run in turn (enough to leave the caches, as a
+           decoder's layers do): GB/s of packed weights streamed, and GOP/s */
+        if (argc - a < 5) {
+            fprintf(stderr, "q4 M N K GS [COPIES]\n");
+            return 2;
+        }
+        const int64_t M = atol(argv[a + 1]), N = atol(argv[a + 2]), K = atol(argv[a + 3]), gs = atol(argv[a + 4]);
+        const int copies = argc - a > 5 ? atoi(argv[a + 5]) : 1;
+        if (M < 1 || N < 1 || K < 1 || gs < 1 || K % gs || copies < 1) {
+            fprintf(stderr, "q4: bad sizes\n");
+            return 2;
+        }
+        const int64_t ng = K / gs;
+        uint8_t *w = balloc(pc_align64((size_t)(N * ((K + 1) / 2)) + 64));
+        float *ws = balloc(pc_align64((size_t)(N * ng) * 4)), *x = rnd((size_t)(M * K), 5), *y = rnd((size_t)(M * N), 6);
+        unsigned seed = 9;
+        for (int64_t i = 0; i < N * ((K + 1) / 2); i++) seed = seed * 1664525u + 1013904223u, w[i] = (uint8_t)(seed >> 24);
+        for (int64_t i = 0; i < N * ng; i++) ws[i] = 0.0078125f * (float)(1 + i % 7); /* bf16 values */
+        const size_t bytes = pc_fc_q4_packed_bytes(N, K, gs, ws);
+        if (!bytes) {
+            fprintf(stderr, "q4: blocks the packed tiles do not take\n");
+            return 2;
+        }
+        uint8_t **packed = malloc((size_t)copies * sizeof *packed);
+        pc_fc_q4_kn_args ka = {w, ws, N, K, gs};
+        for (int i = 0; i < copies; i++) packed[i] = balloc(pc_align64(bytes)), pc_fc_q4_pack_fill(packed[i], &ka, NULL, NULL);
+        ctx.scratch_size = pc_align64(pc_fc_q4_scratch(K, gs));
+        ctx.scratch = balloc(ctx.scratch_size * (size_t)pc_ctx_threads(&ctx) + 64);
+        pc_fc_q4 d = {M, N, K, 1, gs, 1, -INFINITY, INFINITY, NULL, NULL};
+        const double ops = 2.0 * (double)(M * N * K) * copies;
+        int r = reps ? reps : (int)(2e10 / ops) + 3;
+        double best = 1e9, bcpu = 0;
+        for (int i = -1; i < r; i++) {
+            double t0 = now(), c0 = cpu_now();
+            for (int c = 0; c < copies; c++) d.packed = packed[c], pc_fc_q4_run(&ctx, &d, x, NULL, NULL, NULL, y);
+            double t = now() - t0, ct = cpu_now() - c0;
+            if (i >= 0 && t < best) best = t, bcpu = ct;
+        }
+        char name[96];
+        snprintf(name, sizeof name, "q4 %lldx%lldx%lld g%lld x%d %.1f GB/s", (long long)M, (long long)N, (long long)K,
+                 (long long)gs, copies, (double)bytes * copies / best * 1e-9);
+        report(name, isa, pc_ctx_threads(&ctx), ops, best, bcpu, peak);
     } else if (!strcmp(what, "qconv")) {
         /* qconv N H W C OC KH KW stride pad groups: int8 NHWC (depthwise when groups == C == OC) */
         if (argc - a < 11) {

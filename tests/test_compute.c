@@ -972,7 +972,11 @@ static void test_fc_q4(pc_isa isa) {
     /* M, N, K, block length (0: per channel); odd K leaves a half byte at each row's end */
     static const int64_t shapes[][4] = {{1, 1, 1, 0}, {3, 5, 7, 0}, {2, 9, 33, 0}, {3, 4, 9, 3}, {2, 3, 32, 8},
                                         {0, 3, 4, 2}, {2, 0, 6, 3}, {2, 3, 0, 0}, {4, 7, 15, 5},
-                                        {1, 40, 128, 32}, {9, 33, 96, 32}, {5, 21, 65, 0}, {7, 50, 256, 128}};
+                                        {1, 40, 128, 32}, {9, 33, 96, 32}, {5, 21, 65, 0}, {7, 50, 256, 128},
+                                        /* the packed tiles: row and channel tails, blocks of 8 to 128 (and 24 / 40:
+                                           not whole 32s), more rows than one quantized chunk */
+                                        {13, 17, 64, 16}, {1, 16, 40, 8}, {70, 35, 64, 32}, {5, 3, 48, 24},
+                                        {3, 18, 80, 40}, {2, 1, 8, 8}, {2, 5, 1024, 512}};
     for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++)
         for (int dyn = 0; dyn < 2; dyn++) {
             const int64_t M = shapes[c][0], N = shapes[c][1], K = shapes[c][2], gs = shapes[c][3];
@@ -980,23 +984,47 @@ static void test_fc_q4(pc_isa isa) {
             float *x = rnd((size_t)(M * K)), *ws = rnd((size_t)(N * ngroups)), *bias = rnd((size_t)N);
             uint8_t *w = malloc((size_t)(N * row_bytes) + 1);
             for (int64_t i = 0; i < N * row_bytes; i++) w[i] = (uint8_t)((frand() + 1.0f) * 127.9f);
-            for (int64_t i = 0; i < N * ngroups; i++) ws[i] = fabsf(ws[i]) * 0.05f + 1e-3f;
+            for (int64_t i = 0; i < N * ngroups; i++) { /* bf16 values, as XNNPACK's blockwise scales */
+                ws[i] = fabsf(ws[i]) * 0.05f + 1e-3f;
+                uint32_t u;
+                memcpy(&u, &ws[i], 4);
+                u &= 0xFFFF0000u;
+                memcpy(&ws[i], &u, 4);
+            }
             float *y = malloc((size_t)(M * N + 1) * sizeof *y);
             y[M * N] = 99.0f;
             const float lo = -1.5f, hi = 2.0f;
-            pc_fc_q4 d = {M, N, K, gs != 0, gs, dyn, lo, hi, NULL};
+            pc_fc_q4 d = {M, N, K, gs != 0, gs, dyn, lo, hi, NULL, NULL};
             float *kn = malloc((size_t)(N + 1) * sizeof *kn);
+            const size_t tiles = gs ? pc_fc_q4_packed_bytes(N, K, gs, ws) : 0;
+            if (tiles && N * ngroups > 0) { /* a scale that is not a bf16 value: no tiles */
+                const float keep = ws[N * ngroups - 1];
+                ws[N * ngroups - 1] = keep * 1.0001f;
+                CHECK(pc_fc_q4_packed_bytes(N, K, gs, ws) == 0, "4-bit tiles accept a scale that is not bf16");
+                ws[N * ngroups - 1] = keep;
+            }
+            uint8_t *packed = amalloc(tiles + 1);
             if (gs && K % gs == 0) {
                 pc_fc_q4_kn_args ka = {w, ws, N, K, gs};
                 pc_fc_q4_kn_fill(kn, &ka, NULL, NULL);
+                if (tiles) pc_fc_q4_pack_fill(packed, &ka, NULL, NULL);
             }
-            /* the reference loop, the fast path on 1 and 3 threads, then with kn computed once */
-            for (int path = 0; path < 5; path++) {
-            if (path == 3 || (path == 4 && !(gs && K % gs == 0))) continue;
-            ctxs cx = make_ctx(isa, pc_fc_qd_scratch(K));
+            /* the reference loop, the fast path on 1 and 3 threads, then with kn computed once, then the
+               packed tiles on 1 and 3 threads, with a scratch of 5 rows (chunks), and (AVX-512) without VNNI */
+            for (int path = 0; path < 9; path++) {
+            if (path == 3 || (path == 4 && !(gs && K % gs == 0)) || (path >= 5 && !(tiles && dyn))) continue;
+            if (path == 8 && isa != PC_ISA_AVX512) continue;
+            const size_t five_rows = 128 + 5 * ((size_t)K + (size_t)(K / (gs ? gs : 1)) * 4 + 16);
+            ctxs cx = make_ctx(isa, path == 5 || path == 6 || path == 8 ? pc_fc_q4_scratch(K, gs)
+                                    : path == 7 ? five_rows : pc_fc_qd_scratch(K));
             d.kn = path == 4 ? kn : NULL;
+            d.packed = path >= 5 ? packed : NULL;
+            if (path == 8) pc_cpu_disable_vnni(true);
             if (path == 0) pc_fc_q4_f32(&d, x, w, ws, c & 1 ? NULL : bias, y);
+            else if (path >= 5) /* the packed path reads neither the weights nor their scales */
+                pc_fc_q4_run(path == 6 ? &cx.three : &cx.one, &d, x, NULL, NULL, c & 1 ? NULL : bias, y);
             else pc_fc_q4_run(path == 1 || path == 4 ? &cx.one : &cx.three, &d, x, w, ws, c & 1 ? NULL : bias, y);
+            pc_cpu_disable_vnni(false);
             free_ctx(&cx);
             int bad = 0;
             for (int64_t m = 0; m < M; m++) {
@@ -1043,20 +1071,22 @@ static void test_fc_q4(pc_isa isa) {
             CHECK(bad == 0 && y[M * N] == 99.0f, "4-bit fully connected M%lld N%lld K%lld block %lld%s (%s, %s): %d wrong",
                   (long long)M, (long long)N, (long long)K, (long long)gs, dyn ? " (qdint8 activations)" : "",
                   path == 0 ? "reference" : path == 1 ? "fast, 1 thread" : path == 2 ? "fast, 3 threads"
-                  : "fast, kn computed once", pc_isa_name(isa), bad);
+                  : path == 4 ? "fast, kn computed once" : path == 5 ? "packed, 1 thread" : path == 6 ? "packed, 3 threads"
+                  : path == 7 ? "packed, chunks of 5 rows" : "packed, without VNNI", pc_isa_name(isa), bad);
             }
-            free(x), free(ws), free(bias), free(w), free(y), free(kn);
+            free(x), free(ws), free(bias), free(w), free(y), free(kn), free(packed);
         }
 }
 
 /* attention over a KV cache: 2 batches, 37 query rows (three row blocks), grouped heads, causal
  * from a start position, on 1 and 3 threads, against a double loop */
-static void test_sdpa(void) {
-    enum { B = 2, TQ = 37, HQ = 6, HKV = 2, D = 5, S = 50, POS = 9 };
+static void test_sdpa(pc_isa isa) {
+    enum { B = 2, TQ = 37, HQ = 6, HKV = 2, S = 50, POS = 9 };
+    for (int D = 5; D <= 69; D += 32) { /* 5, 37, 69: the 16-lane dot products with and without tails */
     float *q = rnd(B * TQ * HQ * D), *k = rnd(B * S * HKV * D), *v = rnd(B * S * HKV * D), *y = malloc(B * TQ * HQ * D * sizeof *y);
     pc_sdpa d = {B, TQ, HQ, HKV, D, S, POS + TQ, POS, 1, NULL, 0, 0.3f};
     for (int path = 0; path < 2; path++) {
-        ctxs cx = make_ctx(PC_ISA_SCALAR, pc_sdpa_scratch(S));
+        ctxs cx = make_ctx(isa, pc_sdpa_scratch(S));
         pc_sdpa_f32(path ? &cx.three : &cx.one, &d, q, k, v, y);
         free_ctx(&cx);
         int bad = 0;
@@ -1078,9 +1108,11 @@ static void test_sdpa(void) {
                         bad += !(fabs(y[((b * TQ + i) * HQ + h) * D + e] - a) <= 1e-5 * (1 + fabs(a)));
                     }
                 }
-        CHECK(bad == 0, "attention over a KV cache (%s): %d wrong", path ? "3 threads" : "1 thread", bad);
+        CHECK(bad == 0, "attention over a KV cache, D %d (%s, %s): %d wrong", D, path ? "3 threads" : "1 thread",
+              pc_isa_name(isa), bad);
     }
     free(q), free(k), free(v), free(y);
+    }
 }
 
 /* ---- int8: pinned to integer arithmetic written from the rules ---- */
@@ -1211,7 +1243,6 @@ static void test_avgpool_s8(void) {
 }
 
 int main(void) {
-    test_sdpa();
     test_requant();
     test_qconv();
     test_avgpool_s8();
@@ -1238,6 +1269,7 @@ int main(void) {
         test_qbinary(isa);
         test_fc_qd8(isa);
         test_fc_q4(isa);
+        test_sdpa(isa);
         printf("compute: ISA %s %s\n", pc_isa_name(isa), check_failed == before ? "ok" : "FAILED");
     }
     return check_done("compute");

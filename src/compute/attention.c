@@ -1,6 +1,7 @@
 /* attention.c — scaled dot-product attention over a KV cache (llama::custom_sdpa): see compute.h.
  * Tasks over (batch, query head, block of query rows); each row's scores in the thread's scratch,
- * then a max-subtracted softmax and the weighted sum of values, in fp32. */
+ * then a max-subtracted softmax and the weighted sum of values, in fp32, on the ISA's kernels (dot
+ * products in 16 lanes, the softmax row, y += w * v). */
 #include <math.h>
 
 #include "compute/compute.h"
@@ -26,28 +27,21 @@ static void sdpa_task(void *arg, size_t task, size_t thread) {
     const int64_t b = bh / d->Hq, h = bh % d->Hq, hk = h / rep;
     const int64_t i1 = i0 + SDPA_ROWS < d->Tq ? i0 + SDPA_ROWS : d->Tq;
     float *p = pc_scratch(j->c, thread);
+    const pc_ukernels *uk = pc_uk(j->c->isa);
     for (int64_t i = i0; i < i1; i++) {
         const float *qr = j->q + ((b * d->Tq + i) * d->Hq + h) * D;
         float *yr = j->y + ((b * d->Tq + i) * d->Hq + h) * D;
         int64_t n = d->kv_len;
         if (d->causal && d->start_pos + i + 1 < n) n = d->start_pos + i + 1; /* keys after the row's position: -inf */
-        float mx = -INFINITY;
         for (int64_t t = 0; t < n; t++) {
-            const float *kr = j->k + ((b * d->S + t) * d->Hkv + hk) * D;
-            float s = 0;
-            for (int64_t e = 0; e < D; e++) s += qr[e] * kr[e];
+            float s = uk->dot_f32((size_t)D, qr, j->k + ((b * d->S + t) * d->Hkv + hk) * D);
             s *= d->scale;
             if (d->mask) s += d->mask[i * d->mask_ld + t];
             p[t] = s;
-            if (s > mx) mx = s;
         }
-        float sum = 0;
-        for (int64_t t = 0; t < n; t++) sum += (p[t] = expf(p[t] - mx));
+        if (n > 0) uk->softmax_f32_row((size_t)n, p, p, 0);
         for (int64_t e = 0; e < D; e++) yr[e] = 0;
-        for (int64_t t = 0; t < n; t++) {
-            const float *vr = j->v + ((b * d->S + t) * d->Hkv + hk) * D, w = p[t] / sum;
-            for (int64_t e = 0; e < D; e++) yr[e] += w * vr[e];
-        }
+        for (int64_t t = 0; t < n; t++) uk->axpy_f32((size_t)D, p[t], j->v + ((b * d->S + t) * d->Hkv + hk) * D, yr);
     }
 }
 

@@ -34,6 +34,9 @@ typedef enum pc_isa {
 /* The best ISA this CPU runs, capped by the environment variable PETITE_ISA (scalar, avx2,
  * avx512, neon, wasmsimd) when it names one the CPU has. Detected once. */
 pc_isa pc_isa_default(void);
+/* Tests and measurements: leave AVX-512 VNNI unused (as on AVX-512 CPUs without it); no effect elsewhere.
+ * Also PETITE_NO_VNNI=1 in the environment. */
+void pc_cpu_disable_vnni(bool off);
 bool pc_isa_supported(pc_isa isa); /* the CPU and this build can run it */
 const char *pc_isa_name(pc_isa isa);
 /* "scalar" / "avx2" / "avx512" / "neon" / "wasmsimd" -> isa; false if unknown */
@@ -156,6 +159,14 @@ typedef struct pc_ukernels {
     /* the same per block: s[r * ng + g] = the int32 dot of row r's and w's elements g * gs .. g * gs + gs - 1,
      * for ng blocks (qbint4's block sums in one call) */
     void (*qdot_s8_blocks)(size_t rows, const int8_t *q, size_t ld, const int8_t *w, size_t gs, size_t ng, int32_t *s);
+    /* qbint4 over one packed tile of 16 channels (pc_fc_q4_pack_fill's layout; scales bf16), rows 1 to 4 of int8 q at
+     * q, q + ld, ...: v[r * 16 + c] = kn[c] * zp[r], then for each block b in order
+     * v += float(sum_k q[r][k] * (w(c, k) - 8)) * scale[b][c], every product and sum rounded (no fused
+     * multiply-add); qsum[r * ng + b]: the sum of row r's q over block b. NULL: qdyn.c's portable loop. */
+    void (*qb4w_tile)(size_t rows, const int8_t *q, size_t ld, const int32_t *qsum, const float *zp,
+                      const uint8_t *tile, size_t gs, size_t ng, float *v);
+    float (*dot_f32)(size_t n, const float *a, const float *b); /* in 16 lanes, then the lanes in order */
+    void (*axpy_f32)(size_t n, float a, const float *x, float *y); /* y[k] += a * x[k] */
 } pc_ukernels;
 
 /* The table for `isa` (the scalar one if this build or CPU lacks it). */
@@ -346,6 +357,8 @@ typedef struct pc_fc_q4 {
     float lo, hi;
     const float *kn;        /* pc_fc_q4_run, grouped and dynamic: each channel's kn (pc_fc_q4_kn_fill), or
                                NULL: computed on every run */
+    const uint8_t *packed;  /* pc_fc_q4_run, grouped and dynamic: the weights packed by pc_fc_q4_pack_fill
+                               (then w and w_scale are not read), or NULL */
 } pc_fc_q4;
 /* qbint4's kn (above) for every output channel, N floats: what pc_fc_q4_run would compute on each
  * run, computed once (it depends on the weights only). args: pc_fc_q4_kn_args; the weights stay
@@ -356,6 +369,15 @@ typedef struct pc_fc_q4_kn_args {
     int64_t N, K, group_size;
 } pc_fc_q4_kn_args;
 void pc_fc_q4_kn_fill(void *kn, const void *args, pc_consumed_fn consumed, void *ctx);
+/* qbint4 packed for the fast kernels (the same args; 0 bytes where they do not apply: blocks of a length
+ * not a multiple of 8 or not dividing K, K over 65536, a scale that is not a bf16 value — XNNPACK's
+ * blockwise scales all are): tiles of 16 output channels (the last padded with zero weights), each
+ * float kn[16], then per pair of blocks 64 bytes of their scales as bf16 ([2][16]; an odd last block
+ * leaves half) and each block's gs / 8 groups of 64 bytes, byte 4c + j holding w(c, k + j) in its low nibble and w(c, k + 4 + j) in its
+ * high one (k the group's first; the file's nibbles, zero point 8). 18 bytes per 32 weights, as
+ * the file's 4-bit data and bf16 scales. */
+size_t pc_fc_q4_packed_bytes(int64_t N, int64_t K, int64_t group_size, const float *w_scale);
+void pc_fc_q4_pack_fill(void *packed, const void *args, pc_consumed_fn consumed, void *ctx);
 void pc_fc_q4_f32(const pc_fc_q4 *d, const float *x, const uint8_t *w, const float *w_scale, const float *bias,
                   float *y);
 /* The fast path of both (qdyn.c), equal to them bit for bit: rows quantized once per task, int32
@@ -363,6 +385,8 @@ void pc_fc_q4_f32(const pc_fc_q4 *d, const float *x, const uint8_t *w, const flo
  * loop where it does not apply (transposed int8 weights, K over 65536, fp32 activations over 4-bit
  * weights, blocks that do not divide K, a scratch slice under pc_fc_qd_scratch(K)). */
 size_t pc_fc_qd_scratch(int64_t K);
+/* the packed qbint4 path's: rows quantized up to 64 at a time, shared by the threads */
+size_t pc_fc_q4_scratch(int64_t K, int64_t group_size);
 void pc_fc_qd8_run(const pc_ctx *c, const pc_fc_qd8 *d, const float *x, const int8_t *w, const float *w_scale,
                    const float *bias, float *y);
 void pc_fc_q4_run(const pc_ctx *c, const pc_fc_q4 *d, const float *x, const uint8_t *w, const float *w_scale,

@@ -51,9 +51,20 @@ bool pc_isa_supported(pc_isa isa) {
 }
 
 #ifdef PC_HAVE_X86
+/* PETITE_NO_VNNI=1 (read once) or pc_cpu_disable_vnni (tests): the AVX-512 kernels without VNNI on a
+ * CPU that has it, to test and measure what AVX-512 CPUs without VNNI run */
+static atomic_int vnni_off = -1;
+void pc_cpu_disable_vnni(bool off) { atomic_store(&vnni_off, off ? 1 : 0); }
+
 bool pc_cpu_has_vnni(void) {
 #if defined(__GNUC__)
-    return pc_isa_supported(PC_ISA_AVX512) && __builtin_cpu_supports("avx512vnni");
+    int off = atomic_load(&vnni_off);
+    if (off < 0) {
+        const char *env = getenv("PETITE_NO_VNNI");
+        off = env && env[0] && strcmp(env, "0") != 0;
+        atomic_store(&vnni_off, off);
+    }
+    return !off && pc_isa_supported(PC_ISA_AVX512) && __builtin_cpu_supports("avx512vnni");
 #else
     return false;
 #endif
@@ -80,6 +91,9 @@ bool pc_cpu_has_dotprod(void) { return true; } /* every Apple arm64 core has it 
 #else
 bool pc_cpu_has_dotprod(void) { return false; }
 #endif
+#endif
+#ifndef PC_HAVE_X86
+void pc_cpu_disable_vnni(bool off) { (void)off; }
 #endif
 
 static atomic_int detected = -1; /* written once; every writer writes the same value */

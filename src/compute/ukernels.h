@@ -16,6 +16,9 @@ void pc_qigemm_s8_8x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, c
 void pc_qigemm_s8_1x32__avx512vnni(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                                    int8_t *c, size_t ldc, const pc_qout *q);
 bool pc_cpu_has_vnni(void);
+/* qbint4 over a packed 16-channel tile with vpdpbusd (pc_ukernels.qb4w_tile's contract) */
+void pc_qb4w_tile__avx512vnni(size_t rows, const int8_t *q, size_t ld, const int32_t *qsum, const float *zp,
+                              const uint8_t *tile, size_t gs, size_t ng, float *v);
 /* a 256-entry byte table on AVX-512 VBMI (ukernels_avx512vbmi.c) */
 void pc_lut8__avx512vbmi(size_t n, const uint8_t *x, const uint8_t *table, uint8_t *y);
 bool pc_cpu_has_vbmi(void);

@@ -335,8 +335,85 @@ static void qdwconv_s8_row_c8__avx2(size_t C, size_t n, size_t taps, const int8_
     }
 }
 
+/* ---- qbint4 over a packed 16-channel tile (pc_ukernels.qb4w_tile): the AVX-512 kernel's arithmetic
+ * (vpmaddubsw pairs, eight summed exactly in int16 per 32 k, vpmaddwd into int32) on two halves of 8
+ * channels, rows two at a time (the tile stays in L1 for the next two). The asm barrier keeps each
+ * product rounded before the sum (this file allows contraction). ---- */
+#define Q4_NOFUSE(x) __asm__("" : "+x"(x))
+static inline __m256i q4_quad(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+static inline __attribute__((always_inline)) void qb4w_rows__avx2(const size_t R, const int8_t *q, size_t ld,
+                                                                  const int32_t *qsum, const float *zp,
+                                                                  const uint8_t *tile, size_t gs, size_t ng, float *v) {
+    const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
+    const __m256 kn0 = _mm256_loadu_ps((const float *)(const void *)tile), kn1 = _mm256_loadu_ps((const float *)(const void *)tile + 8);
+    __m256 f[2][2];
+#pragma GCC unroll 2
+    for (size_t r = 0; r < R; r++) {
+        const __m256 z = _mm256_set1_ps(zp[r]);
+        f[r][0] = _mm256_mul_ps(kn0, z), f[r][1] = _mm256_mul_ps(kn1, z);
+    }
+    const uint8_t *p = tile + 64, *pair = p;
+    for (size_t b = 0; b < ng; b++) { /* a pair of blocks: their bf16 scales, widened (bits moved up 16), then their nibbles */
+        if (b % 2 == 0) pair = p, p += 64;
+        const uint8_t *scb = pair + 32 * (b % 2);
+        const __m256 sc0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)scb)), 16));
+        const __m256 sc1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(scb + 16))), 16));
+        __m256i a[2][2];
+#pragma GCC unroll 2
+        for (size_t r = 0; r < R; r++) a[r][0] = a[r][1] = _mm256_setzero_si256();
+        const int8_t *qb = q + b * gs;
+        for (size_t k0 = 0; k0 < gs; k0 += 32) {
+            __m256i s[2][2];
+#pragma GCC unroll 2
+            for (size_t r = 0; r < R; r++) s[r][0] = s[r][1] = _mm256_setzero_si256();
+            for (size_t k = k0; k < gs && k < k0 + 32; k += 8, p += 64) {
+                const __m256i w0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+                const __m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+                const __m256i lo0 = _mm256_and_si256(w0, m4), hi0 = _mm256_and_si256(_mm256_srli_epi16(w0, 4), m4);
+                const __m256i lo1 = _mm256_and_si256(w1, m4), hi1 = _mm256_and_si256(_mm256_srli_epi16(w1, 4), m4);
+#pragma GCC unroll 2
+                for (size_t r = 0; r < R; r++) {
+                    const __m256i ql = q4_quad(qb + r * ld + k), qh = q4_quad(qb + r * ld + k + 4);
+                    s[r][0] = _mm256_add_epi16(s[r][0], _mm256_add_epi16(_mm256_maddubs_epi16(lo0, ql), _mm256_maddubs_epi16(hi0, qh)));
+                    s[r][1] = _mm256_add_epi16(s[r][1], _mm256_add_epi16(_mm256_maddubs_epi16(lo1, ql), _mm256_maddubs_epi16(hi1, qh)));
+                }
+            }
+#pragma GCC unroll 2
+            for (size_t r = 0; r < R; r++) {
+                a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(s[r][0], ones));
+                a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(s[r][1], ones));
+            }
+        }
+#pragma GCC unroll 2
+        for (size_t r = 0; r < R; r++) {
+            const __m256i off = _mm256_set1_epi32(8 * qsum[r * ng + b]);
+            __m256 p0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(a[r][0], off)), sc0);
+            __m256 p1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(a[r][1], off)), sc1);
+            Q4_NOFUSE(p0);
+            Q4_NOFUSE(p1);
+            f[r][0] = _mm256_add_ps(f[r][0], p0), f[r][1] = _mm256_add_ps(f[r][1], p1);
+        }
+    }
+#pragma GCC unroll 2
+    for (size_t r = 0; r < R; r++) _mm256_storeu_ps(v + 16 * r, f[r][0]), _mm256_storeu_ps(v + 16 * r + 8, f[r][1]);
+}
+
+static void qb4w_tile__avx2(size_t rows, const int8_t *q, size_t ld, const int32_t *qsum, const float *zp,
+                            const uint8_t *tile, size_t gs, size_t ng, float *v) {
+    for (size_t r = 0; r < rows; r += 2) {
+        if (rows - r >= 2) qb4w_rows__avx2(2, q + r * ld, ld, qsum + r * ng, zp + r, tile, gs, ng, v + 16 * r);
+        else qb4w_rows__avx2(1, q + r * ld, ld, qsum + r * ng, zp + r, tile, gs, ng, v + 16 * r);
+    }
+}
+
 const pc_ukernels pc_uk_avx2 = {
     PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, igemm_f32_6x16__avx2, PC_UK(qigemm_s8), qdwconv_s8_c8__avx2, qdwconv_s8_row_c8__avx2, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx2, PC_UK(vbinary_f32), PC_UK(vbinary_q8),
     dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32), PC_UK(qdot_s8), PC_UK(qdot_s8_blocks),
+    qb4w_tile__avx2, PC_UK(dot_f32), PC_UK(axpy_f32),
 };
 #endif

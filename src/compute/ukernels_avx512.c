@@ -489,8 +489,72 @@ static void qdwconv_s8_row_c16__avx512(size_t C, size_t n, size_t taps, const in
     }
 }
 
+/* ---- qbint4 over a packed 16-channel tile without VNNI (pc_ukernels.qb4w_tile): vpmaddubsw multiplies
+ * the nibbles (unsigned) by the row's int8 q in pairs into int16 (|2 x 15 x 128| = 3840), eight such
+ * summed in int16 (at most 30720: exact) per 32 k, then vpmaddwd by ones into int32. This file allows
+ * contraction: the asm barrier keeps each product rounded before the sum, as the reference does. ---- */
+#define Q4_NOFUSE(x) __asm__("" : "+v"(x))
+static inline __m512i q4_quad(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+static inline __attribute__((always_inline)) void qb4w_rows__avx512(const size_t R, const int8_t *q, size_t ld,
+                                                                    const int32_t *qsum, const float *zp,
+                                                                    const uint8_t *tile, size_t gs, size_t ng, float *v) {
+    const __m512i m4 = _mm512_set1_epi8(15), ones = _mm512_set1_epi16(1);
+    const __m512 kn = _mm512_loadu_ps(tile);
+    __m512 f[4];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; r++) f[r] = _mm512_mul_ps(kn, _mm512_set1_ps(zp[r]));
+    const uint8_t *p = tile + 64, *pair = p;
+    for (size_t b = 0; b < ng; b++) { /* a pair of blocks: their bf16 scales, widened (bits moved up 16), then their nibbles */
+        if (b % 2 == 0) pair = p, p += 64;
+        const __m512 sc = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(pair + 32 * (b % 2)))), 16));
+        __m512i a[4];
+#pragma GCC unroll 4
+        for (size_t r = 0; r < R; r++) a[r] = _mm512_setzero_si512();
+        const int8_t *qb = q + b * gs;
+        for (size_t k0 = 0; k0 < gs; k0 += 32) {
+            __m512i s16[4];
+#pragma GCC unroll 4
+            for (size_t r = 0; r < R; r++) s16[r] = _mm512_setzero_si512();
+            for (size_t k = k0; k < gs && k < k0 + 32; k += 8, p += 64) {
+                const __m512i w = _mm512_loadu_si512(p);
+                const __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+#pragma GCC unroll 4
+                for (size_t r = 0; r < R; r++)
+                    s16[r] = _mm512_add_epi16(s16[r], _mm512_add_epi16(_mm512_maddubs_epi16(lo, q4_quad(qb + r * ld + k)),
+                                                                       _mm512_maddubs_epi16(hi, q4_quad(qb + r * ld + k + 4))));
+            }
+#pragma GCC unroll 4
+            for (size_t r = 0; r < R; r++) a[r] = _mm512_add_epi32(a[r], _mm512_madd_epi16(s16[r], ones));
+        }
+#pragma GCC unroll 4
+        for (size_t r = 0; r < R; r++) {
+            __m512 prod = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(a[r], _mm512_set1_epi32(8 * qsum[r * ng + b]))), sc);
+            Q4_NOFUSE(prod);
+            f[r] = _mm512_add_ps(f[r], prod);
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; r++) _mm512_storeu_ps(v + 16 * r, f[r]);
+}
+
+static void qb4w_tile__avx512(size_t rows, const int8_t *q, size_t ld, const int32_t *qsum, const float *zp,
+                              const uint8_t *tile, size_t gs, size_t ng, float *v) {
+    switch (rows) {
+    case 1: qb4w_rows__avx512(1, q, ld, qsum, zp, tile, gs, ng, v); break;
+    case 2: qb4w_rows__avx512(2, q, ld, qsum, zp, tile, gs, ng, v); break;
+    case 3: qb4w_rows__avx512(3, q, ld, qsum, zp, tile, gs, ng, v); break;
+    default: qb4w_rows__avx512(4, q, ld, qsum, zp, tile, gs, ng, v); break;
+    }
+}
+
 const pc_ukernels pc_uk_avx512 = {
     PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, igemm_f32_8x32__avx512, PC_UK(qigemm_s8), qdwconv_s8_c16__avx512, qdwconv_s8_row_c16__avx512, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx512, PC_UK(vbinary_f32), PC_UK(vbinary_q8),
     dwconv_f32_c32__avx512, dwconv_f32_row_w__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32), PC_UK(qdot_s8), PC_UK(qdot_s8_blocks),
+    qb4w_tile__avx512, PC_UK(dot_f32), PC_UK(axpy_f32),
 };
 #endif

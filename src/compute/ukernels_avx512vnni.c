@@ -300,4 +300,59 @@ void pc_qdw_row_s8__avx512vnni(size_t C, size_t n, size_t KH, size_t KW, size_t 
     } else if (S == 1) qdw_row(5, 1, C, n, KH, x, ldrow, wp, y, q);
     else qdw_row(5, 2, C, n, KH, x, ldrow, wp, y, q); /* pc_qdw_setup admits no other */
 }
+/* ---- qbint4: one packed tile of 16 channels (pc_fc_q4_pack_fill) for 1 to 4 rows. Per group of 8 k
+ * one 64-byte load holds 16 channels x (4 k in the low nibbles, the next 4 in the high ones): masked,
+ * they are the unsigned operand of vpdpbusd against the row's four int8 q broadcast. Each block's
+ * int32 sum less 8 x the block's sum of q is the reference's integer; the float steps are its own
+ * (this file is built without contraction). ---- */
+static inline __m512i q4_quad(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+static inline __attribute__((always_inline)) void qb4w_rows(const size_t R, const int8_t *q, size_t ld, const int32_t *qsum,
+                                                            const float *zp, const uint8_t *tile, size_t gs, size_t ng,
+                                                            float *v) {
+    const __m512i m4 = _mm512_set1_epi8(15);
+    const __m512 kn = _mm512_loadu_ps(tile);
+    __m512 f[4];
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; r++) f[r] = _mm512_mul_ps(kn, _mm512_set1_ps(zp[r]));
+    const uint8_t *p = tile + 64, *pair = p;
+    for (size_t b = 0; b < ng; b++) { /* a pair of blocks: their bf16 scales, widened (bits moved up 16), then their nibbles */
+        if (b % 2 == 0) pair = p, p += 64;
+        const __m512 sc = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(pair + 32 * (b % 2)))), 16));
+        __m512i a[4], h[4]; /* low and high nibbles in two chains */
+#pragma GCC unroll 4
+        for (size_t r = 0; r < R; r++) a[r] = _mm512_setzero_si512(), h[r] = _mm512_setzero_si512();
+        const int8_t *qb = q + b * gs;
+        for (size_t k = 0; k < gs; k += 8, p += 64) {
+            const __m512i w = _mm512_loadu_si512(p);
+            const __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+#pragma GCC unroll 4
+            for (size_t r = 0; r < R; r++) {
+                a[r] = _mm512_dpbusd_epi32(a[r], lo, q4_quad(qb + r * ld + k));
+                h[r] = _mm512_dpbusd_epi32(h[r], hi, q4_quad(qb + r * ld + k + 4));
+            }
+        }
+#pragma GCC unroll 4
+        for (size_t r = 0; r < R; r++) {
+            const __m512i s = _mm512_sub_epi32(_mm512_add_epi32(a[r], h[r]), _mm512_set1_epi32(8 * qsum[r * ng + b]));
+            f[r] = _mm512_add_ps(f[r], _mm512_mul_ps(_mm512_cvtepi32_ps(s), sc));
+        }
+    }
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; r++) _mm512_storeu_ps(v + 16 * r, f[r]);
+}
+
+void pc_qb4w_tile__avx512vnni(size_t rows, const int8_t *q, size_t ld, const int32_t *qsum, const float *zp,
+                              const uint8_t *tile, size_t gs, size_t ng, float *v) {
+    switch (rows) {
+    case 1: qb4w_rows(1, q, ld, qsum, zp, tile, gs, ng, v); break;
+    case 2: qb4w_rows(2, q, ld, qsum, zp, tile, gs, ng, v); break;
+    case 3: qb4w_rows(3, q, ld, qsum, zp, tile, gs, ng, v); break;
+    default: qb4w_rows(4, q, ld, qsum, zp, tile, gs, ng, v); break;
+    }
+}
 #endif

@@ -122,11 +122,16 @@ static petite_status fc_prepare(xnn_graph *g, xnn_node *n, const pt_backend_init
     petite_status s = prepare_q8_weights(g, n, N, in, info, e);
     if (!s && a->dtype == XDT_QDINT8) raise_scratch(info, pc_fc_qd_scratch(K)); /* the rows quantized once */
     if (!s && w->dtype == XDT_QBINT4 && a->dtype == XDT_QDINT8 && w->constant && !tw && w->group_size > 0 &&
-        K % w->group_size == 0) { /* qb4w: each channel's weight sum kn once, not on every run */
+        K % w->group_size == 0) {
+        /* qb4w: packed in 16-channel tiles for the fast kernels (with each channel's weight sum kn), or
+           where blocks do not suit them, only kn once, not on every run */
         pc_fc_q4_kn_args arg = {w->constant, w->scales, N, K, w->group_size};
+        const size_t tiles = pc_fc_q4_packed_bytes(N, K, w->group_size, w->scales);
+        n->q4_tiles = tiles > 0;
         struct { char tag[4]; uint32_t N, K, gs; } desc = {"kn4", N, K, (uint32_t)w->group_size};
-        n->packed = packed_weights(g, n, w, in, &desc, sizeof desc, (size_t)N * sizeof(float), pc_fc_q4_kn_fill, &arg,
-                                   info, e);
+        if (tiles) memcpy(desc.tag, "qb4", 4), raise_scratch(info, pc_fc_q4_scratch(K, w->group_size));
+        n->packed = packed_weights(g, n, w, in, &desc, sizeof desc, tiles ? tiles : (size_t)N * sizeof(float),
+                                   tiles ? pc_fc_q4_pack_fill : pc_fc_q4_kn_fill, &arg, info, e);
         if (!n->packed) return e->status;
     }
     if (s || !is_f32(a) || !is_f32(w)) return s; /* fp32 x 4-bit weights: no packing (pc_fc_q4_run) */
@@ -158,8 +163,9 @@ static void fc_run(const pc_ctx *c, xnn_graph *g, const xnn_node *n) {
         return;
     }
     if (w->dtype == XDT_QCINT4 || w->dtype == XDT_QBINT4) {
+        const bool tiles = n->packed && n->q4_tiles;
         pc_fc_q4 d = {(int64_t)M, N, K, w->qkind == XQ_PER_CHANNEL_GROUP, w->group_size, a->dtype == XDT_QDINT8,
-                      n->out_min, n->out_max, n->packed};
+                      n->out_min, n->out_max, tiles ? NULL : n->packed, tiles ? (const uint8_t *)(const void *)n->packed : NULL};
         pc_fc_q4_run(c, &d, a->data, w->data, w->scales, b ? b->data : NULL, o->data);
         return;
     }

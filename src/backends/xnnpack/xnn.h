@@ -99,6 +99,7 @@ typedef struct xnn_node {
     uint8_t lut[256];
     pc_conv2d conv;                /* fp32 Conv2d / DepthwiseConv2d */
     const float *packed;           /* packed weights (conv, fully connected) in the program's cache */
+    bool q4_tiles;                 /* 4-bit fully connected: packed is pc_fc_q4_pack_fill's tiles (else kn) */
     float *owned_packed;           /* ... or this node's own (weights widened from fp16 / bf16) */
     pc_requant rq;                 /* int8 conv / fully connected */
     float *rq_scales;              /* per output channel: input scale * filter scale / output scale */
