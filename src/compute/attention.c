@@ -1,7 +1,7 @@
 /* attention.c — scaled dot-product attention over a KV cache (llama::custom_sdpa): see compute.h.
  * Tasks over (batch, query head, block of query rows); each row's scores in the thread's scratch,
- * then a max-subtracted softmax and the weighted sum of values, in fp32, on the ISA's kernels (dot
- * products in 16 lanes, the softmax row, y += w * v). */
+ * then a max-subtracted softmax and the weighted sum of values, in fp32, on the ISA's kernels (the
+ * scores, the softmax row, the weighted sum of values). */
 #include <math.h>
 
 #include "compute/compute.h"
@@ -33,15 +33,12 @@ static void sdpa_task(void *arg, size_t task, size_t thread) {
         float *yr = j->y + ((b * d->Tq + i) * d->Hq + h) * D;
         int64_t n = d->kv_len;
         if (d->causal && d->start_pos + i + 1 < n) n = d->start_pos + i + 1; /* keys after the row's position: -inf */
-        for (int64_t t = 0; t < n; t++) {
-            float s = uk->dot_f32((size_t)D, qr, j->k + ((b * d->S + t) * d->Hkv + hk) * D);
-            s *= d->scale;
-            if (d->mask) s += d->mask[i * d->mask_ld + t];
-            p[t] = s;
-        }
+        const size_t ld = (size_t)(d->Hkv * D);
+        uk->attn_scores_f32((size_t)n, (size_t)D, qr, j->k + (b * d->S * d->Hkv + hk) * D, ld, d->scale, p);
+        if (d->mask)
+            for (int64_t t = 0; t < n; t++) p[t] += d->mask[i * d->mask_ld + t];
         if (n > 0) uk->softmax_f32_row((size_t)n, p, p, 0);
-        for (int64_t e = 0; e < D; e++) yr[e] = 0;
-        for (int64_t t = 0; t < n; t++) uk->axpy_f32((size_t)D, p[t], j->v + ((b * d->S + t) * d->Hkv + hk) * D, yr);
+        uk->attn_values_f32((size_t)n, (size_t)D, p, j->v + (b * d->S * d->Hkv + hk) * D, ld, yr);
     }
 }
 

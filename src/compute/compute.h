@@ -165,8 +165,10 @@ typedef struct pc_ukernels {
      * multiply-add); qsum[r * ng + b]: the sum of row r's q over block b. NULL: qdyn.c's portable loop. */
     void (*qb4w_tile)(size_t rows, const int8_t *q, size_t ld, const int32_t *qsum, const float *zp,
                       const uint8_t *tile, size_t gs, size_t ng, float *v);
-    float (*dot_f32)(size_t n, const float *a, const float *b); /* in 16 lanes, then the lanes in order */
-    void (*axpy_f32)(size_t n, float a, const float *x, float *y); /* y[k] += a * x[k] */
+    /* attention over a KV cache: s[t] = scale * q . k[t] (k[t] at k + t * ldk), for n keys of D floats; and
+     * y = sum_t p[t] * v[t] (v[t] at v + t * ldv) */
+    void (*attn_scores_f32)(size_t n, size_t D, const float *q, const float *k, size_t ldk, float scale, float *s);
+    void (*attn_values_f32)(size_t n, size_t D, const float *p, const float *v, size_t ldv, float *y);
 } pc_ukernels;
 
 /* The table for `isa` (the scalar one if this build or CPU lacks it). */

@@ -414,6 +414,6 @@ static void qb4w_tile__avx2(size_t rows, const int8_t *q, size_t ld, const int32
 const pc_ukernels pc_uk_avx2 = {
     PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, igemm_f32_6x16__avx2, PC_UK(qigemm_s8), qdwconv_s8_c8__avx2, qdwconv_s8_row_c8__avx2, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx2, PC_UK(vbinary_f32), PC_UK(vbinary_q8),
     dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32), PC_UK(qdot_s8), PC_UK(qdot_s8_blocks),
-    qb4w_tile__avx2, PC_UK(dot_f32), PC_UK(axpy_f32),
+    qb4w_tile__avx2, PC_UK(attn_scores_f32), PC_UK(attn_values_f32),
 };
 #endif

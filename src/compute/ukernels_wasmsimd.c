@@ -109,6 +109,6 @@ const pc_ukernels pc_uk_wasmsimd = {
     PC_UK(qigemm_s8), PC_UK(qdwconv_s8), PC_UK(qdwconv_s8_row), PC_UK(quantize_f32), PC_UK(dequantize_f32),
     PC_UK(vunary_f32), PC_UK(vbinary_f32), PC_UK(vbinary_q8), PC_UK(dwconv_f32), PC_UK(dwconv_f32_row),
     PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided),
-    PC_UK(affine_f32), PC_UK(qdot_s8), PC_UK(qdot_s8_blocks), NULL, PC_UK(dot_f32), PC_UK(axpy_f32),
+    PC_UK(affine_f32), PC_UK(qdot_s8), PC_UK(qdot_s8_blocks), NULL, PC_UK(attn_scores_f32), PC_UK(attn_values_f32),
 };
 #endif
