@@ -1082,7 +1082,9 @@ static void test_fc_q4(pc_isa isa) {
  * from a start position, on 1 and 3 threads, against a double loop */
 static void test_sdpa(pc_isa isa) {
     enum { B = 2, TQ = 37, HQ = 6, HKV = 2, S = 50, POS = 9 };
-    for (int D = 5; D <= 69; D += 32) { /* 5, 37, 69: the 16-lane dot products with and without tails */
+    static const int dims[] = {5, 16, 37, 64, 69}; /* the 16-lane kernels with and without tails */
+    for (size_t di = 0; di < sizeof dims / sizeof *dims; di++) {
+    const int D = dims[di];
     float *q = rnd(B * TQ * HQ * D), *k = rnd(B * S * HKV * D), *v = rnd(B * S * HKV * D), *y = malloc(B * TQ * HQ * D * sizeof *y);
     pc_sdpa d = {B, TQ, HQ, HKV, D, S, POS + TQ, POS, 1, NULL, 0, 0.3f};
     for (int path = 0; path < 2; path++) {

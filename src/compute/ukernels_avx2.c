@@ -411,9 +411,32 @@ static void qb4w_tile__avx2(size_t rows, const int8_t *q, size_t ld, const int32
     }
 }
 
+/* attention's scores (pc_ukernels.attn_scores_f32): the portable loop's 16 lanes in two registers, summed
+ * pairwise as it does; rows whose length is not a multiple of 16 take that loop */
+static void attn_scores_f32_x__avx2(size_t n, size_t D, const float *q, const float *k, size_t ldk, float scale, float *s) {
+    if (D % 16 || D > 128) {
+        PC_UK(attn_scores_f32)(n, D, q, k, ldk, scale, s);
+        return;
+    }
+    for (size_t t = 0; t < n; t++) {
+        const float *kr = k + t * ldk;
+        __m256 a0 = _mm256_mul_ps(_mm256_loadu_ps(q), _mm256_loadu_ps(kr));
+        __m256 a1 = _mm256_mul_ps(_mm256_loadu_ps(q + 8), _mm256_loadu_ps(kr + 8));
+        for (size_t e = 16; e < D; e += 16) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + e), _mm256_loadu_ps(kr + e), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + e + 8), _mm256_loadu_ps(kr + e + 8), a1);
+        }
+        const __m256 h = _mm256_add_ps(a0, a1);
+        __m128 x = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+        x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+        x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
+        s[t] = _mm_cvtss_f32(x) * scale;
+    }
+}
+
 const pc_ukernels pc_uk_avx2 = {
     PC_ISA_AVX2, 6, 16, gemm_f32_6x16__avx2, gemm_f32_1x16__avx2, igemm_f32_6x16__avx2, PC_UK(qigemm_s8), qdwconv_s8_c8__avx2, qdwconv_s8_row_c8__avx2, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx2, PC_UK(vbinary_f32), PC_UK(vbinary_q8),
     dwconv_f32_c16__avx2, dwconv_f32_row_p2__avx2, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32), PC_UK(qdot_s8), PC_UK(qdot_s8_blocks),
-    qb4w_tile__avx2, PC_UK(attn_scores_f32), PC_UK(attn_values_f32),
+    qb4w_tile__avx2, attn_scores_f32_x__avx2, PC_UK(attn_values_f32),
 };
 #endif

@@ -552,9 +552,30 @@ static void qb4w_tile__avx512(size_t rows, const int8_t *q, size_t ld, const int
     }
 }
 
+/* attention's scores (pc_ukernels.attn_scores_f32): the 16 lanes in one register, summed pairwise as the
+ * portable loop does; rows whose length is not a multiple of 16 take that loop */
+static void attn_scores_f32_x__avx512(size_t n, size_t D, const float *q, const float *k, size_t ldk, float scale, float *s) {
+    if (D % 16 || D > 256) {
+        PC_UK(attn_scores_f32)(n, D, q, k, ldk, scale, s);
+        return;
+    }
+    __m512 qv[16];
+    for (size_t e = 0; e < D; e += 16) qv[e / 16] = _mm512_loadu_ps(q + e);
+    for (size_t t = 0; t < n; t++) {
+        const float *kr = k + t * ldk;
+        __m512 acc = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kr));
+        for (size_t e = 16; e < D; e += 16) acc = _mm512_fmadd_ps(qv[e / 16], _mm512_loadu_ps(kr + e), acc);
+        __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1));
+        __m128 x = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+        x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+        x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
+        s[t] = _mm_cvtss_f32(x) * scale;
+    }
+}
+
 const pc_ukernels pc_uk_avx512 = {
     PC_ISA_AVX512, 8, 32, gemm_f32_8x32__avx512, gemm_f32_1x32__avx512, igemm_f32_8x32__avx512, PC_UK(qigemm_s8), qdwconv_s8_c16__avx512, qdwconv_s8_row_c16__avx512, PC_UK(quantize_f32), PC_UK(dequantize_f32), vunary_f32_x__avx512, PC_UK(vbinary_f32), PC_UK(vbinary_q8),
     dwconv_f32_c32__avx512, dwconv_f32_row_w__avx512, PC_UK(dwconv_chw_f32_row), PC_UK(softmax_f32_row), PC_UK(max_f32_strided), PC_UK(sum_f32), PC_UK(add_f32_strided), PC_UK(affine_f32), PC_UK(qdot_s8), PC_UK(qdot_s8_blocks),
-    qb4w_tile__avx512, PC_UK(attn_scores_f32), PC_UK(attn_values_f32),
+    qb4w_tile__avx512, attn_scores_f32_x__avx512, PC_UK(attn_values_f32),
 };
 #endif
