@@ -121,7 +121,8 @@ struct pt_cache_entry {
  * back to the OS once every granule of it has been handed back, so a page shared by two constants
  * goes when both have. Marking is idempotent. A later read of a page given back faults it in from
  * the file again: nothing is lost, but the kernel may map the page cache's whole large folio around
- * it, so nothing should read such bytes at run time. Called with the cache lock held. */
+ * it, so nothing should read such bytes at run time (and each call gives back again what such a
+ * fault mapped within 2 MiB of its range). Called with the cache lock held. */
 #define PT_GRANULE 16
 static void release_source(petite_program *p, const void *data, size_t bytes) {
 #if !defined(_WIN32) && !defined(PETITE_BARE_METAL)
@@ -138,19 +139,26 @@ static void release_source(petite_program *p, const void *data, size_t bytes) {
     if (!p->released && !(p->released = pt_calloc(npages * words, sizeof *p->released))) return;
     const size_t g0 = (lo - mlo) / PT_GRANULE, g1 = (hi - mlo + PT_GRANULE - 1) / PT_GRANULE; /* granules [g0, g1) */
     const size_t glast = (p->map_size + PT_GRANULE - 1) / PT_GRANULE; /* granules past the file count as given */
-    size_t run0 = 0, runn = 0; /* pages to give back: one madvise per run of adjacent pages */
-    for (size_t pg = g0 / per; pg * per < g1; pg++) {
-        uint64_t *w = p->released + pg * words;
-        bool was = true, now = true;
-        for (size_t k = 0; k < per; k++) {
-            const size_t gi = pg * per + k;
-            uint64_t bit = (uint64_t)1 << (k % 64);
-            if (gi >= glast) continue;
-            if (!(w[k / 64] & bit)) was = false;
-            if (gi >= g0 && gi < g1) w[k / 64] |= bit;
-            if (!(w[k / 64] & bit)) now = false;
+    for (size_t pg = g0 / per; pg * per < g1; pg++) /* mark */
+        for (size_t gi = pg * per > g0 ? pg * per : g0; gi < (pg + 1) * per && gi < g1; gi++)
+            p->released[pg * words + (gi % per) / 64] |= (uint64_t)1 << (gi % 64);
+    /* give back every page all of whose granules are given, here and within 2 MiB around: the page
+       cache may hold the file in large folios, and a fault maps a whole folio, pages given back
+       before among them (reading the next constant would otherwise keep its neighbours resident) */
+    const size_t win = ((size_t)2 << 20) / page;
+    const size_t pa = g0 / per > win ? (g0 / per) / win * win - win : 0;
+    const size_t pb = (g1 + per - 1) / per / win * win + 2 * win < npages ? (g1 + per - 1) / per / win * win + 2 * win : npages;
+    size_t run0 = 0, runn = 0; /* one madvise per run of adjacent pages */
+    for (size_t pg = pa; pg < pb; pg++) {
+        const uint64_t *w = p->released + pg * words;
+        bool all = true;
+        for (size_t k = 0; k < per && all; k += 64) {
+            const size_t gi = pg * per + k; /* granules past the file count as given */
+            const size_t n = gi >= glast ? 0 : glast - gi < 64 ? glast - gi : 64;
+            const uint64_t want = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
+            all = (w[k / 64] & want) == want;
         }
-        if (was || !now) continue;
+        if (!all) continue;
         if (runn && run0 + runn == pg) runn++;
         else {
             if (runn) madvise((uint8_t *)p->map + run0 * page, runn * page, MADV_DONTNEED);

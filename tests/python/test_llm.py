@@ -384,6 +384,29 @@ def main():
             if emb:
                 check(("embedding_4bit" if emb[0] == 4 else "embedding_byte") in info, "%s: the quantized embedding op" % q)
             del m
+        # memory: a 4-bit file's weights are packed once and the file's pages given back, so the runner's
+        # peak resident memory stays within the file + its planned memory (KV cache) + 10% above what the
+        # same command holds for the tiny file (the process, the tokenizer); both measured here
+        mem_ck = os.path.join(tmp, "mem")
+        checkpoint(mem_ck, dict(CFG, hidden_size=512, intermediate_size=2048, num_hidden_layers=4, vocab_size=512))
+        mdir = os.path.join(tmp, "memq")
+        r = export(mem_ck, mdir, "xnnpack", ["--quantize", "8da4w", "--group-size", "32", "--validate-tokens", "2"])
+        check(r.returncode == 0, "export the 4-layer model: %s" % r.stderr[-500:])
+        if r.returncode == 0:
+            big = os.path.join(mdir, "mem_xnnpack_quantized.pte")
+            cli = os.environ.get("PETITE_CLI", os.path.join(ROOT, "build", "petite"))
+
+            def run_stats(pte):  # petite generate --json's stats: peak_rss_kb is the process's VmHWM
+                r = subprocess.run([cli, "generate", pte, "--tokenizer", tokp, "--prompt", prompt, "--max-new-tokens", "4",
+                                    "--ignore-eos", "--json"], capture_output=True, text=True)
+                return json.loads(r.stdout)["stats"] if r.returncode == 0 else None
+            base, st = run_stats(files["xnnpack"]), run_stats(big)
+            check(base and st and base["peak_rss_kb"] > 0, "petite generate --json reports peak_rss_kb: %s" % st)
+            if base and st:
+                budget_kb = (os.path.getsize(big) + st["kv_cache_bytes"]) * 1.1 / 1024
+                grew = st["peak_rss_kb"] - base["peak_rss_kb"]
+                check(grew <= budget_kb, "peak RSS of a 4-bit file: %d KB above the tiny file's %d KB, budget %d KB (file %d "
+                      "bytes)" % (grew, base["peak_rss_kb"], budget_kb, os.path.getsize(big)))
         r = export(ck, qdir, "xnnpack", ["--quantize", "static"])
         check(r.returncode == 2 and "static" in r.stderr, "--quantize static refused for text generation: %s" % r.stderr[-300:])
         r = export(ck, qdir, "xnnpack", ["--embedding-quantize", "3,7"])

@@ -27,25 +27,6 @@ static double wall_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-/* a line "NAME: N kB" of /proc/self/status (Linux), or -1 */
-static long proc_status_kb(const char *name) {
-    long v = -1;
-#if defined(__linux__)
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    size_t n = strlen(name);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, name, n) == 0 && line[n] == ':') {
-            v = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    if (f) fclose(f);
-#else
-    (void)name;
-#endif
-    return v;
-}
-
 static double cpu_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -268,8 +249,8 @@ int cmd_bench(int argc, char **argv) {
         return 2;
     }
     static bench_inputs bin;
-    const long rss_start = proc_status_kb("VmRSS"); /* the process before petite opens anything */
-    const long anon_start = proc_status_kb("RssAnon");
+    const long rss_start = util_proc_status_kb("VmRSS"); /* the process before petite opens anything */
+    const long anon_start = util_proc_status_kb("RssAnon");
     double t0 = wall_ms();
     petite_program *p = NULL;
     petite_method *m = NULL;
@@ -345,12 +326,12 @@ int cmd_bench(int argc, char **argv) {
     emit_int(&o, "scratch_bytes", (long long)mi.scratch_bytes);
     if (rss_start >= 0) { /* peak resident memory of the process, and what it held before the open */
         emit_int(&o, "rss_start_kb", rss_start);
-        emit_int(&o, "peak_rss_kb", proc_status_kb("VmHWM"));
-        emit_int(&o, "rss_end_kb", proc_status_kb("VmRSS")); /* after the runs */
+        emit_int(&o, "peak_rss_kb", util_proc_status_kb("VmHWM"));
+        emit_int(&o, "rss_end_kb", util_proc_status_kb("VmRSS")); /* after the runs */
         /* private memory (RssAnon: not the pages of mapped files, the model's or the binary's, which
          * current kernels map in large-folio chunks of up to 2 MiB), before the open and after the runs */
         emit_int(&o, "rss_anon_start_kb", anon_start);
-        emit_int(&o, "rss_anon_end_kb", proc_status_kb("RssAnon"));
+        emit_int(&o, "rss_anon_end_kb", util_proc_status_kb("RssAnon"));
         emit_int(&o, "input_buffer_bytes", (long long)bin.bytes); /* of it: the bench's own inputs */
     }
     if (per_op && emit_per_op(&o, m, nprof, json, per_op == 2)) goto done;

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "emit.h"
+#include "util.h"
 #include "petite/petite_llm.h"
 
 typedef struct {
@@ -161,6 +162,7 @@ int cmd_generate(int argc, char **argv) {
         emit_fixed(&e, "decode_tokens_per_s", st.decode_tokens_per_s, 2, 3);
         emit_int(&e, "kv_cache_bytes", (long long)st.kv_cache_bytes);
         emit_int(&e, "position", st.position);
+        emit_int(&e, "peak_rss_kb", util_proc_status_kb("VmHWM")); /* -1 where the system does not say */
         emit_end(&e);
         emit_end(&e);
     } else {

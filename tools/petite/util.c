@@ -170,3 +170,22 @@ int util_load_kernel_lib(const char *cmd, const char *path) {
     fprintf(stderr, "petite %s: %s\n", cmd, petite_last_error());
     return -1;
 }
+
+/* a line "NAME: N kB" of /proc/self/status (Linux), or -1 */
+long util_proc_status_kb(const char *name) {
+    long v = -1;
+#if defined(__linux__)
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t n = strlen(name);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, name, n) == 0 && line[n] == ':') {
+            v = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    if (f) fclose(f);
+#else
+    (void)name;
+#endif
+    return v;
+}

@@ -17,6 +17,8 @@ const char *util_isa_name(int32_t isa);        /* petite_isa */
 /* petite_load_kernel_library, or a message on stderr (prefixed "petite CMD: "); 0 on success. */
 int util_load_kernel_lib(const char *cmd, const char *path);
 int util_parse_isa(const char *s, int32_t *isa);
+/* a line "NAME: N kB" of /proc/self/status (Linux: VmHWM is this process's peak resident memory), or -1 */
+long util_proc_status_kb(const char *name);
 /* Checked numbers for options: the whole of s is the number (no trailing text), finite, within [lo, hi];
  * else a message "petite CMD: OPT 'S' ..." on stderr and -1. Every numeric option goes through these. */
 int util_parse_int(const char *cmd, const char *opt, const char *s, long long lo, long long hi, long long *out);
