@@ -101,6 +101,9 @@ mutations=(
   # the text-generation runner and the cache writes
   "src/llm/llm.c|decode feeds each token at the position before its own|s/if ((s = forward(l, \&tk, 1, l->pos, \&logits)) != PETITE_OK) {/if ((s = forward(l, \&tk, 1, l->pos > 0 ? l->pos - 1 : 0, \&logits)) != PETITE_OK) {/"
   "src/kernels/index.c|index_copy writes every index but the first|s/^        for (int64_t k = 0; k < L; k++) {/        for (int64_t k = 1; k < L; k++) {/"
+  # the 4-bit tiles of the text models' linear layers (every x86-64 machine here has AVX2)
+  "src/compute/qdyn.c|4-bit packing: each group's high nibbles from the k before|s/| nib\[(k + 4 + jj) \* Q4_NR + c\] << 4);/| nib[(k + 3 + jj) * Q4_NR + c] << 4);/"
+  "src/compute/ukernels_avx2.c|AVX2 4-bit tile: the zero point taken out 7 times|s/_mm256_set1_epi32(8 \* qsum\[r \* ng + b\]);/_mm256_set1_epi32(7 * qsum[r * ng + b]);/"
   # the vision library
   "src/vision/vision.c|YUV to RGB: blue from V instead of U|s/rgb\[2\] = clamp255(Y + 1.772f \* U);/rgb[2] = clamp255(Y + 1.772f * V);/"
 )
@@ -109,6 +112,7 @@ mutations=(
 grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && mutations+=(
   "src/compute/ukernels_avx512vnni.c|VNNI tile: the input is not flipped to unsigned|s/return _mm512_xor_si512(_mm512_set1_epi32(v), _mm512_set1_epi32((int32_t)0x80808080u));/return _mm512_set1_epi32(v);/"
   "src/compute/ukernels_avx512vnni.c|VNNI depthwise: the third kernel row of a group is dropped|s/const __m512i c = left > 2 ? qdw_flip(m, r0 + 2 \* ldrow + o) : z;/const __m512i c = z;/"
+  "src/compute/ukernels_avx512vnni.c|VNNI 4-bit tile: the high nibbles not masked|s/hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);/hi = _mm512_srli_epi16(w, 4);/"
 )
 
 # each wrong edit builds on a copy of the unmutated build tree, and the edited source gets its old time

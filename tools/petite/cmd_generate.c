@@ -5,7 +5,8 @@
  *                   [--ignore-eos] [--no-special] [--data FILE.ptd] [--json]
  *
  * Without --json the text streams to stdout as it is generated and the stats go to stderr; with
- * --json one object: {"tokens", "text", "stop_reason", "stats"}. */
+ * --json one object: {"tokens", "text", "stop_reason", "stats"} (stats: the runner's, and peak_rss_kb: this
+ * process's peak resident memory where the system says, else -1). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
