@@ -69,8 +69,9 @@ const void *packed_weights(xnn_graph *g, xnn_node *n, const xnn_value *w, const 
         return n->owned_packed;
     }
     uint64_t charged = 0;
-    const void *p = in->cache->get(in->cache->owner, w->constant, (size_t)(numel_of(w->dims, w->ndims) * xnn_dtype_bytes(w->dtype)), desc,
-                                    desc_len, size, fill, arg, &charged, e);
+    /* the constant's bytes as the parser checked them (4-bit: half a byte per element) */
+    const void *p = in->cache->get(in->cache->owner, w->constant, (size_t)w->const_bytes, desc, desc_len, size, fill, arg,
+                                    &charged, e);
     info->shared_bytes += charged;
     return p;
 }
