@@ -291,6 +291,9 @@ static q4_tile_fn q4_tile_for(pc_isa isa) {
 #ifdef PC_HAVE_X86
     if (isa == PC_ISA_AVX512 && pc_cpu_has_vnni()) return pc_qb4w_tile__avx512vnni;
 #endif
+#if defined(__aarch64__)
+    if (isa == PC_ISA_NEON && pc_cpu_has_dotprod()) return pc_qb4w_tile__neondot;
+#endif
     const pc_ukernels *uk = pc_uk(isa);
     return uk->qb4w_tile ? uk->qb4w_tile : qb4w_tile_c;
 }

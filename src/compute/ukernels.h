@@ -41,6 +41,9 @@ extern const pc_ukernels pc_uk_neon;
 void pc_qigemm_s8_4x16__neondot(size_t mr, size_t nr, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                                 int8_t *c, size_t ldc, const pc_qout *q);
 bool pc_cpu_has_dotprod(void);
+/* qbint4 over a packed 16-channel tile with sdot (pc_ukernels.qb4w_tile's contract) */
+void pc_qb4w_tile__neondot(size_t rows, const int8_t *q, size_t ld, const int32_t *qsum, const float *zp,
+                           const uint8_t *tile, size_t gs, size_t ng, float *v);
 #endif
 
 #if defined(__EMSCRIPTEN__) && defined(PETITE_WASM_SIMD)

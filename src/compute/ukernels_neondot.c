@@ -58,4 +58,58 @@ void pc_qigemm_s8_4x16__neondot(size_t mr, size_t nr, size_t kc, size_t ks, cons
         }
     }
 }
+/* qbint4 over a packed 16-channel tile (pc_ukernels.qb4w_tile's contract) with sdot: the nibbles less 8
+ * as signed bytes (each 16-byte quarter of a 64-byte group is 4 channels x 4 k), the row's 8 int8 q
+ * of the group as two 32-bit lanes, one sdot per quarter and half: sum q * (w - 8) directly, the
+ * reference's integer (qsum is not needed); the float steps are the reference's (this file is built
+ * without contraction). Rows two at a time. */
+static inline __attribute__((always_inline)) void qb4w_rows_dot(const size_t R, const int8_t *q, size_t ld, const float *zp,
+                                                                const uint8_t *tile, size_t gs, size_t ng, float *v) {
+    const uint8x16_t m4 = vdupq_n_u8(15);
+    const int8x16_t e8 = vdupq_n_s8(8);
+    const float *kn = (const float *)(const void *)tile;
+    float32x4_t f[2][4];
+    for (size_t r = 0; r < R; r++)
+        for (size_t i = 0; i < 4; i++) f[r][i] = vmulq_f32(vld1q_f32(kn + 4 * i), vdupq_n_f32(zp[r]));
+    const uint8_t *p = tile + 64, *pair = p;
+    for (size_t b = 0; b < ng; b++) { /* a pair of blocks: their bf16 scales (bits moved up 16), then their nibbles */
+        if (b % 2 == 0) pair = p, p += 64;
+        const uint16_t *sb = (const uint16_t *)(const void *)(pair + 32 * (b % 2));
+        float32x4_t sc[4];
+        for (size_t i = 0; i < 4; i++) sc[i] = vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(sb + 4 * i), 16));
+        int32x4_t a[2][4];
+        for (size_t r = 0; r < R; r++)
+            for (size_t i = 0; i < 4; i++) a[r][i] = vdupq_n_s32(0);
+        const int8_t *qb = q + b * gs;
+        for (size_t k = 0; k < gs; k += 8, p += 64) {
+            int8x16_t qq[2];
+            for (size_t r = 0; r < R; r++) {
+                const int8x8_t q8 = vld1_s8(qb + r * ld + k);
+                qq[r] = vcombine_s8(q8, q8);
+            }
+            for (size_t i = 0; i < 4; i++) {
+                const uint8x16_t w = vld1q_u8(p + 16 * i);
+                const int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(w, m4)), e8);
+                const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(w, 4)), e8);
+                for (size_t r = 0; r < R; r++) {
+                    a[r][i] = vdotq_laneq_s32(a[r][i], lo, qq[r], 0);
+                    a[r][i] = vdotq_laneq_s32(a[r][i], hi, qq[r], 1);
+                }
+            }
+        }
+        for (size_t r = 0; r < R; r++)
+            for (size_t i = 0; i < 4; i++) f[r][i] = vaddq_f32(f[r][i], vmulq_f32(vcvtq_f32_s32(a[r][i]), sc[i]));
+    }
+    for (size_t r = 0; r < R; r++)
+        for (size_t i = 0; i < 4; i++) vst1q_f32(v + 16 * r + 4 * i, f[r][i]);
+}
+
+void pc_qb4w_tile__neondot(size_t rows, const int8_t *q, size_t ld, const int32_t *qsum, const float *zp,
+                           const uint8_t *tile, size_t gs, size_t ng, float *v) {
+    (void)qsum;
+    for (size_t r = 0; r < rows; r += 2) {
+        if (rows - r >= 2) qb4w_rows_dot(2, q + r * ld, ld, zp + r, tile, gs, ng, v + 16 * r);
+        else qb4w_rows_dot(1, q + r * ld, ld, zp + r, tile, gs, ng, v + 16 * r);
+    }
+}
 #endif
