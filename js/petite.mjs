@@ -8,6 +8,10 @@
 //   const method = program.method('forward');
 //   const [y] = method.run([{ data: new Float32Array([1, 2, 3]), shape: [3] }]);
 //   y.data, y.shape, y.dtype;  method.free(); program.close();
+//
+//   const llm = petite.llm(pteBytes, tokenizerBytes);    // text generation (petite_llm.h)
+//   for (const piece of llm.generate('Once upon a time', { maxNewTokens: 32 })) out += piece;
+//   llm.tokens, llm.stats(), llm.stop(), llm.reset(), llm.free();
 import createCore from './petite_core.mjs';
 
 const DTYPES = { 0: Uint8Array, 1: Int8Array, 2: Int16Array, 3: Int32Array, 4: BigInt64Array, 6: Float32Array,
@@ -59,7 +63,19 @@ export class Petite {
       run: c('petite_method_run', 'number', ['number']),
       outputData: c('petite_method_output_data', 'number', ['number', 'number', 'number', 'number']),
       ioLayout: c('petite_wasm_io_layout', 'number', ['number']),
+      llmLoad: c('petite_llm_load', 'number', ['string', 'string', 'number', 'number']),
+      llmFree: c('petite_llm_free', null, ['number']),
+      llmErrmsg: c('petite_llm_errmsg', 'string', ['number']),
+      llmLastError: c('petite_llm_last_error', 'string', []),
+      llmStop: c('petite_llm_stop', null, ['number']),
+      llmReset: c('petite_llm_reset', null, ['number']),
+      llmContext: c('petite_llm_context_length', 'number', ['number']),
+      llmBegin: c('petite_wasm_llm_begin', 'number',
+                  ['number', 'string', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']),
+      llmNext: c('petite_wasm_llm_next', 'number', ['number', 'number']),
+      llmStats: c('petite_wasm_llm_stats', null, ['number', 'number']),
     };
+    this.llms = 0;
     // field offsets of petite_io_info, asked of the compiled code (not assumed)
     const off = this.m._malloc(64);
     this.f.ioLayout(off);
@@ -85,6 +101,102 @@ export class Petite {
     m._free(out);
     this.check(s, 'open');
     return new Program(this, handle);
+  }
+  // A text-generation model (a .pte in ExecuTorch's LLM layout, as petite-export --task text-generation
+  // writes) and its tokenizer, from bytes. tokenizerName tells the tokenizer's kind by its name, as a
+  // file's would (tokenizer.json, tokenizer.model, *.tiktoken). Both are kept in the module's memory
+  // file system until free().
+  llm(modelBytes, tokenizerBytes, { tokenizerName = 'tokenizer.json' } = {}) {
+    const asBytes = (b, what) => {
+      if (b instanceof ArrayBuffer) return new Uint8Array(b);
+      if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      throw new PetiteError(`llm: expected the bytes of ${what} (Uint8Array or ArrayBuffer), got ${typeName(b)}`);
+    };
+    const model = asBytes(modelBytes, 'a .pte'), tok = asBytes(tokenizerBytes, 'a tokenizer');
+    if (typeof tokenizerName !== 'string' || !/^[\w.-]+$/.test(tokenizerName))
+      throw new PetiteError(`llm: tokenizerName must be a plain file name, got ${JSON.stringify(tokenizerName)}`);
+    const FS = this.m.FS, dir = `/petite-llm-${++this.llms}`;
+    FS.mkdir(dir);
+    FS.writeFile(`${dir}/model.pte`, model);
+    FS.writeFile(`${dir}/${tokenizerName}`, tok);
+    const out = this.m._malloc(4);
+    const s = this.f.llmLoad(`${dir}/model.pte`, `${dir}/${tokenizerName}`, 0, out);
+    const handle = this.m.HEAP32[out >> 2];
+    this.m._free(out);
+    if (s !== 0) {
+      const msg = this.f.llmLastError();
+      removeDir(FS, dir);
+      throw new PetiteError(`llm: ${msg}`);
+    }
+    return new LLM(this, handle, dir);
+  }
+}
+
+function removeDir(FS, dir) {
+  for (const name of FS.readdir(dir)) if (name !== '.' && name !== '..') FS.unlink(`${dir}/${name}`);
+  FS.rmdir(dir);
+}
+
+const STOP_REASONS = ['running', 'eos', 'max_tokens', 'stop_string', 'stopped', 'context_full', 'error'];
+
+// A loaded model: generate() is an iterator of text pieces (a piece may be '' where a token ends
+// mid-character); leaving the loop early stops the generation. The conversation goes on across calls
+// until reset().
+export class LLM {
+  constructor(p, handle, dir) { this.p = p; this.h = handle; this.dir = dir; this.tokens = []; }
+  get contextLength() { return this.p.f.llmContext(this.h); }
+  * generate(prompt, { maxNewTokens = -1, temperature = 0, topP = 0, topK = 0, seed = 1, echo = false,
+                       ignoreEos = false, addSpecial = true } = {}) {
+    const f = this.p.f, m = this.p.m;
+    if (!this.h) throw new PetiteError('generate: this model was freed');
+    if (typeof prompt !== 'string') throw new PetiteError(`generate: the prompt must be a string, got ${typeName(prompt)}`);
+    for (const [k, v] of Object.entries({ maxNewTokens, topK, seed }))
+      if (!Number.isSafeInteger(v)) throw new PetiteError(`generate: ${k} must be an integer, got ${v}`);
+    for (const [k, v] of Object.entries({ temperature, topP }))
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new PetiteError(`generate: ${k} must be a number, got ${v}`);
+    const s = f.llmBegin(this.h, prompt, maxNewTokens, temperature, topP, topK, seed, echo ? 1 : 0, ignoreEos ? 1 : 0,
+                         addSpecial ? 1 : 0);
+    if (s !== 0) throw new PetiteError(`generate: ${f.llmErrmsg(this.h)}`);
+    this.tokens = [];
+    const out = m._malloc(16);
+    let done = false;
+    try {
+      while (!done) {
+        if (f.llmNext(this.h, out) !== 0) { done = true; throw new PetiteError(`generate: ${f.llmErrmsg(this.h)}`); }
+        const w = new Int32Array(m.HEAP32.buffer, out, 4);
+        const ptr = w[0], len = w[1], token = w[2];
+        done = w[3] !== 0;
+        if (token >= 0) this.tokens.push(token);
+        const text = len > 0 ? new TextDecoder().decode(m.HEAPU8.slice(ptr, ptr + len)) : '';
+        if (text || !done) yield text;
+      }
+    } finally {
+      if (!done) { // the consumer left the loop: stop, and let the runner end the generation
+        f.llmStop(this.h);
+        for (let w = new Int32Array(m.HEAP32.buffer, out, 4); f.llmNext(this.h, out) === 0;) {
+          w = new Int32Array(m.HEAP32.buffer, out, 4);
+          if (w[3] !== 0) break;
+        }
+      }
+      m._free(out);
+    }
+  }
+  stop() { if (this.h) this.p.f.llmStop(this.h); }
+  reset() { if (this.h) this.p.f.llmReset(this.h); this.tokens = []; }
+  stats() {
+    const m = this.p.m, b = m._malloc(13 * 8);
+    this.p.f.llmStats(this.h, b);
+    const v = Array.from(new Float64Array(m.HEAPF64.buffer, b, 13));
+    m._free(b);
+    return { loadMs: v[0], prefillMs: v[1], firstTokenMs: v[2], decodeMs: v[3], samplingMs: v[4], promptTokens: v[5],
+             generatedTokens: v[6], prefillTokensPerS: v[7], decodeTokensPerS: v[8], kvCacheBytes: v[9], position: v[10],
+             stopReason: STOP_REASONS[v[11]] || 'unknown', decodeCpuMs: v[12] };
+  }
+  free() {
+    if (!this.h) return;
+    this.p.f.llmFree(this.h);
+    this.h = 0;
+    removeDir(this.p.m.FS, this.dir);
   }
 }
 

@@ -164,6 +164,7 @@ if command -v emcmake >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
     -DPETITE_TESTS=OFF >/dev/null 2>&1
   cmake --build build-wasm-js -j"$jobs" --target petite_wasm >/dev/null
   if [ $have_corpus = 1 ]; then node js/test_petite.mjs build-wasm-js/js/petite.mjs "$PETITE_CONFORMANCE_DIR"; else skip "the ES module over the corpus (js/test_petite.mjs)"; fi
+  suite "wasm32 ES module: text generation (js/test_llm.mjs)" node js/test_llm.mjs build-wasm-js/js/petite.mjs build/llm-ref
 fi
 
 echo "== mutation check: deliberate wrong edits must fail the fast suite =="
