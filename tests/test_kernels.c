@@ -354,6 +354,65 @@ static void test_update_cache(void) {
     CHECK(pk_llama_update_cache_out(&ctx, args, 5) == PETITE_ERR_INVALID_ARGUMENT, "update_cache with other heads refused");
 }
 
+/* select_scatter / slice_scatter: out = self with a part replaced, into another tensor and in place
+ * (out = self); a negative index, None bounds, a step; a src of the wrong shape or dtype and an index
+ * past the end refused before anything is written */
+static void test_scatter(void) {
+    tv x, src, o;
+    int64_t sx[] = {2, 5, 3}, s_sel[] = {2, 3}, s_sl[] = {2, 2, 3}, s_bad[] = {2, 3, 3};
+    float base[30], v6[6], v12[12];
+    for (int i = 0; i < 30; i++) base[i] = (float)i;
+    for (int i = 0; i < 6; i++) v6[i] = 100.0f + (float)i;
+    for (int i = 0; i < 12; i++) v12[i] = 200.0f + (float)i;
+    pt_value dim = ival(1), idx = ival(-1);
+    pt_value *sel[] = {tensor(&x, PETITE_FLOAT32, 3, sx, base), tensor(&src, PETITE_FLOAT32, 2, s_sel, v6), &dim, &idx,
+                       tensor(&o, PETITE_FLOAT32, 3, sx, NULL), NULL};
+    sel[5] = sel[4];
+    CHECK(pk_select_scatter_out(&ctx, sel, 6) == PETITE_OK, "select_scatter: %s", err.msg);
+    int bad = 0; /* position 4 (index -1) from src, the rest from self */
+    for (int b = 0; b < 2; b++)
+        for (int p = 0; p < 5; p++)
+            for (int e = 0; e < 3; e++)
+                bad += ((float *)o.data)[(b * 5 + p) * 3 + e] != (p == 4 ? v6[b * 3 + e] : base[(b * 5 + p) * 3 + e]);
+    CHECK(bad == 0 && !memcmp(x.data, base, sizeof base), "select_scatter into another tensor: %d wrong", bad);
+    /* slice_scatter in place: positions 1 and 3 (start 1, end None, step 2) */
+    pt_value st = ival(1), en = none(), step = ival(2);
+    pt_value *sl[] = {sel[0], tensor(&src, PETITE_FLOAT32, 3, s_sl, v12), &dim, &st, &en, &step, sel[0], sel[0]};
+    CHECK(pk_slice_scatter_out(&ctx, sl, 8) == PETITE_OK, "slice_scatter in place: %s", err.msg);
+    bad = 0;
+    for (int b = 0; b < 2; b++)
+        for (int p = 0; p < 5; p++)
+            for (int e = 0; e < 3; e++) {
+                const float want = p == 1 ? v12[(b * 2 + 0) * 3 + e] : p == 3 ? v12[(b * 2 + 1) * 3 + e] : base[(b * 5 + p) * 3 + e];
+                bad += ((float *)x.data)[(b * 5 + p) * 3 + e] != want;
+            }
+    CHECK(bad == 0, "slice_scatter in place: %d wrong", bad);
+    float now[30];
+    memcpy(now, x.data, sizeof now);
+    /* None start, end 2: positions 0 and 1, into another tensor */
+    pt_value two = ival(2), one = ival(1), none_st = none();
+    sl[3] = &none_st, sl[4] = &two, sl[5] = &one, sl[6] = sl[7] = tensor(&o, PETITE_FLOAT32, 3, sx, NULL);
+    CHECK(pk_slice_scatter_out(&ctx, sl, 8) == PETITE_OK, "slice_scatter [:2]: %s", err.msg);
+    bad = 0;
+    for (int b = 0; b < 2; b++)
+        for (int p = 0; p < 5; p++)
+            for (int e = 0; e < 3; e++)
+                bad += ((float *)o.data)[(b * 5 + p) * 3 + e] != (p < 2 ? v12[(b * 2 + p) * 3 + e] : now[(b * 5 + p) * 3 + e]);
+    CHECK(bad == 0, "slice_scatter [:2]: %d wrong", bad);
+    /* refusals, self unchanged: a src of 3 positions for a slice of 2, an int32 src, an index past the end */
+    sl[1] = tensor(&src, PETITE_FLOAT32, 3, s_bad, NULL), sl[6] = sl[7] = sl[0];
+    CHECK(pk_slice_scatter_out(&ctx, sl, 8) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "slice_scatter: src"),
+          "slice_scatter with a src of the wrong shape refused: %s", err.msg);
+    int32_t i6[6] = {0};
+    sel[1] = tensor(&src, PETITE_INT32, 2, s_sel, i6), sel[4] = sel[5] = sel[0];
+    CHECK(pk_select_scatter_out(&ctx, sel, 6) == PETITE_ERR_INVALID_TYPE, "select_scatter with an int32 src refused");
+    pt_value far = ival(5);
+    sel[1] = tensor(&src, PETITE_FLOAT32, 2, s_sel, v6), sel[3] = &far;
+    CHECK(pk_select_scatter_out(&ctx, sel, 6) == PETITE_ERR_INVALID_ARGUMENT && strstr(err.msg, "index 5"),
+          "select_scatter past the end refused: %s", err.msg);
+    CHECK(!memcmp(x.data, now, sizeof now), "scatter: refused calls changed nothing");
+}
+
 /* index_copy.out: a cache [1, 2, 5, 3] written at positions {4, 1} along dim 2, in place (out = self) and into
  * another tensor; a bad index or source shape refused before anything is written; an empty index */
 static void test_index_copy(void) {
@@ -600,6 +659,7 @@ int main(void) {
     test_quantize();
     test_update_cache();
     test_index_copy();
+    test_scatter();
     test_embedding_checks_first();
     test_custom_sdpa();
     test_sdpa_with_kv_cache();

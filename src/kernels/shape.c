@@ -1,6 +1,7 @@
 /* shape.c — view and layout ops as copies (the edge dialect's *_copy forms): view_copy,
  * permute_copy, t_copy, transpose_copy, expand_copy, unsqueeze_copy, squeeze_copy, select_copy,
- * slice_copy, split_copy, split_with_sizes_copy, unbind_copy, alias_copy, cat, constant_pad_nd.
+ * slice_copy, split_copy, split_with_sizes_copy, unbind_copy, alias_copy, cat, constant_pad_nd;
+ * select_scatter and slice_scatter (a part of self replaced).
  *
  * Each one describes the source as a strided view (sizes, element strides, start offset) of its
  * input and copies that view into the out tensor with one walker, for any dtype. */
@@ -282,6 +283,89 @@ petite_status pk_slice_copy_out(petite_kernel_ctx *c, petite_value **args, size_
     v.strides[d] = in->strides[d] * step;
     v.offset = start * in->strides[d];
     return copy_view(c, in, &v, out);
+}
+
+/* select_scatter / slice_scatter: out = self with the part at (offset, step along d) replaced by src
+ * (src has the part's shape: sizes[] of rank n); out may be self itself (a cache written in place).
+ * Every check before anything is written. */
+static petite_status scatter_part(petite_kernel_ctx *c, const char *op, const pt_tensor *in, const pt_tensor *src,
+                                  pt_tensor *out, int32_t d, int64_t start, int64_t step, const int64_t *sizes, int32_t n,
+                                  bool drop_dim) {
+    if (src->dtype != in->dtype || out->dtype != in->dtype)
+        return PK_FAIL(c, PETITE_ERR_INVALID_TYPE, "%s: self is %s, src %s, out %s (one dtype)", op,
+                       petite_dtype_name(in->dtype), petite_dtype_name(src->dtype), petite_dtype_name(out->dtype));
+    bool fits = src->rank == n;
+    for (int32_t k = 0; fits && k < n; k++) fits = src->sizes[k] == sizes[k];
+    if (!fits) {
+        char want[96], got[96];
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s: src is %s, the part it replaces %s", op,
+                       pt_shape_str(src->sizes, src->rank, got, sizeof got), pt_shape_str(sizes, n, want, sizeof want));
+    }
+    if (out->data == in->data && !pk_same_shape(out, in))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s: out shares self's memory with another shape", op);
+    if (src->numel && (src->data == out->data || src->data == in->data))
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "%s: src shares memory with self or out", op);
+    const size_t es = petite_dtype_size(in->dtype);
+    if (out->data != in->data) {
+        petite_status s = pt_tensor_resize(out, in->rank, in->sizes, c->err);
+        if (s) return pt_prefix(c->err, "out");
+        if (in->numel) pc_copy_strided(es, in->rank, in->sizes, in->data, in->strides, out->data, out->strides);
+    }
+    if (!src->numel) return PETITE_OK;
+    int64_t strides[PETITE_MAX_RANK];
+    int32_t r = 0;
+    for (int32_t k = 0; k < out->rank; k++) {
+        if (k == d && drop_dim) continue;
+        strides[r++] = k == d ? out->strides[k] * step : out->strides[k];
+    }
+    pc_copy_strided(es, n, sizes, src->data, src->strides, (uint8_t *)out->data + (size_t)(start * out->strides[d]) * es,
+                    strides);
+    return PETITE_OK;
+}
+
+/* select_scatter.out(Tensor self, Tensor src, int dim, SymInt index, *, Tensor(a!) out) */
+petite_status pk_select_scatter_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *in, *src, *out;
+    int64_t dim, index;
+    int32_t d;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 6)) || (s = pk_tensor(c, args, 0, "self", &in)) || (s = pk_tensor(c, args, 1, "src", &src)) ||
+        (s = pk_int_arg(c, args, 2, "dim", &dim)) || (s = pk_int_arg(c, args, 3, "index", &index)) ||
+        (s = pk_out(c, args, 4, &out)) || (s = pk_dim(c, dim, in->rank, "dim", &d)))
+        return s;
+    if (in->rank == 0) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "select_scatter on a 0-dim tensor");
+    if (index < 0) index += in->sizes[d];
+    if (index < 0 || index >= in->sizes[d])
+        return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "select_scatter: index %lld out of range for size %lld",
+                       (long long)index, (long long)in->sizes[d]);
+    int64_t sizes[PETITE_MAX_RANK];
+    int32_t n = 0;
+    for (int32_t k = 0; k < in->rank; k++)
+        if (k != d) sizes[n++] = in->sizes[k];
+    return scatter_part(c, "select_scatter", in, src, out, d, index, 1, sizes, n, true);
+}
+
+/* slice_scatter.out(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1, *,
+ * Tensor(a!) out) */
+petite_status pk_slice_scatter_out(petite_kernel_ctx *c, petite_value **args, size_t nargs) {
+    pt_tensor *in, *src, *out;
+    int64_t dim, start = 0, end = INT64_MAX, step;
+    int32_t d;
+    petite_status s;
+    if ((s = pk_nargs(c, nargs, 8)) || (s = pk_tensor(c, args, 0, "self", &in)) || (s = pk_tensor(c, args, 1, "src", &src)) ||
+        (s = pk_int_arg(c, args, 2, "dim", &dim)) ||
+        (args[3]->kind != PETITE_KIND_NONE && (s = pk_int_arg(c, args, 3, "start", &start))) ||
+        (args[4]->kind != PETITE_KIND_NONE && (s = pk_int_arg(c, args, 4, "end", &end))) ||
+        (s = pk_int_arg(c, args, 5, "step", &step)) || (s = pk_out(c, args, 6, &out)) ||
+        (s = pk_dim(c, dim, in->rank, "dim", &d)))
+        return s;
+    if (step < 1) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "slice_scatter: step must be positive");
+    if (in->rank == 0) return PK_FAIL(c, PETITE_ERR_INVALID_ARGUMENT, "slice_scatter on a 0-dim tensor");
+    slice_bounds(in->sizes[d], &start, &end);
+    int64_t sizes[PETITE_MAX_RANK];
+    memcpy(sizes, in->sizes, sizeof sizes);
+    sizes[d] = (end - start + step - 1) / step;
+    return scatter_part(c, "slice_scatter", in, src, out, d, start, step, sizes, in->rank, false);
 }
 
 /* copy pieces of `in` along dim d into the tensors of a TensorList */

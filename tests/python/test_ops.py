@@ -31,6 +31,20 @@ class Fn(nn.Module):
         return self.f(self.mods, *x) if len(self.mods) else self.f(*x)
 
 
+class SetSlice(nn.Module):
+    """a cache written the usual way at fixed places: cache[:, :, 3:5] = k (slice_scatter) and
+    cache[:, :, 6] = ... (select_scatter), on a kept buffer"""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("cache", torch.zeros(1, 2, 8, 4))
+
+    def forward(self, k):
+        self.cache[:, :, 3:5] = k
+        self.cache[:, :, 6] = k[:, :, 0] * 2
+        return self.cache.sum(dim=2) + 0
+
+
 # Cases whose operators XNNPACK must take over on the xnnpack backend: after delegation none of the
 # listed operators may remain a portable KernelCall (so a partitioner that silently keeps them
 # portable fails here instead of passing on the portable kernels).
@@ -169,6 +183,9 @@ def cases():
     add("gather", Fn(lambda x: torch.gather(x, 1, torch.tensor([[0, 2], [1, 0]]))), r(2, 3))
     add("index_select", Fn(lambda x: torch.index_select(x, 1, torch.tensor([2, 0, 2]))), r(2, 3, 4))
     add("index_copy", Fn(lambda x: x.index_copy(1, torch.tensor([2, 0]), torch.arange(16.0).reshape(2, 2, 4))), r(2, 3, 4))
+    add("slice_scatter", Fn(lambda x: torch.slice_scatter(x, x[:, :, 1:3] * 2 + 1, 2, 0, 4, 2)), r(2, 3, 4))
+    add("select_scatter", Fn(lambda x: torch.select_scatter(x, x[:, 0] * 3, 1, -1)), r(2, 3, 4))
+    add("setitem_slice", SetSlice(), r(1, 2, 2, 4))
     add("flip", Fn(lambda x: torch.flip(x, [0, 2])), r(2, 3, 4))
     add("roll", Fn(lambda x: torch.roll(x, (1, -2), (1, 2))), r(2, 3, 4))
     add("roll_flat", Fn(lambda x: torch.roll(x, 5)), r(2, 3, 4))
