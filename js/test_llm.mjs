@@ -37,6 +37,14 @@ for (const name of ['tiny_portable.pte', 'tiny_xnnpack.pte']) {
   llm.free();
   try { [...llm.generate('x')]; check(false, 'generate after free'); } catch (e) { check(e instanceof PetiteError, `${e}`); }
 }
+// 8da4w: the 4-bit layers on the portable tile loop (wasm has no 4-bit kernel of its own)
+{
+  const want = JSON.parse(readFileSync(join(refDir, 'greedy_8da4w.json'), 'utf8')).tokens;
+  const llm = petite.llm(readFileSync(join(refDir, 'tiny_8da4w.pte')), tok);
+  [...llm.generate(greedy.prompt, { maxNewTokens: want.length, ignoreEos: true })];
+  check(same(llm.tokens, want), `tiny_8da4w.pte: greedy tokens ${llm.tokens.slice(0, 8)} != eager's ${want.slice(0, 8)}`);
+  llm.free();
+}
 for (const [bytes, t, want] of [[new Uint8Array([1, 2, 3]), tok, /llm:/], [readFileSync(join(refDir, 'tiny_xnnpack.pte')), new Uint8Array(3), /llm:/],
                                 ['text', tok, /bytes of a \.pte/]]) {
   try { petite.llm(bytes, t); check(false, 'bad bytes accepted'); }

@@ -215,6 +215,7 @@ if [ "$(uname -m)" = x86_64 ]; then
   # seeds that reach the XNNPACK and int8 paths: small files the zoo exported
   cp build/zoo/digits_cnn_xnnpack.pte build/zoo/digits_cnn_xnnpack_quantized.pte \
      build/zoo/kws_dscnn_xnnpack_quantized.pte build/zoo/kws_dscnn_portable.pte "$corpus"/ 2>/dev/null || true
+  cp build/llm-ref/tiny_8da4w.pte "$corpus"/ 2>/dev/null || true  # the 4-bit tiles, the KV cache operators
   # half the inputs load with the public default cap (PETITE_DEFAULT_MAX_MEMORY): a hostile file may
   # reserve up to it, but must not make it resident (rss limit) nor ask for more (malloc limit)
   ./build-fuzz/fuzz_pte "$corpus" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 -malloc_limit_mb=4400 \
@@ -231,7 +232,7 @@ if [ "$(uname -m)" = x86_64 ]; then
   # the run path: real programs (conformance + small zoo files), fuzzed inputs, shapes and dtypes
   mkdir -p build-fuzz/run-corpus build-fuzz/programs
   cp build/zoo/digits_cnn_*.pte build/zoo/kws_dscnn_*.pte build/zoo/lstm_text_dynamic_xnnpack_quantized.pte \
-     build-fuzz/programs/ 2>/dev/null || true
+     build/llm-ref/tiny_8da4w.pte build-fuzz/programs/ 2>/dev/null || true
   PETITE_FUZZ_PROGRAMS="$PETITE_CONFORMANCE_DIR/files:$PWD/build-fuzz/programs" \
     ./build-fuzz/fuzz_run build-fuzz/run-corpus -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 \
     -print_final_stats=1 2>build-fuzz/fuzz-run.log \

@@ -4,7 +4,8 @@
  * out of order, NULL arguments, a prompt past the context (refused, nothing changed), a file without
  * metadata, a missing tokenizer.
  *
- *   test_llm DIR      (DIR: tiny_portable.pte, tiny_xnnpack.pte, tokenizer.json, greedy.json) */
+ *   test_llm DIR      (DIR: tiny_portable.pte, tiny_xnnpack.pte, tiny_8da4w.pte, tokenizer.json, greedy.json,
+ *                      greedy_8da4w.json) */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdatomic.h>
@@ -56,8 +57,8 @@ static int collect(void *user, const char *t, size_t n, int32_t id) {
     return 0;
 }
 
-static int read_greedy(int32_t *ids, int cap) { /* "tokens": [a, b, ...] */
-    FILE *f = fopen(path("greedy.json"), "rb");
+static int read_greedy(const char *name, int32_t *ids, int cap) { /* "tokens": [a, b, ...] */
+    FILE *f = fopen(path(name), "rb");
     if (!f) return -1;
     char buf[8192];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -100,7 +101,7 @@ int main(int argc, char **argv) {
     }
     snprintf(dir, sizeof dir, "%s", argv[1]);
     int32_t want[64];
-    int nwant = read_greedy(want, 64);
+    int nwant = read_greedy("greedy.json", want, 64);
     if (nwant <= 0) {
         printf("llm: skipped (no %s: tests/llm/make_refs.py writes it)\n", path("greedy.json"));
         return 77;
@@ -186,6 +187,29 @@ int main(int argc, char **argv) {
         CHECK(petite_llm_metadata(l, "get_max_seq_len", &v) == PETITE_OK && v == petite_llm_context_length(l), "metadata");
         CHECK(petite_llm_metadata(l, "nope", &v) == PETITE_ERR_NOT_FOUND, "absent metadata");
         petite_llm_free(l);
+    }
+    /* 8da4w (the packed 4-bit tiles, rows quantized per call, on 1 and 2 threads): eager's tokens with the
+       file's arithmetic */
+    int32_t want4[64];
+    const int nwant4 = read_greedy("greedy_8da4w.json", want4, 64);
+    CHECK(nwant4 > 0, "greedy_8da4w.json (tests/llm/make_refs.py)");
+    for (int threads = 1; threads <= 2 && nwant4 > 0; threads++) {
+        petite_llm_options o;
+        petite_llm_options_init(&o);
+        o.num_threads = threads;
+        petite_llm *q = NULL;
+        petite_status s = petite_llm_load(path("tiny_8da4w.pte"), path("tokenizer.json"), &o, &q);
+        CHECK(s == PETITE_OK, "load tiny_8da4w.pte: %s", petite_llm_last_error());
+        if (s) break;
+        petite_llm_config c;
+        petite_llm_config_init(&c);
+        c.max_new_tokens = nwant4, c.ignore_eos = 1;
+        got g = {0};
+        CHECK(petite_llm_generate(q, "Hello, world", &c, collect, &g) == PETITE_OK && g.n == nwant4 &&
+                  !memcmp(g.ids, want4, sizeof *want4 * (size_t)nwant4),
+              "tiny_8da4w.pte, %d thread(s): greedy tokens equal eager's with the file's arithmetic (%d of %d)", threads,
+              g.n, nwant4);
+        petite_llm_free(q);
     }
     /* loads that fail: each a message, nothing leaked (ASan) */
     petite_llm *l = (petite_llm *)1;
