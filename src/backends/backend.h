@@ -45,6 +45,9 @@ typedef struct pt_backend_info {
     uint64_t memory_bytes;                /* bytes the handle owns (its arena, tables) */
     uint64_t shared_bytes;                /* derived constants it refers to in the cache */
     size_t scratch;                       /* per-thread scratch its execute needs */
+    uint64_t work_bytes;                  /* a work area its execute needs (its intermediate values),
+                                             held by the method and shared by all its delegates: they
+                                             run one at a time and keep nothing there between runs */
     uint32_t nodes;                       /* nodes it executes (for profiles) */
 } pt_backend_info;
 
@@ -57,11 +60,12 @@ typedef struct pt_node_stat {
 } pt_node_stat;
 
 /* A delegate backend: init once per method load, execute per DelegateCall, destroy at free.
- * args are the DelegateCall's values: inputs, then outputs. execute never allocates. */
+ * args are the DelegateCall's values: inputs, then outputs; work: info.work_bytes (64-byte aligned,
+ * contents undefined at entry). execute never allocates. */
 typedef struct pt_backend {
     const char *id; /* BackendDelegate.id, e.g. "XnnpackBackend" */
     petite_status (*init)(const pt_backend_init *in, void **handle, pt_backend_info *info, pt_err *e);
-    petite_status (*execute)(void *handle, const pc_ctx *exec, pt_value **args, size_t nargs, pt_err *e);
+    petite_status (*execute)(void *handle, const pc_ctx *exec, void *work, pt_value **args, size_t nargs, pt_err *e);
     void (*destroy)(void *handle);
     /* profiling (may be NULL): time each node on the following executes, and read the results */
     void (*profile)(void *handle, int on);

@@ -523,9 +523,16 @@ static petite_status init_delegates(petite_method *m, pt_err *e) {
         m->backend_bytes += d->info.memory_bytes;
         m->packed_bytes += d->info.shared_bytes;
         if (d->info.scratch > m->scratch_need) m->scratch_need = d->info.scratch;
+        if (d->info.work_bytes > m->work_need) { /* one work area for every delegate: the largest */
+            m->backend_bytes += d->info.work_bytes - m->work_need;
+            m->work_need = d->info.work_bytes;
+        }
         if ((s = pt_method_charge(m, 0, "the delegate's memory", e)))
             return pt_prefix(e, "delegates[%u] (%s) init", i, d->id);
     }
+    if (m->work_need && !(m->work = pt_aligned_alloc((size_t)m->work_need)))
+        return pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for the delegates' %llu-byte work area",
+                       (unsigned long long)m->work_need);
     return PETITE_OK;
 }
 
@@ -840,6 +847,7 @@ void petite_method_free(petite_method *m) {
     pt_free(m->inits);
     pc_pool_destroy(m->exec.pool);
     pt_aligned_free(m->exec.scratch);
+    pt_aligned_free(m->work);
     pt_arena_free(&m->arena);
     pt_free(m);
 }
@@ -1037,7 +1045,7 @@ petite_status petite_method_run(petite_method *m) {
             case INSTR_DELEGATE_CALL: {
                 pt_delegate *d = &m->delegates[ins->index];
                 if (prof && d->backend->profile) d->backend->profile(d->handle, 1);
-                s = d->backend->execute(d->handle, &m->exec, ins->args, ins->nargs, e);
+                s = d->backend->execute(d->handle, &m->exec, m->work, ins->args, ins->nargs, e);
                 if (s != PETITE_OK)
                     pt_prefix(e, "method '%s': instruction %u (delegate %u, %s)", m->name, pc,
                               ins->index, d->id);

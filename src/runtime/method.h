@@ -91,7 +91,9 @@ struct petite_method {
     uint64_t unplanned_bytes;
     uint64_t memory_limit;   /* petite_load_options.max_memory_bytes */
     uint64_t planned_total;
-    uint64_t backend_bytes;  /* delegates' own memory */
+    uint64_t backend_bytes;  /* delegates' own memory, with their shared work area */
+    uint64_t work_need;      /* the delegates' work area: the largest any asked for */
+    void *work;
     uint64_t packed_bytes;   /* shared derived constants referred to */
 
     /* execution context: the thread pool, per-thread scratch, the microkernels' ISA */

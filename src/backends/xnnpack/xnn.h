@@ -123,7 +123,7 @@ typedef struct xnn_graph {
     uint32_t nnodes;
     uint32_t num_externs;
     uint32_t *extern_value;         /* external id -> value id */
-    uint8_t *arena;                 /* internal values, planned by lifetime */
+    uint8_t *arena;                 /* internal values, planned by lifetime: the method's work area (execute) */
     uint64_t arena_size;
     uint64_t memory_bytes;          /* arena + tables + owned copies */
     pc_isa isa;

@@ -421,8 +421,7 @@ void xnn_free(xnn_graph *g) {
     pt_free(g->values);
     pt_free(g->nodes);
     pt_free(g->extern_value);
-    pt_aligned_free(g->arena);
-    pt_free(g);
+    pt_free(g); /* g->arena is the method's work area, not ours */
 }
 
 petite_status xnn_parse(const pt_backend_init *in, xnn_graph **out, pt_err *e) {

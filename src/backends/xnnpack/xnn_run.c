@@ -323,10 +323,7 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
     if (!s && in->memory_limit && g->arena_size > in->memory_limit)
         s = pt_fail(e, PETITE_ERR_OUT_OF_RESOURCES, "XNNPACK values need %llu bytes, more than the %llu-byte memory limit",
                     (unsigned long long)g->arena_size, (unsigned long long)in->memory_limit);
-    if (!s && g->arena_size && !(g->arena = pt_aligned_alloc((size_t)g->arena_size)))
-        s = pt_fail(e, PETITE_ERR_MEMORY_ALLOCATION_FAILED, "no memory for %llu bytes of XNNPACK values",
-                    (unsigned long long)g->arena_size);
-    g->memory_bytes += g->arena_size;
+    /* the arena is the method's work area, given at each execute (shared with the other delegates) */
     for (uint32_t i = 0; i < g->nnodes && !s; i++)
         if (!g->nodes[i].skip && (s = prepare_node(g, &g->nodes[i], in, info, e)))
             pt_prefix(e, "xnodes[%u] (%s)", i, xnn_node_name(g->nodes[i].type));
@@ -348,6 +345,7 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
      * reads the blob again, and its pages go back to the OS */
     if (in->cache && in->cache->release) in->cache->release(in->cache->owner, in->blob, (size_t)in->size);
     info->memory_bytes = g->memory_bytes;
+    info->work_bytes = g->arena_size;
     info->nodes = g->nnodes;
     *handle = g;
     return PETITE_OK;
@@ -355,8 +353,10 @@ static petite_status backend_init(const pt_backend_init *in, void **handle, pt_b
 
 /* ---- execute ---- */
 
-static petite_status backend_execute(void *h, const pc_ctx *c, pt_value **args, size_t nargs, pt_err *e) {
+static petite_status backend_execute(void *h, const pc_ctx *c, void *work, pt_value **args, size_t nargs, pt_err *e) {
     xnn_graph *g = h;
+    if (g->arena_size && !work) return pt_fail(e, PETITE_ERR_INVALID_ARGUMENT, "no work area for the XNNPACK values");
+    g->arena = work; /* internal values at their planned offsets (shape_output) */
     if (nargs != g->num_externs)
         return pt_fail(e, PETITE_ERR_INVALID_PROGRAM, "the call passes %zu values, the graph has %u externals", nargs,
                        g->num_externs);
